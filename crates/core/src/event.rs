@@ -1,0 +1,162 @@
+//! The events appended to the log. The log is the source of truth: every projection, index and
+//! cache is derived from these and can be rebuilt by replaying them.
+use crate::ids::StoreId;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// One entry of the event log, keyed by its sequence number.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Event {
+    /// A statement accepted by the LRS.
+    Statement(StatementRecord),
+}
+
+impl Event {
+    pub fn encode(&self) -> Vec<u8> {
+        postcard::to_stdvec(self).expect("events always serialize")
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, postcard::Error> {
+        postcard::from_bytes(bytes)
+    }
+
+    pub fn store(&self) -> StoreId {
+        match self {
+            Event::Statement(r) => r.store,
+        }
+    }
+}
+
+/// What filtered statement queries match on. Computed once at write time from the statement and,
+/// for statements whose object is a StatementRef, merged with the target's keys (xAPI: such a
+/// statement meets a filter when its target does).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FilterKeys {
+    pub agents: Vec<String>,
+    pub related_agents: Vec<String>,
+    pub verbs: Vec<String>,
+    pub activities: Vec<String>,
+    pub related_activities: Vec<String>,
+    pub registrations: Vec<String>,
+}
+
+impl From<cairn_xapi::IndexKeys> for FilterKeys {
+    fn from(k: cairn_xapi::IndexKeys) -> Self {
+        FilterKeys {
+            agents: k.agents,
+            related_agents: k.related_agents,
+            verbs: vec![k.verb],
+            activities: k.activities,
+            related_activities: k.related_activities,
+            registrations: k.registration.into_iter().collect(),
+        }
+    }
+}
+
+impl FilterKeys {
+    /// Adds the keys of a statement this one targets by StatementRef.
+    pub fn inherit(&mut self, target: &FilterKeys) {
+        fn merge(into: &mut Vec<String>, from: &[String]) {
+            for v in from {
+                if !into.contains(v) {
+                    into.push(v.clone());
+                }
+            }
+        }
+        merge(&mut self.agents, &target.agents);
+        merge(&mut self.related_agents, &target.related_agents);
+        merge(&mut self.verbs, &target.verbs);
+        merge(&mut self.activities, &target.activities);
+        merge(&mut self.related_activities, &target.related_activities);
+        merge(&mut self.registrations, &target.registrations);
+    }
+}
+
+/// A stored statement. `body` is the statement's JSON exactly as it will be served, except for
+/// `stored`, which the writer assigns at commit time and readers splice in (see [`full_json`]).
+///
+/// [`full_json`]: StatementRecord::full_json
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatementRecord {
+    pub store: StoreId,
+    pub id: Uuid,
+    pub stored_us: i64,
+    pub keys: FilterKeys,
+    /// The statement this one voids, when it is a voiding statement.
+    pub voids: Option<Uuid>,
+    /// SHA-256 (hex) of each attachment body stored with the statement.
+    pub attachments: Vec<String>,
+    #[serde(with = "serde_bytes")]
+    pub body: Vec<u8>,
+}
+
+impl StatementRecord {
+    /// The statement as served: `body` with `"stored"` added as its first property.
+    pub fn full_json(&self) -> Vec<u8> {
+        let stored = crate::time_fmt::format_us(self.stored_us);
+        let rest = self.body.strip_prefix(b"{").unwrap_or(&self.body);
+        let mut out = Vec::with_capacity(self.body.len() + 48);
+        out.extend_from_slice(b"{\"stored\":\"");
+        out.extend_from_slice(stored.as_bytes());
+        out.push(b'"');
+        if rest.first() != Some(&b'}') {
+            out.push(b',');
+        }
+        out.extend_from_slice(rest);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(body: &str) -> StatementRecord {
+        StatementRecord {
+            store: StoreId::DEFAULT,
+            id: Uuid::nil(),
+            stored_us: 0,
+            keys: FilterKeys::default(),
+            voids: None,
+            attachments: vec![],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn splices_stored_first() {
+        let r = record(r#"{"id":"x"}"#);
+        let v: serde_json::Value = serde_json::from_slice(&r.full_json()).unwrap();
+        assert_eq!(v["stored"], "1970-01-01T00:00:00.000000Z");
+        assert_eq!(v["id"], "x");
+        let empty = record("{}");
+        assert_eq!(
+            empty.full_json(),
+            br#"{"stored":"1970-01-01T00:00:00.000000Z"}"#.to_vec()
+        );
+    }
+
+    #[test]
+    fn event_codec_round_trips() {
+        let e = Event::Statement(record(r#"{"a":1}"#));
+        let back = Event::decode(&e.encode()).unwrap();
+        let Event::Statement(r) = back;
+        assert_eq!(r.body, br#"{"a":1}"#);
+    }
+
+    #[test]
+    fn inherit_merges_without_duplicates() {
+        let mut a = FilterKeys {
+            verbs: vec!["v1".into()],
+            ..Default::default()
+        };
+        let b = FilterKeys {
+            verbs: vec!["v1".into(), "v2".into()],
+            agents: vec!["mbox:mailto:a@b.c".into()],
+            ..Default::default()
+        };
+        a.inherit(&b);
+        assert_eq!(a.verbs, vec!["v1", "v2"]);
+        assert_eq!(a.agents, vec!["mbox:mailto:a@b.c"]);
+    }
+}

@@ -1,0 +1,22 @@
+//! `cairn-core` owns Cairn's domain: the event types appended to the log, the ports (traits) that
+//! storage and analytics adapters implement, and the services built on them — the group-commit
+//! writer, the statement service (write rules, voiding, conflicts, attachments, reads), the
+//! in-memory tail of not-yet-projected statements, and the projector. It depends only on the pure
+//! xAPI model (`cairn-xapi`); adapters depend on it, never the other way round.
+
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod ports;
+// pub mod projector;
+pub mod query;
+// pub mod statements;
+pub mod tail;
+pub mod time_fmt;
+// pub mod writer;
+
+pub use error::Error;
+pub use event::{Event, FilterKeys, StatementRecord};
+pub use ids::StoreId;
+pub use ports::{LogStore, Projection, ProjectionError, StoreError, WriteSet};
+pub use query::{Page, StatementQuery};

@@ -1,0 +1,68 @@
+//! Ports: what the domain needs from storage and analytics. Adapters implement them
+//! (`cairn-store` the log, `cairn-clickhouse` the projection).
+use crate::event::{Event, StatementRecord};
+use crate::ids::StoreId;
+use crate::query::{Page, StatementQuery};
+use bytes::Bytes;
+use std::sync::Arc;
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+#[error("storage: {0}")]
+pub struct StoreError(pub String);
+
+#[derive(Debug, thiserror::Error)]
+#[error("projection: {0}")]
+pub struct ProjectionError(pub String);
+
+/// Everything one group commit writes. The adapter applies it atomically and durably.
+#[derive(Debug, Default)]
+pub struct WriteSet {
+    /// Log entries by sequence number.
+    pub events: Vec<(u64, Arc<Event>)>,
+    /// (store, statement id) → sequence number of the statement.
+    pub statement_ids: Vec<(StoreId, Uuid, u64)>,
+    /// (store, voided statement id) → sequence number of the voiding statement.
+    pub voided: Vec<(StoreId, Uuid, u64)>,
+    /// (store, sha2 hex) → attachment body.
+    pub attachments: Vec<(StoreId, String, Bytes)>,
+}
+
+impl WriteSet {
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+}
+
+/// The durable event log and the indexes kept beside it. Calls are blocking (the embedded store
+/// is synchronous); async callers use `spawn_blocking` where a call may touch disk.
+pub trait LogStore: Send + Sync + 'static {
+    /// Highest sequence number committed (0 when empty).
+    fn last_seq(&self) -> Result<u64, StoreError>;
+    /// Applies a write set atomically; returns only once it is durable (fsync).
+    fn commit(&self, ws: &WriteSet) -> Result<(), StoreError>;
+    fn event(&self, seq: u64) -> Result<Option<Event>, StoreError>;
+    /// Events with sequence numbers greater than `after`, in order, at most `limit`.
+    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Event)>, StoreError>;
+    fn statement_seq(&self, store: StoreId, id: Uuid) -> Result<Option<u64>, StoreError>;
+    fn voided_by(&self, store: StoreId, id: Uuid) -> Result<Option<u64>, StoreError>;
+    fn attachment(&self, store: StoreId, sha2: &str) -> Result<Option<Bytes>, StoreError>;
+    /// Small durable settings such as the projection checkpoint.
+    fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    fn meta_put(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
+}
+
+/// The analytics projection of the log (ClickHouse). Inserting the same sequence numbers again
+/// must never produce a second row once `discard_after` has run (the projector's exactly-once).
+#[async_trait::async_trait]
+pub trait Projection: Send + Sync + 'static {
+    /// Applies schema migrations.
+    async fn migrate(&self) -> Result<(), ProjectionError>;
+    /// Inserts projected statements (sequence number, record), in sequence order.
+    async fn insert(&self, rows: &[(u64, Arc<StatementRecord>)]) -> Result<(), ProjectionError>;
+    /// Removes every row with a sequence number above `seq` (all rows when 0), and waits until done.
+    async fn discard_after(&self, seq: u64) -> Result<(), ProjectionError>;
+    /// Sequence numbers of statements matching `query` within `page`, in the query's order,
+    /// excluding statements voided by a projected voiding statement.
+    async fn query_seqs(&self, query: &StatementQuery, page: &Page) -> Result<Vec<u64>, ProjectionError>;
+}
