@@ -2,13 +2,14 @@
 //! cache is derived from these and can be rebuilt by replaying them.
 use crate::ids::StoreId;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// One entry of the event log, keyed by its sequence number.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Event {
     /// A statement accepted by the LRS.
-    Statement(StatementRecord),
+    Statement(Arc<StatementRecord>),
 }
 
 impl Event {
@@ -138,7 +139,7 @@ mod tests {
 
     #[test]
     fn event_codec_round_trips() {
-        let e = Event::Statement(record(r#"{"a":1}"#));
+        let e = Event::Statement(Arc::new(record(r#"{"a":1}"#)));
         let back = Event::decode(&e.encode()).unwrap();
         let Event::Statement(r) = back;
         assert_eq!(r.body, br#"{"a":1}"#);

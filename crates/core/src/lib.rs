@@ -8,12 +8,12 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod ports;
-// pub mod projector;
+pub mod projector;
 pub mod query;
-// pub mod statements;
+pub mod statements;
 pub mod tail;
 pub mod time_fmt;
-// pub mod writer;
+pub mod writer;
 
 pub use error::Error;
 pub use event::{Event, FilterKeys, StatementRecord};

@@ -1,0 +1,148 @@
+//! The projector: tails the log and writes statements into the analytics projection in batches
+//! (by size and by time), then advances the checkpoint and trims the in-memory tail. On start it
+//! discards projected rows beyond its durable checkpoint, so a crash between an insert and its
+//! checkpoint never leaves a second row: projection is exactly-once.
+use crate::event::{Event, StatementRecord};
+use crate::ports::{LogStore, Projection};
+use crate::tail::Tail;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+pub const CHECKPOINT_KEY: &str = "projection.checkpoint";
+
+#[derive(Debug, Clone)]
+pub struct ProjectorConfig {
+    /// Largest number of statements in one insert.
+    pub batch_max: usize,
+    /// How long to wait for a batch to fill once something is waiting.
+    pub batch_linger: Duration,
+    /// Pause after a failed insert before retrying.
+    pub retry_backoff: Duration,
+}
+
+impl Default for ProjectorConfig {
+    fn default() -> Self {
+        ProjectorConfig {
+            batch_max: 10_000,
+            batch_linger: Duration::from_millis(50),
+            retry_backoff: Duration::from_secs(1),
+        }
+    }
+}
+
+pub struct Projector {
+    log: Arc<dyn LogStore>,
+    projection: Arc<dyn Projection>,
+    tail: Arc<Tail>,
+    config: ProjectorConfig,
+}
+
+pub fn read_checkpoint(log: &dyn LogStore) -> Result<u64, crate::ports::StoreError> {
+    Ok(log
+        .meta_get(CHECKPOINT_KEY)?
+        .and_then(|v| v.try_into().ok())
+        .map(u64::from_be_bytes)
+        .unwrap_or(0))
+}
+
+impl Projector {
+    pub fn new(
+        log: Arc<dyn LogStore>,
+        projection: Arc<dyn Projection>,
+        tail: Arc<Tail>,
+        config: ProjectorConfig,
+    ) -> Self {
+        Projector { log, projection, tail, config }
+    }
+
+    /// Loads the unprojected part of the log into the tail and cleans the projection of rows
+    /// past the checkpoint. Call before serving reads.
+    pub async fn recover(&self) -> Result<u64, crate::Error> {
+        let checkpoint = read_checkpoint(&*self.log)?;
+        self.projection.discard_after(checkpoint).await?;
+        let mut after = checkpoint;
+        loop {
+            let batch = self.log.events_after(after, 10_000)?;
+            let Some((last, _)) = batch.last() else { break };
+            after = *last;
+            for (seq, e) in batch {
+                let Event::Statement(r) = e;
+                self.tail.push(seq, r);
+            }
+        }
+        Ok(checkpoint)
+    }
+
+    /// Replays the whole log into an emptied projection (the `reproject` command).
+    pub async fn reproject(&self) -> Result<u64, crate::Error> {
+        self.log.meta_put(CHECKPOINT_KEY, &0u64.to_be_bytes())?;
+        self.projection.discard_after(0).await?;
+        let mut after = 0;
+        loop {
+            let n = self.project_once(after).await?;
+            if n == after {
+                return Ok(after);
+            }
+            after = n;
+        }
+    }
+
+    /// Projects the next batch after `after`; returns the new checkpoint.
+    async fn project_once(&self, after: u64) -> Result<u64, crate::Error> {
+        let events = self.log.events_after(after, self.config.batch_max)?;
+        let Some((last, _)) = events.last() else {
+            return Ok(after);
+        };
+        let last = *last;
+        let rows: Vec<(u64, Arc<StatementRecord>)> = events
+            .into_iter()
+            .map(|(s, e)| match e {
+                Event::Statement(r) => (s, r),
+            })
+            .collect();
+        if !rows.is_empty() {
+            self.projection.insert(&rows).await?;
+        }
+        self.log.meta_put(CHECKPOINT_KEY, &last.to_be_bytes())?;
+        self.tail.advance(last);
+        Ok(last)
+    }
+
+    /// Runs until `shutdown` flips to true, following `committed` notifications.
+    pub async fn run(self, mut committed: watch::Receiver<u64>, mut shutdown: watch::Receiver<bool>) {
+        let mut checkpoint = match read_checkpoint(&*self.log) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "projector cannot read its checkpoint");
+                return;
+            }
+        };
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            let head = *committed.borrow_and_update();
+            if head > checkpoint {
+                if head - checkpoint < self.config.batch_max as u64 {
+                    tokio::time::sleep(self.config.batch_linger).await;
+                }
+                match self.project_once(checkpoint).await {
+                    Ok(c) => checkpoint = c,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "projection failed; retrying");
+                        tokio::select! {
+                            _ = tokio::time::sleep(self.config.retry_backoff) => {}
+                            _ = shutdown.changed() => {}
+                        }
+                    }
+                }
+                continue;
+            }
+            tokio::select! {
+                r = committed.changed() => if r.is_err() { return },
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}

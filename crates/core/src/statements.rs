@@ -1,0 +1,338 @@
+//! The statement service: the xAPI rules for writing statements (ids, authority, version,
+//! attachments, signatures, batches) and for reading them (by id, voided, filtered and paged).
+use crate::error::Error;
+use crate::event::{Event, FilterKeys, StatementRecord};
+use crate::ids::StoreId;
+use crate::ports::{LogStore, Projection};
+use crate::query::{Page, StatementQuery};
+use crate::tail::Tail;
+use crate::writer::{AppendRequest, NewStatement, WriterHandle};
+use bytes::Bytes;
+use cairn_xapi::{Actor, Statement, XapiVersion};
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::sync::Arc;
+use uuid::Uuid;
+
+const SIGNATURE_USAGE: &str = "http://adlnet.gov/expapi/attachments/signature";
+
+/// Who is writing, and with which protocol version.
+pub struct WriteContext {
+    pub store: StoreId,
+    pub authority: Actor,
+    pub version: XapiVersion,
+}
+
+/// One attachment part of a multipart/mixed request.
+pub struct AttachmentPart {
+    /// The part's X-Experience-API-Hash header.
+    pub sha2: String,
+    pub content_type: String,
+    pub body: Bytes,
+}
+
+/// A statement read back, with what a response needs besides its JSON.
+pub struct FoundStatement {
+    pub seq: u64,
+    pub record: Arc<StatementRecord>,
+}
+
+pub struct QueryPage {
+    pub statements: Vec<FoundStatement>,
+    /// The window of the next page, when there is one.
+    pub next: Option<Page>,
+}
+
+#[derive(Clone)]
+pub struct StatementService {
+    log: Arc<dyn LogStore>,
+    writer: WriterHandle,
+    tail: Arc<Tail>,
+    cache: moka::sync::Cache<(StoreId, Uuid), (u64, Arc<StatementRecord>)>,
+    projection: Arc<dyn Projection>,
+}
+
+impl StatementService {
+    pub fn new(
+        log: Arc<dyn LogStore>,
+        writer: WriterHandle,
+        tail: Arc<Tail>,
+        cache: moka::sync::Cache<(StoreId, Uuid), (u64, Arc<StatementRecord>)>,
+        projection: Arc<dyn Projection>,
+    ) -> Self {
+        StatementService { log, writer, tail, cache, projection }
+    }
+
+    pub fn consistent_through_us(&self) -> i64 {
+        self.writer.consistent_through_us()
+    }
+
+    /// Stores a batch (all or nothing) and returns the statement ids in order. With `put_id`,
+    /// the batch is the single statement of a PUT and must carry that id or none.
+    pub async fn store(
+        &self,
+        ctx: &WriteContext,
+        statements: Vec<Statement>,
+        parts: Vec<AttachmentPart>,
+        put_id: Option<Uuid>,
+    ) -> Result<Vec<Uuid>, Error> {
+        if statements.is_empty() {
+            return Err(Error::BadRequest("no statements in the request".into()));
+        }
+        let prepared = prepare(ctx, statements, parts, put_id)?;
+        let ids = prepared.statements.iter().map(|s| s.id).collect();
+        self.writer.append(prepared).await?;
+        Ok(ids)
+    }
+
+    /// A statement by id. `voided` selects `voidedStatementId` semantics (only voided statements)
+    /// over `statementId` (only statements that are not voided).
+    pub async fn get(&self, store: StoreId, id: Uuid, voided: bool) -> Result<FoundStatement, Error> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.get_blocking(store, id, voided))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?
+    }
+
+    fn get_blocking(&self, store: StoreId, id: Uuid, voided: bool) -> Result<FoundStatement, Error> {
+        let (seq, record) = match self.cache.get(&(store, id)) {
+            Some(hit) => hit,
+            None => {
+                let seq = self.log.statement_seq(store, id)?.ok_or(Error::NotFound)?;
+                let record = self.record(seq)?.ok_or(Error::NotFound)?;
+                self.cache.insert((store, id), (seq, record.clone()));
+                (seq, record)
+            }
+        };
+        let is_voided = record.voids.is_none() && self.log.voided_by(store, id)?.is_some();
+        if is_voided != voided {
+            return Err(Error::NotFound);
+        }
+        Ok(FoundStatement { seq, record })
+    }
+
+    fn record(&self, seq: u64) -> Result<Option<Arc<StatementRecord>>, Error> {
+        Ok(self.log.event(seq)?.map(|e| match e {
+            Event::Statement(r) => r,
+        }))
+    }
+
+    /// The window for a first page: everything committed so far.
+    pub fn first_page(&self, limit: usize) -> Page {
+        Page { max_seq: self.writer.last_seq(), after: None, limit }
+    }
+
+    /// One page of a filtered query: ClickHouse up to the projection watermark, the in-memory
+    /// tail beyond it, voided statements removed.
+    pub async fn query(&self, q: &StatementQuery, page: Page) -> Result<QueryPage, Error> {
+        let mut out: Vec<FoundStatement> = Vec::with_capacity(page.limit.min(1024));
+        let mut window = page;
+        let want = page.limit + 1;
+        loop {
+            let probe = Page { limit: want - out.len(), ..window };
+            let (watermark, tail_hits) = self.tail.query(q, &probe);
+            let mut seqs: Vec<(u64, Option<Arc<StatementRecord>>)> =
+                tail_hits.into_iter().map(|(s, r)| (s, Some(r))).collect();
+            let projected = watermark.min(window.max_seq);
+            if projected > 0 {
+                let ch_page = Page { max_seq: projected, ..probe };
+                let ch = self.projection.query_seqs(q, &ch_page).await?;
+                seqs.extend(ch.into_iter().map(|s| (s, None)));
+            }
+            if q.ascending {
+                seqs.sort_by_key(|(s, _)| *s);
+            } else {
+                seqs.sort_by_key(|(s, _)| std::cmp::Reverse(*s));
+            }
+            seqs.dedup_by_key(|(s, _)| *s);
+            seqs.truncate(probe.limit);
+            let exhausted = seqs.len() < probe.limit;
+            let last = seqs.last().map(|(s, _)| *s);
+            let this = self.clone();
+            let store = q.store;
+            let found = tokio::task::spawn_blocking(move || this.resolve(store, seqs))
+                .await
+                .map_err(|e| Error::Internal(e.to_string()))??;
+            out.extend(found);
+            if exhausted || out.len() >= want {
+                break;
+            }
+            window.after = last;
+        }
+        let next = if out.len() > page.limit {
+            out.truncate(page.limit);
+            Some(Page { after: out.last().map(|f| f.seq), ..page })
+        } else {
+            None
+        };
+        Ok(QueryPage { statements: out, next })
+    }
+
+    /// Loads records for sequence numbers and drops voided statements.
+    fn resolve(
+        &self,
+        store: StoreId,
+        seqs: Vec<(u64, Option<Arc<StatementRecord>>)>,
+    ) -> Result<Vec<FoundStatement>, Error> {
+        let mut out = Vec::with_capacity(seqs.len());
+        for (seq, rec) in seqs {
+            let record = match rec {
+                Some(r) => r,
+                None => match self.record(seq)? {
+                    Some(r) => r,
+                    None => continue,
+                },
+            };
+            if record.store != store {
+                continue;
+            }
+            if record.voids.is_none() && self.log.voided_by(store, record.id)?.is_some() {
+                continue;
+            }
+            out.push(FoundStatement { seq, record });
+        }
+        Ok(out)
+    }
+
+    pub async fn attachment(&self, store: StoreId, sha2: &str) -> Result<Option<Bytes>, Error> {
+        let log = self.log.clone();
+        let sha2 = sha2.to_owned();
+        tokio::task::spawn_blocking(move || log.attachment(store, &sha2))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?
+            .map_err(Error::from)
+    }
+}
+
+/// Applies the write rules to a batch and turns it into an append request.
+fn prepare(
+    ctx: &WriteContext,
+    statements: Vec<Statement>,
+    parts: Vec<AttachmentPart>,
+    put_id: Option<Uuid>,
+) -> Result<AppendRequest, Error> {
+    if let Some(pid) = put_id {
+        if statements.len() != 1 {
+            return Err(Error::BadRequest("PUT takes exactly one statement".into()));
+        }
+        if let Some(id) = statements[0].id() {
+            if id != pid {
+                return Err(Error::BadRequest(format!(
+                    "statementId parameter {pid} does not match the statement's id {id}"
+                )));
+            }
+        }
+    }
+    let mut seen = HashSet::new();
+    for s in &statements {
+        if let Some(id) = s.id() {
+            if !seen.insert(id) {
+                return Err(Error::BadRequest(format!("statement id {id} appears twice in the batch")));
+            }
+        }
+    }
+    let parts = check_parts(&statements, parts)?;
+    let now = crate::time_fmt::format_us(crate::time_fmt::now_us());
+    let version_default = match ctx.version {
+        XapiVersion::V1_0_3 => "1.0.0",
+        XapiVersion::V2_0_0 => "2.0.0",
+    };
+    let mut out = Vec::with_capacity(statements.len());
+    for (i, mut st) in statements.into_iter().enumerate() {
+        for a in st.signature_attachments() {
+            let part = parts.iter().find(|p| p.sha2 == a.sha2).ok_or_else(|| {
+                Error::BadRequest(format!("statement[{i}]: the signature attachment has no part"))
+            })?;
+            cairn_xapi::verify_signature(&st, &part.body)
+                .map_err(|e| Error::BadRequest(format!("statement[{i}]: invalid signature: {e}")))?;
+        }
+        let id = match put_id.or(st.id()) {
+            Some(id) => id,
+            None => Uuid::new_v4(),
+        };
+        st.set_id(id);
+        st.set_authority(ctx.authority.clone());
+        st.set_version_if_missing(version_default);
+        st.clear_stored();
+        st.set_timestamp_if_missing(&now);
+        let keys: FilterKeys = cairn_xapi::index_keys(&st).into();
+        let attachments = st
+            .attachments()
+            .iter()
+            .filter(|a| a.file_url.is_none() || parts.iter().any(|p| p.sha2 == a.sha2))
+            .map(|a| a.sha2.clone())
+            .collect();
+        out.push(NewStatement {
+            id,
+            body: st.to_json(),
+            keys,
+            voids: st.voided_target(),
+            ref_target: st.statement_ref_target(),
+            attachments,
+            statement: st,
+        });
+    }
+    Ok(AppendRequest {
+        store: ctx.store,
+        statements: out,
+        attachments: parts.into_iter().map(|p| (p.sha2, p.body)).collect(),
+    })
+}
+
+/// Every attachment without a fileUrl needs a part with its hash; every part needs a declaring
+/// attachment; each part's body must hash to what its header says.
+fn check_parts(statements: &[Statement], parts: Vec<AttachmentPart>) -> Result<Vec<AttachmentPart>, Error> {
+    for p in &parts {
+        let actual = hex(&Sha256::digest(&p.body));
+        if !actual.eq_ignore_ascii_case(&p.sha2) {
+            return Err(Error::BadRequest(format!(
+                "attachment part X-Experience-API-Hash {} does not match its content (sha256 {actual})",
+                p.sha2
+            )));
+        }
+    }
+    for (i, s) in statements.iter().enumerate() {
+        for (j, a) in s.attachments().iter().enumerate() {
+            let part = parts.iter().find(|p| p.sha2.eq_ignore_ascii_case(&a.sha2));
+            if part.is_none() && a.file_url.is_none() {
+                return Err(Error::BadRequest(format!(
+                    "statement[{i}].attachments[{j}]: no attachment part with sha2 {} and no fileUrl",
+                    a.sha2
+                )));
+            }
+            if a.usage_type == SIGNATURE_USAGE {
+                if part.is_none() {
+                    return Err(Error::BadRequest(format!(
+                        "statement[{i}].attachments[{j}]: a signature must be sent as a part"
+                    )));
+                }
+                if a.content_type != "application/octet-stream" {
+                    return Err(Error::BadRequest(format!(
+                        "statement[{i}].attachments[{j}]: a signature's contentType must be application/octet-stream"
+                    )));
+                }
+            }
+        }
+    }
+    for p in &parts {
+        let declared = statements
+            .iter()
+            .flat_map(|s| s.attachments())
+            .any(|a| a.sha2.eq_ignore_ascii_case(&p.sha2));
+        if !declared {
+            return Err(Error::BadRequest(format!(
+                "attachment part {} is not declared by any statement",
+                p.sha2
+            )));
+        }
+    }
+    Ok(parts)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}

@@ -1,0 +1,280 @@
+//! The group-commit writer: the single owner of every mutation of the log. Requests arrive on a
+//! bounded channel; the writer thread drains what is waiting (up to `max_group` requests), checks
+//! each request against the committed state plus the earlier requests of the same group (id
+//! conflicts, voiding rules, StatementRef keys), assigns sequence numbers and `stored` times,
+//! commits the whole group with one fsync, and only then answers. Requests are all-or-nothing.
+use crate::error::Error;
+use crate::event::{Event, FilterKeys, StatementRecord};
+use crate::ids::StoreId;
+use crate::ports::{LogStore, WriteSet};
+use crate::tail::Tail;
+use bytes::Bytes;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use tokio::sync::{mpsc, oneshot, watch};
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct WriterConfig {
+    /// Requests waiting for the writer before senders are held back.
+    pub queue_capacity: usize,
+    /// Requests committed together in one group (one fsync).
+    pub max_group: usize,
+}
+
+impl Default for WriterConfig {
+    fn default() -> Self {
+        WriterConfig { queue_capacity: 4096, max_group: 512 }
+    }
+}
+
+/// A statement ready to be appended: validated, completed by the LRS, serialized.
+pub struct NewStatement {
+    pub id: Uuid,
+    pub statement: cairn_xapi::Statement,
+    pub body: Vec<u8>,
+    pub keys: FilterKeys,
+    pub voids: Option<Uuid>,
+    pub ref_target: Option<Uuid>,
+    pub attachments: Vec<String>,
+}
+
+pub struct AppendRequest {
+    pub store: StoreId,
+    pub statements: Vec<NewStatement>,
+    /// Attachment bodies by sha2 (hex).
+    pub attachments: Vec<(String, Bytes)>,
+}
+
+type Reply = oneshot::Sender<Result<u64, Error>>;
+
+/// What the rest of the system sees of the writer. Cheap to clone.
+#[derive(Clone)]
+pub struct WriterHandle {
+    tx: mpsc::Sender<(AppendRequest, Reply)>,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    last_seq: AtomicU64,
+    last_stored_us: AtomicI64,
+    committed: watch::Sender<u64>,
+}
+
+impl WriterHandle {
+    /// Appends the request durably; answers with the last sequence number committed by its group.
+    pub async fn append(&self, req: AppendRequest) -> Result<u64, Error> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send((req, tx))
+            .await
+            .map_err(|_| Error::Unavailable("the writer has stopped".into()))?;
+        rx.await
+            .map_err(|_| Error::Unavailable("the writer has stopped".into()))?
+    }
+
+    pub fn last_seq(&self) -> u64 {
+        self.shared.last_seq.load(Ordering::Acquire)
+    }
+
+    /// `stored` of the newest committed statement: everything stored up to it is readable.
+    pub fn consistent_through_us(&self) -> i64 {
+        self.shared.last_stored_us.load(Ordering::Acquire)
+    }
+
+    /// Notified with the last committed sequence number after each commit.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.shared.committed.subscribe()
+    }
+}
+
+/// Called after each durable commit with the new records (the tail and caches feed on it).
+pub type CommitHook = Box<dyn Fn(&[(u64, Arc<StatementRecord>)]) + Send + Sync>;
+
+pub struct Writer {
+    log: Arc<dyn LogStore>,
+    tail: Arc<Tail>,
+    hook: Option<CommitHook>,
+    config: WriterConfig,
+}
+
+impl Writer {
+    pub fn new(log: Arc<dyn LogStore>, tail: Arc<Tail>, config: WriterConfig) -> Self {
+        Writer { log, tail, hook: None, config }
+    }
+
+    pub fn with_hook(mut self, hook: CommitHook) -> Self {
+        self.hook = Some(hook);
+        self
+    }
+
+    /// Starts the writer thread. It stops when every handle is dropped.
+    pub fn spawn(self) -> Result<(WriterHandle, std::thread::JoinHandle<()>), Error> {
+        let last_seq = self.log.last_seq()?;
+        let last_stored = match self.log.event(last_seq)? {
+            Some(Event::Statement(r)) => r.stored_us,
+            None => 0,
+        };
+        let (tx, rx) = mpsc::channel(self.config.queue_capacity);
+        let shared = Arc::new(Shared {
+            last_seq: AtomicU64::new(last_seq),
+            last_stored_us: AtomicI64::new(last_stored),
+            committed: watch::channel(last_seq).0,
+        });
+        let handle = WriterHandle { tx, shared: shared.clone() };
+        let join = std::thread::Builder::new()
+            .name("cairn-writer".into())
+            .spawn(move || self.run(rx, shared))
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        Ok((handle, join))
+    }
+
+    fn run(self, mut rx: mpsc::Receiver<(AppendRequest, Reply)>, shared: Arc<Shared>) {
+        let mut seq = shared.last_seq.load(Ordering::Acquire);
+        let mut stored = shared.last_stored_us.load(Ordering::Acquire);
+        while let Some(first) = rx.blocking_recv() {
+            let mut group = vec![first];
+            while group.len() < self.config.max_group {
+                match rx.try_recv() {
+                    Ok(r) => group.push(r),
+                    Err(_) => break,
+                }
+            }
+            let mut g = Group::new(seq, stored.max(crate::time_fmt::now_us()));
+            let mut replies = Vec::with_capacity(group.len());
+            for (req, reply) in group {
+                let outcome = g.plan(&*self.log, req);
+                replies.push((reply, outcome));
+            }
+            if !g.ws.is_empty() {
+                if let Err(e) = self.log.commit(&g.ws) {
+                    tracing::error!(error = %e, "group commit failed");
+                    for (reply, _) in replies {
+                        let _ = reply.send(Err(Error::Internal(e.to_string())));
+                    }
+                    continue;
+                }
+                seq = g.seq;
+                stored = g.stored_us;
+                shared.last_stored_us.store(stored, Ordering::Release);
+                shared.last_seq.store(seq, Ordering::Release);
+                for (s, r) in &g.records {
+                    self.tail.push(*s, r.clone());
+                }
+                if let Some(hook) = &self.hook {
+                    hook(&g.records);
+                }
+                let _ = shared.committed.send(seq);
+            }
+            for (reply, outcome) in replies {
+                let _ = reply.send(outcome.map(|()| seq));
+            }
+        }
+    }
+}
+
+/// One group commit in preparation.
+struct Group {
+    seq: u64,
+    stored_us: i64,
+    ws: WriteSet,
+    records: Vec<(u64, Arc<StatementRecord>)>,
+    /// Statements of this group by (store, id), for conflicts within the group.
+    by_id: HashMap<(StoreId, Uuid), Arc<StatementRecord>>,
+    voided: HashMap<(StoreId, Uuid), u64>,
+}
+
+impl Group {
+    fn new(seq: u64, stored_us: i64) -> Self {
+        Group {
+            seq,
+            stored_us,
+            ws: WriteSet::default(),
+            records: Vec::new(),
+            by_id: HashMap::new(),
+            voided: HashMap::new(),
+        }
+    }
+
+    fn find(&self, log: &dyn LogStore, store: StoreId, id: Uuid) -> Result<Option<Arc<StatementRecord>>, Error> {
+        if let Some(r) = self.by_id.get(&(store, id)) {
+            return Ok(Some(r.clone()));
+        }
+        let Some(seq) = log.statement_seq(store, id)? else {
+            return Ok(None);
+        };
+        match log.event(seq)? {
+            Some(Event::Statement(r)) => Ok(Some(r)),
+            None => Err(Error::Internal(format!("index points at missing event {seq}"))),
+        }
+    }
+
+    /// Checks one request and, when it is accepted as a whole, adds it to the group.
+    fn plan(&mut self, log: &dyn LogStore, req: AppendRequest) -> Result<(), Error> {
+        let store = req.store;
+        let mut accepted: Vec<StatementRecord> = Vec::with_capacity(req.statements.len());
+        for mut st in req.statements {
+            if let Some(existing) = self.find(log, store, st.id)? {
+                let old = cairn_xapi::parse_statement(&existing.body, cairn_xapi::XapiVersion::V2_0_0)
+                    .map_err(|e| Error::Internal(format!("stored statement {} unreadable: {e}", st.id)))?;
+                if cairn_xapi::equivalent(&old, &st.statement) {
+                    continue;
+                }
+                return Err(Error::Conflict(format!(
+                    "statement {} already exists with different content",
+                    st.id
+                )));
+            }
+            if let Some(target) = st.ref_target {
+                let earlier = accepted.iter().find(|r| r.id == target);
+                let found = match earlier {
+                    Some(r) => Some((r.voids.is_some(), r.keys.clone())),
+                    None => self
+                        .find(log, store, target)?
+                        .map(|r| (r.voids.is_some(), r.keys.clone())),
+                };
+                if let Some((target_is_voiding, keys)) = found {
+                    if st.voids.is_some() && target_is_voiding {
+                        return Err(Error::BadRequest(format!(
+                            "statement {}: a voiding statement cannot target another voiding statement ({target})",
+                            st.id
+                        )));
+                    }
+                    st.keys.inherit(&keys);
+                }
+            }
+            accepted.push(StatementRecord {
+                store,
+                id: st.id,
+                stored_us: 0,
+                keys: st.keys,
+                voids: st.voids,
+                attachments: st.attachments,
+                body: st.body,
+            });
+        }
+        for mut rec in accepted {
+            self.seq += 1;
+            self.stored_us += 1;
+            rec.stored_us = self.stored_us;
+            if let Some(target) = rec.voids {
+                let already = self.voided.contains_key(&(store, target))
+                    || log.voided_by(store, target)?.is_some();
+                if !already {
+                    self.voided.insert((store, target), self.seq);
+                    self.ws.voided.push((store, target, self.seq));
+                }
+            }
+            let rec = Arc::new(rec);
+            self.ws.statement_ids.push((store, rec.id, self.seq));
+            self.ws.events.push((self.seq, Arc::new(Event::Statement(rec.clone()))));
+            self.by_id.insert((store, rec.id), rec.clone());
+            self.records.push((self.seq, rec));
+        }
+        for (sha, body) in req.attachments {
+            self.ws.attachments.push((store, sha, body));
+        }
+        Ok(())
+    }
+}
