@@ -1,0 +1,203 @@
+//! `cairn-store` is the embedded storage adapter: the event log, the statement-id and voided
+//! indexes, attachment bodies and small metadata, in one fjall database (an LSM-tree with a
+//! write-ahead journal). It implements [`cairn_core::LogStore`]; a write set is one atomic fjall
+//! batch persisted with `SyncAll` (fsync) before `commit` returns.
+//!
+//! Key layout (all integers big-endian so keys sort numerically):
+//! - `log`: `seq` → encoded [`cairn_core::Event`]
+//! - `statement_ids`: `store(16) ‖ statement id(16)` → `seq`
+//! - `voided`: `store(16) ‖ voided statement id(16)` → `seq` of the voiding statement
+//! - `attachments`: `store(16) ‖ sha2 (lowercase hex)` → body
+//! - `meta`: name → value
+use bytes::Bytes;
+use cairn_core::ports::{LogStore, StoreError, WriteSet};
+use cairn_core::{Event, StoreId};
+use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode};
+use std::path::Path;
+use uuid::Uuid;
+
+/// The fjall-backed log store. Cheap to clone.
+#[derive(Clone)]
+pub struct FjallStore {
+    db: Database,
+    log: Keyspace,
+    statement_ids: Keyspace,
+    voided: Keyspace,
+    attachments: Keyspace,
+    meta: Keyspace,
+}
+
+fn err(e: impl std::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+fn pair_key(store: StoreId, id: Uuid) -> [u8; 32] {
+    let mut k = [0u8; 32];
+    k[..16].copy_from_slice(store.as_bytes());
+    k[16..].copy_from_slice(id.as_bytes());
+    k
+}
+
+fn attachment_key(store: StoreId, sha2: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(16 + sha2.len());
+    k.extend_from_slice(store.as_bytes());
+    k.extend(sha2.bytes().map(|b| b.to_ascii_lowercase()));
+    k
+}
+
+fn seq_of(v: &[u8]) -> Result<u64, StoreError> {
+    v.try_into()
+        .map(u64::from_be_bytes)
+        .map_err(|_| err("corrupt sequence number"))
+}
+
+impl FjallStore {
+    /// Opens (or creates) the store in `dir`. `cache_bytes` sizes fjall's block cache.
+    pub fn open(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
+        let db = Database::builder(dir).cache_size(cache_bytes).open().map_err(err)?;
+        let ks = |name: &str| db.keyspace(name, KeyspaceCreateOptions::default).map_err(err);
+        Ok(FjallStore {
+            log: ks("log")?,
+            statement_ids: ks("statement_ids")?,
+            voided: ks("voided")?,
+            attachments: ks("attachments")?,
+            meta: ks("meta")?,
+            db,
+        })
+    }
+
+    fn decode(&self, seq: u64, v: &[u8]) -> Result<Event, StoreError> {
+        Event::decode(v).map_err(|e| err(format!("event {seq} cannot be decoded: {e}")))
+    }
+}
+
+impl LogStore for FjallStore {
+    fn last_seq(&self) -> Result<u64, StoreError> {
+        match self.log.last_key_value() {
+            Some(kv) => seq_of(&kv.key().map_err(err)?),
+            None => Ok(0),
+        }
+    }
+
+    fn commit(&self, ws: &WriteSet) -> Result<(), StoreError> {
+        let mut b = self.db.batch().durability(Some(PersistMode::SyncAll));
+        for (seq, e) in &ws.events {
+            b.insert(&self.log, seq.to_be_bytes(), e.encode());
+        }
+        for (store, id, seq) in &ws.statement_ids {
+            b.insert(&self.statement_ids, pair_key(*store, *id), seq.to_be_bytes());
+        }
+        for (store, id, seq) in &ws.voided {
+            b.insert(&self.voided, pair_key(*store, *id), seq.to_be_bytes());
+        }
+        for (store, sha2, body) in &ws.attachments {
+            b.insert(&self.attachments, attachment_key(*store, sha2), body.as_ref());
+        }
+        b.commit().map_err(err)
+    }
+
+    fn event(&self, seq: u64) -> Result<Option<Event>, StoreError> {
+        match self.log.get(seq.to_be_bytes()).map_err(err)? {
+            Some(v) => self.decode(seq, &v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Event)>, StoreError> {
+        let start = (after + 1).to_be_bytes();
+        let mut out = Vec::new();
+        for kv in self.log.range(start..).take(limit) {
+            let (k, v) = kv.into_inner().map_err(err)?;
+            let seq = seq_of(&k)?;
+            out.push((seq, self.decode(seq, &v)?));
+        }
+        Ok(out)
+    }
+
+    fn statement_seq(&self, store: StoreId, id: Uuid) -> Result<Option<u64>, StoreError> {
+        match self.statement_ids.get(pair_key(store, id)).map_err(err)? {
+            Some(v) => seq_of(&v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn voided_by(&self, store: StoreId, id: Uuid) -> Result<Option<u64>, StoreError> {
+        match self.voided.get(pair_key(store, id)).map_err(err)? {
+            Some(v) => seq_of(&v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn attachment(&self, store: StoreId, sha2: &str) -> Result<Option<Bytes>, StoreError> {
+        Ok(self
+            .attachments
+            .get(attachment_key(store, sha2))
+            .map_err(err)?
+            .map(|v| Bytes::copy_from_slice(&v)))
+    }
+
+    fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.meta.get(key).map_err(err)?.map(|v| v.to_vec()))
+    }
+
+    fn meta_put(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.meta.insert(key, value).map_err(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cairn_core::{FilterKeys, StatementRecord};
+    use std::sync::Arc;
+
+    fn record(id: Uuid) -> Arc<Event> {
+        Arc::new(Event::Statement(Arc::new(StatementRecord {
+            store: StoreId::DEFAULT,
+            id,
+            stored_us: 5,
+            keys: FilterKeys::default(),
+            voids: None,
+            attachments: vec![],
+            body: br#"{"id":"x"}"#.to_vec(),
+        })))
+    }
+
+    #[test]
+    fn commit_then_read_back_after_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Uuid::new_v4();
+        let b = Uuid::new_v4();
+        {
+            let s = FjallStore::open(dir.path(), 8 << 20).unwrap();
+            assert_eq!(s.last_seq().unwrap(), 0);
+            let ws = WriteSet {
+                events: vec![(1, record(a)), (2, record(b))],
+                statement_ids: vec![(StoreId::DEFAULT, a, 1), (StoreId::DEFAULT, b, 2)],
+                voided: vec![(StoreId::DEFAULT, a, 2)],
+                attachments: vec![(StoreId::DEFAULT, "ABC".into(), Bytes::from_static(b"hi"))],
+            };
+            s.commit(&ws).unwrap();
+        }
+        let s = FjallStore::open(dir.path(), 8 << 20).unwrap();
+        assert_eq!(s.last_seq().unwrap(), 2);
+        assert_eq!(s.statement_seq(StoreId::DEFAULT, b).unwrap(), Some(2));
+        assert_eq!(s.statement_seq(StoreId(Uuid::new_v4()), b).unwrap(), None);
+        assert_eq!(s.voided_by(StoreId::DEFAULT, a).unwrap(), Some(2));
+        assert_eq!(s.attachment(StoreId::DEFAULT, "abc").unwrap().unwrap(), "hi");
+        let after = s.events_after(1, 10).unwrap();
+        assert_eq!(after.len(), 1);
+        assert_eq!(after[0].0, 2);
+        let Event::Statement(r) = &after[0].1;
+        assert_eq!(r.id, b);
+    }
+
+    #[test]
+    fn meta_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FjallStore::open(dir.path(), 8 << 20).unwrap();
+        assert_eq!(s.meta_get("k").unwrap(), None);
+        s.meta_put("k", b"v").unwrap();
+        assert_eq!(s.meta_get("k").unwrap(), Some(b"v".to_vec()));
+    }
+}
