@@ -62,6 +62,9 @@ impl Actor {
         if let Some(m) = v.get("mbox").and_then(|m| m.as_str()) {
             return Some(format!("mbox:{m}"));
         }
+        if let Some(a) = v.get("account") {
+            return Some(format!("account:{}|{}", a["homePage"].as_str()?, a["name"].as_str()?));
+        }
         None
     }
 }

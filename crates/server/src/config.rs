@@ -1,0 +1,146 @@
+//! The one typed configuration: defaults, then a TOML file, then `CAIRN_*` environment
+//! variables, then command-line flags. Validated once at start-up.
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the HTTP server listens (`CAIRN_HTTP_ADDR`).
+    pub http_addr: SocketAddr,
+    /// The embedded store's directory (`CAIRN_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// ClickHouse's HTTP interface (`CAIRN_CLICKHOUSE_URL`).
+    pub clickhouse_url: String,
+    pub clickhouse_database: String,
+    pub clickhouse_user: String,
+    pub clickhouse_password: String,
+    /// Basic-auth credentials of the default store's client; generated once when unset.
+    pub default_client_key: Option<String>,
+    pub default_client_secret: Option<String>,
+    /// Requests waiting for the group-commit writer.
+    pub writer_queue_capacity: usize,
+    /// Requests committed together under one fsync.
+    pub writer_max_group: usize,
+    /// Statements per ClickHouse insert.
+    pub projector_batch_max: usize,
+    /// How long the projector lets a batch fill, in milliseconds.
+    pub projector_linger_ms: u64,
+    /// Statements kept in the by-id hot cache.
+    pub statement_cache_entries: u64,
+    /// Block cache of the embedded store, in MiB.
+    pub store_cache_mib: u64,
+    /// Largest page of statements.
+    pub page_max: usize,
+    /// Largest request body, in MiB.
+    pub max_body_mib: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            http_addr: "127.0.0.1:8080".parse().expect("valid default address"),
+            data_dir: PathBuf::from("var/data"),
+            clickhouse_url: "http://127.0.0.1:8123".into(),
+            clickhouse_database: "cairn".into(),
+            clickhouse_user: "default".into(),
+            clickhouse_password: String::new(),
+            default_client_key: None,
+            default_client_secret: None,
+            writer_queue_capacity: 4096,
+            writer_max_group: 512,
+            projector_batch_max: 10_000,
+            projector_linger_ms: 50,
+            statement_cache_entries: 100_000,
+            store_cache_mib: 256,
+            page_max: 500,
+            max_body_mib: 64,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Loads the layers. `file` is optional; `overrides` are the flags given on the command line.
+    pub fn load(file: Option<&std::path::Path>, overrides: Figment) -> Result<Self, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(f) = file {
+            fig = fig.merge(Toml::file_exact(f));
+        }
+        let cfg: Config = fig
+            .merge(Env::prefixed("CAIRN_"))
+            .merge(overrides)
+            .extract()
+            .map_err(Box::new)?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let positive = [
+            ("writer_queue_capacity", self.writer_queue_capacity),
+            ("writer_max_group", self.writer_max_group),
+            ("projector_batch_max", self.projector_batch_max),
+            ("page_max", self.page_max),
+            ("max_body_mib", self.max_body_mib),
+        ];
+        if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
+            return Err(ConfigError::Invalid(format!("{name} must be greater than 0")));
+        }
+        if !self.clickhouse_url.starts_with("http://") && !self.clickhouse_url.starts_with("https://") {
+            return Err(ConfigError::Invalid(format!(
+                "clickhouse_url must be an http(s) URL, not {:?}",
+                self.clickhouse_url
+            )));
+        }
+        if self.default_client_key.is_some() != self.default_client_secret.is_some() {
+            return Err(ConfigError::Invalid(
+                "default_client_key and default_client_secret must be set together".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("cairn.toml", "http_addr = \"127.0.0.1:9000\"\npage_max = 7\n")?;
+            jail.set_env("CAIRN_PAGE_MAX", "9");
+            let flags = Figment::new().merge(Serialized::default("clickhouse_database", "flagged"));
+            let cfg = Config::load(Some("cairn.toml".as_ref()), flags).map_err(|e| e.to_string())?;
+            assert_eq!(cfg.http_addr.port(), 9000);
+            assert_eq!(cfg.page_max, 9, "env beats the file");
+            assert_eq!(cfg.clickhouse_database, "flagged", "flags beat env");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn rejects_invalid_values() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("CAIRN_PAGE_MAX", "0");
+            let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+            assert!(err.contains("page_max"), "{err}");
+            jail.set_env("CAIRN_PAGE_MAX", "5");
+            jail.set_env("CAIRN_DEFAULT_CLIENT_KEY", "only-key");
+            let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+            assert!(err.contains("together"), "{err}");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,112 @@
+//! `cairn`: the Cairn LRS binary. `cairn serve` runs the server, `cairn migrate` applies the
+//! ClickHouse migrations, `cairn reproject` rebuilds the projection from the event log.
+mod app;
+mod config;
+
+use clap::{Parser, Subcommand};
+use figment::Figment;
+use figment::providers::Serialized;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "cairn", version, about = "Cairn: an xAPI Learning Record Store with analytics built in")]
+struct Cli {
+    /// A TOML configuration file.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Listen address (overrides CAIRN_HTTP_ADDR).
+    #[arg(long, global = true)]
+    http_addr: Option<String>,
+    /// Data directory (overrides CAIRN_DATA_DIR).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// ClickHouse HTTP URL (overrides CAIRN_CLICKHOUSE_URL).
+    #[arg(long, global = true)]
+    clickhouse_url: Option<String>,
+    /// ClickHouse database (overrides CAIRN_CLICKHOUSE_DATABASE).
+    #[arg(long, global = true)]
+    clickhouse_database: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the LRS.
+    Serve,
+    /// Apply ClickHouse migrations and exit.
+    Migrate,
+    /// Rebuild the ClickHouse projection from the event log and exit (stop the server first).
+    Reproject,
+}
+
+fn overrides(cli: &Cli) -> Figment {
+    let mut f = Figment::new();
+    if let Some(v) = &cli.http_addr {
+        f = f.merge(Serialized::default("http_addr", v));
+    }
+    if let Some(v) = &cli.data_dir {
+        f = f.merge(Serialized::default("data_dir", v));
+    }
+    if let Some(v) = &cli.clickhouse_url {
+        f = f.merge(Serialized::default("clickhouse_url", v));
+    }
+    if let Some(v) = &cli.clickhouse_database {
+        f = f.merge(Serialized::default("clickhouse_database", v));
+    }
+    f
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CAIRN_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let cfg = match config::Config::load(cli.config.as_deref(), overrides(&cli)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    let result = match cli.command {
+        Command::Serve => serve(cfg).await,
+        Command::Migrate => app::projection(&cfg).await.map(|_| println!("migrations applied")),
+        Command::Reproject => app::reproject(&cfg)
+            .await
+            .map(|last| println!("reprojected the log up to sequence {last}")),
+    };
+    if let Err(e) = result {
+        eprintln!("cairn: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn serve(cfg: config::Config) -> app::anyhow_like::Result<()> {
+    let running = app::start(cfg).await?;
+    println!("Cairn is ready.");
+    println!("  xAPI endpoint: http://{}/xapi", running.addr);
+    println!("  client key:    {}", running.client.0);
+    println!("  client secret: {}", running.client.1);
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    running.stop().await;
+    Ok(())
+}
