@@ -1,0 +1,287 @@
+//! `cairn-clickhouse` is Cairn's analytics adapter: it implements [`cairn_core::Projection`] on
+//! ClickHouse over HTTP with the official `clickhouse` crate. It owns the schema migrations in
+//! `schema/` (embedded into the binary and applied in order by [`Projection::migrate`]), turns
+//! each [`StatementRecord`] into one row of the `statements` table (the filter keys plus typed
+//! columns pulled from the statement's JSON, and the served JSON itself), and answers filtered
+//! statement reads with parameterised SQL. Everything it sends stays inside the SQL subset that
+//! both ClickHouse 18.16 (Debian's package) and current ClickHouse accept — see `schema/README.md`;
+//! in particular rows travel as plain RowBinary (the crate's schema validation needs
+//! RowBinaryWithNamesAndTypes, which 18.16 lacks, so it is turned off and the integration tests
+//! read every column back instead).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), cairn_core::ProjectionError> {
+//! use cairn_clickhouse::{ClickHouseConfig, ClickHouseProjection};
+//! use cairn_core::Projection;
+//! let projection = ClickHouseProjection::connect(ClickHouseConfig {
+//!     url: "http://127.0.0.1:8123".into(),
+//!     database: "cairn".into(),
+//!     ..Default::default()
+//! })
+//! .await?;
+//! projection.migrate().await?;
+//! # Ok(()) }
+//! ```
+
+pub mod migrations;
+pub mod row;
+pub mod sql;
+
+use cairn_core::{Page, Projection, ProjectionError, StatementQuery, StatementRecord};
+use clickhouse::{Client, Compression, sql::Identifier};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub use migrations::{MIGRATIONS, Migration};
+pub use row::StatementRow;
+pub use sql::SeqQuery;
+
+/// Where the projection lives and how to reach it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClickHouseConfig {
+    /// The HTTP interface, e.g. `http://127.0.0.1:8123`.
+    pub url: String,
+    /// Database holding Cairn's tables; created by [`ClickHouseProjection::connect`] if missing.
+    pub database: String,
+    /// User and password; `None` leaves them to the server (its `default` user).
+    pub user: Option<String>,
+    pub password: Option<String>,
+    /// LZ4-compress inserts and results (ClickHouse's native block compression over HTTP).
+    pub compression: bool,
+    /// How long `discard_after` waits for its mutations before giving up.
+    pub mutation_timeout: Duration,
+}
+
+impl Default for ClickHouseConfig {
+    fn default() -> Self {
+        ClickHouseConfig {
+            url: "http://127.0.0.1:8123".into(),
+            database: "cairn".into(),
+            user: None,
+            password: None,
+            compression: true,
+            mutation_timeout: Duration::from_secs(300),
+        }
+    }
+}
+
+/// The ClickHouse [`Projection`]. Cheap to clone (the client is shared).
+#[derive(Clone)]
+pub struct ClickHouseProjection {
+    client: Client,
+    database: String,
+    mutation_timeout: Duration,
+}
+
+fn err(context: &str) -> impl FnOnce(clickhouse::error::Error) -> ProjectionError + '_ {
+    move |e| ProjectionError(format!("{context}: {e}"))
+}
+
+/// The tables that `discard_after` trims: every table keyed by the log's sequence number.
+const SEQ_TABLES: &[&str] = &["statements", "voids"];
+
+impl ClickHouseProjection {
+    /// Connects, creating the database when it is missing. Does not migrate.
+    pub async fn connect(cfg: ClickHouseConfig) -> Result<Self, ProjectionError> {
+        let mut client = Client::default()
+            .with_url(&cfg.url)
+            .with_validation(false)
+            .with_compression(if cfg.compression { Compression::Lz4 } else { Compression::None });
+        if let Some(user) = &cfg.user {
+            client = client.with_user(user);
+        }
+        if let Some(password) = &cfg.password {
+            client = client.with_password(password);
+        }
+        client
+            .query("CREATE DATABASE IF NOT EXISTS ?")
+            .bind(Identifier(&cfg.database))
+            .execute()
+            .await
+            .map_err(err("create database"))?;
+        Ok(ClickHouseProjection {
+            client: client.with_database(&cfg.database),
+            database: cfg.database,
+            mutation_timeout: cfg.mutation_timeout,
+        })
+    }
+
+    /// The underlying client, bound to the projection's database.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+
+    /// Migration versions recorded in `schema_migrations`, ascending.
+    pub async fn applied_migrations(&self) -> Result<Vec<u32>, ProjectionError> {
+        self.client
+            .query("SELECT DISTINCT version FROM schema_migrations ORDER BY version")
+            .fetch_all::<u32>()
+            .await
+            .map_err(err("read schema_migrations"))
+    }
+
+    /// Highest projected sequence number (0 when empty).
+    pub async fn max_seq(&self) -> Result<u64, ProjectionError> {
+        self.client
+            .query("SELECT max(seq) FROM statements")
+            .fetch_one::<u64>()
+            .await
+            .map_err(err("max seq"))
+    }
+
+    /// Drops every table and view the migrations created (for `reproject`); [`Projection::migrate`]
+    /// recreates them.
+    pub async fn drop_all(&self) -> Result<(), ProjectionError> {
+        for object in migrations::OBJECTS {
+            self.client
+                .query("DROP TABLE IF EXISTS ?")
+                .bind(Identifier(object))
+                .execute()
+                .await
+                .map_err(err("drop"))?;
+        }
+        Ok(())
+    }
+
+    /// Drops and recreates the schema: an empty, current projection.
+    pub async fn reset(&self) -> Result<(), ProjectionError> {
+        self.drop_all().await?;
+        self.migrate().await
+    }
+
+    async fn run_migration(&self, m: &Migration) -> Result<(), ProjectionError> {
+        for stmt in migrations::statements(m.sql) {
+            self.client
+                .query_raw(&stmt)
+                .execute()
+                .await
+                .map_err(|e| ProjectionError(format!("migration {}: {e}", m.name)))?;
+        }
+        Ok(())
+    }
+
+    /// Waits until no mutation of the seq-keyed tables is pending (18.16 has no `mutations_sync`).
+    async fn wait_for_mutations(&self) -> Result<(), ProjectionError> {
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(20);
+        loop {
+            let pending: u64 = self
+                .client
+                .query(
+                    "SELECT count() FROM system.mutations \
+                     WHERE database = ? AND table IN ? AND is_done = 0",
+                )
+                .bind(&self.database)
+                .bind(SEQ_TABLES)
+                .fetch_one()
+                .await
+                .map_err(err("poll mutations"))?;
+            if pending == 0 {
+                return Ok(());
+            }
+            if started.elapsed() > self.mutation_timeout {
+                return Err(ProjectionError(format!(
+                    "{pending} mutation(s) still running after {:?}",
+                    self.mutation_timeout
+                )));
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(500));
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Projection for ClickHouseProjection {
+    async fn migrate(&self) -> Result<(), ProjectionError> {
+        let (bootstrap, rest) = MIGRATIONS.split_first().expect("at least one migration");
+        self.run_migration(bootstrap).await?;
+        let applied = self.applied_migrations().await?;
+        for m in std::iter::once(bootstrap).chain(rest) {
+            if applied.contains(&m.version) {
+                continue;
+            }
+            self.run_migration(m).await?;
+            self.client
+                .query("INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, now())")
+                .bind(m.version)
+                .bind(m.name)
+                .execute()
+                .await
+                .map_err(err("record migration"))?;
+            tracing::info!(migration = m.name, database = %self.database, "applied ClickHouse migration");
+        }
+        Ok(())
+    }
+
+    async fn insert(&self, rows: &[(u64, Arc<StatementRecord>)]) -> Result<(), ProjectionError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut insert = self
+            .client
+            .insert::<StatementRow<'_>>("statements")
+            .await
+            .map_err(err("insert"))?;
+        for (seq, record) in rows {
+            insert
+                .write(&StatementRow::new(*seq, record))
+                .await
+                .map_err(err("insert"))?;
+        }
+        insert.end().await.map_err(err("insert"))
+    }
+
+    async fn discard_after(&self, seq: u64) -> Result<(), ProjectionError> {
+        for table in SEQ_TABLES {
+            if seq == 0 {
+                self.client
+                    .query("TRUNCATE TABLE ?")
+                    .bind(Identifier(table))
+                    .execute()
+                    .await
+                    .map_err(err("truncate"))?;
+                continue;
+            }
+            // A mutation rewrites every part it touches, so skip it when nothing is above `seq`
+            // (the common case: the projector restarting exactly at its checkpoint).
+            let above: u64 = self
+                .client
+                .query("SELECT count() FROM ? WHERE seq > ?")
+                .bind(Identifier(table))
+                .bind(seq)
+                .fetch_one()
+                .await
+                .map_err(err("count rows to discard"))?;
+            if above > 0 {
+                self.client
+                    .query("ALTER TABLE ? DELETE WHERE seq > ?")
+                    .bind(Identifier(table))
+                    .bind(seq)
+                    .execute()
+                    .await
+                    .map_err(err("discard"))?;
+            }
+        }
+        self.wait_for_mutations().await
+    }
+
+    async fn query_seqs(
+        &self,
+        query: &StatementQuery,
+        page: &Page,
+    ) -> Result<Vec<u64>, ProjectionError> {
+        if page.limit == 0 {
+            return Ok(Vec::new());
+        }
+        SeqQuery::build(query, page)
+            .bind(&self.client)
+            .fetch_all::<u64>()
+            .await
+            .map_err(err("query statements"))
+    }
+}

@@ -1,0 +1,109 @@
+//! The schema migrations in `schema/`, embedded into the binary, and how a file is split into
+//! statements (ClickHouse's HTTP interface runs one statement per request).
+
+/// One numbered migration file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Migration {
+    pub version: u32,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+macro_rules! migration {
+    ($version:literal, $name:literal) => {
+        Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("../../../schema/", $name, ".sql")),
+        }
+    };
+}
+
+/// Every migration, in the order they are applied. The first creates `schema_migrations` and is
+/// applied every time (it is idempotent); the others are applied once each.
+pub const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_schema_migrations"),
+    migration!(2, "0002_statements"),
+    migration!(3, "0003_voids"),
+];
+
+/// The tables and views the migrations create, in an order that is safe to drop them in
+/// (the materialized view before the tables it reads and writes).
+pub const OBJECTS: &[&str] = &["voids_mv", "voids", "statements", "schema_migrations"];
+
+/// Splits a migration into statements: `--` comment lines are dropped and a statement ends at a
+/// line whose last non-blank character is `;`. Migrations must not put `;` at the end of a line
+/// inside a string literal (they have no reason to).
+pub fn statements(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in sql.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with("--") || trimmed.is_empty() {
+            continue;
+        }
+        current.push_str(line.trim_end());
+        current.push('\n');
+        if trimmed.ends_with(';') {
+            push(&mut out, &mut current);
+        }
+    }
+    push(&mut out, &mut current);
+    out
+}
+
+fn push(out: &mut Vec<String>, current: &mut String) {
+    let stmt = current.trim().trim_end_matches(';').trim();
+    if !stmt.is_empty() {
+        out.push(stmt.to_string());
+    }
+    current.clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_increasing_and_match_file_names() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version as usize, i + 1);
+            assert!(m.name.starts_with(&format!("{:04}_", m.version)), "{}", m.name);
+        }
+    }
+
+    #[test]
+    fn every_schema_file_is_embedded() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../schema");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let embedded: Vec<String> = MIGRATIONS.iter().map(|m| format!("{}.sql", m.name)).collect();
+        assert_eq!(files, embedded);
+    }
+
+    #[test]
+    fn splits_statements_and_drops_comments() {
+        let sql = "-- a comment\nCREATE TABLE a\n(\n  x UInt8\n);\n\n-- another\nCREATE VIEW b AS SELECT 1;\n";
+        assert_eq!(
+            statements(sql),
+            vec!["CREATE TABLE a\n(\n  x UInt8\n)", "CREATE VIEW b AS SELECT 1"]
+        );
+        assert_eq!(statements("SELECT 1"), vec!["SELECT 1"]);
+    }
+
+    #[test]
+    fn every_migration_is_idempotent_ddl() {
+        for m in MIGRATIONS {
+            for s in statements(m.sql) {
+                assert!(s.contains("IF NOT EXISTS"), "{}: {s}", m.name);
+                for banned in ["DateTime64", "Map(", "JSON", "LowCardinality", "CODEC", " TTL "] {
+                    assert!(!s.contains(banned), "{} uses {banned}", m.name);
+                }
+            }
+        }
+    }
+}

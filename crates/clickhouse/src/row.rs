@@ -1,0 +1,278 @@
+//! One `statements` row, extracted from a [`StatementRecord`]: the filter keys as they are, and
+//! the typed columns that analytics read, pulled out of the statement's JSON.
+use cairn_core::StatementRecord;
+use clickhouse::Row;
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// The columns of `statements` (schema/0002_statements.sql), in table order. Inserted as plain
+/// RowBinary, so field order and types must match the table exactly; the integration tests
+/// read every column back to prove it.
+#[derive(Debug, Clone, PartialEq, Row, Serialize)]
+pub struct StatementRow<'a> {
+    #[serde(with = "clickhouse::serde::uuid")]
+    pub store: Uuid,
+    pub seq: u64,
+    #[serde(with = "clickhouse::serde::uuid")]
+    pub statement_id: Uuid,
+    pub stored: u32,
+    pub stored_us: i64,
+    pub timestamp: u32,
+    pub timestamp_us: i64,
+    pub version: String,
+    pub actor_ifi: String,
+    pub verb: String,
+    pub object_type: String,
+    pub object_id: String,
+    pub activity_type: String,
+    pub registration: String,
+    pub agents: &'a [String],
+    pub related_agents: &'a [String],
+    pub verbs: &'a [String],
+    pub activities: &'a [String],
+    pub related_activities: &'a [String],
+    pub registrations: &'a [String],
+    pub context_parent: Vec<String>,
+    pub context_grouping: Vec<String>,
+    pub context_category: Vec<String>,
+    pub context_other: Vec<String>,
+    pub score_scaled: Option<f64>,
+    pub score_raw: Option<f64>,
+    pub score_min: Option<f64>,
+    pub score_max: Option<f64>,
+    pub success: Option<u8>,
+    pub completion: Option<u8>,
+    pub duration_ms: Option<i64>,
+    pub platform: String,
+    pub language: String,
+    pub authority: String,
+    pub voids: String,
+    pub attachments: &'a [String],
+    pub statement: String,
+}
+
+impl<'a> StatementRow<'a> {
+    /// Builds the row for `record` at sequence number `seq`. A body that is not a JSON object
+    /// (which the writer never produces) yields empty typed columns but keeps keys and JSON.
+    pub fn new(seq: u64, record: &'a StatementRecord) -> Self {
+        let v: Value = serde_json::from_slice(&record.body).unwrap_or(Value::Null);
+        let str_at = |p: &str| v.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
+        let f64_at = |p: &str| v.pointer(p).and_then(Value::as_f64);
+        let bool_at = |p: &str| v.pointer(p).and_then(Value::as_bool).map(u8::from);
+        let timestamp_us = v
+            .get("timestamp")
+            .and_then(Value::as_str)
+            .and_then(cairn_core::time_fmt::parse_us)
+            .unwrap_or(record.stored_us);
+        let object = v.get("object").unwrap_or(&Value::Null);
+        let object_type = object
+            .get("objectType")
+            .and_then(Value::as_str)
+            .unwrap_or("Activity")
+            .to_string();
+        let object_id = match object_type.as_str() {
+            "Agent" | "Group" => ifi(object),
+            "SubStatement" => String::new(),
+            _ => str_at("/object/id"),
+        };
+        StatementRow {
+            store: record.store.0,
+            seq,
+            statement_id: record.id,
+            stored: epoch_seconds(record.stored_us),
+            stored_us: record.stored_us,
+            timestamp: epoch_seconds(timestamp_us),
+            timestamp_us,
+            version: str_at("/version"),
+            actor_ifi: v.get("actor").map(ifi).unwrap_or_default(),
+            verb: str_at("/verb/id"),
+            object_id,
+            object_type,
+            activity_type: str_at("/object/definition/type"),
+            registration: str_at("/context/registration"),
+            agents: &record.keys.agents,
+            related_agents: &record.keys.related_agents,
+            verbs: &record.keys.verbs,
+            activities: &record.keys.activities,
+            related_activities: &record.keys.related_activities,
+            registrations: &record.keys.registrations,
+            context_parent: context_ids(&v, "parent"),
+            context_grouping: context_ids(&v, "grouping"),
+            context_category: context_ids(&v, "category"),
+            context_other: context_ids(&v, "other"),
+            score_scaled: f64_at("/result/score/scaled"),
+            score_raw: f64_at("/result/score/raw"),
+            score_min: f64_at("/result/score/min"),
+            score_max: f64_at("/result/score/max"),
+            success: bool_at("/result/success"),
+            completion: bool_at("/result/completion"),
+            duration_ms: v
+                .pointer("/result/duration")
+                .and_then(Value::as_str)
+                .and_then(duration_ms),
+            platform: str_at("/context/platform"),
+            language: str_at("/context/language"),
+            authority: v.get("authority").map(ifi).unwrap_or_default(),
+            voids: record.voids.map(|u| u.to_string()).unwrap_or_default(),
+            attachments: &record.attachments,
+            statement: String::from_utf8_lossy(&record.full_json()).into_owned(),
+        }
+    }
+}
+
+/// Epoch seconds for a `DateTime` column (clamped to its range, 1970..2106).
+fn epoch_seconds(us: i64) -> u32 {
+    us.div_euclid(1_000_000).clamp(0, u32::MAX as i64) as u32
+}
+
+/// The agent's IFI key (as in the filter keys); for an identified-by-members group with no IFI,
+/// its compact JSON, so the column is never silently empty for an authority.
+fn ifi(agent: &Value) -> String {
+    if agent.is_null() {
+        return String::new();
+    }
+    cairn_xapi::Actor(agent.clone())
+        .ifi_key()
+        .unwrap_or_else(|| agent.to_string())
+}
+
+/// Activity ids of one context-activities list (an object or an array of objects).
+fn context_ids(v: &Value, kind: &str) -> Vec<String> {
+    let list = v.pointer(&format!("/context/contextActivities/{kind}"));
+    let id = |a: &Value| a.get("id").and_then(Value::as_str).map(str::to_string);
+    match list {
+        Some(Value::Array(items)) => items.iter().filter_map(id).collect(),
+        Some(obj @ Value::Object(_)) => id(obj).into_iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// An ISO 8601 duration (`P1DT2H3M4.5S`, `PT90S`, `P2W`) in milliseconds. Years and months
+/// have no fixed length; they count as 365 and 30 days, which is what analytics want.
+pub fn duration_ms(s: &str) -> Option<i64> {
+    let rest = s.strip_prefix('P')?;
+    let (date, time) = match rest.split_once('T') {
+        Some((d, t)) if !t.is_empty() => (d, Some(t)),
+        Some(_) => return None,
+        None => (rest, None),
+    };
+    const DAY: f64 = 86_400_000.0;
+    let date_units = [('Y', 365.0 * DAY), ('M', 30.0 * DAY), ('W', 7.0 * DAY), ('D', DAY)];
+    let time_units = [('H', 3_600_000.0), ('M', 60_000.0), ('S', 1_000.0)];
+    let mut total = sum_units(date, &date_units)?;
+    if let Some(t) = time {
+        total += sum_units(t, &time_units)?;
+    }
+    if date.is_empty() && time.is_none() {
+        return None;
+    }
+    Some(total.round() as i64)
+}
+
+/// Sums `<number><unit>` pairs whose units appear in `units`' order.
+fn sum_units(mut s: &str, units: &[(char, f64)]) -> Option<f64> {
+    let mut total = 0.0;
+    let mut next_unit = 0;
+    while !s.is_empty() {
+        let end = s.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))?;
+        let number: f64 = s[..end].replace(',', ".").parse().ok()?;
+        let unit = s[end..].chars().next()?;
+        let pos = units[next_unit..].iter().position(|(u, _)| *u == unit)? + next_unit;
+        total += number * units[pos].1;
+        next_unit = pos + 1;
+        s = &s[end + unit.len_utf8()..];
+    }
+    Some(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cairn_core::{FilterKeys, StoreId};
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration_ms("PT1H2M3.5S"), Some(3_723_500));
+        assert_eq!(duration_ms("P1D"), Some(86_400_000));
+        assert_eq!(duration_ms("P1W"), Some(7 * 86_400_000));
+        assert_eq!(duration_ms("PT0,25S"), Some(250));
+        assert_eq!(duration_ms("P1DT1S"), Some(86_401_000));
+        for bad in ["", "P", "PT", "1H", "PT1X", "PT1S2M", "PTS"] {
+            assert_eq!(duration_ms(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn extracts_typed_columns() {
+        let body = serde_json::json!({
+            "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee",
+            "actor": {"mbox": "mailto:a@example.com"},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+            "object": {"id": "http://example.com/a", "definition": {"type": "http://example.com/t"}},
+            "result": {"score": {"scaled": 0.5, "raw": 5, "min": 0, "max": 10},
+                       "success": true, "completion": false, "duration": "PT1M"},
+            "context": {"registration": "ec531277-b57b-4c15-8d91-d292c5b2b8f7",
+                        "platform": "web", "language": "en-GB",
+                        "contextActivities": {"parent": {"id": "http://example.com/p"},
+                                              "grouping": [{"id": "http://example.com/g1"},
+                                                           {"id": "http://example.com/g2"}]}},
+            "timestamp": "2025-01-02T03:04:05.678Z",
+            "authority": {"mbox": "mailto:auth@example.com"},
+            "version": "1.0.3"
+        });
+        let record = StatementRecord {
+            store: StoreId::DEFAULT,
+            id: Uuid::new_v4(),
+            stored_us: 1_750_000_000_123_456,
+            keys: FilterKeys { verbs: vec!["v".into()], ..Default::default() },
+            voids: None,
+            attachments: vec![],
+            body: serde_json::to_vec(&body).unwrap(),
+        };
+        let row = StatementRow::new(7, &record);
+        assert_eq!(row.seq, 7);
+        assert_eq!(row.stored, 1_750_000_000);
+        assert_eq!(row.timestamp_us, 1_735_787_045_678_000);
+        assert_eq!(row.timestamp, 1_735_787_045);
+        assert_eq!(row.actor_ifi, "mbox:mailto:a@example.com");
+        assert_eq!(row.authority, "mbox:mailto:auth@example.com");
+        assert_eq!(row.verb, "http://adlnet.gov/expapi/verbs/completed");
+        assert_eq!((row.object_type.as_str(), row.object_id.as_str()), ("Activity", "http://example.com/a"));
+        assert_eq!(row.activity_type, "http://example.com/t");
+        assert_eq!(row.registration, "ec531277-b57b-4c15-8d91-d292c5b2b8f7");
+        assert_eq!(row.context_parent, vec!["http://example.com/p"]);
+        assert_eq!(row.context_grouping.len(), 2);
+        assert!(row.context_other.is_empty());
+        assert_eq!(
+            (row.score_scaled, row.score_raw, row.score_min, row.score_max),
+            (Some(0.5), Some(5.0), Some(0.0), Some(10.0))
+        );
+        assert_eq!((row.success, row.completion, row.duration_ms), (Some(1), Some(0), Some(60_000)));
+        assert_eq!((row.platform.as_str(), row.language.as_str()), ("web", "en-GB"));
+        assert_eq!(row.version, "1.0.3");
+        assert_eq!(row.voids, "");
+        assert!(row.statement.starts_with("{\"stored\":\""));
+        assert_eq!(row.verbs, ["v".to_string()]);
+    }
+
+    #[test]
+    fn missing_fields_default() {
+        let record = StatementRecord {
+            store: StoreId::DEFAULT,
+            id: Uuid::nil(),
+            stored_us: -5,
+            keys: FilterKeys::default(),
+            voids: Some(Uuid::from_u128(9)),
+            attachments: vec![],
+            body: b"{}".to_vec(),
+        };
+        let row = StatementRow::new(1, &record);
+        assert_eq!(row.stored, 0);
+        assert_eq!(row.timestamp_us, -5);
+        assert_eq!(row.object_type, "Activity");
+        assert_eq!(row.actor_ifi, "");
+        assert_eq!(row.score_raw, None);
+        assert_eq!(row.voids, "00000000-0000-0000-0000-000000000009");
+    }
+}

@@ -1,0 +1,151 @@
+//! The SQL behind `query_seqs`: a filtered, paged read of sequence numbers, with every value
+//! bound through the client (`?` placeholders), never pasted into the text.
+use cairn_core::{Page, StatementQuery};
+use clickhouse::{Client, query::Query};
+
+/// A value bound to one `?` of a [`SeqQuery`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    Str(String),
+    U64(u64),
+    I64(i64),
+}
+
+/// The SQL template and its parameters, in placeholder order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeqQuery {
+    pub sql: String,
+    pub params: Vec<Param>,
+}
+
+impl SeqQuery {
+    /// Builds the read for `query` within `page`.
+    ///
+    /// `DISTINCT seq` returns each statement once even while a replayed insert has left two rows
+    /// for it that ReplacingMergeTree has not merged yet; it is cheaper than `FINAL` on 18.16
+    /// (which merges every selected part) and works the same on current ClickHouse.
+    pub fn build(query: &StatementQuery, page: &Page) -> Self {
+        let store = query.store.0.to_string();
+        let mut conds = vec!["store = toUUID(?)".to_string(), "seq <= ?".to_string()];
+        let mut params = vec![Param::Str(store.clone()), Param::U64(page.max_seq)];
+        if let Some(after) = page.after {
+            conds.push(if query.ascending { "seq > ?" } else { "seq < ?" }.into());
+            params.push(Param::U64(after));
+        }
+        let mut has = |column: &str, value: &Option<String>| {
+            if let Some(v) = value {
+                conds.push(format!("has({column}, ?)"));
+                params.push(Param::Str(v.clone()));
+            }
+        };
+        has(
+            if query.related_agents { "related_agents" } else { "agents" },
+            &query.agent,
+        );
+        has("verbs", &query.verb);
+        has(
+            if query.related_activities { "related_activities" } else { "activities" },
+            &query.activity,
+        );
+        has("registrations", &query.registration);
+        if let Some(since) = query.since_us {
+            conds.push("stored_us > ?".into());
+            params.push(Param::I64(since));
+        }
+        if let Some(until) = query.until_us {
+            conds.push("stored_us <= ?".into());
+            params.push(Param::I64(until));
+        }
+        conds.push(
+            "statement_id NOT IN (SELECT voided_id FROM voids WHERE store = toUUID(?))".into(),
+        );
+        params.push(Param::Str(store));
+        params.push(Param::U64(page.limit as u64));
+        let order = if query.ascending { "ASC" } else { "DESC" };
+        let sql = format!(
+            "SELECT DISTINCT seq FROM statements WHERE {} ORDER BY seq {order} LIMIT ?",
+            conds.join(" AND ")
+        );
+        SeqQuery { sql, params }
+    }
+
+    /// The client query with every parameter bound.
+    pub fn bind(&self, client: &Client) -> Query {
+        self.params
+            .iter()
+            .fold(client.query(&self.sql), |q, p| match p {
+                Param::Str(s) => q.bind(s.as_str()),
+                Param::U64(n) => q.bind(*n),
+                Param::I64(n) => q.bind(*n),
+            })
+    }
+
+    /// The SQL with the values substituted the way the client substitutes them (for tests on
+    /// other engines, such as scripts/chdb_check.py, and for logs).
+    pub fn to_literal_sql(&self) -> String {
+        self.bind(&Client::default()).sql_display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cairn_core::StoreId;
+
+    fn page() -> Page {
+        Page { max_seq: 100, after: None, limit: 10 }
+    }
+
+    #[test]
+    fn minimal_query_is_store_window_and_voids() {
+        let q = SeqQuery::build(&StatementQuery::new(StoreId::DEFAULT), &page());
+        assert_eq!(
+            q.sql,
+            "SELECT DISTINCT seq FROM statements WHERE store = toUUID(?) AND seq <= ? AND \
+             statement_id NOT IN (SELECT voided_id FROM voids WHERE store = toUUID(?)) \
+             ORDER BY seq DESC LIMIT ?"
+        );
+        assert_eq!(q.params.len(), 4);
+        assert_eq!(q.sql.matches('?').count(), q.params.len());
+    }
+
+    #[test]
+    fn every_filter_adds_a_bound_condition() {
+        let mut sq = StatementQuery::new(StoreId::DEFAULT);
+        sq.agent = Some("mbox:mailto:o'brien@example.com".into());
+        sq.related_agents = true;
+        sq.verb = Some("v".into());
+        sq.activity = Some("a".into());
+        sq.registration = Some("r".into());
+        sq.since_us = Some(1);
+        sq.until_us = Some(2);
+        sq.ascending = true;
+        let q = SeqQuery::build(&sq, &Page { after: Some(5), ..page() });
+        for c in [
+            "seq > ?",
+            "has(related_agents, ?)",
+            "has(verbs, ?)",
+            "has(activities, ?)",
+            "has(registrations, ?)",
+            "stored_us > ?",
+            "stored_us <= ?",
+            "ORDER BY seq ASC",
+        ] {
+            assert!(q.sql.contains(c), "{c} missing from {}", q.sql);
+        }
+        assert_eq!(q.sql.matches('?').count(), q.params.len());
+        let literal = q.to_literal_sql();
+        assert!(literal.contains(r"has(related_agents, 'mbox:mailto:o\'brien@example.com')"), "{literal}");
+        assert!(literal.ends_with("LIMIT 10"), "{literal}");
+        assert!(!literal.contains('?'));
+    }
+
+    #[test]
+    fn descending_pages_go_down() {
+        let q = SeqQuery::build(
+            &StatementQuery::new(StoreId::DEFAULT),
+            &Page { after: Some(50), ..page() },
+        );
+        assert!(q.sql.contains("seq < ?") && q.sql.contains("ORDER BY seq DESC"));
+    }
+}
