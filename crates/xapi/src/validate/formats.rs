@@ -275,7 +275,7 @@ mod tests {
         for ok in ["en", "en-US", "zh-Hant-TW", "es-419", "x-private", "de-CH-1901"] {
             assert!(is_language_tag(ok), "{ok}");
         }
-        for bad in ["", "a12345", "en_US", "english-is-a-language-tag-too-long-subtag", "-en"] {
+        for bad in ["", "a12345", "en_US", "en-US-toolongsubtag", "-en"] {
             assert!(!is_language_tag(bad), "{bad}");
         }
     }
