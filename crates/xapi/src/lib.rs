@@ -1,176 +1,103 @@
-//! PLACEHOLDER until the xapi branch lands: the exact public API surface of cairn-xapi, minimal bodies.
-use serde::{Deserialize, Serialize};
+//! # cairn-xapi
+//!
+//! The pure core of Cairn: the xAPI (1.0.3 and 2.0.0) statement data model and
+//! everything that can be decided from a statement alone, with no I/O:
+//!
+//! * typed parsing of statement bodies with full validation ([`parse_statements`],
+//!   [`parse_statement`], [`parse_agent_param`]) — every failure is a
+//!   [`ValidationError`] saying what is wrong and where;
+//! * statement comparison for repeated ids and signatures ([`equivalent`]);
+//! * the keys filtered queries match on ([`index_keys`]);
+//! * the `exact` / `ids` / `canonical` response formats ([`format_statement`]);
+//! * JWS signed-statement verification ([`verify_signature`]);
+//! * version negotiation helpers ([`XapiVersion`]).
+//!
+//! Storage, HTTP, multipart parsing and authentication live in other crates.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum XapiVersion {
-    V1_0_3,
-    V2_0_0,
-}
-impl XapiVersion {
-    pub fn from_header(s: &str) -> Option<Self> {
-        let s = s.trim();
-        if s == "1.0" || s.starts_with("1.0.") {
-            Some(Self::V1_0_3)
-        } else if s == "2.0" || s.starts_with("2.0.") {
-            Some(Self::V2_0_0)
-        } else {
-            None
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::V1_0_3 => "1.0.3",
-            Self::V2_0_0 => "2.0.0",
-        }
-    }
-}
+mod compare;
+mod error;
+mod format;
+mod keys;
+mod model;
+mod signature;
+mod validate;
+mod version;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValidationError {
-    pub path: String,
-    pub message: String,
-}
-impl std::fmt::Display for ValidationError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
-    }
-}
-impl std::error::Error for ValidationError {}
+pub use compare::equivalent;
+pub use error::ValidationError;
+pub use format::{Format, format_statement};
+pub use keys::{IndexKeys, index_keys};
+pub use model::*;
+pub use signature::verify_signature;
+pub use version::XapiVersion;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct IndexKeys {
-    pub agents: Vec<String>,
-    pub related_agents: Vec<String>,
-    pub verb: String,
-    pub activities: Vec<String>,
-    pub related_activities: Vec<String>,
-    pub registration: Option<String>,
+/// The usageType of signature attachments.
+pub const SIGNATURE_USAGE_TYPE: &str = "http://adlnet.gov/expapi/attachments/signature";
+/// The verb that voids statements.
+pub const VOIDED_VERB_ID: &str = "http://adlnet.gov/expapi/verbs/voided";
+
+use error::{Path, from_serde};
+
+fn first_non_ws(body: &[u8]) -> Option<u8> {
+    body.iter().copied().find(|b| !b.is_ascii_whitespace())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Exact,
-    Ids,
-    Canonical,
+fn strip_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Actor(pub serde_json::Value);
-impl Actor {
-    pub fn ifi_key(&self) -> Option<String> {
-        let v = &self.0;
-        if let Some(m) = v.get("mbox").and_then(|m| m.as_str()) {
-            return Some(format!("mbox:{m}"));
-        }
-        if let Some(a) = v.get("account") {
-            return Some(format!("account:{}|{}", a["homePage"].as_str()?, a["name"].as_str()?));
-        }
-        None
-    }
+fn typed<'de, T: serde::Deserialize<'de>>(body: &'de [u8], root: &str) -> Result<T, ValidationError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let v = serde_path_to_error::deserialize(&mut de).map_err(|e| from_serde(root, e))?;
+    de.end().map_err(|e| ValidationError::new(root, format!("malformed JSON: {e}")))?;
+    Ok(v)
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Attachment {
-    #[serde(rename = "usageType")]
-    pub usage_type: String,
-    #[serde(rename = "contentType")]
-    pub content_type: String,
-    pub length: u64,
-    pub sha2: String,
-    #[serde(rename = "fileUrl", default)]
-    pub file_url: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Statement(pub serde_json::Value);
-impl Statement {
-    pub fn id(&self) -> Option<uuid::Uuid> {
-        self.0.get("id").and_then(|v| v.as_str()).and_then(|s| s.parse().ok())
-    }
-    pub fn set_id(&mut self, id: uuid::Uuid) {
-        self.0["id"] = serde_json::Value::String(id.to_string());
-    }
-    pub fn set_authority(&mut self, authority: Actor) {
-        self.0["authority"] = authority.0;
-    }
-    pub fn set_version_if_missing(&mut self, v: &str) {
-        if self.0.get("version").is_none() {
-            self.0["version"] = v.into();
+/// Parse and fully validate a POST/PUT statements body: one statement object or an
+/// array of them. Rules depend on `version` (e.g. `contextAgents` is 2.0-only, 2.0
+/// timestamps need a timezone). Ids repeated within one batch are rejected.
+pub fn parse_statements(body: &[u8], version: XapiVersion) -> Result<Vec<Statement>, ValidationError> {
+    let body = strip_bom(body);
+    match first_non_ws(body) {
+        Some(b'[') => {
+            let list: Vec<Statement> = typed(body, "statement")?;
+            let root = Path::root("statement");
+            for (i, st) in list.iter().enumerate() {
+                validate::validate_statement(st, version, &root.index(i))?;
+                if let Some(id) = st.id {
+                    if list[..i].iter().any(|o| o.id == Some(id)) {
+                        return Err(root.index(i).key("id").err(format!("id {id} is used more than once in the batch")));
+                    }
+                }
+            }
+            Ok(list)
         }
-    }
-    pub fn clear_stored(&mut self) {
-        if let Some(o) = self.0.as_object_mut() {
-            o.remove("stored");
-        }
-    }
-    pub fn set_timestamp_if_missing(&mut self, ts: &str) {
-        if self.0.get("timestamp").is_none() {
-            self.0["timestamp"] = ts.into();
-        }
-    }
-    pub fn voided_target(&self) -> Option<uuid::Uuid> {
-        if self.0.pointer("/verb/id").and_then(|v| v.as_str())
-            == Some("http://adlnet.gov/expapi/verbs/voided")
-        {
-            self.statement_ref_target()
-        } else {
-            None
-        }
-    }
-    pub fn statement_ref_target(&self) -> Option<uuid::Uuid> {
-        if self.0.pointer("/object/objectType").and_then(|v| v.as_str()) == Some("StatementRef") {
-            self.0.pointer("/object/id").and_then(|v| v.as_str()).and_then(|s| s.parse().ok())
-        } else {
-            None
-        }
-    }
-    pub fn attachments(&self) -> &[Attachment] {
-        &[]
-    }
-    pub fn signature_attachments(&self) -> impl Iterator<Item = &Attachment> {
-        self.attachments().iter().filter(|a| a.usage_type == "http://adlnet.gov/expapi/attachments/signature")
-    }
-    pub fn to_json(&self) -> Vec<u8> {
-        serde_json::to_vec(&self.0).unwrap_or_default()
+        Some(b'{') => parse_statement(body, version).map(|s| vec![s]),
+        Some(_) => Err(ValidationError::new("statement", "body must be a statement object or an array of statements")),
+        None => Err(ValidationError::new("statement", "body is empty")),
     }
 }
 
-fn err(path: &str, message: impl Into<String>) -> ValidationError {
-    ValidationError { path: path.into(), message: message.into() }
-}
-
-pub fn parse_statements(body: &[u8], _version: XapiVersion) -> Result<Vec<Statement>, ValidationError> {
-    let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| err("body", e.to_string()))?;
-    match v {
-        serde_json::Value::Array(a) => Ok(a.into_iter().map(Statement).collect()),
-        o @ serde_json::Value::Object(_) => Ok(vec![Statement(o)]),
-        _ => Err(err("body", "expected a statement or an array of statements")),
-    }
-}
+/// Parse and fully validate exactly one statement object (e.g. a PUT body).
 pub fn parse_statement(body: &[u8], version: XapiVersion) -> Result<Statement, ValidationError> {
-    let mut v = parse_statements(body, version)?;
-    if v.len() != 1 {
-        return Err(err("body", "expected one statement"));
+    let body = strip_bom(body);
+    if first_non_ws(body) != Some(b'{') {
+        return Err(ValidationError::new("statement", "must be a single statement object"));
     }
-    Ok(v.remove(0))
+    let st: Statement = typed(body, "statement")?;
+    validate::validate_statement(&st, version, &Path::root("statement"))?;
+    Ok(st)
 }
-pub fn equivalent(a: &Statement, b: &Statement) -> bool {
-    a.0 == b.0
+
+/// Parse a statement without validating it (e.g. one read back from storage).
+pub fn parse_stored_statement(json: &[u8]) -> Result<Statement, ValidationError> {
+    typed(strip_bom(json), "statement")
 }
-pub fn parse_agent_param(json: &str, _version: XapiVersion) -> Result<Actor, ValidationError> {
-    serde_json::from_str(json).map(Actor).map_err(|e| err("agent", e.to_string()))
-}
-pub fn index_keys(s: &Statement) -> IndexKeys {
-    let v = &s.0;
-    IndexKeys {
-        agents: Actor(v["actor"].clone()).ifi_key().into_iter().collect(),
-        verb: v.pointer("/verb/id").and_then(|v| v.as_str()).unwrap_or_default().into(),
-        ..Default::default()
-    }
-}
-pub fn format_statement(json: &[u8], _format: Format, _langs: &[String]) -> Result<Vec<u8>, ValidationError> {
-    Ok(json.to_vec())
-}
-pub fn verify_signature(_statement: &Statement, _jws: &[u8]) -> Result<(), ValidationError> {
-    Ok(())
+
+/// Parse and validate the `agent` query parameter (JSON of an Agent or identified Group).
+pub fn parse_agent_param(json: &str, version: XapiVersion) -> Result<Actor, ValidationError> {
+    let _ = version; // the Agent/Group rules are the same in 1.0.3 and 2.0.0
+    let actor: Actor = typed(json.as_bytes(), "agent")?;
+    validate::validate_agent_param(&actor, &Path::root("agent"))?;
+    Ok(actor)
 }
