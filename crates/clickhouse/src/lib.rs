@@ -173,10 +173,9 @@ impl ClickHouseProjection {
                 .client
                 .query(
                     "SELECT count() FROM system.mutations \
-                     WHERE database = ? AND table IN ? AND is_done = 0",
+                     WHERE database = ? AND table IN ('statements', 'voids') AND is_done = 0",
                 )
                 .bind(&self.database)
-                .bind(SEQ_TABLES)
                 .fetch_one()
                 .await
                 .map_err(err("poll mutations"))?;

@@ -132,8 +132,9 @@ fn ifi(agent: &Value) -> String {
     if agent.is_null() {
         return String::new();
     }
-    cairn_xapi::Actor(agent.clone())
-        .ifi_key()
+    serde_json::from_value::<cairn_xapi::Actor>(agent.clone())
+        .ok()
+        .and_then(|a| a.ifi_key())
         .unwrap_or_else(|| agent.to_string())
 }
 

@@ -59,6 +59,8 @@ pub struct WriterHandle {
 struct Shared {
     last_seq: AtomicU64,
     last_stored_us: AtomicI64,
+    /// The first `stored` of the group being committed, or `i64::MAX` when idle.
+    inflight_from_us: AtomicI64,
     committed: watch::Sender<u64>,
 }
 
@@ -78,9 +80,15 @@ impl WriterHandle {
         self.shared.last_seq.load(Ordering::Acquire)
     }
 
-    /// `stored` of the newest committed statement: everything stored up to it is readable.
+    /// A time up to which every statement is readable: now, unless a group is being committed,
+    /// then just before its first `stored` (later groups always get later `stored` times).
     pub fn consistent_through_us(&self) -> i64 {
-        self.shared.last_stored_us.load(Ordering::Acquire)
+        // Read the clock before the in-flight marker: a group that starts after this load gets
+        // `stored` times later than `now`.
+        let now = crate::time_fmt::now_us();
+        let inflight = self.shared.inflight_from_us.load(Ordering::Acquire);
+        let last = self.shared.last_stored_us.load(Ordering::Acquire);
+        now.min(inflight.saturating_sub(1)).max(last)
     }
 
     /// Notified with the last committed sequence number after each commit.
@@ -120,6 +128,7 @@ impl Writer {
         let shared = Arc::new(Shared {
             last_seq: AtomicU64::new(last_seq),
             last_stored_us: AtomicI64::new(last_stored),
+            inflight_from_us: AtomicI64::new(i64::MAX),
             committed: watch::channel(last_seq).0,
         });
         let handle = WriterHandle { tx, shared: shared.clone() };
@@ -142,6 +151,7 @@ impl Writer {
                 }
             }
             let mut g = Group::new(seq, stored.max(crate::time_fmt::now_us()));
+            shared.inflight_from_us.store(g.stored_us + 1, Ordering::Release);
             let mut replies = Vec::with_capacity(group.len());
             for (req, reply) in group {
                 let outcome = g.plan(&*self.log, req);
@@ -153,6 +163,7 @@ impl Writer {
                     for (reply, _) in replies {
                         let _ = reply.send(Err(Error::Internal(e.to_string())));
                     }
+                    shared.inflight_from_us.store(i64::MAX, Ordering::Release);
                     continue;
                 }
                 seq = g.seq;
@@ -167,6 +178,7 @@ impl Writer {
                 }
                 let _ = shared.committed.send(seq);
             }
+            shared.inflight_from_us.store(i64::MAX, Ordering::Release);
             for (reply, outcome) in replies {
                 let _ = reply.send(outcome.map(|()| seq));
             }

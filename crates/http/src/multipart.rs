@@ -13,8 +13,8 @@ pub struct MultipartBody {
 /// Splits a multipart/mixed request: the first part is the statements (application/json), each
 /// further part an attachment with `X-Experience-API-Hash` and `Content-Transfer-Encoding: binary`.
 pub async fn parse(content_type: &str, body: Bytes) -> Result<MultipartBody, ApiError> {
-    let boundary = multer::parse_boundary(content_type)
-        .map_err(|_| ApiError::bad_request("multipart/mixed needs a boundary parameter in Content-Type"))?;
+    let boundary = boundary(content_type)
+        .ok_or_else(|| ApiError::bad_request("multipart/mixed needs a boundary parameter in Content-Type"))?;
     let stream = futures_util::stream::once(async move { Ok::<_, Infallible>(body) });
     let mut mp = multer::Multipart::new(stream, boundary);
     let mut statements = None;
@@ -62,6 +62,19 @@ pub async fn parse(content_type: &str, body: Bytes) -> Result<MultipartBody, Api
     }
     let statements = statements.ok_or_else(|| ApiError::bad_request("the multipart/mixed body has no parts"))?;
     Ok(MultipartBody { statements, parts })
+}
+
+/// The boundary parameter of a multipart Content-Type. (Hand-parsed: mime parsers refuse
+/// boundaries that start with dashes, which xAPI clients send.)
+fn boundary(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (k, v) = param.split_once('=')?;
+        if !k.trim().eq_ignore_ascii_case("boundary") {
+            return None;
+        }
+        let v = v.trim().trim_matches('"');
+        (!v.is_empty()).then(|| v.to_owned())
+    })
 }
 
 /// A multipart/mixed response: the JSON document first, then each attachment.
@@ -147,5 +160,12 @@ mod tests {
         let err = parse("multipart/mixed; boundary=b", Bytes::from(body)).await.err().unwrap();
         assert!(err.0.to_string().contains("X-Experience-API-Hash"));
         assert!(parse("multipart/mixed", Bytes::new()).await.is_err());
+    }
+
+    #[test]
+    fn boundary_parameter() {
+        assert_eq!(boundary("multipart/mixed; boundary=-------3141").as_deref(), Some("-------3141"));
+        assert_eq!(boundary("multipart/mixed; charset=x; Boundary=\"a b\"").as_deref(), Some("a b"));
+        assert_eq!(boundary("multipart/mixed"), None);
     }
 }

@@ -19,18 +19,21 @@ pub async fn require_version(mut req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let header = req.headers().get(VERSION_HEADER).and_then(|v| v.to_str().ok());
+    let refuse = |msg: String| {
+        let mut res = ApiError::bad_request(msg).into_response();
+        // Without a usable version the client learns ours: 1.0.3 is what every 1.0.x client expects.
+        res.headers_mut()
+            .insert(VERSION_HEADER, HeaderValue::from_static(XapiVersion::V1_0_3.as_str()));
+        res
+    };
     let version = match header {
-        None => {
-            return ApiError::bad_request("the X-Experience-API-Version header is required")
-                .into_response();
-        }
+        None => return refuse("the X-Experience-API-Version header is required".into()),
         Some(v) => match XapiVersion::from_header(v) {
             Some(v) => v,
             None => {
-                return ApiError::bad_request(format!(
+                return refuse(format!(
                     "X-Experience-API-Version {v:?} is not supported (use 1.0.x or 2.0.x)"
-                ))
-                .into_response();
+                ));
             }
         },
     };

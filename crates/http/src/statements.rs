@@ -79,7 +79,7 @@ fn parse_format(v: Option<&str>) -> Result<Format, ApiError> {
     }
 }
 
-fn format_code(f: Format) -> u8 {
+fn format_code(f: &Format) -> u8 {
     match f {
         Format::Exact => 0,
         Format::Ids => 1,
@@ -119,9 +119,9 @@ fn accept_languages(headers: &HeaderMap) -> Vec<String> {
     langs.into_iter().map(|(_, _, t)| t).collect()
 }
 
-fn render(found: &FoundStatement, format: Format, langs: &[String]) -> Result<Vec<u8>, ApiError> {
+fn render(found: &FoundStatement, format: u8, langs: &[String]) -> Result<Vec<u8>, ApiError> {
     let json = found.record.full_json();
-    match format {
+    match format_from_code(format) {
         Format::Exact => Ok(json),
         other => cairn_xapi::format_statement(&json, other, langs).map_err(|e| ApiError(e.into())),
     }
@@ -216,7 +216,7 @@ pub async fn get(
             )));
         }
         let found = state.statements.get(caller.0.store, id, voided).await?;
-        let doc = render(&found, format, &langs)?;
+        let doc = render(&found, format_code(&format), &langs)?;
         return respond(&state, &caller, doc, std::slice::from_ref(&found), attachments).await;
     }
     let version = XapiVersion::V2_0_0;
@@ -253,7 +253,7 @@ pub async fn get(
     let cursor = Cursor {
         query: q,
         page: state.statements.first_page(limit),
-        format: format_code(format),
+        format: format_code(&format),
         attachments,
     };
     query_page(&state, &caller, cursor, &langs).await
@@ -261,14 +261,13 @@ pub async fn get(
 
 async fn query_page(state: &AppState, caller: &Caller, cursor: Cursor, langs: &[String]) -> Result<Response, ApiError> {
     let page = state.statements.query(&cursor.query, cursor.page).await?;
-    let format = format_from_code(cursor.format);
     let mut doc = Vec::with_capacity(page.statements.len() * 1024 + 64);
     doc.extend_from_slice(b"{\"statements\":[");
     for (i, f) in page.statements.iter().enumerate() {
         if i > 0 {
             doc.push(b',');
         }
-        doc.extend_from_slice(&render(f, format, langs)?);
+        doc.extend_from_slice(&render(f, cursor.format, langs)?);
     }
     doc.extend_from_slice(b"],\"more\":\"");
     if let Some(next) = page.next {
