@@ -25,6 +25,7 @@
 
 pub mod migrations;
 pub mod row;
+pub mod samples;
 pub mod sql;
 
 use cairn_core::{Page, Projection, ProjectionError, StatementQuery, StatementRecord};
@@ -77,7 +78,8 @@ fn err(context: &str) -> impl FnOnce(clickhouse::error::Error) -> ProjectionErro
     move |e| ProjectionError(format!("{context}: {e}"))
 }
 
-/// The tables that `discard_after` trims: every table keyed by the log's sequence number.
+/// The tables that `discard_after` trims: every table keyed by the log's sequence number
+/// (`wait_for_mutations` names them too).
 const SEQ_TABLES: &[&str] = &["statements", "voids"];
 
 impl ClickHouseProjection {
@@ -173,10 +175,9 @@ impl ClickHouseProjection {
                 .client
                 .query(
                     "SELECT count() FROM system.mutations \
-                     WHERE database = ? AND table IN ? AND is_done = 0",
+                     WHERE database = ? AND table IN ('statements', 'voids') AND is_done = 0",
                 )
                 .bind(&self.database)
-                .bind(SEQ_TABLES)
                 .fetch_one()
                 .await
                 .map_err(err("poll mutations"))?;

@@ -21,9 +21,10 @@ pub struct SeqQuery {
 impl SeqQuery {
     /// Builds the read for `query` within `page`.
     ///
-    /// `DISTINCT seq` returns each statement once even while a replayed insert has left two rows
-    /// for it that ReplacingMergeTree has not merged yet; it is cheaper than `FINAL` on 18.16
-    /// (which merges every selected part) and works the same on current ClickHouse.
+    /// `GROUP BY seq` returns each statement once even while a replayed insert has left two rows
+    /// for it that ReplacingMergeTree has not merged yet. It is cheaper than `FINAL` (which
+    /// merges every selected part), and unlike `SELECT DISTINCT seq` it is right on 18.16, whose
+    /// DISTINCT returns duplicates when the WHERE clause holds an `IN (subquery)`.
     pub fn build(query: &StatementQuery, page: &Page) -> Self {
         let store = query.store.0.to_string();
         let mut conds = vec!["store = toUUID(?)".to_string(), "seq <= ?".to_string()];
@@ -63,7 +64,7 @@ impl SeqQuery {
         params.push(Param::U64(page.limit as u64));
         let order = if query.ascending { "ASC" } else { "DESC" };
         let sql = format!(
-            "SELECT DISTINCT seq FROM statements WHERE {} ORDER BY seq {order} LIMIT ?",
+            "SELECT seq FROM statements WHERE {} GROUP BY seq ORDER BY seq {order} LIMIT ?",
             conds.join(" AND ")
         );
         SeqQuery { sql, params }
@@ -101,9 +102,9 @@ mod tests {
         let q = SeqQuery::build(&StatementQuery::new(StoreId::DEFAULT), &page());
         assert_eq!(
             q.sql,
-            "SELECT DISTINCT seq FROM statements WHERE store = toUUID(?) AND seq <= ? AND \
+            "SELECT seq FROM statements WHERE store = toUUID(?) AND seq <= ? AND \
              statement_id NOT IN (SELECT voided_id FROM voids WHERE store = toUUID(?)) \
-             ORDER BY seq DESC LIMIT ?"
+             GROUP BY seq ORDER BY seq DESC LIMIT ?"
         );
         assert_eq!(q.params.len(), 4);
         assert_eq!(q.sql.matches('?').count(), q.params.len());
