@@ -79,8 +79,8 @@ fn err(context: &str) -> impl FnOnce(clickhouse::error::Error) -> ProjectionErro
 }
 
 /// The tables that `discard_after` trims: every table keyed by the log's sequence number
-/// (`wait_for_mutations` names them too).
-const SEQ_TABLES: &[&str] = &["statements", "voids"];
+/// (`sql::PENDING_MUTATIONS` names them too).
+pub const SEQ_TABLES: &[&str] = &["statements", "voids"];
 
 impl ClickHouseProjection {
     /// Connects, creating the database when it is missing. Does not migrate.
@@ -88,7 +88,11 @@ impl ClickHouseProjection {
         let mut client = Client::default()
             .with_url(&cfg.url)
             .with_validation(false)
-            .with_compression(if cfg.compression { Compression::Lz4 } else { Compression::None });
+            .with_compression(if cfg.compression {
+                Compression::Lz4
+            } else {
+                Compression::None
+            });
         if let Some(user) = &cfg.user {
             client = client.with_user(user);
         }
@@ -96,7 +100,7 @@ impl ClickHouseProjection {
             client = client.with_password(password);
         }
         client
-            .query("CREATE DATABASE IF NOT EXISTS ?")
+            .query(sql::CREATE_DATABASE)
             .bind(Identifier(&cfg.database))
             .execute()
             .await
@@ -120,7 +124,7 @@ impl ClickHouseProjection {
     /// Migration versions recorded in `schema_migrations`, ascending.
     pub async fn applied_migrations(&self) -> Result<Vec<u32>, ProjectionError> {
         self.client
-            .query("SELECT DISTINCT version FROM schema_migrations ORDER BY version")
+            .query(sql::APPLIED_MIGRATIONS)
             .fetch_all::<u32>()
             .await
             .map_err(err("read schema_migrations"))
@@ -129,7 +133,7 @@ impl ClickHouseProjection {
     /// Highest projected sequence number (0 when empty).
     pub async fn max_seq(&self) -> Result<u64, ProjectionError> {
         self.client
-            .query("SELECT max(seq) FROM statements")
+            .query(sql::MAX_SEQ)
             .fetch_one::<u64>()
             .await
             .map_err(err("max seq"))
@@ -140,7 +144,7 @@ impl ClickHouseProjection {
     pub async fn drop_all(&self) -> Result<(), ProjectionError> {
         for object in migrations::OBJECTS {
             self.client
-                .query("DROP TABLE IF EXISTS ?")
+                .query(sql::DROP_TABLE)
                 .bind(Identifier(object))
                 .execute()
                 .await
@@ -173,10 +177,7 @@ impl ClickHouseProjection {
         loop {
             let pending: u64 = self
                 .client
-                .query(
-                    "SELECT count() FROM system.mutations \
-                     WHERE database = ? AND table IN ('statements', 'voids') AND is_done = 0",
-                )
+                .query(sql::PENDING_MUTATIONS)
                 .bind(&self.database)
                 .fetch_one()
                 .await
@@ -208,7 +209,7 @@ impl Projection for ClickHouseProjection {
             }
             self.run_migration(m).await?;
             self.client
-                .query("INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, now())")
+                .query(sql::RECORD_MIGRATION)
                 .bind(m.version)
                 .bind(m.name)
                 .execute()
@@ -241,7 +242,7 @@ impl Projection for ClickHouseProjection {
         for table in SEQ_TABLES {
             if seq == 0 {
                 self.client
-                    .query("TRUNCATE TABLE ?")
+                    .query(sql::TRUNCATE)
                     .bind(Identifier(table))
                     .execute()
                     .await
@@ -252,7 +253,7 @@ impl Projection for ClickHouseProjection {
             // (the common case: the projector restarting exactly at its checkpoint).
             let above: u64 = self
                 .client
-                .query("SELECT count() FROM ? WHERE seq > ?")
+                .query(sql::COUNT_ABOVE)
                 .bind(Identifier(table))
                 .bind(seq)
                 .fetch_one()
@@ -260,7 +261,7 @@ impl Projection for ClickHouseProjection {
                 .map_err(err("count rows to discard"))?;
             if above > 0 {
                 self.client
-                    .query("ALTER TABLE ? DELETE WHERE seq > ?")
+                    .query(sql::DELETE_ABOVE)
                     .bind(Identifier(table))
                     .bind(seq)
                     .execute()

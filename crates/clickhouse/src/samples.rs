@@ -40,14 +40,21 @@ pub fn registration(i: u64) -> String {
 
 /// One statement of the data set; `store` and keys vary with `seq` so every filter splits it.
 pub fn record(seq: u64) -> StatementRecord {
-    let voids = VOIDING.iter().find(|(s, _)| *s == seq).map(|(_, t)| statement_id(*t));
-    let store = if seq % 7 == 0 { OTHER_STORE } else { StoreId::DEFAULT };
+    let voids = VOIDING
+        .iter()
+        .find(|(s, _)| *s == seq)
+        .map(|(_, t)| statement_id(*t));
+    let store = if seq.is_multiple_of(7) {
+        OTHER_STORE
+    } else {
+        StoreId::DEFAULT
+    };
     let actor = agent(seq % 3);
     let (verb_id, activity_id) = match voids {
         Some(_) => (VOIDED.to_string(), None),
         None => (verb(seq % 2), Some(activity(seq % 4))),
     };
-    let reg = (seq % 3 == 0).then(|| registration(seq % 2));
+    let reg = seq.is_multiple_of(3).then(|| registration(seq % 2));
     let object = match (&activity_id, voids) {
         (Some(a), _) => serde_json::json!({"objectType": "Activity", "id": a}),
         (None, Some(t)) => serde_json::json!({"objectType": "StatementRef", "id": t}),
@@ -65,7 +72,7 @@ pub fn record(seq: u64) -> StatementRecord {
         "actor": {"mbox": actor.trim_start_matches("mbox:")},
         "verb": {"id": verb_id},
         "object": object,
-        "result": {"score": {"scaled": seq as f64 / N as f64}, "success": seq % 2 == 0,
+        "result": {"score": {"scaled": seq as f64 / N as f64}, "success": seq.is_multiple_of(2),
                    "duration": format!("PT{seq}S")},
         "context": context,
         "timestamp": cairn_core::time_fmt::format_us(BASE_US + seq as i64 * 1000 - 500),
@@ -100,7 +107,11 @@ pub fn records() -> Vec<(u64, Arc<StatementRecord>)> {
 
 /// What `query_seqs` must answer: the core predicate, the page window, voiding by any projected
 /// voiding statement of the same store, in the query's order, at most `limit`.
-pub fn expected(records: &[(u64, Arc<StatementRecord>)], q: &StatementQuery, page: &Page) -> Vec<u64> {
+pub fn expected(
+    records: &[(u64, Arc<StatementRecord>)],
+    q: &StatementQuery,
+    page: &Page,
+) -> Vec<u64> {
     let voided: HashSet<(StoreId, Uuid)> = records
         .iter()
         .filter_map(|(_, r)| r.voids.map(|t| (r.store, t)))
@@ -123,7 +134,11 @@ pub fn expected(records: &[(u64, Arc<StatementRecord>)], q: &StatementQuery, pag
 
 /// Named queries covering every filter, both directions, paging and the page window.
 pub fn queries() -> Vec<(String, StatementQuery, Page)> {
-    let all = Page { max_seq: u64::MAX, after: None, limit: 100 };
+    let all = Page {
+        max_seq: u64::MAX,
+        after: None,
+        limit: 100,
+    };
     let base = StatementQuery::new(StoreId::DEFAULT);
     let with = |f: &dyn Fn(&mut StatementQuery)| {
         let mut q = base.clone();
@@ -134,41 +149,99 @@ pub fn queries() -> Vec<(String, StatementQuery, Page)> {
     let mut out: Vec<(&str, StatementQuery, Page)> = vec![
         ("all", base.clone(), all),
         ("other_store", StatementQuery::new(OTHER_STORE), all),
-        ("unknown_store", StatementQuery::new(StoreId(Uuid::from_u128(0xDEAD))), all),
+        (
+            "unknown_store",
+            StatementQuery::new(StoreId(Uuid::from_u128(0xDEAD))),
+            all,
+        ),
         ("agent", with(&|q| q.agent = Some(agent(1))), all),
-        ("agent_not_related", with(&|q| q.agent = Some(AUTHORITY.into())), all),
-        ("agent_related", with(&|q| {
-            q.agent = Some(AUTHORITY.into());
-            q.related_agents = true;
-        }), all),
+        (
+            "agent_not_related",
+            with(&|q| q.agent = Some(AUTHORITY.into())),
+            all,
+        ),
+        (
+            "agent_related",
+            with(&|q| {
+                q.agent = Some(AUTHORITY.into());
+                q.related_agents = true;
+            }),
+            all,
+        ),
         ("verb", with(&|q| q.verb = Some(verb(0))), all),
         ("verb_voided", with(&|q| q.verb = Some(VOIDED.into())), all),
         ("activity", with(&|q| q.activity = Some(activity(2))), all),
-        ("activity_parent_not_related", with(&|q| q.activity = Some(parent(3))), all),
-        ("activity_related", with(&|q| {
-            q.activity = Some(parent(3));
-            q.related_activities = true;
-        }), all),
-        ("registration", with(&|q| q.registration = Some(registration(1))), all),
+        (
+            "activity_parent_not_related",
+            with(&|q| q.activity = Some(parent(3))),
+            all,
+        ),
+        (
+            "activity_related",
+            with(&|q| {
+                q.activity = Some(parent(3));
+                q.related_activities = true;
+            }),
+            all,
+        ),
+        (
+            "registration",
+            with(&|q| q.registration = Some(registration(1))),
+            all,
+        ),
         ("since", with(&|q| q.since_us = Some(mid)), all),
         ("until", with(&|q| q.until_us = Some(mid)), all),
-        ("since_until", with(&|q| {
-            q.since_us = Some(BASE_US + 3_000);
-            q.until_us = Some(BASE_US + 17_000);
-        }), all),
-        ("combined", with(&|q| {
-            q.agent = Some(agent(0));
-            q.verb = Some(verb(1));
-            q.since_us = Some(BASE_US);
-        }), all),
-        ("quote_in_value", with(&|q| q.agent = Some("mbox:mailto:o'brien\\x@example.com".into())), all),
+        (
+            "since_until",
+            with(&|q| {
+                q.since_us = Some(BASE_US + 3_000);
+                q.until_us = Some(BASE_US + 17_000);
+            }),
+            all,
+        ),
+        (
+            "combined",
+            with(&|q| {
+                q.agent = Some(agent(0));
+                q.verb = Some(verb(1));
+                q.since_us = Some(BASE_US);
+            }),
+            all,
+        ),
+        (
+            "quote_in_value",
+            with(&|q| q.agent = Some("mbox:mailto:o'brien\\x@example.com".into())),
+            all,
+        ),
         ("ascending", with(&|q| q.ascending = true), all),
         ("limit", base.clone(), Page { limit: 5, ..all }),
-        ("limit_ascending", with(&|q| q.ascending = true), Page { limit: 5, ..all }),
+        (
+            "limit_ascending",
+            with(&|q| q.ascending = true),
+            Page { limit: 5, ..all },
+        ),
         ("max_seq", base.clone(), Page { max_seq: 12, ..all }),
-        ("after_descending", base.clone(), Page { max_seq: 28, after: Some(15), limit: 4 }),
-        ("after_ascending", with(&|q| q.ascending = true), Page { max_seq: 28, after: Some(15), limit: 4 }),
+        (
+            "after_descending",
+            base.clone(),
+            Page {
+                max_seq: 28,
+                after: Some(15),
+                limit: 4,
+            },
+        ),
+        (
+            "after_ascending",
+            with(&|q| q.ascending = true),
+            Page {
+                max_seq: 28,
+                after: Some(15),
+                limit: 4,
+            },
+        ),
     ];
     out.sort_by_key(|(name, ..)| *name);
-    out.into_iter().map(|(n, q, p)| (n.to_string(), q, p)).collect()
+    out.into_iter()
+        .map(|(n, q, p)| (n.to_string(), q, p))
+        .collect()
 }

@@ -1,7 +1,7 @@
 //! The ClickHouse projection against a real server (see `common` for how one is found or started).
 mod common;
 
-use cairn_clickhouse::{ClickHouseProjection, MIGRATIONS, StatementRow, samples};
+use cairn_clickhouse::{ClickHouseConfig, ClickHouseProjection, MIGRATIONS, StatementRow, samples};
 use cairn_core::{Page, Projection, StatementQuery, StoreId};
 use serde::Deserialize;
 
@@ -10,7 +10,11 @@ async fn count(p: &ClickHouseProjection, sql: &str) -> u64 {
 }
 
 async fn all_seqs(p: &ClickHouseProjection, q: &StatementQuery) -> Vec<u64> {
-    let page = Page { max_seq: u64::MAX, after: None, limit: 1000 };
+    let page = Page {
+        max_seq: u64::MAX,
+        after: None,
+        limit: 1000,
+    };
     p.query_seqs(q, &page).await.unwrap()
 }
 
@@ -21,7 +25,10 @@ async fn migrate_is_idempotent() {
     p.migrate().await.unwrap();
     let versions: Vec<u32> = MIGRATIONS.iter().map(|m| m.version).collect();
     assert_eq!(p.applied_migrations().await.unwrap(), versions);
-    assert_eq!(count(&p, "SELECT count() FROM schema_migrations").await, versions.len() as u64);
+    assert_eq!(
+        count(&p, "SELECT count() FROM schema_migrations").await,
+        versions.len() as u64
+    );
     let tables: Vec<String> = p
         .client()
         .query("SELECT name FROM system.tables WHERE database = ? ORDER BY name")
@@ -29,7 +36,10 @@ async fn migrate_is_idempotent() {
         .fetch_all()
         .await
         .unwrap();
-    assert_eq!(tables, ["schema_migrations", "statements", "voids", "voids_mv"]);
+    assert_eq!(
+        tables,
+        ["schema_migrations", "statements", "voids", "voids_mv"]
+    );
     assert_eq!(p.max_seq().await.unwrap(), 0);
     common::cleanup(&p).await;
 }
@@ -125,7 +135,10 @@ async fn columns_round_trip() {
     assert_eq!(rows[19].voids, samples::statement_id(4).to_string());
     assert_eq!(rows[19].object_type, "StatementRef");
     // The materialized view filled `voids` from the voiding statements.
-    assert_eq!(count(&p, "SELECT count() FROM voids").await, samples::VOIDING.len() as u64);
+    assert_eq!(
+        count(&p, "SELECT count() FROM voids").await,
+        samples::VOIDING.len() as u64
+    );
     assert_eq!(p.max_seq().await.unwrap(), samples::N);
     common::cleanup(&p).await;
 }
@@ -142,7 +155,10 @@ async fn every_sample_query_agrees_with_the_core_predicate() {
         non_empty += usize::from(!want.is_empty());
         assert_eq!(p.query_seqs(&q, &page).await.unwrap(), want, "query {name}");
     }
-    assert!(non_empty >= 15, "the sample matrix should mostly have answers");
+    assert!(
+        non_empty >= 15,
+        "the sample matrix should mostly have answers"
+    );
     // Voiding: 4 and 9 are hidden, their voiding statements are not; 2 is named by a voiding
     // statement of another store and stays visible.
     let all = all_seqs(&p, &StatementQuery::new(StoreId::DEFAULT)).await;
@@ -160,7 +176,11 @@ async fn paging_walks_every_statement_once_in_both_directions() {
     for ascending in [false, true] {
         let mut q = StatementQuery::new(StoreId::DEFAULT);
         q.ascending = ascending;
-        let mut page = Page { max_seq: 27, after: None, limit: 4 };
+        let mut page = Page {
+            max_seq: 27,
+            after: None,
+            limit: 4,
+        };
         let mut walked = Vec::new();
         loop {
             let seqs = p.query_seqs(&q, &page).await.unwrap();
@@ -169,8 +189,16 @@ async fn paging_walks_every_statement_once_in_both_directions() {
             walked.extend(seqs);
             page.after = Some(last);
         }
-        let whole = Page { max_seq: 27, after: None, limit: 1000 };
-        assert_eq!(walked, samples::expected(&records, &q, &whole), "ascending={ascending}");
+        let whole = Page {
+            max_seq: 27,
+            after: None,
+            limit: 1000,
+        };
+        assert_eq!(
+            walked,
+            samples::expected(&records, &q, &whole),
+            "ascending={ascending}"
+        );
         assert!(walked.iter().all(|s| *s <= 27));
     }
     common::cleanup(&p).await;
@@ -186,10 +214,20 @@ async fn replayed_rows_are_returned_once() {
     p.insert(&records[5..]).await.unwrap();
     assert!(count(&p, "SELECT count() FROM statements").await > samples::N);
     let q = StatementQuery::new(StoreId::DEFAULT);
-    let page = Page { max_seq: u64::MAX, after: None, limit: 1000 };
-    assert_eq!(p.query_seqs(&q, &page).await.unwrap(), samples::expected(&records, &q, &page));
+    let page = Page {
+        max_seq: u64::MAX,
+        after: None,
+        limit: 1000,
+    };
+    assert_eq!(
+        p.query_seqs(&q, &page).await.unwrap(),
+        samples::expected(&records, &q, &page)
+    );
     let small = Page { limit: 3, ..page };
-    assert_eq!(p.query_seqs(&q, &small).await.unwrap(), samples::expected(&records, &q, &small));
+    assert_eq!(
+        p.query_seqs(&q, &small).await.unwrap(),
+        samples::expected(&records, &q, &small)
+    );
     common::cleanup(&p).await;
 }
 
@@ -200,32 +238,56 @@ async fn discard_after_removes_later_rows_and_their_voids() {
     let records = samples::records();
     p.insert(&records).await.unwrap();
     p.discard_after(u64::MAX).await.unwrap(); // nothing above: no mutation needed
-    assert_eq!(count(&p, "SELECT count() FROM statements").await, samples::N);
+    assert_eq!(
+        count(&p, "SELECT count() FROM statements").await,
+        samples::N
+    );
 
     p.discard_after(22).await.unwrap();
     assert_eq!(p.max_seq().await.unwrap(), 22);
     assert_eq!(count(&p, "SELECT count() FROM statements").await, 22);
     assert_eq!(count(&p, "SELECT count() FROM voids").await, 1); // only 20's void remains
     let all = all_seqs(&p, &StatementQuery::new(StoreId::DEFAULT)).await;
-    assert!(all.contains(&9), "9 is visible again once its voiding statement 25 is discarded");
+    assert!(
+        all.contains(&9),
+        "9 is visible again once its voiding statement 25 is discarded"
+    );
     assert!(!all.contains(&4));
-    assert_eq!(all, samples::expected(&records[..22], &StatementQuery::new(StoreId::DEFAULT), &Page {
-        max_seq: u64::MAX,
-        after: None,
-        limit: 1000
-    }));
+    assert_eq!(
+        all,
+        samples::expected(
+            &records[..22],
+            &StatementQuery::new(StoreId::DEFAULT),
+            &Page {
+                max_seq: u64::MAX,
+                after: None,
+                limit: 1000
+            }
+        )
+    );
 
     // Re-projecting the discarded tail gives back the full answer, exactly once.
     p.insert(&records[22..]).await.unwrap();
-    assert_eq!(count(&p, "SELECT count() FROM statements").await, samples::N);
+    assert_eq!(
+        count(&p, "SELECT count() FROM statements").await,
+        samples::N
+    );
     for (name, q, page) in samples::queries() {
-        assert_eq!(p.query_seqs(&q, &page).await.unwrap(), samples::expected(&records, &q, &page), "{name}");
+        assert_eq!(
+            p.query_seqs(&q, &page).await.unwrap(),
+            samples::expected(&records, &q, &page),
+            "{name}"
+        );
     }
 
     p.discard_after(0).await.unwrap();
     assert_eq!(count(&p, "SELECT count() FROM statements").await, 0);
     assert_eq!(count(&p, "SELECT count() FROM voids").await, 0);
-    assert!(all_seqs(&p, &StatementQuery::new(StoreId::DEFAULT)).await.is_empty());
+    assert!(
+        all_seqs(&p, &StatementQuery::new(StoreId::DEFAULT))
+            .await
+            .is_empty()
+    );
     common::cleanup(&p).await;
 }
 
@@ -236,10 +298,50 @@ async fn reset_empties_and_keeps_the_schema_current() {
     p.insert(&samples::records()).await.unwrap();
     p.reset().await.unwrap();
     assert_eq!(p.max_seq().await.unwrap(), 0);
-    assert_eq!(p.applied_migrations().await.unwrap().len(), MIGRATIONS.len());
+    assert_eq!(
+        p.applied_migrations().await.unwrap().len(),
+        MIGRATIONS.len()
+    );
     p.insert(&samples::records()[..3]).await.unwrap();
     assert_eq!(count(&p, "SELECT count() FROM statements").await, 3);
-    let empty = Page { max_seq: u64::MAX, after: None, limit: 0 };
-    assert!(p.query_seqs(&StatementQuery::new(StoreId::DEFAULT), &empty).await.unwrap().is_empty());
+    let empty = Page {
+        max_seq: u64::MAX,
+        after: None,
+        limit: 0,
+    };
+    assert!(
+        p.query_seqs(&StatementQuery::new(StoreId::DEFAULT), &empty)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     common::cleanup(&p).await;
+}
+
+#[tokio::test]
+async fn credentials_are_sent() {
+    let base = ClickHouseConfig {
+        url: common::server_url().to_string(),
+        ..Default::default()
+    };
+    let ok = ClickHouseConfig {
+        user: Some("default".into()),
+        password: Some(String::new()),
+        database: format!("cairn_test_{}", uuid::Uuid::new_v4().simple()),
+        ..base.clone()
+    };
+    let p = ClickHouseProjection::connect(ok)
+        .await
+        .expect("default user, empty password");
+    p.migrate().await.unwrap();
+    common::cleanup(&p).await;
+    let bad = ClickHouseConfig {
+        user: Some("no_such_user".into()),
+        ..base
+    };
+    let e = ClickHouseProjection::connect(bad)
+        .await
+        .err()
+        .expect("unknown user is refused");
+    assert!(e.0.contains("no_such_user"), "{e}");
 }

@@ -11,7 +11,11 @@ use std::sync::OnceLock;
 
 fn free_port_pair() -> u16 {
     for _ in 0..50 {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         if port < 65_000 && TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
             return port;
         }
@@ -22,7 +26,11 @@ fn free_port_pair() -> u16 {
 fn start_private_server() -> String {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let script = repo.join("scripts/clickhouse.sh");
-    let dir = tempfile::Builder::new().prefix("cairn-ch-test-").tempdir().unwrap().keep();
+    let dir = tempfile::Builder::new()
+        .prefix("cairn-ch-test-")
+        .tempdir()
+        .unwrap()
+        .keep();
     let port = free_port_pair().to_string();
     let dir_s = dir.to_str().unwrap();
     let out = Command::new(&script)
@@ -41,13 +49,11 @@ fn start_private_server() -> String {
         pid = std::process::id(),
         script = script.display(),
     );
-    Command::new("sh")
-        .args(["-c", &watchdog])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn watchdog");
+    // Detached (the subshell is backgrounded and `sh` exits at once), with every standard
+    // stream on /dev/null so that nothing waits for it.
+    let detached = format!("({watchdog}) </dev/null >/dev/null 2>&1 &");
+    let status = Command::new("sh").args(["-c", &detached]).status();
+    assert!(status.is_ok_and(|s| s.success()), "spawn watchdog");
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
