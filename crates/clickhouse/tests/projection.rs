@@ -319,7 +319,7 @@ async fn reset_empties_and_keeps_the_schema_current() {
 }
 
 #[tokio::test]
-async fn credentials_are_sent() {
+async fn credentials_and_compression_options() {
     let base = ClickHouseConfig {
         url: common::server_url().to_string(),
         ..Default::default()
@@ -334,6 +334,21 @@ async fn credentials_are_sent() {
         .await
         .expect("default user, empty password");
     p.migrate().await.unwrap();
+    common::cleanup(&p).await;
+    // Without LZ4 (the default is on, so the other tests cover compression).
+    let plain = ClickHouseConfig {
+        compression: false,
+        database: format!("cairn_test_{}", uuid::Uuid::new_v4().simple()),
+        ..base.clone()
+    };
+    let p = ClickHouseProjection::connect(plain).await.unwrap();
+    p.migrate().await.unwrap();
+    let records = samples::records();
+    p.insert(&records).await.unwrap();
+    for (name, q, page) in samples::queries() {
+        let want = samples::expected(&records, &q, &page);
+        assert_eq!(p.query_seqs(&q, &page).await.unwrap(), want, "{name}");
+    }
     common::cleanup(&p).await;
     let bad = ClickHouseConfig {
         user: Some("no_such_user".into()),
