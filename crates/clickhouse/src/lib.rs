@@ -37,8 +37,8 @@ pub use migrations::{MIGRATIONS, Migration};
 pub use row::StatementRow;
 pub use sql::SeqQuery;
 
-/// Where the projection lives and how to reach it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the projection lives and how to reach it. `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ClickHouseConfig {
     /// The HTTP interface, e.g. `http://127.0.0.1:8123`.
     pub url: String,
@@ -63,6 +63,19 @@ impl Default for ClickHouseConfig {
             compression: true,
             mutation_timeout: Duration::from_secs(300),
         }
+    }
+}
+
+impl std::fmt::Debug for ClickHouseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClickHouseConfig")
+            .field("url", &self.url)
+            .field("database", &self.database)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("compression", &self.compression)
+            .field("mutation_timeout", &self.mutation_timeout)
+            .finish()
     }
 }
 
