@@ -1,8 +1,8 @@
 -- The raw projection: one row per statement, keyed by the event log's sequence number.
 --
 -- Replays of the log insert the same (store, seq) again; ReplacingMergeTree collapses such
--- duplicates when parts merge, and readers that must see each statement once use DISTINCT seq
--- (or FINAL) until then. Time is epoch microseconds in Int64 beside a second-precision DateTime
+-- duplicates when parts merge, and readers that must see each statement once GROUP BY seq (or
+-- use FINAL) until then. Time is epoch microseconds in Int64 beside a second-precision DateTime
 -- (DateTime64 is not available everywhere); partitions are months of `stored`, so archiving and
 -- retention are partition operations.
 CREATE TABLE IF NOT EXISTS statements

@@ -67,10 +67,13 @@ install_server() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq clickhouse-server >/dev/null
-    # Debian's package starts a system-wide instance on 8123/9000 where systemd runs; we don't
-    # want it competing with ours.
+    # Debian's package may start a system-wide instance on 8123/9000 (systemd or init.d); stop
+    # the service we just installed so it doesn't compete with ours.
     if command -v systemctl >/dev/null 2>&1; then
         systemctl disable --now clickhouse-server >/dev/null 2>&1 || true
+    fi
+    if [ -x /etc/init.d/clickhouse-server ]; then
+        /etc/init.d/clickhouse-server stop >/dev/null 2>&1 || true
     fi
     server_bin >/dev/null
 }

@@ -25,6 +25,7 @@
 
 pub mod migrations;
 pub mod row;
+pub mod samples;
 pub mod sql;
 
 use cairn_core::{Page, Projection, ProjectionError, StatementQuery, StatementRecord};
@@ -36,8 +37,8 @@ pub use migrations::{MIGRATIONS, Migration};
 pub use row::StatementRow;
 pub use sql::SeqQuery;
 
-/// Where the projection lives and how to reach it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the projection lives and how to reach it. `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ClickHouseConfig {
     /// The HTTP interface, e.g. `http://127.0.0.1:8123`.
     pub url: String,
@@ -65,6 +66,19 @@ impl Default for ClickHouseConfig {
     }
 }
 
+impl std::fmt::Debug for ClickHouseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClickHouseConfig")
+            .field("url", &self.url)
+            .field("database", &self.database)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("compression", &self.compression)
+            .field("mutation_timeout", &self.mutation_timeout)
+            .finish()
+    }
+}
+
 /// The ClickHouse [`Projection`]. Cheap to clone (the client is shared).
 #[derive(Clone)]
 pub struct ClickHouseProjection {
@@ -77,8 +91,9 @@ fn err(context: &str) -> impl FnOnce(clickhouse::error::Error) -> ProjectionErro
     move |e| ProjectionError(format!("{context}: {e}"))
 }
 
-/// The tables that `discard_after` trims: every table keyed by the log's sequence number.
-const SEQ_TABLES: &[&str] = &["statements", "voids"];
+/// The tables that `discard_after` trims: every table keyed by the log's sequence number
+/// (`sql::PENDING_MUTATIONS` names them too).
+pub const SEQ_TABLES: &[&str] = &["statements", "voids"];
 
 impl ClickHouseProjection {
     /// Connects, creating the database when it is missing. Does not migrate.
@@ -86,7 +101,11 @@ impl ClickHouseProjection {
         let mut client = Client::default()
             .with_url(&cfg.url)
             .with_validation(false)
-            .with_compression(if cfg.compression { Compression::Lz4 } else { Compression::None });
+            .with_compression(if cfg.compression {
+                Compression::Lz4
+            } else {
+                Compression::None
+            });
         if let Some(user) = &cfg.user {
             client = client.with_user(user);
         }
@@ -94,7 +113,7 @@ impl ClickHouseProjection {
             client = client.with_password(password);
         }
         client
-            .query("CREATE DATABASE IF NOT EXISTS ?")
+            .query(sql::CREATE_DATABASE)
             .bind(Identifier(&cfg.database))
             .execute()
             .await
@@ -118,7 +137,7 @@ impl ClickHouseProjection {
     /// Migration versions recorded in `schema_migrations`, ascending.
     pub async fn applied_migrations(&self) -> Result<Vec<u32>, ProjectionError> {
         self.client
-            .query("SELECT DISTINCT version FROM schema_migrations ORDER BY version")
+            .query(sql::APPLIED_MIGRATIONS)
             .fetch_all::<u32>()
             .await
             .map_err(err("read schema_migrations"))
@@ -127,7 +146,7 @@ impl ClickHouseProjection {
     /// Highest projected sequence number (0 when empty).
     pub async fn max_seq(&self) -> Result<u64, ProjectionError> {
         self.client
-            .query("SELECT max(seq) FROM statements")
+            .query(sql::MAX_SEQ)
             .fetch_one::<u64>()
             .await
             .map_err(err("max seq"))
@@ -138,7 +157,7 @@ impl ClickHouseProjection {
     pub async fn drop_all(&self) -> Result<(), ProjectionError> {
         for object in migrations::OBJECTS {
             self.client
-                .query("DROP TABLE IF EXISTS ?")
+                .query(sql::DROP_TABLE)
                 .bind(Identifier(object))
                 .execute()
                 .await
@@ -171,10 +190,7 @@ impl ClickHouseProjection {
         loop {
             let pending: u64 = self
                 .client
-                .query(
-                    "SELECT count() FROM system.mutations \
-                     WHERE database = ? AND table IN ('statements', 'voids') AND is_done = 0",
-                )
+                .query(sql::PENDING_MUTATIONS)
                 .bind(&self.database)
                 .fetch_one()
                 .await
@@ -206,7 +222,7 @@ impl Projection for ClickHouseProjection {
             }
             self.run_migration(m).await?;
             self.client
-                .query("INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, now())")
+                .query(sql::RECORD_MIGRATION)
                 .bind(m.version)
                 .bind(m.name)
                 .execute()
@@ -239,7 +255,7 @@ impl Projection for ClickHouseProjection {
         for table in SEQ_TABLES {
             if seq == 0 {
                 self.client
-                    .query("TRUNCATE TABLE ?")
+                    .query(sql::TRUNCATE)
                     .bind(Identifier(table))
                     .execute()
                     .await
@@ -250,7 +266,7 @@ impl Projection for ClickHouseProjection {
             // (the common case: the projector restarting exactly at its checkpoint).
             let above: u64 = self
                 .client
-                .query("SELECT count() FROM ? WHERE seq > ?")
+                .query(sql::COUNT_ABOVE)
                 .bind(Identifier(table))
                 .bind(seq)
                 .fetch_one()
@@ -258,7 +274,7 @@ impl Projection for ClickHouseProjection {
                 .map_err(err("count rows to discard"))?;
             if above > 0 {
                 self.client
-                    .query("ALTER TABLE ? DELETE WHERE seq > ?")
+                    .query(sql::DELETE_ABOVE)
                     .bind(Identifier(table))
                     .bind(seq)
                     .execute()

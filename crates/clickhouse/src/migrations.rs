@@ -68,7 +68,11 @@ mod tests {
     fn versions_are_increasing_and_match_file_names() {
         for (i, m) in MIGRATIONS.iter().enumerate() {
             assert_eq!(m.version as usize, i + 1);
-            assert!(m.name.starts_with(&format!("{:04}_", m.version)), "{}", m.name);
+            assert!(
+                m.name.starts_with(&format!("{:04}_", m.version)),
+                "{}",
+                m.name
+            );
         }
     }
 
@@ -81,7 +85,10 @@ mod tests {
             .filter(|n| n.ends_with(".sql"))
             .collect();
         files.sort();
-        let embedded: Vec<String> = MIGRATIONS.iter().map(|m| format!("{}.sql", m.name)).collect();
+        let embedded: Vec<String> = MIGRATIONS
+            .iter()
+            .map(|m| format!("{}.sql", m.name))
+            .collect();
         assert_eq!(files, embedded);
     }
 
@@ -90,7 +97,10 @@ mod tests {
         let sql = "-- a comment\nCREATE TABLE a\n(\n  x UInt8\n);\n\n-- another\nCREATE VIEW b AS SELECT 1;\n";
         assert_eq!(
             statements(sql),
-            vec!["CREATE TABLE a\n(\n  x UInt8\n)", "CREATE VIEW b AS SELECT 1"]
+            vec![
+                "CREATE TABLE a\n(\n  x UInt8\n)",
+                "CREATE VIEW b AS SELECT 1"
+            ]
         );
         assert_eq!(statements("SELECT 1"), vec!["SELECT 1"]);
     }
@@ -100,7 +110,14 @@ mod tests {
         for m in MIGRATIONS {
             for s in statements(m.sql) {
                 assert!(s.contains("IF NOT EXISTS"), "{}: {s}", m.name);
-                for banned in ["DateTime64", "Map(", "JSON", "LowCardinality", "CODEC", " TTL "] {
+                for banned in [
+                    "DateTime64",
+                    "Map(",
+                    "JSON",
+                    "LowCardinality",
+                    "CODEC",
+                    " TTL ",
+                ] {
                     assert!(!s.contains(banned), "{} uses {banned}", m.name);
                 }
             }

@@ -57,7 +57,12 @@ impl<'a> StatementRow<'a> {
     /// (which the writer never produces) yields empty typed columns but keeps keys and JSON.
     pub fn new(seq: u64, record: &'a StatementRecord) -> Self {
         let v: Value = serde_json::from_slice(&record.body).unwrap_or(Value::Null);
-        let str_at = |p: &str| v.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
+        let str_at = |p: &str| {
+            v.pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
         let f64_at = |p: &str| v.pointer(p).and_then(Value::as_f64);
         let bool_at = |p: &str| v.pointer(p).and_then(Value::as_bool).map(u8::from);
         let timestamp_us = v
@@ -159,7 +164,12 @@ pub fn duration_ms(s: &str) -> Option<i64> {
         None => (rest, None),
     };
     const DAY: f64 = 86_400_000.0;
-    let date_units = [('Y', 365.0 * DAY), ('M', 30.0 * DAY), ('W', 7.0 * DAY), ('D', DAY)];
+    let date_units = [
+        ('Y', 365.0 * DAY),
+        ('M', 30.0 * DAY),
+        ('W', 7.0 * DAY),
+        ('D', DAY),
+    ];
     let time_units = [('H', 3_600_000.0), ('M', 60_000.0), ('S', 1_000.0)];
     let mut total = sum_units(date, &date_units)?;
     if let Some(t) = time {
@@ -226,7 +236,10 @@ mod tests {
             store: StoreId::DEFAULT,
             id: Uuid::new_v4(),
             stored_us: 1_750_000_000_123_456,
-            keys: FilterKeys { verbs: vec!["v".into()], ..Default::default() },
+            keys: FilterKeys {
+                verbs: vec!["v".into()],
+                ..Default::default()
+            },
             voids: None,
             attachments: vec![],
             body: serde_json::to_vec(&body).unwrap(),
@@ -239,18 +252,32 @@ mod tests {
         assert_eq!(row.actor_ifi, "mbox:mailto:a@example.com");
         assert_eq!(row.authority, "mbox:mailto:auth@example.com");
         assert_eq!(row.verb, "http://adlnet.gov/expapi/verbs/completed");
-        assert_eq!((row.object_type.as_str(), row.object_id.as_str()), ("Activity", "http://example.com/a"));
+        assert_eq!(
+            (row.object_type.as_str(), row.object_id.as_str()),
+            ("Activity", "http://example.com/a")
+        );
         assert_eq!(row.activity_type, "http://example.com/t");
         assert_eq!(row.registration, "ec531277-b57b-4c15-8d91-d292c5b2b8f7");
         assert_eq!(row.context_parent, vec!["http://example.com/p"]);
         assert_eq!(row.context_grouping.len(), 2);
         assert!(row.context_other.is_empty());
         assert_eq!(
-            (row.score_scaled, row.score_raw, row.score_min, row.score_max),
+            (
+                row.score_scaled,
+                row.score_raw,
+                row.score_min,
+                row.score_max
+            ),
             (Some(0.5), Some(5.0), Some(0.0), Some(10.0))
         );
-        assert_eq!((row.success, row.completion, row.duration_ms), (Some(1), Some(0), Some(60_000)));
-        assert_eq!((row.platform.as_str(), row.language.as_str()), ("web", "en-GB"));
+        assert_eq!(
+            (row.success, row.completion, row.duration_ms),
+            (Some(1), Some(0), Some(60_000))
+        );
+        assert_eq!(
+            (row.platform.as_str(), row.language.as_str()),
+            ("web", "en-GB")
+        );
         assert_eq!(row.version, "1.0.3");
         assert_eq!(row.voids, "");
         assert!(row.statement.starts_with("{\"stored\":\""));

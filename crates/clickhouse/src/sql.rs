@@ -3,6 +3,22 @@
 use cairn_core::{Page, StatementQuery};
 use clickhouse::{Client, query::Query};
 
+// Every other statement the adapter sends (`?` is bound by the client; table names are bound as
+// identifiers). `examples/print_sql.rs` exports them with values so chDB runs them too.
+pub const CREATE_DATABASE: &str = "CREATE DATABASE IF NOT EXISTS ?";
+pub const APPLIED_MIGRATIONS: &str =
+    "SELECT version FROM schema_migrations GROUP BY version ORDER BY version";
+pub const RECORD_MIGRATION: &str =
+    "INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, now())";
+pub const MAX_SEQ: &str = "SELECT max(seq) FROM statements";
+pub const DROP_TABLE: &str = "DROP TABLE IF EXISTS ?";
+pub const TRUNCATE: &str = "TRUNCATE TABLE ?";
+pub const COUNT_ABOVE: &str = "SELECT count() FROM ? WHERE seq > ?";
+pub const DELETE_ABOVE: &str = "ALTER TABLE ? DELETE WHERE seq > ?";
+/// Mutations of the seq-keyed tables still running (18.16 has no `mutations_sync`).
+pub const PENDING_MUTATIONS: &str = "SELECT count() FROM system.mutations \
+     WHERE database = ? AND table IN ('statements', 'voids') AND is_done = 0";
+
 /// A value bound to one `?` of a [`SeqQuery`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Param {
@@ -21,15 +37,23 @@ pub struct SeqQuery {
 impl SeqQuery {
     /// Builds the read for `query` within `page`.
     ///
-    /// `DISTINCT seq` returns each statement once even while a replayed insert has left two rows
-    /// for it that ReplacingMergeTree has not merged yet; it is cheaper than `FINAL` on 18.16
-    /// (which merges every selected part) and works the same on current ClickHouse.
+    /// `GROUP BY seq` returns each statement once even while a replayed insert has left two rows
+    /// for it that ReplacingMergeTree has not merged yet. It is cheaper than `FINAL` (which
+    /// merges every selected part), and unlike `SELECT DISTINCT seq` it is right on 18.16, whose
+    /// DISTINCT returns duplicates when the WHERE clause holds an `IN (subquery)`.
     pub fn build(query: &StatementQuery, page: &Page) -> Self {
         let store = query.store.0.to_string();
         let mut conds = vec!["store = toUUID(?)".to_string(), "seq <= ?".to_string()];
         let mut params = vec![Param::Str(store.clone()), Param::U64(page.max_seq)];
         if let Some(after) = page.after {
-            conds.push(if query.ascending { "seq > ?" } else { "seq < ?" }.into());
+            conds.push(
+                if query.ascending {
+                    "seq > ?"
+                } else {
+                    "seq < ?"
+                }
+                .into(),
+            );
             params.push(Param::U64(after));
         }
         let mut has = |column: &str, value: &Option<String>| {
@@ -39,12 +63,20 @@ impl SeqQuery {
             }
         };
         has(
-            if query.related_agents { "related_agents" } else { "agents" },
+            if query.related_agents {
+                "related_agents"
+            } else {
+                "agents"
+            },
             &query.agent,
         );
         has("verbs", &query.verb);
         has(
-            if query.related_activities { "related_activities" } else { "activities" },
+            if query.related_activities {
+                "related_activities"
+            } else {
+                "activities"
+            },
             &query.activity,
         );
         has("registrations", &query.registration);
@@ -63,7 +95,7 @@ impl SeqQuery {
         params.push(Param::U64(page.limit as u64));
         let order = if query.ascending { "ASC" } else { "DESC" };
         let sql = format!(
-            "SELECT DISTINCT seq FROM statements WHERE {} ORDER BY seq {order} LIMIT ?",
+            "SELECT seq FROM statements WHERE {} GROUP BY seq ORDER BY seq {order} LIMIT ?",
             conds.join(" AND ")
         );
         SeqQuery { sql, params }
@@ -93,7 +125,11 @@ mod tests {
     use cairn_core::StoreId;
 
     fn page() -> Page {
-        Page { max_seq: 100, after: None, limit: 10 }
+        Page {
+            max_seq: 100,
+            after: None,
+            limit: 10,
+        }
     }
 
     #[test]
@@ -101,9 +137,9 @@ mod tests {
         let q = SeqQuery::build(&StatementQuery::new(StoreId::DEFAULT), &page());
         assert_eq!(
             q.sql,
-            "SELECT DISTINCT seq FROM statements WHERE store = toUUID(?) AND seq <= ? AND \
+            "SELECT seq FROM statements WHERE store = toUUID(?) AND seq <= ? AND \
              statement_id NOT IN (SELECT voided_id FROM voids WHERE store = toUUID(?)) \
-             ORDER BY seq DESC LIMIT ?"
+             GROUP BY seq ORDER BY seq DESC LIMIT ?"
         );
         assert_eq!(q.params.len(), 4);
         assert_eq!(q.sql.matches('?').count(), q.params.len());
@@ -120,7 +156,13 @@ mod tests {
         sq.since_us = Some(1);
         sq.until_us = Some(2);
         sq.ascending = true;
-        let q = SeqQuery::build(&sq, &Page { after: Some(5), ..page() });
+        let q = SeqQuery::build(
+            &sq,
+            &Page {
+                after: Some(5),
+                ..page()
+            },
+        );
         for c in [
             "seq > ?",
             "has(related_agents, ?)",
@@ -135,7 +177,10 @@ mod tests {
         }
         assert_eq!(q.sql.matches('?').count(), q.params.len());
         let literal = q.to_literal_sql();
-        assert!(literal.contains(r"has(related_agents, 'mbox:mailto:o\'brien@example.com')"), "{literal}");
+        assert!(
+            literal.contains(r"has(related_agents, 'mbox:mailto:o\'brien@example.com')"),
+            "{literal}"
+        );
         assert!(literal.ends_with("LIMIT 10"), "{literal}");
         assert!(!literal.contains('?'));
     }
@@ -144,7 +189,10 @@ mod tests {
     fn descending_pages_go_down() {
         let q = SeqQuery::build(
             &StatementQuery::new(StoreId::DEFAULT),
-            &Page { after: Some(50), ..page() },
+            &Page {
+                after: Some(50),
+                ..page()
+            },
         );
         assert!(q.sql.contains("seq < ?") && q.sql.contains("ORDER BY seq DESC"));
     }

@@ -1,0 +1,144 @@
+//! Prints, as JSON lines, everything `scripts/chdb_check.py` needs to run this crate's SQL on
+//! current ClickHouse (chDB), with values substituted exactly as the client substitutes them:
+//!
+//! - `{"kind":"row","row":{...}}`: the sample data set as `statements` rows (JSONEachRow);
+//! - `{"kind":"query","name","sql","expect"}`: the `query_seqs` SQL of each sample query and the
+//!   sequence numbers the core predicate answers;
+//! - `{"kind":"step","phase","name","sql","expect"?,"poll"?}`: the other statements the adapter
+//!   sends (migration bookkeeping, max seq, discard, truncate, drop), with expected rows where
+//!   they are deterministic; `poll` steps are repeated until they give `expect`.
+//!
+//!     cargo run -p cairn-clickhouse --example print_sql [-- DATABASE] > var/sql.jsonl
+use cairn_clickhouse::{MIGRATIONS, SEQ_TABLES, SeqQuery, StatementRow, migrations, samples, sql};
+use cairn_core::{Page, StatementQuery, StoreId};
+use clickhouse::{Client, query::Query, sql::Identifier};
+use serde_json::{Value, json};
+
+fn literal(q: Query) -> String {
+    q.sql_display().to_string()
+}
+
+fn step(phase: &str, name: &str, q: Query, expect: Option<Value>, poll: bool) {
+    let mut line = json!({"kind": "step", "phase": phase, "name": name, "sql": literal(q)});
+    if let Some(e) = expect {
+        line["expect"] = e;
+    }
+    if poll {
+        line["poll"] = true.into();
+    }
+    println!("{line}");
+}
+
+fn main() {
+    let database = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "cairn_check".into());
+    let c = Client::default();
+    let records = samples::records();
+    for (seq, record) in &records {
+        println!(
+            "{}",
+            json!({"kind": "row", "row": StatementRow::new(*seq, record)})
+        );
+    }
+    for (name, query, page) in samples::queries() {
+        let sql = SeqQuery::build(&query, &page).to_literal_sql();
+        let expect = samples::expected(&records, &query, &page);
+        println!(
+            "{}",
+            json!({"kind": "query", "name": name, "sql": sql, "expect": expect})
+        );
+    }
+
+    for m in MIGRATIONS {
+        let q = c.query(sql::RECORD_MIGRATION).bind(m.version).bind(m.name);
+        step("setup", "record_migration", q, None, false);
+    }
+    let versions: Vec<Value> = MIGRATIONS.iter().map(|m| json!([m.version])).collect();
+    step(
+        "check",
+        "applied_migrations",
+        c.query(sql::APPLIED_MIGRATIONS),
+        Some(versions.into()),
+        false,
+    );
+    step(
+        "check",
+        "max_seq",
+        c.query(sql::MAX_SEQ),
+        Some(json!([[samples::N]])),
+        false,
+    );
+
+    // discard_after(22): the count guard, the mutations, and the wait for them.
+    let keep = 22u64;
+    for table in SEQ_TABLES {
+        let q = c.query(sql::COUNT_ABOVE).bind(Identifier(table)).bind(keep);
+        step("check", "count_above", q, None, false);
+        let q = c
+            .query(sql::DELETE_ABOVE)
+            .bind(Identifier(table))
+            .bind(keep);
+        step("check", "delete_above", q, None, false);
+    }
+    let pending = c.query(sql::PENDING_MUTATIONS).bind(database.as_str());
+    step(
+        "check",
+        "pending_mutations",
+        pending,
+        Some(json!([[0]])),
+        true,
+    );
+    step(
+        "check",
+        "max_seq_after_discard",
+        c.query(sql::MAX_SEQ),
+        Some(json!([[keep]])),
+        false,
+    );
+    let all = StatementQuery::new(StoreId::DEFAULT);
+    let page = Page {
+        max_seq: u64::MAX,
+        after: None,
+        limit: 1000,
+    };
+    let expect: Vec<Value> = samples::expected(&records[..keep as usize], &all, &page)
+        .into_iter()
+        .map(|s| json!([s]))
+        .collect();
+    let q = SeqQuery::build(&all, &page).bind(&c);
+    step(
+        "check",
+        "query_after_discard",
+        q,
+        Some(expect.into()),
+        false,
+    );
+
+    // discard_after(0), then reset's drops.
+    for table in SEQ_TABLES {
+        step(
+            "check",
+            "truncate",
+            c.query(sql::TRUNCATE).bind(Identifier(table)),
+            None,
+            false,
+        );
+    }
+    step(
+        "check",
+        "max_seq_after_truncate",
+        c.query(sql::MAX_SEQ),
+        Some(json!([[0]])),
+        false,
+    );
+    for object in migrations::OBJECTS {
+        step(
+            "check",
+            "drop",
+            c.query(sql::DROP_TABLE).bind(Identifier(object)),
+            None,
+            false,
+        );
+    }
+}
