@@ -10,6 +10,8 @@ use uuid::Uuid;
 pub enum Event {
     /// A statement accepted by the LRS.
     Statement(Arc<StatementRecord>),
+    /// A change to a State / Activity Profile / Agent Profile document.
+    Document(Arc<crate::documents::DocumentEvent>),
 }
 
 impl Event {
@@ -21,9 +23,18 @@ impl Event {
         postcard::from_bytes(bytes)
     }
 
+    /// The statement record, when this event is a statement.
+    pub fn as_statement(&self) -> Option<&Arc<StatementRecord>> {
+        match self {
+            Event::Statement(r) => Some(r),
+            _ => None,
+        }
+    }
+
     pub fn store(&self) -> StoreId {
         match self {
             Event::Statement(r) => r.store,
+            Event::Document(d) => d.store,
         }
     }
 }
@@ -141,7 +152,7 @@ mod tests {
     fn event_codec_round_trips() {
         let e = Event::Statement(Arc::new(record(r#"{"a":1}"#)));
         let back = Event::decode(&e.encode()).unwrap();
-        let Event::Statement(r) = back;
+        let r = back.as_statement().unwrap();
         assert_eq!(r.body, br#"{"a":1}"#);
     }
 

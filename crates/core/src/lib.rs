@@ -4,7 +4,9 @@
 //! in-memory tail of not-yet-projected statements, and the projector. It depends only on the pure
 //! xAPI model (`cairn-xapi`); adapters depend on it, never the other way round.
 
+pub mod activities;
 pub mod auth;
+pub mod documents;
 pub mod error;
 pub mod event;
 pub mod ids;

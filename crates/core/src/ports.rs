@@ -1,5 +1,6 @@
 //! Ports: what the domain needs from storage and analytics. Adapters implement them
 //! (`cairn-store` the log, `cairn-clickhouse` the projection).
+use crate::documents::{DocumentKey, DocumentRecord, DocumentScope};
 use crate::event::{Event, StatementRecord};
 use crate::ids::StoreId;
 use crate::query::{Page, StatementQuery};
@@ -26,6 +27,10 @@ pub struct WriteSet {
     pub voided: Vec<(StoreId, Uuid, u64)>,
     /// (store, sha2 hex) → attachment body.
     pub attachments: Vec<(StoreId, String, Bytes)>,
+    /// (store, key) → the document's new version, or None to delete it.
+    pub documents: Vec<(StoreId, DocumentKey, Option<Arc<DocumentRecord>>)>,
+    /// (store, activity id) → the merged definition (JSON object) seen in statements.
+    pub activities: Vec<(StoreId, String, Vec<u8>)>,
 }
 
 impl WriteSet {
@@ -47,6 +52,12 @@ pub trait LogStore: Send + Sync + 'static {
     fn statement_seq(&self, store: StoreId, id: Uuid) -> Result<Option<u64>, StoreError>;
     fn voided_by(&self, store: StoreId, id: Uuid) -> Result<Option<u64>, StoreError>;
     fn attachment(&self, store: StoreId, sha2: &str) -> Result<Option<Bytes>, StoreError>;
+    /// The current version of a document.
+    fn document(&self, store: StoreId, key: &DocumentKey) -> Result<Option<DocumentRecord>, StoreError>;
+    /// Every document in the scope, in key order.
+    fn documents(&self, store: StoreId, scope: &DocumentScope) -> Result<Vec<DocumentRecord>, StoreError>;
+    /// The merged activity definition (JSON object) recorded for an activity id.
+    fn activity(&self, store: StoreId, id: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Small durable settings such as the projection checkpoint.
     fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     fn meta_put(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;

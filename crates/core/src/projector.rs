@@ -67,8 +67,10 @@ impl Projector {
             let Some((last, _)) = batch.last() else { break };
             after = *last;
             for (seq, e) in batch {
-                let Event::Statement(r) = e;
-                self.tail.push(seq, r);
+                // Documents are not projected (they live in the embedded store only).
+                if let Event::Statement(r) = e {
+                    self.tail.push(seq, r);
+                }
             }
         }
         Ok(checkpoint)
@@ -97,8 +99,10 @@ impl Projector {
         let last = *last;
         let rows: Vec<(u64, Arc<StatementRecord>)> = events
             .into_iter()
-            .map(|(s, e)| match e {
-                Event::Statement(r) => (s, r),
+            .filter_map(|(s, e)| match e {
+                Event::Statement(r) => Some((s, r)),
+                // Documents are never projected; the checkpoint still moves past them.
+                Event::Document(_) => None,
             })
             .collect();
         if !rows.is_empty() {

@@ -112,8 +112,9 @@ impl StatementService {
     }
 
     fn record(&self, seq: u64) -> Result<Option<Arc<StatementRecord>>, Error> {
-        Ok(self.log.event(seq)?.map(|e| match e {
-            Event::Statement(r) => r,
+        Ok(self.log.event(seq)?.and_then(|e| match e {
+            Event::Statement(r) => Some(r),
+            Event::Document(_) => None,
         }))
     }
 

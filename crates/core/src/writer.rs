@@ -3,9 +3,11 @@
 //! each request against the committed state plus the earlier requests of the same group (id
 //! conflicts, voiding rules, StatementRef keys), assigns sequence numbers and `stored` times,
 //! commits the whole group with one fsync, and only then answers. Requests are all-or-nothing.
+use crate::documents::{DocumentRequest, DocumentWrite};
 use crate::error::Error;
 use crate::event::{Event, FilterKeys, StatementRecord};
 use crate::ids::StoreId;
+use crate::documents::{DocumentEvent, DocumentKey, DocumentOp, DocumentRecord};
 use crate::ports::{LogStore, WriteSet};
 use crate::tail::Tail;
 use bytes::Bytes;
@@ -49,10 +51,16 @@ pub struct AppendRequest {
 
 type Reply = oneshot::Sender<Result<u64, Error>>;
 
+/// What the writer thread is asked to do: append statements, or change documents.
+enum WriteRequest {
+    Append(AppendRequest),
+    Document(DocumentRequest),
+}
+
 /// What the rest of the system sees of the writer. Cheap to clone.
 #[derive(Clone)]
 pub struct WriterHandle {
-    tx: mpsc::Sender<(AppendRequest, Reply)>,
+    tx: mpsc::Sender<(WriteRequest, Reply)>,
     shared: Arc<Shared>,
 }
 
@@ -67,6 +75,16 @@ struct Shared {
 impl WriterHandle {
     /// Appends the request durably; answers with the last sequence number committed by its group.
     pub async fn append(&self, req: AppendRequest) -> Result<u64, Error> {
+        self.send(WriteRequest::Append(req)).await
+    }
+
+    /// Applies a document change atomically: preconditions are evaluated by the writer thread
+    /// against the committed state plus the earlier writes of the same group.
+    pub async fn document(&self, req: DocumentRequest) -> Result<u64, Error> {
+        self.send(WriteRequest::Document(req)).await
+    }
+
+    async fn send(&self, req: WriteRequest) -> Result<u64, Error> {
         let (tx, rx) = oneshot::channel();
         self.tx
             .send((req, tx))
@@ -122,6 +140,7 @@ impl Writer {
         let last_seq = self.log.last_seq()?;
         let last_stored = match self.log.event(last_seq)? {
             Some(Event::Statement(r)) => r.stored_us,
+            Some(Event::Document(d)) => d.doc.updated_us,
             None => 0,
         };
         let (tx, rx) = mpsc::channel(self.config.queue_capacity);
@@ -139,7 +158,7 @@ impl Writer {
         Ok((handle, join))
     }
 
-    fn run(self, mut rx: mpsc::Receiver<(AppendRequest, Reply)>, shared: Arc<Shared>) {
+    fn run(self, mut rx: mpsc::Receiver<(WriteRequest, Reply)>, shared: Arc<Shared>) {
         let mut seq = shared.last_seq.load(Ordering::Acquire);
         let mut stored = shared.last_stored_us.load(Ordering::Acquire);
         while let Some(first) = rx.blocking_recv() {
@@ -154,9 +173,13 @@ impl Writer {
             shared.inflight_from_us.store(g.stored_us + 1, Ordering::Release);
             let mut replies = Vec::with_capacity(group.len());
             for (req, reply) in group {
-                let outcome = g.plan(&*self.log, req);
+                let outcome = match req {
+                    WriteRequest::Append(r) => g.plan(&*self.log, r),
+                    WriteRequest::Document(r) => g.plan_document(&*self.log, r),
+                };
                 replies.push((reply, outcome));
             }
+            g.seal();
             if !g.ws.is_empty() {
                 if let Err(e) = self.log.commit(&g.ws) {
                     tracing::error!(error = %e, "group commit failed");
@@ -195,6 +218,10 @@ struct Group {
     /// Statements of this group by (store, id), for conflicts within the group.
     by_id: HashMap<(StoreId, Uuid), Arc<StatementRecord>>,
     voided: HashMap<(StoreId, Uuid), u64>,
+    /// Documents written by this group (None: deleted), for preconditions within the group.
+    docs: HashMap<(StoreId, DocumentKey), Option<Arc<DocumentRecord>>>,
+    /// Activity definitions merged by this group.
+    activities: HashMap<(StoreId, String), serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Group {
@@ -206,6 +233,8 @@ impl Group {
             records: Vec::new(),
             by_id: HashMap::new(),
             voided: HashMap::new(),
+            docs: HashMap::new(),
+            activities: HashMap::new(),
         }
     }
 
@@ -218,7 +247,7 @@ impl Group {
         };
         match log.event(seq)? {
             Some(Event::Statement(r)) => Ok(Some(r)),
-            None => Err(Error::Internal(format!("index points at missing event {seq}"))),
+            Some(Event::Document(_)) | None => Err(Error::Internal(format!("index points at missing event {seq}"))),
         }
     }
 
@@ -226,6 +255,7 @@ impl Group {
     fn plan(&mut self, log: &dyn LogStore, req: AppendRequest) -> Result<(), Error> {
         let store = req.store;
         let mut accepted: Vec<StatementRecord> = Vec::with_capacity(req.statements.len());
+        let mut statements: Vec<cairn_xapi::Statement> = Vec::with_capacity(req.statements.len());
         for mut st in req.statements {
             if let Some(existing) = self.find(log, store, st.id)? {
                 let old = cairn_xapi::parse_statement(&existing.body, cairn_xapi::XapiVersion::V2_0_0)
@@ -256,6 +286,7 @@ impl Group {
                     st.keys.inherit(&keys);
                 }
             }
+            statements.push(st.statement);
             accepted.push(StatementRecord {
                 store,
                 id: st.id,
@@ -284,9 +315,103 @@ impl Group {
             self.by_id.insert((store, rec.id), rec.clone());
             self.records.push((self.seq, rec));
         }
+        for st in &statements {
+            self.record_activities(log, store, st);
+        }
         for (sha, body) in req.attachments {
             self.ws.attachments.push((store, sha, body));
         }
         Ok(())
+    }
+}
+
+impl Group {
+    /// The current version of a document: this group's pending write, else the committed one.
+    fn document(&self, log: &dyn LogStore, store: StoreId, key: &DocumentKey) -> Result<Option<Arc<DocumentRecord>>, Error> {
+        if let Some(pending) = self.docs.get(&(store, key.clone())) {
+            return Ok(pending.clone());
+        }
+        Ok(log.document(store, key)?.map(Arc::new))
+    }
+
+    /// Checks one document request and, when it succeeds, adds its changes to the group.
+    fn plan_document(&mut self, log: &dyn LogStore, req: DocumentRequest) -> Result<(), Error> {
+        let store = req.store;
+        let mut changes: Vec<(DocumentOp, DocumentRecord)> = Vec::new();
+        let now = self.stored_us + 1;
+        match &req.write {
+            DocumentWrite::DeleteAll { scope } => {
+                let mut keys: Vec<DocumentKey> = log
+                    .documents(store, scope)?
+                    .into_iter()
+                    .map(|d| d.key)
+                    .filter(|k| !self.docs.contains_key(&(store, k.clone())))
+                    .collect();
+                for ((s, k), v) in &self.docs {
+                    if *s == store && v.is_some() && k.in_scope(scope) {
+                        keys.push(k.clone());
+                    }
+                }
+                for key in keys {
+                    changes.push((DocumentOp::Delete, DocumentRecord::new(key, String::new(), Vec::new(), now)));
+                }
+            }
+            DocumentWrite::Put { key, .. } | DocumentWrite::Merge { key, .. } | DocumentWrite::Delete { key } => {
+                let current = self.document(log, store, key)?;
+                if let Some(change) =
+                    crate::documents::decide(current.as_deref(), &req.write, &req.preconditions, req.put_policy, now)?
+                {
+                    changes.push(change);
+                }
+            }
+        }
+        if !changes.is_empty() {
+            self.stored_us += 1;
+        }
+        for (op, doc) in changes {
+            self.seq += 1;
+            let doc = Arc::new(doc);
+            let key = doc.key.clone();
+            let version = (op != DocumentOp::Delete).then(|| doc.clone());
+            self.ws.documents.push((store, key.clone(), version.clone()));
+            self.docs.insert((store, key), version);
+            let event = DocumentEvent { store, op, doc: (*doc).clone() };
+            self.ws.events.push((self.seq, Arc::new(Event::Document(Arc::new(event)))));
+        }
+        Ok(())
+    }
+
+    /// Merges the activity definitions of an accepted statement into the group's. Never fails
+    /// the request: a definition whose stored version cannot be read is skipped (and logged).
+    fn record_activities(&mut self, log: &dyn LogStore, store: StoreId, st: &cairn_xapi::Statement) {
+        use std::collections::hash_map::Entry;
+        for (id, def) in crate::activities::definitions(st) {
+            let slot = match self.activities.entry((store, id)) {
+                Entry::Occupied(o) => o.into_mut(),
+                Entry::Vacant(v) => {
+                    let stored = match log.activity(store, &v.key().1) {
+                        Ok(Some(b)) => match serde_json::from_slice(&b) {
+                            Ok(serde_json::Value::Object(m)) => m,
+                            _ => serde_json::Map::new(),
+                        },
+                        Ok(None) => serde_json::Map::new(),
+                        Err(e) => {
+                            tracing::warn!(error = %e, activity = %v.key().1, "cannot read the activity definition");
+                            continue;
+                        }
+                    };
+                    v.insert(stored)
+                }
+            };
+            crate::activities::merge(slot, def);
+        }
+    }
+
+    /// Moves what is kept per key (activity definitions) into the write set, before commit.
+    fn seal(&mut self) {
+        for ((store, id), def) in self.activities.drain() {
+            let json = serde_json::to_vec(&def).unwrap_or_default();
+            self.ws.activities.push((store, id, json));
+        }
     }
 }

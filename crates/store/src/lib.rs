@@ -9,6 +9,9 @@
 //! - `voided`: `store(16) ‖ voided statement id(16)` → `seq` of the voiding statement
 //! - `attachments`: `store(16) ‖ sha2 (lowercase hex)` → body
 //! - `meta`: name → value
+//! - `documents`, `activities`: see [`documents`]
+mod documents;
+
 use bytes::Bytes;
 use cairn_core::ports::{LogStore, StoreError, WriteSet};
 use cairn_core::{Event, StoreId};
@@ -25,9 +28,11 @@ pub struct FjallStore {
     voided: Keyspace,
     attachments: Keyspace,
     meta: Keyspace,
+    documents: Keyspace,
+    activities: Keyspace,
 }
 
-fn err(e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn err(e: impl std::fmt::Display) -> StoreError {
     StoreError(e.to_string())
 }
 
@@ -62,6 +67,8 @@ impl FjallStore {
             voided: ks("voided")?,
             attachments: ks("attachments")?,
             meta: ks("meta")?,
+            documents: ks("documents")?,
+            activities: ks("activities")?,
             db,
         })
     }
@@ -92,6 +99,16 @@ impl LogStore for FjallStore {
         }
         for (store, sha2, body) in &ws.attachments {
             b.insert(&self.attachments, attachment_key(*store, sha2), body.as_ref());
+        }
+        for (store, key, doc) in &ws.documents {
+            let k = documents::document_key(*store, key);
+            match doc {
+                Some(d) => b.insert(&self.documents, k, documents::encode(d)),
+                None => b.remove(&self.documents, k),
+            }
+        }
+        for (store, id, def) in &ws.activities {
+            b.insert(&self.activities, documents::activity_key(*store, id), def.as_slice());
         }
         b.commit().map_err(err)
     }
@@ -136,6 +153,26 @@ impl LogStore for FjallStore {
             .map(|v| Bytes::copy_from_slice(&v)))
     }
 
+    fn document(
+        &self,
+        store: StoreId,
+        key: &cairn_core::documents::DocumentKey,
+    ) -> Result<Option<cairn_core::documents::DocumentRecord>, StoreError> {
+        self.get_document(store, key)
+    }
+
+    fn documents(
+        &self,
+        store: StoreId,
+        scope: &cairn_core::documents::DocumentScope,
+    ) -> Result<Vec<cairn_core::documents::DocumentRecord>, StoreError> {
+        self.list_documents(store, scope)
+    }
+
+    fn activity(&self, store: StoreId, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get_activity(store, id)
+    }
+
     fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self.meta.get(key).map_err(err)?.map(|v| v.to_vec()))
     }
@@ -176,6 +213,7 @@ mod tests {
                 statement_ids: vec![(StoreId::DEFAULT, a, 1), (StoreId::DEFAULT, b, 2)],
                 voided: vec![(StoreId::DEFAULT, a, 2)],
                 attachments: vec![(StoreId::DEFAULT, "ABC".into(), Bytes::from_static(b"hi"))],
+                ..Default::default()
             };
             s.commit(&ws).unwrap();
         }
@@ -188,7 +226,7 @@ mod tests {
         let after = s.events_after(1, 10).unwrap();
         assert_eq!(after.len(), 1);
         assert_eq!(after[0].0, 2);
-        let Event::Statement(r) = &after[0].1;
+        let r = after[0].1.as_statement().unwrap();
         assert_eq!(r.id, b);
     }
 

@@ -1,0 +1,84 @@
+//! Activity definitions seen in statements, merged per activity id, for the Activities resource.
+//! The writer records the merged definition at append time; definitions are kept as JSON objects
+//! so that the stored form does not depend on the model's Rust types.
+use cairn_xapi::{Activity, Statement, StatementObject};
+use serde_json::{Map, Value};
+
+/// Properties whose values are maps merged key by key (language maps, extensions).
+const MERGED: [&str; 3] = ["name", "description", "extensions"];
+
+/// Every activity of a statement that carries a definition: (id, definition as a JSON object).
+pub fn definitions(st: &Statement) -> Vec<(String, Map<String, Value>)> {
+    let mut out = Vec::new();
+    let mut add = |a: &Activity| {
+        if let Some(def) = &a.definition {
+            if let Ok(Value::Object(m)) = serde_json::to_value(def) {
+                if !m.is_empty() {
+                    out.push((a.id.clone(), m));
+                }
+            }
+        }
+    };
+    let visit = |object: &StatementObject, context: Option<&cairn_xapi::Context>, add: &mut dyn FnMut(&Activity)| {
+        if let StatementObject::Activity(a) = object {
+            add(a);
+        }
+        if let Some(ca) = context.and_then(|c| c.context_activities.as_ref()) {
+            for (_, list) in ca.lists() {
+                list.iter().for_each(&mut *add);
+            }
+        }
+    };
+    visit(&st.object, st.context.as_ref(), &mut add);
+    if let StatementObject::SubStatement(sub) = &st.object {
+        visit(&sub.object, sub.context.as_ref(), &mut add);
+    }
+    out
+}
+
+/// Merges a newer definition into an older one: language maps and extensions key by key,
+/// every other property replaced when the newer one has it.
+pub fn merge(old: &mut Map<String, Value>, new: Map<String, Value>) {
+    for (k, v) in new {
+        match (MERGED.contains(&k.as_str()), old.get_mut(&k), v) {
+            (true, Some(Value::Object(into)), Value::Object(from)) => {
+                for (lk, lv) in from {
+                    into.insert(lk, lv);
+                }
+            }
+            (_, _, v) => {
+                old.insert(k, v);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merges_language_maps_and_replaces_the_rest() {
+        let mut old = json!({"name":{"en-US":"a"},"type":"http://t/1","moreInfo":"http://m"});
+        let new = json!({"name":{"fr-FR":"b"},"type":"http://t/2"});
+        let (Value::Object(o), Value::Object(n)) = (&mut old, new) else { unreachable!() };
+        merge(o, n);
+        assert_eq!(old, json!({"name":{"en-US":"a","fr-FR":"b"},"type":"http://t/2","moreInfo":"http://m"}));
+    }
+
+    #[test]
+    fn finds_object_and_context_activities() {
+        let st = cairn_xapi::parse_statement(
+            br#"{"actor":{"mbox":"mailto:a@b.c"},"verb":{"id":"http://v"},
+                "object":{"id":"http://o","definition":{"name":{"en":"o"}}},
+                "context":{"contextActivities":{"parent":{"id":"http://p","definition":{"type":"http://t"}},
+                "grouping":[{"id":"http://g"}]}}}"#,
+            cairn_xapi::XapiVersion::V1_0_3,
+        )
+        .unwrap();
+        let defs = definitions(&st);
+        let ids: Vec<&str> = defs.iter().map(|(i, _)| i.as_str()).collect();
+        assert_eq!(ids, vec!["http://o", "http://p"]);
+    }
+}
