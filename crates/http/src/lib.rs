@@ -4,8 +4,11 @@
 //! for attachments. Handlers are thin: extract, call one service method, map to a response.
 
 mod about;
+mod activities;
+mod agents;
 mod alternate;
 mod auth;
+mod documents;
 pub mod error;
 mod multipart;
 mod protocol;
@@ -15,6 +18,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use cairn_core::auth::Authenticator;
+use cairn_core::documents::DocumentService;
 use cairn_core::statements::StatementService;
 use std::sync::Arc;
 
@@ -36,6 +40,7 @@ impl Default for HttpConfig {
 #[derive(Clone)]
 pub struct AppState {
     pub statements: StatementService,
+    pub documents: DocumentService,
     pub auth: Arc<dyn Authenticator>,
     pub config: Arc<HttpConfig>,
 }
@@ -53,6 +58,7 @@ pub fn router(state: AppState) -> Router {
                     protocol::consistent_through,
                 )),
         )
+        .merge(documents::routes())
         .layer(axum::middleware::from_fn(protocol::require_version))
         .route("/about", get(about::get));
     Router::new()

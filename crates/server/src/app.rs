@@ -2,6 +2,7 @@
 use crate::config::Config;
 use cairn_clickhouse::{ClickHouseConfig, ClickHouseProjection};
 use cairn_core::auth::StaticClients;
+use cairn_core::documents::{DocumentConfig, DocumentService};
 use cairn_core::ports::{LogStore, Projection};
 use cairn_core::projector::{Projector, ProjectorConfig};
 use cairn_core::statements::StatementService;
@@ -112,9 +113,15 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
     let auth = StaticClients::new().with_client(StoreId::DEFAULT, &client.0, &client.1, "Cairn default client");
     let (shutdown, shutdown_rx) = watch::channel(false);
     let committed = writer.subscribe();
+    let documents = DocumentService::new(
+        log.clone(),
+        writer.clone(),
+        DocumentConfig { max_bytes: cfg.max_document_kib << 10 },
+    );
     let statements = StatementService::new(log, writer, tail, cache, projection);
     let state = AppState {
         statements,
+        documents,
         auth: Arc::new(auth),
         config: Arc::new(HttpConfig { max_body_bytes: cfg.max_body_mib << 20, page_max: cfg.page_max }),
     };

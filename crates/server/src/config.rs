@@ -37,6 +37,8 @@ pub struct Config {
     pub page_max: usize,
     /// Largest request body, in MiB.
     pub max_body_mib: usize,
+    /// Largest State / Activity Profile / Agent Profile document, in KiB.
+    pub max_document_kib: usize,
 }
 
 impl Default for Config {
@@ -58,6 +60,7 @@ impl Default for Config {
             store_cache_mib: 256,
             page_max: 500,
             max_body_mib: 64,
+            max_document_kib: 16 << 10,
         }
     }
 }
@@ -93,6 +96,7 @@ impl Config {
             ("projector_batch_max", self.projector_batch_max),
             ("page_max", self.page_max),
             ("max_body_mib", self.max_body_mib),
+            ("max_document_kib", self.max_document_kib),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(ConfigError::Invalid(format!("{name} must be greater than 0")));
