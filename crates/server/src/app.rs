@@ -113,11 +113,15 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
     let (shutdown, shutdown_rx) = watch::channel(false);
     let committed = writer.subscribe();
     let statements = StatementService::new(log, writer, tail, cache, projection);
-    let state = AppState {
+    let state = AppState::new(
         statements,
-        auth: Arc::new(auth),
-        config: Arc::new(HttpConfig { max_body_bytes: cfg.max_body_mib << 20, page_max: cfg.page_max }),
-    };
+        Arc::new(auth),
+        HttpConfig {
+            max_body_bytes: cfg.max_body_mib << 20,
+            page_max: cfg.page_max,
+            default_version: cfg.xapi_default_version.into(),
+        },
+    );
     let listener = tokio::net::TcpListener::bind(cfg.http_addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.http_addr))?;

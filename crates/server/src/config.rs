@@ -37,6 +37,26 @@ pub struct Config {
     pub page_max: usize,
     /// Largest request body, in MiB.
     pub max_body_mib: usize,
+    /// The xAPI version named on refusals of unversioned requests from clients that never sent one.
+    pub xapi_default_version: XapiVersionSetting,
+}
+
+/// `"1.0.3"` or `"2.0.0"` in configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum XapiVersionSetting {
+    #[serde(rename = "1.0.3")]
+    V1_0_3,
+    #[serde(rename = "2.0.0")]
+    V2_0_0,
+}
+
+impl From<XapiVersionSetting> for cairn_xapi::XapiVersion {
+    fn from(v: XapiVersionSetting) -> Self {
+        match v {
+            XapiVersionSetting::V1_0_3 => cairn_xapi::XapiVersion::V1_0_3,
+            XapiVersionSetting::V2_0_0 => cairn_xapi::XapiVersion::V2_0_0,
+        }
+    }
 }
 
 impl Default for Config {
@@ -58,6 +78,7 @@ impl Default for Config {
             store_cache_mib: 256,
             page_max: 500,
             max_body_mib: 64,
+            xapi_default_version: XapiVersionSetting::V2_0_0,
         }
     }
 }
