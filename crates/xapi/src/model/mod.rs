@@ -53,8 +53,3 @@ pub(crate) fn de_uuid<'de, D: Deserializer<'de>>(d: D) -> Result<Uuid, D::Error>
 pub(crate) fn de_opt_uuid<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Uuid>, D::Error> {
     de_uuid(d).map(Some)
 }
-
-/// Serialize-side helper for `skip_serializing_if` on `Vec`s wrapped in `Option`.
-pub(crate) fn is_none<T>(o: &Option<T>) -> bool {
-    o.is_none()
-}

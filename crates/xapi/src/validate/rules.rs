@@ -1,7 +1,8 @@
 //! The xAPI data-model rules, walked over the typed model with a cheap path.
 
 use super::formats::{
-    is_duration, is_iri, is_language_tag, is_mailto, is_mime_type, is_sha1_hex, parse_timestamp,
+    is_duration, is_iri, is_language_tag, is_mailto, is_mime_type, is_sha1_hex, is_sha2_hex,
+    parse_timestamp,
 };
 use crate::error::{Path, ValidationError};
 use crate::model::{
@@ -389,6 +390,9 @@ fn attachments(atts: &[Attachment], p: &Path) -> R {
             return Err(ap
                 .key("contentType")
                 .err("a signature attachment must have contentType application/octet-stream"));
+        }
+        if !is_sha2_hex(&a.sha2) {
+            return Err(ap.key("sha2").err(format!("`{}` is not a hex SHA-2 hash", a.sha2)));
         }
         if let Some(u) = &a.file_url {
             iri(u, &ap.key("fileUrl"))?;
