@@ -143,7 +143,7 @@ fn sub_eq(a: &SubStatement, b: &SubStatement) -> bool {
 }
 
 fn result_eq(a: &XapiResult, b: &XapiResult) -> bool {
-    a.score == b.score
+    opt_eq(&a.score, &b.score, |x, y| x.same_values(y))
         && a.success == b.success
         && a.completion == b.completion
         && a.response == b.response

@@ -2,6 +2,7 @@
 
 use super::{Actor, Attachment, Context, Extensions, LanguageMap, StatementObject, de_opt_uuid, nn};
 use serde::{Deserialize, Serialize};
+use serde_json::Number;
 use uuid::Uuid;
 
 /// The verb IRI that voids a statement.
@@ -18,22 +19,46 @@ pub struct Verb {
     pub display: Option<LanguageMap>,
 }
 
-/// A score.
+/// A score. Numbers are kept as sent (`95` stays `95`, `0.950` is `0.95`); use the
+/// accessor methods for their `f64` values.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Score {
     /// Scaled score in [-1, 1].
     #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
-    pub scaled: Option<f64>,
+    pub scaled: Option<Number>,
     /// Raw score, between min and max.
     #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
-    pub raw: Option<f64>,
+    pub raw: Option<Number>,
     /// Lowest possible score.
     #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
-    pub min: Option<f64>,
+    pub min: Option<Number>,
     /// Highest possible score.
     #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
-    pub max: Option<f64>,
+    pub max: Option<Number>,
+}
+
+impl Score {
+    /// Scaled score.
+    pub fn scaled(&self) -> Option<f64> {
+        self.scaled.as_ref().and_then(Number::as_f64)
+    }
+    /// Raw score.
+    pub fn raw(&self) -> Option<f64> {
+        self.raw.as_ref().and_then(Number::as_f64)
+    }
+    /// Minimum.
+    pub fn min(&self) -> Option<f64> {
+        self.min.as_ref().and_then(Number::as_f64)
+    }
+    /// Maximum.
+    pub fn max(&self) -> Option<f64> {
+        self.max.as_ref().and_then(Number::as_f64)
+    }
+    /// Equal by numeric value (`1` == `1.0`).
+    pub(crate) fn same_values(&self, o: &Score) -> bool {
+        self.scaled() == o.scaled() && self.raw() == o.raw() && self.min() == o.min() && self.max() == o.max()
+    }
 }
 
 /// The outcome of a statement (the xAPI "Result" object).

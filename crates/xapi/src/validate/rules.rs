@@ -272,21 +272,21 @@ fn definition(d: &ActivityDefinition, p: &Path) -> R {
 fn result(r: &XapiResult, p: &Path) -> R {
     if let Some(s) = &r.score {
         let sp = p.key("score");
-        if let Some(x) = s.scaled {
+        if let Some(x) = s.scaled() {
             if !(-1.0..=1.0).contains(&x) {
                 return Err(sp.key("scaled").err(format!("{x} is not between -1 and 1")));
             }
         }
-        if let (Some(min), Some(max)) = (s.min, s.max) {
+        if let (Some(min), Some(max)) = (s.min(), s.max()) {
             if min > max {
                 return Err(sp.key("min").err(format!("min {min} is greater than max {max}")));
             }
         }
-        if let Some(raw) = s.raw {
-            if s.min.is_some_and(|m| raw < m) {
+        if let Some(raw) = s.raw() {
+            if s.min().is_some_and(|m| raw < m) {
                 return Err(sp.key("raw").err(format!("raw {raw} is less than min")));
             }
-            if s.max.is_some_and(|m| raw > m) {
+            if s.max().is_some_and(|m| raw > m) {
                 return Err(sp.key("raw").err(format!("raw {raw} is greater than max")));
             }
         }
