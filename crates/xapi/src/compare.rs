@@ -9,7 +9,7 @@
 //! domains, SHA1 hex, language tags, UUIDs). Durations are compared to 0.01 s (2.0 4.2.7).
 
 use crate::model::{
-    Account, Actor, Activity, Agent, Context, Extensions, Group, StatementObject, Statement,
+    Account, Activity, Actor, Agent, Context, Extensions, Group, Statement, StatementObject,
     SubStatement, Verb, XapiResult,
 };
 use crate::validate::formats::{normalize_duration, parse_timestamp};
@@ -73,16 +73,36 @@ fn ifi_eq(a: Ifi, b: Ifi) -> bool {
 fn agent_eq(a: &Agent, b: &Agent) -> bool {
     a.name == b.name
         && ifi_eq(
-            Ifi { mbox: &a.mbox, sha1: &a.mbox_sha1sum, openid: &a.openid, account: &a.account },
-            Ifi { mbox: &b.mbox, sha1: &b.mbox_sha1sum, openid: &b.openid, account: &b.account },
+            Ifi {
+                mbox: &a.mbox,
+                sha1: &a.mbox_sha1sum,
+                openid: &a.openid,
+                account: &a.account,
+            },
+            Ifi {
+                mbox: &b.mbox,
+                sha1: &b.mbox_sha1sum,
+                openid: &b.openid,
+                account: &b.account,
+            },
         )
 }
 
 fn group_eq(a: &Group, b: &Group) -> bool {
     a.name == b.name
         && ifi_eq(
-            Ifi { mbox: &a.mbox, sha1: &a.mbox_sha1sum, openid: &a.openid, account: &a.account },
-            Ifi { mbox: &b.mbox, sha1: &b.mbox_sha1sum, openid: &b.openid, account: &b.account },
+            Ifi {
+                mbox: &a.mbox,
+                sha1: &a.mbox_sha1sum,
+                openid: &a.openid,
+                account: &a.account,
+            },
+            Ifi {
+                mbox: &b.mbox,
+                sha1: &b.mbox_sha1sum,
+                openid: &b.openid,
+                account: &b.account,
+            },
         )
         && a.member.is_some() == b.member.is_some()
         && unordered_eq(a.members(), b.members(), agent_eq)
@@ -94,15 +114,15 @@ fn unordered_eq<T>(a: &[T], b: &[T], eq: impl Fn(&T, &T) -> bool) -> bool {
         return false;
     }
     let mut used = vec![false; b.len()];
-    a.iter().all(|x| {
-        match b.iter().enumerate().position(|(j, y)| !used[j] && eq(x, y)) {
+    a.iter().all(
+        |x| match b.iter().enumerate().position(|(j, y)| !used[j] && eq(x, y)) {
             Some(j) => {
                 used[j] = true;
                 true
             }
             None => false,
-        }
-    })
+        },
+    )
 }
 
 fn actor_eq(a: &Actor, b: &Actor) -> bool {
@@ -147,7 +167,9 @@ fn result_eq(a: &XapiResult, b: &XapiResult) -> bool {
         && a.success == b.success
         && a.completion == b.completion
         && a.response == b.response
-        && opt_eq(&a.duration, &b.duration, |x, y| normalize_duration(x) == normalize_duration(y))
+        && opt_eq(&a.duration, &b.duration, |x, y| {
+            normalize_duration(x) == normalize_duration(y)
+        })
         && extensions_eq(&a.extensions, &b.extensions)
 }
 
@@ -164,7 +186,10 @@ fn activities_eq(a: &Option<Vec<Activity>>, b: &Option<Vec<Activity>>) -> bool {
 fn context_eq(a: &Context, b: &Context) -> bool {
     let ca_eq = {
         let d = Default::default();
-        let (x, y) = (a.context_activities.as_ref().unwrap_or(&d), b.context_activities.as_ref().unwrap_or(&d));
+        let (x, y) = (
+            a.context_activities.as_ref().unwrap_or(&d),
+            b.context_activities.as_ref().unwrap_or(&d),
+        );
         activities_eq(&x.parent, &y.parent)
             && activities_eq(&x.grouping, &y.grouping)
             && activities_eq(&x.category, &y.category)
@@ -175,10 +200,16 @@ fn context_eq(a: &Context, b: &Context) -> bool {
         && opt_eq(&a.instructor, &b.instructor, actor_eq)
         && opt_eq(&a.team, &b.team, actor_eq)
         && opt_eq(&a.context_agents, &b.context_agents, |x, y| {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| agent_eq(&p.agent, &q.agent) && p.relevant_types == q.relevant_types)
+            x.len() == y.len()
+                && x.iter().zip(y).all(|(p, q)| {
+                    agent_eq(&p.agent, &q.agent) && p.relevant_types == q.relevant_types
+                })
         })
         && opt_eq(&a.context_groups, &b.context_groups, |x, y| {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| group_eq(&p.group, &q.group) && p.relevant_types == q.relevant_types)
+            x.len() == y.len()
+                && x.iter().zip(y).all(|(p, q)| {
+                    group_eq(&p.group, &q.group) && p.relevant_types == q.relevant_types
+                })
         })
         && a.revision == b.revision
         && a.platform == b.platform
@@ -188,11 +219,17 @@ fn context_eq(a: &Context, b: &Context) -> bool {
 }
 
 fn extensions_eq(a: &Option<Extensions>, b: &Option<Extensions>) -> bool {
-    let (a, b) = (a.as_ref().map(|e| &e.0[..]).unwrap_or(&[]), b.as_ref().map(|e| &e.0[..]).unwrap_or(&[]));
+    let (a, b) = (
+        a.as_ref().map(|e| &e.0[..]).unwrap_or(&[]),
+        b.as_ref().map(|e| &e.0[..]).unwrap_or(&[]),
+    );
     a.len() == b.len()
         && a.iter().all(|(k, v)| {
             b.iter().find(|(k2, _)| k2 == k).is_some_and(|(_, v2)| {
-                match (serde_json::from_str::<Value>(v.get()), serde_json::from_str::<Value>(v2.get())) {
+                match (
+                    serde_json::from_str::<Value>(v.get()),
+                    serde_json::from_str::<Value>(v2.get()),
+                ) {
                     (Ok(x), Ok(y)) => json_eq(&x, &y),
                     _ => v.get() == v2.get(),
                 }
@@ -204,9 +241,13 @@ fn extensions_eq(a: &Option<Extensions>, b: &Option<Extensions>) -> bool {
 fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x == y || x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q)),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
+        }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
         }
         _ => a == b,
     }

@@ -1,7 +1,8 @@
 //! Response formats of the statement resource: `exact`, `ids`, `canonical`.
 
 use crate::model::{
-    Activity, ActivityDefinition, Actor, Agent, Context, Group, LanguageMap, Statement, StatementObject, Verb,
+    Activity, ActivityDefinition, Actor, Agent, Context, Group, LanguageMap, Statement,
+    StatementObject, Verb,
 };
 use crate::{ValidationError, parse_stored_statement};
 
@@ -32,7 +33,11 @@ impl Format {
 /// Render a stored statement (complete JSON) in `format`. `accept_languages` are
 /// language ranges in preference order (parsed from Accept-Language; `*` allowed).
 /// `Exact` returns the input unchanged.
-pub fn format_statement(json: &[u8], format: Format, accept_languages: &[String]) -> Result<Vec<u8>, ValidationError> {
+pub fn format_statement(
+    json: &[u8],
+    format: Format,
+    accept_languages: &[String],
+) -> Result<Vec<u8>, ValidationError> {
     if format == Format::Exact {
         return Ok(json.to_vec());
     }
@@ -65,7 +70,11 @@ fn ids_group(g: &Group) -> Group {
         mbox_sha1sum: g.mbox_sha1sum.clone(),
         openid: g.openid.clone(),
         account: g.account.clone(),
-        member: if identified { None } else { g.member.as_ref().map(|m| m.iter().map(ids_agent).collect()) },
+        member: if identified {
+            None
+        } else {
+            g.member.as_ref().map(|m| m.iter().map(ids_agent).collect())
+        },
     }
 }
 
@@ -141,7 +150,9 @@ pub(crate) fn best_language(m: &LanguageMap, prefs: &[String]) -> Option<usize> 
     }
     let keys: Vec<&str> = m.0.iter().map(|(k, _)| k.as_str()).collect();
     let starts = |long: &str, short: &str| {
-        long.len() > short.len() && long.as_bytes()[short.len()] == b'-' && long[..short.len()].eq_ignore_ascii_case(short)
+        long.len() > short.len()
+            && long.as_bytes()[short.len()] == b'-'
+            && long[..short.len()].eq_ignore_ascii_case(short)
     };
     for p in prefs {
         let p = p.trim();
@@ -176,7 +187,16 @@ fn canonical_definition(d: &mut ActivityDefinition, prefs: &[String]) {
     if let Some(m) = &mut d.description {
         reduce(m, prefs);
     }
-    for list in [&mut d.choices, &mut d.scale, &mut d.source, &mut d.target, &mut d.steps].into_iter().flatten() {
+    for list in [
+        &mut d.choices,
+        &mut d.scale,
+        &mut d.source,
+        &mut d.target,
+        &mut d.steps,
+    ]
+    .into_iter()
+    .flatten()
+    {
         for c in list {
             if let Some(m) = &mut c.description {
                 reduce(m, prefs);
@@ -199,7 +219,9 @@ fn canonical_verb(v: &mut Verb, prefs: &[String]) {
 
 fn canonical_context(c: &mut Context, prefs: &[String]) {
     if let Some(ca) = &mut c.context_activities {
-        ca.lists_mut().flatten().for_each(|a| canonical_activity(a, prefs));
+        ca.lists_mut()
+            .flatten()
+            .for_each(|a| canonical_activity(a, prefs));
     }
 }
 

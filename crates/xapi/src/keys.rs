@@ -95,7 +95,10 @@ fn add_activity(list: &mut Vec<String>, o: &StatementObject) {
 
 /// Compute the index keys of a statement.
 pub fn index_keys(s: &Statement) -> IndexKeys {
-    let mut k = IndexKeys { verb: s.verb.id.clone(), ..Default::default() };
+    let mut k = IndexKeys {
+        verb: s.verb.id.clone(),
+        ..Default::default()
+    };
     add_actor(&mut k.agents, &s.actor);
     add_object_agents(&mut k.agents, &s.object);
     add_activity(&mut k.activities, &s.object);

@@ -50,19 +50,29 @@ fn b64url(part: &str, what: &str) -> Result<Vec<u8>, ValidationError> {
 ///   certificate's RSA public key. Without `x5c` there is no key to check against, so a
 ///   well-formed JWS with a matching payload is accepted.
 pub fn verify_signature(statement: &Statement, jws: &[u8]) -> Result<(), ValidationError> {
-    let text = std::str::from_utf8(jws).map_err(|_| err("JWS is not ASCII text"))?.trim();
+    let text = std::str::from_utf8(jws)
+        .map_err(|_| err("JWS is not ASCII text"))?
+        .trim();
     let mut parts = text.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return Err(err("JWS must be in compact serialization (header.payload.signature)"));
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(err(
+            "JWS must be in compact serialization (header.payload.signature)",
+        ));
     };
     let header_bytes = b64url(h, "header")?;
-    let header: Header =
-        serde_json::from_slice(&header_bytes).map_err(|e| err(format!("JWS header is not valid JSON: {e}")))?;
+    let header: Header = serde_json::from_slice(&header_bytes)
+        .map_err(|e| err(format!("JWS header is not valid JSON: {e}")))?;
     let alg = match header.alg.as_str() {
         "RS256" => Alg::Rs256,
         "RS384" => Alg::Rs384,
         "RS512" => Alg::Rs512,
-        other => return Err(err(format!("JWS algorithm must be RS256, RS384 or RS512, not `{other}`"))),
+        other => {
+            return Err(err(format!(
+                "JWS algorithm must be RS256, RS384 or RS512, not `{other}`"
+            )));
+        }
     };
     let payload = b64url(p, "payload")?;
     let signed = parse_stored_statement(&payload)
@@ -72,7 +82,9 @@ pub fn verify_signature(statement: &Statement, jws: &[u8]) -> Result<(), Validat
         return Err(err("JWS signature is empty"));
     }
     if let Some(chain) = header.x5c.as_deref() {
-        let first = chain.first().ok_or_else(|| err("JWS x5c header is empty"))?;
+        let first = chain
+            .first()
+            .ok_or_else(|| err("JWS x5c header is empty"))?;
         let key = public_key_from_x5c(first)?;
         let signing_input = &text.as_bytes()[..h.len() + 1 + p.len()];
         verify_rsa(alg, key, signing_input, &sig)?;
@@ -84,22 +96,39 @@ pub fn verify_signature(statement: &Statement, jws: &[u8]) -> Result<(), Validat
 }
 
 fn public_key_from_x5c(b64: &str) -> Result<RsaPublicKey, ValidationError> {
-    let der = STANDARD.decode(b64).map_err(|e| err(format!("x5c certificate is not base64: {e}")))?;
-    let cert = Certificate::from_der(&der).map_err(|e| err(format!("x5c certificate is not valid DER: {e}")))?;
+    let der = STANDARD
+        .decode(b64)
+        .map_err(|e| err(format!("x5c certificate is not base64: {e}")))?;
+    let cert = Certificate::from_der(&der)
+        .map_err(|e| err(format!("x5c certificate is not valid DER: {e}")))?;
     let spki = cert
         .tbs_certificate
         .subject_public_key_info
         .to_der()
         .map_err(|e| err(format!("x5c certificate public key: {e}")))?;
-    RsaPublicKey::from_public_key_der(&spki).map_err(|e| err(format!("x5c certificate key is not RSA: {e}")))
+    RsaPublicKey::from_public_key_der(&spki)
+        .map_err(|e| err(format!("x5c certificate key is not RSA: {e}")))
 }
 
 fn verify_rsa(alg: Alg, key: RsaPublicKey, msg: &[u8], sig: &[u8]) -> Result<(), ValidationError> {
-    let sig = Signature::try_from(sig).map_err(|e| err(format!("JWS signature is malformed: {e}")))?;
+    let sig =
+        Signature::try_from(sig).map_err(|e| err(format!("JWS signature is malformed: {e}")))?;
     let ok = match alg {
-        Alg::Rs256 => VerifyingKey::<sha2::Sha256>::new(key).verify(msg, &sig).is_ok(),
-        Alg::Rs384 => VerifyingKey::<sha2::Sha384>::new(key).verify(msg, &sig).is_ok(),
-        Alg::Rs512 => VerifyingKey::<sha2::Sha512>::new(key).verify(msg, &sig).is_ok(),
+        Alg::Rs256 => VerifyingKey::<sha2::Sha256>::new(key)
+            .verify(msg, &sig)
+            .is_ok(),
+        Alg::Rs384 => VerifyingKey::<sha2::Sha384>::new(key)
+            .verify(msg, &sig)
+            .is_ok(),
+        Alg::Rs512 => VerifyingKey::<sha2::Sha512>::new(key)
+            .verify(msg, &sig)
+            .is_ok(),
     };
-    if ok { Ok(()) } else { Err(err("JWS signature does not verify with the x5c certificate's key")) }
+    if ok {
+        Ok(())
+    } else {
+        Err(err(
+            "JWS signature does not verify with the x5c certificate's key",
+        ))
+    }
 }

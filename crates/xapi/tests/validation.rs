@@ -2,7 +2,10 @@
 
 mod common;
 
-use cairn_xapi::{Actor, StatementObject, ValidationError, XapiVersion, parse_agent_param, parse_statement, parse_statements};
+use cairn_xapi::{
+    Actor, StatementObject, ValidationError, XapiVersion, parse_agent_param, parse_statement,
+    parse_statements,
+};
 use common::{base, bytes, with};
 use serde_json::{Value, json};
 
@@ -43,11 +46,23 @@ fn minimal_statement_and_batch() {
 
 #[test]
 fn error_display_names_path_and_problem() {
-    let e = bad(&json!([base(), with(|s| s["actor"]["mbox"] = json!("xapi@adlnet.gov"))]), V1);
+    let e = bad(
+        &json!([
+            base(),
+            with(|s| s["actor"]["mbox"] = json!("xapi@adlnet.gov"))
+        ]),
+        V1,
+    );
     assert_eq!(e.path, "statement[1].actor.mbox");
-    assert!(e.to_string().starts_with("statement[1].actor.mbox: "), "{e}");
+    assert!(
+        e.to_string().starts_with("statement[1].actor.mbox: "),
+        "{e}"
+    );
     assert!(e.message.contains("mailto"), "{e}");
-    let e = bad(&with(|s| s["context"] = json!({"registration": "nope"})), V1);
+    let e = bad(
+        &with(|s| s["context"] = json!({"registration": "nope"})),
+        V1,
+    );
     assert_eq!(e.path, "statement.context.registration");
 }
 
@@ -61,8 +76,12 @@ fn nulls_are_rejected_everywhere_but_extension_values() {
     both_bad(&with(|s| s["context"] = json!({"registration": null})));
     both_bad(&with(|s| s["id"] = Value::Null));
     both_bad(&with(|s| s["verb"]["display"]["en-US"] = Value::Null));
-    both_ok(&with(|s| s["result"] = json!({"extensions": {"http://example.com/ext": null}})));
-    both_ok(&with(|s| s["context"] = json!({"extensions": {"http://example.com/ext": {"a": [null, 1, ""]}}})));
+    both_ok(&with(|s| {
+        s["result"] = json!({"extensions": {"http://example.com/ext": null}})
+    }));
+    both_ok(&with(
+        |s| s["context"] = json!({"extensions": {"http://example.com/ext": {"a": [null, 1, ""]}}}),
+    ));
 }
 
 #[test]
@@ -71,7 +90,9 @@ fn unknown_and_miscased_properties_are_rejected() {
     both_bad(&with(|s| s["Actor"] = s["actor"].clone()));
     both_bad(&with(|s| s["verb"]["Display"] = json!({"en-US": "x"})));
     both_bad(&with(|s| s["object"]["objectType"] = json!("activity")));
-    both_bad(&with(|s| s["result"] = json!({"score": {"scaled": 0.5, "Raw": 1}})));
+    both_bad(&with(|s| {
+        s["result"] = json!({"score": {"scaled": 0.5, "Raw": 1}})
+    }));
     both_bad(&with(|s| s["actor"]["objectType"] = json!("agent")));
 }
 
@@ -85,33 +106,68 @@ fn wrong_types_are_rejected() {
 
 #[test]
 fn agents_need_exactly_one_ifi() {
-    both_bad(&with(|s| s["actor"] = json!({"objectType": "Agent", "name": "no ifi"})));
+    both_bad(&with(|s| {
+        s["actor"] = json!({"objectType": "Agent", "name": "no ifi"})
+    }));
     both_bad(&with(|s| {
         s["actor"]["openid"] = json!("http://openid.example.org/1");
     }));
-    both_ok(&with(|s| s["actor"] = json!({"mbox_sha1sum": "cd9b00a5611f94eaa7b1661edab976068e364975"})));
-    both_ok(&with(|s| s["actor"] = json!({"openid": "http://openid.example.org/12345"})));
-    both_ok(&with(|s| s["actor"] = json!({"account": {"homePage": "http://www.example.com", "name": "xAPI account name"}})));
-    both_bad(&with(|s| s["actor"] = json!({"account": {"homePage": "http://www.example.com"}})));
+    both_ok(&with(
+        |s| s["actor"] = json!({"mbox_sha1sum": "cd9b00a5611f94eaa7b1661edab976068e364975"}),
+    ));
+    both_ok(&with(|s| {
+        s["actor"] = json!({"openid": "http://openid.example.org/12345"})
+    }));
+    both_ok(&with(
+        |s| {
+            s["actor"] = json!({"account": {"homePage": "http://www.example.com", "name": "xAPI account name"}})
+        },
+    ));
+    both_bad(&with(|s| {
+        s["actor"] = json!({"account": {"homePage": "http://www.example.com"}})
+    }));
     both_bad(&with(|s| s["actor"] = json!({"account": {"name": "x"}})));
-    both_bad(&with(|s| s["actor"] = json!({"account": {"homePage": "homePage.com/testUser", "name": "1"}})));
-    both_bad(&with(|s| s["actor"] = json!({"openid": "open.id.com/testUser"})));
-    both_bad(&with(|s| s["actor"] = json!({"mbox_sha1sum": "not-a-sha1"})));
+    both_bad(&with(
+        |s| s["actor"] = json!({"account": {"homePage": "homePage.com/testUser", "name": "1"}}),
+    ));
+    both_bad(&with(|s| {
+        s["actor"] = json!({"openid": "open.id.com/testUser"})
+    }));
+    both_bad(&with(|s| {
+        s["actor"] = json!({"mbox_sha1sum": "not-a-sha1"})
+    }));
     both_bad(&with(|s| s["actor"] = json!({"mbox": "mailto:"})));
 }
 
 #[test]
 fn groups_identified_or_anonymous_with_agent_members() {
     let member = json!([{"mbox": "mailto:a@example.com"}, {"objectType": "Agent", "mbox": "mailto:b@example.com"}]);
-    both_ok(&with(|s| s["actor"] = json!({"objectType": "Group", "member": member.clone()})));
-    both_ok(&with(|s| s["actor"] = json!({"objectType": "Group", "mbox": "mailto:g@example.com"})));
-    both_ok(&with(|s| s["actor"] = json!({"objectType": "Group", "mbox": "mailto:g@example.com", "member": member.clone()})));
-    both_bad(&with(|s| s["actor"] = json!({"objectType": "Group", "name": "anon, no members"})));
-    both_bad(&with(|s| s["actor"] = json!({"objectType": "Group", "member": []})));
-    both_bad(&with(|s| s["actor"] = json!({"objectType": "Group", "member": [{"objectType": "Group", "mbox": "mailto:g@x.com"}]})));
-    both_bad(&with(|s| s["actor"] = json!({"objectType": "Group", "member": [{"name": "no ifi"}]})));
+    both_ok(&with(|s| {
+        s["actor"] = json!({"objectType": "Group", "member": member.clone()})
+    }));
+    both_ok(&with(|s| {
+        s["actor"] = json!({"objectType": "Group", "mbox": "mailto:g@example.com"})
+    }));
+    both_ok(&with(
+        |s| s["actor"] = json!({"objectType": "Group", "mbox": "mailto:g@example.com", "member": member.clone()}),
+    ));
+    both_bad(&with(|s| {
+        s["actor"] = json!({"objectType": "Group", "name": "anon, no members"})
+    }));
+    both_bad(&with(|s| {
+        s["actor"] = json!({"objectType": "Group", "member": []})
+    }));
+    both_bad(&with(
+        |s| s["actor"] = json!({"objectType": "Group", "member": [{"objectType": "Group", "mbox": "mailto:g@x.com"}]}),
+    ));
+    both_bad(&with(|s| {
+        s["actor"] = json!({"objectType": "Group", "member": [{"name": "no ifi"}]})
+    }));
     // a Group without objectType is an Agent, which may not have members
-    let e = both_bad(&with(|s| s["actor"] = json!({"mbox": "mailto:g@example.com", "member": member.clone()})));
+    let e =
+        both_bad(&with(
+            |s| s["actor"] = json!({"mbox": "mailto:g@example.com", "member": member.clone()}),
+        ));
     assert!(e.message.contains("member"), "{e}");
 }
 
@@ -119,45 +175,99 @@ fn groups_identified_or_anonymous_with_agent_members() {
 fn authority_is_agent_or_two_member_anonymous_group() {
     let agent = |m: &str| json!({"mbox": format!("mailto:{m}@example.com")});
     both_ok(&with(|s| s["authority"] = agent("auth")));
-    both_ok(&with(|s| s["authority"] = json!({"objectType": "Group", "member": [agent("a"), agent("b")]})));
-    both_bad(&with(|s| s["authority"] = json!({"objectType": "Group", "member": [agent("a")]})));
-    both_bad(&with(|s| s["authority"] = json!({"objectType": "Group", "member": [agent("a"), agent("b"), agent("c")]})));
+    both_ok(&with(
+        |s| s["authority"] = json!({"objectType": "Group", "member": [agent("a"), agent("b")]}),
+    ));
     both_bad(&with(|s| {
-        s["authority"] = json!({"objectType": "Group", "mbox": "mailto:g@x.com", "member": [agent("a"), agent("b")]})
+        s["authority"] = json!({"objectType": "Group", "member": [agent("a")]})
     }));
+    both_bad(&with(
+        |s| {
+            s["authority"] =
+                json!({"objectType": "Group", "member": [agent("a"), agent("b"), agent("c")]})
+        },
+    ));
+    both_bad(&with(
+        |s| s["authority"] = json!({"objectType": "Group", "mbox": "mailto:g@x.com", "member": [agent("a"), agent("b")]}),
+    ));
 }
 
 #[test]
 fn iris_need_a_scheme() {
-    both_bad(&with(|s| s["verb"]["id"] = json!("adlnet.gov/expapi/verbs/attended")));
-    both_bad(&with(|s| s["object"]["id"] = json!("www.example.com/meetings")));
-    both_bad(&with(|s| s["object"]["definition"] = json!({"type": "example.com/type"})));
-    both_bad(&with(|s| s["object"]["definition"] = json!({"moreInfo": "example.com/more"})));
-    both_bad(&with(|s| s["object"]["definition"] = json!({"extensions": {"not an iri": 1}})));
-    both_bad(&with(|s| s["result"] = json!({"extensions": {"example.com/ext": 1}})));
-    both_bad(&with(|s| s["context"] = json!({"extensions": {"example.com/ext": 1}})));
+    both_bad(&with(|s| {
+        s["verb"]["id"] = json!("adlnet.gov/expapi/verbs/attended")
+    }));
+    both_bad(&with(|s| {
+        s["object"]["id"] = json!("www.example.com/meetings")
+    }));
+    both_bad(&with(|s| {
+        s["object"]["definition"] = json!({"type": "example.com/type"})
+    }));
+    both_bad(&with(|s| {
+        s["object"]["definition"] = json!({"moreInfo": "example.com/more"})
+    }));
+    both_bad(&with(|s| {
+        s["object"]["definition"] = json!({"extensions": {"not an iri": 1}})
+    }));
+    both_bad(&with(|s| {
+        s["result"] = json!({"extensions": {"example.com/ext": 1}})
+    }));
+    both_bad(&with(|s| {
+        s["context"] = json!({"extensions": {"example.com/ext": 1}})
+    }));
 }
 
 #[test]
 fn language_maps_need_valid_tags() {
-    both_bad(&with(|s| s["verb"]["display"] = json!({"a12345": "attended"})));
-    both_bad(&with(|s| s["object"]["definition"] = json!({"name": {"en_US": "x"}})));
+    both_bad(&with(|s| {
+        s["verb"]["display"] = json!({"a12345": "attended"})
+    }));
+    both_bad(&with(|s| {
+        s["object"]["definition"] = json!({"name": {"en_US": "x"}})
+    }));
     both_bad(&with(|s| s["verb"]["display"] = json!({"en-US": 1})));
-    both_ok(&with(|s| s["object"]["definition"] = json!({"name": {"zh-Hant-TW": "x", "es-419": "y"}})));
+    both_ok(&with(|s| {
+        s["object"]["definition"] = json!({"name": {"zh-Hant-TW": "x", "es-419": "y"}})
+    }));
 }
 
 #[test]
 fn objects_by_object_type() {
-    both_ok(&with(|s| s["object"] = json!({"id": "http://example.com/a"})));
+    both_ok(&with(|s| {
+        s["object"] = json!({"id": "http://example.com/a"})
+    }));
     both_bad(&with(|s| s["object"] = json!({"objectType": "Activity"})));
-    both_ok(&with(|s| s["object"] = json!({"objectType": "Agent", "mbox": "mailto:o@example.com"})));
+    both_ok(&with(|s| {
+        s["object"] = json!({"objectType": "Agent", "mbox": "mailto:o@example.com"})
+    }));
     // Agent-shaped object without objectType is an Activity with stray properties
-    both_bad(&with(|s| s["object"] = json!({"mbox": "mailto:o@example.com"})));
-    both_bad(&with(|s| s["object"] = json!({"objectType": "Agent", "mbox": "mailto:o@example.com", "definition": {}})));
-    both_ok(&with(|s| s["object"] = json!({"objectType": "StatementRef", "id": "8f87ccde-bb56-4c2e-ab83-44982ef22df0"})));
-    both_bad(&with(|s| s["object"] = json!({"objectType": "StatementRef", "id": "not-a-uuid"})));
-    both_bad(&with(|s| s["object"] = json!({"objectType": "StatementRef"})));
-    both_bad(&with(|s| s["object"] = json!({"objectType": "StatementRef", "id": "8f87ccdebb564c2eab8344982ef22df0"})));
+    both_bad(&with(|s| {
+        s["object"] = json!({"mbox": "mailto:o@example.com"})
+    }));
+    both_bad(&with(
+        |s| {
+            s["object"] =
+                json!({"objectType": "Agent", "mbox": "mailto:o@example.com", "definition": {}})
+        },
+    ));
+    both_ok(&with(
+        |s| {
+            s["object"] =
+                json!({"objectType": "StatementRef", "id": "8f87ccde-bb56-4c2e-ab83-44982ef22df0"})
+        },
+    ));
+    both_bad(&with(|s| {
+        s["object"] = json!({"objectType": "StatementRef", "id": "not-a-uuid"})
+    }));
+    both_bad(&with(|s| {
+        s["object"] = json!({"objectType": "StatementRef"})
+    }));
+    both_bad(&with(
+        |s| {
+            s["object"] =
+                json!({"objectType": "StatementRef", "id": "8f87ccdebb564c2eab8344982ef22df0"})
+        },
+    ));
 }
 
 #[test]
@@ -171,44 +281,83 @@ fn sub_statements() {
         })
     };
     both_ok(&sub(&|_| {}));
-    both_bad(&sub(&|i| i["id"] = json!("8f87ccde-bb56-4c2e-ab83-44982ef22df0")));
+    both_bad(&sub(&|i| {
+        i["id"] = json!("8f87ccde-bb56-4c2e-ab83-44982ef22df0")
+    }));
     both_bad(&sub(&|i| i["stored"] = json!("2013-05-18T05:32:34.804Z")));
     both_bad(&sub(&|i| i["version"] = json!("1.0.0")));
-    both_bad(&sub(&|i| i["authority"] = json!({"mbox": "mailto:a@example.com"})));
+    both_bad(&sub(&|i| {
+        i["authority"] = json!({"mbox": "mailto:a@example.com"})
+    }));
     both_bad(&sub(&|i| i["verb"]["id"] = json!("nope")));
     both_bad(&sub(&|i| {
         let mut nested = base();
         nested["objectType"] = json!("SubStatement");
         i["object"] = nested;
     }));
-    both_ok(&sub(&|i| i["object"] = json!({"objectType": "StatementRef", "id": "8f87ccde-bb56-4c2e-ab83-44982ef22df0"})));
-    both_bad(&sub(&|i| i.as_object_mut().unwrap().remove("actor").map(|_| ()).unwrap()));
+    both_ok(&sub(
+        &|i| {
+            i["object"] =
+                json!({"objectType": "StatementRef", "id": "8f87ccde-bb56-4c2e-ab83-44982ef22df0"})
+        },
+    ));
+    both_bad(&sub(&|i| {
+        i.as_object_mut()
+            .unwrap()
+            .remove("actor")
+            .map(|_| ())
+            .unwrap()
+    }));
 }
 
 #[test]
 fn interactions() {
     let def = |d: Value| with(|s| s["object"]["definition"] = d);
     let comps = json!([{"id": "a", "description": {"en-US": "A"}}, {"id": "b"}]);
-    both_ok(&def(json!({"interactionType": "choice", "correctResponsesPattern": ["a"], "choices": comps.clone()})));
-    both_ok(&def(json!({"interactionType": "matching", "source": comps.clone(), "target": comps.clone()})));
-    both_ok(&def(json!({"interactionType": "likert", "scale": comps.clone()})));
-    both_ok(&def(json!({"interactionType": "performance", "steps": comps.clone()})));
-    both_ok(&def(json!({"interactionType": "sequencing", "choices": comps.clone()})));
-    both_ok(&def(json!({"interactionType": "true-false", "correctResponsesPattern": ["true"]})));
-    both_bad(&def(json!({"interactionType": "true-false", "choices": comps.clone()})));
-    both_bad(&def(json!({"interactionType": "likert", "choices": comps.clone()})));
+    both_ok(&def(
+        json!({"interactionType": "choice", "correctResponsesPattern": ["a"], "choices": comps.clone()}),
+    ));
+    both_ok(&def(
+        json!({"interactionType": "matching", "source": comps.clone(), "target": comps.clone()}),
+    ));
+    both_ok(&def(
+        json!({"interactionType": "likert", "scale": comps.clone()}),
+    ));
+    both_ok(&def(
+        json!({"interactionType": "performance", "steps": comps.clone()}),
+    ));
+    both_ok(&def(
+        json!({"interactionType": "sequencing", "choices": comps.clone()}),
+    ));
+    both_ok(&def(
+        json!({"interactionType": "true-false", "correctResponsesPattern": ["true"]}),
+    ));
+    both_bad(&def(
+        json!({"interactionType": "true-false", "choices": comps.clone()}),
+    ));
+    both_bad(&def(
+        json!({"interactionType": "likert", "choices": comps.clone()}),
+    ));
     both_bad(&def(json!({"correctResponsesPattern": ["a"]})));
     both_bad(&def(json!({"choices": comps.clone()})));
     both_bad(&def(json!({"interactionType": "Choice"})));
-    both_bad(&def(json!({"interactionType": "choice", "choices": [{"id": "a"}, {"id": "a"}]})));
-    both_bad(&def(json!({"interactionType": "choice", "choices": [{"id": "a", "extra": 1}]})));
-    both_bad(&def(json!({"interactionType": "choice", "correctResponsesPattern": "a"})));
+    both_bad(&def(
+        json!({"interactionType": "choice", "choices": [{"id": "a"}, {"id": "a"}]}),
+    ));
+    both_bad(&def(
+        json!({"interactionType": "choice", "choices": [{"id": "a", "extra": 1}]}),
+    ));
+    both_bad(&def(
+        json!({"interactionType": "choice", "correctResponsesPattern": "a"}),
+    ));
 }
 
 #[test]
 fn results_and_scores() {
     let res = |r: Value| with(|s| s["result"] = r);
-    both_ok(&res(json!({"score": {"scaled": -1, "raw": 5, "min": 0, "max": 10}, "duration": "PT1H0M0S"})));
+    both_ok(&res(
+        json!({"score": {"scaled": -1, "raw": 5, "min": 0, "max": 10}, "duration": "PT1H0M0S"}),
+    ));
     both_bad(&res(json!({"score": {"scaled": 1.01}})));
     both_bad(&res(json!({"score": {"scaled": -1.5}})));
     both_bad(&res(json!({"score": {"min": 10, "max": 0}})));
@@ -232,9 +381,13 @@ fn contexts() {
     })));
     both_bad(&ctx(json!({"team": {"mbox": "mailto:t@example.com"}})));
     both_bad(&ctx(json!({"language": "not a tag!"})));
-    both_bad(&ctx(json!({"contextActivities": {"parent": {"id": "nope"}}})));
+    both_bad(&ctx(
+        json!({"contextActivities": {"parent": {"id": "nope"}}}),
+    ));
     both_bad(&ctx(json!({"contextActivities": {"sibling": []}})));
-    both_bad(&ctx(json!({"statement": {"id": "8f87ccde-bb56-4c2e-ab83-44982ef22df0"}})));
+    both_bad(&ctx(
+        json!({"statement": {"id": "8f87ccde-bb56-4c2e-ab83-44982ef22df0"}}),
+    ));
     let agent_object = |c: Value| {
         with(|s| {
             s["object"] = json!({"objectType": "Agent", "mbox": "mailto:o@example.com"});
@@ -248,10 +401,15 @@ fn contexts() {
 
 #[test]
 fn context_activities_single_object_is_kept_as_array() {
-    let v = with(|s| s["context"] = json!({"contextActivities": {"category": {"id": "http://example.com/c"}}}));
+    let v = with(|s| {
+        s["context"] = json!({"contextActivities": {"category": {"id": "http://example.com/c"}}})
+    });
     let st = parse_statement(&bytes(&v), V1).unwrap();
     let out: Value = serde_json::from_slice(&st.to_json()).unwrap();
-    assert_eq!(out["context"]["contextActivities"]["category"], json!([{"id": "http://example.com/c"}]));
+    assert_eq!(
+        out["context"]["contextActivities"]["category"],
+        json!([{"id": "http://example.com/c"}])
+    );
 }
 
 #[test]
@@ -269,15 +427,34 @@ fn context_agents_and_groups_are_2_0_only() {
     });
     ok(&cg, V2);
     bad(&cg, V1);
-    bad(&with(|s| s["context"] = json!({"contextAgents": [{"objectType": "contextAgent", "agent": {"mbox": "mailto:p@example.com"}, "relevantTypes": []}]})), V2);
-    bad(&with(|s| s["context"] = json!({"contextAgents": [{"agent": {"mbox": "mailto:p@example.com"}}]})), V2);
-    bad(&with(|s| s["context"] = json!({"contextGroups": [{"objectType": "contextGroup", "group": {"mbox": "mailto:p@example.com"}}]})), V2);
+    bad(
+        &with(
+            |s| s["context"] = json!({"contextAgents": [{"objectType": "contextAgent", "agent": {"mbox": "mailto:p@example.com"}, "relevantTypes": []}]}),
+        ),
+        V2,
+    );
+    bad(
+        &with(|s| {
+            s["context"] = json!({"contextAgents": [{"agent": {"mbox": "mailto:p@example.com"}}]})
+        }),
+        V2,
+    );
+    bad(
+        &with(
+            |s| s["context"] = json!({"contextGroups": [{"objectType": "contextGroup", "group": {"mbox": "mailto:p@example.com"}}]}),
+        ),
+        V2,
+    );
 }
 
 #[test]
 fn timestamps_and_versions() {
-    both_ok(&with(|s| s["timestamp"] = json!("2013-05-18T05:32:34.804+00:00")));
-    both_bad(&with(|s| s["timestamp"] = json!("2013-05-18T05:32:34.804-00:00")));
+    both_ok(&with(|s| {
+        s["timestamp"] = json!("2013-05-18T05:32:34.804+00:00")
+    }));
+    both_bad(&with(|s| {
+        s["timestamp"] = json!("2013-05-18T05:32:34.804-00:00")
+    }));
     both_bad(&with(|s| s["stored"] = json!("yesterday")));
     let no_tz = with(|s| s["timestamp"] = json!("2013-05-18T05:32:34.804"));
     ok(&no_tz, V1);
@@ -292,9 +469,15 @@ fn timestamps_and_versions() {
 
 #[test]
 fn ids_must_be_hyphenated_uuids_and_unique_in_a_batch() {
-    both_ok(&with(|s| s["id"] = json!("8F87CCDE-BB56-4C2E-AB83-44982EF22DF0")));
-    both_bad(&with(|s| s["id"] = json!("{8f87ccde-bb56-4c2e-ab83-44982ef22df0}")));
-    both_bad(&with(|s| s["id"] = json!("urn:uuid:8f87ccde-bb56-4c2e-ab83-44982ef22df0")));
+    both_ok(&with(|s| {
+        s["id"] = json!("8F87CCDE-BB56-4C2E-AB83-44982EF22DF0")
+    }));
+    both_bad(&with(|s| {
+        s["id"] = json!("{8f87ccde-bb56-4c2e-ab83-44982ef22df0}")
+    }));
+    both_bad(&with(|s| {
+        s["id"] = json!("urn:uuid:8f87ccde-bb56-4c2e-ab83-44982ef22df0")
+    }));
     let a = with(|s| s["id"] = json!("8f87ccde-bb56-4c2e-ab83-44982ef22df0"));
     let e = both_bad(&json!([a.clone(), base(), a]));
     assert_eq!(e.path, "statement[2].id");
@@ -304,7 +487,8 @@ fn ids_must_be_hyphenated_uuids_and_unique_in_a_batch() {
 fn voiding_needs_a_statement_ref() {
     let mut v = with(|s| s["verb"]["id"] = json!("http://adlnet.gov/expapi/verbs/voided"));
     both_bad(&v);
-    v["object"] = json!({"objectType": "StatementRef", "id": "8f87ccde-bb56-4c2e-ab83-44982ef22df0"});
+    v["object"] =
+        json!({"objectType": "StatementRef", "id": "8f87ccde-bb56-4c2e-ab83-44982ef22df0"});
     both_ok(&v);
 }
 
@@ -319,13 +503,21 @@ fn attachments() {
         f(&mut a);
         with(|s| s["attachments"] = json!([a]))
     };
-    both_bad(&m(&|a| a["contentType"] = json!("text/plain; charset=ascii")));
+    both_bad(&m(&|a| {
+        a["contentType"] = json!("text/plain; charset=ascii")
+    }));
     both_bad(&m(&|a| a["usageType"] = json!("signature")));
     both_bad(&m(&|a| a["length"] = json!(-1)));
     both_bad(&m(&|a| a["length"] = json!("10")));
     both_bad(&m(&|a| a["sha2"] = json!("")));
     both_bad(&m(&|a| a["fileUrl"] = json!("file.txt")));
-    both_bad(&m(&|a| a.as_object_mut().unwrap().remove("display").map(|_| ()).unwrap()));
+    both_bad(&m(&|a| {
+        a.as_object_mut()
+            .unwrap()
+            .remove("display")
+            .map(|_| ())
+            .unwrap()
+    }));
     both_ok(&m(&|a| {
         a["usageType"] = json!("http://example.com/usage");
         a["contentType"] = json!("text/plain");
@@ -335,8 +527,23 @@ fn attachments() {
 
 #[test]
 fn malformed_bodies() {
-    for body in [&b""[..], b"   ", b"{", b"[1]", b"\"x\"", b"{}", b"[{}]", b"{\"actor\":1}", b"null", b"{} {}"] {
-        assert!(parse_statements(body, V1).is_err(), "{}", String::from_utf8_lossy(body));
+    for body in [
+        &b""[..],
+        b"   ",
+        b"{",
+        b"[1]",
+        b"\"x\"",
+        b"{}",
+        b"[{}]",
+        b"{\"actor\":1}",
+        b"null",
+        b"{} {}",
+    ] {
+        assert!(
+            parse_statements(body, V1).is_err(),
+            "{}",
+            String::from_utf8_lossy(body)
+        );
     }
 }
 
@@ -344,10 +551,20 @@ fn malformed_bodies() {
 fn agent_param() {
     let a = parse_agent_param(r#"{"mbox":"mailto:x@example.com"}"#, V1).unwrap();
     assert_eq!(a.ifi_key().as_deref(), Some("mbox:mailto:x@example.com"));
-    let g = parse_agent_param(r#"{"objectType":"Group","account":{"homePage":"http://h.example","name":"n"}}"#, V2).unwrap();
+    let g = parse_agent_param(
+        r#"{"objectType":"Group","account":{"homePage":"http://h.example","name":"n"}}"#,
+        V2,
+    )
+    .unwrap();
     assert!(matches!(g, Actor::Group(_)));
     assert_eq!(g.ifi_key().as_deref(), Some("account:http://h.example|n"));
-    assert!(parse_agent_param(r#"{"objectType":"Group","member":[{"mbox":"mailto:x@example.com"}]}"#, V1).is_err());
+    assert!(
+        parse_agent_param(
+            r#"{"objectType":"Group","member":[{"mbox":"mailto:x@example.com"}]}"#,
+            V1
+        )
+        .is_err()
+    );
     assert!(parse_agent_param(r#"{"mbox":"x@example.com"}"#, V1).is_err());
     assert!(parse_agent_param("not json", V1).is_err());
     let e = parse_agent_param(r#"{"name":"x"}"#, V1).unwrap_err();
@@ -356,6 +573,12 @@ fn agent_param() {
 
 #[test]
 fn object_kinds_are_exposed() {
-    let st = parse_statement(&bytes(&with(|s| s["object"] = json!({"objectType": "Group", "mbox": "mailto:g@x.com"}))), V1).unwrap();
+    let st = parse_statement(
+        &bytes(&with(|s| {
+            s["object"] = json!({"objectType": "Group", "mbox": "mailto:g@x.com"})
+        })),
+        V1,
+    )
+    .unwrap();
     assert!(matches!(st.object, StatementObject::Group(_)));
 }

@@ -83,7 +83,11 @@ pub struct InteractionComponent {
     /// Identifier, unique within its list.
     pub id: String,
     /// Human-readable description.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub description: Option<LanguageMap>,
 }
 
@@ -92,19 +96,42 @@ pub struct InteractionComponent {
 #[serde(deny_unknown_fields)]
 pub struct ActivityDefinition {
     /// Human-readable name.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<LanguageMap>,
     /// Human-readable description.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub description: Option<LanguageMap>,
     /// Activity type IRI.
-    #[serde(rename = "type", default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "type",
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub activity_type: Option<String>,
     /// IRL with more information.
-    #[serde(rename = "moreInfo", default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "moreInfo",
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub more_info: Option<String>,
     /// Interaction type (cmi.interactions).
-    #[serde(rename = "interactionType", default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "interactionType",
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub interaction_type: Option<InteractionType>,
     /// Correct response patterns.
     #[serde(
@@ -115,22 +142,46 @@ pub struct ActivityDefinition {
     )]
     pub correct_responses_pattern: Option<Vec<String>>,
     /// Choices (choice, sequencing).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub choices: Option<Vec<InteractionComponent>>,
     /// Scale (likert).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub scale: Option<Vec<InteractionComponent>>,
     /// Source (matching).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source: Option<Vec<InteractionComponent>>,
     /// Target (matching).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target: Option<Vec<InteractionComponent>>,
     /// Steps (performance).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub steps: Option<Vec<InteractionComponent>>,
     /// Extensions.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub extensions: Option<Extensions>,
 }
 
@@ -154,19 +205,32 @@ impl ActivityDefinition {
 #[serde(deny_unknown_fields)]
 pub struct Activity {
     /// `"Activity"` when the client sent it.
-    #[serde(rename = "objectType", default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "objectType",
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub object_type: Option<ActivityTag>,
     /// The activity IRI.
     pub id: String,
     /// Metadata.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub definition: Option<ActivityDefinition>,
 }
 
 impl Activity {
     /// An activity with just an id.
     pub fn new(id: impl Into<String>) -> Self {
-        Activity { object_type: None, id: id.into(), definition: None }
+        Activity {
+            object_type: None,
+            id: id.into(),
+            definition: None,
+        }
     }
 }
 
@@ -328,15 +392,32 @@ impl RawObject {
     fn only(&self, kind: &str, allowed: &[&str]) -> Result<(), String> {
         for (name, present) in self.present() {
             if present && !allowed.contains(&name) {
-                return Err(format!("`{name}` is not allowed in an object of objectType \"{kind}\""));
+                return Err(format!(
+                    "`{name}` is not allowed in an object of objectType \"{kind}\""
+                ));
             }
         }
         Ok(())
     }
 }
 
-const AGENT_FIELDS: &[&str] = &["objectType", "name", "mbox", "mbox_sha1sum", "openid", "account"];
-const GROUP_FIELDS: &[&str] = &["objectType", "name", "mbox", "mbox_sha1sum", "openid", "account", "member"];
+const AGENT_FIELDS: &[&str] = &[
+    "objectType",
+    "name",
+    "mbox",
+    "mbox_sha1sum",
+    "openid",
+    "account",
+];
+const GROUP_FIELDS: &[&str] = &[
+    "objectType",
+    "name",
+    "mbox",
+    "mbox_sha1sum",
+    "openid",
+    "account",
+    "member",
+];
 
 impl TryFrom<RawObject> for StatementObject {
     type Error = String;
@@ -344,7 +425,8 @@ impl TryFrom<RawObject> for StatementObject {
         match r.object_type {
             None | Some(ObjectType::Activity) => {
                 r.only("Activity", &["objectType", "id", "definition"])?;
-                let id = r.id.ok_or("missing field `id` (an Activity requires an id)")?;
+                let id =
+                    r.id.ok_or("missing field `id` (an Activity requires an id)")?;
                 Ok(StatementObject::Activity(Activity {
                     object_type: r.object_type.map(|_| ActivityTag::Activity),
                     id,
@@ -376,14 +458,27 @@ impl TryFrom<RawObject> for StatementObject {
             }
             Some(ObjectType::StatementRef) => {
                 r.only("StatementRef", &["objectType", "id"])?;
-                let id = r.id.ok_or("missing field `id` (a StatementRef requires an id)")?;
+                let id =
+                    r.id.ok_or("missing field `id` (a StatementRef requires an id)")?;
                 let id = parse_ref_id(&id)?;
-                Ok(StatementObject::StatementRef(StatementRef { object_type: StatementRefTag::StatementRef, id }))
+                Ok(StatementObject::StatementRef(StatementRef {
+                    object_type: StatementRefTag::StatementRef,
+                    id,
+                }))
             }
             Some(ObjectType::SubStatement) => {
                 r.only(
                     "SubStatement",
-                    &["objectType", "actor", "verb", "object", "result", "context", "timestamp", "attachments"],
+                    &[
+                        "objectType",
+                        "actor",
+                        "verb",
+                        "object",
+                        "result",
+                        "context",
+                        "timestamp",
+                        "attachments",
+                    ],
                 )?;
                 let actor = r.actor.ok_or("missing field `actor` in SubStatement")?;
                 let verb = r.verb.ok_or("missing field `verb` in SubStatement")?;

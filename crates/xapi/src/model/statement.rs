@@ -1,6 +1,8 @@
 //! The statement itself, its verb and its result.
 
-use super::{Actor, Attachment, Context, Extensions, LanguageMap, StatementObject, de_opt_uuid, nn};
+use super::{
+    Actor, Attachment, Context, Extensions, LanguageMap, StatementObject, de_opt_uuid, nn,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Number;
 use uuid::Uuid;
@@ -15,7 +17,11 @@ pub struct Verb {
     /// The verb IRI.
     pub id: String,
     /// Human-readable display.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub display: Option<LanguageMap>,
 }
 
@@ -25,16 +31,32 @@ pub struct Verb {
 #[serde(deny_unknown_fields)]
 pub struct Score {
     /// Scaled score in [-1, 1].
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub scaled: Option<Number>,
     /// Raw score, between min and max.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub raw: Option<Number>,
     /// Lowest possible score.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub min: Option<Number>,
     /// Highest possible score.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max: Option<Number>,
 }
 
@@ -57,7 +79,10 @@ impl Score {
     }
     /// Equal by numeric value (`1` == `1.0`).
     pub(crate) fn same_values(&self, o: &Score) -> bool {
-        self.scaled() == o.scaled() && self.raw() == o.raw() && self.min() == o.min() && self.max() == o.max()
+        self.scaled() == o.scaled()
+            && self.raw() == o.raw()
+            && self.min() == o.min()
+            && self.max() == o.max()
     }
 }
 
@@ -66,22 +91,46 @@ impl Score {
 #[serde(deny_unknown_fields)]
 pub struct XapiResult {
     /// Score.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub score: Option<Score>,
     /// Success.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub success: Option<bool>,
     /// Completion.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub completion: Option<bool>,
     /// Response.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub response: Option<String>,
     /// ISO 8601 duration.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub duration: Option<String>,
     /// Extensions.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub extensions: Option<Extensions>,
 }
 
@@ -90,7 +139,11 @@ pub struct XapiResult {
 #[serde(deny_unknown_fields)]
 pub struct Statement {
     /// Statement id.
-    #[serde(default, deserialize_with = "de_opt_uuid", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_uuid",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub id: Option<Uuid>,
     /// Who.
     pub actor: Actor,
@@ -99,25 +152,53 @@ pub struct Statement {
     /// What.
     pub object: StatementObject,
     /// Outcome.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub result: Option<XapiResult>,
     /// Context.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub context: Option<Context>,
     /// When the experience happened (kept as sent; ISO 8601).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub timestamp: Option<String>,
     /// When the LRS stored it (set by the LRS).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub stored: Option<String>,
     /// Who vouches for it (set by the LRS).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub authority: Option<Actor>,
     /// xAPI version of the statement.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub version: Option<String>,
     /// Attachment metadata.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub attachments: Option<Vec<Attachment>>,
 }
 
@@ -159,7 +240,11 @@ impl Statement {
     /// The voided statement's id when this is a voiding statement
     /// (verb `http://adlnet.gov/expapi/verbs/voided` with a StatementRef object).
     pub fn voided_target(&self) -> Option<Uuid> {
-        if self.verb.id == VOIDED_VERB { self.statement_ref_target() } else { None }
+        if self.verb.id == VOIDED_VERB {
+            self.statement_ref_target()
+        } else {
+            None
+        }
     }
 
     /// The referenced statement's id when the object is a StatementRef.
