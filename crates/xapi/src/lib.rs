@@ -46,10 +46,15 @@ fn strip_bom(body: &[u8]) -> &[u8] {
     body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
 }
 
+/// Typed parse. The fast path uses plain serde_json; only when it fails is the body
+/// parsed again with path tracking, to say where the problem is.
 fn typed<'de, T: serde::Deserialize<'de>>(
     body: &'de [u8],
     root: &str,
 ) -> Result<T, ValidationError> {
+    if let Ok(v) = serde_json::from_slice(body) {
+        return Ok(v);
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let v = serde_path_to_error::deserialize(&mut de).map_err(|e| from_serde(root, e))?;
     de.end()
