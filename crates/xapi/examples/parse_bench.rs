@@ -12,7 +12,7 @@ const STATEMENT: &str = r#"{"actor":{"objectType":"Agent","name":"Learner","mbox
 "extensions":{"https://w3id.org/xapi/cmi5/context/extensions/sessionid":"abc-123"}},"timestamp":"2024-05-04T12:00:00.000Z"}"#;
 
 fn main() {
-    let body = format!("[{}]", vec![STATEMENT; 10].join(","));
+    let body = format!("[{}]", [STATEMENT; 10].join(","));
     let n = 20_000;
     let start = Instant::now();
     let mut total = 0usize;
