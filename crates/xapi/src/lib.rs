@@ -10,7 +10,8 @@
 //! * the keys filtered queries match on ([`index_keys`]);
 //! * the `exact` / `ids` / `canonical` response formats ([`format_statement`]);
 //! * JWS signed-statement verification ([`verify_signature`]);
-//! * version negotiation helpers ([`XapiVersion`]).
+//! * version negotiation helpers ([`XapiVersion`]) and query-parameter checks
+//!   ([`parse_uuid_param`], [`parse_iri_param`], [`parse_timestamp_param`], [`parse_accept_language`]).
 //!
 //! Storage, HTTP, multipart parsing and authentication live in other crates.
 
@@ -19,6 +20,7 @@ mod error;
 mod format;
 mod keys;
 mod model;
+mod params;
 mod signature;
 mod validate;
 mod version;
@@ -28,6 +30,7 @@ pub use error::ValidationError;
 pub use format::{Format, format_statement};
 pub use keys::{IndexKeys, index_keys};
 pub use model::*;
+pub use params::{parse_accept_language, parse_iri_param, parse_timestamp_param, parse_uuid_param};
 pub use signature::verify_signature;
 pub use version::XapiVersion;
 
