@@ -228,7 +228,7 @@ impl Group {
         let mut accepted: Vec<StatementRecord> = Vec::with_capacity(req.statements.len());
         for mut st in req.statements {
             if let Some(existing) = self.find(log, store, st.id)? {
-                let old = cairn_xapi::parse_statement(&existing.body, cairn_xapi::XapiVersion::V2_0_0)
+                let old = cairn_xapi::parse_stored_statement(&existing.body)
                     .map_err(|e| Error::Internal(format!("stored statement {} unreadable: {e}", st.id)))?;
                 if cairn_xapi::equivalent(&old, &st.statement) {
                     continue;

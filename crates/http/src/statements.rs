@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cairn_core::query::{Cursor, StatementQuery};
 use cairn_core::statements::{AttachmentPart, FoundStatement, WriteContext};
-use cairn_core::time_fmt::{http_date, parse_us};
+use cairn_core::time_fmt::http_date;
 use cairn_xapi::{Format, XapiVersion};
 use uuid::Uuid;
 
@@ -97,26 +97,11 @@ fn format_from_code(c: u8) -> Format {
 
 /// Languages from Accept-Language, most preferred first.
 fn accept_languages(headers: &HeaderMap) -> Vec<String> {
-    let Some(v) = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) else {
-        return Vec::new();
-    };
-    let mut langs: Vec<(f32, usize, String)> = v
-        .split(',')
-        .enumerate()
-        .filter_map(|(i, item)| {
-            let mut it = item.split(';');
-            let tag = it.next()?.trim();
-            if tag.is_empty() {
-                return None;
-            }
-            let q = it
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
-                .unwrap_or(1.0);
-            Some((q, i, tag.to_owned()))
-        })
-        .collect();
-    langs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    langs.into_iter().map(|(_, _, t)| t).collect()
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(cairn_xapi::parse_accept_language)
+        .unwrap_or_default()
 }
 
 fn render(found: &FoundStatement, format: u8, langs: &[String]) -> Result<Vec<u8>, ApiError> {
@@ -229,15 +214,24 @@ pub async fn get(
                 .ok_or_else(|| ApiError::bad_request("agent must be an Agent or an identified Group"))?,
         );
     }
-    q.verb = p.get("verb").map(str::to_owned);
-    q.activity = p.get("activity").map(str::to_owned);
+    let iri = |k: &str| {
+        p.get(k)
+            .map(|v| cairn_xapi::parse_iri_param(k, v).map(str::to_owned).map_err(|e| ApiError(e.into())))
+            .transpose()
+    };
+    q.verb = iri("verb")?;
+    q.activity = iri("activity")?;
     q.registration = p.uuid("registration")?.map(|u| u.hyphenated().to_string());
     q.related_activities = p.bool("related_activities")?;
     q.related_agents = p.bool("related_agents")?;
     q.ascending = p.bool("ascending")?;
     let time = |k: &str| {
         p.get(k)
-            .map(|v| parse_us(v).ok_or_else(|| ApiError::bad_request(format!("{k} must be an ISO 8601 timestamp, not {v:?}"))))
+            .map(|v| {
+                cairn_xapi::parse_timestamp_param(k, v)
+                    .map(|nanos| (nanos / 1000) as i64)
+                    .map_err(|e| ApiError(e.into()))
+            })
             .transpose()
     };
     q.since_us = time("since")?;

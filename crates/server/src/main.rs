@@ -1,7 +1,6 @@
 //! `cairn`: the Cairn LRS binary. `cairn serve` runs the server, `cairn migrate` applies the
 //! ClickHouse migrations, `cairn reproject` rebuilds the projection from the event log.
-mod app;
-mod config;
+use cairn_server::{app, config};
 
 use clap::{Parser, Subcommand};
 use figment::Figment;
