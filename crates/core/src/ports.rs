@@ -64,5 +64,9 @@ pub trait Projection: Send + Sync + 'static {
     async fn discard_after(&self, seq: u64) -> Result<(), ProjectionError>;
     /// Sequence numbers of statements matching `query` within `page`, in the query's order,
     /// excluding statements voided by a projected voiding statement.
-    async fn query_seqs(&self, query: &StatementQuery, page: &Page) -> Result<Vec<u64>, ProjectionError>;
+    async fn query_seqs(
+        &self,
+        query: &StatementQuery,
+        page: &Page,
+    ) -> Result<Vec<u64>, ProjectionError>;
 }

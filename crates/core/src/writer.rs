@@ -25,7 +25,10 @@ pub struct WriterConfig {
 
 impl Default for WriterConfig {
     fn default() -> Self {
-        WriterConfig { queue_capacity: 4096, max_group: 512 }
+        WriterConfig {
+            queue_capacity: 4096,
+            max_group: 512,
+        }
     }
 }
 
@@ -38,6 +41,9 @@ pub struct NewStatement {
     pub voids: Option<Uuid>,
     pub ref_target: Option<Uuid>,
     pub attachments: Vec<String>,
+    /// The LRS filled in `timestamp` (the client sent none): ignored when comparing with an
+    /// existing statement of the same id.
+    pub lrs_timestamp: bool,
 }
 
 pub struct AppendRequest {
@@ -109,7 +115,12 @@ pub struct Writer {
 
 impl Writer {
     pub fn new(log: Arc<dyn LogStore>, tail: Arc<Tail>, config: WriterConfig) -> Self {
-        Writer { log, tail, hook: None, config }
+        Writer {
+            log,
+            tail,
+            hook: None,
+            config,
+        }
     }
 
     pub fn with_hook(mut self, hook: CommitHook) -> Self {
@@ -131,7 +142,10 @@ impl Writer {
             inflight_from_us: AtomicI64::new(i64::MAX),
             committed: watch::channel(last_seq).0,
         });
-        let handle = WriterHandle { tx, shared: shared.clone() };
+        let handle = WriterHandle {
+            tx,
+            shared: shared.clone(),
+        };
         let join = std::thread::Builder::new()
             .name("cairn-writer".into())
             .spawn(move || self.run(rx, shared))
@@ -151,7 +165,9 @@ impl Writer {
                 }
             }
             let mut g = Group::new(seq, stored.max(crate::time_fmt::now_us()));
-            shared.inflight_from_us.store(g.stored_us + 1, Ordering::Release);
+            shared
+                .inflight_from_us
+                .store(g.stored_us + 1, Ordering::Release);
             let mut replies = Vec::with_capacity(group.len());
             for (req, reply) in group {
                 let outcome = g.plan(&*self.log, req);
@@ -209,7 +225,12 @@ impl Group {
         }
     }
 
-    fn find(&self, log: &dyn LogStore, store: StoreId, id: Uuid) -> Result<Option<Arc<StatementRecord>>, Error> {
+    fn find(
+        &self,
+        log: &dyn LogStore,
+        store: StoreId,
+        id: Uuid,
+    ) -> Result<Option<Arc<StatementRecord>>, Error> {
         if let Some(r) = self.by_id.get(&(store, id)) {
             return Ok(Some(r.clone()));
         }
@@ -218,7 +239,9 @@ impl Group {
         };
         match log.event(seq)? {
             Some(Event::Statement(r)) => Ok(Some(r)),
-            None => Err(Error::Internal(format!("index points at missing event {seq}"))),
+            None => Err(Error::Internal(format!(
+                "index points at missing event {seq}"
+            ))),
         }
     }
 
@@ -228,9 +251,14 @@ impl Group {
         let mut accepted: Vec<StatementRecord> = Vec::with_capacity(req.statements.len());
         for mut st in req.statements {
             if let Some(existing) = self.find(log, store, st.id)? {
-                let old = cairn_xapi::parse_stored_statement(&existing.body)
-                    .map_err(|e| Error::Internal(format!("stored statement {} unreadable: {e}", st.id)))?;
-                if cairn_xapi::equivalent(&old, &st.statement) {
+                let old = cairn_xapi::parse_stored_statement(&existing.body).map_err(|e| {
+                    Error::Internal(format!("stored statement {} unreadable: {e}", st.id))
+                })?;
+                let mut candidate = st.statement;
+                if st.lrs_timestamp {
+                    candidate.timestamp = None;
+                }
+                if cairn_xapi::equivalent(&old, &candidate) {
                     continue;
                 }
                 return Err(Error::Conflict(format!(
@@ -280,7 +308,9 @@ impl Group {
             }
             let rec = Arc::new(rec);
             self.ws.statement_ids.push((store, rec.id, self.seq));
-            self.ws.events.push((self.seq, Arc::new(Event::Statement(rec.clone()))));
+            self.ws
+                .events
+                .push((self.seq, Arc::new(Event::Statement(rec.clone()))));
             self.by_id.insert((store, rec.id), rec.clone());
             self.records.push((self.seq, rec));
         }

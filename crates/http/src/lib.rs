@@ -32,7 +32,11 @@ pub struct HttpConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { max_body_bytes: 64 << 20, page_max: 500, default_version: XapiVersion::V2_0_0 }
+        HttpConfig {
+            max_body_bytes: 64 << 20,
+            page_max: 500,
+            default_version: XapiVersion::V2_0_0,
+        }
     }
 }
 
@@ -47,7 +51,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(statements: StatementService, auth: Arc<dyn Authenticator>, config: HttpConfig) -> Self {
+    pub fn new(
+        statements: StatementService,
+        auth: Arc<dyn Authenticator>,
+        config: HttpConfig,
+    ) -> Self {
         AppState {
             statements,
             auth,
@@ -70,7 +78,10 @@ pub fn router(state: AppState) -> Router {
                     protocol::consistent_through,
                 )),
         )
-        .layer(axum::middleware::from_fn_with_state(state.clone(), protocol::require_version))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            protocol::require_version,
+        ))
         .route("/about", get(about::get));
     Router::new()
         .nest("/xapi", xapi)

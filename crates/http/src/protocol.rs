@@ -15,12 +15,22 @@ pub const CONSISTENT_THROUGH: &str = "x-experience-api-consistent-through";
 /// Requires a supported `X-Experience-API-Version`, stores it in the request's extensions and
 /// echoes it on the response. A refusal carries the version the same credentials last used (a
 /// client that forgot the header learns the version it speaks), else the configured default.
-pub async fn require_version(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn require_version(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     if req.method() == Method::OPTIONS {
         return next.run(req).await;
     }
-    let header = req.headers().get(VERSION_HEADER).and_then(|v| v.to_str().ok());
-    let credentials = req.headers().get(header::AUTHORIZATION).map(|v| v.as_bytes().to_vec());
+    let header = req
+        .headers()
+        .get(VERSION_HEADER)
+        .and_then(|v| v.to_str().ok());
+    let credentials = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.as_bytes().to_vec());
     let refuse = |msg: String| {
         let mut res = ApiError::bad_request(msg).into_response();
         let spoken = credentials
@@ -55,7 +65,11 @@ pub async fn require_version(State(state): State<AppState>, mut req: Request, ne
 }
 
 /// Adds `X-Experience-API-Consistent-Through` to every statements response, errors included.
-pub async fn consistent_through(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn consistent_through(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let mut res = next.run(req).await;
     let us = state.statements.consistent_through_us().max(0);
     let value = cairn_core::time_fmt::format_us(us);

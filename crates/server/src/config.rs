@@ -9,6 +9,8 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// Log filter in `tracing` syntax, e.g. `info` or `cairn_core=debug,info` (`CAIRN_LOG`).
+    pub log: String,
     /// Where the HTTP server listens (`CAIRN_HTTP_ADDR`).
     pub http_addr: SocketAddr,
     /// The embedded store's directory (`CAIRN_DATA_DIR`).
@@ -62,6 +64,7 @@ impl From<XapiVersionSetting> for cairn_xapi::XapiVersion {
 impl Default for Config {
     fn default() -> Self {
         Config {
+            log: "info".into(),
             http_addr: "127.0.0.1:8080".parse().expect("valid default address"),
             data_dir: PathBuf::from("var/data"),
             clickhouse_url: "http://127.0.0.1:8123".into(),
@@ -116,9 +119,13 @@ impl Config {
             ("max_body_mib", self.max_body_mib),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
-            return Err(ConfigError::Invalid(format!("{name} must be greater than 0")));
+            return Err(ConfigError::Invalid(format!(
+                "{name} must be greater than 0"
+            )));
         }
-        if !self.clickhouse_url.starts_with("http://") && !self.clickhouse_url.starts_with("https://") {
+        if !self.clickhouse_url.starts_with("http://")
+            && !self.clickhouse_url.starts_with("https://")
+        {
             return Err(ConfigError::Invalid(format!(
                 "clickhouse_url must be an http(s) URL, not {:?}",
                 self.clickhouse_url
@@ -140,10 +147,14 @@ mod tests {
     #[test]
     fn layers_apply_in_order() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("cairn.toml", "http_addr = \"127.0.0.1:9000\"\npage_max = 7\n")?;
+            jail.create_file(
+                "cairn.toml",
+                "http_addr = \"127.0.0.1:9000\"\npage_max = 7\n",
+            )?;
             jail.set_env("CAIRN_PAGE_MAX", "9");
             let flags = Figment::new().merge(Serialized::default("clickhouse_database", "flagged"));
-            let cfg = Config::load(Some("cairn.toml".as_ref()), flags).map_err(|e| e.to_string())?;
+            let cfg =
+                Config::load(Some("cairn.toml".as_ref()), flags).map_err(|e| e.to_string())?;
             assert_eq!(cfg.http_addr.port(), 9000);
             assert_eq!(cfg.page_max, 9, "env beats the file");
             assert_eq!(cfg.clickhouse_database, "flagged", "flags beat env");

@@ -66,7 +66,6 @@ pub fn server_url() -> &'static str {
     })
 }
 
-
 /// The repository's root directory.
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
