@@ -11,15 +11,16 @@ const MERGED: [&str; 3] = ["name", "description", "extensions"];
 pub fn definitions(st: &Statement) -> Vec<(String, Map<String, Value>)> {
     let mut out = Vec::new();
     let mut add = |a: &Activity| {
-        if let Some(def) = &a.definition {
-            if let Ok(Value::Object(m)) = serde_json::to_value(def) {
-                if !m.is_empty() {
-                    out.push((a.id.clone(), m));
-                }
-            }
+        if let Some(def) = &a.definition
+            && let Ok(Value::Object(m)) = serde_json::to_value(def)
+            && !m.is_empty()
+        {
+            out.push((a.id.clone(), m));
         }
     };
-    let visit = |object: &StatementObject, context: Option<&cairn_xapi::Context>, add: &mut dyn FnMut(&Activity)| {
+    let visit = |object: &StatementObject,
+                 context: Option<&cairn_xapi::Context>,
+                 add: &mut dyn FnMut(&Activity)| {
         if let StatementObject::Activity(a) = object {
             add(a);
         }
@@ -62,9 +63,14 @@ mod tests {
     fn merges_language_maps_and_replaces_the_rest() {
         let mut old = json!({"name":{"en-US":"a"},"type":"http://t/1","moreInfo":"http://m"});
         let new = json!({"name":{"fr-FR":"b"},"type":"http://t/2"});
-        let (Value::Object(o), Value::Object(n)) = (&mut old, new) else { unreachable!() };
+        let (Value::Object(o), Value::Object(n)) = (&mut old, new) else {
+            unreachable!()
+        };
         merge(o, n);
-        assert_eq!(old, json!({"name":{"en-US":"a","fr-FR":"b"},"type":"http://t/2","moreInfo":"http://m"}));
+        assert_eq!(
+            old,
+            json!({"name":{"en-US":"a","fr-FR":"b"},"type":"http://t/2","moreInfo":"http://m"})
+        );
     }
 
     #[test]

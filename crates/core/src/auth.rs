@@ -22,7 +22,9 @@ pub struct StaticClients {
 
 impl StaticClients {
     pub fn new() -> Self {
-        StaticClients { clients: Vec::new() }
+        StaticClients {
+            clients: Vec::new(),
+        }
     }
 
     /// Adds a client of `store`; its authority is an Agent identified by an account.
@@ -35,8 +37,13 @@ impl StaticClients {
         .to_string();
         let authority = cairn_xapi::parse_agent_param(&json, cairn_xapi::XapiVersion::V2_0_0)
             .expect("a client authority is a valid agent");
-        let principal = Principal { store, client_key: key.to_owned(), authority };
-        self.clients.push((key.to_owned(), secret.to_owned(), principal));
+        let principal = Principal {
+            store,
+            client_key: key.to_owned(),
+            authority,
+        };
+        self.clients
+            .push((key.to_owned(), secret.to_owned(), principal));
         self
     }
 }

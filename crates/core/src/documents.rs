@@ -73,7 +73,12 @@ fn push_registration(out: &mut Vec<u8>, r: Option<Uuid>) {
 }
 
 impl DocumentKey {
-    pub fn state(activity_id: &str, agent: &str, registration: Option<Uuid>, state_id: &str) -> Self {
+    pub fn state(
+        activity_id: &str,
+        agent: &str,
+        registration: Option<Uuid>,
+        state_id: &str,
+    ) -> Self {
         DocumentKey {
             kind: DocumentKind::State,
             activity_id: Some(activity_id.to_owned()),
@@ -151,7 +156,12 @@ impl DocumentScope {
     }
 
     pub fn agent_profiles(agent: &str) -> Self {
-        DocumentScope { kind: DocumentKind::AgentProfile, activity_id: None, agent: Some(agent.to_owned()), registration: None }
+        DocumentScope {
+            kind: DocumentKind::AgentProfile,
+            activity_id: None,
+            agent: Some(agent.to_owned()),
+            registration: None,
+        }
     }
 
     /// Byte prefix (after the store id) of every document key in the scope.
@@ -186,7 +196,13 @@ pub struct DocumentRecord {
 impl DocumentRecord {
     pub fn new(key: DocumentKey, content_type: String, bytes: Vec<u8>, updated_us: i64) -> Self {
         let etag = sha1_hex(&bytes);
-        DocumentRecord { key, content_type, etag, updated_us, bytes }
+        DocumentRecord {
+            key,
+            content_type,
+            etag,
+            updated_us,
+            bytes,
+        }
     }
 
     /// The ETag header value: the SHA-1 in quotes.
@@ -214,10 +230,12 @@ pub struct DocumentEvent {
 
 pub fn sha1_hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    Sha1::digest(bytes).iter().fold(String::with_capacity(40), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    Sha1::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(40), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// `If-Match` / `If-None-Match`, each a list of entity tags (unquoted) or `*`.
@@ -240,7 +258,10 @@ impl Preconditions {
                 })
                 .collect()
         }
-        Preconditions { if_match: if_match.map(tags), if_none_match: if_none_match.map(tags) }
+        Preconditions {
+            if_match: if_match.map(tags),
+            if_none_match: if_none_match.map(tags),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -257,18 +278,19 @@ impl Preconditions {
             if !ok {
                 return Err(Error::PreconditionFailed(match current {
                     None => "If-Match failed: the document does not exist".into(),
-                    Some(_) => "If-Match failed: the document has changed (its ETag differs)".into(),
+                    Some(_) => {
+                        "If-Match failed: the document has changed (its ETag differs)".into()
+                    }
                 }));
             }
         }
-        if let Some(tags) = &self.if_none_match {
-            if let Some(doc) = current {
-                if tags.iter().any(|t| t == "*" || *t == doc.etag) {
-                    return Err(Error::PreconditionFailed(
-                        "If-None-Match failed: the document already exists".into(),
-                    ));
-                }
-            }
+        if let Some(tags) = &self.if_none_match
+            && let Some(doc) = current
+            && tags.iter().any(|t| t == "*" || *t == doc.etag)
+        {
+            return Err(Error::PreconditionFailed(
+                "If-None-Match failed: the document already exists".into(),
+            ));
         }
         Ok(())
     }
@@ -289,12 +311,24 @@ pub enum PutPolicy {
 #[derive(Debug, Clone)]
 pub enum DocumentWrite {
     /// Replace (or create) the document.
-    Put { key: DocumentKey, content_type: String, bytes: Vec<u8> },
+    Put {
+        key: DocumentKey,
+        content_type: String,
+        bytes: Vec<u8>,
+    },
     /// Merge a JSON object into the document (create it when absent).
-    Merge { key: DocumentKey, content_type: String, bytes: Vec<u8> },
-    Delete { key: DocumentKey },
+    Merge {
+        key: DocumentKey,
+        content_type: String,
+        bytes: Vec<u8>,
+    },
+    Delete {
+        key: DocumentKey,
+    },
     /// Delete every document in the scope (State without stateId).
-    DeleteAll { scope: DocumentScope },
+    DeleteAll {
+        scope: DocumentScope,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -307,7 +341,12 @@ pub struct DocumentRequest {
 
 /// Whether a Content-Type names JSON (`application/json`, parameters ignored).
 pub fn is_json_type(content_type: &str) -> bool {
-    content_type.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json")
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .eq_ignore_ascii_case("application/json")
 }
 
 fn json_object(bytes: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
@@ -328,7 +367,11 @@ pub fn decide(
 ) -> Result<Option<(DocumentOp, DocumentRecord)>, Error> {
     pre.check(current)?;
     match write {
-        DocumentWrite::Put { key, content_type, bytes } => {
+        DocumentWrite::Put {
+            key,
+            content_type,
+            bytes,
+        } => {
             if pre.is_empty() {
                 match (policy, current.is_some()) {
                     (PutPolicy::Optional, _) | (PutPolicy::WhenExists, false) => {}
@@ -351,10 +394,16 @@ pub fn decide(
                 DocumentRecord::new(key.clone(), content_type.clone(), bytes.clone(), now_us),
             )))
         }
-        DocumentWrite::Merge { key, content_type, bytes } => {
+        DocumentWrite::Merge {
+            key,
+            content_type,
+            bytes,
+        } => {
             let Some(cur) = current else {
                 if is_json_type(content_type) && json_object(bytes).is_none() {
-                    return Err(Error::BadRequest("the posted document is not a JSON object".into()));
+                    return Err(Error::BadRequest(
+                        "the posted document is not a JSON object".into(),
+                    ));
                 }
                 return Ok(Some((
                     DocumentOp::Put,
@@ -367,8 +416,9 @@ pub fn decide(
                      (application/json) only"
                 )));
             }
-            let new = json_object(bytes)
-                .ok_or_else(|| Error::BadRequest("the posted document is not a JSON object".into()))?;
+            let new = json_object(bytes).ok_or_else(|| {
+                Error::BadRequest("the posted document is not a JSON object".into())
+            })?;
             if !is_json_type(&cur.content_type) {
                 return Err(Error::BadRequest(format!(
                     "the stored document has Content-Type {:?}, not application/json: it cannot be merged",
@@ -376,7 +426,9 @@ pub fn decide(
                 )));
             }
             let mut old = json_object(&cur.bytes).ok_or_else(|| {
-                Error::BadRequest("the stored document is not a JSON object: it cannot be merged".into())
+                Error::BadRequest(
+                    "the stored document is not a JSON object: it cannot be merged".into(),
+                )
             })?;
             for (k, v) in new {
                 old.insert(k, v);
@@ -389,9 +441,14 @@ pub fn decide(
             )))
         }
         DocumentWrite::Delete { key } => Ok(current.map(|_| {
-            (DocumentOp::Delete, DocumentRecord::new(key.clone(), String::new(), Vec::new(), now_us))
+            (
+                DocumentOp::Delete,
+                DocumentRecord::new(key.clone(), String::new(), Vec::new(), now_us),
+            )
         })),
-        DocumentWrite::DeleteAll { .. } => Err(Error::Internal("DeleteAll is planned per document".into())),
+        DocumentWrite::DeleteAll { .. } => {
+            Err(Error::Internal("DeleteAll is planned per document".into()))
+        }
     }
 }
 
@@ -403,7 +460,9 @@ pub struct DocumentConfig {
 
 impl Default for DocumentConfig {
     fn default() -> Self {
-        DocumentConfig { max_bytes: 16 << 20 }
+        DocumentConfig {
+            max_bytes: 16 << 20,
+        }
     }
 }
 
@@ -423,7 +482,11 @@ pub struct DocumentIds {
 
 impl DocumentService {
     pub fn new(log: Arc<dyn LogStore>, writer: WriterHandle, config: DocumentConfig) -> Self {
-        DocumentService { log, writer, config }
+        DocumentService {
+            log,
+            writer,
+            config,
+        }
     }
 
     async fn blocking<T: Send + 'static>(
@@ -438,11 +501,17 @@ impl DocumentService {
 
     /// One document; NotFound when absent.
     pub async fn get(&self, store: StoreId, key: DocumentKey) -> Result<DocumentRecord, Error> {
-        self.blocking(move |log| log.document(store, &key)?.ok_or(Error::NotFound)).await
+        self.blocking(move |log| log.document(store, &key)?.ok_or(Error::NotFound))
+            .await
     }
 
     /// The ids of the documents in scope, updated after `since_us` when given.
-    pub async fn ids(&self, store: StoreId, scope: DocumentScope, since_us: Option<i64>) -> Result<DocumentIds, Error> {
+    pub async fn ids(
+        &self,
+        store: StoreId,
+        scope: DocumentScope,
+        since_us: Option<i64>,
+    ) -> Result<DocumentIds, Error> {
         self.blocking(move |log| {
             let mut ids: Vec<String> = Vec::new();
             let mut last: Option<i64> = None;
@@ -455,7 +524,10 @@ impl DocumentService {
                     ids.push(d.key.id);
                 }
             }
-            Ok(DocumentIds { ids, last_modified_us: last })
+            Ok(DocumentIds {
+                ids,
+                last_modified_us: last,
+            })
         })
         .await
     }
@@ -476,14 +548,18 @@ impl DocumentService {
     }
 
     /// The Activity object for an id: the definitions seen in statements, merged.
-    pub async fn activity(&self, store: StoreId, activity_id: String) -> Result<serde_json::Value, Error> {
+    pub async fn activity(
+        &self,
+        store: StoreId,
+        activity_id: String,
+    ) -> Result<serde_json::Value, Error> {
         self.blocking(move |log| {
             let mut out = serde_json::Map::new();
             out.insert("objectType".into(), "Activity".into());
             out.insert("id".into(), activity_id.clone().into());
             if let Some(def) = log.activity(store, &activity_id)? {
-                let def: serde_json::Value =
-                    serde_json::from_slice(&def).map_err(|e| Error::Internal(format!("stored definition: {e}")))?;
+                let def: serde_json::Value = serde_json::from_slice(&def)
+                    .map_err(|e| Error::Internal(format!("stored definition: {e}")))?;
                 if def.as_object().is_some_and(|m| !m.is_empty()) {
                     out.insert("definition".into(), def);
                 }
@@ -517,7 +593,12 @@ mod tests {
     use super::*;
 
     fn doc(bytes: &str, ct: &str) -> DocumentRecord {
-        DocumentRecord::new(DocumentKey::activity_profile("http://a", "p"), ct.into(), bytes.as_bytes().to_vec(), 1)
+        DocumentRecord::new(
+            DocumentKey::activity_profile("http://a", "p"),
+            ct.into(),
+            bytes.as_bytes().to_vec(),
+            1,
+        )
     }
 
     fn put(bytes: &str, ct: &str) -> DocumentWrite {
@@ -539,7 +620,10 @@ mod tests {
     #[test]
     fn etag_is_sha1_hex() {
         assert_eq!(sha1_hex(b"abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
-        assert_eq!(doc("abc", "text/plain").etag_header(), "\"a9993e364706816aba3e25717850c26c9cd0d89d\"");
+        assert_eq!(
+            doc("abc", "text/plain").etag_header(),
+            "\"a9993e364706816aba3e25717850c26c9cd0d89d\""
+        );
     }
 
     #[test]
@@ -554,7 +638,10 @@ mod tests {
         // Length prefixes: an activity id that is a prefix of another does not match it.
         assert!(!DocumentKey::state("http://ab", "mbox:mailto:x@y.z", None, "s").in_scope(&all));
         assert!(!DocumentKey::activity_profile("http://a", "p").in_scope(&all));
-        assert!(DocumentKey::activity_profile("http://a", "p").in_scope(&DocumentScope::activity_profiles("http://a")));
+        assert!(
+            DocumentKey::activity_profile("http://a", "p")
+                .in_scope(&DocumentScope::activity_profiles("http://a"))
+        );
         assert!(DocumentKey::agent_profile("x", "p").in_scope(&DocumentScope::agent_profiles("x")));
     }
 
@@ -562,16 +649,32 @@ mod tests {
     fn preconditions() {
         let d = doc("{}", "application/json");
         let tag = format!("\"{}\"", d.etag);
-        assert!(Preconditions::parse(Some(&tag), None).check(Some(&d)).is_ok());
-        assert!(Preconditions::parse(Some("*"), None).check(Some(&d)).is_ok());
-        assert!(Preconditions::parse(Some("\"1234\""), None).check(Some(&d)).is_err());
+        assert!(
+            Preconditions::parse(Some(&tag), None)
+                .check(Some(&d))
+                .is_ok()
+        );
+        assert!(
+            Preconditions::parse(Some("*"), None)
+                .check(Some(&d))
+                .is_ok()
+        );
+        assert!(
+            Preconditions::parse(Some("\"1234\""), None)
+                .check(Some(&d))
+                .is_err()
+        );
         assert!(Preconditions::parse(Some("*"), None).check(None).is_err());
         assert!(Preconditions::parse(None, Some("*")).check(None).is_ok());
         assert!(matches!(
             Preconditions::parse(None, Some("*")).check(Some(&d)),
             Err(Error::PreconditionFailed(_))
         ));
-        assert!(Preconditions::parse(Some(&format!("W/{tag}, \"x\"")), None).check(Some(&d)).is_ok());
+        assert!(
+            Preconditions::parse(Some(&format!("W/{tag}, \"x\"")), None)
+                .check(Some(&d))
+                .is_ok()
+        );
     }
 
     #[test]
@@ -579,43 +682,138 @@ mod tests {
         let d = doc("{}", "application/json");
         let none = Preconditions::default();
         let w = put("x", "text/plain");
-        assert!(decide(Some(&d), &w, &none, PutPolicy::Optional, 2).unwrap().is_some());
-        assert!(matches!(decide(Some(&d), &w, &none, PutPolicy::WhenExists, 2), Err(Error::Conflict(_))));
-        assert!(decide(None, &w, &none, PutPolicy::WhenExists, 2).unwrap().is_some());
-        assert!(matches!(decide(Some(&d), &w, &none, PutPolicy::Always, 2), Err(Error::Conflict(_))));
-        assert!(matches!(decide(None, &w, &none, PutPolicy::Always, 2), Err(Error::BadRequest(_))));
+        assert!(
+            decide(Some(&d), &w, &none, PutPolicy::Optional, 2)
+                .unwrap()
+                .is_some()
+        );
+        assert!(matches!(
+            decide(Some(&d), &w, &none, PutPolicy::WhenExists, 2),
+            Err(Error::Conflict(_))
+        ));
+        assert!(
+            decide(None, &w, &none, PutPolicy::WhenExists, 2)
+                .unwrap()
+                .is_some()
+        );
+        assert!(matches!(
+            decide(Some(&d), &w, &none, PutPolicy::Always, 2),
+            Err(Error::Conflict(_))
+        ));
+        assert!(matches!(
+            decide(None, &w, &none, PutPolicy::Always, 2),
+            Err(Error::BadRequest(_))
+        ));
         let star = Preconditions::parse(None, Some("*"));
-        assert!(decide(None, &w, &star, PutPolicy::Always, 2).unwrap().is_some());
+        assert!(
+            decide(None, &w, &star, PutPolicy::Always, 2)
+                .unwrap()
+                .is_some()
+        );
     }
 
     #[test]
     fn merge_rules() {
         let none = Preconditions::default();
         let cur = doc(r#"{"a":1,"b":{"x":1}}"#, "application/json");
-        let (op, rec) = decide(Some(&cur), &merge(r#"{"b":{"y":2},"c":3}"#, "application/json"), &none, PutPolicy::Always, 5)
-            .unwrap()
-            .unwrap();
+        let (op, rec) = decide(
+            Some(&cur),
+            &merge(r#"{"b":{"y":2},"c":3}"#, "application/json"),
+            &none,
+            PutPolicy::Always,
+            5,
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(op, DocumentOp::Merge);
         let v: serde_json::Value = serde_json::from_slice(&rec.bytes).unwrap();
         assert_eq!(v, serde_json::json!({"a":1,"b":{"y":2},"c":3}));
         assert_eq!(rec.updated_us, 5);
         // Non-JSON on either side, or JSON that is not an object: 400.
-        assert!(decide(Some(&cur), &merge("abc", "text/plain"), &none, PutPolicy::Always, 5).is_err());
-        assert!(decide(Some(&cur), &merge("[1]", "application/json"), &none, PutPolicy::Always, 5).is_err());
-        assert!(decide(Some(&cur), &merge("{", "application/json"), &none, PutPolicy::Always, 5).is_err());
+        assert!(
+            decide(
+                Some(&cur),
+                &merge("abc", "text/plain"),
+                &none,
+                PutPolicy::Always,
+                5
+            )
+            .is_err()
+        );
+        assert!(
+            decide(
+                Some(&cur),
+                &merge("[1]", "application/json"),
+                &none,
+                PutPolicy::Always,
+                5
+            )
+            .is_err()
+        );
+        assert!(
+            decide(
+                Some(&cur),
+                &merge("{", "application/json"),
+                &none,
+                PutPolicy::Always,
+                5
+            )
+            .is_err()
+        );
         let bin = doc("/ asdf", "application/octet-stream");
-        assert!(decide(Some(&bin), &merge("{}", "application/json"), &none, PutPolicy::Always, 5).is_err());
+        assert!(
+            decide(
+                Some(&bin),
+                &merge("{}", "application/json"),
+                &none,
+                PutPolicy::Always,
+                5
+            )
+            .is_err()
+        );
         // Absent: stored as sent.
-        let (op, rec) = decide(None, &merge("raw", "text/plain"), &none, PutPolicy::Always, 5).unwrap().unwrap();
+        let (op, rec) = decide(
+            None,
+            &merge("raw", "text/plain"),
+            &none,
+            PutPolicy::Always,
+            5,
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!((op, rec.bytes.as_slice()), (DocumentOp::Put, &b"raw"[..]));
-        assert!(decide(None, &merge("{", "application/json; charset=utf-8"), &none, PutPolicy::Always, 5).is_err());
+        assert!(
+            decide(
+                None,
+                &merge("{", "application/json; charset=utf-8"),
+                &none,
+                PutPolicy::Always,
+                5
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn delete_of_absent_is_a_no_op() {
-        let w = DocumentWrite::Delete { key: DocumentKey::activity_profile("http://a", "p") };
-        assert!(decide(None, &w, &Preconditions::default(), PutPolicy::Always, 1).unwrap().is_none());
-        assert!(decide(None, &w, &Preconditions::parse(Some("\"x\""), None), PutPolicy::Always, 1).is_err());
+        let w = DocumentWrite::Delete {
+            key: DocumentKey::activity_profile("http://a", "p"),
+        };
+        assert!(
+            decide(None, &w, &Preconditions::default(), PutPolicy::Always, 1)
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            decide(
+                None,
+                &w,
+                &Preconditions::parse(Some("\"x\""), None),
+                PutPolicy::Always,
+                1
+            )
+            .is_err()
+        );
     }
 
     #[test]

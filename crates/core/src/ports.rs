@@ -53,9 +53,17 @@ pub trait LogStore: Send + Sync + 'static {
     fn voided_by(&self, store: StoreId, id: Uuid) -> Result<Option<u64>, StoreError>;
     fn attachment(&self, store: StoreId, sha2: &str) -> Result<Option<Bytes>, StoreError>;
     /// The current version of a document.
-    fn document(&self, store: StoreId, key: &DocumentKey) -> Result<Option<DocumentRecord>, StoreError>;
+    fn document(
+        &self,
+        store: StoreId,
+        key: &DocumentKey,
+    ) -> Result<Option<DocumentRecord>, StoreError>;
     /// Every document in the scope, in key order.
-    fn documents(&self, store: StoreId, scope: &DocumentScope) -> Result<Vec<DocumentRecord>, StoreError>;
+    fn documents(
+        &self,
+        store: StoreId,
+        scope: &DocumentScope,
+    ) -> Result<Vec<DocumentRecord>, StoreError>;
     /// The merged activity definition (JSON object) recorded for an activity id.
     fn activity(&self, store: StoreId, id: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Small durable settings such as the projection checkpoint.
@@ -75,5 +83,9 @@ pub trait Projection: Send + Sync + 'static {
     async fn discard_after(&self, seq: u64) -> Result<(), ProjectionError>;
     /// Sequence numbers of statements matching `query` within `page`, in the query's order,
     /// excluding statements voided by a projected voiding statement.
-    async fn query_seqs(&self, query: &StatementQuery, page: &Page) -> Result<Vec<u64>, ProjectionError>;
+    async fn query_seqs(
+        &self,
+        query: &StatementQuery,
+        page: &Page,
+    ) -> Result<Vec<u64>, ProjectionError>;
 }

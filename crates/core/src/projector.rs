@@ -53,7 +53,12 @@ impl Projector {
         tail: Arc<Tail>,
         config: ProjectorConfig,
     ) -> Self {
-        Projector { log, projection, tail, config }
+        Projector {
+            log,
+            projection,
+            tail,
+            config,
+        }
     }
 
     /// Loads the unprojected part of the log into the tail and cleans the projection of rows
@@ -114,7 +119,11 @@ impl Projector {
     }
 
     /// Runs until `shutdown` flips to true, following `committed` notifications.
-    pub async fn run(self, mut committed: watch::Receiver<u64>, mut shutdown: watch::Receiver<bool>) {
+    pub async fn run(
+        self,
+        mut committed: watch::Receiver<u64>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
         let mut checkpoint = match read_checkpoint(&*self.log) {
             Ok(c) => c,
             Err(e) => {

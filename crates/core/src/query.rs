@@ -43,7 +43,11 @@ impl StatementQuery {
         let k = &r.keys;
         r.store == self.store
             && self.agent.as_ref().is_none_or(|a| {
-                let set = if self.related_agents { &k.related_agents } else { &k.agents };
+                let set = if self.related_agents {
+                    &k.related_agents
+                } else {
+                    &k.agents
+                };
                 set.contains(a)
             })
             && self.verb.as_ref().is_none_or(|v| k.verbs.contains(v))
@@ -169,7 +173,11 @@ mod tests {
         q.verb = Some("http://example.com/verbs/+plus".into());
         let c = Cursor {
             query: q,
-            page: Page { max_seq: 99, after: Some(42), limit: 10 },
+            page: Page {
+                max_seq: 99,
+                after: Some(42),
+                limit: 10,
+            },
             format: 0,
             attachments: false,
         };
@@ -181,7 +189,11 @@ mod tests {
 
     #[test]
     fn page_direction() {
-        let p = Page { max_seq: 10, after: Some(5), limit: 1 };
+        let p = Page {
+            max_seq: 10,
+            after: Some(5),
+            limit: 1,
+        };
         assert!(p.contains(6, true) && !p.contains(5, true) && !p.contains(11, true));
         assert!(p.contains(4, false) && !p.contains(6, false));
     }

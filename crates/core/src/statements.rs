@@ -60,7 +60,13 @@ impl StatementService {
         cache: moka::sync::Cache<(StoreId, Uuid), (u64, Arc<StatementRecord>)>,
         projection: Arc<dyn Projection>,
     ) -> Self {
-        StatementService { log, writer, tail, cache, projection }
+        StatementService {
+            log,
+            writer,
+            tail,
+            cache,
+            projection,
+        }
     }
 
     pub fn consistent_through_us(&self) -> i64 {
@@ -87,14 +93,24 @@ impl StatementService {
 
     /// A statement by id. `voided` selects `voidedStatementId` semantics (only voided statements)
     /// over `statementId` (only statements that are not voided).
-    pub async fn get(&self, store: StoreId, id: Uuid, voided: bool) -> Result<FoundStatement, Error> {
+    pub async fn get(
+        &self,
+        store: StoreId,
+        id: Uuid,
+        voided: bool,
+    ) -> Result<FoundStatement, Error> {
         let this = self.clone();
         tokio::task::spawn_blocking(move || this.get_blocking(store, id, voided))
             .await
             .map_err(|e| Error::Internal(e.to_string()))?
     }
 
-    fn get_blocking(&self, store: StoreId, id: Uuid, voided: bool) -> Result<FoundStatement, Error> {
+    fn get_blocking(
+        &self,
+        store: StoreId,
+        id: Uuid,
+        voided: bool,
+    ) -> Result<FoundStatement, Error> {
         let (seq, record) = match self.cache.get(&(store, id)) {
             Some(hit) => hit,
             None => {
@@ -120,7 +136,11 @@ impl StatementService {
 
     /// The window for a first page: everything committed so far.
     pub fn first_page(&self, limit: usize) -> Page {
-        Page { max_seq: self.writer.last_seq(), after: None, limit }
+        Page {
+            max_seq: self.writer.last_seq(),
+            after: None,
+            limit,
+        }
     }
 
     /// One page of a filtered query: ClickHouse up to the projection watermark, the in-memory
@@ -130,13 +150,19 @@ impl StatementService {
         let mut window = page;
         let want = page.limit + 1;
         loop {
-            let probe = Page { limit: want - out.len(), ..window };
+            let probe = Page {
+                limit: want - out.len(),
+                ..window
+            };
             let (watermark, tail_hits) = self.tail.query(q, &probe);
             let mut seqs: Vec<(u64, Option<Arc<StatementRecord>>)> =
                 tail_hits.into_iter().map(|(s, r)| (s, Some(r))).collect();
             let projected = watermark.min(window.max_seq);
             if projected > 0 {
-                let ch_page = Page { max_seq: projected, ..probe };
+                let ch_page = Page {
+                    max_seq: projected,
+                    ..probe
+                };
                 let ch = self.projection.query_seqs(q, &ch_page).await?;
                 seqs.extend(ch.into_iter().map(|s| (s, None)));
             }
@@ -162,11 +188,17 @@ impl StatementService {
         }
         let next = if out.len() > page.limit {
             out.truncate(page.limit);
-            Some(Page { after: out.last().map(|f| f.seq), ..page })
+            Some(Page {
+                after: out.last().map(|f| f.seq),
+                ..page
+            })
         } else {
             None
         };
-        Ok(QueryPage { statements: out, next })
+        Ok(QueryPage {
+            statements: out,
+            next,
+        })
     }
 
     /// Loads records for sequence numbers and drops voided statements.
@@ -216,20 +248,22 @@ fn prepare(
         if statements.len() != 1 {
             return Err(Error::BadRequest("PUT takes exactly one statement".into()));
         }
-        if let Some(id) = statements[0].id() {
-            if id != pid {
-                return Err(Error::BadRequest(format!(
-                    "statementId parameter {pid} does not match the statement's id {id}"
-                )));
-            }
+        if let Some(id) = statements[0].id()
+            && id != pid
+        {
+            return Err(Error::BadRequest(format!(
+                "statementId parameter {pid} does not match the statement's id {id}"
+            )));
         }
     }
     let mut seen = HashSet::new();
     for s in &statements {
-        if let Some(id) = s.id() {
-            if !seen.insert(id) {
-                return Err(Error::BadRequest(format!("statement id {id} appears twice in the batch")));
-            }
+        if let Some(id) = s.id()
+            && !seen.insert(id)
+        {
+            return Err(Error::BadRequest(format!(
+                "statement id {id} appears twice in the batch"
+            )));
         }
     }
     let parts = check_parts(&statements, parts)?;
@@ -242,10 +276,13 @@ fn prepare(
     for (i, mut st) in statements.into_iter().enumerate() {
         for a in st.signature_attachments() {
             let part = parts.iter().find(|p| p.sha2 == a.sha2).ok_or_else(|| {
-                Error::BadRequest(format!("statement[{i}]: the signature attachment has no part"))
+                Error::BadRequest(format!(
+                    "statement[{i}]: the signature attachment has no part"
+                ))
             })?;
-            cairn_xapi::verify_signature(&st, &part.body)
-                .map_err(|e| Error::BadRequest(format!("statement[{i}]: invalid signature: {e}")))?;
+            cairn_xapi::verify_signature(&st, &part.body).map_err(|e| {
+                Error::BadRequest(format!("statement[{i}]: invalid signature: {e}"))
+            })?;
         }
         let id = match put_id.or(st.id()) {
             Some(id) => id,
@@ -255,6 +292,7 @@ fn prepare(
         st.set_authority(ctx.authority.clone());
         st.set_version_if_missing(version_default);
         st.clear_stored();
+        let lrs_timestamp = st.timestamp.is_none();
         st.set_timestamp_if_missing(&now);
         let keys: FilterKeys = cairn_xapi::index_keys(&st).into();
         let attachments = st
@@ -270,6 +308,7 @@ fn prepare(
             voids: st.voided_target(),
             ref_target: st.statement_ref_target(),
             attachments,
+            lrs_timestamp,
             statement: st,
         });
     }
@@ -282,7 +321,10 @@ fn prepare(
 
 /// Every attachment without a fileUrl needs a part with its hash; every part needs a declaring
 /// attachment; each part's body must hash to what its header says.
-fn check_parts(statements: &[Statement], parts: Vec<AttachmentPart>) -> Result<Vec<AttachmentPart>, Error> {
+fn check_parts(
+    statements: &[Statement],
+    parts: Vec<AttachmentPart>,
+) -> Result<Vec<AttachmentPart>, Error> {
     for p in &parts {
         let actual = hex(&Sha256::digest(&p.body));
         if !actual.eq_ignore_ascii_case(&p.sha2) {
@@ -332,8 +374,10 @@ fn check_parts(statements: &[Statement], parts: Vec<AttachmentPart>) -> Result<V
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }

@@ -68,9 +68,18 @@ impl Tail {
             (page.contains(*s, q.ascending) && q.matches(r)).then(|| (*s, r.clone()))
         };
         let out: Vec<_> = if q.ascending {
-            g.entries.iter().filter_map(matching).take(page.limit).collect()
+            g.entries
+                .iter()
+                .filter_map(matching)
+                .take(page.limit)
+                .collect()
         } else {
-            g.entries.iter().rev().filter_map(matching).take(page.limit).collect()
+            g.entries
+                .iter()
+                .rev()
+                .filter_map(matching)
+                .take(page.limit)
+                .collect()
         };
         (g.watermark, out)
     }
@@ -106,10 +115,17 @@ mod tests {
         }
         let mut q = StatementQuery::new(StoreId::DEFAULT);
         q.verb = Some("odd".into());
-        let page = Page { max_seq: 5, after: None, limit: 10 };
+        let page = Page {
+            max_seq: 5,
+            after: None,
+            limit: 10,
+        };
         let (wm, got) = t.query(&q, &page);
         assert_eq!(wm, 0);
-        assert_eq!(got.iter().map(|(s, _)| *s).collect::<Vec<_>>(), vec![5, 3, 1]);
+        assert_eq!(
+            got.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+            vec![5, 3, 1]
+        );
         t.advance(3);
         let (wm, got) = t.query(&q, &page);
         assert_eq!(wm, 3);

@@ -3,11 +3,11 @@
 //! each request against the committed state plus the earlier requests of the same group (id
 //! conflicts, voiding rules, StatementRef keys), assigns sequence numbers and `stored` times,
 //! commits the whole group with one fsync, and only then answers. Requests are all-or-nothing.
+use crate::documents::{DocumentEvent, DocumentKey, DocumentOp, DocumentRecord};
 use crate::documents::{DocumentRequest, DocumentWrite};
 use crate::error::Error;
 use crate::event::{Event, FilterKeys, StatementRecord};
 use crate::ids::StoreId;
-use crate::documents::{DocumentEvent, DocumentKey, DocumentOp, DocumentRecord};
 use crate::ports::{LogStore, WriteSet};
 use crate::tail::Tail;
 use bytes::Bytes;
@@ -27,7 +27,10 @@ pub struct WriterConfig {
 
 impl Default for WriterConfig {
     fn default() -> Self {
-        WriterConfig { queue_capacity: 4096, max_group: 512 }
+        WriterConfig {
+            queue_capacity: 4096,
+            max_group: 512,
+        }
     }
 }
 
@@ -40,6 +43,9 @@ pub struct NewStatement {
     pub voids: Option<Uuid>,
     pub ref_target: Option<Uuid>,
     pub attachments: Vec<String>,
+    /// The LRS filled in `timestamp` (the client sent none): ignored when comparing with an
+    /// existing statement of the same id.
+    pub lrs_timestamp: bool,
 }
 
 pub struct AppendRequest {
@@ -127,7 +133,12 @@ pub struct Writer {
 
 impl Writer {
     pub fn new(log: Arc<dyn LogStore>, tail: Arc<Tail>, config: WriterConfig) -> Self {
-        Writer { log, tail, hook: None, config }
+        Writer {
+            log,
+            tail,
+            hook: None,
+            config,
+        }
     }
 
     pub fn with_hook(mut self, hook: CommitHook) -> Self {
@@ -150,7 +161,10 @@ impl Writer {
             inflight_from_us: AtomicI64::new(i64::MAX),
             committed: watch::channel(last_seq).0,
         });
-        let handle = WriterHandle { tx, shared: shared.clone() };
+        let handle = WriterHandle {
+            tx,
+            shared: shared.clone(),
+        };
         let join = std::thread::Builder::new()
             .name("cairn-writer".into())
             .spawn(move || self.run(rx, shared))
@@ -170,7 +184,9 @@ impl Writer {
                 }
             }
             let mut g = Group::new(seq, stored.max(crate::time_fmt::now_us()));
-            shared.inflight_from_us.store(g.stored_us + 1, Ordering::Release);
+            shared
+                .inflight_from_us
+                .store(g.stored_us + 1, Ordering::Release);
             let mut replies = Vec::with_capacity(group.len());
             for (req, reply) in group {
                 let outcome = match req {
@@ -238,7 +254,12 @@ impl Group {
         }
     }
 
-    fn find(&self, log: &dyn LogStore, store: StoreId, id: Uuid) -> Result<Option<Arc<StatementRecord>>, Error> {
+    fn find(
+        &self,
+        log: &dyn LogStore,
+        store: StoreId,
+        id: Uuid,
+    ) -> Result<Option<Arc<StatementRecord>>, Error> {
         if let Some(r) = self.by_id.get(&(store, id)) {
             return Ok(Some(r.clone()));
         }
@@ -247,7 +268,9 @@ impl Group {
         };
         match log.event(seq)? {
             Some(Event::Statement(r)) => Ok(Some(r)),
-            Some(Event::Document(_)) | None => Err(Error::Internal(format!("index points at missing event {seq}"))),
+            Some(Event::Document(_)) | None => Err(Error::Internal(format!(
+                "index points at missing event {seq}"
+            ))),
         }
     }
 
@@ -258,9 +281,14 @@ impl Group {
         let mut statements: Vec<cairn_xapi::Statement> = Vec::with_capacity(req.statements.len());
         for mut st in req.statements {
             if let Some(existing) = self.find(log, store, st.id)? {
-                let old = cairn_xapi::parse_statement(&existing.body, cairn_xapi::XapiVersion::V2_0_0)
-                    .map_err(|e| Error::Internal(format!("stored statement {} unreadable: {e}", st.id)))?;
-                if cairn_xapi::equivalent(&old, &st.statement) {
+                let old = cairn_xapi::parse_stored_statement(&existing.body).map_err(|e| {
+                    Error::Internal(format!("stored statement {} unreadable: {e}", st.id))
+                })?;
+                let mut candidate = st.statement;
+                if st.lrs_timestamp {
+                    candidate.timestamp = None;
+                }
+                if cairn_xapi::equivalent(&old, &candidate) {
                     continue;
                 }
                 return Err(Error::Conflict(format!(
@@ -311,7 +339,9 @@ impl Group {
             }
             let rec = Arc::new(rec);
             self.ws.statement_ids.push((store, rec.id, self.seq));
-            self.ws.events.push((self.seq, Arc::new(Event::Statement(rec.clone()))));
+            self.ws
+                .events
+                .push((self.seq, Arc::new(Event::Statement(rec.clone()))));
             self.by_id.insert((store, rec.id), rec.clone());
             self.records.push((self.seq, rec));
         }
@@ -327,7 +357,12 @@ impl Group {
 
 impl Group {
     /// The current version of a document: this group's pending write, else the committed one.
-    fn document(&self, log: &dyn LogStore, store: StoreId, key: &DocumentKey) -> Result<Option<Arc<DocumentRecord>>, Error> {
+    fn document(
+        &self,
+        log: &dyn LogStore,
+        store: StoreId,
+        key: &DocumentKey,
+    ) -> Result<Option<Arc<DocumentRecord>>, Error> {
         if let Some(pending) = self.docs.get(&(store, key.clone())) {
             return Ok(pending.clone());
         }
@@ -353,14 +388,23 @@ impl Group {
                     }
                 }
                 for key in keys {
-                    changes.push((DocumentOp::Delete, DocumentRecord::new(key, String::new(), Vec::new(), now)));
+                    changes.push((
+                        DocumentOp::Delete,
+                        DocumentRecord::new(key, String::new(), Vec::new(), now),
+                    ));
                 }
             }
-            DocumentWrite::Put { key, .. } | DocumentWrite::Merge { key, .. } | DocumentWrite::Delete { key } => {
+            DocumentWrite::Put { key, .. }
+            | DocumentWrite::Merge { key, .. }
+            | DocumentWrite::Delete { key } => {
                 let current = self.document(log, store, key)?;
-                if let Some(change) =
-                    crate::documents::decide(current.as_deref(), &req.write, &req.preconditions, req.put_policy, now)?
-                {
+                if let Some(change) = crate::documents::decide(
+                    current.as_deref(),
+                    &req.write,
+                    &req.preconditions,
+                    req.put_policy,
+                    now,
+                )? {
                     changes.push(change);
                 }
             }
@@ -373,17 +417,30 @@ impl Group {
             let doc = Arc::new(doc);
             let key = doc.key.clone();
             let version = (op != DocumentOp::Delete).then(|| doc.clone());
-            self.ws.documents.push((store, key.clone(), version.clone()));
+            self.ws
+                .documents
+                .push((store, key.clone(), version.clone()));
             self.docs.insert((store, key), version);
-            let event = DocumentEvent { store, op, doc: (*doc).clone() };
-            self.ws.events.push((self.seq, Arc::new(Event::Document(Arc::new(event)))));
+            let event = DocumentEvent {
+                store,
+                op,
+                doc: (*doc).clone(),
+            };
+            self.ws
+                .events
+                .push((self.seq, Arc::new(Event::Document(Arc::new(event)))));
         }
         Ok(())
     }
 
     /// Merges the activity definitions of an accepted statement into the group's. Never fails
     /// the request: a definition whose stored version cannot be read is skipped (and logged).
-    fn record_activities(&mut self, log: &dyn LogStore, store: StoreId, st: &cairn_xapi::Statement) {
+    fn record_activities(
+        &mut self,
+        log: &dyn LogStore,
+        store: StoreId,
+        st: &cairn_xapi::Statement,
+    ) {
         use std::collections::hash_map::Entry;
         for (id, def) in crate::activities::definitions(st) {
             let slot = match self.activities.entry((store, id)) {

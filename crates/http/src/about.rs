@@ -12,7 +12,10 @@ pub async fn get() -> impl IntoResponse {
         }
     });
     (
-        [("x-experience-api-version", HeaderValue::from_static("2.0.0"))],
+        [(
+            "x-experience-api-version",
+            HeaderValue::from_static("2.0.0"),
+        )],
         Json(body),
     )
 }

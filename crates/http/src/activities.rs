@@ -7,7 +7,11 @@ use crate::error::ApiError;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 
-pub async fn get(State(state): State<AppState>, caller: Caller, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
     let p = Params::parse(raw.as_deref(), &["activityId"])?;
     let id = p.iri("activityId")?.to_owned();
     let activity = state.documents.activity(caller.0.store, id).await?;

@@ -22,8 +22,14 @@ const FORM_HEADERS: [&str; 6] = [
 
 pub async fn rewrite(req: Request, next: Next) -> Response {
     let query = req.uri().query().unwrap_or("");
-    let params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
-    let Some(method) = params.iter().find(|(k, _)| k == "method").map(|(_, v)| v.clone()) else {
+    let params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let Some(method) = params
+        .iter()
+        .find(|(k, _)| k == "method")
+        .map(|(_, v)| v.clone())
+    else {
         return next.run(req).await;
     };
     match rewritten(req, &method, &params).await {
@@ -32,17 +38,25 @@ pub async fn rewrite(req: Request, next: Next) -> Response {
     }
 }
 
-async fn rewritten(req: Request, method: &str, params: &[(String, String)]) -> Result<Request, ApiError> {
+async fn rewritten(
+    req: Request,
+    method: &str,
+    params: &[(String, String)],
+) -> Result<Request, ApiError> {
     let header_version = req
         .headers()
         .get(VERSION_HEADER)
         .and_then(|v| v.to_str().ok())
         .and_then(XapiVersion::from_header);
     if header_version == Some(XapiVersion::V2_0_0) {
-        return Err(ApiError::bad_request("xAPI 2.0 does not support the alternate request syntax (the method parameter)"));
+        return Err(ApiError::bad_request(
+            "xAPI 2.0 does not support the alternate request syntax (the method parameter)",
+        ));
     }
     if req.method() != Method::POST {
-        return Err(ApiError::bad_request("the alternate request syntax must be sent as a POST"));
+        return Err(ApiError::bad_request(
+            "the alternate request syntax must be sent as a POST",
+        ));
     }
     if params.len() != 1 {
         return Err(ApiError::bad_request(
@@ -51,13 +65,30 @@ async fn rewritten(req: Request, method: &str, params: &[(String, String)]) -> R
     }
     let target = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
         .ok()
-        .filter(|m| [Method::GET, Method::PUT, Method::POST, Method::DELETE, Method::HEAD].contains(m))
-        .ok_or_else(|| ApiError::bad_request(format!("method {method:?} is not a valid alternate request method")))?;
+        .filter(|m| {
+            [
+                Method::GET,
+                Method::PUT,
+                Method::POST,
+                Method::DELETE,
+                Method::HEAD,
+            ]
+            .contains(m)
+        })
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "method {method:?} is not a valid alternate request method"
+            ))
+        })?;
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.trim().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+        .is_some_and(|ct| {
+            ct.trim()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
     if !is_form {
         return Err(ApiError::bad_request(
             "the alternate request syntax needs a Content-Type of application/x-www-form-urlencoded",
@@ -82,8 +113,13 @@ async fn rewritten(req: Request, method: &str, params: &[(String, String)]) -> R
             if lower == "content-length" {
                 continue;
             }
-            let value = HeaderValue::from_str(&v).map_err(|_| ApiError::bad_request(format!("form header {k} is not a valid header value")))?;
-            headers.insert(HeaderName::from_bytes(lower.as_bytes()).expect("known header name"), value);
+            let value = HeaderValue::from_str(&v).map_err(|_| {
+                ApiError::bad_request(format!("form header {k} is not a valid header value"))
+            })?;
+            headers.insert(
+                HeaderName::from_bytes(lower.as_bytes()).expect("known header name"),
+                value,
+            );
         } else {
             query.append_pair(&k, &v);
         }
@@ -94,13 +130,23 @@ async fn rewritten(req: Request, method: &str, params: &[(String, String)]) -> R
         .and_then(XapiVersion::from_header)
         == Some(XapiVersion::V2_0_0)
     {
-        return Err(ApiError::bad_request("xAPI 2.0 does not support the alternate request syntax (the method parameter)"));
+        return Err(ApiError::bad_request(
+            "xAPI 2.0 does not support the alternate request syntax (the method parameter)",
+        ));
     }
-    if matches!(target, Method::PUT | Method::POST) && content.is_none() && parts.uri.path().ends_with("/statements") {
-        return Err(ApiError::bad_request("the alternate request syntax needs a form parameter named content"));
+    if matches!(target, Method::PUT | Method::POST)
+        && content.is_none()
+        && parts.uri.path().ends_with("/statements")
+    {
+        return Err(ApiError::bad_request(
+            "the alternate request syntax needs a form parameter named content",
+        ));
     }
     if content.is_some() && !headers.contains_key(header::CONTENT_TYPE) {
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
     }
     let query = query.finish();
     let path_and_query = if query.is_empty() {
@@ -108,7 +154,9 @@ async fn rewritten(req: Request, method: &str, params: &[(String, String)]) -> R
     } else {
         format!("{}?{}", parts.uri.path(), query)
     };
-    let uri: Uri = path_and_query.parse().map_err(|_| ApiError::bad_request("invalid parameters in the form body"))?;
+    let uri: Uri = path_and_query
+        .parse()
+        .map_err(|_| ApiError::bad_request("invalid parameters in the form body"))?;
     let mut out = Request::new(Body::from(content.unwrap_or_default()));
     *out.method_mut() = target;
     *out.uri_mut() = uri;

@@ -20,6 +20,7 @@ use axum::routing::get;
 use cairn_core::auth::Authenticator;
 use cairn_core::documents::DocumentService;
 use cairn_core::statements::StatementService;
+use cairn_xapi::XapiVersion;
 use std::sync::Arc;
 
 #[derive(Debug, Clone)]
@@ -28,11 +29,18 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// Statements per page when the client asks for none or for more.
     pub page_max: usize,
+    /// The version named on refusals of requests without a usable version header, for
+    /// credentials that never sent one.
+    pub default_version: XapiVersion,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { max_body_bytes: 64 << 20, page_max: 500 }
+        HttpConfig {
+            max_body_bytes: 64 << 20,
+            page_max: 500,
+            default_version: XapiVersion::V2_0_0,
+        }
     }
 }
 
@@ -43,6 +51,25 @@ pub struct AppState {
     pub documents: DocumentService,
     pub auth: Arc<dyn Authenticator>,
     pub config: Arc<HttpConfig>,
+    /// The xAPI version each set of credentials last used (see [`protocol::require_version`]).
+    pub versions: moka::sync::Cache<Vec<u8>, XapiVersion>,
+}
+
+impl AppState {
+    pub fn new(
+        statements: StatementService,
+        documents: DocumentService,
+        auth: Arc<dyn Authenticator>,
+        config: HttpConfig,
+    ) -> Self {
+        AppState {
+            statements,
+            documents,
+            auth,
+            config: Arc::new(config),
+            versions: moka::sync::Cache::new(10_000),
+        }
+    }
 }
 
 /// The routes, without the layers that must run before routing (see [`app`]).
@@ -59,7 +86,10 @@ pub fn router(state: AppState) -> Router {
                 )),
         )
         .merge(documents::routes())
-        .layer(axum::middleware::from_fn(protocol::require_version))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            protocol::require_version,
+        ))
         .route("/about", get(about::get));
     Router::new()
         .nest("/xapi", xapi)

@@ -13,8 +13,9 @@ pub struct MultipartBody {
 /// Splits a multipart/mixed request: the first part is the statements (application/json), each
 /// further part an attachment with `X-Experience-API-Hash` and `Content-Transfer-Encoding: binary`.
 pub async fn parse(content_type: &str, body: Bytes) -> Result<MultipartBody, ApiError> {
-    let boundary = boundary(content_type)
-        .ok_or_else(|| ApiError::bad_request("multipart/mixed needs a boundary parameter in Content-Type"))?;
+    let boundary = boundary(content_type).ok_or_else(|| {
+        ApiError::bad_request("multipart/mixed needs a boundary parameter in Content-Type")
+    })?;
     let stream = futures_util::stream::once(async move { Ok::<_, Infallible>(body) });
     let mut mp = multer::Multipart::new(stream, boundary);
     let mut statements = None;
@@ -24,7 +25,11 @@ pub async fn parse(content_type: &str, body: Bytes) -> Result<MultipartBody, Api
         let field = match mp.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return Err(ApiError::bad_request(format!("malformed multipart body: {e}"))),
+            Err(e) => {
+                return Err(ApiError::bad_request(format!(
+                    "malformed multipart body: {e}"
+                )));
+            }
         };
         let header = |name: &str| {
             field
@@ -36,7 +41,9 @@ pub async fn parse(content_type: &str, body: Bytes) -> Result<MultipartBody, Api
         let ct = header("content-type").unwrap_or_default();
         if index == 0 {
             if !ct.to_ascii_lowercase().starts_with("application/json") {
-                return Err(ApiError::bad_request("the first part of a multipart/mixed request must be application/json"));
+                return Err(ApiError::bad_request(
+                    "the first part of a multipart/mixed request must be application/json",
+                ));
             }
             let bytes = field
                 .bytes()
@@ -44,8 +51,11 @@ pub async fn parse(content_type: &str, body: Bytes) -> Result<MultipartBody, Api
                 .map_err(|e| ApiError::bad_request(format!("malformed multipart body: {e}")))?;
             statements = Some(bytes);
         } else {
-            let sha2 = header("x-experience-api-hash")
-                .ok_or_else(|| ApiError::bad_request(format!("multipart part {index} has no X-Experience-API-Hash header")))?;
+            let sha2 = header("x-experience-api-hash").ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "multipart part {index} has no X-Experience-API-Hash header"
+                ))
+            })?;
             let encoding = header("content-transfer-encoding").unwrap_or_default();
             if !encoding.eq_ignore_ascii_case("binary") {
                 return Err(ApiError::bad_request(format!(
@@ -56,11 +66,16 @@ pub async fn parse(content_type: &str, body: Bytes) -> Result<MultipartBody, Api
                 .bytes()
                 .await
                 .map_err(|e| ApiError::bad_request(format!("malformed multipart body: {e}")))?;
-            parts.push(AttachmentPart { sha2, content_type: ct, body });
+            parts.push(AttachmentPart {
+                sha2,
+                content_type: ct,
+                body,
+            });
         }
         index += 1;
     }
-    let statements = statements.ok_or_else(|| ApiError::bad_request("the multipart/mixed body has no parts"))?;
+    let statements =
+        statements.ok_or_else(|| ApiError::bad_request("the multipart/mixed body has no parts"))?;
     Ok(MultipartBody { statements, parts })
 }
 
@@ -154,18 +169,30 @@ mod tests {
     #[tokio::test]
     async fn rejects_parts_without_hash_or_binary_encoding() {
         let body = "--b\r\nContent-Type: application/json\r\n\r\n{}\r\n--b\r\nContent-Type: text/plain\r\nX-Experience-API-Hash: abc\r\n\r\nhi\r\n--b--\r\n";
-        let err = parse("multipart/mixed; boundary=b", Bytes::from(body)).await.err().unwrap();
+        let err = parse("multipart/mixed; boundary=b", Bytes::from(body))
+            .await
+            .err()
+            .unwrap();
         assert!(err.0.to_string().contains("Content-Transfer-Encoding"));
         let body = "--b\r\nContent-Type: application/json\r\n\r\n{}\r\n--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: binary\r\n\r\nhi\r\n--b--\r\n";
-        let err = parse("multipart/mixed; boundary=b", Bytes::from(body)).await.err().unwrap();
+        let err = parse("multipart/mixed; boundary=b", Bytes::from(body))
+            .await
+            .err()
+            .unwrap();
         assert!(err.0.to_string().contains("X-Experience-API-Hash"));
         assert!(parse("multipart/mixed", Bytes::new()).await.is_err());
     }
 
     #[test]
     fn boundary_parameter() {
-        assert_eq!(boundary("multipart/mixed; boundary=-------3141").as_deref(), Some("-------3141"));
-        assert_eq!(boundary("multipart/mixed; charset=x; Boundary=\"a b\"").as_deref(), Some("a b"));
+        assert_eq!(
+            boundary("multipart/mixed; boundary=-------3141").as_deref(),
+            Some("-------3141")
+        );
+        assert_eq!(
+            boundary("multipart/mixed; charset=x; Boundary=\"a b\"").as_deref(),
+            Some("a b")
+        );
         assert_eq!(boundary("multipart/mixed"), None);
     }
 }

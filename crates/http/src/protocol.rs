@@ -13,17 +13,32 @@ pub const VERSION_HEADER: &str = "x-experience-api-version";
 pub const CONSISTENT_THROUGH: &str = "x-experience-api-consistent-through";
 
 /// Requires a supported `X-Experience-API-Version`, stores it in the request's extensions and
-/// echoes it on the response.
-pub async fn require_version(mut req: Request, next: Next) -> Response {
+/// echoes it on the response. A refusal carries the version the same credentials last used (a
+/// client that forgot the header learns the version it speaks), else the configured default.
+pub async fn require_version(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     if req.method() == Method::OPTIONS {
         return next.run(req).await;
     }
-    let header = req.headers().get(VERSION_HEADER).and_then(|v| v.to_str().ok());
+    let header = req
+        .headers()
+        .get(VERSION_HEADER)
+        .and_then(|v| v.to_str().ok());
+    let credentials = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.as_bytes().to_vec());
     let refuse = |msg: String| {
         let mut res = ApiError::bad_request(msg).into_response();
-        // Without a usable version the client learns ours: 1.0.3 is what every 1.0.x client expects.
+        let spoken = credentials
+            .as_ref()
+            .and_then(|c| state.versions.get(c))
+            .unwrap_or(state.config.default_version);
         res.headers_mut()
-            .insert(VERSION_HEADER, HeaderValue::from_static(XapiVersion::V1_0_3.as_str()));
+            .insert(VERSION_HEADER, HeaderValue::from_static(spoken.as_str()));
         res
     };
     let version = match header {
@@ -37,6 +52,11 @@ pub async fn require_version(mut req: Request, next: Next) -> Response {
             }
         },
     };
+    if let Some(c) = credentials {
+        if state.versions.get(&c) != Some(version) {
+            state.versions.insert(c, version);
+        }
+    }
     req.extensions_mut().insert(version);
     let mut res = next.run(req).await;
     res.headers_mut()
@@ -45,7 +65,11 @@ pub async fn require_version(mut req: Request, next: Next) -> Response {
 }
 
 /// Adds `X-Experience-API-Consistent-Through` to every statements response, errors included.
-pub async fn consistent_through(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn consistent_through(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let mut res = next.run(req).await;
     let us = state.statements.consistent_through_us().max(0);
     let value = cairn_core::time_fmt::format_us(us);

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cairn_core::query::{Cursor, StatementQuery};
 use cairn_core::statements::{AttachmentPart, FoundStatement, WriteContext};
-use cairn_core::time_fmt::{http_date, parse_us};
+use cairn_core::time_fmt::http_date;
 use cairn_xapi::{Format, XapiVersion};
 use uuid::Uuid;
 
@@ -42,7 +42,9 @@ impl Params {
                 return Err(ApiError::bad_request(format!("unknown parameter {k:?}")));
             }
             if out.iter().any(|(e, _)| *e == k) {
-                return Err(ApiError::bad_request(format!("parameter {k:?} is given twice")));
+                return Err(ApiError::bad_request(format!(
+                    "parameter {k:?} is given twice"
+                )));
             }
             out.push((k.into_owned(), v.into_owned()));
         }
@@ -57,14 +59,17 @@ impl Params {
         match self.get(k) {
             None | Some("false") => Ok(false),
             Some("true") => Ok(true),
-            Some(v) => Err(ApiError::bad_request(format!("{k} must be true or false, not {v:?}"))),
+            Some(v) => Err(ApiError::bad_request(format!(
+                "{k} must be true or false, not {v:?}"
+            ))),
         }
     }
 
     fn uuid(&self, k: &str) -> Result<Option<Uuid>, ApiError> {
         self.get(k)
             .map(|v| {
-                Uuid::parse_str(v).map_err(|_| ApiError::bad_request(format!("{k} must be a UUID, not {v:?}")))
+                Uuid::parse_str(v)
+                    .map_err(|_| ApiError::bad_request(format!("{k} must be a UUID, not {v:?}")))
             })
             .transpose()
     }
@@ -75,7 +80,9 @@ fn parse_format(v: Option<&str>) -> Result<Format, ApiError> {
         None | Some("exact") => Ok(Format::Exact),
         Some("ids") => Ok(Format::Ids),
         Some("canonical") => Ok(Format::Canonical),
-        Some(o) => Err(ApiError::bad_request(format!("format must be ids, exact or canonical, not {o:?}"))),
+        Some(o) => Err(ApiError::bad_request(format!(
+            "format must be ids, exact or canonical, not {o:?}"
+        ))),
     }
 }
 
@@ -97,26 +104,11 @@ fn format_from_code(c: u8) -> Format {
 
 /// Languages from Accept-Language, most preferred first.
 fn accept_languages(headers: &HeaderMap) -> Vec<String> {
-    let Some(v) = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) else {
-        return Vec::new();
-    };
-    let mut langs: Vec<(f32, usize, String)> = v
-        .split(',')
-        .enumerate()
-        .filter_map(|(i, item)| {
-            let mut it = item.split(';');
-            let tag = it.next()?.trim();
-            if tag.is_empty() {
-                return None;
-            }
-            let q = it
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
-                .unwrap_or(1.0);
-            Some((q, i, tag.to_owned()))
-        })
-        .collect();
-    langs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    langs.into_iter().map(|(_, _, t)| t).collect()
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(cairn_xapi::parse_accept_language)
+        .unwrap_or_default()
 }
 
 fn render(found: &FoundStatement, format: u8, langs: &[String]) -> Result<Vec<u8>, ApiError> {
@@ -134,7 +126,12 @@ fn declared_attachments(json: &[u8]) -> Vec<(String, String)> {
         .as_array()
         .map(|a| {
             a.iter()
-                .filter_map(|x| Some((x["sha2"].as_str()?.to_owned(), x["contentType"].as_str()?.to_owned())))
+                .filter_map(|x| {
+                    Some((
+                        x["sha2"].as_str()?.to_owned(),
+                        x["contentType"].as_str()?.to_owned(),
+                    ))
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -186,9 +183,12 @@ pub async fn get(
     let langs = accept_languages(&headers);
     if let Some(token) = p.get("more") {
         if p.0.len() != 1 {
-            return Err(ApiError::bad_request("more cannot be combined with other parameters"));
+            return Err(ApiError::bad_request(
+                "more cannot be combined with other parameters",
+            ));
         }
-        let cursor = Cursor::decode(token).ok_or_else(|| ApiError::bad_request("the more token is not valid"))?;
+        let cursor = Cursor::decode(token)
+            .ok_or_else(|| ApiError::bad_request("the more token is not valid"))?;
         if cursor.query.store != caller.0.store {
             return Err(ApiError::bad_request("the more token is not valid"));
         }
@@ -200,56 +200,82 @@ pub async fn get(
     let attachments = p.bool("attachments")?;
     if let Some((id, voided)) = match (statement_id, voided_id) {
         (Some(_), Some(_)) => {
-            return Err(ApiError::bad_request("statementId and voidedStatementId cannot be used together"));
+            return Err(ApiError::bad_request(
+                "statementId and voidedStatementId cannot be used together",
+            ));
         }
         (Some(id), None) => Some((id, false)),
         (None, Some(id)) => Some((id, true)),
         (None, None) => None,
     } {
-        if let Some((k, _)) = p
-            .0
-            .iter()
-            .find(|(k, _)| !matches!(k.as_str(), "statementId" | "voidedStatementId" | "format" | "attachments"))
-        {
+        if let Some((k, _)) = p.0.iter().find(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "statementId" | "voidedStatementId" | "format" | "attachments"
+            )
+        }) {
             return Err(ApiError::bad_request(format!(
                 "{k} cannot be used with statementId or voidedStatementId"
             )));
         }
         let found = state.statements.get(caller.0.store, id, voided).await?;
         let doc = render(&found, format_code(&format), &langs)?;
-        return respond(&state, &caller, doc, std::slice::from_ref(&found), attachments).await;
+        return respond(
+            &state,
+            &caller,
+            doc,
+            std::slice::from_ref(&found),
+            attachments,
+        )
+        .await;
     }
     let version = XapiVersion::V2_0_0;
     let mut q = StatementQuery::new(caller.0.store);
     if let Some(a) = p.get("agent") {
-        let actor = cairn_xapi::parse_agent_param(a, version).map_err(|e| ApiError::bad_request(format!("agent: {e}")))?;
-        q.agent = Some(
-            actor
-                .ifi_key()
-                .ok_or_else(|| ApiError::bad_request("agent must be an Agent or an identified Group"))?,
-        );
+        let actor = cairn_xapi::parse_agent_param(a, version)
+            .map_err(|e| ApiError::bad_request(format!("agent: {e}")))?;
+        q.agent = Some(actor.ifi_key().ok_or_else(|| {
+            ApiError::bad_request("agent must be an Agent or an identified Group")
+        })?);
     }
-    q.verb = p.get("verb").map(str::to_owned);
-    q.activity = p.get("activity").map(str::to_owned);
+    let iri = |k: &str| {
+        p.get(k)
+            .map(|v| {
+                cairn_xapi::parse_iri_param(k, v)
+                    .map(str::to_owned)
+                    .map_err(|e| ApiError(e.into()))
+            })
+            .transpose()
+    };
+    q.verb = iri("verb")?;
+    q.activity = iri("activity")?;
     q.registration = p.uuid("registration")?.map(|u| u.hyphenated().to_string());
     q.related_activities = p.bool("related_activities")?;
     q.related_agents = p.bool("related_agents")?;
     q.ascending = p.bool("ascending")?;
     let time = |k: &str| {
         p.get(k)
-            .map(|v| parse_us(v).ok_or_else(|| ApiError::bad_request(format!("{k} must be an ISO 8601 timestamp, not {v:?}"))))
+            .map(|v| {
+                cairn_xapi::parse_timestamp_param(k, v)
+                    .map(|nanos| (nanos / 1000) as i64)
+                    .map_err(|e| ApiError(e.into()))
+            })
             .transpose()
     };
     q.since_us = time("since")?;
     q.until_us = time("until")?;
     let limit = match p.get("limit") {
         None => 0,
-        Some(v) => v
-            .parse::<usize>()
-            .map_err(|_| ApiError::bad_request(format!("limit must be a non-negative integer, not {v:?}")))?,
+        Some(v) => v.parse::<usize>().map_err(|_| {
+            ApiError::bad_request(format!("limit must be a non-negative integer, not {v:?}"))
+        })?,
     };
     let max = state.config.page_max;
-    let limit = if limit == 0 || limit > max { max } else { limit };
+    let limit = if limit == 0 || limit > max {
+        max
+    } else {
+        limit
+    };
     let cursor = Cursor {
         query: q,
         page: state.statements.first_page(limit),
@@ -259,7 +285,12 @@ pub async fn get(
     query_page(&state, &caller, cursor, &langs).await
 }
 
-async fn query_page(state: &AppState, caller: &Caller, cursor: Cursor, langs: &[String]) -> Result<Response, ApiError> {
+async fn query_page(
+    state: &AppState,
+    caller: &Caller,
+    cursor: Cursor,
+    langs: &[String],
+) -> Result<Response, ApiError> {
     let page = state.statements.query(&cursor.query, cursor.page).await?;
     let mut doc = Vec::with_capacity(page.statements.len() * 1024 + 64);
     doc.extend_from_slice(b"{\"statements\":[");
@@ -271,7 +302,11 @@ async fn query_page(state: &AppState, caller: &Caller, cursor: Cursor, langs: &[
     }
     doc.extend_from_slice(b"],\"more\":\"");
     if let Some(next) = page.next {
-        let token = Cursor { page: next, ..cursor.clone() }.encode();
+        let token = Cursor {
+            page: next,
+            ..cursor.clone()
+        }
+        .encode();
         doc.extend_from_slice(b"/xapi/statements?more=");
         doc.extend_from_slice(token.as_bytes());
     }
@@ -280,7 +315,10 @@ async fn query_page(state: &AppState, caller: &Caller, cursor: Cursor, langs: &[
 }
 
 /// The statements and attachment parts of a PUT or POST body.
-async fn read_body(headers: &HeaderMap, body: Bytes) -> Result<(Bytes, Vec<AttachmentPart>), ApiError> {
+async fn read_body(
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<(Bytes, Vec<AttachmentPart>), ApiError> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -299,7 +337,11 @@ async fn read_body(headers: &HeaderMap, body: Bytes) -> Result<(Bytes, Vec<Attac
 }
 
 fn context(caller: &Caller, version: XapiVersion) -> WriteContext {
-    WriteContext { store: caller.0.store, authority: caller.0.authority.clone(), version }
+    WriteContext {
+        store: caller.0.store,
+        authority: caller.0.authority.clone(),
+        version,
+    }
 }
 
 pub async fn put(
@@ -333,7 +375,8 @@ pub async fn post(
 ) -> Result<Response, ApiError> {
     Params::parse(raw.as_deref(), &[])?;
     let (json, parts) = read_body(&headers, body).await?;
-    let statements = cairn_xapi::parse_statements(&json, version).map_err(|e| ApiError(e.into()))?;
+    let statements =
+        cairn_xapi::parse_statements(&json, version).map_err(|e| ApiError(e.into()))?;
     let ids = state
         .statements
         .store(&context(&caller, version), statements, parts, None)

@@ -21,7 +21,10 @@ const DEFAULT_CLIENT_META: &str = "default_client";
 pub fn open_store(cfg: &Config) -> anyhow_like::Result<Arc<FjallStore>> {
     std::fs::create_dir_all(&cfg.data_dir)
         .map_err(|e| format!("cannot create data dir {}: {e}", cfg.data_dir.display()))?;
-    Ok(Arc::new(FjallStore::open(&cfg.data_dir.join("store"), cfg.store_cache_mib << 20)?))
+    Ok(Arc::new(FjallStore::open(
+        &cfg.data_dir.join("store"),
+        cfg.store_cache_mib << 20,
+    )?))
 }
 
 pub async fn projection(cfg: &Config) -> anyhow_like::Result<Arc<ClickHouseProjection>> {
@@ -101,7 +104,10 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
     let (writer, writer_join) = Writer::new(
         log.clone(),
         tail.clone(),
-        WriterConfig { queue_capacity: cfg.writer_queue_capacity, max_group: cfg.writer_max_group },
+        WriterConfig {
+            queue_capacity: cfg.writer_queue_capacity,
+            max_group: cfg.writer_max_group,
+        },
     )
     .with_hook(Box::new(move |records| {
         for (seq, r) in records {
@@ -110,21 +116,32 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
     }))
     .spawn()?;
     let client = default_client(&cfg, &*log)?;
-    let auth = StaticClients::new().with_client(StoreId::DEFAULT, &client.0, &client.1, "Cairn default client");
+    let auth = StaticClients::new().with_client(
+        StoreId::DEFAULT,
+        &client.0,
+        &client.1,
+        "Cairn default client",
+    );
     let (shutdown, shutdown_rx) = watch::channel(false);
     let committed = writer.subscribe();
     let documents = DocumentService::new(
         log.clone(),
         writer.clone(),
-        DocumentConfig { max_bytes: cfg.max_document_kib << 10 },
+        DocumentConfig {
+            max_bytes: cfg.max_document_kib << 10,
+        },
     );
     let statements = StatementService::new(log, writer, tail, cache, projection);
-    let state = AppState {
+    let state = AppState::new(
         statements,
         documents,
-        auth: Arc::new(auth),
-        config: Arc::new(HttpConfig { max_body_bytes: cfg.max_body_mib << 20, page_max: cfg.page_max }),
-    };
+        Arc::new(auth),
+        HttpConfig {
+            max_body_bytes: cfg.max_body_mib << 20,
+            page_max: cfg.page_max,
+            default_version: cfg.xapi_default_version.into(),
+        },
+    );
     let listener = tokio::net::TcpListener::bind(cfg.http_addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.http_addr))?;
@@ -136,12 +153,22 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
         let stopped = async move {
             let _ = rx.wait_for(|s| *s).await;
         };
-        if let Err(e) = axum::serve(listener, svc).with_graceful_shutdown(stopped).await {
+        if let Err(e) = axum::serve(listener, svc)
+            .with_graceful_shutdown(stopped)
+            .await
+        {
             tracing::error!(error = %e, "http server failed");
         }
     });
     let projector = tokio::spawn(projector.run(committed, shutdown_rx));
-    Ok(Running { addr, client, shutdown, server, projector, writer: writer_join })
+    Ok(Running {
+        addr,
+        client,
+        shutdown,
+        server,
+        projector,
+        writer: writer_join,
+    })
 }
 
 /// Replays the whole log into an emptied projection.
@@ -150,10 +177,15 @@ pub async fn reproject(cfg: &Config) -> anyhow_like::Result<u64> {
     let log: Arc<dyn LogStore> = store;
     let projection: Arc<dyn Projection> = projection(cfg).await?;
     let tail = Arc::new(Tail::new(0));
-    let p = Projector::new(log, projection, tail, ProjectorConfig {
-        batch_max: cfg.projector_batch_max,
-        ..ProjectorConfig::default()
-    });
+    let p = Projector::new(
+        log,
+        projection,
+        tail,
+        ProjectorConfig {
+            batch_max: cfg.projector_batch_max,
+            ..ProjectorConfig::default()
+        },
+    );
     Ok(p.reproject().await?)
 }
 

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// Log filter in `tracing` syntax, e.g. `info` or `cairn_core=debug,info` (`CAIRN_LOG`).
+    pub log: String,
     /// Where the HTTP server listens (`CAIRN_HTTP_ADDR`).
     pub http_addr: SocketAddr,
     /// The embedded store's directory (`CAIRN_DATA_DIR`).
@@ -39,11 +41,32 @@ pub struct Config {
     pub max_body_mib: usize,
     /// Largest State / Activity Profile / Agent Profile document, in KiB.
     pub max_document_kib: usize,
+    /// The xAPI version named on refusals of unversioned requests from clients that never sent one.
+    pub xapi_default_version: XapiVersionSetting,
+}
+
+/// `"1.0.3"` or `"2.0.0"` in configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum XapiVersionSetting {
+    #[serde(rename = "1.0.3")]
+    V1_0_3,
+    #[serde(rename = "2.0.0")]
+    V2_0_0,
+}
+
+impl From<XapiVersionSetting> for cairn_xapi::XapiVersion {
+    fn from(v: XapiVersionSetting) -> Self {
+        match v {
+            XapiVersionSetting::V1_0_3 => cairn_xapi::XapiVersion::V1_0_3,
+            XapiVersionSetting::V2_0_0 => cairn_xapi::XapiVersion::V2_0_0,
+        }
+    }
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
+            log: "info".into(),
             http_addr: "127.0.0.1:8080".parse().expect("valid default address"),
             data_dir: PathBuf::from("var/data"),
             clickhouse_url: "http://127.0.0.1:8123".into(),
@@ -61,6 +84,7 @@ impl Default for Config {
             page_max: 500,
             max_body_mib: 64,
             max_document_kib: 16 << 10,
+            xapi_default_version: XapiVersionSetting::V2_0_0,
         }
     }
 }
@@ -99,9 +123,13 @@ impl Config {
             ("max_document_kib", self.max_document_kib),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
-            return Err(ConfigError::Invalid(format!("{name} must be greater than 0")));
+            return Err(ConfigError::Invalid(format!(
+                "{name} must be greater than 0"
+            )));
         }
-        if !self.clickhouse_url.starts_with("http://") && !self.clickhouse_url.starts_with("https://") {
+        if !self.clickhouse_url.starts_with("http://")
+            && !self.clickhouse_url.starts_with("https://")
+        {
             return Err(ConfigError::Invalid(format!(
                 "clickhouse_url must be an http(s) URL, not {:?}",
                 self.clickhouse_url
@@ -123,10 +151,14 @@ mod tests {
     #[test]
     fn layers_apply_in_order() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("cairn.toml", "http_addr = \"127.0.0.1:9000\"\npage_max = 7\n")?;
+            jail.create_file(
+                "cairn.toml",
+                "http_addr = \"127.0.0.1:9000\"\npage_max = 7\n",
+            )?;
             jail.set_env("CAIRN_PAGE_MAX", "9");
             let flags = Figment::new().merge(Serialized::default("clickhouse_database", "flagged"));
-            let cfg = Config::load(Some("cairn.toml".as_ref()), flags).map_err(|e| e.to_string())?;
+            let cfg =
+                Config::load(Some("cairn.toml".as_ref()), flags).map_err(|e| e.to_string())?;
             assert_eq!(cfg.http_addr.port(), 9000);
             assert_eq!(cfg.page_max, 9, "env beats the file");
             assert_eq!(cfg.clickhouse_database, "flagged", "flags beat env");

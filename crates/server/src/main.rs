@@ -1,7 +1,6 @@
 //! `cairn`: the Cairn LRS binary. `cairn serve` runs the server, `cairn migrate` applies the
 //! ClickHouse migrations, `cairn reproject` rebuilds the projection from the event log.
-mod app;
-mod config;
+use cairn_server::{app, config};
 
 use clap::{Parser, Subcommand};
 use figment::Figment;
@@ -9,7 +8,11 @@ use figment::providers::Serialized;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "cairn", version, about = "Cairn: an xAPI Learning Record Store with analytics built in")]
+#[command(
+    name = "cairn",
+    version,
+    about = "Cairn: an xAPI Learning Record Store with analytics built in"
+)]
 struct Cli {
     /// A TOML configuration file.
     #[arg(long, global = true)]
@@ -73,11 +76,6 @@ async fn shutdown_signal() {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CAIRN_LOG").unwrap_or_else(|_| "info".into()),
-        )
-        .init();
     let cli = Cli::parse();
     let cfg = match config::Config::load(cli.config.as_deref(), overrides(&cli)) {
         Ok(c) => c,
@@ -86,9 +84,16 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log).unwrap_or_else(|e| {
+        eprintln!("configuration: log filter {:?}: {e}", cfg.log);
+        std::process::exit(2);
+    });
+    tracing_subscriber::fmt().with_env_filter(filter).init();
     let result = match cli.command {
         Command::Serve => serve(cfg).await,
-        Command::Migrate => app::projection(&cfg).await.map(|_| println!("migrations applied")),
+        Command::Migrate => app::projection(&cfg)
+            .await
+            .map(|_| println!("migrations applied")),
         Command::Reproject => app::reproject(&cfg)
             .await
             .map(|last| println!("reprojected the log up to sequence {last}")),

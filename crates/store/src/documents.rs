@@ -31,14 +31,22 @@ fn decode(v: &[u8]) -> Result<DocumentRecord, StoreError> {
 }
 
 impl FjallStore {
-    pub(crate) fn get_document(&self, store: StoreId, key: &DocumentKey) -> Result<Option<DocumentRecord>, StoreError> {
+    pub(crate) fn get_document(
+        &self,
+        store: StoreId,
+        key: &DocumentKey,
+    ) -> Result<Option<DocumentRecord>, StoreError> {
         match self.documents.get(document_key(store, key)).map_err(err)? {
             Some(v) => decode(&v).map(Some),
             None => Ok(None),
         }
     }
 
-    pub(crate) fn list_documents(&self, store: StoreId, scope: &DocumentScope) -> Result<Vec<DocumentRecord>, StoreError> {
+    pub(crate) fn list_documents(
+        &self,
+        store: StoreId,
+        scope: &DocumentScope,
+    ) -> Result<Vec<DocumentRecord>, StoreError> {
         let mut prefix = store.as_bytes().to_vec();
         prefix.extend_from_slice(&scope.prefix());
         let mut out = Vec::new();
@@ -49,8 +57,16 @@ impl FjallStore {
         Ok(out)
     }
 
-    pub(crate) fn get_activity(&self, store: StoreId, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.activities.get(activity_key(store, id)).map_err(err)?.map(|v| v.to_vec()))
+    pub(crate) fn get_activity(
+        &self,
+        store: StoreId,
+        id: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .activities
+            .get(activity_key(store, id))
+            .map_err(err)?
+            .map(|v| v.to_vec()))
     }
 }
 
@@ -62,7 +78,12 @@ mod tests {
     use uuid::Uuid;
 
     fn rec(key: DocumentKey, body: &str) -> Option<Arc<DocumentRecord>> {
-        Some(Arc::new(DocumentRecord::new(key, "application/json".into(), body.as_bytes().to_vec(), 7)))
+        Some(Arc::new(DocumentRecord::new(
+            key,
+            "application/json".into(),
+            body.as_bytes().to_vec(),
+            7,
+        )))
     }
 
     #[test]
@@ -87,13 +108,33 @@ mod tests {
         };
         s.commit(&ws).unwrap();
         assert_eq!(s.document(st, &b).unwrap().unwrap().bytes, b"{\"b\":1}");
-        let all = s.documents(st, &DocumentScope::state("http://a", "mbox:mailto:x@y.z", None)).unwrap();
-        assert_eq!(all.iter().map(|d| d.key.id.as_str()).collect::<Vec<_>>(), vec!["s1", "s2"]);
-        let one = s.documents(st, &DocumentScope::state("http://a", "mbox:mailto:x@y.z", Some(reg))).unwrap();
+        let all = s
+            .documents(
+                st,
+                &DocumentScope::state("http://a", "mbox:mailto:x@y.z", None),
+            )
+            .unwrap();
+        assert_eq!(
+            all.iter().map(|d| d.key.id.as_str()).collect::<Vec<_>>(),
+            vec!["s1", "s2"]
+        );
+        let one = s
+            .documents(
+                st,
+                &DocumentScope::state("http://a", "mbox:mailto:x@y.z", Some(reg)),
+            )
+            .unwrap();
         assert_eq!(one.len(), 1);
-        assert_eq!(s.activity(st, "http://a").unwrap().unwrap(), b"{\"type\":\"http://t\"}");
+        assert_eq!(
+            s.activity(st, "http://a").unwrap().unwrap(),
+            b"{\"type\":\"http://t\"}"
+        );
         assert_eq!(s.activity(other, "http://a").unwrap(), None);
-        s.commit(&WriteSet { documents: vec![(st, a.clone(), None)], ..Default::default() }).unwrap();
+        s.commit(&WriteSet {
+            documents: vec![(st, a.clone(), None)],
+            ..Default::default()
+        })
+        .unwrap();
         assert_eq!(s.document(st, &a).unwrap(), None);
         assert!(s.document(other, &a).unwrap().is_some());
     }

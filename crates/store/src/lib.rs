@@ -59,8 +59,14 @@ fn seq_of(v: &[u8]) -> Result<u64, StoreError> {
 impl FjallStore {
     /// Opens (or creates) the store in `dir`. `cache_bytes` sizes fjall's block cache.
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
-        let db = Database::builder(dir).cache_size(cache_bytes).open().map_err(err)?;
-        let ks = |name: &str| db.keyspace(name, KeyspaceCreateOptions::default).map_err(err);
+        let db = Database::builder(dir)
+            .cache_size(cache_bytes)
+            .open()
+            .map_err(err)?;
+        let ks = |name: &str| {
+            db.keyspace(name, KeyspaceCreateOptions::default)
+                .map_err(err)
+        };
         Ok(FjallStore {
             log: ks("log")?,
             statement_ids: ks("statement_ids")?,
@@ -92,13 +98,21 @@ impl LogStore for FjallStore {
             b.insert(&self.log, seq.to_be_bytes(), e.encode());
         }
         for (store, id, seq) in &ws.statement_ids {
-            b.insert(&self.statement_ids, pair_key(*store, *id), seq.to_be_bytes());
+            b.insert(
+                &self.statement_ids,
+                pair_key(*store, *id),
+                seq.to_be_bytes(),
+            );
         }
         for (store, id, seq) in &ws.voided {
             b.insert(&self.voided, pair_key(*store, *id), seq.to_be_bytes());
         }
         for (store, sha2, body) in &ws.attachments {
-            b.insert(&self.attachments, attachment_key(*store, sha2), body.as_ref());
+            b.insert(
+                &self.attachments,
+                attachment_key(*store, sha2),
+                body.as_ref(),
+            );
         }
         for (store, key, doc) in &ws.documents {
             let k = documents::document_key(*store, key);
@@ -108,7 +122,11 @@ impl LogStore for FjallStore {
             }
         }
         for (store, id, def) in &ws.activities {
-            b.insert(&self.activities, documents::activity_key(*store, id), def.as_slice());
+            b.insert(
+                &self.activities,
+                documents::activity_key(*store, id),
+                def.as_slice(),
+            );
         }
         b.commit().map_err(err)
     }
@@ -222,7 +240,10 @@ mod tests {
         assert_eq!(s.statement_seq(StoreId::DEFAULT, b).unwrap(), Some(2));
         assert_eq!(s.statement_seq(StoreId(Uuid::new_v4()), b).unwrap(), None);
         assert_eq!(s.voided_by(StoreId::DEFAULT, a).unwrap(), Some(2));
-        assert_eq!(s.attachment(StoreId::DEFAULT, "abc").unwrap().unwrap(), "hi");
+        assert_eq!(
+            s.attachment(StoreId::DEFAULT, "abc").unwrap().unwrap(),
+            "hi"
+        );
         let after = s.events_after(1, 10).unwrap();
         assert_eq!(after.len(), 1);
         assert_eq!(after[0].0, 2);

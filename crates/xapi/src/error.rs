@@ -15,7 +15,10 @@ pub struct ValidationError {
 impl ValidationError {
     /// Build an error from a path and a message.
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { path: path.into(), message: message.into() }
+        Self {
+            path: path.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -54,19 +57,31 @@ pub(crate) struct Path<'a> {
 
 impl<'a> Path<'a> {
     pub(crate) fn root(name: &'a str) -> Self {
-        Self { seg: Seg::Root(name), parent: None }
+        Self {
+            seg: Seg::Root(name),
+            parent: None,
+        }
     }
 
     pub(crate) fn key(&'a self, k: &'static str) -> Path<'a> {
-        Path { seg: Seg::Key(k), parent: Some(self) }
+        Path {
+            seg: Seg::Key(k),
+            parent: Some(self),
+        }
     }
 
     pub(crate) fn index(&'a self, i: usize) -> Path<'a> {
-        Path { seg: Seg::Index(i), parent: Some(self) }
+        Path {
+            seg: Seg::Index(i),
+            parent: Some(self),
+        }
     }
 
     pub(crate) fn map_key(&'a self, k: &'a str) -> Path<'a> {
-        Path { seg: Seg::MapKey(k), parent: Some(self) }
+        Path {
+            seg: Seg::MapKey(k),
+            parent: Some(self),
+        }
     }
 
     pub(crate) fn render(&self) -> String {
@@ -103,12 +118,18 @@ impl<'a> Path<'a> {
 
     /// A [`ValidationError`] at this path.
     pub(crate) fn err(&self, message: impl Into<String>) -> ValidationError {
-        ValidationError { path: self.render(), message: message.into() }
+        ValidationError {
+            path: self.render(),
+            message: message.into(),
+        }
     }
 }
 
 /// Convert a typed-parse failure into a [`ValidationError`] whose path starts at `root`.
-pub(crate) fn from_serde(root: &str, e: serde_path_to_error::Error<serde_json::Error>) -> ValidationError {
+pub(crate) fn from_serde(
+    root: &str,
+    e: serde_path_to_error::Error<serde_json::Error>,
+) -> ValidationError {
     use serde_path_to_error::Segment;
     let mut path = String::from(root);
     for seg in e.path().iter() {
@@ -153,11 +174,17 @@ mod tests {
         let actor = arr.key("actor");
         let mbox = actor.key("mbox");
         let e = mbox.err("must be a mailto: IRI");
-        assert_eq!(e.to_string(), "statement[2].actor.mbox: must be a mailto: IRI");
+        assert_eq!(
+            e.to_string(),
+            "statement[2].actor.mbox: must be a mailto: IRI"
+        );
         let ext = root.key("context");
         let ext = ext.key("extensions");
         let k = ext.map_key("http://x");
         assert_eq!(k.render(), "statement.context.extensions[\"http://x\"]");
-        assert_eq!(ValidationError::new("", "empty body").to_string(), "empty body");
+        assert_eq!(
+            ValidationError::new("", "empty body").to_string(),
+            "empty body"
+        );
     }
 }

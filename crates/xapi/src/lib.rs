@@ -10,7 +10,8 @@
 //! * the keys filtered queries match on ([`index_keys`]);
 //! * the `exact` / `ids` / `canonical` response formats ([`format_statement`]);
 //! * JWS signed-statement verification ([`verify_signature`]);
-//! * version negotiation helpers ([`XapiVersion`]).
+//! * version negotiation helpers ([`XapiVersion`]) and query-parameter checks
+//!   ([`parse_uuid_param`], [`parse_iri_param`], [`parse_timestamp_param`], [`parse_accept_language`]).
 //!
 //! Storage, HTTP, multipart parsing and authentication live in other crates.
 
@@ -19,6 +20,7 @@ mod error;
 mod format;
 mod keys;
 mod model;
+mod params;
 mod signature;
 mod validate;
 mod version;
@@ -28,6 +30,7 @@ pub use error::ValidationError;
 pub use format::{Format, format_statement};
 pub use keys::{IndexKeys, index_keys};
 pub use model::*;
+pub use params::{parse_accept_language, parse_iri_param, parse_timestamp_param, parse_uuid_param};
 pub use signature::verify_signature;
 pub use version::XapiVersion;
 
@@ -46,17 +49,29 @@ fn strip_bom(body: &[u8]) -> &[u8] {
     body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
 }
 
-fn typed<'de, T: serde::Deserialize<'de>>(body: &'de [u8], root: &str) -> Result<T, ValidationError> {
+/// Typed parse. The fast path uses plain serde_json; only when it fails is the body
+/// parsed again with path tracking, to say where the problem is.
+fn typed<'de, T: serde::Deserialize<'de>>(
+    body: &'de [u8],
+    root: &str,
+) -> Result<T, ValidationError> {
+    if let Ok(v) = serde_json::from_slice(body) {
+        return Ok(v);
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let v = serde_path_to_error::deserialize(&mut de).map_err(|e| from_serde(root, e))?;
-    de.end().map_err(|e| ValidationError::new(root, format!("malformed JSON: {e}")))?;
+    de.end()
+        .map_err(|e| ValidationError::new(root, format!("malformed JSON: {e}")))?;
     Ok(v)
 }
 
 /// Parse and fully validate a POST/PUT statements body: one statement object or an
 /// array of them. Rules depend on `version` (e.g. `contextAgents` is 2.0-only, 2.0
 /// timestamps need a timezone). Ids repeated within one batch are rejected.
-pub fn parse_statements(body: &[u8], version: XapiVersion) -> Result<Vec<Statement>, ValidationError> {
+pub fn parse_statements(
+    body: &[u8],
+    version: XapiVersion,
+) -> Result<Vec<Statement>, ValidationError> {
     let body = strip_bom(body);
     match first_non_ws(body) {
         Some(b'[') => {
@@ -64,16 +79,22 @@ pub fn parse_statements(body: &[u8], version: XapiVersion) -> Result<Vec<Stateme
             let root = Path::root("statement");
             for (i, st) in list.iter().enumerate() {
                 validate::validate_statement(st, version, &root.index(i))?;
-                if let Some(id) = st.id {
-                    if list[..i].iter().any(|o| o.id == Some(id)) {
-                        return Err(root.index(i).key("id").err(format!("id {id} is used more than once in the batch")));
-                    }
+                if let Some(id) = st.id
+                    && list[..i].iter().any(|o| o.id == Some(id))
+                {
+                    return Err(root
+                        .index(i)
+                        .key("id")
+                        .err(format!("id {id} is used more than once in the batch")));
                 }
             }
             Ok(list)
         }
         Some(b'{') => parse_statement(body, version).map(|s| vec![s]),
-        Some(_) => Err(ValidationError::new("statement", "body must be a statement object or an array of statements")),
+        Some(_) => Err(ValidationError::new(
+            "statement",
+            "body must be a statement object or an array of statements",
+        )),
         None => Err(ValidationError::new("statement", "body is empty")),
     }
 }
@@ -82,7 +103,10 @@ pub fn parse_statements(body: &[u8], version: XapiVersion) -> Result<Vec<Stateme
 pub fn parse_statement(body: &[u8], version: XapiVersion) -> Result<Statement, ValidationError> {
     let body = strip_bom(body);
     if first_non_ws(body) != Some(b'{') {
-        return Err(ValidationError::new("statement", "must be a single statement object"));
+        return Err(ValidationError::new(
+            "statement",
+            "must be a single statement object",
+        ));
     }
     let st: Statement = typed(body, "statement")?;
     validate::validate_statement(&st, version, &Path::root("statement"))?;

@@ -66,12 +66,22 @@ mod tests {
     #[test]
     fn header_parsing() {
         for ok in ["1.0", "1.0.0", "1.0.1", "1.0.3", "1.0.9", " 1.0.3 "] {
-            assert_eq!(XapiVersion::from_header(ok), Some(XapiVersion::V1_0_3), "{ok}");
+            assert_eq!(
+                XapiVersion::from_header(ok),
+                Some(XapiVersion::V1_0_3),
+                "{ok}"
+            );
         }
         for ok in ["2.0", "2.0.0", "2.0.1"] {
-            assert_eq!(XapiVersion::from_header(ok), Some(XapiVersion::V2_0_0), "{ok}");
+            assert_eq!(
+                XapiVersion::from_header(ok),
+                Some(XapiVersion::V2_0_0),
+                "{ok}"
+            );
         }
-        for bad in ["", "1", "1.1", "1.1.0", "0.9.5", "1.0.", "1.0.x", "2.1.0", "3.0", "1.0.3a", "2"] {
+        for bad in [
+            "", "1", "1.1", "1.1.0", "0.9.5", "1.0.", "1.0.x", "2.1.0", "3.0", "1.0.3a", "2",
+        ] {
             assert_eq!(XapiVersion::from_header(bad), None, "{bad}");
         }
     }

@@ -15,7 +15,11 @@ struct Case {
 }
 
 fn run(fixture: &str, version: XapiVersion) {
-    let text = std::fs::read_to_string(format!("{}/tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/{fixture}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
     let cases: Vec<Case> = serde_json::from_str(&text).unwrap();
     assert!(cases.len() > 900, "fixture {fixture} looks truncated");
     let mut failures = Vec::new();
@@ -23,21 +27,32 @@ fn run(fixture: &str, version: XapiVersion) {
         let body = serde_json::to_vec(&c.body).unwrap();
         let got = parse_statements(&body, version);
         let want_ok = c.expect.first() == Some(&200);
-        if std::env::var_os("SUITE_VERBOSE").is_some() {
-            if let Err(e) = &got {
-                eprintln!("REJECT [{}] {}: {e}", c.file, c.name);
-            }
+        if std::env::var_os("SUITE_VERBOSE").is_some()
+            && let Err(e) = &got
+        {
+            eprintln!("REJECT [{}] {}: {e}", c.file, c.name);
         }
         match (&got, want_ok) {
             (Ok(_), true) | (Err(_), false) => {}
-            (Ok(_), false) => failures.push(format!("[{}] {} / {}: accepted, expected 400\n    {}", c.file, c.group, c.name, c.body)),
-            (Err(e), true) => failures.push(format!("[{}] {} / {}: rejected: {e}\n    {}", c.file, c.group, c.name, c.body)),
+            (Ok(_), false) => failures.push(format!(
+                "[{}] {} / {}: accepted, expected 400\n    {}",
+                c.file, c.group, c.name, c.body
+            )),
+            (Err(e), true) => failures.push(format!(
+                "[{}] {} / {}: rejected: {e}\n    {}",
+                c.file, c.group, c.name, c.body
+            )),
         }
     }
     for f in &failures {
         eprintln!("{f}");
     }
-    assert!(failures.is_empty(), "{} of {} {fixture} cases failed", failures.len(), cases.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} {fixture} cases failed",
+        failures.len(),
+        cases.len()
+    );
 }
 
 #[test]

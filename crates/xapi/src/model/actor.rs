@@ -42,22 +42,47 @@ pub struct Account {
 #[serde(deny_unknown_fields)]
 pub struct Agent {
     /// `"Agent"` when the client sent it (optional except where an Agent is a statement object).
-    #[serde(rename = "objectType", default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "objectType",
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub object_type: Option<AgentTag>,
     /// Full name.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
     /// `mailto:` IRI IFI.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mbox: Option<String>,
     /// Hex SHA1 of the mailto IRI.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mbox_sha1sum: Option<String>,
     /// OpenID URI.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub openid: Option<String>,
     /// Account IFI.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub account: Option<Account>,
 }
 
@@ -69,22 +94,46 @@ pub struct Group {
     #[serde(rename = "objectType")]
     pub object_type: GroupTag,
     /// Name of the group.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
     /// `mailto:` IRI IFI.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mbox: Option<String>,
     /// Hex SHA1 of the mailto IRI.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mbox_sha1sum: Option<String>,
     /// OpenID URI.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub openid: Option<String>,
     /// Account IFI.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub account: Option<Account>,
     /// The members (Agents only; unordered).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub member: Option<Vec<Agent>>,
 }
 
@@ -176,7 +225,9 @@ fn ifi_key_of(
     if let Some(o) = openid {
         return Some(format!("openid:{o}"));
     }
-    account.as_ref().map(|a| format!("account:{}|{}", a.home_page, a.name))
+    account
+        .as_ref()
+        .map(|a| format!("account:{}|{}", a.home_page, a.name))
 }
 
 pub(crate) fn ifi_count(
@@ -185,20 +236,30 @@ pub(crate) fn ifi_count(
     openid: &Option<String>,
     account: &Option<Account>,
 ) -> usize {
-    mbox.is_some() as usize + sha1.is_some() as usize + openid.is_some() as usize + account.is_some() as usize
+    mbox.is_some() as usize
+        + sha1.is_some() as usize
+        + openid.is_some() as usize
+        + account.is_some() as usize
 }
 
 impl Agent {
     /// An Agent identified by a `mailto:` IRI.
     pub fn with_mbox(mbox: impl Into<String>) -> Self {
-        Agent { object_type: Some(AgentTag::Agent), mbox: Some(mbox.into()), ..Default::default() }
+        Agent {
+            object_type: Some(AgentTag::Agent),
+            mbox: Some(mbox.into()),
+            ..Default::default()
+        }
     }
 
     /// An Agent identified by an account.
     pub fn with_account(home_page: impl Into<String>, name: impl Into<String>) -> Self {
         Agent {
             object_type: Some(AgentTag::Agent),
-            account: Some(Account { home_page: home_page.into(), name: name.into() }),
+            account: Some(Account {
+                home_page: home_page.into(),
+                name: name.into(),
+            }),
             ..Default::default()
         }
     }

@@ -16,7 +16,11 @@ pub struct Attachment {
     /// Display name.
     pub display: LanguageMap,
     /// Description.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub description: Option<LanguageMap>,
     /// MIME type of the content.
     #[serde(rename = "contentType")]
@@ -26,7 +30,12 @@ pub struct Attachment {
     /// Hex SHA-2 hash of the content.
     pub sha2: String,
     /// IRL where the content can be fetched.
-    #[serde(rename = "fileUrl", default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "fileUrl",
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub file_url: Option<String>,
 }
 

@@ -12,29 +12,57 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct ContextActivities {
     /// Parent activities.
-    #[serde(default, deserialize_with = "one_or_many", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub parent: Option<Vec<Activity>>,
     /// Grouping activities.
-    #[serde(default, deserialize_with = "one_or_many", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub grouping: Option<Vec<Activity>>,
     /// Category activities.
-    #[serde(default, deserialize_with = "one_or_many", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub category: Option<Vec<Activity>>,
     /// Other activities.
-    #[serde(default, deserialize_with = "one_or_many", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub other: Option<Vec<Activity>>,
 }
 
 impl ContextActivities {
     /// The present lists, by property name.
     pub fn lists(&self) -> impl Iterator<Item = (&'static str, &[Activity])> {
-        [("parent", &self.parent), ("grouping", &self.grouping), ("category", &self.category), ("other", &self.other)]
-            .into_iter()
-            .filter_map(|(n, l)| l.as_deref().map(|l| (n, l)))
+        [
+            ("parent", &self.parent),
+            ("grouping", &self.grouping),
+            ("category", &self.category),
+            ("other", &self.other),
+        ]
+        .into_iter()
+        .filter_map(|(n, l)| l.as_deref().map(|l| (n, l)))
     }
 
     pub(crate) fn lists_mut(&mut self) -> impl Iterator<Item = &mut Vec<Activity>> {
-        [&mut self.parent, &mut self.grouping, &mut self.category, &mut self.other].into_iter().flatten()
+        [
+            &mut self.parent,
+            &mut self.grouping,
+            &mut self.category,
+            &mut self.other,
+        ]
+        .into_iter()
+        .flatten()
     }
 }
 
@@ -53,7 +81,8 @@ fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Activity>>,
             Ok(out)
         }
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-            Activity::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(|a| vec![a])
+            Activity::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                .map(|a| vec![a])
         }
     }
     d.deserialize_any(V).map(Some)
@@ -85,7 +114,12 @@ pub struct ContextAgent {
     /// The Agent.
     pub agent: Agent,
     /// IRIs of the ways the Agent is relevant (non-empty when present).
-    #[serde(rename = "relevantTypes", default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "relevantTypes",
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub relevant_types: Option<Vec<String>>,
 }
 
@@ -99,7 +133,12 @@ pub struct ContextGroup {
     /// The Group.
     pub group: Group,
     /// IRIs of the ways the Group is relevant (non-empty when present).
-    #[serde(rename = "relevantTypes", default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "relevantTypes",
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub relevant_types: Option<Vec<String>>,
 }
 
@@ -108,36 +147,83 @@ pub struct ContextGroup {
 #[serde(deny_unknown_fields)]
 pub struct Context {
     /// Registration (attempt/enrolment) UUID.
-    #[serde(default, deserialize_with = "de_opt_uuid", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_uuid",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub registration: Option<Uuid>,
     /// Instructor (Agent or Group).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub instructor: Option<Actor>,
     /// Team (must be a Group).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub team: Option<Actor>,
     /// Context activities.
-    #[serde(rename = "contextActivities", default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "contextActivities",
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub context_activities: Option<ContextActivities>,
     /// xAPI 2.0 context agents.
-    #[serde(rename = "contextAgents", default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "contextAgents",
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub context_agents: Option<Vec<ContextAgent>>,
     /// xAPI 2.0 context groups.
-    #[serde(rename = "contextGroups", default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "contextGroups",
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub context_groups: Option<Vec<ContextGroup>>,
     /// Revision of the learning activity (only with an Activity object).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub revision: Option<String>,
     /// Platform (only with an Activity object).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub platform: Option<String>,
     /// RFC 5646 language tag of the experience.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub language: Option<String>,
     /// Another statement giving context.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub statement: Option<StatementRef>,
     /// Extensions.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub extensions: Option<Extensions>,
 }

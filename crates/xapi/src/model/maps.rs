@@ -13,7 +13,10 @@ pub struct LanguageMap(pub Vec<(String, String)>);
 impl LanguageMap {
     /// The text for a language tag (compared case-insensitively, as tags are).
     pub fn get(&self, tag: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(tag)).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(tag))
+            .map(|(_, v)| v.as_str())
     }
 
     /// Number of entries.
@@ -61,11 +64,14 @@ impl<'de> Deserialize<'de> for LanguageMap {
                 f.write_str("a language map (object of language tag => string)")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LanguageMap, A::Error> {
-                let mut out: Vec<(String, String)> = Vec::with_capacity(map.size_hint().unwrap_or(1));
+                let mut out: Vec<(String, String)> =
+                    Vec::with_capacity(map.size_hint().unwrap_or(1));
                 while let Some(k) = map.next_key::<String>()? {
                     let v = map.next_value::<String>()?;
                     if out.iter().any(|(e, _)| *e == k) {
-                        return Err(serde::de::Error::custom(format!("duplicate language tag `{k}`")));
+                        return Err(serde::de::Error::custom(format!(
+                            "duplicate language tag `{k}`"
+                        )));
                     }
                     out.push((k, v));
                 }
@@ -120,7 +126,9 @@ impl<'de> Deserialize<'de> for Extensions {
                 while let Some(k) = map.next_key::<String>()? {
                     let v = map.next_value::<Box<RawValue>>()?;
                     if out.iter().any(|(e, _)| *e == k) {
-                        return Err(serde::de::Error::custom(format!("duplicate extension `{k}`")));
+                        return Err(serde::de::Error::custom(format!(
+                            "duplicate extension `{k}`"
+                        )));
                     }
                     out.push((k, v));
                 }

@@ -2,6 +2,7 @@
 //! `null` values during the (typed, allocation-light) serde parse; the
 //! semantic rules (IRIs, IFIs, ranges, version rules) live in `crate::validate`.
 
+mod activity;
 mod actor;
 mod attachment;
 mod context;
@@ -9,6 +10,7 @@ mod maps;
 mod object;
 mod statement;
 
+pub use activity::{ActivityDefinition, InteractionComponent, InteractionType};
 pub use actor::{Account, Actor, ActorType, Agent, AgentTag, Group, GroupTag};
 pub use attachment::Attachment;
 pub use context::{
@@ -16,8 +18,8 @@ pub use context::{
 };
 pub use maps::{Extensions, LanguageMap};
 pub use object::{
-    Activity, ActivityDefinition, ActivityTag, InteractionComponent, InteractionType, ObjectType,
-    StatementObject, StatementRef, StatementRefTag, SubStatement, SubStatementTag,
+    Activity, ActivityTag, ObjectType, StatementObject, StatementRef, StatementRefTag,
+    SubStatement, SubStatementTag,
 };
 pub use statement::{Score, Statement, Verb, XapiResult};
 
@@ -52,9 +54,4 @@ pub(crate) fn de_uuid<'de, D: Deserializer<'de>>(d: D) -> Result<Uuid, D::Error>
 /// `deserialize_with` for an optional (non-null) UUID.
 pub(crate) fn de_opt_uuid<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Uuid>, D::Error> {
     de_uuid(d).map(Some)
-}
-
-/// Serialize-side helper for `skip_serializing_if` on `Vec`s wrapped in `Option`.
-pub(crate) fn is_none<T>(o: &Option<T>) -> bool {
-    o.is_none()
 }

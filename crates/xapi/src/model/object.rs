@@ -1,7 +1,7 @@
 //! Statement objects: Activity, Agent/Group, StatementRef, SubStatement.
 
-use super::{Account, Actor, Agent, AgentTag, Attachment, Context, Extensions, Group, GroupTag};
-use super::{LanguageMap, Verb, XapiResult, de_uuid, nn};
+use super::{Account, Actor, Agent, AgentTag, Attachment, Context, Group, GroupTag};
+use super::{ActivityDefinition, Verb, XapiResult, de_uuid, nn};
 use serde::{Deserialize, Serialize, Serializer};
 use uuid::Uuid;
 
@@ -41,132 +41,37 @@ pub enum SubStatementTag {
     SubStatement,
 }
 
-/// The kinds of interaction an activity definition may describe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum InteractionType {
-    /// `"true-false"`
-    #[serde(rename = "true-false")]
-    TrueFalse,
-    /// `"choice"`
-    #[serde(rename = "choice")]
-    Choice,
-    /// `"fill-in"`
-    #[serde(rename = "fill-in")]
-    FillIn,
-    /// `"long-fill-in"`
-    #[serde(rename = "long-fill-in")]
-    LongFillIn,
-    /// `"matching"`
-    #[serde(rename = "matching")]
-    Matching,
-    /// `"performance"`
-    #[serde(rename = "performance")]
-    Performance,
-    /// `"sequencing"`
-    #[serde(rename = "sequencing")]
-    Sequencing,
-    /// `"likert"`
-    #[serde(rename = "likert")]
-    Likert,
-    /// `"numeric"`
-    #[serde(rename = "numeric")]
-    Numeric,
-    /// `"other"`
-    #[serde(rename = "other")]
-    Other,
-}
-
-/// One choice/scale/source/target/step of an interaction.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InteractionComponent {
-    /// Identifier, unique within its list.
-    pub id: String,
-    /// Human-readable description.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
-    pub description: Option<LanguageMap>,
-}
-
-/// Metadata about an activity.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ActivityDefinition {
-    /// Human-readable name.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
-    pub name: Option<LanguageMap>,
-    /// Human-readable description.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
-    pub description: Option<LanguageMap>,
-    /// Activity type IRI.
-    #[serde(rename = "type", default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
-    pub activity_type: Option<String>,
-    /// IRL with more information.
-    #[serde(rename = "moreInfo", default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
-    pub more_info: Option<String>,
-    /// Interaction type (cmi.interactions).
-    #[serde(rename = "interactionType", default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
-    pub interaction_type: Option<InteractionType>,
-    /// Correct response patterns.
-    #[serde(
-        rename = "correctResponsesPattern",
-        default,
-        deserialize_with = "nn",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub correct_responses_pattern: Option<Vec<String>>,
-    /// Choices (choice, sequencing).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
-    pub choices: Option<Vec<InteractionComponent>>,
-    /// Scale (likert).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
-    pub scale: Option<Vec<InteractionComponent>>,
-    /// Source (matching).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
-    pub source: Option<Vec<InteractionComponent>>,
-    /// Target (matching).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
-    pub target: Option<Vec<InteractionComponent>>,
-    /// Steps (performance).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
-    pub steps: Option<Vec<InteractionComponent>>,
-    /// Extensions.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
-    pub extensions: Option<Extensions>,
-}
-
-impl ActivityDefinition {
-    /// The interaction component lists that are present, by property name.
-    pub fn component_lists(&self) -> impl Iterator<Item = (&'static str, &[InteractionComponent])> {
-        [
-            ("choices", &self.choices),
-            ("scale", &self.scale),
-            ("source", &self.source),
-            ("target", &self.target),
-            ("steps", &self.steps),
-        ]
-        .into_iter()
-        .filter_map(|(n, l)| l.as_deref().map(|l| (n, l)))
-    }
-}
-
 /// An activity.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Activity {
     /// `"Activity"` when the client sent it.
-    #[serde(rename = "objectType", default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "objectType",
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub object_type: Option<ActivityTag>,
     /// The activity IRI.
     pub id: String,
     /// Metadata.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub definition: Option<ActivityDefinition>,
 }
 
 impl Activity {
     /// An activity with just an id.
     pub fn new(id: impl Into<String>) -> Self {
-        Activity { object_type: None, id: id.into(), definition: None }
+        Activity {
+            object_type: None,
+            id: id.into(),
+            definition: None,
+        }
     }
 }
 
@@ -328,15 +233,32 @@ impl RawObject {
     fn only(&self, kind: &str, allowed: &[&str]) -> Result<(), String> {
         for (name, present) in self.present() {
             if present && !allowed.contains(&name) {
-                return Err(format!("`{name}` is not allowed in an object of objectType \"{kind}\""));
+                return Err(format!(
+                    "`{name}` is not allowed in an object of objectType \"{kind}\""
+                ));
             }
         }
         Ok(())
     }
 }
 
-const AGENT_FIELDS: &[&str] = &["objectType", "name", "mbox", "mbox_sha1sum", "openid", "account"];
-const GROUP_FIELDS: &[&str] = &["objectType", "name", "mbox", "mbox_sha1sum", "openid", "account", "member"];
+const AGENT_FIELDS: &[&str] = &[
+    "objectType",
+    "name",
+    "mbox",
+    "mbox_sha1sum",
+    "openid",
+    "account",
+];
+const GROUP_FIELDS: &[&str] = &[
+    "objectType",
+    "name",
+    "mbox",
+    "mbox_sha1sum",
+    "openid",
+    "account",
+    "member",
+];
 
 impl TryFrom<RawObject> for StatementObject {
     type Error = String;
@@ -344,7 +266,8 @@ impl TryFrom<RawObject> for StatementObject {
         match r.object_type {
             None | Some(ObjectType::Activity) => {
                 r.only("Activity", &["objectType", "id", "definition"])?;
-                let id = r.id.ok_or("missing field `id` (an Activity requires an id)")?;
+                let id =
+                    r.id.ok_or("missing field `id` (an Activity requires an id)")?;
                 Ok(StatementObject::Activity(Activity {
                     object_type: r.object_type.map(|_| ActivityTag::Activity),
                     id,
@@ -376,14 +299,27 @@ impl TryFrom<RawObject> for StatementObject {
             }
             Some(ObjectType::StatementRef) => {
                 r.only("StatementRef", &["objectType", "id"])?;
-                let id = r.id.ok_or("missing field `id` (a StatementRef requires an id)")?;
+                let id =
+                    r.id.ok_or("missing field `id` (a StatementRef requires an id)")?;
                 let id = parse_ref_id(&id)?;
-                Ok(StatementObject::StatementRef(StatementRef { object_type: StatementRefTag::StatementRef, id }))
+                Ok(StatementObject::StatementRef(StatementRef {
+                    object_type: StatementRefTag::StatementRef,
+                    id,
+                }))
             }
             Some(ObjectType::SubStatement) => {
                 r.only(
                     "SubStatement",
-                    &["objectType", "actor", "verb", "object", "result", "context", "timestamp", "attachments"],
+                    &[
+                        "objectType",
+                        "actor",
+                        "verb",
+                        "object",
+                        "result",
+                        "context",
+                        "timestamp",
+                        "attachments",
+                    ],
                 )?;
                 let actor = r.actor.ok_or("missing field `actor` in SubStatement")?;
                 let verb = r.verb.ok_or("missing field `verb` in SubStatement")?;

@@ -1,7 +1,10 @@
 //! The statement itself, its verb and its result.
 
-use super::{Actor, Attachment, Context, Extensions, LanguageMap, StatementObject, de_opt_uuid, nn};
+use super::{
+    Actor, Attachment, Context, Extensions, LanguageMap, StatementObject, de_opt_uuid, nn,
+};
 use serde::{Deserialize, Serialize};
+use serde_json::Number;
 use uuid::Uuid;
 
 /// The verb IRI that voids a statement.
@@ -14,26 +17,73 @@ pub struct Verb {
     /// The verb IRI.
     pub id: String,
     /// Human-readable display.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub display: Option<LanguageMap>,
 }
 
-/// A score.
+/// A score. Numbers are kept as sent (`95` stays `95`, `0.950` is `0.95`); use the
+/// accessor methods for their `f64` values.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Score {
     /// Scaled score in [-1, 1].
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
-    pub scaled: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub scaled: Option<Number>,
     /// Raw score, between min and max.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
-    pub raw: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub raw: Option<Number>,
     /// Lowest possible score.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
-    pub min: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub min: Option<Number>,
     /// Highest possible score.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
-    pub max: Option<f64>,
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max: Option<Number>,
+}
+
+impl Score {
+    /// Scaled score.
+    pub fn scaled(&self) -> Option<f64> {
+        self.scaled.as_ref().and_then(Number::as_f64)
+    }
+    /// Raw score.
+    pub fn raw(&self) -> Option<f64> {
+        self.raw.as_ref().and_then(Number::as_f64)
+    }
+    /// Minimum.
+    pub fn min(&self) -> Option<f64> {
+        self.min.as_ref().and_then(Number::as_f64)
+    }
+    /// Maximum.
+    pub fn max(&self) -> Option<f64> {
+        self.max.as_ref().and_then(Number::as_f64)
+    }
+    /// Equal by numeric value (`1` == `1.0`).
+    pub(crate) fn same_values(&self, o: &Score) -> bool {
+        self.scaled() == o.scaled()
+            && self.raw() == o.raw()
+            && self.min() == o.min()
+            && self.max() == o.max()
+    }
 }
 
 /// The outcome of a statement (the xAPI "Result" object).
@@ -41,22 +91,46 @@ pub struct Score {
 #[serde(deny_unknown_fields)]
 pub struct XapiResult {
     /// Score.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub score: Option<Score>,
     /// Success.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub success: Option<bool>,
     /// Completion.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub completion: Option<bool>,
     /// Response.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub response: Option<String>,
     /// ISO 8601 duration.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub duration: Option<String>,
     /// Extensions.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub extensions: Option<Extensions>,
 }
 
@@ -65,7 +139,11 @@ pub struct XapiResult {
 #[serde(deny_unknown_fields)]
 pub struct Statement {
     /// Statement id.
-    #[serde(default, deserialize_with = "de_opt_uuid", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_uuid",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub id: Option<Uuid>,
     /// Who.
     pub actor: Actor,
@@ -74,25 +152,53 @@ pub struct Statement {
     /// What.
     pub object: StatementObject,
     /// Outcome.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub result: Option<XapiResult>,
     /// Context.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub context: Option<Context>,
     /// When the experience happened (kept as sent; ISO 8601).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub timestamp: Option<String>,
     /// When the LRS stored it (set by the LRS).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub stored: Option<String>,
     /// Who vouches for it (set by the LRS).
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub authority: Option<Actor>,
     /// xAPI version of the statement.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub version: Option<String>,
     /// Attachment metadata.
-    #[serde(default, deserialize_with = "nn", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub attachments: Option<Vec<Attachment>>,
 }
 
@@ -134,7 +240,11 @@ impl Statement {
     /// The voided statement's id when this is a voiding statement
     /// (verb `http://adlnet.gov/expapi/verbs/voided` with a StatementRef object).
     pub fn voided_target(&self) -> Option<Uuid> {
-        if self.verb.id == VOIDED_VERB { self.statement_ref_target() } else { None }
+        if self.verb.id == VOIDED_VERB {
+            self.statement_ref_target()
+        } else {
+            None
+        }
     }
 
     /// The referenced statement's id when the object is a StatementRef.

@@ -8,15 +8,21 @@ pub(crate) fn is_iri(s: &str) -> bool {
 
 /// `mailto:` followed by an e-mail address (local@domain).
 pub(crate) fn is_mailto(s: &str) -> bool {
-    let Some(addr) = s.strip_prefix("mailto:") else { return false };
-    let Some((local, domain)) = addr.rsplit_once('@') else { return false };
+    let Some(addr) = s.strip_prefix("mailto:") else {
+        return false;
+    };
+    let Some((local, domain)) = addr.rsplit_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && !domain.is_empty()
         && !domain.contains('@')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !addr.chars().any(|c| c.is_whitespace() || c.is_control())
-        && domain.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '[' | ']' | ':'))
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '[' | ']' | ':'))
         && is_iri(s)
 }
 
@@ -38,9 +44,13 @@ pub(crate) fn is_language_tag(s: &str) -> bool {
 /// `type/subtype` with optional `; parameters`.
 pub(crate) fn is_mime_type(s: &str) -> bool {
     let essence = s.split(';').next().unwrap_or("").trim();
-    let Some((t, sub)) = essence.split_once('/') else { return false };
+    let Some((t, sub)) = essence.split_once('/') else {
+        return false;
+    };
     let token = |x: &str| {
-        !x.is_empty() && x.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-*'%`|~".contains(&b))
+        !x.is_empty()
+            && x.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-*'%`|~".contains(&b))
     };
     token(t) && token(sub)
 }
@@ -88,7 +98,10 @@ impl Cursor<'_> {
 /// `2015-01-01T12:00:00.123+02:00`. Rejects the "unknown offset" forms `-00`, `-0000`, `-00:00`.
 pub(crate) fn parse_timestamp(s: &str) -> Result<Timestamp, &'static str> {
     const BAD: &str = "must be an ISO 8601 date and time, e.g. 2015-01-01T12:00:00.000Z";
-    let mut c = Cursor { b: s.as_bytes(), i: 0 };
+    let mut c = Cursor {
+        b: s.as_bytes(),
+        i: 0,
+    };
     let year = c.digits(4).ok_or(BAD)?;
     let extended = c.eat(b'-');
     let month = c.digits(2).ok_or(BAD)?;
@@ -104,7 +117,11 @@ pub(crate) fn parse_timestamp(s: &str) -> Result<Timestamp, &'static str> {
     let minute = c.digits(2).ok_or(BAD)?;
     let mut second = 0;
     let mut nanos = 0u32;
-    let has_seconds = if colon { c.eat(b':') } else { c.peek().is_some_and(|b| b.is_ascii_digit()) };
+    let has_seconds = if colon {
+        c.eat(b':')
+    } else {
+        c.peek().is_some_and(|b| b.is_ascii_digit())
+    };
     if has_seconds {
         second = c.digits(2).ok_or(BAD)?;
         if c.eat(b'.') || c.eat(b',') {
@@ -147,18 +164,25 @@ pub(crate) fn parse_timestamp(s: &str) -> Result<Timestamp, &'static str> {
         return Err(BAD);
     }
     let month = time::Month::try_from(month as u8).map_err(|_| "has an invalid month")?;
-    let date = time::Date::from_calendar_date(year as i32, month, day as u8).map_err(|_| "has an invalid date")?;
+    let date = time::Date::from_calendar_date(year as i32, month, day as u8)
+        .map_err(|_| "has an invalid date")?;
     let t = time::Time::from_hms_nano(hour as u8, minute as u8, second as u8, nanos)
         .map_err(|_| "has an invalid time of day")?;
-    let offset = time::UtcOffset::from_whole_seconds(offset_secs).map_err(|_| "has an invalid offset")?;
+    let offset =
+        time::UtcOffset::from_whole_seconds(offset_secs).map_err(|_| "has an invalid offset")?;
     let dt = time::PrimitiveDateTime::new(date, t).assume_offset(offset);
-    Ok(Timestamp { unix_nanos: dt.unix_timestamp_nanos(), has_offset })
+    Ok(Timestamp {
+        unix_nanos: dt.unix_timestamp_nanos(),
+        has_offset,
+    })
 }
 
 /// An ISO 8601 duration (section 4.4.3.2): `P[nY][nM][nW][nD][T[nH][nM][nS]]`, at least one
 /// element, only the last one may have a decimal fraction.
 pub(crate) fn is_duration(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix('P') else { return false };
+    let Some(rest) = s.strip_prefix('P') else {
+        return false;
+    };
     let (date, time) = match rest.split_once('T') {
         Some((d, t)) => (d, Some(t)),
         None => (rest, None),
@@ -202,16 +226,20 @@ pub(crate) fn is_duration(s: &str) -> bool {
         true
     };
     // The week form PnW stands alone (ISO 8601:2004 4.4.3.2).
-    if date.contains('W') && (time.is_some() || !date.ends_with('W') || date.bytes().any(|b| matches!(b, b'Y' | b'M' | b'D'))) {
+    if date.contains('W')
+        && (time.is_some()
+            || !date.ends_with('W')
+            || date.bytes().any(|b| matches!(b, b'Y' | b'M' | b'D')))
+    {
         return false;
     }
     if !parse_part(date, b"YMWD") {
         return false;
     }
-    if let Some(t) = time {
-        if t.is_empty() || !parse_part(t, b"HMS") {
-            return false;
-        }
+    if let Some(t) = time
+        && (t.is_empty() || !parse_part(t, b"HMS"))
+    {
+        return false;
     }
     any
 }
@@ -219,15 +247,23 @@ pub(crate) fn is_duration(s: &str) -> bool {
 /// Normalise a duration for comparison: seconds beyond 0.01 precision are dropped
 /// (xAPI 2.0 4.2.7), as are trailing fractional zeros.
 pub(crate) fn normalize_duration(s: &str) -> String {
-    let Some(body) = s.strip_suffix('S') else { return s.to_owned() };
-    let Some(dot) = body.rfind(['.', ',']) else { return s.to_owned() };
+    let Some(body) = s.strip_suffix('S') else {
+        return s.to_owned();
+    };
+    let Some(dot) = body.rfind(['.', ',']) else {
+        return s.to_owned();
+    };
     let (head, frac) = body.split_at(dot);
     let frac = &frac[1..];
     if !frac.bytes().all(|b| b.is_ascii_digit()) {
         return s.to_owned();
     }
     let kept = frac.get(..2).unwrap_or(frac).trim_end_matches('0');
-    if kept.is_empty() { format!("{head}S") } else { format!("{head}.{kept}S") }
+    if kept.is_empty() {
+        format!("{head}S")
+    } else {
+        format!("{head}.{kept}S")
+    }
 }
 
 #[cfg(test)]
@@ -272,7 +308,14 @@ mod tests {
 
     #[test]
     fn language_tags() {
-        for ok in ["en", "en-US", "zh-Hant-TW", "es-419", "x-private", "de-CH-1901"] {
+        for ok in [
+            "en",
+            "en-US",
+            "zh-Hant-TW",
+            "es-419",
+            "x-private",
+            "de-CH-1901",
+        ] {
             assert!(is_language_tag(ok), "{ok}");
         }
         for bad in ["", "a12345", "en_US", "en-US-toolongsubtag", "-en"] {
@@ -286,7 +329,12 @@ mod tests {
         assert!(t.has_offset);
         let u = parse_timestamp("2013-05-18T07:32:34.804+02:00").unwrap();
         assert_eq!(t.unix_nanos, u.unix_nanos);
-        assert_eq!(parse_timestamp("2013-05-18T00:32:34.804-0500").unwrap().unix_nanos, t.unix_nanos);
+        assert_eq!(
+            parse_timestamp("2013-05-18T00:32:34.804-0500")
+                .unwrap()
+                .unix_nanos,
+            t.unix_nanos
+        );
         assert!(parse_timestamp("20130518T053234Z").is_ok());
         assert!(parse_timestamp("2013-05-18T05:32Z").is_ok());
         assert!(parse_timestamp("2008-09-15T15:53:00.601+00:00").is_ok());
@@ -312,10 +360,33 @@ mod tests {
 
     #[test]
     fn durations() {
-        for ok in ["PT1H0M0S", "P1Y2M3DT4H5M6.7S", "P4W", "PT0.12567S", "P1D", "PT1M", "P1DT12H36M0.12567S"] {
+        for ok in [
+            "PT1H0M0S",
+            "P1Y2M3DT4H5M6.7S",
+            "P4W",
+            "PT0.12567S",
+            "P1D",
+            "PT1M",
+            "P1DT12H36M0.12567S",
+        ] {
             assert!(is_duration(ok), "{ok}");
         }
-        for bad in ["", "P", "PT", "1H", "PT1.5H2M", "P1H", "PT1D", "P1M1Y", "should fail", "PT-1S", "P0001-02-03T04:05:06", "P4W1D", "P1W2DT1H", "P1WT1H"] {
+        for bad in [
+            "",
+            "P",
+            "PT",
+            "1H",
+            "PT1.5H2M",
+            "P1H",
+            "PT1D",
+            "P1M1Y",
+            "should fail",
+            "PT-1S",
+            "P0001-02-03T04:05:06",
+            "P4W1D",
+            "P1W2DT1H",
+            "P1WT1H",
+        ] {
             assert!(!is_duration(bad), "{bad}");
         }
         assert_eq!(normalize_duration("P1DT12H36M0.1237S"), "P1DT12H36M0.12S");

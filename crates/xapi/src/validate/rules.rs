@@ -1,7 +1,8 @@
 //! The xAPI data-model rules, walked over the typed model with a cheap path.
 
 use super::formats::{
-    is_duration, is_iri, is_language_tag, is_mailto, is_mime_type, is_sha1_hex, parse_timestamp,
+    is_duration, is_iri, is_language_tag, is_mailto, is_mime_type, is_sha1_hex, is_sha2_hex,
+    parse_timestamp,
 };
 use crate::error::{Path, ValidationError};
 use crate::model::{
@@ -28,7 +29,12 @@ pub(crate) fn validate_statement(st: &Statement, v: XapiVersion, p: &Path) -> R 
         result(r, &p.key("result"))?;
     }
     if let Some(c) = &st.context {
-        context(c, matches!(st.object, StatementObject::Activity(_)), v, &p.key("context"))?;
+        context(
+            c,
+            matches!(st.object, StatementObject::Activity(_)),
+            v,
+            &p.key("context"),
+        )?;
     }
     if let Some(t) = &st.timestamp {
         timestamp(t, v, &p.key("timestamp"))?;
@@ -39,14 +45,16 @@ pub(crate) fn validate_statement(st: &Statement, v: XapiVersion, p: &Path) -> R 
     if let Some(a) = &st.authority {
         authority(a, &p.key("authority"))?;
     }
-    if let Some(ver) = &st.version {
-        if !v.accepts_statement_version(ver) {
-            let allowed = match v {
-                XapiVersion::V1_0_3 => "1.0 or 1.0.x",
-                XapiVersion::V2_0_0 => "1.0.x or 2.0.x",
-            };
-            return Err(p.key("version").err(format!("`{ver}` is not an accepted xAPI version ({allowed})")));
-        }
+    if let Some(ver) = &st.version
+        && !v.accepts_statement_version(ver)
+    {
+        let allowed = match v {
+            XapiVersion::V1_0_3 => "1.0 or 1.0.x",
+            XapiVersion::V2_0_0 => "1.0.x or 2.0.x",
+        };
+        return Err(p.key("version").err(format!(
+            "`{ver}` is not an accepted xAPI version ({allowed})"
+        )));
     }
     if let Some(atts) = &st.attachments {
         attachments(atts, &p.key("attachments"))?;
@@ -57,22 +65,30 @@ pub(crate) fn validate_statement(st: &Statement, v: XapiVersion, p: &Path) -> R 
 /// Validate the `agent` query parameter: an Agent or an identified Group.
 pub(crate) fn validate_agent_param(a: &Actor, p: &Path) -> R {
     actor(a, p)?;
-    if let Actor::Group(g) = a {
-        if g.ifi_count() == 0 {
-            return Err(p.err("must be an Agent or an identified Group (an anonymous Group has no identifier)"));
-        }
+    if let Actor::Group(g) = a
+        && g.ifi_count() == 0
+    {
+        return Err(p.err(
+            "must be an Agent or an identified Group (an anonymous Group has no identifier)",
+        ));
     }
     Ok(())
 }
 
 fn iri(s: &str, p: &Path) -> R {
-    if is_iri(s) { Ok(()) } else { Err(p.err(format!("`{s}` is not an absolute IRI"))) }
+    if is_iri(s) {
+        Ok(())
+    } else {
+        Err(p.err(format!("`{s}` is not an absolute IRI")))
+    }
 }
 
 fn language_map(m: &LanguageMap, p: &Path) -> R {
     for (k, _) in m.iter() {
         if !is_language_tag(k) {
-            return Err(p.map_key(k).err(format!("`{k}` is not a valid RFC 5646 language tag")));
+            return Err(p
+                .map_key(k)
+                .err(format!("`{k}` is not a valid RFC 5646 language tag")));
         }
     }
     Ok(())
@@ -81,7 +97,9 @@ fn language_map(m: &LanguageMap, p: &Path) -> R {
 fn extensions(e: &Extensions, p: &Path) -> R {
     for (k, _) in &e.0 {
         if !is_iri(k) {
-            return Err(p.map_key(k).err(format!("extension key `{k}` is not an absolute IRI")));
+            return Err(p
+                .map_key(k)
+                .err(format!("extension key `{k}` is not an absolute IRI")));
         }
     }
     Ok(())
@@ -103,15 +121,19 @@ struct Ifis<'a> {
 }
 
 fn ifis(i: Ifis, p: &Path) -> R {
-    if let Some(m) = i.mbox {
-        if !is_mailto(m) {
-            return Err(p.key("mbox").err(format!("`{m}` must be a mailto: IRI of an e-mail address")));
-        }
+    if let Some(m) = i.mbox
+        && !is_mailto(m)
+    {
+        return Err(p
+            .key("mbox")
+            .err(format!("`{m}` must be a mailto: IRI of an e-mail address")));
     }
-    if let Some(s) = i.mbox_sha1sum {
-        if !is_sha1_hex(s) {
-            return Err(p.key("mbox_sha1sum").err(format!("`{s}` must be 40 hexadecimal digits")));
-        }
+    if let Some(s) = i.mbox_sha1sum
+        && !is_sha1_hex(s)
+    {
+        return Err(p
+            .key("mbox_sha1sum")
+            .err(format!("`{s}` must be 40 hexadecimal digits")));
     }
     if let Some(o) = i.openid {
         iri(o, &p.key("openid"))?;
@@ -130,18 +152,38 @@ pub(crate) fn agent(a: &Agent, p: &Path) -> R {
             "an Agent must have exactly one inverse functional identifier (mbox, mbox_sha1sum, openid or account); found {n}"
         )));
     }
-    ifis(Ifis { mbox: &a.mbox, mbox_sha1sum: &a.mbox_sha1sum, openid: &a.openid, account: &a.account }, p)
+    ifis(
+        Ifis {
+            mbox: &a.mbox,
+            mbox_sha1sum: &a.mbox_sha1sum,
+            openid: &a.openid,
+            account: &a.account,
+        },
+        p,
+    )
 }
 
 fn group(g: &Group, p: &Path) -> R {
     let n = g.ifi_count();
     if n > 1 {
-        return Err(p.err(format!("a Group must have at most one inverse functional identifier; found {n}")));
+        return Err(p.err(format!(
+            "a Group must have at most one inverse functional identifier; found {n}"
+        )));
     }
-    ifis(Ifis { mbox: &g.mbox, mbox_sha1sum: &g.mbox_sha1sum, openid: &g.openid, account: &g.account }, p)?;
+    ifis(
+        Ifis {
+            mbox: &g.mbox,
+            mbox_sha1sum: &g.mbox_sha1sum,
+            openid: &g.openid,
+            account: &g.account,
+        },
+        p,
+    )?;
     let mp = p.key("member");
     match &g.member {
-        None if n == 0 => return Err(p.err("an anonymous Group (no identifier) must list its `member`s")),
+        None if n == 0 => {
+            return Err(p.err("an anonymous Group (no identifier) must list its `member`s"));
+        }
         Some(m) if m.is_empty() && n == 0 => {
             return Err(mp.err("an anonymous Group must have at least one member"));
         }
@@ -167,7 +209,9 @@ fn authority(a: &Actor, p: &Path) -> R {
             return Err(p.err("an authority Group must be anonymous (OAuth consumer + user)"));
         }
         if g.members().len() != 2 {
-            return Err(p.key("member").err("an authority Group must have exactly two members"));
+            return Err(p
+                .key("member")
+                .err("an authority Group must have exactly two members"));
         }
     }
     Ok(())
@@ -199,7 +243,12 @@ fn sub_statement(s: &SubStatement, v: XapiVersion, p: &Path) -> R {
         result(r, &p.key("result"))?;
     }
     if let Some(c) = &s.context {
-        context(c, matches!(*s.object, StatementObject::Activity(_)), v, &p.key("context"))?;
+        context(
+            c,
+            matches!(*s.object, StatementObject::Activity(_)),
+            v,
+            &p.key("context"),
+        )?;
     }
     if let Some(t) = &s.timestamp {
         timestamp(t, v, &p.key("timestamp"))?;
@@ -251,14 +300,18 @@ fn definition(d: &ActivityDefinition, p: &Path) -> R {
         if !allowed.contains(&name) {
             return Err(match d.interaction_type {
                 None => p.err(format!("`{name}` requires `interactionType`")),
-                Some(t) => p.err(format!("`{name}` is not allowed with interactionType {t:?}")),
+                Some(t) => p.err(format!(
+                    "`{name}` is not allowed with interactionType {t:?}"
+                )),
             });
         }
         let lp = p.key(name);
         for (i, c) in list.iter().enumerate() {
             let cp = lp.index(i);
             if list[..i].iter().any(|o| o.id == c.id) {
-                return Err(cp.key("id").err(format!("interaction component id `{}` is not unique", c.id)));
+                return Err(cp
+                    .key("id")
+                    .err(format!("interaction component id `{}` is not unique", c.id)));
             }
             if let Some(m) = &c.description {
                 language_map(m, &cp.key("description"))?;
@@ -271,29 +324,33 @@ fn definition(d: &ActivityDefinition, p: &Path) -> R {
 fn result(r: &XapiResult, p: &Path) -> R {
     if let Some(s) = &r.score {
         let sp = p.key("score");
-        if let Some(x) = s.scaled {
-            if !(-1.0..=1.0).contains(&x) {
-                return Err(sp.key("scaled").err(format!("{x} is not between -1 and 1")));
-            }
+        if let Some(x) = s.scaled()
+            && !(-1.0..=1.0).contains(&x)
+        {
+            return Err(sp.key("scaled").err(format!("{x} is not between -1 and 1")));
         }
-        if let (Some(min), Some(max)) = (s.min, s.max) {
-            if min > max {
-                return Err(sp.key("min").err(format!("min {min} is greater than max {max}")));
-            }
+        if let (Some(min), Some(max)) = (s.min(), s.max())
+            && min > max
+        {
+            return Err(sp
+                .key("min")
+                .err(format!("min {min} is greater than max {max}")));
         }
-        if let Some(raw) = s.raw {
-            if s.min.is_some_and(|m| raw < m) {
+        if let Some(raw) = s.raw() {
+            if s.min().is_some_and(|m| raw < m) {
                 return Err(sp.key("raw").err(format!("raw {raw} is less than min")));
             }
-            if s.max.is_some_and(|m| raw > m) {
+            if s.max().is_some_and(|m| raw > m) {
                 return Err(sp.key("raw").err(format!("raw {raw} is greater than max")));
             }
         }
     }
-    if let Some(d) = &r.duration {
-        if !is_duration(d) {
-            return Err(p.key("duration").err(format!("`{d}` is not an ISO 8601 duration (e.g. PT1H30M)")));
-        }
+    if let Some(d) = &r.duration
+        && !is_duration(d)
+    {
+        return Err(p
+            .key("duration")
+            .err(format!("`{d}` is not an ISO 8601 duration (e.g. PT1H30M)")));
     }
     if let Some(e) = &r.extensions {
         extensions(e, &p.key("extensions"))?;
@@ -345,16 +402,22 @@ fn context(c: &Context, object_is_activity: bool, v: XapiVersion, p: &Path) -> R
     }
     if !object_is_activity {
         if c.revision.is_some() {
-            return Err(p.key("revision").err("revision is only allowed when the object is an Activity"));
+            return Err(p
+                .key("revision")
+                .err("revision is only allowed when the object is an Activity"));
         }
         if c.platform.is_some() {
-            return Err(p.key("platform").err("platform is only allowed when the object is an Activity"));
+            return Err(p
+                .key("platform")
+                .err("platform is only allowed when the object is an Activity"));
         }
     }
-    if let Some(l) = &c.language {
-        if !is_language_tag(l) {
-            return Err(p.key("language").err(format!("`{l}` is not a valid RFC 5646 language tag")));
-        }
+    if let Some(l) = &c.language
+        && !is_language_tag(l)
+    {
+        return Err(p
+            .key("language")
+            .err(format!("`{l}` is not a valid RFC 5646 language tag")));
     }
     if let Some(e) = &c.extensions {
         extensions(e, &p.key("extensions"))?;
@@ -383,12 +446,19 @@ fn attachments(atts: &[Attachment], p: &Path) -> R {
             language_map(d, &ap.key("description"))?;
         }
         if !is_mime_type(&a.content_type) {
-            return Err(ap.key("contentType").err(format!("`{}` is not a MIME type", a.content_type)));
+            return Err(ap
+                .key("contentType")
+                .err(format!("`{}` is not a MIME type", a.content_type)));
         }
         if a.usage_type == SIGNATURE && a.content_type != "application/octet-stream" {
             return Err(ap
                 .key("contentType")
                 .err("a signature attachment must have contentType application/octet-stream"));
+        }
+        if !is_sha2_hex(&a.sha2) {
+            return Err(ap
+                .key("sha2")
+                .err(format!("`{}` is not a hex SHA-2 hash", a.sha2)));
         }
         if let Some(u) = &a.file_url {
             iri(u, &ap.key("fileUrl"))?;

@@ -1,0 +1,5 @@
+//! `cairn-server` wires Cairn together: the typed configuration ([`config`]) and the assembly
+//! of the embedded store, the ClickHouse projection, the writer, the projector and the HTTP
+//! server into a running node ([`app`]). The `cairn` binary is a thin CLI over this crate.
+pub mod app;
+pub mod config;
