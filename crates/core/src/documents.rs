@@ -618,6 +618,22 @@ mod tests {
     }
 
     #[test]
+    fn document_events_round_trip_through_the_log_codec() {
+        let ev = crate::Event::Document(Arc::new(DocumentEvent {
+            store: StoreId::DEFAULT,
+            op: DocumentOp::Merge,
+            doc: doc("{\"a\":1}", "application/json"),
+        }));
+        let back = crate::Event::decode(&ev.encode()).unwrap();
+        assert_eq!(back.store(), StoreId::DEFAULT);
+        let crate::Event::Document(d) = back else {
+            panic!("not a document event")
+        };
+        assert_eq!(d.op, DocumentOp::Merge);
+        assert_eq!(d.doc, doc("{\"a\":1}", "application/json"));
+    }
+
+    #[test]
     fn etag_is_sha1_hex() {
         assert_eq!(sha1_hex(b"abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
         assert_eq!(

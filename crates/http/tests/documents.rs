@@ -35,6 +35,7 @@ impl Projection for NoProjection {
 
 struct Harness {
     router: axum::Router,
+    state: AppState,
     _dir: tempfile::TempDir,
 }
 
@@ -63,7 +64,8 @@ fn harness(max_document_bytes: usize) -> Harness {
     let auth = StaticClients::new().with_client(StoreId::DEFAULT, "k", "s", "test client");
     let state = AppState::new(statements, documents, Arc::new(auth), HttpConfig::default());
     Harness {
-        router: cairn_http::router(state),
+        router: cairn_http::router(state.clone()),
+        state,
         _dir: dir,
     }
 }
@@ -572,4 +574,45 @@ async fn concurrent_if_match_puts_have_exactly_one_winner() {
             serde_json::json!({"round": round, "writer": winners[0]})
         );
     }
+}
+
+/// xAPI 1.0.3's alternate request syntax reaches the document resources too.
+#[tokio::test]
+async fn alternate_request_syntax_for_documents() {
+    let h = harness(1 << 20);
+    let form = |method_fields: &[(&str, &str)]| {
+        let mut f = form_urlencoded::Serializer::new(String::new());
+        f.append_pair("activityId", "http://example.com/alt");
+        f.append_pair("agent", AGENT);
+        f.append_pair("stateId", "s1");
+        f.append_pair("Authorization", "Basic azpz");
+        f.append_pair("X-Experience-API-Version", "1.0.3");
+        for (k, v) in method_fields {
+            f.append_pair(k, v);
+        }
+        f.finish()
+    };
+    let send = |method: &'static str, body: String| {
+        let app = cairn_http::app(h.state.clone());
+        async move {
+            let req = Request::builder()
+                .method("POST")
+                .uri(format!("/xapi/activities/state?method={method}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap();
+            let res = app.oneshot(req).await.unwrap();
+            let status = res.status();
+            let body = res.into_body().collect().await.unwrap().to_bytes();
+            (status, body)
+        }
+    };
+    let (status, _) = send("PUT", form(&[("content", r#"{"x":1}"#)])).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = send("GET", form(&[])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(&body[..], br#"{"x":1}"#);
+    let (status, _) = send("DELETE", form(&[])).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(send("GET", form(&[])).await.0, StatusCode::NOT_FOUND);
 }
