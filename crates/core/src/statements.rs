@@ -247,22 +247,18 @@ fn prepare(
         if statements.len() != 1 {
             return Err(Error::BadRequest("PUT takes exactly one statement".into()));
         }
-        if let Some(id) = statements[0].id() {
-            if id != pid {
-                return Err(Error::BadRequest(format!(
-                    "statementId parameter {pid} does not match the statement's id {id}"
-                )));
-            }
+        if let Some(id) = statements[0].id().filter(|id| *id != pid) {
+            return Err(Error::BadRequest(format!(
+                "statementId parameter {pid} does not match the statement's id {id}"
+            )));
         }
     }
     let mut seen = HashSet::new();
     for s in &statements {
-        if let Some(id) = s.id() {
-            if !seen.insert(id) {
-                return Err(Error::BadRequest(format!(
-                    "statement id {id} appears twice in the batch"
-                )));
-            }
+        if let Some(id) = s.id().filter(|id| !seen.insert(*id)) {
+            return Err(Error::BadRequest(format!(
+                "statement id {id} appears twice in the batch"
+            )));
         }
     }
     let parts = check_parts(&statements, parts)?;
