@@ -4,6 +4,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cairn_core::Error;
 
+#[derive(Debug)]
 pub struct ApiError(pub Error);
 
 impl From<Error> for ApiError {
