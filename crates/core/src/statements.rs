@@ -248,9 +248,7 @@ fn prepare(
         if statements.len() != 1 {
             return Err(Error::BadRequest("PUT takes exactly one statement".into()));
         }
-        if let Some(id) = statements[0].id()
-            && id != pid
-        {
+        if let Some(id) = statements[0].id().filter(|id| *id != pid) {
             return Err(Error::BadRequest(format!(
                 "statementId parameter {pid} does not match the statement's id {id}"
             )));
@@ -258,9 +256,7 @@ fn prepare(
     }
     let mut seen = HashSet::new();
     for s in &statements {
-        if let Some(id) = s.id()
-            && !seen.insert(id)
-        {
+        if let Some(id) = s.id().filter(|id| !seen.insert(*id)) {
             return Err(Error::BadRequest(format!(
                 "statement id {id} appears twice in the batch"
             )));

@@ -52,10 +52,8 @@ pub async fn require_version(
             }
         },
     };
-    if let Some(c) = credentials {
-        if state.versions.get(&c) != Some(version) {
-            state.versions.insert(c, version);
-        }
+    if let Some(c) = credentials.filter(|c| state.versions.get(c) != Some(version)) {
+        state.versions.insert(c, version);
     }
     req.extensions_mut().insert(version);
     let mut res = next.run(req).await;

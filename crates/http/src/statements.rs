@@ -165,10 +165,8 @@ async fn respond(
     } else {
         ([(header::CONTENT_TYPE, "application/json")], document).into_response()
     };
-    if let Some(us) = last_modified {
-        if let Ok(v) = HeaderValue::from_str(&http_date(us)) {
-            res.headers_mut().insert(header::LAST_MODIFIED, v);
-        }
+    if let Some(v) = last_modified.and_then(|us| HeaderValue::from_str(&http_date(us)).ok()) {
+        res.headers_mut().insert(header::LAST_MODIFIED, v);
     }
     Ok(res)
 }

@@ -105,7 +105,11 @@ impl Config {
             fig = fig.merge(Toml::file_exact(f));
         }
         let cfg: Config = fig
-            .merge(Env::prefixed("CAIRN_"))
+            // CAIRN_TEST_* belongs to the test suite (e.g. CAIRN_TEST_CLICKHOUSE_URL).
+            .merge(
+                Env::prefixed("CAIRN_")
+                    .filter(|k| !k.as_str().to_ascii_lowercase().starts_with("test_")),
+            )
             .merge(overrides)
             .extract()
             .map_err(Box::new)?;
@@ -145,6 +149,7 @@ impl Config {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error
 mod tests {
     use super::*;
 

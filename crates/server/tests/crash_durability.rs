@@ -36,10 +36,9 @@ fn wait_healthy(port: u16, data: &std::path::Path) {
     let started = Instant::now();
     let http = reqwest::blocking::Client::new();
     while started.elapsed() < Duration::from_secs(60) {
-        if let Ok(r) = http.get(format!("http://127.0.0.1:{port}/health")).send() {
-            if r.status().is_success() {
-                return;
-            }
+        let res = http.get(format!("http://127.0.0.1:{port}/health")).send();
+        if res.is_ok_and(|r| r.status().is_success()) {
+            return;
         }
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -45,7 +45,7 @@ async fn post_then_get_sets_lrs_properties() {
     assert_eq!(st["version"], "1.0.0");
     assert_eq!(st["authority"]["account"]["name"], "tester");
     assert!(st["stored"].as_str().unwrap().ends_with('Z'));
-    assert_eq!(st["timestamp"].as_str().is_some(), true);
+    assert!(st["timestamp"].as_str().is_some());
     s.stop().await;
 }
 

@@ -1,0 +1,1 @@
+//! `cairn-benches`: criterion benches of Cairn's hot paths (see `benches/`). No library code.

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs Cairn on this machine: installs and starts ClickHouse on loopback (data under var/),
+# builds the release binary, applies the schema migrations, and starts the server, which prints
+# the xAPI endpoint and the default store's client credentials. Ctrl-C stops Cairn (ClickHouse
+# keeps running; `scripts/clickhouse.sh stop` stops it).
+#
+# Settings come from the environment (CAIRN_HTTP_ADDR, CAIRN_DATA_DIR, CAIRN_CLICKHOUSE_URL, ...,
+# see docs/operations.md) or from a TOML file given as `scripts/run.sh --config cairn.toml`.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+if ! command -v cargo >/dev/null 2>&1; then
+    [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+fi
+command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)"; exit 1; }
+if ! command -v curl >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y curl
+fi
+
+export CAIRN_DATA_DIR="${CAIRN_DATA_DIR:-$repo/var/data}"
+if [ -z "${CAIRN_CLICKHOUSE_URL:-}" ]; then
+    scripts/clickhouse.sh start
+    export CAIRN_CLICKHOUSE_URL="http://127.0.0.1:8123"
+fi
+
+cargo build --release --bin cairn
+./target/release/cairn migrate "$@"
+exec ./target/release/cairn serve "$@"
