@@ -23,6 +23,7 @@
 //! # Ok(()) }
 //! ```
 
+mod doc;
 pub mod migrations;
 pub mod row;
 pub mod samples;

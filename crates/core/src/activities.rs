@@ -54,6 +54,18 @@ pub fn merge(old: &mut Map<String, Value>, new: Map<String, Value>) {
     }
 }
 
+/// Whether merging `new` into `old` would change `old`.
+pub fn changes(old: &Map<String, Value>, new: &Map<String, Value>) -> bool {
+    new.iter().any(
+        |(k, v)| match (MERGED.contains(&k.as_str()), old.get(k), v) {
+            (true, Some(Value::Object(into)), Value::Object(from)) => {
+                from.iter().any(|(lk, lv)| into.get(lk) != Some(lv))
+            }
+            (_, existing, v) => existing != Some(v),
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,7 +78,10 @@ mod tests {
         let (Value::Object(o), Value::Object(n)) = (&mut old, new) else {
             unreachable!()
         };
-        merge(o, n);
+        assert!(changes(o, &n));
+        merge(o, n.clone());
+        assert!(!changes(o, &n), "merging again changes nothing");
+        assert!(!changes(o, &Map::new()));
         assert_eq!(
             old,
             json!({"name":{"en-US":"a","fr-FR":"b"},"type":"http://t/2","moreInfo":"http://m"})
