@@ -28,7 +28,8 @@ ch_url="http://127.0.0.1:$ch_port"
 args=()
 case "$scenario" in
     ingest|mixed) mode=scratch; args=("$scenario") ;;
-    lag) mode=scratch; args=(ingest --rate 20000 --lag) ;;
+    lag) mode=scratch; args=(ingest --lag)
+         case " $* " in *" --rate "*) ;; *) args+=(--rate 20000) ;; esac ;;
     fill|reads) mode=fill; args=("$scenario") ;;
     aggregates) mode=none; args=(aggregates) ;;
     *) sed -n '2,18p' "$0" >&2; exit 2 ;;
