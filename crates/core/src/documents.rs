@@ -625,7 +625,7 @@ mod tests {
             doc: doc("{\"a\":1}", "application/json"),
         }));
         let back = crate::Event::decode(&ev.encode()).unwrap();
-        assert_eq!(back.store(), StoreId::DEFAULT);
+        assert_eq!(back.store(), Some(StoreId::DEFAULT));
         let crate::Event::Document(d) = back else {
             panic!("not a document event")
         };
