@@ -43,8 +43,8 @@ impl TestServer {
         TestServer {
             base,
             http: reqwest::Client::new(),
-            key: running.client.0.clone(),
-            secret: running.client.1.clone(),
+            key: cfg.default_client_key.clone().unwrap_or_default(),
+            secret: cfg.default_client_secret.clone().unwrap_or_default(),
             cfg,
             running: Some(running),
             _dir: dir,
