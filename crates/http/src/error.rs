@@ -53,3 +53,9 @@ impl IntoResponse for ApiError {
         res
     }
 }
+
+/// The answer for a path no route serves (a JSON 404 naming that, unlike an entity's 404).
+pub fn no_route() -> Response {
+    let body = serde_json::json!({ "error": { "code": 404, "message": "no such route" } });
+    (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+}

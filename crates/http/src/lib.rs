@@ -118,7 +118,7 @@ pub fn router(state: AppState) -> Router {
     if state.tenancy.is_some() {
         app = app.merge(admin::routes());
     }
-    app.fallback(|| async { error::ApiError(cairn_core::Error::NotFound) })
+    app.fallback(|| async { error::no_route() })
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .with_state(state)
 }
