@@ -354,6 +354,7 @@ impl TenancyService {
     }
 
     pub async fn delete_user(&self, subject: &Subject, id: UserId) -> Result<(), Error> {
+        self.user(subject, id)?;
         subject.require_site_admin()?;
         self.apply(vec![TenancyCommand::Delete(EntityRef::User(id))])
             .await
