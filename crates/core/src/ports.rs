@@ -16,6 +16,9 @@ pub struct StoreError(pub String);
 #[error("projection: {0}")]
 pub struct ProjectionError(pub String);
 
+/// A materialized tenancy row: key, encoded entity.
+pub type EntityRow = (Vec<u8>, Vec<u8>);
+
 /// Everything one group commit writes. The adapter applies it atomically and durably.
 #[derive(Debug, Default)]
 pub struct WriteSet {
@@ -69,7 +72,7 @@ pub trait LogStore: Send + Sync + 'static {
     /// The merged activity definition (JSON object) recorded for an activity id.
     fn activity(&self, store: StoreId, id: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Every materialized tenancy row (key, encoded entity), in key order.
-    fn entities(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    fn entities(&self) -> Result<Vec<EntityRow>, StoreError>;
     /// Small durable settings such as the projection checkpoint.
     fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     fn meta_put(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;

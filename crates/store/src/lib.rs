@@ -200,7 +200,7 @@ impl LogStore for FjallStore {
         self.get_activity(store, id)
     }
 
-    fn entities(&self) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn entities(&self) -> Result<Vec<cairn_core::ports::EntityRow>, StoreError> {
         let mut out = Vec::new();
         for kv in self.entities.iter() {
             let (k, v) = kv.into_inner().map_err(err)?;
