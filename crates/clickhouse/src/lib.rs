@@ -23,6 +23,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod filter;
 pub mod migrations;
 pub mod row;
 pub mod samples;
