@@ -113,17 +113,11 @@ pub async fn run(cfg: &Config, cmd: AdminCommand) -> anyhow_like::Result<()> {
         .with_tenancy(registry.clone())
         .spawn()?;
     let tenancy = app::tenancy(cfg, &writer, registry);
-    // The default store exists before anything is provisioned, as on a first `serve`.
-    app::bootstrap(
-        &Config {
-            default_client_key: None,
-            default_client_secret: None,
-            ..cfg.clone()
-        },
-        &*log,
-        &tenancy,
-    )
-    .await?;
+    // The default store exists before anything is provisioned, as on a first `serve`; its
+    // default client is left to that first `serve`, which prints the generated secret.
+    if log.meta_get(app::BOOTSTRAPPED_META)?.is_none() {
+        tenancy.ensure_default_store().await?;
+    }
     let out = execute(&tenancy, cmd).await;
     drop(tenancy);
     drop(writer);

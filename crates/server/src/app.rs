@@ -19,7 +19,7 @@ use uuid::Uuid;
 /// Where versions before the tenancy kept the generated default client, in plain text.
 const LEGACY_DEFAULT_CLIENT_META: &str = "default_client";
 /// Set once the default organisation, store and client have been created.
-const BOOTSTRAPPED_META: &str = "tenancy_bootstrapped";
+pub const BOOTSTRAPPED_META: &str = "tenancy_bootstrapped";
 
 pub fn open_store(cfg: &Config) -> anyhow_like::Result<Arc<FjallStore>> {
     std::fs::create_dir_all(&cfg.data_dir)
