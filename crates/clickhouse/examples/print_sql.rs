@@ -29,6 +29,61 @@ fn step(phase: &str, name: &str, q: Query, expect: Option<Value>, poll: bool) {
     println!("{line}");
 }
 
+/// Sample filters covering every operator on every kind of field.
+const FILTERS: &[(&str, &str)] = &[
+    (
+        "str eq",
+        r#"{"field": "verb", "eq": "http://adlnet.gov/expapi/verbs/completed"}"#,
+    ),
+    (
+        "str in",
+        r#"{"field": "verb", "in": ["http://adlnet.gov/expapi/verbs/completed", "http://adlnet.gov/expapi/verbs/passed"]}"#,
+    ),
+    (
+        "str prefix",
+        r#"{"field": "object.id", "prefix": "http://example.com/"}"#,
+    ),
+    ("str exists", r#"{"field": "registration", "exists": true}"#),
+    (
+        "array eq",
+        r#"{"field": "agents", "eq": "mbox:mailto:a1@example.com"}"#,
+    ),
+    (
+        "array in",
+        r#"{"field": "context.parent", "in": ["http://example.com/course/1", "http://example.com/course/2"]}"#,
+    ),
+    (
+        "array prefix",
+        r#"{"field": "context.parent", "prefix": "http://example.com/"}"#,
+    ),
+    (
+        "array exists",
+        r#"{"field": "context.grouping", "exists": false}"#,
+    ),
+    (
+        "num range",
+        r#"{"field": "result.score.scaled", "range": {"gte": 0.5, "lt": 1}}"#,
+    ),
+    ("num eq", r#"{"field": "result.score.raw", "eq": 3}"#),
+    (
+        "num exists",
+        r#"{"field": "result.duration_ms", "exists": true}"#,
+    ),
+    ("bool eq", r#"{"field": "result.success", "eq": true}"#),
+    (
+        "time absolute",
+        r#"{"field": "stored", "range": {"gte": "2020-01-01T00:00:00Z"}}"#,
+    ),
+    (
+        "time relative",
+        r#"{"field": "timestamp", "range": {"gte": {"ago": "P30D", "tz": "Europe/Paris", "align": "week"}}}"#,
+    ),
+    (
+        "and or not",
+        r#"{"and": [{"or": [{"field": "result.success", "eq": false}, {"not": {"field": "result.completion", "eq": true}}]}, {"field": "verb", "exists": true}]}"#,
+    ),
+];
+
 fn main() {
     let database = std::env::args()
         .nth(1)
@@ -47,6 +102,28 @@ fn main() {
         println!(
             "{}",
             json!({"kind": "query", "name": name, "sql": sql, "expect": expect})
+        );
+    }
+
+    // The filter language: one query per operator and field kind, plus combinators and
+    // relative times, with the predicate's answer over the same rows.
+    let rows: Vec<_> = records
+        .iter()
+        .filter(|(_, r)| r.store == StoreId::DEFAULT)
+        .map(|(seq, r)| (*seq, StatementRow::new(*seq, r).filter_row()))
+        .collect();
+    let now_us = records.iter().map(|(_, r)| r.stored_us).max().unwrap_or(0);
+    for (name, text) in FILTERS {
+        let f = cairn_filter::Filter::parse_str(text).expect("sample filters are valid");
+        let sql = cairn_clickhouse::filter::matching_seqs(&c, StoreId::DEFAULT, &f, now_us, 1000);
+        let expect: Vec<u64> = rows
+            .iter()
+            .filter(|(_, r)| f.matches(r, now_us))
+            .map(|(s, _)| *s)
+            .collect();
+        println!(
+            "{}",
+            json!({"kind": "query", "name": format!("filter {name}"), "sql": literal(sql), "expect": expect})
         );
     }
 

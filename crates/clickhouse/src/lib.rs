@@ -24,6 +24,7 @@
 //! ```
 
 mod doc;
+pub mod filter;
 pub mod migrations;
 pub mod row;
 pub mod samples;

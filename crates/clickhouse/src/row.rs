@@ -127,6 +127,38 @@ impl<'a> StatementRow<'a> {
     }
 }
 
+impl StatementRow<'_> {
+    /// The row as the filter language's in-process predicate sees it (same values as the columns).
+    pub fn filter_row(&self) -> cairn_filter::Row {
+        cairn_filter::Row {
+            actor_ifi: self.actor_ifi.clone(),
+            agents: self.agents.to_vec(),
+            verb: self.verb.clone(),
+            object_type: self.object_type.clone(),
+            object_id: self.object_id.clone(),
+            activity_type: self.activity_type.clone(),
+            registration: self.registration.clone(),
+            context_parent: self.context_parent.clone(),
+            context_grouping: self.context_grouping.clone(),
+            context_category: self.context_category.clone(),
+            context_other: self.context_other.clone(),
+            platform: self.platform.clone(),
+            language: self.language.clone(),
+            score_scaled: self.score_scaled,
+            score_raw: self.score_raw,
+            score_min: self.score_min,
+            score_max: self.score_max,
+            success: self.success.map(|b| b != 0),
+            completion: self.completion.map(|b| b != 0),
+            duration_ms: self.duration_ms.map(|d| d as f64),
+            authority: self.authority.clone(),
+            version: self.version.clone(),
+            timestamp_us: self.timestamp_us,
+            stored_us: self.stored_us,
+        }
+    }
+}
+
 /// Epoch seconds for a `DateTime` column (clamped to its range, 1970..2106).
 fn epoch_seconds(us: i64) -> u32 {
     us.div_euclid(1_000_000).clamp(0, u32::MAX as i64) as u32

@@ -91,6 +91,10 @@ impl SeqQuery {
             &query.activity,
         );
         has("registrations", &query.registration);
+        if let Some(a) = &query.authority {
+            conds.push("authority = ?".into());
+            params.push(Param::Str(a.clone()));
+        }
         if let Some(since) = query.since_us {
             conds.push("stored_us > ?".into());
             params.push(Param::I64(since));

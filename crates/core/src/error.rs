@@ -6,6 +6,12 @@ pub enum Error {
     /// The request is malformed or breaks an xAPI rule (400).
     #[error("{0}")]
     BadRequest(String),
+    /// No valid credentials (401).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Too many requests; retry after this many seconds (429).
+    #[error("too many requests; retry after {0} s")]
+    RateLimited(u64),
     /// The credentials do not allow this (403).
     #[error("{0}")]
     Forbidden(String),

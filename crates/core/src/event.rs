@@ -12,6 +12,8 @@ pub enum Event {
     Statement(Arc<StatementRecord>),
     /// A change to a State / Activity Profile / Agent Profile document.
     Document(Arc<crate::documents::DocumentEvent>),
+    /// A change to an organisation, store, client, user, membership or token.
+    Tenancy(Arc<crate::tenancy::TenancyEvent>),
 }
 
 impl Event {
@@ -31,10 +33,12 @@ impl Event {
         }
     }
 
-    pub fn store(&self) -> StoreId {
+    /// The store the event belongs to (tenancy events belong to none).
+    pub fn store(&self) -> Option<StoreId> {
         match self {
-            Event::Statement(r) => r.store,
-            Event::Document(d) => d.store,
+            Event::Statement(r) => Some(r.store),
+            Event::Document(d) => Some(d.store),
+            Event::Tenancy(_) => None,
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod projector;
 pub mod query;
 pub mod statements;
 pub mod tail;
+pub mod tenancy;
 pub mod time_fmt;
 pub mod writer;
 

@@ -16,6 +16,9 @@ pub struct StoreError(pub String);
 #[error("projection: {0}")]
 pub struct ProjectionError(pub String);
 
+/// A materialized tenancy row: key, encoded entity.
+pub type EntityRow = (Vec<u8>, Vec<u8>);
+
 /// Everything one group commit writes. The adapter applies it atomically and durably.
 #[derive(Debug, Default)]
 pub struct WriteSet {
@@ -31,6 +34,8 @@ pub struct WriteSet {
     pub documents: Vec<(StoreId, DocumentKey, Option<Arc<DocumentRecord>>)>,
     /// (store, activity id) → the merged definition (JSON object) seen in statements.
     pub activities: Vec<(StoreId, String, Vec<u8>)>,
+    /// Materialized tenancy rows: key → encoded entity, or None to delete it.
+    pub entities: Vec<(Vec<u8>, Option<Vec<u8>>)>,
 }
 
 impl WriteSet {
@@ -66,6 +71,8 @@ pub trait LogStore: Send + Sync + 'static {
     ) -> Result<Vec<DocumentRecord>, StoreError>;
     /// The merged activity definition (JSON object) recorded for an activity id.
     fn activity(&self, store: StoreId, id: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Every materialized tenancy row (key, encoded entity), in key order.
+    fn entities(&self) -> Result<Vec<EntityRow>, StoreError>;
     /// Small durable settings such as the projection checkpoint.
     fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     fn meta_put(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;

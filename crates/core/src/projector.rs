@@ -107,7 +107,7 @@ impl Projector {
             .filter_map(|(s, e)| match e {
                 Event::Statement(r) => Some((s, r)),
                 // Documents are never projected; the checkpoint still moves past them.
-                Event::Document(_) => None,
+                Event::Document(_) | Event::Tenancy(_) => None,
             })
             .collect();
         if !rows.is_empty() {

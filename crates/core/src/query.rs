@@ -20,6 +20,8 @@ pub struct StatementQuery {
     /// Only statements stored at or before this (epoch µs).
     pub until_us: Option<i64>,
     pub ascending: bool,
+    /// Only statements whose authority has this IFI key (`statements/read/mine`).
+    pub authority: Option<String>,
 }
 
 impl StatementQuery {
@@ -35,6 +37,7 @@ impl StatementQuery {
             since_us: None,
             until_us: None,
             ascending: false,
+            authority: None,
         }
     }
 
@@ -65,7 +68,23 @@ impl StatementQuery {
                 .is_none_or(|g| k.registrations.contains(g))
             && self.since_us.is_none_or(|s| r.stored_us > s)
             && self.until_us.is_none_or(|u| r.stored_us <= u)
+            && self
+                .authority
+                .as_ref()
+                .is_none_or(|a| authority_key(&r.body).as_deref() == Some(a.as_str()))
     }
+}
+
+/// The IFI key of a stored statement's authority (the LRS always sets one).
+pub fn authority_key(body: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct OnlyAuthority {
+        authority: Option<cairn_xapi::Actor>,
+    }
+    serde_json::from_slice::<OnlyAuthority>(body)
+        .ok()?
+        .authority?
+        .ifi_key()
 }
 
 /// A window over the log: statements with sequence numbers up to `max_seq` (fixed when the first
@@ -158,6 +177,18 @@ mod tests {
         q.since_us = Some(9);
         q.until_us = Some(10);
         assert!(q.matches(&r));
+    }
+
+    #[test]
+    fn authority_filter_reads_the_body() {
+        let mut r = rec(10, FilterKeys::default());
+        r.body = br#"{"id":"x","authority":{"objectType":"Agent","account":{"homePage":"https://h","name":"k1"}}}"#.to_vec();
+        let mut q = StatementQuery::new(StoreId::DEFAULT);
+        q.authority = authority_key(&r.body);
+        assert_eq!(q.authority.as_deref(), Some("account:https://h|k1"));
+        assert!(q.matches(&r));
+        q.authority = Some("account:https://h|k2".into());
+        assert!(!q.matches(&r));
     }
 
     #[test]

@@ -67,10 +67,12 @@ pub struct AppendRequest {
 
 type Reply = oneshot::Sender<Result<u64, Error>>;
 
-/// What the writer thread is asked to do: append statements, or change documents.
+/// What the writer thread is asked to do: append statements, change documents, or change the
+/// tenancy (organisations, stores, clients, users; see [`crate::tenancy`]).
 enum WriteRequest {
     Append(AppendRequest),
     Document(DocumentRequest),
+    Tenancy(Vec<crate::tenancy::TenancyCommand>),
 }
 
 /// What the rest of the system sees of the writer. Cheap to clone.
@@ -98,6 +100,15 @@ impl WriterHandle {
     /// against the committed state plus the earlier writes of the same group.
     pub async fn document(&self, req: DocumentRequest) -> Result<u64, Error> {
         self.send(WriteRequest::Document(req)).await
+    }
+
+    /// Applies tenancy commands, all or nothing, checked by the writer thread against the
+    /// committed tenancy plus the earlier changes of its group.
+    pub async fn tenancy(
+        &self,
+        commands: Vec<crate::tenancy::TenancyCommand>,
+    ) -> Result<u64, Error> {
+        self.send(WriteRequest::Tenancy(commands)).await
     }
 
     async fn send(&self, req: WriteRequest) -> Result<u64, Error> {
@@ -142,6 +153,7 @@ pub struct Writer {
     /// Committed merged definitions by (store, activity id); bounded by
     /// `activity_cache_entries` (cleared when full).
     activities: HashMap<(StoreId, String), Definition>,
+    tenancy: Option<Arc<crate::tenancy::Registry>>,
 }
 
 impl Writer {
@@ -152,7 +164,14 @@ impl Writer {
             hook: None,
             config,
             activities: HashMap::new(),
+            tenancy: None,
         }
+    }
+
+    /// Lets the writer change the tenancy held by `registry` (it publishes each committed state).
+    pub fn with_tenancy(mut self, registry: Arc<crate::tenancy::Registry>) -> Self {
+        self.tenancy = Some(registry);
+        self
     }
 
     pub fn with_hook(mut self, hook: CommitHook) -> Self {
@@ -166,6 +185,7 @@ impl Writer {
         let last_stored = match self.log.event(last_seq)? {
             Some(Event::Statement(r)) => r.stored_us,
             Some(Event::Document(d)) => d.doc.updated_us,
+            Some(Event::Tenancy(t)) => t.at_us,
             None => 0,
         };
         let (tx, rx) = mpsc::channel(self.config.queue_capacity);
@@ -206,6 +226,7 @@ impl Writer {
                 let outcome = match req {
                     WriteRequest::Append(r) => g.plan(&*self.log, &self.activities, r),
                     WriteRequest::Document(r) => g.plan_document(&*self.log, r),
+                    WriteRequest::Tenancy(r) => g.plan_tenancy(self.tenancy.as_deref(), r),
                 };
                 replies.push((reply, outcome));
             }
@@ -233,6 +254,9 @@ impl Writer {
                 if let Some(hook) = &self.hook {
                     hook(&g.records);
                 }
+                if let (Some(reg), Some(t)) = (&self.tenancy, g.tenancy.take()) {
+                    reg.replace(t);
+                }
                 let _ = shared.committed.send(seq);
             }
             shared.inflight_from_us.store(i64::MAX, Ordering::Release);
@@ -256,6 +280,8 @@ struct Group {
     docs: HashMap<(StoreId, DocumentKey), Option<Arc<DocumentRecord>>>,
     /// Activity definitions this group changed.
     activities: HashMap<(StoreId, String), Definition>,
+    /// The tenancy as changed by this group, once it has a tenancy request.
+    tenancy: Option<crate::tenancy::TenancyState>,
 }
 
 impl Group {
@@ -269,6 +295,7 @@ impl Group {
             voided: HashMap::new(),
             docs: HashMap::new(),
             activities: HashMap::new(),
+            tenancy: None,
         }
     }
 
@@ -286,7 +313,7 @@ impl Group {
         };
         match log.event(seq)? {
             Some(Event::Statement(r)) => Ok(Some(r)),
-            Some(Event::Document(_)) | None => Err(Error::Internal(format!(
+            Some(Event::Document(_) | Event::Tenancy(_)) | None => Err(Error::Internal(format!(
                 "index points at missing event {seq}"
             ))),
         }
@@ -456,6 +483,43 @@ impl Group {
                 .events
                 .push((self.seq, Arc::new(Event::Document(Arc::new(event)))));
         }
+        Ok(())
+    }
+
+    /// Checks tenancy commands (all or nothing) and adds their events to the group.
+    fn plan_tenancy(
+        &mut self,
+        registry: Option<&crate::tenancy::Registry>,
+        commands: Vec<crate::tenancy::TenancyCommand>,
+    ) -> Result<(), Error> {
+        let Some(registry) = registry else {
+            return Err(Error::Internal("the writer has no tenancy".into()));
+        };
+        let mut scratch = match &self.tenancy {
+            Some(t) => t.clone(),
+            None => registry.current().state.clone(),
+        };
+        let at_us = self.stored_us + 1;
+        let mut changes = Vec::new();
+        for cmd in commands {
+            for ch in crate::tenancy::decide(&scratch, cmd, at_us)? {
+                scratch.apply(&ch);
+                changes.push(ch);
+            }
+        }
+        if changes.is_empty() {
+            return Ok(());
+        }
+        self.stored_us = at_us;
+        for change in changes {
+            self.seq += 1;
+            self.ws.entities.push(change.row());
+            let event = crate::tenancy::TenancyEvent { at_us, change };
+            self.ws
+                .events
+                .push((self.seq, Arc::new(Event::Tenancy(Arc::new(event)))));
+        }
+        self.tenancy = Some(scratch);
         Ok(())
     }
 

@@ -22,6 +22,8 @@ impl ApiError {
 pub fn status_of(e: &Error) -> StatusCode {
     match e {
         Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+        Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
         Error::Forbidden(_) => StatusCode::FORBIDDEN,
         Error::NotFound => StatusCode::NOT_FOUND,
         Error::Conflict(_) => StatusCode::CONFLICT,
@@ -43,6 +45,17 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let body = serde_json::json!({ "error": { "code": status.as_u16(), "message": message } });
-        (status, axum::Json(body)).into_response()
+        let mut res = (status, axum::Json(body)).into_response();
+        if let Error::RateLimited(secs) = &self.0 {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, (*secs).into());
+        }
+        res
     }
+}
+
+/// The answer for a path no route serves (a JSON 404 naming that, unlike an entity's 404).
+pub fn no_route() -> Response {
+    let body = serde_json::json!({ "error": { "code": 404, "message": "no such route" } });
+    (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
 }

@@ -1,15 +1,18 @@
 //! `cairn-http` is the HTTP adapter: the axum router for the xAPI endpoints under `/xapi`, the
 //! protocol rules that sit around every resource (the version header, Basic auth, the alternate
 //! request syntax, CORS, `X-Experience-API-Consistent-Through`) and the multipart/mixed codec
-//! for attachments. Handlers are thin: extract, call one service method, map to a response.
+//! for attachments — and the admin API under `/api/v1` ([`admin`]). Handlers are thin: extract,
+//! call one service method, map to a response.
 
 mod about;
 mod activities;
+pub mod admin;
 mod agents;
 mod alternate;
 mod auth;
 mod documents;
 pub mod error;
+pub mod limits;
 mod multipart;
 mod protocol;
 mod statements;
@@ -20,6 +23,7 @@ use axum::routing::get;
 use cairn_core::auth::Authenticator;
 use cairn_core::documents::DocumentService;
 use cairn_core::statements::StatementService;
+use cairn_core::tenancy::TenancyService;
 use cairn_xapi::XapiVersion;
 use std::sync::Arc;
 
@@ -32,6 +36,9 @@ pub struct HttpConfig {
     /// The version named on refusals of requests without a usable version header, for
     /// credentials that never sent one.
     pub default_version: XapiVersion,
+    /// Mark the session cookie `Secure` (the server is reached over TLS).
+    pub cookie_secure: bool,
+    pub rate_limits: limits::RateLimitConfig,
 }
 
 impl Default for HttpConfig {
@@ -40,6 +47,8 @@ impl Default for HttpConfig {
             max_body_bytes: 64 << 20,
             page_max: 500,
             default_version: XapiVersion::V2_0_0,
+            cookie_secure: false,
+            rate_limits: limits::RateLimitConfig::default(),
         }
     }
 }
@@ -53,6 +62,9 @@ pub struct AppState {
     pub config: Arc<HttpConfig>,
     /// The xAPI version each set of credentials last used (see [`protocol::require_version`]).
     pub versions: moka::sync::Cache<Vec<u8>, XapiVersion>,
+    /// The tenancy, for the admin API (absent: no admin API is served).
+    pub tenancy: Option<TenancyService>,
+    pub limits: limits::Limits,
 }
 
 impl AppState {
@@ -66,9 +78,17 @@ impl AppState {
             statements,
             documents,
             auth,
+            limits: limits::Limits::new(config.rate_limits),
             config: Arc::new(config),
             versions: moka::sync::Cache::new(10_000),
+            tenancy: None,
         }
+    }
+
+    /// Serves the admin API on this tenancy.
+    pub fn with_tenancy(mut self, tenancy: TenancyService) -> Self {
+        self.tenancy = Some(tenancy);
+        self
     }
 }
 
@@ -91,11 +111,15 @@ pub fn router(state: AppState) -> Router {
             protocol::require_version,
         ))
         .route("/about", get(about::get));
-    Router::new()
-        .nest("/xapi", xapi)
-        .route("/health", get(|| async { "ok" }))
+    // Browser content posts statements from any origin; the admin API is same-origin only.
+    let mut app = Router::new()
+        .nest("/xapi", xapi.layer(protocol::cors()))
+        .route("/health", get(|| async { "ok" }));
+    if state.tenancy.is_some() {
+        app = app.merge(admin::routes());
+    }
+    app.fallback(|| async { error::no_route() })
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
-        .layer(protocol::cors())
         .with_state(state)
 }
 

@@ -187,7 +187,7 @@ pub async fn get(
         }
         let cursor = Cursor::decode(token)
             .ok_or_else(|| ApiError::bad_request("the more token is not valid"))?;
-        if cursor.query.store != caller.0.store {
+        if cursor.query.store != caller.0.store || cursor.query.authority != caller.mine() {
             return Err(ApiError::bad_request("the more token is not valid"));
         }
         return query_page(&state, &caller, cursor, &langs).await;
@@ -217,6 +217,11 @@ pub async fn get(
             )));
         }
         let found = state.statements.get(caller.0.store, id, voided).await?;
+        if let Some(mine) = caller.mine()
+            && cairn_core::query::authority_key(&found.record.body).as_deref() != Some(&mine)
+        {
+            return Err(ApiError(cairn_core::Error::NotFound));
+        }
         let doc = render(&found, format_code(&format), &langs)?;
         return respond(
             &state,
@@ -229,6 +234,7 @@ pub async fn get(
     }
     let version = XapiVersion::V2_0_0;
     let mut q = StatementQuery::new(caller.0.store);
+    q.authority = caller.mine();
     if let Some(a) = p.get("agent") {
         let actor = cairn_xapi::parse_agent_param(a, version)
             .map_err(|e| ApiError::bad_request(format!("agent: {e}")))?;

@@ -43,6 +43,19 @@ pub struct Config {
     pub max_document_kib: usize,
     /// The xAPI version named on refusals of unversioned requests from clients that never sent one.
     pub xapi_default_version: XapiVersionSetting,
+    /// Mark the admin session cookie `Secure`: set when clients reach Cairn over TLS (directly
+    /// or through a proxy).
+    pub cookie_secure: bool,
+    /// An admin session ends after this many minutes without use.
+    pub session_idle_minutes: u64,
+    /// xAPI requests per second allowed to one client (0: unlimited), and its burst.
+    pub rate_limit_client_per_second: u32,
+    pub rate_limit_client_burst: u32,
+    /// Admin-API requests per second allowed to one user (0: unlimited), and its burst.
+    pub rate_limit_user_per_second: u32,
+    pub rate_limit_user_burst: u32,
+    /// Login attempts per email per minute (0: unlimited).
+    pub login_attempts_per_minute: u32,
 }
 
 /// `"1.0.3"` or `"2.0.0"` in configuration.
@@ -85,6 +98,13 @@ impl Default for Config {
             max_body_mib: 64,
             max_document_kib: 16 << 10,
             xapi_default_version: XapiVersionSetting::V2_0_0,
+            cookie_secure: false,
+            session_idle_minutes: 8 * 60,
+            rate_limit_client_per_second: 20_000,
+            rate_limit_client_burst: 40_000,
+            rate_limit_user_per_second: 50,
+            rate_limit_user_burst: 100,
+            login_attempts_per_minute: 10,
         }
     }
 }
@@ -125,6 +145,7 @@ impl Config {
             ("page_max", self.page_max),
             ("max_body_mib", self.max_body_mib),
             ("max_document_kib", self.max_document_kib),
+            ("session_idle_minutes", self.session_idle_minutes as usize),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(ConfigError::Invalid(format!(
@@ -145,6 +166,22 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// The HTTP adapter's rate limits.
+    pub fn rate_limits(&self) -> cairn_http::limits::RateLimitConfig {
+        use cairn_http::limits::{Rate, RateLimitConfig};
+        RateLimitConfig {
+            client: Rate {
+                per_second: self.rate_limit_client_per_second,
+                burst: self.rate_limit_client_burst,
+            },
+            user: Rate {
+                per_second: self.rate_limit_user_per_second,
+                burst: self.rate_limit_user_burst,
+            },
+            login_per_minute: self.login_attempts_per_minute,
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! `cairn-server` wires Cairn together: the typed configuration ([`config`]) and the assembly
 //! of the embedded store, the ClickHouse projection, the writer, the projector and the HTTP
 //! server into a running node ([`app`]). The `cairn` binary is a thin CLI over this crate.
+pub mod admin_cli;
 pub mod app;
 pub mod config;

@@ -1,6 +1,6 @@
 //! `cairn`: the Cairn LRS binary. `cairn serve` runs the server, `cairn migrate` applies the
 //! ClickHouse migrations, `cairn reproject` rebuilds the projection from the event log.
-use cairn_server::{app, config};
+use cairn_server::{admin_cli, app, config};
 
 use clap::{Parser, Subcommand};
 use figment::Figment;
@@ -44,6 +44,9 @@ enum Command {
     Migrate,
     /// Rebuild the ClickHouse projection from the event log and exit (stop the server first).
     Reproject,
+    /// Provision organisations, stores, clients and the site administrator (stop the server first).
+    #[command(subcommand)]
+    Admin(admin_cli::AdminCommand),
 }
 
 fn overrides(cli: &Cli) -> Figment {
@@ -100,6 +103,7 @@ async fn main() {
         Command::Reproject => app::reproject(&cfg)
             .await
             .map(|last| println!("reprojected the log up to sequence {last}")),
+        Command::Admin(cmd) => admin_cli::run(&cfg, cmd).await,
     };
     if let Err(e) = result {
         eprintln!("cairn: {e}");
@@ -111,8 +115,17 @@ async fn serve(cfg: config::Config) -> app::anyhow_like::Result<()> {
     let running = app::start(cfg).await?;
     println!("Cairn is ready.");
     println!("  xAPI endpoint: http://{}/xapi", running.addr);
-    println!("  client key:    {}", running.client.0);
-    println!("  client secret: {}", running.client.1);
+    println!(
+        "  admin API:     http://{}/api/v1 (OpenAPI: /api/v1/openapi.json)",
+        running.addr
+    );
+    match &running.client {
+        Some((key, secret)) => {
+            println!("  client key:    {key}");
+            println!("  client secret: {secret}");
+        }
+        None => println!("  clients:       see `cairn admin client list`; secrets are shown once"),
+    }
     shutdown_signal().await;
     tracing::info!("shutting down");
     running.stop().await;

@@ -9,6 +9,7 @@
 //! - `voided`: `store(16) ‖ voided statement id(16)` → `seq` of the voiding statement
 //! - `attachments`: `store(16) ‖ sha2 (lowercase hex)` → body
 //! - `meta`: name → value
+//! - `entities`: tenancy kind tag ‖ id → encoded entity (see `cairn_core::tenancy`)
 //! - `documents`, `activities`: see [`documents`]
 mod documents;
 
@@ -30,6 +31,7 @@ pub struct FjallStore {
     meta: Keyspace,
     documents: Keyspace,
     activities: Keyspace,
+    entities: Keyspace,
 }
 
 pub(crate) fn err(e: impl std::fmt::Display) -> StoreError {
@@ -75,6 +77,7 @@ impl FjallStore {
             meta: ks("meta")?,
             documents: ks("documents")?,
             activities: ks("activities")?,
+            entities: ks("entities")?,
             db,
         })
     }
@@ -127,6 +130,12 @@ impl LogStore for FjallStore {
                 documents::activity_key(*store, id),
                 def.as_slice(),
             );
+        }
+        for (key, value) in &ws.entities {
+            match value {
+                Some(v) => b.insert(&self.entities, key.as_slice(), v.as_slice()),
+                None => b.remove(&self.entities, key.as_slice()),
+            }
         }
         b.commit().map_err(err)
     }
@@ -189,6 +198,15 @@ impl LogStore for FjallStore {
 
     fn activity(&self, store: StoreId, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.get_activity(store, id)
+    }
+
+    fn entities(&self) -> Result<Vec<cairn_core::ports::EntityRow>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.entities.iter() {
+            let (k, v) = kv.into_inner().map_err(err)?;
+            out.push((k.to_vec(), v.to_vec()));
+        }
+        Ok(out)
     }
 
     fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {

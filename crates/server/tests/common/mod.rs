@@ -43,8 +43,8 @@ impl TestServer {
         TestServer {
             base,
             http: reqwest::Client::new(),
-            key: running.client.0.clone(),
-            secret: running.client.1.clone(),
+            key: cfg.default_client_key.clone().unwrap_or_default(),
+            secret: cfg.default_client_secret.clone().unwrap_or_default(),
             cfg,
             running: Some(running),
             _dir: dir,
@@ -135,4 +135,140 @@ pub fn statement(verb: &str, activity: &str) -> serde_json::Value {
 
 pub fn uuid() -> String {
     uuid::Uuid::new_v4().to_string()
+}
+
+pub const ROOT_EMAIL: &str = "root@example.com";
+pub const ROOT_PASSWORD: &str = "correct horse battery";
+
+/// Admin-API credentials: a session id (sent as the cookie) or a personal token (Bearer).
+#[derive(Clone, Debug)]
+pub enum Cred {
+    None,
+    Session(String),
+    Token(String),
+    Basic(String, String),
+}
+
+impl TestServer {
+    /// A node whose site administrator was created with `cairn admin site-admin` beforehand.
+    pub async fn start_with_root() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = test_config(dir.path());
+        Self::start_with_root_cfg(cfg, dir).await
+    }
+
+    pub async fn start_with_root_cfg(cfg: Config, dir: tempfile::TempDir) -> Self {
+        use cairn_server::admin_cli::{AdminCommand, run};
+        run(
+            &cfg,
+            AdminCommand::SiteAdmin {
+                email: ROOT_EMAIL.into(),
+                name: Some("Root".into()),
+                password: Some(ROOT_PASSWORD.into()),
+                password_stdin: false,
+            },
+        )
+        .await
+        .expect("site admin created");
+        Self::start_with(cfg, dir).await
+    }
+
+    /// Logs in; answers the session id from the Set-Cookie header.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let res = self
+            .http
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "login of {email}");
+        let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+        cookie
+            .split(';')
+            .next()
+            .and_then(|c| c.strip_prefix("cairn_session="))
+            .expect("session cookie")
+            .to_owned()
+    }
+
+    pub fn api(&self, method: Method, path: &str, cred: &Cred) -> RequestBuilder {
+        let r = self.http.request(method, format!("{}{}", self.base, path));
+        match cred {
+            Cred::None => r,
+            Cred::Session(s) => r.header("cookie", format!("cairn_session={s}")),
+            Cred::Token(t) => r.bearer_auth(t),
+            Cred::Basic(k, s) => r.basic_auth(k, Some(s)),
+        }
+    }
+
+    /// Calls the admin API; answers the status and the JSON body (Null when empty).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        cred: &Cred,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut r = self.api(method, path, cred);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let res = r.send().await.unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// Calls and requires `want`; answers the body.
+    pub async fn ok(
+        &self,
+        method: Method,
+        path: &str,
+        cred: &Cred,
+        body: Option<serde_json::Value>,
+        want: u16,
+    ) -> serde_json::Value {
+        let (s, v) = self.call(method.clone(), path, cred, body).await;
+        assert_eq!(s, want, "{method} {path}: {v}");
+        v
+    }
+
+    /// An xAPI request with explicit Basic credentials.
+    pub fn xapi(&self, method: Method, path: &str, key: &str, secret: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}{}", self.base, path))
+            .basic_auth(key, Some(secret))
+            .header("X-Experience-API-Version", "1.0.3")
+    }
+
+    /// Creates a user (as `root`) and answers their id and a personal token.
+    pub async fn user_with_token(&self, root: &Cred, email: &str) -> (String, Cred) {
+        let u = self
+            .ok(
+                Method::POST,
+                "/api/v1/users",
+                root,
+                Some(serde_json::json!({"email": email, "password": "a long password"})),
+                201,
+            )
+            .await;
+        let sid = self.login(email, "a long password").await;
+        let t = self
+            .ok(
+                Method::POST,
+                "/api/v1/me/tokens",
+                &Cred::Session(sid),
+                Some(serde_json::json!({"name": "script"})),
+                201,
+            )
+            .await;
+        (
+            u["id"].as_str().unwrap().to_owned(),
+            Cred::Token(t["secret"].as_str().unwrap().to_owned()),
+        )
+    }
 }

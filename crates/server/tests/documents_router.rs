@@ -1,37 +1,18 @@
-//! The document resources through the router, with a real fjall store and writer. Documents
-//! never touch the projection, so the statements part gets a no-op one.
+//! The document resources through the router, with a real fjall store, writer and ClickHouse
+//! projection (documents never reach ClickHouse; the statements side of the router needs one).
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use cairn_core::StoreId;
 use cairn_core::auth::StaticClients;
 use cairn_core::documents::{DocumentConfig, DocumentService};
-use cairn_core::ports::{Projection, ProjectionError};
-use cairn_core::query::{Page, StatementQuery};
+use cairn_core::ports::Projection;
 use cairn_core::statements::StatementService;
 use cairn_core::tail::Tail;
 use cairn_core::writer::{Writer, WriterConfig};
-use cairn_core::{StatementRecord, StoreId};
 use cairn_http::{AppState, HttpConfig};
 use http_body_util::BodyExt;
 use std::sync::Arc;
 use tower::ServiceExt;
-
-struct NoProjection;
-
-#[async_trait::async_trait]
-impl Projection for NoProjection {
-    async fn migrate(&self) -> Result<(), ProjectionError> {
-        Ok(())
-    }
-    async fn insert(&self, _: &[(u64, Arc<StatementRecord>)]) -> Result<(), ProjectionError> {
-        Ok(())
-    }
-    async fn discard_after(&self, _: u64) -> Result<(), ProjectionError> {
-        Ok(())
-    }
-    async fn query_seqs(&self, _: &StatementQuery, _: &Page) -> Result<Vec<u64>, ProjectionError> {
-        Ok(vec![])
-    }
-}
 
 struct Harness {
     router: axum::Router,
@@ -39,7 +20,16 @@ struct Harness {
     _dir: tempfile::TempDir,
 }
 
-fn harness(max_document_bytes: usize) -> Harness {
+async fn harness(max_document_bytes: usize) -> Harness {
+    let projection =
+        cairn_clickhouse::ClickHouseProjection::connect(cairn_clickhouse::ClickHouseConfig {
+            url: cairn_testkit::server_url().to_string(),
+            database: format!("cairn_docs_{}", uuid::Uuid::new_v4().simple()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    projection.migrate().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(cairn_store::FjallStore::open(dir.path(), 8 << 20).unwrap());
     let log: Arc<dyn cairn_core::LogStore> = store;
@@ -59,7 +49,7 @@ fn harness(max_document_bytes: usize) -> Harness {
         writer,
         tail,
         moka::sync::Cache::new(100),
-        Arc::new(NoProjection),
+        Arc::new(projection),
     );
     let auth = StaticClients::new().with_client(StoreId::DEFAULT, "k", "s", "test client");
     let state = AppState::new(statements, documents, Arc::new(auth), HttpConfig::default());
@@ -149,7 +139,7 @@ const JSON: (&str, &str) = ("content-type", "application/json");
 
 #[tokio::test]
 async fn state_put_get_merge_list_and_delete() {
-    let h = harness(1 << 20);
+    let h = harness(1 << 20).await;
     let r = &h.router;
     let url = state_url(Some("s1"), None);
     assert_eq!(
@@ -238,7 +228,7 @@ async fn state_put_get_merge_list_and_delete() {
 
 #[tokio::test]
 async fn binary_documents_round_trip_exactly() {
-    let h = harness(1 << 20);
+    let h = harness(1 << 20).await;
     let bytes: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
     let url = profile_url("bin");
     let ct = ("content-type", "application/octet-stream");
@@ -265,7 +255,7 @@ async fn binary_documents_round_trip_exactly() {
 
 #[tokio::test]
 async fn preconditions_by_version_and_resource() {
-    let h = harness(1 << 20);
+    let h = harness(1 << 20).await;
     let r = &h.router;
     // 1.0.3 profiles need a header even to create; 2.0 only to overwrite.
     let url = profile_url("p1");
@@ -380,7 +370,7 @@ async fn preconditions_by_version_and_resource() {
 
 #[tokio::test]
 async fn parameter_validation() {
-    let h = harness(1 << 20);
+    let h = harness(1 << 20).await;
     let r = &h.router;
     let a = enc("http://example.com/a");
     let cases = [
@@ -423,7 +413,7 @@ async fn parameter_validation() {
 
 #[tokio::test]
 async fn documents_are_bounded() {
-    let h = harness(10);
+    let h = harness(10).await;
     let res = call(
         &h.router,
         "PUT",
@@ -438,7 +428,7 @@ async fn documents_are_bounded() {
 
 #[tokio::test]
 async fn agents_and_activities() {
-    let h = harness(1 << 20);
+    let h = harness(1 << 20).await;
     let r = &h.router;
     let person = call(
         r,
@@ -521,7 +511,7 @@ async fn agents_and_activities() {
 /// Many clients race to replace one document with the same ETag: exactly one may win.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_if_match_puts_have_exactly_one_winner() {
-    let h = harness(1 << 20);
+    let h = harness(1 << 20).await;
     let url = profile_url("race");
     call(
         &h.router,
@@ -579,7 +569,7 @@ async fn concurrent_if_match_puts_have_exactly_one_winner() {
 /// xAPI 1.0.3's alternate request syntax reaches the document resources too.
 #[tokio::test]
 async fn alternate_request_syntax_for_documents() {
-    let h = harness(1 << 20);
+    let h = harness(1 << 20).await;
     let form = |method_fields: &[(&str, &str)]| {
         let mut f = form_urlencoded::Serializer::new(String::new());
         f.append_pair("activityId", "http://example.com/alt");

@@ -1,0 +1,21 @@
+//! `cairn-filter` owns Cairn's one filter language: a JSON AST over statement fields (`and`,
+//! `or`, `not`; `eq`, `in`, `range`, `exists`, `prefix`; absolute and relative time ranges in a
+//! time zone). A filter is parsed and validated once ([`Filter::parse`], errors point at the
+//! offending node with a JSON pointer), then either compiled to a parameterised ClickHouse
+//! `WHERE` clause over the `statements` projection ([`Filter::to_sql`]: values are always bound
+//! parameters, never pasted into the SQL) or evaluated in process against a projected row
+//! ([`Filter::matches`]). Both give the same answer for every row; property tests in
+//! `cairn-clickhouse` prove it against a real ClickHouse.
+//!
+//! Pure: no I/O. "Now" is an argument, so relative ranges are reproducible.
+
+mod ast;
+mod eval;
+mod fields;
+mod parse;
+mod sql;
+
+pub use ast::{Filter, Op, Value};
+pub use fields::{FIELDS, Field, FieldKind, Row};
+pub use parse::FilterError;
+pub use sql::{Param, Sql};

@@ -1,0 +1,195 @@
+//! Compiling a filter to a parameterised ClickHouse `WHERE` clause over `statements`.
+//!
+//! Values never appear in the SQL text: each is a `?` placeholder with a [`Param`], bound in
+//! order by the caller. Nullable columns are wrapped in `ifNull(…, 0)` so the SQL is two-valued
+//! like the in-process predicate (an absent score never matches a condition on it, and `not`
+//! of such a condition matches).
+use crate::ast::{Filter, Op, Value};
+use crate::fields::FieldKind;
+
+/// A bound value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    Str(String),
+    F64(f64),
+    I64(i64),
+    U8(u8),
+}
+
+impl Param {
+    /// The value as a ClickHouse literal (for tools that run the SQL without binding, such as
+    /// the chDB check). Strings are quoted and escaped.
+    pub fn to_literal(&self) -> String {
+        match self {
+            Param::Str(s) => {
+                let mut out = String::with_capacity(s.len() + 2);
+                out.push('\'');
+                for c in s.chars() {
+                    match c {
+                        '\\' => out.push_str("\\\\"),
+                        '\'' => out.push_str("\\'"),
+                        c => out.push(c),
+                    }
+                }
+                out.push('\'');
+                out
+            }
+            Param::F64(x) => format!("{x:?}"),
+            Param::I64(x) => x.to_string(),
+            Param::U8(x) => x.to_string(),
+        }
+    }
+}
+
+/// A `WHERE` fragment with its parameters in placeholder order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sql {
+    pub clause: String,
+    pub params: Vec<Param>,
+}
+
+impl Sql {
+    /// The clause with every placeholder replaced by its literal.
+    pub fn to_literal_sql(&self) -> String {
+        let mut out = String::with_capacity(self.clause.len() + 16 * self.params.len());
+        let mut params = self.params.iter();
+        for c in self.clause.chars() {
+            match c {
+                '?' => out.push_str(&params.next().map(Param::to_literal).unwrap_or_default()),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+}
+
+impl Filter {
+    /// The filter as a ClickHouse boolean expression over the `statements` columns.
+    pub fn to_sql(&self, now_us: i64) -> Sql {
+        let mut sql = Sql {
+            clause: String::new(),
+            params: Vec::new(),
+        };
+        write(self, now_us, &mut sql);
+        sql
+    }
+}
+
+fn param(v: &Value, now_us: i64) -> Param {
+    match v {
+        Value::Str(s) => Param::Str(s.clone()),
+        Value::Num(x) => Param::F64(*x),
+        Value::Bool(b) => Param::U8(u8::from(*b)),
+        Value::Time(t) => Param::I64(t.resolve(now_us)),
+    }
+}
+
+fn join(parts: &[Filter], sep: &str, empty: &str, now_us: i64, out: &mut Sql) {
+    if parts.is_empty() {
+        out.clause.push_str(empty);
+        return;
+    }
+    out.clause.push('(');
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out.clause.push_str(sep);
+        }
+        write(p, now_us, out);
+    }
+    out.clause.push(')');
+}
+
+fn write(f: &Filter, now_us: i64, out: &mut Sql) {
+    match f {
+        Filter::And(parts) => join(parts, " AND ", "1", now_us, out),
+        Filter::Or(parts) => join(parts, " OR ", "0", now_us, out),
+        Filter::Not(inner) => {
+            out.clause.push_str("NOT (");
+            write(inner, now_us, out);
+            out.clause.push(')');
+        }
+        Filter::Cond { field, op } => {
+            let col = field.column;
+            let nullable = matches!(field.kind, FieldKind::Num | FieldKind::Bool);
+            let array = field.kind == FieldKind::StrArray;
+            let expr = match op {
+                Op::Exists(want) => {
+                    let test = match field.kind {
+                        FieldKind::Str => format!("{col} != ''"),
+                        FieldKind::StrArray => format!("notEmpty({col})"),
+                        FieldKind::Num | FieldKind::Bool => format!("isNotNull({col})"),
+                        FieldKind::Time => "1".to_owned(),
+                    };
+                    out.clause
+                        .push_str(&if *want { test } else { format!("NOT ({test})") });
+                    return;
+                }
+                Op::Eq(_) if array => format!("has({col}, ?)"),
+                Op::Eq(_) => format!("{col} = ?"),
+                Op::In(vs) => {
+                    let holes = vec!["?"; vs.len()].join(", ");
+                    if array {
+                        format!("hasAny({col}, [{holes}])")
+                    } else {
+                        format!("{col} IN ({holes})")
+                    }
+                }
+                Op::Prefix(_) if array => format!("arrayExists(x -> startsWith(x, ?), {col})"),
+                Op::Prefix(_) => format!("startsWith({col}, ?)"),
+                Op::Range { gt, gte, lt, lte } => [(gt, ">"), (gte, ">="), (lt, "<"), (lte, "<=")]
+                    .iter()
+                    .filter(|(v, _)| v.is_some())
+                    .map(|(_, op)| format!("{col} {op} ?"))
+                    .collect::<Vec<_>>()
+                    .join(" AND "),
+            };
+            let values: Vec<&Value> = match op {
+                Op::Eq(v) => vec![v],
+                Op::In(vs) => vs.iter().collect(),
+                Op::Prefix(_) | Op::Exists(_) => vec![],
+                Op::Range { gt, gte, lt, lte } => {
+                    [gt, gte, lt, lte].into_iter().flatten().collect()
+                }
+            };
+            if let Op::Prefix(p) = op {
+                out.params.push(Param::Str(p.clone()));
+            }
+            out.params
+                .extend(values.into_iter().map(|v| param(v, now_us)));
+            if nullable {
+                out.clause.push_str(&format!("ifNull({expr}, 0)"));
+            } else {
+                out.clause.push('(');
+                out.clause.push_str(&expr);
+                out.clause.push(')');
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_parameters_never_sql() {
+        let f = Filter::parse_str(r#"{"and": [{"field": "verb", "eq": "x'); DROP TABLE statements; --"}, {"field": "agents", "in": ["a", "b"]}, {"field": "result.score.scaled", "range": {"gte": 0.5, "lt": 1}}]}"#).unwrap();
+        let sql = f.to_sql(0);
+        assert_eq!(
+            sql.clause,
+            "((verb = ?) AND (hasAny(agents, [?, ?])) AND ifNull(score_scaled >= ? AND score_scaled < ?, 0))"
+        );
+        assert!(!sql.clause.contains("DROP"));
+        assert_eq!(sql.params.len(), 5);
+        assert!(
+            sql.to_literal_sql()
+                .contains(r"'x\'); DROP TABLE statements; --'")
+        );
+    }
+
+    #[test]
+    fn empty_and_or() {
+        assert_eq!(Filter::And(vec![]).to_sql(0).clause, "1");
+        assert_eq!(Filter::Or(vec![]).to_sql(0).clause, "0");
+    }
+}

@@ -1,0 +1,220 @@
+//! `cairn admin` provisions an installation from a script: the real binary creates the site
+//! administrator, an organisation, a store and a client of that (non-default) store, then
+//! `cairn serve` accepts the client on the xAPI and the administrator on the admin API, and the
+//! default store's generated client (printed once on first start) sees none of the new store's data.
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn cairn(data: &std::path::Path, db: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cairn"));
+    c.env("CAIRN_DATA_DIR", data)
+        .env("CAIRN_CLICKHOUSE_URL", cairn_testkit::server_url())
+        .env("CAIRN_CLICKHOUSE_DATABASE", db)
+        .env("CAIRN_LOG", "warn")
+        .env_remove("CAIRN_DEFAULT_CLIENT_KEY")
+        .env_remove("CAIRN_DEFAULT_CLIENT_SECRET");
+    c
+}
+
+fn admin(
+    data: &std::path::Path,
+    db: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> serde_json::Value {
+    let mut c = cairn(data, db);
+    c.arg("admin")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    let mut child = c.spawn().unwrap();
+    if let Some(text) = stdin {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "cairn admin {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn provisioned_by_the_cli_then_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let db = format!("cairn_t_{}", uuid::Uuid::new_v4().simple());
+    let root = admin(
+        data,
+        &db,
+        &[
+            "site-admin",
+            "--email",
+            "ops@example.com",
+            "--password-stdin",
+        ],
+        Some("a long password\n"),
+    );
+    assert_eq!(root["site_admin"], true);
+    let org = admin(data, &db, &["org", "create", "--name", "Consortium"], None);
+    let org_id = org["id"].as_str().unwrap();
+    let store = admin(
+        data,
+        &db,
+        &["store", "create", "--org", org_id, "--name", "School"],
+        None,
+    );
+    let store_id = store["id"].as_str().unwrap();
+    let client = admin(
+        data,
+        &db,
+        &[
+            "client",
+            "create",
+            "--store",
+            store_id,
+            "--name",
+            "LMS",
+            "--scope",
+            "statements/write",
+            "--scope",
+            "statements/read",
+        ],
+        None,
+    );
+    assert_eq!(
+        client["scopes"],
+        serde_json::json!(["statements/write", "statements/read"])
+    );
+    let rotated = admin(
+        data,
+        &db,
+        &["client", "rotate", "--id", client["id"].as_str().unwrap()],
+        None,
+    );
+    let (key, secret) = (
+        client["key"].as_str().unwrap(),
+        rotated["secret"].as_str().unwrap(),
+    );
+    assert_ne!(secret, client["secret"].as_str().unwrap());
+    let stores = admin(data, &db, &["store", "list"], None);
+    assert_eq!(
+        stores.as_array().unwrap().len(),
+        2,
+        "the default store and School"
+    );
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut serve = cairn(data, &db)
+        .arg("serve")
+        .env("CAIRN_HTTP_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let http = reqwest::blocking::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..300 {
+        if http.get(format!("{base}/health")).send().is_ok() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(up, "cairn serve did not come up");
+    let xapi = |m: reqwest::Method, p: &str, k: &str, s: &str| {
+        http.request(m, format!("{base}{p}"))
+            .basic_auth(k, Some(s))
+            .header("X-Experience-API-Version", "1.0.3")
+    };
+    let st = serde_json::json!({"actor": {"mbox": "mailto:a@example.com"}, "verb": {"id": "http://example.com/v"}, "object": {"id": "http://example.com/school-only"}});
+    let res = xapi(reqwest::Method::POST, "/xapi/statements", key, secret)
+        .json(&st)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let ids: Vec<String> = res.json().unwrap();
+    let old = xapi(
+        reqwest::Method::GET,
+        "/xapi/statements",
+        key,
+        client["secret"].as_str().unwrap(),
+    )
+    .send()
+    .unwrap();
+    assert_eq!(old.status(), 401, "the secret before rotation is dead");
+    let login = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "ops@example.com", "password": "a long password"}))
+        .send()
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    // The default client was generated on this first serve; its key and secret are printed once.
+    let _ = serve.kill();
+    let out = serve.wait_with_output().unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout).to_string();
+    let field = |name: &str| {
+        printed
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .map(|v| v.trim().to_owned())
+    };
+    let (dk, ds) = (
+        field("client key:").expect(&printed),
+        field("client secret:").expect(&printed),
+    );
+    let mut serve = cairn(data, &db)
+        .arg("serve")
+        .env("CAIRN_HTTP_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..300 {
+        if http.get(format!("{base}/health")).send().is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let other = xapi(
+        reqwest::Method::GET,
+        &format!("/xapi/statements?statementId={}", ids[0]),
+        &dk,
+        &ds,
+    )
+    .send()
+    .unwrap();
+    assert_eq!(
+        other.status(),
+        404,
+        "the default store's client cannot see the School store"
+    );
+    let mine = xapi(
+        reqwest::Method::GET,
+        &format!("/xapi/statements?statementId={}", ids[0]),
+        key,
+        secret,
+    )
+    .send()
+    .unwrap();
+    assert_eq!(mine.status(), 200, "survives the restart");
+    let _ = serve.kill();
+    let _ = serve.wait();
+}
