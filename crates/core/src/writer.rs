@@ -152,7 +152,7 @@ pub struct Writer {
     config: WriterConfig,
     /// Committed merged definitions by (store, activity id); bounded by
     /// `activity_cache_entries` (cleared when full).
-    activities: HashMap<(StoreId, String), Definition>,
+    activities: crate::activities::Definitions,
     tenancy: Option<Arc<crate::tenancy::Registry>>,
 }
 
@@ -279,7 +279,7 @@ struct Group {
     /// Documents written by this group (None: deleted), for preconditions within the group.
     docs: HashMap<(StoreId, DocumentKey), Option<Arc<DocumentRecord>>>,
     /// Activity definitions this group changed.
-    activities: HashMap<(StoreId, String), Definition>,
+    activities: crate::activities::Definitions,
     /// The tenancy as changed by this group, once it has a tenancy request.
     tenancy: Option<crate::tenancy::TenancyState>,
 }
@@ -323,7 +323,7 @@ impl Group {
     fn plan(
         &mut self,
         log: &dyn LogStore,
-        cache: &HashMap<(StoreId, String), Definition>,
+        cache: &crate::activities::Definitions,
         req: AppendRequest,
     ) -> Result<(), Error> {
         let store = req.store;
@@ -399,7 +399,7 @@ impl Group {
             self.records.push((self.seq, rec));
         }
         for (id, def) in definitions {
-            self.record_activity(log, cache, store, id, def);
+            crate::activities::record(&mut self.activities, cache, log, store, id, def);
         }
         for (sha, body) in req.attachments {
             self.ws.attachments.push((store, sha, body));
@@ -521,46 +521,6 @@ impl Group {
         }
         self.tenancy = Some(scratch);
         Ok(())
-    }
-
-    /// Merges one activity definition of an accepted statement into what is known (this
-    /// group's changes, else the writer's cache, else the store) and keeps it only when it
-    /// changed something. Never fails the request: a definition whose stored version cannot be
-    /// read is skipped (and logged).
-    fn record_activity(
-        &mut self,
-        log: &dyn LogStore,
-        cache: &HashMap<(StoreId, String), Definition>,
-        store: StoreId,
-        id: String,
-        def: Definition,
-    ) {
-        let key = (store, id);
-        if let Some(slot) = self.activities.get_mut(&key) {
-            crate::activities::merge(slot, def);
-            return;
-        }
-        let mut current = match cache.get(&key) {
-            Some(known) => {
-                if !crate::activities::changes(known, &def) {
-                    return;
-                }
-                known.clone()
-            }
-            None => match log.activity(store, &key.1) {
-                Ok(Some(b)) => match serde_json::from_slice(&b) {
-                    Ok(serde_json::Value::Object(m)) => m,
-                    _ => Definition::new(),
-                },
-                Ok(None) => Definition::new(),
-                Err(e) => {
-                    tracing::warn!(error = %e, activity = %key.1, "cannot read the activity definition");
-                    return;
-                }
-            },
-        };
-        crate::activities::merge(&mut current, def);
-        self.activities.insert(key, current);
     }
 
     /// Moves what is kept per key (activity definitions) into the write set, before commit;
