@@ -3,35 +3,9 @@
 
 mod common;
 
-use cairn_xapi::{Actor, ValidationError, XapiVersion, parse_agent_param, parse_statements};
-use common::{base, bytes, with};
+use cairn_xapi::{Actor, parse_agent_param, parse_statements};
+use common::{V1, V2, bad, base, both_bad, both_ok, with};
 use serde_json::{Value, json};
-
-const V1: XapiVersion = XapiVersion::V1_0_3;
-const V2: XapiVersion = XapiVersion::V2_0_0;
-
-fn ok(v: &Value, version: XapiVersion) {
-    if let Err(e) = parse_statements(&bytes(v), version) {
-        panic!("expected accept under {version:?}, got {e}\n{v}");
-    }
-}
-
-fn bad(v: &Value, version: XapiVersion) -> ValidationError {
-    match parse_statements(&bytes(v), version) {
-        Ok(_) => panic!("expected reject under {version:?}\n{v}"),
-        Err(e) => e,
-    }
-}
-
-fn both_ok(v: &Value) {
-    ok(v, V1);
-    ok(v, V2);
-}
-
-fn both_bad(v: &Value) -> ValidationError {
-    bad(v, V1);
-    bad(v, V2)
-}
 
 #[test]
 fn error_display_names_path_and_problem() {

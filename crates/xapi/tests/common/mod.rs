@@ -1,6 +1,7 @@
 //! Shared test helpers.
 #![allow(dead_code)]
 
+use cairn_xapi::{ValidationError, XapiVersion, parse_statements};
 use serde_json::{Value, json};
 
 /// A minimal valid statement.
@@ -21,4 +22,30 @@ pub fn with(f: impl FnOnce(&mut Value)) -> Value {
 
 pub fn bytes(v: &Value) -> Vec<u8> {
     serde_json::to_vec(v).unwrap()
+}
+
+pub const V1: XapiVersion = XapiVersion::V1_0_3;
+pub const V2: XapiVersion = XapiVersion::V2_0_0;
+
+pub fn ok(v: &Value, version: XapiVersion) {
+    if let Err(e) = parse_statements(&bytes(v), version) {
+        panic!("expected accept under {version:?}, got {e}\n{v}");
+    }
+}
+
+pub fn bad(v: &Value, version: XapiVersion) -> ValidationError {
+    match parse_statements(&bytes(v), version) {
+        Ok(_) => panic!("expected reject under {version:?}\n{v}"),
+        Err(e) => e,
+    }
+}
+
+pub fn both_ok(v: &Value) {
+    ok(v, V1);
+    ok(v, V2);
+}
+
+pub fn both_bad(v: &Value) -> ValidationError {
+    bad(v, V1);
+    bad(v, V2)
 }
