@@ -23,7 +23,9 @@
 //! # Ok(()) }
 //! ```
 
+pub mod aggregate;
 pub mod filter;
+pub mod hourly;
 pub mod migrations;
 pub mod row;
 pub mod samples;
@@ -88,12 +90,13 @@ pub struct ClickHouseProjection {
     mutation_timeout: Duration,
 }
 
-fn err(context: &str) -> impl FnOnce(clickhouse::error::Error) -> ProjectionError + '_ {
+pub(crate) fn err(context: &str) -> impl FnOnce(clickhouse::error::Error) -> ProjectionError + '_ {
     move |e| ProjectionError(format!("{context}: {e}"))
 }
 
 /// The tables that `discard_after` trims: every table keyed by the log's sequence number
 /// (`sql::PENDING_MUTATIONS` names them too).
+/// `statements_hourly` is not keyed by seq: `discard_after` reconciles it afterwards.
 pub const SEQ_TABLES: &[&str] = &["statements", "voids"];
 
 impl ClickHouseProjection {
@@ -185,7 +188,7 @@ impl ClickHouseProjection {
     }
 
     /// Waits until no mutation of the seq-keyed tables is pending (18.16 has no `mutations_sync`).
-    async fn wait_for_mutations(&self) -> Result<(), ProjectionError> {
+    pub(crate) async fn wait_for_mutations(&self) -> Result<(), ProjectionError> {
         let started = Instant::now();
         let mut pause = Duration::from_millis(20);
         loop {
@@ -283,7 +286,16 @@ impl Projection for ClickHouseProjection {
                     .map_err(err("discard"))?;
             }
         }
-        self.wait_for_mutations().await
+        if seq == 0 {
+            self.client
+                .query(sql::TRUNCATE)
+                .bind(Identifier("statements_hourly"))
+                .execute()
+                .await
+                .map_err(err("truncate"))?;
+        }
+        self.wait_for_mutations().await?;
+        self.reconcile_hourly().await.map(|_| ())
     }
 
     async fn query_seqs(
