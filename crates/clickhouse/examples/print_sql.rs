@@ -8,6 +8,10 @@
 //!   sends (migration bookkeeping, max seq, discard, truncate, drop), with expected rows where
 //!   they are deterministic; `poll` steps are repeated until they give `expect`.
 //!
+//! - `{"kind":"agg","name","raw","agg"?}`: an aggregate request planned on the raw table and, when
+//!   it fits, on the hourly aggregates (the two must give the same rows); `{"kind":"hourly",…}`:
+//!   `discard_after`'s reconcile statements, run on a database of their own.
+//!
 //!     cargo run -p cairn-clickhouse --example print_sql [-- DATABASE] > var/sql.jsonl
 use cairn_clickhouse::{MIGRATIONS, SEQ_TABLES, SeqQuery, StatementRow, migrations, samples, sql};
 use cairn_core::{Page, StatementQuery, StoreId};
@@ -127,6 +131,8 @@ fn main() {
         );
     }
 
+    aggregates(now_us);
+
     for m in MIGRATIONS {
         let q = c.query(sql::RECORD_MIGRATION).bind(m.version).bind(m.name);
         step("setup", "record_migration", q, None, false);
@@ -218,4 +224,55 @@ fn main() {
             false,
         );
     }
+}
+
+/// Aggregate requests: every dimension, time bucket and measure, with and without filters and
+/// ranges, planned both ways; then the hourly reconcile's statements.
+fn aggregates(now_us: i64) {
+    use cairn_clickhouse::aggregate::plan;
+    use cairn_clickhouse::hourly;
+    use cairn_core::analytics::{AggregateQuery, Source};
+    let measures = json!(["count", "unique_actors", "successes", "completions",
+        {"sum": "result.score.scaled"}, {"avg": "result.score.raw"}, {"min": "result.duration_ms"},
+        {"max": "result.score.scaled"}, {"avg": "result.score.min"}]);
+    let view_measures = json!(["count", "unique_actors", "successes", "completions",
+        {"sum": "result.score.scaled"}, {"avg": "result.score.raw"}, {"min": "result.duration_ms"},
+        {"max": "result.score.scaled"}]);
+    let requests = [
+        json!({"measures": view_measures}),
+        json!({"group_by": [{"time": "hour"}, "verb"], "tz": "Europe/Paris", "measures": view_measures}),
+        json!({"group_by": [{"time": "day"}, "actor"], "tz": "Asia/Tokyo", "measures": view_measures,
+            "filter": {"field": "verb", "prefix": "http://adlnet.gov/"}}),
+        json!({"group_by": [{"time": "week"}, "activity"], "measures": view_measures,
+            "from": "2020-01-01T00:00:00Z", "to": "2030-01-01T00:00:00Z"}),
+        json!({"group_by": [{"time": "month"}, "activity_type"], "tz": "America/New_York", "measures": view_measures}),
+        json!({"group_by": [{"time": "weekday"}, {"time": "hour_of_day"}], "measures": view_measures,
+            "filter": {"not": {"field": "actor", "eq": "mbox:mailto:a1@example.com"}}}),
+        json!({"group_by": ["registration", {"path": "context.parent"}], "measures": measures}),
+        json!({"group_by": [{"path": "result.success"}, {"path": "result.score.scaled"}], "measures": measures,
+            "filter": {"field": "context.platform", "exists": true}}),
+        json!({"group_by": [{"time": "day"}], "tz": "Asia/Kolkata", "measures": measures}),
+    ];
+    for (i, req) in requests.iter().enumerate() {
+        let mut q =
+            AggregateQuery::parse(StoreId::DEFAULT, req).expect("sample requests are valid");
+        q.source = Source::Raw;
+        let raw = plan(&q, now_us).expect("raw always plans").to_literal_sql();
+        q.source = Source::Aggregate;
+        let agg = plan(&q, now_us).ok().map(|p| p.to_literal_sql());
+        println!(
+            "{}",
+            json!({"kind": "agg", "name": format!("aggregate {i}"), "raw": raw, "agg": agg})
+        );
+    }
+    let hourly = |name: &str, sql: String| {
+        println!("{}", json!({"kind": "hourly", "name": name, "sql": sql}))
+    };
+    hourly(
+        "delete_from_hour",
+        hourly::DELETE_FROM_HOUR.replace('?', "0"),
+    );
+    hourly("rebuild", hourly::rebuild_sql().replace('?', "0"));
+    hourly("raw_hours", hourly::RAW_HOURS.into());
+    hourly("agg_hours", hourly::AGG_HOURS.into());
 }
