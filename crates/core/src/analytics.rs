@@ -121,6 +121,15 @@ pub enum AnalyticsError {
     Projection(#[from] ProjectionError),
 }
 
+impl From<AnalyticsError> for crate::Error {
+    fn from(e: AnalyticsError) -> Self {
+        match e {
+            AnalyticsError::Invalid(r) => crate::Error::BadRequest(r.to_string()),
+            AnalyticsError::Projection(p) => p.into(),
+        }
+    }
+}
+
 /// The analytics port.
 #[async_trait::async_trait]
 pub trait Analytics: Send + Sync + 'static {

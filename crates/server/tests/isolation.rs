@@ -508,6 +508,12 @@ fn admin_case(w: &World, method: &str, path: &str) -> (String, Option<Value>, bo
             Some(json!({"disabled": true})),
             true,
         ),
+        // Read-only (viewer or more): an outsider's 404 is checked by the generic rules.
+        ("post", "/api/v1/stores/{id}/aggregate") => (
+            format!("/api/v1/stores/{}/aggregate", w.store_a1),
+            Some(json!({"group_by": ["verb", "actor"]})),
+            false,
+        ),
         (_, "/api/v1/clients/{id}/rotate") => {
             (format!("/api/v1/clients/{}/rotate", w.a1.2), None, true)
         }

@@ -1,0 +1,67 @@
+//! The analytics API: aggregates of a store's statements (viewer or more). The request is
+//! parsed and validated by `cairn_core::analytics` (errors name the offending node with a JSON
+//! pointer); the `Analytics` port answers it from the hourly aggregates or the raw table.
+use super::dto::ErrorBody;
+use super::{Admin, Body, id, tenancy};
+use crate::AppState;
+use crate::error::ApiError;
+use axum::Json;
+use axum::extract::{Path, State};
+use cairn_core::analytics::{AggregateQuery, AggregateResult};
+use cairn_core::{Error, StoreId};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Groups and their measures, and the table that served them (`aggregate` or `raw`).
+#[derive(Serialize, ToSchema)]
+pub struct AggregateAnswer {
+    pub source: String,
+    pub rows: Vec<AggregateGroup>,
+}
+
+/// One group: a key per `group_by` dimension, a value per measure (null: no values).
+#[derive(Serialize, ToSchema)]
+pub struct AggregateGroup {
+    pub keys: Vec<String>,
+    pub values: Vec<Option<f64>>,
+}
+
+impl From<AggregateResult> for AggregateAnswer {
+    fn from(r: AggregateResult) -> Self {
+        AggregateAnswer {
+            source: r.source.into(),
+            rows: r
+                .rows
+                .into_iter()
+                .map(|g| AggregateGroup {
+                    keys: g.keys,
+                    values: g.values,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Aggregate a store's statements (viewer or more). Body: `{"filter", "from", "to",
+/// "group_by": [≤ 2 of "verb" | "activity" | "activity_type" | "actor" | "registration" |
+/// {"time": "hour|day|week|month|weekday|hour_of_day"} | {"path": FIELD}], "measures": ["count" |
+/// "unique_actors" | "successes" | "completions" | {"sum|avg|min|max": NUMERIC FIELD}], "tz",
+/// "source": "auto|raw|aggregate", "limit"}`.
+#[utoipa::path(post, path = "/api/v1/stores/{id}/aggregate", tag = "analytics",
+    request_body = Object,
+    params(("id" = String, Path, description = "store id")),
+    responses((status = 200, body = AggregateAnswer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn aggregate(
+    State(state): State<AppState>,
+    Admin(s): Admin,
+    Path(sid): Path<String>,
+    Body(b): Body<serde_json::Value>,
+) -> Result<Json<AggregateAnswer>, ApiError> {
+    let store = StoreId(id(&sid)?);
+    tenancy(&state)?.store(&s, store)?;
+    let q = AggregateQuery::parse(store, &b).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let analytics = state.analytics.as_ref().ok_or(ApiError(Error::NotFound))?;
+    Ok(Json(
+        analytics.aggregate(&q).await.map_err(Error::from)?.into(),
+    ))
+}

@@ -1,0 +1,164 @@
+//! The analytics API on a running node: statements sent through the xAPI are aggregated by
+//! `POST /api/v1/stores/{id}/aggregate` from the hourly aggregates and from the raw table with
+//! the same answer; viewers and analysts may read, outsiders get 404, and invalid requests get
+//! a 400 naming the offending node.
+mod common;
+
+use common::{Cred, ROOT_EMAIL, ROOT_PASSWORD, TestServer};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn statement(actor: u32, verb: u32, activity: u32, scaled: f64, success: bool) -> Value {
+    json!({
+        "actor": {"mbox": format!("mailto:l{actor}@example.com")},
+        "verb": {"id": format!("http://example.com/verbs/{verb}")},
+        "object": {"id": format!("http://example.com/act/{activity}")},
+        "result": {"score": {"scaled": scaled}, "success": success, "duration": "PT1M30S"},
+        "timestamp": format!("2025-11-2{}T1{}:15:00Z", 4 + activity, verb),
+    })
+}
+
+#[tokio::test]
+async fn aggregates_over_http_agree_both_ways_and_respect_roles() {
+    let s = TestServer::start_with_root().await;
+    let root = Cred::Session(s.login(ROOT_EMAIL, ROOT_PASSWORD).await);
+    let id = |v: Value| v["id"].as_str().unwrap().to_owned();
+    let org = id(s
+        .ok(
+            Method::POST,
+            "/api/v1/organisations",
+            &root,
+            Some(json!({"name": "A"})),
+            201,
+        )
+        .await);
+    let other = id(s
+        .ok(
+            Method::POST,
+            "/api/v1/organisations",
+            &root,
+            Some(json!({"name": "B"})),
+            201,
+        )
+        .await);
+    let store = id(s
+        .ok(
+            Method::POST,
+            "/api/v1/stores",
+            &root,
+            Some(json!({"organisation": org, "name": "S"})),
+            201,
+        )
+        .await);
+    let c = s
+        .ok(
+            Method::POST,
+            "/api/v1/clients",
+            &root,
+            Some(json!({"store": store, "name": "lms", "scopes": ["all"]})),
+            201,
+        )
+        .await;
+    let (key, secret) = (
+        c["client"]["key"].as_str().unwrap(),
+        c["secret"].as_str().unwrap(),
+    );
+    let mut batch = Vec::new();
+    for i in 0..60u32 {
+        batch.push(statement(
+            i % 5,
+            i % 3,
+            i % 4,
+            f64::from(i % 9) / 8.0,
+            i % 2 == 0,
+        ));
+    }
+    let res = s
+        .xapi(Method::POST, "/xapi/statements", key, secret)
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    s.wait_projected(&format!("store = toUUID('{store}')"), 60)
+        .await;
+
+    let (viewer_id, viewer) = s.user_with_token(&root, "viewer@example.com").await;
+    let (analyst_id, analyst) = s.user_with_token(&root, "analyst@example.com").await;
+    let (outsider_id, outsider) = s.user_with_token(&root, "outsider@example.com").await;
+    for (org, user, role) in [
+        (&org, &viewer_id, "viewer"),
+        (&org, &analyst_id, "analyst"),
+        (&other, &outsider_id, "owner"),
+    ] {
+        s.ok(
+            Method::PUT,
+            &format!("/api/v1/organisations/{org}/members/{user}"),
+            &root,
+            Some(json!({"role": role})),
+            200,
+        )
+        .await;
+    }
+    let path = format!("/api/v1/stores/{store}/aggregate");
+    let req = json!({
+        "group_by": [{"time": "day"}, "verb"], "tz": "Europe/Paris",
+        "measures": ["count", "unique_actors", "successes", {"avg": "result.score.scaled"},
+                     {"max": "result.duration_ms"}]
+    });
+    let mut answers = Vec::new();
+    for source in ["raw", "aggregate", "auto"] {
+        let mut r = req.clone();
+        r["source"] = json!(source);
+        answers.push(s.ok(Method::POST, &path, &viewer, Some(r), 200).await);
+    }
+    assert_eq!(answers[0]["source"], "raw");
+    assert_eq!(answers[1]["source"], "aggregate");
+    assert_eq!(
+        answers[2]["source"], "aggregate",
+        "auto uses the aggregates when it fits"
+    );
+    assert_eq!(answers[0]["rows"], answers[1]["rows"]);
+    let rows = answers[0]["rows"].as_array().unwrap();
+    let total: f64 = rows.iter().map(|r| r["values"][0].as_f64().unwrap()).sum();
+    assert_eq!(total, 60.0);
+    assert_eq!(rows[0]["keys"][0], "2025-11-24");
+    assert_eq!(rows[0]["values"][4], 90_000.0, "PT1M30S in ms");
+
+    // An analyst may read too; a raw-only request is served from the raw table.
+    let a = s
+        .ok(Method::POST, &path, &analyst,
+            Some(json!({"group_by": [{"path": "result.success"}], "filter": {"field": "verb", "eq": "http://example.com/verbs/1"}})), 200)
+        .await;
+    assert_eq!(a["source"], "raw");
+    assert_eq!(
+        a["rows"],
+        json!([{"keys": ["0"], "values": [10.0]}, {"keys": ["1"], "values": [10.0]}])
+    );
+
+    // Outsiders: 404, as if the store did not exist.
+    let (st, _) = s
+        .call(Method::POST, &path, &outsider, Some(req.clone()))
+        .await;
+    assert_eq!(st, 404);
+    // Invalid requests: 400 naming the node.
+    for (body, pointer) in [
+        (
+            json!({"filter": {"or": [{"field": "verb", "eq": "x"}, {"field": "nope", "eq": 1}]}}),
+            "/filter/or/1/field",
+        ),
+        (json!({"group_by": ["verb", "bogus"]}), "/group_by/1"),
+        (
+            json!({"group_by": ["registration"], "source": "aggregate"}),
+            "/source",
+        ),
+    ] {
+        let (st, v) = s
+            .call(Method::POST, &path, &viewer, Some(body.clone()))
+            .await;
+        assert_eq!(st, 400, "{body}");
+        let msg = v["error"]["message"].as_str().unwrap();
+        assert!(msg.starts_with(pointer), "{body} → {msg}");
+    }
+    s.stop().await;
+}
