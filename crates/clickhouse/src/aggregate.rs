@@ -297,4 +297,21 @@ impl Analytics for ClickHouseProjection {
         let plan = plan(q, now_us)?;
         run(self, q, &plan).await
     }
+
+    async fn values(
+        &self,
+        store: cairn_core::StoreId,
+        path: &str,
+        prefix: &str,
+        limit: u64,
+    ) -> Result<Vec<cairn_core::analytics::ValueCount>, AnalyticsError> {
+        if !crate::values::PATHS.contains(&path) {
+            return Err(RequestError {
+                pointer: "/path".into(),
+                message: format!("{path:?} is not a string field"),
+            }
+            .into());
+        }
+        Ok(ClickHouseProjection::values(self, store, path, prefix, limit).await?)
+    }
 }

@@ -30,6 +30,7 @@ pub mod migrations;
 pub mod row;
 pub mod samples;
 pub mod sql;
+pub mod values;
 
 use cairn_core::{Page, Projection, ProjectionError, StatementQuery, StatementRecord};
 use clickhouse::{Client, Compression, sql::Identifier};
@@ -96,7 +97,8 @@ pub(crate) fn err(context: &str) -> impl FnOnce(clickhouse::error::Error) -> Pro
 
 /// The tables that `discard_after` trims: every table keyed by the log's sequence number
 /// (`sql::PENDING_MUTATIONS` names them too).
-/// `statements_hourly` is not keyed by seq: `discard_after` reconciles it afterwards.
+/// `statements_hourly` and `query_values` are not keyed by seq: `discard_after` reconciles them
+/// afterwards.
 pub const SEQ_TABLES: &[&str] = &["statements", "voids"];
 
 impl ClickHouseProjection {
@@ -287,15 +289,18 @@ impl Projection for ClickHouseProjection {
             }
         }
         if seq == 0 {
-            self.client
-                .query(sql::TRUNCATE)
-                .bind(Identifier("statements_hourly"))
-                .execute()
-                .await
-                .map_err(err("truncate"))?;
+            for table in ["statements_hourly", "query_values"] {
+                self.client
+                    .query(sql::TRUNCATE)
+                    .bind(Identifier(table))
+                    .execute()
+                    .await
+                    .map_err(err("truncate"))?;
+            }
         }
         self.wait_for_mutations().await?;
-        self.reconcile_hourly().await.map(|_| ())
+        self.reconcile_hourly().await?;
+        self.reconcile_values().await.map(|_| ())
     }
 
     async fn query_seqs(

@@ -194,6 +194,22 @@ async fn aggregates_and_raw_agree_on_every_dimension_and_measure() {
     .unwrap();
     assert_eq!(plan(&q, NOW_US).unwrap_err().pointer, "/source");
 
+    // Autocomplete: most frequent first, by prefix, per store.
+    values_match_raw(&p, store).await;
+    let verbs = p.values(store, "verb", "http://v/1", 10).await.unwrap();
+    assert_eq!(verbs.len(), 1);
+    assert_eq!(verbs[0].value, "http://v/1");
+    let all: u64 = p
+        .values(other, "verb", "", 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|v| v.count)
+        .sum();
+    assert_eq!(all, 50);
+    assert!(p.values(store, "verb", "zzz", 10).await.unwrap().is_empty());
+    assert_eq!(p.values(store, "actor", "", 2).await.unwrap().len(), 2);
+
     // Raw-only dimensions: any path, list paths count a statement under each value.
     let r = ask(
         &p,
@@ -212,7 +228,37 @@ async fn aggregates_and_raw_agree_on_every_dimension_and_measure() {
     common::cleanup(&p).await;
 }
 
+/// `query_values` answers, for every recorded path, what `statements` holds.
+async fn values_match_raw(p: &ClickHouseProjection, store: StoreId) {
+    for (path, column) in [
+        ("verb", "[verb]"),
+        ("actor", "[actor_ifi]"),
+        ("context.parent", "context_parent"),
+    ] {
+        let want: Vec<(String, u64, i64, i64)> = p
+            .client()
+            .query(&format!(
+                "SELECT v, count() AS n, min(stored_us), max(stored_us) FROM statements \
+                 ARRAY JOIN {column} AS v WHERE store = toUUID(?) AND v != '' \
+                 GROUP BY v ORDER BY n DESC, v"
+            ))
+            .bind(store.0.to_string())
+            .fetch_all()
+            .await
+            .unwrap();
+        let got: Vec<(String, u64, i64, i64)> = p
+            .values(store, path, "", 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|v| (v.value, v.count, v.first_seen_us, v.last_seen_us))
+            .collect();
+        assert_eq!(got, want, "{path}");
+    }
+}
+
 async fn hourly_matches_raw(p: &ClickHouseProjection, store: StoreId) {
+    values_match_raw(p, store).await;
     for g in [r#"[{"time": "hour"}, "actor"]"#, r#"["verb", "activity"]"#] {
         let req = json!({"group_by": serde_json::from_str::<Value>(g).unwrap(), "measures": all_measures()});
         both(p, store, req).await;
@@ -241,6 +287,24 @@ async fn discard_after_keeps_the_aggregates_exact() {
     p.client()
         .query("ALTER TABLE statements_hourly DELETE WHERE stored_hour >= toDateTime(?)")
         .bind((T0 + 3 * 3_600_000_000) / 1_000_000)
+        .execute()
+        .await
+        .unwrap();
+    p.discard_after(600).await.unwrap();
+    hourly_matches_raw(&p, store).await;
+    // The same for query values.
+    p.client()
+        .query("ALTER TABLE query_values DELETE WHERE path = 'verb'")
+        .execute()
+        .await
+        .unwrap();
+    p.discard_after(600).await.unwrap();
+    assert!(
+        p.values(store, "verb", "", 10).await.unwrap().is_empty(),
+        "counts still agree"
+    );
+    p.client()
+        .query("ALTER TABLE query_values DELETE WHERE 1")
         .execute()
         .await
         .unwrap();

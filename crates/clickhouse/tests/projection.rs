@@ -39,6 +39,8 @@ async fn migrate_is_idempotent() {
     assert_eq!(
         tables,
         [
+            "query_values",
+            "query_values_mv",
             "schema_migrations",
             "statements",
             "statements_hourly",

@@ -87,6 +87,15 @@ pub struct AggregateResult {
     pub rows: Vec<AggregateRow>,
 }
 
+/// A value seen at a path: in how many statements, first and last stored (epoch µs).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ValueCount {
+    pub value: String,
+    pub count: u64,
+    pub first_seen_us: i64,
+    pub last_seen_us: i64,
+}
+
 /// An invalid request: what is wrong and where (a JSON pointer into the request).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{pointer}: {message}")]
@@ -134,6 +143,14 @@ impl From<AnalyticsError> for crate::Error {
 #[async_trait::async_trait]
 pub trait Analytics: Send + Sync + 'static {
     async fn aggregate(&self, q: &AggregateQuery) -> Result<AggregateResult, AnalyticsError>;
+    /// The most frequent values of a string field (a filter path) starting with `prefix`.
+    async fn values(
+        &self,
+        store: StoreId,
+        path: &str,
+        prefix: &str,
+        limit: u64,
+    ) -> Result<Vec<ValueCount>, AnalyticsError>;
 }
 
 pub const MAX_LIMIT: u64 = 10_000;
