@@ -13,7 +13,8 @@ engine (chdb-core, ClickHouse 26.x). It
 4. runs every `query_seqs` SQL from the export and compares its answer with the core predicate's;
 5. in a second database loaded once, runs every aggregate request both on the raw table and on
    the hourly aggregates and checks they agree, and runs the hourly reconcile (delete the
-   aggregates, rebuild them from `statements`) and checks the per-hour counts match again;
+   aggregates, rebuild them from `statements`) and checks the per-hour counts match again; the
+   same for query values (per month), and the autocomplete against a raw count;
 6. runs the adapter's other statements (migration bookkeeping, max seq, discard_after's count,
    ALTER ... DELETE and mutation polling, TRUNCATE, DROP) and checks their deterministic results.
 
@@ -145,6 +146,19 @@ def check_aggregates(c, migrations, rows, export):
     c.expect("agg_hours after delete", hourly["agg_hours"], [], poll=True)
     c.attempt("rebuild", hourly["rebuild"])
     c.expect("agg_hours after rebuild", hourly["agg_hours"], before)
+
+    values = {e["name"]: e["sql"] for e in export if e["kind"] == "values"}
+    want = c.attempt("autocomplete_raw", values["autocomplete_raw"])
+    if not want:
+        c.failures.append("autocomplete_raw: no rows")
+    c.expect("autocomplete", values["autocomplete"], want)
+    months = c.attempt("raw_months", values["raw_months"])
+    c.expect("value_months", values["value_months"], months)
+    c.attempt("values delete_from_month", values["delete_from_month"])
+    c.expect("value_months after delete", values["value_months"], [], poll=True)
+    c.attempt("values rebuild", values["rebuild"])
+    c.expect("value_months after rebuild", values["value_months"], months)
+    c.expect("autocomplete after rebuild", values["autocomplete"], want)
 
 
 def main():

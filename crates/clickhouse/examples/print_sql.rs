@@ -275,4 +275,39 @@ fn aggregates(now_us: i64) {
     hourly("rebuild", hourly::rebuild_sql().replace('?', "0"));
     hourly("raw_hours", hourly::RAW_HOURS.into());
     hourly("agg_hours", hourly::AGG_HOURS.into());
+
+    // Query values: the same reconcile, by month, and the autocomplete against `statements`.
+    use cairn_clickhouse::values;
+    let c = Client::default();
+    let line = |name: &str, sql: String| {
+        println!("{}", json!({"kind": "values", "name": name, "sql": sql}))
+    };
+    line(
+        "delete_from_month",
+        literal(c.query(values::DELETE_FROM_MONTH).bind(0u32)),
+    );
+    line(
+        "rebuild",
+        literal(c.query(&values::rebuild_sql()).bind(0u32)),
+    );
+    line("raw_months", values::RAW_MONTHS.into());
+    line("value_months", values::VALUE_MONTHS.into());
+    let store = StoreId::DEFAULT.0.to_string();
+    let q = c
+        .query(values::AUTOCOMPLETE)
+        .bind(&store)
+        .bind("context.parent")
+        .bind("http://")
+        .bind(10u64);
+    line("autocomplete", literal(q));
+    let q = c
+        .query(
+            "SELECT v, count() AS n, min(stored_us), max(stored_us) FROM statements \
+                ARRAY JOIN context_parent AS v WHERE store = toUUID(?) AND startsWith(v, ?) \
+                GROUP BY v ORDER BY n DESC, v LIMIT ?",
+        )
+        .bind(&store)
+        .bind("http://")
+        .bind(10u64);
+    line("autocomplete_raw", literal(q));
 }

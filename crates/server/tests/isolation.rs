@@ -514,6 +514,11 @@ fn admin_case(w: &World, method: &str, path: &str) -> (String, Option<Value>, bo
             Some(json!({"group_by": ["verb", "actor"]})),
             false,
         ),
+        ("get", "/api/v1/stores/{id}/values") => (
+            format!("/api/v1/stores/{}/values?path=verb", w.store_a1),
+            None,
+            false,
+        ),
         (_, "/api/v1/clients/{id}/rotate") => {
             (format!("/api/v1/clients/{}/rotate", w.a1.2), None, true)
         }

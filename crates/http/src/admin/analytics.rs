@@ -2,15 +2,16 @@
 //! parsed and validated by `cairn_core::analytics` (errors name the offending node with a JSON
 //! pointer); the `Analytics` port answers it from the hourly aggregates or the raw table.
 use super::dto::ErrorBody;
-use super::{Admin, Body, id, tenancy};
+use super::{Admin, Body, Params, id, tenancy};
 use crate::AppState;
 use crate::error::ApiError;
 use axum::Json;
 use axum::extract::{Path, State};
 use cairn_core::analytics::{AggregateQuery, AggregateResult};
+use cairn_core::time_fmt::format_us;
 use cairn_core::{Error, StoreId};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// Groups and their measures, and the table that served them (`aggregate` or `raw`).
 #[derive(Serialize, ToSchema)]
@@ -64,4 +65,61 @@ pub async fn aggregate(
     Ok(Json(
         analytics.aggregate(&q).await.map_err(Error::from)?.into(),
     ))
+}
+
+/// Which values to suggest.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ValuesParams {
+    /// A string field of the filter language, e.g. `verb`, `object.id`, `context.parent`.
+    pub path: String,
+    /// Only values starting with this.
+    pub prefix: Option<String>,
+    /// At most this many (1 to 1000, default 20).
+    pub limit: Option<u64>,
+}
+
+/// A value seen at the path: in how many statements, first and last stored.
+#[derive(Serialize, ToSchema)]
+pub struct ValueDto {
+    pub value: String,
+    pub count: u64,
+    pub first_seen: String,
+    pub last_seen: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ValuesAnswer {
+    pub items: Vec<ValueDto>,
+}
+
+/// Autocomplete: the most frequent values of a path in a store's statements (viewer or more).
+#[utoipa::path(get, path = "/api/v1/stores/{id}/values", tag = "analytics",
+    params(("id" = String, Path, description = "store id"), ValuesParams),
+    responses((status = 200, body = ValuesAnswer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn values(
+    State(state): State<AppState>,
+    Admin(s): Admin,
+    Path(sid): Path<String>,
+    Params(p): Params<ValuesParams>,
+) -> Result<Json<ValuesAnswer>, ApiError> {
+    let store = StoreId(id(&sid)?);
+    tenancy(&state)?.store(&s, store)?;
+    let analytics = state.analytics.as_ref().ok_or(ApiError(Error::NotFound))?;
+    let limit = p.limit.unwrap_or(20).clamp(1, 1000);
+    let prefix = p.prefix.as_deref().unwrap_or("");
+    let items = analytics
+        .values(store, &p.path, prefix, limit)
+        .await
+        .map_err(Error::from)?
+        .into_iter()
+        .map(|v| ValueDto {
+            value: v.value,
+            count: v.count,
+            first_seen: format_us(v.first_seen_us),
+            last_seen: format_us(v.last_seen_us),
+        })
+        .collect();
+    Ok(Json(ValuesAnswer { items }))
 }

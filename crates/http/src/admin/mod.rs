@@ -86,6 +86,7 @@ fn api() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(stores::rotate_client))
         .routes(routes!(analytics::aggregate))
+        .routes(routes!(analytics::values))
 }
 
 /// The OpenAPI document of the admin API.
