@@ -298,6 +298,14 @@ impl Analytics for ClickHouseProjection {
         run(self, q, &plan).await
     }
 
+    async fn export(
+        &self,
+        q: &cairn_core::analytics::StatementsQuery,
+        format: cairn_core::analytics::ExportFormat,
+    ) -> Result<cairn_core::analytics::ByteStream, AnalyticsError> {
+        Ok(ClickHouseProjection::export(self, q, format).await?)
+    }
+
     async fn values(
         &self,
         store: cairn_core::StoreId,

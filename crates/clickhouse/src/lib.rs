@@ -24,6 +24,7 @@
 //! ```
 
 pub mod aggregate;
+pub mod export;
 pub mod filter;
 pub mod hourly;
 pub mod migrations;

@@ -96,6 +96,79 @@ pub struct ValueCount {
     pub last_seen_us: i64,
 }
 
+/// What an export or a statements page holds per statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// The statements themselves, one JSON document a line.
+    Statements,
+    /// The chosen fields, one JSON object a line.
+    Ndjson,
+    /// The chosen fields, CSV with a header line.
+    Csv,
+}
+
+/// Extra columns a statements query may choose besides the filter fields.
+pub const EXTRA_FIELDS: &[&str] = &["seq", "id"];
+
+/// Statements of a store matching a filter, in `seq` order, after `after_seq`, without voided
+/// ones; `fields` are `seq`, `id` or filter paths (times are epoch microseconds).
+#[derive(Debug, Clone)]
+pub struct StatementsQuery {
+    pub store: StoreId,
+    pub filter: Option<Filter>,
+    pub fields: Vec<String>,
+    pub after_seq: u64,
+    pub limit: Option<u64>,
+}
+
+impl StatementsQuery {
+    /// Parses `{"filter", "fields"}` (paging is the caller's).
+    pub fn parse(store: StoreId, json: &Json) -> Result<StatementsQuery, RequestError> {
+        let obj = json
+            .as_object()
+            .ok_or_else(|| RequestError::new("", "expected an object"))?;
+        if let Some(key) = obj
+            .keys()
+            .find(|k| !matches!(k.as_str(), "filter" | "fields"))
+        {
+            return Err(RequestError::new(format!("/{key}"), "unknown field"));
+        }
+        let filter = obj.get("filter").map(Filter::parse).transpose()?;
+        let fields = match obj.get("fields") {
+            None => Vec::new(),
+            Some(Json::Array(items)) if items.len() <= 64 => items
+                .iter()
+                .enumerate()
+                .map(|(i, f)| match f.as_str() {
+                    Some(p)
+                        if EXTRA_FIELDS.contains(&p)
+                            || cairn_filter::FIELDS.iter().any(|f| f.path == p) =>
+                    {
+                        Ok(p.to_string())
+                    }
+                    _ => Err(RequestError::new(format!("/fields/{i}"), "unknown field")),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => {
+                return Err(RequestError::new(
+                    "/fields",
+                    "expected up to 64 field names",
+                ));
+            }
+        };
+        Ok(StatementsQuery {
+            store,
+            filter,
+            fields,
+            after_seq: 0,
+            limit: None,
+        })
+    }
+}
+
+/// Chunks of an export, through a bounded channel: the producer waits for the reader.
+pub type ByteStream = tokio::sync::mpsc::Receiver<Result<bytes::Bytes, ProjectionError>>;
+
 /// An invalid request: what is wrong and where (a JSON pointer into the request).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{pointer}: {message}")]
@@ -143,6 +216,12 @@ impl From<AnalyticsError> for crate::Error {
 #[async_trait::async_trait]
 pub trait Analytics: Send + Sync + 'static {
     async fn aggregate(&self, q: &AggregateQuery) -> Result<AggregateResult, AnalyticsError>;
+    /// Streams the statements matching `q` in `format`.
+    async fn export(
+        &self,
+        q: &StatementsQuery,
+        format: ExportFormat,
+    ) -> Result<ByteStream, AnalyticsError>;
     /// The most frequent values of a string field (a filter path) starting with `prefix`.
     async fn values(
         &self,

@@ -136,7 +136,130 @@ async fn aggregates_over_http_agree_both_ways_and_respect_roles() {
         json!([{"keys": ["0"], "values": [10.0]}, {"keys": ["1"], "values": [10.0]}])
     );
 
+    // Filtered statements, paged, with chosen fields.
+    let query = format!("/api/v1/stores/{store}/statements/query");
+    let body = json!({"filter": {"field": "verb", "eq": "http://example.com/verbs/1"},
+                      "fields": ["id", "verb", "result.score.scaled", "timestamp"]});
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("{query}?limit=8&cursor={c}"),
+            None => format!("{query}?limit=8"),
+        };
+        let page = s
+            .ok(Method::POST, &url, &viewer, Some(body.clone()), 200)
+            .await;
+        for item in page["items"].as_array().unwrap() {
+            assert_eq!(item["verb"], "http://example.com/verbs/1");
+            assert!(item["result.score.scaled"].is_number() && item["timestamp"].is_number());
+            seen.push(item["seq"].as_u64().unwrap());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 20);
+    assert!(
+        seen.windows(2).all(|w| w[0] < w[1]),
+        "seq order, each once: {seen:?}"
+    );
+
+    // A voided statement leaves queries and exports; the voiding one is a statement like others.
+    let first = s
+        .ok(
+            Method::POST,
+            &format!("{query}?limit=1"),
+            &viewer,
+            Some(json!({"fields": ["id"]})),
+            200,
+        )
+        .await;
+    let voided = first["items"][0]["id"].as_str().unwrap().to_owned();
+    let void = json!({"actor": {"mbox": "mailto:admin@example.com"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
+        "object": {"objectType": "StatementRef", "id": voided}});
+    let res = s
+        .xapi(Method::POST, "/xapi/statements", key, secret)
+        .json(&void)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    s.wait_projected(&format!("store = toUUID('{store}')"), 61)
+        .await;
+
+    let export = format!("/api/v1/stores/{store}/statements/export");
+    let text = s
+        .api(Method::POST, &export, &viewer)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(text.headers()["content-type"], "application/x-ndjson");
+    let text = text.text().await.unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 60, "61 statements, one voided");
+    assert!(
+        lines
+            .iter()
+            .all(|st| st["id"] != voided.as_str() && st["stored"].is_string())
+    );
+    let csv = s
+        .api(Method::POST, &format!("{export}?format=csv"), &analyst)
+        .json(&json!({"fields": ["id", "actor", "result.success"], "filter": {"field": "result.success", "eq": true}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    let mut rows = csv.lines();
+    assert_eq!(rows.next(), Some(r#""id","actor","result.success""#));
+    let rows: Vec<&str> = rows.collect();
+    assert_eq!(rows.len(), 29, "30 successes, the voided one among them");
+    assert!(
+        rows.iter()
+            .all(|r| r.ends_with(",1") && r.contains("mbox:mailto:l"))
+    );
+    let ndjson = s
+        .api(Method::POST, &format!("{export}?format=ndjson"), &viewer)
+        .json(&json!({"fields": ["seq", "agents"]}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let first: Value = serde_json::from_str(ndjson.lines().next().unwrap()).unwrap();
+    assert!(
+        first["seq"].is_u64() && first["agents"].is_array(),
+        "{first}"
+    );
+    for (url, body, pointer) in [
+        (export.clone(), json!({"fields": ["nope"]}), "/fields/0"),
+        (
+            query.clone(),
+            json!({"filter": {"not": {"field": "x", "eq": 1}}}),
+            "/filter/not/field",
+        ),
+    ] {
+        let (st, v) = s.call(Method::POST, &url, &viewer, Some(body)).await;
+        assert_eq!(st, 400);
+        assert!(
+            v["error"]["message"].as_str().unwrap().starts_with(pointer),
+            "{v}"
+        );
+    }
+
     // Outsiders: 404, as if the store did not exist.
+    for url in [&query, &export] {
+        let (st, _) = s.call(Method::POST, url, &outsider, Some(json!({}))).await;
+        assert_eq!(st, 404);
+    }
     let (st, _) = s
         .call(Method::POST, &path, &outsider, Some(req.clone()))
         .await;

@@ -519,6 +519,16 @@ fn admin_case(w: &World, method: &str, path: &str) -> (String, Option<Value>, bo
             None,
             false,
         ),
+        ("post", "/api/v1/stores/{id}/statements/query") => (
+            format!("/api/v1/stores/{}/statements/query", w.store_a1),
+            Some(json!({})),
+            false,
+        ),
+        ("post", "/api/v1/stores/{id}/statements/export") => (
+            format!("/api/v1/stores/{}/statements/export", w.store_a1),
+            Some(json!({})),
+            false,
+        ),
         (_, "/api/v1/clients/{id}/rotate") => {
             (format!("/api/v1/clients/{}/rotate", w.a1.2), None, true)
         }

@@ -7,7 +7,8 @@ use crate::AppState;
 use crate::error::ApiError;
 use axum::Json;
 use axum::extract::{Path, State};
-use cairn_core::analytics::{AggregateQuery, AggregateResult};
+use axum::response::IntoResponse;
+use cairn_core::analytics::{AggregateQuery, AggregateResult, ExportFormat, StatementsQuery};
 use cairn_core::time_fmt::format_us;
 use cairn_core::{Error, StoreId};
 use serde::{Deserialize, Serialize};
@@ -122,4 +123,121 @@ pub async fn values(
         })
         .collect();
     Ok(Json(ValuesAnswer { items }))
+}
+
+/// Paging of a statements query.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StatementsParams {
+    /// Statements per page (1 to 1000, default 100).
+    pub limit: Option<u64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<u64>,
+}
+
+/// A page of statements: one object per statement with `seq` and the chosen fields.
+#[derive(Serialize, ToSchema)]
+pub struct StatementsPage {
+    pub items: Vec<serde_json::Value>,
+    pub next_cursor: Option<String>,
+}
+
+fn statements_query(store: StoreId, b: &serde_json::Value) -> Result<StatementsQuery, ApiError> {
+    StatementsQuery::parse(store, b).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+/// Statements of a store matching a filter, paged, with chosen fields (viewer or more). Body:
+/// `{"filter", "fields": ["id" | "seq" | FIELD, …]}`; `seq` is always included. Voided
+/// statements are left out; statements not yet projected are not included yet.
+#[utoipa::path(post, path = "/api/v1/stores/{id}/statements/query", tag = "analytics",
+    request_body = Object,
+    params(("id" = String, Path, description = "store id"), StatementsParams),
+    responses((status = 200, body = StatementsPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn query_statements(
+    State(state): State<AppState>,
+    Admin(s): Admin,
+    Path(sid): Path<String>,
+    Params(p): Params<StatementsParams>,
+    Body(b): Body<serde_json::Value>,
+) -> Result<Json<StatementsPage>, ApiError> {
+    let store = StoreId(id(&sid)?);
+    tenancy(&state)?.store(&s, store)?;
+    let mut q = statements_query(store, &b)?;
+    if !q.fields.iter().any(|f| f == "seq") {
+        q.fields.insert(0, "seq".into());
+    }
+    let limit = p.limit.unwrap_or(100).clamp(1, 1000);
+    q.after_seq = p.cursor.unwrap_or(0);
+    q.limit = Some(limit);
+    let analytics = state.analytics.as_ref().ok_or(ApiError(Error::NotFound))?;
+    let mut rx = analytics
+        .export(&q, ExportFormat::Ndjson)
+        .await
+        .map_err(Error::from)?;
+    let mut text = Vec::new();
+    while let Some(chunk) = rx.recv().await {
+        text.extend_from_slice(&chunk.map_err(Error::from)?);
+    }
+    let items: Vec<serde_json::Value> = text
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(serde_json::from_slice)
+        .collect::<Result<_, _>>()
+        .map_err(|e| Error::Internal(format!("statements page: {e}")))?;
+    let next_cursor = (items.len() as u64 == limit)
+        .then(|| items.last().and_then(|i| i["seq"].as_u64()))
+        .flatten()
+        .map(|s| s.to_string());
+    Ok(Json(StatementsPage { items, next_cursor }))
+}
+
+/// Export format.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// `statements` (whole statements, one JSON a line; the default), `ndjson` or `csv` (the
+    /// chosen fields).
+    pub format: Option<String>,
+}
+
+/// Export every statement of a store matching a filter, streamed (viewer or more). Body:
+/// `{"filter", "fields"}`.
+#[utoipa::path(post, path = "/api/v1/stores/{id}/statements/export", tag = "analytics",
+    request_body = Object,
+    params(("id" = String, Path, description = "store id"), ExportParams),
+    responses((status = 200, content_type = "application/x-ndjson"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn export_statements(
+    State(state): State<AppState>,
+    Admin(s): Admin,
+    Path(sid): Path<String>,
+    Params(p): Params<ExportParams>,
+    Body(b): Body<serde_json::Value>,
+) -> Result<axum::response::Response, ApiError> {
+    let store = StoreId(id(&sid)?);
+    tenancy(&state)?.store(&s, store)?;
+    let q = statements_query(store, &b)?;
+    let (format, content_type) = match p.format.as_deref() {
+        None | Some("statements") => (ExportFormat::Statements, "application/x-ndjson"),
+        Some("ndjson") => (ExportFormat::Ndjson, "application/x-ndjson"),
+        Some("csv") => (ExportFormat::Csv, "text/csv; charset=utf-8"),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "format: expected statements, ndjson or csv",
+            ));
+        }
+    };
+    let analytics = state.analytics.as_ref().ok_or(ApiError(Error::NotFound))?;
+    let rx = analytics.export(&q, format).await.map_err(Error::from)?;
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|c| (c.map_err(|e| std::io::Error::other(e.0)), rx))
+    });
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, content_type)],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response())
 }

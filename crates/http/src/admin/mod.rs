@@ -87,6 +87,8 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(stores::rotate_client))
         .routes(routes!(analytics::aggregate))
         .routes(routes!(analytics::values))
+        .routes(routes!(analytics::query_statements))
+        .routes(routes!(analytics::export_statements))
 }
 
 /// The OpenAPI document of the admin API.
