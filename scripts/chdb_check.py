@@ -14,7 +14,8 @@ engine (chdb-core, ClickHouse 26.x). It
 5. in a second database loaded once, runs every aggregate request both on the raw table and on
    the hourly aggregates and checks they agree, and runs the hourly reconcile (delete the
    aggregates, rebuild them from `statements`) and checks the per-hour counts match again; the
-   same for query values (per month), and the autocomplete against a raw count;
+   same for query values (per month), and the autocomplete against a raw count; and the export
+   SQL of every sample filter in every format against a reference (matching, not voided, once);
 6. runs the adapter's other statements (migration bookkeeping, max seq, discard_after's count,
    ALTER ... DELETE and mutation polling, TRUNCATE, DROP) and checks their deterministic results.
 
@@ -146,6 +147,16 @@ def check_aggregates(c, migrations, rows, export):
     c.expect("agg_hours after delete", hourly["agg_hours"], [], poll=True)
     c.attempt("rebuild", hourly["rebuild"])
     c.expect("agg_hours after rebuild", hourly["agg_hours"], before)
+
+    for e in (e for e in export if e["kind"] == "export"):
+        want = c.attempt(f"{e['name']} reference", e["ref"])
+        got = c.attempt(e["name"], e["sql"])
+        if want is None or got is None:
+            continue
+        if e["seqs"] and norm(got) != norm(want):
+            c.failures.append(f"{e['name']}: got {got}, want {want}\n    SQL: {e['sql']}")
+        elif len(got) != len(want):
+            c.failures.append(f"{e['name']}: {len(got)} rows, want {len(want)}\n    SQL: {e['sql']}")
 
     values = {e["name"]: e["sql"] for e in export if e["kind"] == "values"}
     want = c.attempt("autocomplete_raw", values["autocomplete_raw"])

@@ -132,6 +132,7 @@ fn main() {
     }
 
     aggregates(now_us);
+    exports(now_us);
 
     for m in MIGRATIONS {
         let q = c.query(sql::RECORD_MIGRATION).bind(m.version).bind(m.name);
@@ -310,4 +311,46 @@ fn aggregates(now_us: i64) {
         .bind("http://")
         .bind(10u64);
     line("autocomplete_raw", literal(q));
+}
+
+/// The export SQL of every sample filter, in each format, with a reference query giving the
+/// sequence numbers it must return (matching, not voided, once each).
+fn exports(now_us: i64) {
+    use cairn_clickhouse::export::export_sql;
+    use cairn_core::analytics::{ExportFormat, StatementsQuery};
+    for (name, text) in FILTERS {
+        let f = cairn_filter::Filter::parse_str(text).expect("sample filters are valid");
+        let clause = f.to_sql(now_us).to_literal_sql();
+        let store = StoreId::DEFAULT.0;
+        let reference = format!(
+            "SELECT seq FROM statements WHERE store = toUUID('{store}') AND ({clause}) AND statement_id \
+             NOT IN (SELECT voided_id FROM voids WHERE store = toUUID('{store}')) GROUP BY seq ORDER BY seq"
+        );
+        for (format, fields) in [
+            (ExportFormat::Ndjson, vec!["seq".to_string()]),
+            (
+                ExportFormat::Csv,
+                vec!["id".into(), "agents".into(), "result.score.scaled".into()],
+            ),
+            (ExportFormat::Statements, vec![]),
+        ] {
+            let q = StatementsQuery {
+                store: StoreId::DEFAULT,
+                filter: Some(f.clone()),
+                fields,
+                after_seq: 0,
+                limit: None,
+            };
+            let (sql, params, _) = export_sql(&q, format, now_us);
+            let sql = cairn_filter::Sql {
+                clause: sql,
+                params,
+            }
+            .to_literal_sql();
+            println!(
+                "{}",
+                json!({"kind": "export", "name": format!("export {name} {format:?}"), "sql": sql, "ref": reference, "seqs": format == ExportFormat::Ndjson})
+            );
+        }
+    }
 }
