@@ -19,6 +19,19 @@ if ! command -v curl >/dev/null 2>&1; then
 fi
 
 export CAIRN_DATA_DIR="${CAIRN_DATA_DIR:-$repo/var/data}"
+# The default store's client: generated once into var/ (readable by this user only) so that every
+# run prints the same working credentials. Set CAIRN_DEFAULT_CLIENT_KEY/SECRET to choose them.
+if [ -z "${CAIRN_DEFAULT_CLIENT_KEY:-}" ]; then
+    creds="$repo/var/default-client.env"
+    if [ ! -f "$creds" ]; then
+        mkdir -p "$repo/var"
+        hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+        (umask 077; printf 'CAIRN_DEFAULT_CLIENT_KEY=%s\nCAIRN_DEFAULT_CLIENT_SECRET=%s\n' "$(hex 16)" "$(hex 24)" >"$creds")
+    fi
+    set -a
+    . "$creds"
+    set +a
+fi
 if [ -z "${CAIRN_CLICKHOUSE_URL:-}" ]; then
     scripts/clickhouse.sh start
     export CAIRN_CLICKHOUSE_URL="http://127.0.0.1:8123"

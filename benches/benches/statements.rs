@@ -87,7 +87,7 @@ fn prepared(n: usize) -> Vec<NewStatement> {
             ref_target: None,
             attachments: vec![],
             lrs_timestamp: false,
-            statement: s,
+            definitions: cairn_core::activities::definitions(&s),
         })
         .collect()
 }

@@ -24,6 +24,7 @@
 //! ```
 
 pub mod aggregate;
+mod doc;
 pub mod export;
 pub mod filter;
 pub mod hourly;
@@ -90,11 +91,17 @@ pub struct ClickHouseProjection {
     client: Client,
     database: String,
     mutation_timeout: Duration,
+    /// The first seq window a filtered read searches (see `query_seqs`).
+    read_window: u64,
 }
 
 pub(crate) fn err(context: &str) -> impl FnOnce(clickhouse::error::Error) -> ProjectionError + '_ {
     move |e| ProjectionError(format!("{context}: {e}"))
 }
+
+/// The first window of seq a filtered read searches, and how much each next window grows.
+const FIRST_WINDOW: u64 = 1 << 16;
+const WINDOW_GROWTH: u64 = 8;
 
 /// The tables that `discard_after` trims: every table keyed by the log's sequence number
 /// (`sql::PENDING_MUTATIONS` names them too).
@@ -129,7 +136,15 @@ impl ClickHouseProjection {
             client: client.with_database(&cfg.database),
             database: cfg.database,
             mutation_timeout: cfg.mutation_timeout,
+            read_window: FIRST_WINDOW,
         })
+    }
+
+    /// Sets the first seq window of filtered reads (at least 1). Answers never depend on it; tests
+    /// use tiny windows to exercise the search across many windows.
+    pub fn with_read_window(mut self, window: u64) -> Self {
+        self.read_window = window.max(1);
+        self
     }
 
     /// The underlying client, bound to the projection's database.
@@ -312,10 +327,49 @@ impl Projection for ClickHouseProjection {
         if page.limit == 0 {
             return Ok(Vec::new());
         }
-        SeqQuery::build(query, page)
-            .bind(&self.client)
-            .fetch_all::<u64>()
-            .await
-            .map_err(err("query statements"))
+        // Search windows of seq, newest first (oldest first when ascending), growing by
+        // WINDOW_GROWTH until the page is full or the range is exhausted: a page of recent
+        // matches then reads a few granules instead of the whole table.
+        let mut out: Vec<u64> = Vec::with_capacity(page.limit);
+        let mut window = self.read_window;
+        let mut rest = *page;
+        loop {
+            let (q, exhausted) = if query.ascending {
+                let lo = rest.after.unwrap_or(0);
+                let hi = rest.max_seq.min(lo.saturating_add(window));
+                let w = Page {
+                    max_seq: hi,
+                    ..rest
+                };
+                (SeqQuery::build(query, &w), hi >= rest.max_seq)
+            } else {
+                let hi = rest
+                    .after
+                    .map_or(rest.max_seq, |a| a.saturating_sub(1).min(rest.max_seq));
+                let floor = hi.saturating_sub(window);
+                (SeqQuery::build_above(query, &rest, floor), floor == 0)
+            };
+            let found: Vec<u64> = q
+                .bind(&self.client)
+                .fetch_all::<u64>()
+                .await
+                .map_err(err("query statements"))?;
+            out.extend(&found);
+            if out.len() >= page.limit || exhausted {
+                out.truncate(page.limit);
+                return Ok(out);
+            }
+            rest.limit = page.limit - out.len();
+            rest.after = Some(if query.ascending {
+                rest.max_seq
+                    .min(rest.after.unwrap_or(0).saturating_add(window))
+            } else {
+                let hi = rest
+                    .after
+                    .map_or(rest.max_seq, |a| a.saturating_sub(1).min(rest.max_seq));
+                hi.saturating_sub(window) + 1
+            });
+            window = window.saturating_mul(WINDOW_GROWTH);
+        }
     }
 }

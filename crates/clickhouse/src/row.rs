@@ -1,9 +1,11 @@
 //! One `statements` row, extracted from a [`StatementRecord`]: the filter keys as they are, and
 //! the typed columns that analytics read, pulled out of the statement's JSON.
+use crate::doc::{Doc, ObjectHead};
 use cairn_core::StatementRecord;
 use clickhouse::Row;
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 /// The columns of `statements` (schema/0002_statements.sql), in table order. Inserted as plain
@@ -56,31 +58,33 @@ impl<'a> StatementRow<'a> {
     /// Builds the row for `record` at sequence number `seq`. A body that is not a JSON object
     /// (which the writer never produces) yields empty typed columns but keeps keys and JSON.
     pub fn new(seq: u64, record: &'a StatementRecord) -> Self {
-        let v: Value = serde_json::from_slice(&record.body).unwrap_or(Value::Null);
-        let str_at = |p: &str| {
-            v.pointer(p)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
-        let f64_at = |p: &str| v.pointer(p).and_then(Value::as_f64);
-        let bool_at = |p: &str| v.pointer(p).and_then(Value::as_bool).map(u8::from);
-        let timestamp_us = v
-            .get("timestamp")
-            .and_then(Value::as_str)
+        let doc = Doc::parse(&record.body);
+        let own =
+            |v: &Option<std::borrow::Cow<'_, str>>| v.as_deref().unwrap_or_default().to_owned();
+        let timestamp_us = doc
+            .timestamp
+            .as_deref()
             .and_then(cairn_core::time_fmt::parse_us)
             .unwrap_or(record.stored_us);
-        let object = v.get("object").unwrap_or(&Value::Null);
+        let object = ObjectHead::parse(doc.object);
         let object_type = object
-            .get("objectType")
-            .and_then(Value::as_str)
+            .object_type
+            .as_deref()
             .unwrap_or("Activity")
             .to_string();
         let object_id = match object_type.as_str() {
-            "Agent" | "Group" => ifi(object),
+            "Agent" | "Group" => doc.object.map(ifi).unwrap_or_default(),
             "SubStatement" => String::new(),
-            _ => str_at("/object/id"),
+            _ => own(&object.id),
         };
+        let context = doc.context.unwrap_or_default();
+        let lists = context.context_activities.unwrap_or_default();
+        let strings =
+            |v: Vec<std::borrow::Cow<'_, str>>| v.into_iter().map(|s| s.into_owned()).collect();
+        let result = doc.result.unwrap_or_default();
+        let score = result.score.unwrap_or_default();
+        let statement = String::from_utf8(record.full_json())
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         StatementRow {
             store: record.store.0,
             seq,
@@ -89,39 +93,36 @@ impl<'a> StatementRow<'a> {
             stored_us: record.stored_us,
             timestamp: epoch_seconds(timestamp_us),
             timestamp_us,
-            version: str_at("/version"),
-            actor_ifi: v.get("actor").map(ifi).unwrap_or_default(),
-            verb: str_at("/verb/id"),
+            version: own(&doc.version),
+            actor_ifi: doc.actor.map(ifi).unwrap_or_default(),
+            verb: doc.verb.map(|v| own(&v.id)).unwrap_or_default(),
             object_id,
             object_type,
-            activity_type: str_at("/object/definition/type"),
-            registration: str_at("/context/registration"),
+            activity_type: object.definition.map(|d| own(&d.kind)).unwrap_or_default(),
+            registration: own(&context.registration),
             agents: &record.keys.agents,
             related_agents: &record.keys.related_agents,
             verbs: &record.keys.verbs,
             activities: &record.keys.activities,
             related_activities: &record.keys.related_activities,
             registrations: &record.keys.registrations,
-            context_parent: context_ids(&v, "parent"),
-            context_grouping: context_ids(&v, "grouping"),
-            context_category: context_ids(&v, "category"),
-            context_other: context_ids(&v, "other"),
-            score_scaled: f64_at("/result/score/scaled"),
-            score_raw: f64_at("/result/score/raw"),
-            score_min: f64_at("/result/score/min"),
-            score_max: f64_at("/result/score/max"),
-            success: bool_at("/result/success"),
-            completion: bool_at("/result/completion"),
-            duration_ms: v
-                .pointer("/result/duration")
-                .and_then(Value::as_str)
-                .and_then(duration_ms),
-            platform: str_at("/context/platform"),
-            language: str_at("/context/language"),
-            authority: v.get("authority").map(ifi).unwrap_or_default(),
+            context_parent: strings(lists.parent),
+            context_grouping: strings(lists.grouping),
+            context_category: strings(lists.category),
+            context_other: strings(lists.other),
+            score_scaled: score.scaled,
+            score_raw: score.raw,
+            score_min: score.min,
+            score_max: score.max,
+            success: result.success.map(u8::from),
+            completion: result.completion.map(u8::from),
+            duration_ms: result.duration.as_deref().and_then(duration_ms),
+            platform: own(&context.platform),
+            language: own(&context.language),
+            authority: doc.authority.map(ifi).unwrap_or_default(),
             voids: record.voids.map(|u| u.to_string()).unwrap_or_default(),
             attachments: &record.attachments,
-            statement: String::from_utf8_lossy(&record.full_json()).into_owned(),
+            statement,
         }
     }
 }
@@ -165,25 +166,18 @@ fn epoch_seconds(us: i64) -> u32 {
 
 /// The agent's IFI key (as in the filter keys); for an identified-by-members group with no IFI,
 /// its compact JSON, so the column is never silently empty for an authority.
-fn ifi(agent: &Value) -> String {
-    if agent.is_null() {
+fn ifi(agent: &RawValue) -> String {
+    if agent.get() == "null" {
         return String::new();
     }
-    serde_json::from_value::<cairn_xapi::Actor>(agent.clone())
+    serde_json::from_str::<cairn_xapi::Actor>(agent.get())
         .ok()
         .and_then(|a| a.ifi_key())
-        .unwrap_or_else(|| agent.to_string())
-}
-
-/// Activity ids of one context-activities list (an object or an array of objects).
-fn context_ids(v: &Value, kind: &str) -> Vec<String> {
-    let list = v.pointer(&format!("/context/contextActivities/{kind}"));
-    let id = |a: &Value| a.get("id").and_then(Value::as_str).map(str::to_string);
-    match list {
-        Some(Value::Array(items)) => items.iter().filter_map(id).collect(),
-        Some(obj @ Value::Object(_)) => id(obj).into_iter().collect(),
-        _ => Vec::new(),
-    }
+        .unwrap_or_else(|| {
+            serde_json::from_str::<Value>(agent.get())
+                .map(|v| v.to_string())
+                .unwrap_or_else(|_| agent.get().to_owned())
+        })
 }
 
 /// An ISO 8601 duration (`P1DT2H3M4.5S`, `PT90S`, `P2W`) in milliseconds. Years and months

@@ -42,9 +42,20 @@ impl SeqQuery {
     /// merges every selected part), and unlike `SELECT DISTINCT seq` it is right on 18.16, whose
     /// DISTINCT returns duplicates when the WHERE clause holds an `IN (subquery)`.
     pub fn build(query: &StatementQuery, page: &Page) -> Self {
+        Self::build_above(query, page, 0)
+    }
+
+    /// [`SeqQuery::build`], restricted to sequence numbers above `floor` (0: no restriction).
+    /// Reads search the newest statements first in growing windows of seq, so a page touches
+    /// only the parts of the table that hold its range (the table is ordered by seq).
+    pub fn build_above(query: &StatementQuery, page: &Page, floor: u64) -> Self {
         let store = query.store.0.to_string();
         let mut conds = vec!["store = toUUID(?)".to_string(), "seq <= ?".to_string()];
         let mut params = vec![Param::Str(store.clone()), Param::U64(page.max_seq)];
+        if floor > 0 {
+            conds.push("seq > ?".into());
+            params.push(Param::U64(floor));
+        }
         if let Some(after) = page.after {
             conds.push(
                 if query.ascending {

@@ -159,10 +159,17 @@ async fn every_sample_query_agrees_with_the_core_predicate() {
     let records = samples::records();
     p.insert(&records).await.unwrap();
     let mut non_empty = 0;
+    let narrow = p.clone().with_read_window(2);
     for (name, q, page) in samples::queries() {
         let want = samples::expected(&records, &q, &page);
         non_empty += usize::from(!want.is_empty());
         assert_eq!(p.query_seqs(&q, &page).await.unwrap(), want, "query {name}");
+        // The same answers when the search proceeds through many small windows of seq.
+        assert_eq!(
+            narrow.query_seqs(&q, &page).await.unwrap(),
+            want,
+            "query {name}, window 2"
+        );
     }
     assert!(
         non_empty >= 15,
@@ -182,7 +189,8 @@ async fn paging_walks_every_statement_once_in_both_directions() {
     p.migrate().await.unwrap();
     let records = samples::records();
     p.insert(&records).await.unwrap();
-    for ascending in [false, true] {
+    for (ascending, window) in [(false, 1 << 16), (true, 1 << 16), (false, 3), (true, 3)] {
+        let p = p.clone().with_read_window(window);
         let mut q = StatementQuery::new(StoreId::DEFAULT);
         q.ascending = ascending;
         let mut page = Page {
@@ -206,7 +214,7 @@ async fn paging_walks_every_statement_once_in_both_directions() {
         assert_eq!(
             walked,
             samples::expected(&records, &q, &whole),
-            "ascending={ascending}"
+            "ascending={ascending} window={window}"
         );
         assert!(walked.iter().all(|s| *s <= 27));
     }

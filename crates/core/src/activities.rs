@@ -1,8 +1,14 @@
 //! Activity definitions seen in statements, merged per activity id, for the Activities resource.
 //! The writer records the merged definition at append time; definitions are kept as JSON objects
 //! so that the stored form does not depend on the model's Rust types.
+use crate::ids::StoreId;
+use crate::ports::LogStore;
 use cairn_xapi::{Activity, Statement, StatementObject};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// Merged definitions by (store, activity id).
+pub type Definitions = HashMap<(StoreId, String), Map<String, Value>>;
 
 /// Properties whose values are maps merged key by key (language maps, extensions).
 const MERGED: [&str; 3] = ["name", "description", "extensions"];
@@ -54,6 +60,54 @@ pub fn merge(old: &mut Map<String, Value>, new: Map<String, Value>) {
     }
 }
 
+/// Whether merging `new` into `old` would change `old`.
+pub fn changes(old: &Map<String, Value>, new: &Map<String, Value>) -> bool {
+    new.iter().any(
+        |(k, v)| match (MERGED.contains(&k.as_str()), old.get(k), v) {
+            (true, Some(Value::Object(into)), Value::Object(from)) => {
+                from.iter().any(|(lk, lv)| into.get(lk) != Some(lv))
+            }
+            (_, existing, v) => existing != Some(v),
+        },
+    )
+}
+
+/// Merges one activity definition of an accepted statement into what is known (`pending`: the
+/// group's changes, else `committed`: the writer's cache, else the store) and keeps it in
+/// `pending` only when it changed something. Never fails the request: a definition whose stored
+/// version cannot be read is skipped (and logged).
+pub fn record(
+    pending: &mut Definitions,
+    committed: &Definitions,
+    log: &dyn LogStore,
+    store: StoreId,
+    id: String,
+    def: Map<String, Value>,
+) {
+    let key = (store, id);
+    if let Some(slot) = pending.get_mut(&key) {
+        merge(slot, def);
+        return;
+    }
+    let mut current = match committed.get(&key) {
+        Some(known) if !changes(known, &def) => return,
+        Some(known) => known.clone(),
+        None => match log.activity(store, &key.1) {
+            Ok(Some(b)) => match serde_json::from_slice(&b) {
+                Ok(Value::Object(m)) => m,
+                _ => Map::new(),
+            },
+            Ok(None) => Map::new(),
+            Err(e) => {
+                tracing::warn!(error = %e, activity = %key.1, "cannot read the activity definition");
+                return;
+            }
+        },
+    };
+    merge(&mut current, def);
+    pending.insert(key, current);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,7 +120,10 @@ mod tests {
         let (Value::Object(o), Value::Object(n)) = (&mut old, new) else {
             unreachable!()
         };
-        merge(o, n);
+        assert!(changes(o, &n));
+        merge(o, n.clone());
+        assert!(!changes(o, &n), "merging again changes nothing");
+        assert!(!changes(o, &Map::new()));
         assert_eq!(
             old,
             json!({"name":{"en-US":"a","fr-FR":"b"},"type":"http://t/2","moreInfo":"http://m"})

@@ -305,7 +305,7 @@ fn prepare(
             ref_target: st.statement_ref_target(),
             attachments,
             lrs_timestamp,
-            statement: st,
+            definitions: crate::activities::definitions(&st),
         });
     }
     Ok(AppendRequest {

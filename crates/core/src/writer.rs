@@ -23,6 +23,9 @@ pub struct WriterConfig {
     pub queue_capacity: usize,
     /// Requests committed together in one group (one fsync).
     pub max_group: usize,
+    /// Merged activity definitions the writer keeps in memory, so that a definition seen again
+    /// unchanged costs neither a read nor a write of the store.
+    pub activity_cache_entries: usize,
 }
 
 impl Default for WriterConfig {
@@ -30,14 +33,21 @@ impl Default for WriterConfig {
         WriterConfig {
             queue_capacity: 4096,
             max_group: 512,
+            activity_cache_entries: 100_000,
         }
     }
 }
 
-/// A statement ready to be appended: validated, completed by the LRS, serialized.
+/// An activity definition as a JSON object.
+pub type Definition = serde_json::Map<String, serde_json::Value>;
+
+/// A statement ready to be appended: validated, completed by the LRS, serialized. Everything the
+/// writer thread needs is computed here, by the request task, so the single writer does as
+/// little as possible per statement.
 pub struct NewStatement {
     pub id: Uuid,
-    pub statement: cairn_xapi::Statement,
+    /// The activity definitions the statement carries (see [`crate::activities::definitions`]).
+    pub definitions: Vec<(String, Definition)>,
     pub body: Vec<u8>,
     pub keys: FilterKeys,
     pub voids: Option<Uuid>,
@@ -140,6 +150,9 @@ pub struct Writer {
     tail: Arc<Tail>,
     hook: Option<CommitHook>,
     config: WriterConfig,
+    /// Committed merged definitions by (store, activity id); bounded by
+    /// `activity_cache_entries` (cleared when full).
+    activities: crate::activities::Definitions,
     tenancy: Option<Arc<crate::tenancy::Registry>>,
 }
 
@@ -150,6 +163,7 @@ impl Writer {
             tail,
             hook: None,
             config,
+            activities: HashMap::new(),
             tenancy: None,
         }
     }
@@ -192,7 +206,7 @@ impl Writer {
         Ok((handle, join))
     }
 
-    fn run(self, mut rx: mpsc::Receiver<(WriteRequest, Reply)>, shared: Arc<Shared>) {
+    fn run(mut self, mut rx: mpsc::Receiver<(WriteRequest, Reply)>, shared: Arc<Shared>) {
         let mut seq = shared.last_seq.load(Ordering::Acquire);
         let mut stored = shared.last_stored_us.load(Ordering::Acquire);
         while let Some(first) = rx.blocking_recv() {
@@ -210,13 +224,13 @@ impl Writer {
             let mut replies = Vec::with_capacity(group.len());
             for (req, reply) in group {
                 let outcome = match req {
-                    WriteRequest::Append(r) => g.plan(&*self.log, r),
+                    WriteRequest::Append(r) => g.plan(&*self.log, &self.activities, r),
                     WriteRequest::Document(r) => g.plan_document(&*self.log, r),
                     WriteRequest::Tenancy(r) => g.plan_tenancy(self.tenancy.as_deref(), r),
                 };
                 replies.push((reply, outcome));
             }
-            g.seal();
+            let merged = g.seal();
             if !g.ws.is_empty() {
                 if let Err(e) = self.log.commit(&g.ws) {
                     tracing::error!(error = %e, "group commit failed");
@@ -226,6 +240,10 @@ impl Writer {
                     shared.inflight_from_us.store(i64::MAX, Ordering::Release);
                     continue;
                 }
+                if self.activities.len() + merged.len() > self.config.activity_cache_entries {
+                    self.activities.clear();
+                }
+                self.activities.extend(merged);
                 seq = g.seq;
                 stored = g.stored_us;
                 shared.last_stored_us.store(stored, Ordering::Release);
@@ -260,8 +278,8 @@ struct Group {
     voided: HashMap<(StoreId, Uuid), u64>,
     /// Documents written by this group (None: deleted), for preconditions within the group.
     docs: HashMap<(StoreId, DocumentKey), Option<Arc<DocumentRecord>>>,
-    /// Activity definitions merged by this group.
-    activities: HashMap<(StoreId, String), serde_json::Map<String, serde_json::Value>>,
+    /// Activity definitions this group changed.
+    activities: crate::activities::Definitions,
     /// The tenancy as changed by this group, once it has a tenancy request.
     tenancy: Option<crate::tenancy::TenancyState>,
 }
@@ -302,16 +320,24 @@ impl Group {
     }
 
     /// Checks one request and, when it is accepted as a whole, adds it to the group.
-    fn plan(&mut self, log: &dyn LogStore, req: AppendRequest) -> Result<(), Error> {
+    fn plan(
+        &mut self,
+        log: &dyn LogStore,
+        cache: &crate::activities::Definitions,
+        req: AppendRequest,
+    ) -> Result<(), Error> {
         let store = req.store;
         let mut accepted: Vec<StatementRecord> = Vec::with_capacity(req.statements.len());
-        let mut statements: Vec<cairn_xapi::Statement> = Vec::with_capacity(req.statements.len());
+        let mut definitions: Vec<(String, Definition)> = Vec::new();
         for mut st in req.statements {
             if let Some(existing) = self.find(log, store, st.id)? {
                 let old = cairn_xapi::parse_stored_statement(&existing.body).map_err(|e| {
                     Error::Internal(format!("stored statement {} unreadable: {e}", st.id))
                 })?;
-                let mut candidate = st.statement;
+                // Rare (a client re-sending a statement): parse the new one back from its body.
+                let mut candidate = cairn_xapi::parse_stored_statement(&st.body).map_err(|e| {
+                    Error::Internal(format!("statement {} does not re-parse: {e}", st.id))
+                })?;
                 if st.lrs_timestamp {
                     candidate.timestamp = None;
                 }
@@ -341,7 +367,7 @@ impl Group {
                     st.keys.inherit(&keys);
                 }
             }
-            statements.push(st.statement);
+            definitions.append(&mut st.definitions);
             accepted.push(StatementRecord {
                 store,
                 id: st.id,
@@ -372,8 +398,8 @@ impl Group {
             self.by_id.insert((store, rec.id), rec.clone());
             self.records.push((self.seq, rec));
         }
-        for st in &statements {
-            self.record_activities(log, store, st);
+        for (id, def) in definitions {
+            crate::activities::record(&mut self.activities, cache, log, store, id, def);
         }
         for (sha, body) in req.attachments {
             self.ws.attachments.push((store, sha, body));
@@ -497,42 +523,14 @@ impl Group {
         Ok(())
     }
 
-    /// Merges the activity definitions of an accepted statement into the group's. Never fails
-    /// the request: a definition whose stored version cannot be read is skipped (and logged).
-    fn record_activities(
-        &mut self,
-        log: &dyn LogStore,
-        store: StoreId,
-        st: &cairn_xapi::Statement,
-    ) {
-        use std::collections::hash_map::Entry;
-        for (id, def) in crate::activities::definitions(st) {
-            let slot = match self.activities.entry((store, id)) {
-                Entry::Occupied(o) => o.into_mut(),
-                Entry::Vacant(v) => {
-                    let stored = match log.activity(store, &v.key().1) {
-                        Ok(Some(b)) => match serde_json::from_slice(&b) {
-                            Ok(serde_json::Value::Object(m)) => m,
-                            _ => serde_json::Map::new(),
-                        },
-                        Ok(None) => serde_json::Map::new(),
-                        Err(e) => {
-                            tracing::warn!(error = %e, activity = %v.key().1, "cannot read the activity definition");
-                            continue;
-                        }
-                    };
-                    v.insert(stored)
-                }
-            };
-            crate::activities::merge(slot, def);
+    /// Moves what is kept per key (activity definitions) into the write set, before commit;
+    /// returns the merged definitions for the writer's cache (once the commit succeeds).
+    fn seal(&mut self) -> Vec<((StoreId, String), Definition)> {
+        let merged: Vec<_> = self.activities.drain().collect();
+        for ((store, id), def) in &merged {
+            let json = serde_json::to_vec(def).unwrap_or_default();
+            self.ws.activities.push((*store, id.clone(), json));
         }
-    }
-
-    /// Moves what is kept per key (activity definitions) into the write set, before commit.
-    fn seal(&mut self) {
-        for ((store, id), def) in self.activities.drain() {
-            let json = serde_json::to_vec(&def).unwrap_or_default();
-            self.ws.activities.push((store, id, json));
-        }
+        merged
     }
 }

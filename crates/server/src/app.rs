@@ -159,6 +159,7 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
         WriterConfig {
             queue_capacity: cfg.writer_queue_capacity,
             max_group: cfg.writer_max_group,
+            ..WriterConfig::default()
         },
     )
     .with_hook(Box::new(move |records| {

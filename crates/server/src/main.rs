@@ -7,6 +7,9 @@ use figment::Figment;
 use figment::providers::Serialized;
 use std::path::PathBuf;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "cairn",

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Load-test scenarios, one command per figure. Starts a private ClickHouse (port 18200, data under
+# var/load-clickhouse), builds and starts the release server on 127.0.0.1:18280, runs
+# cairn-loadgen against it, then stops the server (ClickHouse keeps running; stop it with
+# `scripts/clickhouse.sh stop --port 18200 --dir var/load-clickhouse`).
+#
+#   load-tests/run.sh ingest [--batch 100] [--concurrency 8[,16…]] [--duration 60] [--rate N] [--lag]
+#   load-tests/run.sh lag    [--rate 20000] …          (ingest at a fixed rate, projection lag probe)
+#   load-tests/run.sh fill   [--count 10000000]        (builds the reusable store var/load/fill)
+#   load-tests/run.sh reads  [--concurrency 8] [--duration 30]   (against var/load/fill)
+#   load-tests/run.sh mixed  [--writers 4] [--readers 4] [--batch 10]
+#   load-tests/run.sh aggregates                      (skipped: no aggregate endpoint yet)
+#
+# ingest, lag and mixed start from an empty store (var/load/scratch, database cairn_scratch);
+# fill and reads share var/load/fill (database cairn_fill), so fills accumulate until you
+# delete var/load/fill. Every CAIRN_* variable you set reaches the server (see docs/operations.md).
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+scenario="${1:-}"
+[ $# -gt 0 ] && shift
+ch_port="${LOAD_CLICKHOUSE_PORT:-18200}"
+ch_dir="${LOAD_CLICKHOUSE_DIR:-$repo/var/load-clickhouse}"
+http="${LOAD_HTTP_ADDR:-127.0.0.1:18280}"
+target="${CARGO_TARGET_DIR:-$repo/target}"
+ch_url="http://127.0.0.1:$ch_port"
+
+args=()
+case "$scenario" in
+    ingest|mixed) mode=scratch; args=("$scenario") ;;
+    lag) mode=scratch; args=(ingest --lag)
+         case " $* " in *" --rate "*) ;; *) args+=(--rate 20000) ;; esac ;;
+    fill|reads) mode=fill; args=("$scenario") ;;
+    aggregates) mode=none; args=(aggregates) ;;
+    *) sed -n '2,18p' "$0" >&2; exit 2 ;;
+esac
+
+cargo build --release -q -p cairn-server -p cairn-loadgen
+loadgen="$target/release/cairn-loadgen"
+if [ "$mode" = none ]; then
+    exec "$loadgen" "${args[@]}" "$@"
+fi
+
+scripts/clickhouse.sh start --port "$ch_port" --dir "$ch_dir" >/dev/null
+ch_pid="$(cat "$ch_dir/clickhouse.pid")"
+data="$repo/var/load/$mode"
+db="cairn_$mode"
+if [ "$mode" = scratch ]; then
+    rm -rf "$data"
+    curl -fsS "$ch_url/" --data-binary "DROP DATABASE IF EXISTS $db" >/dev/null
+fi
+mkdir -p "$data"
+
+log="$repo/var/load/server-$scenario.log"
+CAIRN_HTTP_ADDR="$http" CAIRN_DATA_DIR="$data" CAIRN_CLICKHOUSE_URL="$ch_url" \
+    CAIRN_CLICKHOUSE_DATABASE="$db" CAIRN_DEFAULT_CLIENT_KEY=load \
+    CAIRN_DEFAULT_CLIENT_SECRET=load-secret CAIRN_LOG="${CAIRN_LOG:-warn}" \
+    "$target/release/cairn" serve >"$log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
+for _ in $(seq 1 600); do
+    curl -fsS --max-time 1 "http://$http/health" >/dev/null 2>&1 && break
+    kill -0 "$server" 2>/dev/null || { echo "server exited; see $log" >&2; tail -n 20 "$log" >&2; exit 1; }
+    sleep 0.1
+done
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); server pid $server, clickhouse pid $ch_pid; data $data"
+"$loadgen" --addr "$http" --server-pid "$server" --clickhouse-pid "$ch_pid" \
+    --clickhouse-addr "127.0.0.1:$ch_port" --clickhouse-db "$db" "${args[@]}" "$@" \
+    ${LOAD_RECORD:+--record "$LOAD_RECORD"}
+
+if [ "$scenario" = fill ]; then
+    # Let the projector catch up before stopping, so reads start from a projected store.
+    prev=""
+    while :; do
+        cur="$(curl -fsS "$ch_url/?database=$db" --data-binary 'SELECT max(seq) FROM statements')"
+        [ "$cur" = "$prev" ] && break
+        prev="$cur"
+        sleep 3
+    done
+    echo "projected up to seq $cur"
+fi
