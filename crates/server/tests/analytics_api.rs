@@ -101,6 +101,37 @@ async fn aggregates_over_http_agree_both_ways_and_respect_roles() {
         .await;
     }
     let path = format!("/api/v1/stores/{store}/aggregate");
+    // The views write right after the statements' rows: wait until they hold all 60 too.
+    for _ in 0..200 {
+        let a = s
+            .ok(
+                Method::POST,
+                &path,
+                &root,
+                Some(json!({"source": "aggregate"})),
+                200,
+            )
+            .await;
+        let v = s
+            .ok(
+                Method::GET,
+                &format!("/api/v1/stores/{store}/values?path=object.id"),
+                &root,
+                None,
+                200,
+            )
+            .await;
+        let values: u64 = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["count"].as_u64().unwrap())
+            .sum();
+        if a["rows"][0]["values"][0] == 60.0 && values == 60 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
     let req = json!({
         "group_by": [{"time": "day"}, "verb"], "tz": "Europe/Paris",
         "measures": ["count", "unique_actors", "successes", {"avg": "result.score.scaled"},
@@ -191,18 +222,26 @@ async fn aggregates_over_http_agree_both_ways_and_respect_roles() {
         .await;
 
     let export = format!("/api/v1/stores/{store}/statements/export");
-    let text = s
-        .api(Method::POST, &export, &viewer)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(text.headers()["content-type"], "application/x-ndjson");
-    let text = text.text().await.unwrap();
-    let lines: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    // The `voids` row is written by a view right after the statement's row: wait for it too.
+    let mut lines: Vec<Value> = Vec::new();
+    for _ in 0..200 {
+        let res = s
+            .api(Method::POST, &export, &viewer)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["content-type"], "application/x-ndjson");
+        let text = res.text().await.unwrap();
+        lines = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        if lines.len() == 60 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
     assert_eq!(lines.len(), 60, "61 statements, one voided");
     assert!(
         lines
