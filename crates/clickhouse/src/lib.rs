@@ -6,8 +6,8 @@
 //! statement reads with parameterised SQL. It also implements the analytics port
 //! ([`cairn_core::analytics::Analytics`]): the aggregate planner (`aggregate`, hourly aggregates or
 //! raw table), streaming exports (`export`) and autocomplete (`values`), and keeps the aggregate
-//! tables exact after `discard_after` (`hourly`, `values`). Everything it sends stays inside the SQL subset that
-//! both ClickHouse 18.16 (Debian's package) and current ClickHouse accept — see `schema/README.md`;
+//! tables exact after `discard_after` (`hourly`, `values`). Everything it sends stays inside the
+//! SQL subset that both ClickHouse 18.16 (Debian's package) and current ClickHouse accept — see `schema/README.md`;
 //! in particular rows travel as plain RowBinary (the crate's schema validation needs
 //! RowBinaryWithNamesAndTypes, which 18.16 lacks, so it is turned off and the integration tests
 //! read every column back instead).
