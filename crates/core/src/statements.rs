@@ -21,6 +21,9 @@ pub struct WriteContext {
     pub store: StoreId,
     pub authority: Actor,
     pub version: XapiVersion,
+    /// The client holds the `define` scope: its activity definitions update the canonical
+    /// Activity objects (xAPI: without it, the LRS keeps its own definitions).
+    pub define: bool,
 }
 
 /// One attachment part of a multipart/mixed request.
@@ -305,7 +308,11 @@ fn prepare(
             ref_target: st.statement_ref_target(),
             attachments,
             lrs_timestamp,
-            definitions: crate::activities::definitions(&st),
+            definitions: if ctx.define {
+                crate::activities::definitions(&st)
+            } else {
+                Vec::new()
+            },
         });
     }
     Ok(AppendRequest {

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cairn_core::query::{Cursor, StatementQuery};
 use cairn_core::statements::{AttachmentPart, FoundStatement, WriteContext};
+use cairn_core::tenancy::Scope;
 use cairn_core::time_fmt::http_date;
 use cairn_xapi::{Format, XapiVersion};
 use uuid::Uuid;
@@ -345,6 +346,11 @@ fn context(caller: &Caller, version: XapiVersion) -> WriteContext {
         store: caller.0.store,
         authority: caller.0.authority.clone(),
         version,
+        define: caller
+            .0
+            .scopes
+            .iter()
+            .any(|s| matches!(s, Scope::Define | Scope::All)),
     }
 }
 
