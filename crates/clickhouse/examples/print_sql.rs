@@ -8,6 +8,10 @@
 //!   sends (migration bookkeeping, max seq, discard, truncate, drop), with expected rows where
 //!   they are deterministic; `poll` steps are repeated until they give `expect`.
 //!
+//! - `{"kind":"agg","name","raw","agg"?}`: an aggregate request planned on the raw table and, when
+//!   it fits, on the hourly aggregates (the two must give the same rows); `{"kind":"hourly",…}`:
+//!   `discard_after`'s reconcile statements, run on a database of their own.
+//!
 //!     cargo run -p cairn-clickhouse --example print_sql [-- DATABASE] > var/sql.jsonl
 use cairn_clickhouse::{MIGRATIONS, SEQ_TABLES, SeqQuery, StatementRow, migrations, samples, sql};
 use cairn_core::{Page, StatementQuery, StoreId};
@@ -127,6 +131,9 @@ fn main() {
         );
     }
 
+    aggregates(now_us);
+    exports(now_us);
+
     for m in MIGRATIONS {
         let q = c.query(sql::RECORD_MIGRATION).bind(m.version).bind(m.name);
         step("setup", "record_migration", q, None, false);
@@ -217,5 +224,133 @@ fn main() {
             None,
             false,
         );
+    }
+}
+
+/// Aggregate requests: every dimension, time bucket and measure, with and without filters and
+/// ranges, planned both ways; then the hourly reconcile's statements.
+fn aggregates(now_us: i64) {
+    use cairn_clickhouse::aggregate::plan;
+    use cairn_clickhouse::hourly;
+    use cairn_core::analytics::{AggregateQuery, Source};
+    let measures = json!(["count", "unique_actors", "successes", "completions",
+        {"sum": "result.score.scaled"}, {"avg": "result.score.raw"}, {"min": "result.duration_ms"},
+        {"max": "result.score.scaled"}, {"avg": "result.score.min"}]);
+    let view_measures = json!(["count", "unique_actors", "successes", "completions",
+        {"sum": "result.score.scaled"}, {"avg": "result.score.raw"}, {"min": "result.duration_ms"},
+        {"max": "result.score.scaled"}]);
+    let requests = [
+        json!({"measures": view_measures}),
+        json!({"group_by": [{"time": "hour"}, "verb"], "tz": "Europe/Paris", "measures": view_measures}),
+        json!({"group_by": [{"time": "day"}, "actor"], "tz": "Asia/Tokyo", "measures": view_measures,
+            "filter": {"field": "verb", "prefix": "http://adlnet.gov/"}}),
+        json!({"group_by": [{"time": "week"}, "activity"], "measures": view_measures,
+            "from": "2020-01-01T00:00:00Z", "to": "2030-01-01T00:00:00Z"}),
+        json!({"group_by": [{"time": "month"}, "activity_type"], "tz": "America/New_York", "measures": view_measures}),
+        json!({"group_by": [{"time": "weekday"}, {"time": "hour_of_day"}], "measures": view_measures,
+            "filter": {"not": {"field": "actor", "eq": "mbox:mailto:a1@example.com"}}}),
+        json!({"group_by": ["registration", {"path": "context.parent"}], "measures": measures}),
+        json!({"group_by": [{"path": "result.success"}, {"path": "result.score.scaled"}], "measures": measures,
+            "filter": {"field": "context.platform", "exists": true}}),
+        json!({"group_by": [{"time": "day"}], "tz": "Asia/Kolkata", "measures": measures}),
+    ];
+    for (i, req) in requests.iter().enumerate() {
+        let mut q =
+            AggregateQuery::parse(StoreId::DEFAULT, req).expect("sample requests are valid");
+        q.source = Source::Raw;
+        let raw = plan(&q, now_us).expect("raw always plans").to_literal_sql();
+        q.source = Source::Aggregate;
+        let agg = plan(&q, now_us).ok().map(|p| p.to_literal_sql());
+        println!(
+            "{}",
+            json!({"kind": "agg", "name": format!("aggregate {i}"), "raw": raw, "agg": agg})
+        );
+    }
+    let hourly = |name: &str, sql: String| {
+        println!("{}", json!({"kind": "hourly", "name": name, "sql": sql}))
+    };
+    hourly(
+        "delete_from_hour",
+        hourly::DELETE_FROM_HOUR.replace('?', "0"),
+    );
+    hourly("rebuild", hourly::rebuild_sql().replace('?', "0"));
+    hourly("raw_hours", hourly::RAW_HOURS.into());
+    hourly("agg_hours", hourly::AGG_HOURS.into());
+
+    // Query values: the same reconcile, by month, and the autocomplete against `statements`.
+    use cairn_clickhouse::values;
+    let c = Client::default();
+    let line = |name: &str, sql: String| {
+        println!("{}", json!({"kind": "values", "name": name, "sql": sql}))
+    };
+    line(
+        "delete_from_month",
+        literal(c.query(values::DELETE_FROM_MONTH).bind(0u32)),
+    );
+    line(
+        "rebuild",
+        literal(c.query(&values::rebuild_sql()).bind(0u32)),
+    );
+    line("raw_months", values::RAW_MONTHS.into());
+    line("value_months", values::VALUE_MONTHS.into());
+    let store = StoreId::DEFAULT.0.to_string();
+    let q = c
+        .query(values::AUTOCOMPLETE)
+        .bind(&store)
+        .bind("context.parent")
+        .bind("http://")
+        .bind(10u64);
+    line("autocomplete", literal(q));
+    let q = c
+        .query(
+            "SELECT v, count() AS n, min(stored_us), max(stored_us) FROM statements \
+                ARRAY JOIN context_parent AS v WHERE store = toUUID(?) AND startsWith(v, ?) \
+                GROUP BY v ORDER BY n DESC, v LIMIT ?",
+        )
+        .bind(&store)
+        .bind("http://")
+        .bind(10u64);
+    line("autocomplete_raw", literal(q));
+}
+
+/// The export SQL of every sample filter, in each format, with a reference query giving the
+/// sequence numbers it must return (matching, not voided, once each).
+fn exports(now_us: i64) {
+    use cairn_clickhouse::export::export_sql;
+    use cairn_core::analytics::{ExportFormat, StatementsQuery};
+    for (name, text) in FILTERS {
+        let f = cairn_filter::Filter::parse_str(text).expect("sample filters are valid");
+        let clause = f.to_sql(now_us).to_literal_sql();
+        let store = StoreId::DEFAULT.0;
+        let reference = format!(
+            "SELECT seq FROM statements WHERE store = toUUID('{store}') AND ({clause}) AND statement_id \
+             NOT IN (SELECT voided_id FROM voids WHERE store = toUUID('{store}')) GROUP BY seq ORDER BY seq"
+        );
+        for (format, fields) in [
+            (ExportFormat::Ndjson, vec!["seq".to_string()]),
+            (
+                ExportFormat::Csv,
+                vec!["id".into(), "agents".into(), "result.score.scaled".into()],
+            ),
+            (ExportFormat::Statements, vec![]),
+        ] {
+            let q = StatementsQuery {
+                store: StoreId::DEFAULT,
+                filter: Some(f.clone()),
+                fields,
+                after_seq: 0,
+                limit: None,
+            };
+            let (sql, params, _) = export_sql(&q, format, now_us);
+            let sql = cairn_filter::Sql {
+                clause: sql,
+                params,
+            }
+            .to_literal_sql();
+            println!(
+                "{}",
+                json!({"kind": "export", "name": format!("export {name} {format:?}"), "sql": sql, "ref": reference, "seqs": format == ExportFormat::Ndjson})
+            );
+        }
     }
 }

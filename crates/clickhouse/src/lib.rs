@@ -3,8 +3,11 @@
 //! `schema/` (embedded into the binary and applied in order by [`Projection::migrate`]), turns
 //! each [`StatementRecord`] into one row of the `statements` table (the filter keys plus typed
 //! columns pulled from the statement's JSON, and the served JSON itself), and answers filtered
-//! statement reads with parameterised SQL. Everything it sends stays inside the SQL subset that
-//! both ClickHouse 18.16 (Debian's package) and current ClickHouse accept — see `schema/README.md`;
+//! statement reads with parameterised SQL. It also implements the analytics port
+//! ([`cairn_core::analytics::Analytics`]): the aggregate planner (`aggregate`, hourly aggregates or
+//! raw table), streaming exports (`export`) and autocomplete (`values`), and keeps the aggregate
+//! tables exact after `discard_after` (`hourly`, `values`). Everything it sends stays inside the
+//! SQL subset that both ClickHouse 18.16 (Debian's package) and current ClickHouse accept — see `schema/README.md`;
 //! in particular rows travel as plain RowBinary (the crate's schema validation needs
 //! RowBinaryWithNamesAndTypes, which 18.16 lacks, so it is turned off and the integration tests
 //! read every column back instead).
@@ -23,12 +26,16 @@
 //! # Ok(()) }
 //! ```
 
+pub mod aggregate;
 mod doc;
+pub mod export;
 pub mod filter;
+pub mod hourly;
 pub mod migrations;
 pub mod row;
 pub mod samples;
 pub mod sql;
+pub mod values;
 
 use cairn_core::{Page, Projection, ProjectionError, StatementQuery, StatementRecord};
 use clickhouse::{Client, Compression, sql::Identifier};
@@ -91,7 +98,7 @@ pub struct ClickHouseProjection {
     read_window: u64,
 }
 
-fn err(context: &str) -> impl FnOnce(clickhouse::error::Error) -> ProjectionError + '_ {
+pub(crate) fn err(context: &str) -> impl FnOnce(clickhouse::error::Error) -> ProjectionError + '_ {
     move |e| ProjectionError(format!("{context}: {e}"))
 }
 
@@ -101,6 +108,8 @@ const WINDOW_GROWTH: u64 = 8;
 
 /// The tables that `discard_after` trims: every table keyed by the log's sequence number
 /// (`sql::PENDING_MUTATIONS` names them too).
+/// `statements_hourly` and `query_values` are not keyed by seq: `discard_after` reconciles them
+/// afterwards.
 pub const SEQ_TABLES: &[&str] = &["statements", "voids"];
 
 impl ClickHouseProjection {
@@ -200,7 +209,7 @@ impl ClickHouseProjection {
     }
 
     /// Waits until no mutation of the seq-keyed tables is pending (18.16 has no `mutations_sync`).
-    async fn wait_for_mutations(&self) -> Result<(), ProjectionError> {
+    pub(crate) async fn wait_for_mutations(&self) -> Result<(), ProjectionError> {
         let started = Instant::now();
         let mut pause = Duration::from_millis(20);
         loop {
@@ -298,7 +307,19 @@ impl Projection for ClickHouseProjection {
                     .map_err(err("discard"))?;
             }
         }
-        self.wait_for_mutations().await
+        if seq == 0 {
+            for table in ["statements_hourly", "query_values"] {
+                self.client
+                    .query(sql::TRUNCATE)
+                    .bind(Identifier(table))
+                    .execute()
+                    .await
+                    .map_err(err("truncate"))?;
+            }
+        }
+        self.wait_for_mutations().await?;
+        self.reconcile_hourly().await?;
+        self.reconcile_values().await.map(|_| ())
     }
 
     async fn query_seqs(

@@ -38,7 +38,16 @@ async fn migrate_is_idempotent() {
         .unwrap();
     assert_eq!(
         tables,
-        ["schema_migrations", "statements", "voids", "voids_mv"]
+        [
+            "query_values",
+            "query_values_mv",
+            "schema_migrations",
+            "statements",
+            "statements_hourly",
+            "statements_hourly_mv",
+            "voids",
+            "voids_mv"
+        ]
     );
     assert_eq!(p.max_seq().await.unwrap(), 0);
     common::cleanup(&p).await;

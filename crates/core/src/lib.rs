@@ -5,6 +5,7 @@
 //! xAPI model (`cairn-xapi`); adapters depend on it, never the other way round.
 
 pub mod activities;
+pub mod analytics;
 pub mod auth;
 pub mod documents;
 pub mod error;

@@ -64,6 +64,8 @@ pub struct AppState {
     pub versions: moka::sync::Cache<Vec<u8>, XapiVersion>,
     /// The tenancy, for the admin API (absent: no admin API is served).
     pub tenancy: Option<TenancyService>,
+    /// The analytics port, for `/api/v1/stores/{id}/aggregate` (absent: 404).
+    pub analytics: Option<Arc<dyn cairn_core::analytics::Analytics>>,
     pub limits: limits::Limits,
 }
 
@@ -82,12 +84,19 @@ impl AppState {
             config: Arc::new(config),
             versions: moka::sync::Cache::new(10_000),
             tenancy: None,
+            analytics: None,
         }
     }
 
     /// Serves the admin API on this tenancy.
     pub fn with_tenancy(mut self, tenancy: TenancyService) -> Self {
         self.tenancy = Some(tenancy);
+        self
+    }
+
+    /// Serves the analytics API on this port.
+    pub fn with_analytics(mut self, analytics: Arc<dyn cairn_core::analytics::Analytics>) -> Self {
+        self.analytics = Some(analytics);
         self
     }
 }

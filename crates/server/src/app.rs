@@ -134,7 +134,9 @@ impl Running {
 pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
     let store = open_store(&cfg)?;
     let log: Arc<dyn LogStore> = store.clone();
-    let projection: Arc<dyn Projection> = projection(&cfg).await?;
+    let clickhouse = projection(&cfg).await?;
+    let analytics: Arc<dyn cairn_core::analytics::Analytics> = clickhouse.clone();
+    let projection: Arc<dyn Projection> = clickhouse;
     let tail = Arc::new(Tail::new(cairn_core::projector::read_checkpoint(&*log)?));
     let projector = Projector::new(
         log.clone(),
@@ -191,7 +193,8 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
             rate_limits: cfg.rate_limits(),
         },
     )
-    .with_tenancy(tenancy);
+    .with_tenancy(tenancy)
+    .with_analytics(analytics);
     let listener = tokio::net::TcpListener::bind(cfg.http_addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.http_addr))?;

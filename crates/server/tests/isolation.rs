@@ -508,6 +508,27 @@ fn admin_case(w: &World, method: &str, path: &str) -> (String, Option<Value>, bo
             Some(json!({"disabled": true})),
             true,
         ),
+        // Read-only (viewer or more): an outsider's 404 is checked by the generic rules.
+        ("post", "/api/v1/stores/{id}/aggregate") => (
+            format!("/api/v1/stores/{}/aggregate", w.store_a1),
+            Some(json!({"group_by": ["verb", "actor"]})),
+            false,
+        ),
+        ("get", "/api/v1/stores/{id}/values") => (
+            format!("/api/v1/stores/{}/values?path=verb", w.store_a1),
+            None,
+            false,
+        ),
+        ("post", "/api/v1/stores/{id}/statements/query") => (
+            format!("/api/v1/stores/{}/statements/query", w.store_a1),
+            Some(json!({})),
+            false,
+        ),
+        ("post", "/api/v1/stores/{id}/statements/export") => (
+            format!("/api/v1/stores/{}/statements/export", w.store_a1),
+            Some(json!({})),
+            false,
+        ),
         (_, "/api/v1/clients/{id}/rotate") => {
             (format!("/api/v1/clients/{}/rotate", w.a1.2), None, true)
         }

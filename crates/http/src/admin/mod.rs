@@ -4,6 +4,7 @@
 //! Every handler extracts, makes one call on the `TenancyService` (which checks the caller's
 //! role) and maps the answer to a DTO. The OpenAPI document, `GET /api/v1/openapi.json`, is
 //! generated from the same handler annotations that build the router, so it matches the routes.
+mod analytics;
 mod dto;
 mod orgs;
 mod stores;
@@ -84,6 +85,10 @@ fn api() -> OpenApiRouter<AppState> {
             stores::delete_client
         ))
         .routes(routes!(stores::rotate_client))
+        .routes(routes!(analytics::aggregate))
+        .routes(routes!(analytics::values))
+        .routes(routes!(analytics::query_statements))
+        .routes(routes!(analytics::export_statements))
 }
 
 /// The OpenAPI document of the admin API.

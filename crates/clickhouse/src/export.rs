@@ -1,0 +1,106 @@
+//! Statements matching a filter, streamed straight from ClickHouse in the requested format
+//! (`TabSeparatedRaw` of the `statement` column for whole statements, `JSONEachRow` or
+//! `CSVWithNames` for chosen fields) through a bounded channel: nothing buffers the result.
+//! Voided statements are left out, each statement appears once (`LIMIT 1 BY seq`), in seq order.
+use crate::filter::bind_params;
+use crate::{ClickHouseProjection, err};
+use cairn_core::ProjectionError;
+use cairn_core::analytics::{ByteStream, ExportFormat, StatementsQuery};
+use cairn_filter::{FIELDS, Param};
+
+/// Chunks in flight between ClickHouse and the HTTP body.
+const CHANNEL: usize = 8;
+
+fn column(field: &str) -> String {
+    let expr = match field {
+        "seq" => "seq".to_string(),
+        "id" => "toString(statement_id)".to_string(),
+        path => FIELDS
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| f.column.to_string())
+            .unwrap_or_else(|| "''".into()),
+    };
+    format!("{expr} AS `{field}`")
+}
+
+/// The SELECT, its parameters and the output format.
+pub fn export_sql(
+    q: &StatementsQuery,
+    format: ExportFormat,
+    now_us: i64,
+) -> (String, Vec<Param>, &'static str) {
+    let (select, fmt) = match format {
+        ExportFormat::Statements => ("statement".to_string(), "TabSeparatedRaw"),
+        ExportFormat::Ndjson | ExportFormat::Csv => {
+            let cols: Vec<String> = if q.fields.is_empty() {
+                ["seq", "id", "actor", "verb", "object.id", "timestamp"]
+                    .iter()
+                    .map(|f| column(f))
+                    .collect()
+            } else {
+                q.fields.iter().map(|f| column(f)).collect()
+            };
+            let fmt = if format == ExportFormat::Csv {
+                "CSVWithNames"
+            } else {
+                "JSONEachRow"
+            };
+            (cols.join(", "), fmt)
+        }
+    };
+    let store = q.store.0.to_string();
+    let mut params = vec![Param::Str(store.clone()), Param::I64(q.after_seq as i64)];
+    let mut filter = String::new();
+    if let Some(f) = &q.filter {
+        let sql = f.to_sql(now_us);
+        filter = format!(" AND ({})", sql.clause);
+        params.extend(sql.params);
+    }
+    params.push(Param::Str(store));
+    let mut sql = format!(
+        "SELECT {select} FROM statements WHERE store = toUUID(?) AND seq > ?{filter} \
+         AND statement_id NOT IN (SELECT voided_id FROM voids WHERE store = toUUID(?)) \
+         ORDER BY seq LIMIT 1 BY seq"
+    );
+    if let Some(limit) = q.limit {
+        sql.push_str(" LIMIT ?");
+        params.push(Param::I64(limit as i64));
+    }
+    (sql, params, fmt)
+}
+
+impl ClickHouseProjection {
+    /// Starts the export; chunks arrive on the returned channel as ClickHouse sends them.
+    pub async fn export(
+        &self,
+        q: &StatementsQuery,
+        format: ExportFormat,
+    ) -> Result<ByteStream, ProjectionError> {
+        let now_us = jiff::Timestamp::now().as_microsecond();
+        let (sql, params, fmt) = export_sql(q, format, now_us);
+        let mut cursor = bind_params(self.client.query(&sql), &params)
+            .with_setting("output_format_json_quote_64bit_integers", "0")
+            .fetch_bytes(fmt)
+            .map_err(err("export"))?;
+        // The first chunk (or error) before answering, so a bad query is an error, not a stream.
+        let first = cursor.next().await.map_err(err("export"))?;
+        let (tx, rx) = tokio::sync::mpsc::channel(CHANNEL);
+        tokio::spawn(async move {
+            let mut chunk = first;
+            while let Some(bytes) = chunk {
+                if tx.send(Ok(bytes)).await.is_err() {
+                    return; // the reader went away
+                }
+                chunk = match cursor.next().await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = tx.send(Err(ProjectionError(format!("export: {e}")))).await;
+                        return;
+                    }
+                };
+            }
+        });
+        Ok(rx)
+    }
+}

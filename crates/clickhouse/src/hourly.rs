@@ -1,0 +1,140 @@
+//! Keeping `statements_hourly` (the aggregate materialized view's target) exact.
+//!
+//! The view adds every INSERT into `statements` to the hourly aggregates, but `discard_after`
+//! removes rows from `statements` with a mutation, which a view never sees, and aggregate states
+//! cannot be subtracted. So after every discard [`reconcile`] compares the statement count of
+//! each `stored` hour in both tables; from the first hour that differs on, it deletes the
+//! aggregates and rebuilds them from `statements` with [`REBUILD`], the view's own SELECT.
+//! `stored` is monotonic with `seq`, so the discarded rows all sit in the last hours, and a crash
+//! at any step leaves the aggregates either with extra hours or with missing ones, never both:
+//! the next start finds the difference and repairs it.
+use crate::{ClickHouseProjection, err};
+use cairn_core::ProjectionError;
+
+/// The aggregate columns, exactly as the view in `schema/0004_statements_hourly.sql` writes them
+/// (a unit test checks that the migration contains this text).
+pub const STATE_COLUMNS: &str = "\
+    store,
+    toStartOfHour(stored, 'UTC') AS stored_hour,
+    toStartOfHour(timestamp, 'UTC') AS hour,
+    verb,
+    object_id,
+    activity_type,
+    actor_ifi,
+    countState() AS statements,
+    uniqExactState(actor_ifi) AS actors,
+    countIfState(ifNull(success, 0) = 1) AS successes,
+    countIfState(ifNull(completion, 0) = 1) AS completions,
+    countIfState(isNotNull(score_scaled)) AS score_scaled_n,
+    sumIfState(ifNull(score_scaled, 0), isNotNull(score_scaled)) AS score_scaled_sum,
+    minIfState(ifNull(score_scaled, 0), isNotNull(score_scaled)) AS score_scaled_min,
+    maxIfState(ifNull(score_scaled, 0), isNotNull(score_scaled)) AS score_scaled_max,
+    countIfState(isNotNull(score_raw)) AS score_raw_n,
+    sumIfState(ifNull(score_raw, 0), isNotNull(score_raw)) AS score_raw_sum,
+    minIfState(ifNull(score_raw, 0), isNotNull(score_raw)) AS score_raw_min,
+    maxIfState(ifNull(score_raw, 0), isNotNull(score_raw)) AS score_raw_max,
+    countIfState(isNotNull(duration_ms)) AS duration_ms_n,
+    sumIfState(ifNull(duration_ms, 0), isNotNull(duration_ms)) AS duration_ms_sum,
+    minIfState(ifNull(duration_ms, 0), isNotNull(duration_ms)) AS duration_ms_min,
+    maxIfState(ifNull(duration_ms, 0), isNotNull(duration_ms)) AS duration_ms_max";
+
+/// The grouping of the view.
+pub const GROUP_BY: &str =
+    "GROUP BY store, stored_hour, hour, verb, object_id, activity_type, actor_ifi";
+
+/// Statements per `stored` hour, as epoch seconds, in both tables.
+pub const RAW_HOURS: &str = "SELECT toUInt32(toStartOfHour(stored, 'UTC')) AS h, count() \
+     FROM statements GROUP BY h ORDER BY h";
+pub const AGG_HOURS: &str = "SELECT toUInt32(stored_hour) AS h, countMerge(statements) \
+     FROM statements_hourly GROUP BY h ORDER BY h";
+pub const DELETE_FROM_HOUR: &str =
+    "ALTER TABLE statements_hourly DELETE WHERE stored_hour >= toDateTime(?)";
+
+/// `INSERT … SELECT` of the aggregates of every statement stored from the bound hour on.
+pub fn rebuild_sql() -> String {
+    format!(
+        "INSERT INTO statements_hourly SELECT {STATE_COLUMNS} FROM statements \
+         WHERE stored >= toDateTime(?) {GROUP_BY}"
+    )
+}
+
+/// The first hour (epoch seconds) whose counts differ between the two per-hour lists.
+pub fn first_difference(raw: &[(u32, u64)], agg: &[(u32, u64)]) -> Option<u32> {
+    let (mut i, mut j) = (0, 0);
+    loop {
+        match (raw.get(i), agg.get(j)) {
+            (None, None) => return None,
+            (Some(r), None) => return Some(r.0),
+            (None, Some(a)) => return Some(a.0),
+            (Some(r), Some(a)) if r == a => {
+                i += 1;
+                j += 1;
+            }
+            (Some(r), Some(a)) => return Some(r.0.min(a.0)),
+        }
+    }
+}
+
+impl ClickHouseProjection {
+    /// Makes `statements_hourly` equal to the aggregates of `statements` (see the module doc).
+    /// Returns the hour it rebuilt from, if any.
+    pub async fn reconcile_hourly(&self) -> Result<Option<u32>, ProjectionError> {
+        let raw: Vec<(u32, u64)> = self
+            .client
+            .query(RAW_HOURS)
+            .fetch_all()
+            .await
+            .map_err(err("hourly: raw counts"))?;
+        let agg: Vec<(u32, u64)> = self
+            .client
+            .query(AGG_HOURS)
+            .fetch_all()
+            .await
+            .map_err(err("hourly: aggregate counts"))?;
+        let Some(from) = first_difference(&raw, &agg) else {
+            return Ok(None);
+        };
+        tracing::info!(from, "rebuilding hourly aggregates");
+        self.client
+            .query(DELETE_FROM_HOUR)
+            .bind(from)
+            .execute()
+            .await
+            .map_err(err("hourly: delete"))?;
+        self.wait_for_mutations().await?;
+        self.client
+            .query(&rebuild_sql())
+            .bind(from)
+            .execute()
+            .await
+            .map_err(err("hourly: rebuild"))?;
+        Ok(Some(from))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn squash(s: &str) -> String {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn rebuild_uses_the_views_select() {
+        let migration = squash(include_str!("../../../schema/0004_statements_hourly.sql"));
+        assert!(migration.contains(&squash(STATE_COLUMNS)));
+        assert!(migration.contains(&squash(GROUP_BY)));
+    }
+
+    #[test]
+    fn first_difference_finds_extra_and_missing_hours() {
+        let a = [(1, 2), (2, 3), (3, 1)];
+        assert_eq!(first_difference(&a, &a), None);
+        assert_eq!(first_difference(&a, &a[..2]), Some(3));
+        assert_eq!(first_difference(&a[..1], &a), Some(2));
+        assert_eq!(first_difference(&a, &[(1, 2), (2, 4), (3, 1)]), Some(2));
+        assert_eq!(first_difference(&a, &[(1, 2), (3, 1)]), Some(2));
+        assert_eq!(first_difference(&[], &a), Some(1));
+    }
+}

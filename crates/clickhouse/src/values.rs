@@ -1,0 +1,162 @@
+//! Query values (`query_values`, filled by `query_values_mv`): every (path, value) of a store's
+//! statements with counts and first/last seen, for the query builder's autocomplete
+//! ([`ClickHouseProjection::values`]), and [`ClickHouseProjection::reconcile_values`], which keeps
+//! the table exact after `discard_after` the way `hourly` does: the pseudo-path `''` counts the
+//! statements of each month, the first month whose count differs from `statements` is deleted
+//! and rebuilt from `statements` with the view's own SELECT.
+use crate::{ClickHouseProjection, err};
+use cairn_core::ProjectionError;
+use cairn_core::StoreId;
+use cairn_core::analytics::ValueCount;
+
+/// The view's SELECT list and ARRAY JOIN (a unit test checks the migration contains them).
+pub const STATE_COLUMNS: &str = "\
+    store,
+    toStartOfMonth(stored) AS month,
+    pair.1 AS path,
+    pair.2 AS value,
+    countState() AS statements,
+    minState(stored_us) AS first_seen_us,
+    maxState(stored_us) AS last_seen_us";
+pub const PAIRS: &str = "\
+ARRAY JOIN arrayFilter(p -> p.1 = '' OR p.2 != '', arrayConcat(
+    [('', ''), ('actor', actor_ifi), ('verb', verb), ('object.type', object_type),
+     ('object.id', object_id), ('activity.type', activity_type), ('registration', registration),
+     ('context.platform', platform), ('context.language', language), ('authority', authority),
+     ('version', version)],
+    arrayMap(x -> ('agents', x), agents),
+    arrayMap(x -> ('context.parent', x), context_parent),
+    arrayMap(x -> ('context.grouping', x), context_grouping),
+    arrayMap(x -> ('context.category', x), context_category),
+    arrayMap(x -> ('context.other', x), context_other))) AS pair";
+pub const GROUP_BY: &str = "GROUP BY store, month, path, value";
+
+/// The paths the view records (the string fields of the filter language).
+pub const PATHS: &[&str] = &[
+    "actor",
+    "verb",
+    "object.type",
+    "object.id",
+    "activity.type",
+    "registration",
+    "context.platform",
+    "context.language",
+    "authority",
+    "version",
+    "agents",
+    "context.parent",
+    "context.grouping",
+    "context.category",
+    "context.other",
+];
+
+pub const RAW_MONTHS: &str =
+    "SELECT toYYYYMM(stored) AS m, count() FROM statements GROUP BY m ORDER BY m";
+pub const VALUE_MONTHS: &str = "SELECT toYYYYMM(month) AS m, countMerge(statements) \
+     FROM query_values WHERE path = '' GROUP BY m ORDER BY m";
+pub const DELETE_FROM_MONTH: &str = "ALTER TABLE query_values DELETE WHERE toYYYYMM(month) >= ?";
+pub const AUTOCOMPLETE: &str = "SELECT value, countMerge(statements) AS n, \
+     minMerge(first_seen_us), maxMerge(last_seen_us) FROM query_values \
+     WHERE store = toUUID(?) AND path = ? AND startsWith(value, ?) \
+     GROUP BY value ORDER BY n DESC, value LIMIT ?";
+
+/// `INSERT … SELECT` of the values of every statement stored from the bound month (YYYYMM) on.
+pub fn rebuild_sql() -> String {
+    format!(
+        "INSERT INTO query_values SELECT {STATE_COLUMNS} FROM statements {PAIRS} \
+         WHERE toYYYYMM(stored) >= ? {GROUP_BY}"
+    )
+}
+
+impl ClickHouseProjection {
+    /// Makes `query_values` equal to the values of `statements`; returns the month (YYYYMM) it
+    /// rebuilt from, if any.
+    pub async fn reconcile_values(&self) -> Result<Option<u32>, ProjectionError> {
+        let raw: Vec<(u32, u64)> = self
+            .client
+            .query(RAW_MONTHS)
+            .fetch_all()
+            .await
+            .map_err(err("values: raw counts"))?;
+        let recorded: Vec<(u32, u64)> = self
+            .client
+            .query(VALUE_MONTHS)
+            .fetch_all()
+            .await
+            .map_err(err("values: counts"))?;
+        let Some(from) = crate::hourly::first_difference(&raw, &recorded) else {
+            return Ok(None);
+        };
+        tracing::info!(from, "rebuilding query values");
+        self.client
+            .query(DELETE_FROM_MONTH)
+            .bind(from)
+            .execute()
+            .await
+            .map_err(err("values: delete"))?;
+        self.wait_for_mutations().await?;
+        self.client
+            .query(&rebuild_sql())
+            .bind(from)
+            .execute()
+            .await
+            .map_err(err("values: rebuild"))?;
+        Ok(Some(from))
+    }
+
+    /// The most frequent values of `path` in `store` starting with `prefix`.
+    pub async fn values(
+        &self,
+        store: StoreId,
+        path: &str,
+        prefix: &str,
+        limit: u64,
+    ) -> Result<Vec<ValueCount>, ProjectionError> {
+        let rows: Vec<(String, u64, i64, i64)> = self
+            .client
+            .query(AUTOCOMPLETE)
+            .bind(store.0.to_string())
+            .bind(path)
+            .bind(prefix)
+            .bind(limit)
+            .fetch_all()
+            .await
+            .map_err(err("values"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(value, count, first_seen_us, last_seen_us)| ValueCount {
+                value,
+                count,
+                first_seen_us,
+                last_seen_us,
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn squash(s: &str) -> String {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn rebuild_uses_the_views_select_and_every_string_field_is_recorded() {
+        let migration = squash(include_str!("../../../schema/0005_query_values.sql"));
+        for part in [STATE_COLUMNS, PAIRS, GROUP_BY] {
+            assert!(migration.contains(&squash(part)), "{part}");
+        }
+        for f in cairn_filter::FIELDS {
+            let string = matches!(
+                f.kind,
+                cairn_filter::FieldKind::Str | cairn_filter::FieldKind::StrArray
+            );
+            assert_eq!(PATHS.contains(&f.path), string, "{}", f.path);
+            if string {
+                assert!(PAIRS.contains(&format!("('{}', ", f.path)), "{}", f.path);
+            }
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! The hourly aggregates give the same answers as the raw table: every dimension pair, every
+//! measure, several time zones, filters and ranges, on random statements, read both ways on a
+//! real ClickHouse. And `discard_after` keeps the aggregates exact, including after a crash
+//! between its steps.
+mod common;
+use cairn_clickhouse::ClickHouseProjection;
+use cairn_clickhouse::aggregate::{plan, run};
+use cairn_core::StoreId;
+use cairn_core::analytics::{AggregateQuery, AggregateResult};
+use cairn_core::ports::Projection;
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use serde_json::{Value, json};
+
+const NOW_US: i64 = 1_764_216_000_000_000; // 2025-11-27T04:00:00Z
+const T0: i64 = 1_763_942_400_000_000; // 2025-11-24T00:00:00Z, a Monday
+
+fn datetime(us: i64) -> String {
+    jiff::Timestamp::from_microsecond(us)
+        .unwrap()
+        .strftime("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// `n` random statements of `store` from seq `first`: timestamps over four days, `stored`
+/// increasing over ten hours, few actors/verbs/activities, dyadic scores (exact sums).
+fn rows(store: StoreId, first: u64, n: u64, rng: &mut StdRng) -> String {
+    let mut out = String::new();
+    for seq in first..first + n {
+        let ts =
+            T0 + rng.random_range(0..4 * 24 * 3600) * 1_000_000 + rng.random_range(0..1_000_000);
+        let stored = T0 + (seq as i64) * 36 * 1_000_000_000 / 1000;
+        let keep: [bool; 5] = std::array::from_fn(|_| rng.random_bool(0.7));
+        let opt = |i: usize, v: Value| if keep[i] { v } else { Value::Null };
+        let row = json!({
+            "store": store.0.to_string(), "seq": seq, "statement_id": uuid::Uuid::new_v4().to_string(),
+            "stored": datetime(stored), "stored_us": stored,
+            "timestamp": datetime(ts), "timestamp_us": ts,
+            "actor_ifi": format!("mbox:mailto:{}@x", rng.random_range(0..6)),
+            "verb": format!("http://v/{}", rng.random_range(0..3)),
+            "object_type": "Activity",
+            "object_id": format!("http://a/{}", rng.random_range(0..4)),
+            "activity_type": format!("http://t/{}", rng.random_range(0..2)),
+            "registration": if rng.random_bool(0.5) { "r1" } else { "" },
+            "platform": if rng.random_bool(0.5) { "web" } else { "app" },
+            "context_parent": if rng.random_bool(0.5) { vec!["p1", "p2"] } else { vec![] },
+            "score_scaled": opt(0, json!(rng.random_range(-8..=8) as f64 / 8.0)),
+            "score_raw": opt(1, json!(rng.random_range(0..=100) as f64)),
+            "duration_ms": opt(2, json!(rng.random_range(0..100_000))),
+            "success": opt(3, json!(rng.random_range(0..2))),
+            "completion": opt(4, json!(rng.random_range(0..2))),
+        });
+        out.push_str(&row.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+async fn insert(p: &ClickHouseProjection, body: &str) {
+    p.client()
+        .query_raw(&format!(
+            "INSERT INTO statements FORMAT JSONEachRow\n{body}"
+        ))
+        .execute()
+        .await
+        .unwrap();
+}
+
+async fn ask(p: &ClickHouseProjection, store: StoreId, req: Value) -> AggregateResult {
+    let q = AggregateQuery::parse(store, &req).unwrap_or_else(|e| panic!("{req}: {e}"));
+    let plan = plan(&q, NOW_US).unwrap_or_else(|e| panic!("{req}: {e}"));
+    run(p, &q, &plan)
+        .await
+        .unwrap_or_else(|e| panic!("{req}: {e} in {}", plan.sql))
+}
+
+/// Asks raw and aggregate; asserts they agree and returns the answer.
+async fn both(p: &ClickHouseProjection, store: StoreId, mut req: Value) -> AggregateResult {
+    req["source"] = json!("raw");
+    let raw = ask(p, store, req.clone()).await;
+    req["source"] = json!("aggregate");
+    let agg = ask(p, store, req.clone()).await;
+    assert_eq!((raw.source, agg.source), ("raw", "aggregate"));
+    assert_eq!(raw.rows, agg.rows, "{req}");
+    raw
+}
+
+const DIMS: &[&str] = &[
+    r#"{"time": "hour"}"#,
+    r#"{"time": "day"}"#,
+    r#"{"time": "week"}"#,
+    r#"{"time": "month"}"#,
+    r#"{"time": "weekday"}"#,
+    r#"{"time": "hour_of_day"}"#,
+    r#""verb""#,
+    r#""activity""#,
+    r#""activity_type""#,
+    r#""actor""#,
+];
+
+fn all_measures() -> Value {
+    let mut m = vec![
+        json!("count"),
+        json!("unique_actors"),
+        json!("successes"),
+        json!("completions"),
+    ];
+    for path in [
+        "result.score.scaled",
+        "result.score.raw",
+        "result.duration_ms",
+    ] {
+        for agg in ["sum", "avg", "min", "max"] {
+            m.push(json!({ agg: path }));
+        }
+    }
+    Value::Array(m)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aggregates_and_raw_agree_on_every_dimension_and_measure() {
+    let p = common::fresh_projection().await;
+    p.migrate().await.unwrap();
+    let (store, other) = (StoreId(uuid::Uuid::new_v4()), StoreId(uuid::Uuid::new_v4()));
+    let mut rng = StdRng::seed_from_u64(5);
+    insert(&p, &rows(store, 1, 400, &mut rng)).await;
+    insert(&p, &rows(other, 401, 50, &mut rng)).await;
+    insert(&p, &rows(store, 451, 200, &mut rng)).await;
+
+    let total = both(&p, store, json!({"measures": all_measures()})).await;
+    assert_eq!(total.rows.len(), 1);
+    assert_eq!(total.rows[0].values[0], Some(600.0));
+    assert_eq!(total.rows[0].values[1], Some(6.0));
+
+    let dims: Vec<Value> = DIMS
+        .iter()
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect();
+    let filters = [
+        None,
+        Some(json!({"field": "verb", "in": ["http://v/0", "http://v/2"]})),
+        Some(
+            json!({"not": {"and": [{"field": "actor", "prefix": "mbox:mailto:1"}, {"field": "activity.type", "eq": "http://t/1"}]}}),
+        ),
+    ];
+    let mut checked = 0;
+    for (i, a) in dims.iter().enumerate() {
+        for b in std::iter::once(None).chain(dims[i + 1..].iter().map(Some)) {
+            let group_by: Vec<&Value> = std::iter::once(a).chain(b).collect();
+            for (j, tz) in ["UTC", "Europe/Paris", "Asia/Tokyo", "America/New_York"]
+                .iter()
+                .enumerate()
+            {
+                let mut req = json!({"group_by": group_by, "measures": all_measures(), "tz": tz});
+                if let Some(f) = &filters[(i + j) % filters.len()] {
+                    req["filter"] = f.clone();
+                }
+                if j % 2 == 1 {
+                    req["from"] = json!("2025-11-24T05:00:00Z");
+                    req["to"] = json!("2025-11-26T17:00:00Z");
+                }
+                let r = both(&p, store, req).await;
+                assert!(!r.rows.is_empty());
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 55 * 4);
+
+    // Auto picks the aggregates when the request fits and the raw table otherwise.
+    let auto = |req: Value| {
+        let p = p.clone();
+        async move { ask(&p, store, req).await.source }
+    };
+    assert_eq!(auto(json!({"group_by": ["verb"]})).await, "aggregate");
+    assert_eq!(auto(json!({"group_by": ["registration"]})).await, "raw");
+    assert_eq!(
+        auto(json!({"group_by": [{"time": "day"}], "tz": "Asia/Kolkata"})).await,
+        "raw"
+    );
+    assert_eq!(auto(json!({"from": "2025-11-24T05:30:00Z"})).await, "raw");
+    assert_eq!(
+        auto(json!({"filter": {"field": "context.platform", "eq": "web"}})).await,
+        "raw"
+    );
+    assert_eq!(
+        auto(json!({"measures": [{"max": "result.score.min"}]})).await,
+        "raw"
+    );
+    // Forcing the aggregates for a request they cannot answer is an error naming the reason.
+    let q = AggregateQuery::parse(
+        store,
+        &json!({"group_by": ["registration"], "source": "aggregate"}),
+    )
+    .unwrap();
+    assert_eq!(plan(&q, NOW_US).unwrap_err().pointer, "/source");
+
+    // Autocomplete: most frequent first, by prefix, per store.
+    values_match_raw(&p, store).await;
+    let verbs = p.values(store, "verb", "http://v/1", 10).await.unwrap();
+    assert_eq!(verbs.len(), 1);
+    assert_eq!(verbs[0].value, "http://v/1");
+    let all: u64 = p
+        .values(other, "verb", "", 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|v| v.count)
+        .sum();
+    assert_eq!(all, 50);
+    assert!(p.values(store, "verb", "zzz", 10).await.unwrap().is_empty());
+    assert_eq!(p.values(store, "actor", "", 2).await.unwrap().len(), 2);
+
+    // Raw-only dimensions: any path, list paths count a statement under each value.
+    let r = ask(
+        &p,
+        store,
+        json!({"group_by": [{"path": "context.parent"}, {"path": "context.platform"}]}),
+    )
+    .await;
+    let parents: f64 = r.rows.iter().map(|r| r.values[0].unwrap()).sum();
+    let with_parent = ask(
+        &p,
+        store,
+        json!({"filter": {"field": "context.parent", "exists": true}}),
+    )
+    .await;
+    assert_eq!(parents, 2.0 * with_parent.rows[0].values[0].unwrap());
+    common::cleanup(&p).await;
+}
+
+/// `query_values` answers, for every recorded path, what `statements` holds.
+async fn values_match_raw(p: &ClickHouseProjection, store: StoreId) {
+    for (path, column) in [
+        ("verb", "[verb]"),
+        ("actor", "[actor_ifi]"),
+        ("context.parent", "context_parent"),
+    ] {
+        let want: Vec<(String, u64, i64, i64)> = p
+            .client()
+            .query(&format!(
+                "SELECT v, count() AS n, min(stored_us), max(stored_us) FROM statements \
+                 ARRAY JOIN {column} AS v WHERE store = toUUID(?) AND v != '' \
+                 GROUP BY v ORDER BY n DESC, v"
+            ))
+            .bind(store.0.to_string())
+            .fetch_all()
+            .await
+            .unwrap();
+        let got: Vec<(String, u64, i64, i64)> = p
+            .values(store, path, "", 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|v| (v.value, v.count, v.first_seen_us, v.last_seen_us))
+            .collect();
+        assert_eq!(got, want, "{path}");
+    }
+}
+
+async fn hourly_matches_raw(p: &ClickHouseProjection, store: StoreId) {
+    values_match_raw(p, store).await;
+    for g in [r#"[{"time": "hour"}, "actor"]"#, r#"["verb", "activity"]"#] {
+        let req = json!({"group_by": serde_json::from_str::<Value>(g).unwrap(), "measures": all_measures()});
+        both(p, store, req).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn discard_after_keeps_the_aggregates_exact() {
+    let p = common::fresh_projection().await;
+    p.migrate().await.unwrap();
+    let store = StoreId(uuid::Uuid::new_v4());
+    let mut rng = StdRng::seed_from_u64(7);
+    insert(&p, &rows(store, 1, 600, &mut rng)).await;
+    // A crash left seqs 451.. in ClickHouse above the checkpoint: they go, aggregates follow.
+    p.discard_after(450).await.unwrap();
+    let count = ask(&p, store, json!({"source": "aggregate"})).await;
+    assert_eq!(count.rows[0].values[0], Some(450.0));
+    hourly_matches_raw(&p, store).await;
+    // The projector writes them again: still exact, nothing counted twice.
+    let mut rng2 = StdRng::seed_from_u64(8);
+    insert(&p, &rows(store, 451, 150, &mut rng2)).await;
+    hourly_matches_raw(&p, store).await;
+    assert_eq!(p.reconcile_hourly().await.unwrap(), None);
+
+    // A crash after deleting aggregate hours but before rebuilding them: the next start repairs.
+    p.client()
+        .query("ALTER TABLE statements_hourly DELETE WHERE stored_hour >= toDateTime(?)")
+        .bind((T0 + 3 * 3_600_000_000) / 1_000_000)
+        .execute()
+        .await
+        .unwrap();
+    p.discard_after(600).await.unwrap();
+    hourly_matches_raw(&p, store).await;
+    // The same for query values.
+    p.client()
+        .query("ALTER TABLE query_values DELETE WHERE path = 'verb'")
+        .execute()
+        .await
+        .unwrap();
+    p.discard_after(600).await.unwrap();
+    assert!(
+        p.values(store, "verb", "", 10).await.unwrap().is_empty(),
+        "counts still agree"
+    );
+    p.client()
+        .query("ALTER TABLE query_values DELETE WHERE 1")
+        .execute()
+        .await
+        .unwrap();
+    p.discard_after(600).await.unwrap();
+    hourly_matches_raw(&p, store).await;
+    // A crash after trimming `statements` but before touching the aggregates: repaired too.
+    p.client()
+        .query("ALTER TABLE statements DELETE WHERE seq > 500")
+        .execute()
+        .await
+        .unwrap();
+    p.discard_after(500).await.unwrap();
+    let count = ask(&p, store, json!({"source": "aggregate"})).await;
+    assert_eq!(count.rows[0].values[0], Some(500.0));
+    hourly_matches_raw(&p, store).await;
+    // reproject: everything goes.
+    p.discard_after(0).await.unwrap();
+    let count = ask(&p, store, json!({"source": "aggregate"})).await;
+    assert_eq!(count.rows[0].values[0], Some(0.0));
+    common::cleanup(&p).await;
+}

@@ -1,0 +1,243 @@
+//! The analytics API: aggregates of a store's statements (viewer or more). The request is
+//! parsed and validated by `cairn_core::analytics` (errors name the offending node with a JSON
+//! pointer); the `Analytics` port answers it from the hourly aggregates or the raw table.
+use super::dto::ErrorBody;
+use super::{Admin, Body, Params, id, tenancy};
+use crate::AppState;
+use crate::error::ApiError;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use cairn_core::analytics::{AggregateQuery, AggregateResult, ExportFormat, StatementsQuery};
+use cairn_core::time_fmt::format_us;
+use cairn_core::{Error, StoreId};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Groups and their measures, and the table that served them (`aggregate` or `raw`).
+#[derive(Serialize, ToSchema)]
+pub struct AggregateAnswer {
+    pub source: String,
+    pub rows: Vec<AggregateGroup>,
+}
+
+/// One group: a key per `group_by` dimension, a value per measure (null: no values).
+#[derive(Serialize, ToSchema)]
+pub struct AggregateGroup {
+    pub keys: Vec<String>,
+    pub values: Vec<Option<f64>>,
+}
+
+impl From<AggregateResult> for AggregateAnswer {
+    fn from(r: AggregateResult) -> Self {
+        AggregateAnswer {
+            source: r.source.into(),
+            rows: r
+                .rows
+                .into_iter()
+                .map(|g| AggregateGroup {
+                    keys: g.keys,
+                    values: g.values,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Aggregate a store's statements (viewer or more). Body: `{"filter", "from", "to",
+/// "group_by": [≤ 2 of "verb" | "activity" | "activity_type" | "actor" | "registration" |
+/// {"time": "hour|day|week|month|weekday|hour_of_day"} | {"path": FIELD}], "measures": ["count" |
+/// "unique_actors" | "successes" | "completions" | {"sum|avg|min|max": NUMERIC FIELD}], "tz",
+/// "source": "auto|raw|aggregate", "limit"}`.
+#[utoipa::path(post, path = "/api/v1/stores/{id}/aggregate", tag = "analytics",
+    request_body = Object,
+    params(("id" = String, Path, description = "store id")),
+    responses((status = 200, body = AggregateAnswer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn aggregate(
+    State(state): State<AppState>,
+    Admin(s): Admin,
+    Path(sid): Path<String>,
+    Body(b): Body<serde_json::Value>,
+) -> Result<Json<AggregateAnswer>, ApiError> {
+    let store = StoreId(id(&sid)?);
+    tenancy(&state)?.store(&s, store)?;
+    let q = AggregateQuery::parse(store, &b).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let analytics = state.analytics.as_ref().ok_or(ApiError(Error::NotFound))?;
+    Ok(Json(
+        analytics.aggregate(&q).await.map_err(Error::from)?.into(),
+    ))
+}
+
+/// Which values to suggest.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ValuesParams {
+    /// A string field of the filter language, e.g. `verb`, `object.id`, `context.parent`.
+    pub path: String,
+    /// Only values starting with this.
+    pub prefix: Option<String>,
+    /// At most this many (1 to 1000, default 20).
+    pub limit: Option<u64>,
+}
+
+/// A value seen at the path: in how many statements, first and last stored.
+#[derive(Serialize, ToSchema)]
+pub struct ValueDto {
+    pub value: String,
+    pub count: u64,
+    pub first_seen: String,
+    pub last_seen: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ValuesAnswer {
+    pub items: Vec<ValueDto>,
+}
+
+/// Autocomplete: the most frequent values of a path in a store's statements (viewer or more).
+#[utoipa::path(get, path = "/api/v1/stores/{id}/values", tag = "analytics",
+    params(("id" = String, Path, description = "store id"), ValuesParams),
+    responses((status = 200, body = ValuesAnswer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn values(
+    State(state): State<AppState>,
+    Admin(s): Admin,
+    Path(sid): Path<String>,
+    Params(p): Params<ValuesParams>,
+) -> Result<Json<ValuesAnswer>, ApiError> {
+    let store = StoreId(id(&sid)?);
+    tenancy(&state)?.store(&s, store)?;
+    let analytics = state.analytics.as_ref().ok_or(ApiError(Error::NotFound))?;
+    let limit = p.limit.unwrap_or(20).clamp(1, 1000);
+    let prefix = p.prefix.as_deref().unwrap_or("");
+    let items = analytics
+        .values(store, &p.path, prefix, limit)
+        .await
+        .map_err(Error::from)?
+        .into_iter()
+        .map(|v| ValueDto {
+            value: v.value,
+            count: v.count,
+            first_seen: format_us(v.first_seen_us),
+            last_seen: format_us(v.last_seen_us),
+        })
+        .collect();
+    Ok(Json(ValuesAnswer { items }))
+}
+
+/// Paging of a statements query.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StatementsParams {
+    /// Statements per page (1 to 1000, default 100).
+    pub limit: Option<u64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<u64>,
+}
+
+/// A page of statements: one object per statement with `seq` and the chosen fields.
+#[derive(Serialize, ToSchema)]
+pub struct StatementsPage {
+    pub items: Vec<serde_json::Value>,
+    pub next_cursor: Option<String>,
+}
+
+fn statements_query(store: StoreId, b: &serde_json::Value) -> Result<StatementsQuery, ApiError> {
+    StatementsQuery::parse(store, b).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+/// Statements of a store matching a filter, paged, with chosen fields (viewer or more). Body:
+/// `{"filter", "fields": ["id" | "seq" | FIELD, …]}`; `seq` is always included. Voided
+/// statements are left out; statements not yet projected are not included yet.
+#[utoipa::path(post, path = "/api/v1/stores/{id}/statements/query", tag = "analytics",
+    request_body = Object,
+    params(("id" = String, Path, description = "store id"), StatementsParams),
+    responses((status = 200, body = StatementsPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn query_statements(
+    State(state): State<AppState>,
+    Admin(s): Admin,
+    Path(sid): Path<String>,
+    Params(p): Params<StatementsParams>,
+    Body(b): Body<serde_json::Value>,
+) -> Result<Json<StatementsPage>, ApiError> {
+    let store = StoreId(id(&sid)?);
+    tenancy(&state)?.store(&s, store)?;
+    let mut q = statements_query(store, &b)?;
+    if !q.fields.iter().any(|f| f == "seq") {
+        q.fields.insert(0, "seq".into());
+    }
+    let limit = p.limit.unwrap_or(100).clamp(1, 1000);
+    q.after_seq = p.cursor.unwrap_or(0);
+    q.limit = Some(limit);
+    let analytics = state.analytics.as_ref().ok_or(ApiError(Error::NotFound))?;
+    let mut rx = analytics
+        .export(&q, ExportFormat::Ndjson)
+        .await
+        .map_err(Error::from)?;
+    let mut text = Vec::new();
+    while let Some(chunk) = rx.recv().await {
+        text.extend_from_slice(&chunk.map_err(Error::from)?);
+    }
+    let items: Vec<serde_json::Value> = text
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(serde_json::from_slice)
+        .collect::<Result<_, _>>()
+        .map_err(|e| Error::Internal(format!("statements page: {e}")))?;
+    let next_cursor = (items.len() as u64 == limit)
+        .then(|| items.last().and_then(|i| i["seq"].as_u64()))
+        .flatten()
+        .map(|s| s.to_string());
+    Ok(Json(StatementsPage { items, next_cursor }))
+}
+
+/// Export format.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// `statements` (whole statements, one JSON a line; the default), `ndjson` or `csv` (the
+    /// chosen fields).
+    pub format: Option<String>,
+}
+
+/// Export every statement of a store matching a filter, streamed (viewer or more). Body:
+/// `{"filter", "fields"}`.
+#[utoipa::path(post, path = "/api/v1/stores/{id}/statements/export", tag = "analytics",
+    request_body = Object,
+    params(("id" = String, Path, description = "store id"), ExportParams),
+    responses((status = 200, content_type = "application/x-ndjson"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn export_statements(
+    State(state): State<AppState>,
+    Admin(s): Admin,
+    Path(sid): Path<String>,
+    Params(p): Params<ExportParams>,
+    Body(b): Body<serde_json::Value>,
+) -> Result<axum::response::Response, ApiError> {
+    let store = StoreId(id(&sid)?);
+    tenancy(&state)?.store(&s, store)?;
+    let q = statements_query(store, &b)?;
+    let (format, content_type) = match p.format.as_deref() {
+        None | Some("statements") => (ExportFormat::Statements, "application/x-ndjson"),
+        Some("ndjson") => (ExportFormat::Ndjson, "application/x-ndjson"),
+        Some("csv") => (ExportFormat::Csv, "text/csv; charset=utf-8"),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "format: expected statements, ndjson or csv",
+            ));
+        }
+    };
+    let analytics = state.analytics.as_ref().ok_or(ApiError(Error::NotFound))?;
+    let rx = analytics.export(&q, format).await.map_err(Error::from)?;
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|c| (c.map_err(|e| std::io::Error::other(e.0)), rx))
+    });
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, content_type)],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response())
+}

@@ -1,0 +1,326 @@
+//! The analytics API on a running node: statements sent through the xAPI are aggregated by
+//! `POST /api/v1/stores/{id}/aggregate` from the hourly aggregates and from the raw table with
+//! the same answer; viewers and analysts may read, outsiders get 404, and invalid requests get
+//! a 400 naming the offending node.
+mod common;
+
+use common::{Cred, ROOT_EMAIL, ROOT_PASSWORD, TestServer};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn statement(actor: u32, verb: u32, activity: u32, scaled: f64, success: bool) -> Value {
+    json!({
+        "actor": {"mbox": format!("mailto:l{actor}@example.com")},
+        "verb": {"id": format!("http://example.com/verbs/{verb}")},
+        "object": {"id": format!("http://example.com/act/{activity}")},
+        "result": {"score": {"scaled": scaled}, "success": success, "duration": "PT1M30S"},
+        "timestamp": format!("2025-11-2{}T1{}:15:00Z", 4 + activity, verb),
+    })
+}
+
+#[tokio::test]
+async fn aggregates_over_http_agree_both_ways_and_respect_roles() {
+    let s = TestServer::start_with_root().await;
+    let root = Cred::Session(s.login(ROOT_EMAIL, ROOT_PASSWORD).await);
+    let id = |v: Value| v["id"].as_str().unwrap().to_owned();
+    let org = id(s
+        .ok(
+            Method::POST,
+            "/api/v1/organisations",
+            &root,
+            Some(json!({"name": "A"})),
+            201,
+        )
+        .await);
+    let other = id(s
+        .ok(
+            Method::POST,
+            "/api/v1/organisations",
+            &root,
+            Some(json!({"name": "B"})),
+            201,
+        )
+        .await);
+    let store = id(s
+        .ok(
+            Method::POST,
+            "/api/v1/stores",
+            &root,
+            Some(json!({"organisation": org, "name": "S"})),
+            201,
+        )
+        .await);
+    let c = s
+        .ok(
+            Method::POST,
+            "/api/v1/clients",
+            &root,
+            Some(json!({"store": store, "name": "lms", "scopes": ["all"]})),
+            201,
+        )
+        .await;
+    let (key, secret) = (
+        c["client"]["key"].as_str().unwrap(),
+        c["secret"].as_str().unwrap(),
+    );
+    let mut batch = Vec::new();
+    for i in 0..60u32 {
+        batch.push(statement(
+            i % 5,
+            i % 3,
+            i % 4,
+            f64::from(i % 9) / 8.0,
+            i % 2 == 0,
+        ));
+    }
+    let res = s
+        .xapi(Method::POST, "/xapi/statements", key, secret)
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    s.wait_projected(&format!("store = toUUID('{store}')"), 60)
+        .await;
+
+    let (viewer_id, viewer) = s.user_with_token(&root, "viewer@example.com").await;
+    let (analyst_id, analyst) = s.user_with_token(&root, "analyst@example.com").await;
+    let (outsider_id, outsider) = s.user_with_token(&root, "outsider@example.com").await;
+    for (org, user, role) in [
+        (&org, &viewer_id, "viewer"),
+        (&org, &analyst_id, "analyst"),
+        (&other, &outsider_id, "owner"),
+    ] {
+        s.ok(
+            Method::PUT,
+            &format!("/api/v1/organisations/{org}/members/{user}"),
+            &root,
+            Some(json!({"role": role})),
+            200,
+        )
+        .await;
+    }
+    let path = format!("/api/v1/stores/{store}/aggregate");
+    // The views write right after the statements' rows: wait until they hold all 60 too.
+    for _ in 0..200 {
+        let a = s
+            .ok(
+                Method::POST,
+                &path,
+                &root,
+                Some(json!({"source": "aggregate"})),
+                200,
+            )
+            .await;
+        let v = s
+            .ok(
+                Method::GET,
+                &format!("/api/v1/stores/{store}/values?path=object.id"),
+                &root,
+                None,
+                200,
+            )
+            .await;
+        let values: u64 = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["count"].as_u64().unwrap())
+            .sum();
+        if a["rows"][0]["values"][0] == 60.0 && values == 60 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let req = json!({
+        "group_by": [{"time": "day"}, "verb"], "tz": "Europe/Paris",
+        "measures": ["count", "unique_actors", "successes", {"avg": "result.score.scaled"},
+                     {"max": "result.duration_ms"}]
+    });
+    let mut answers = Vec::new();
+    for source in ["raw", "aggregate", "auto"] {
+        let mut r = req.clone();
+        r["source"] = json!(source);
+        answers.push(s.ok(Method::POST, &path, &viewer, Some(r), 200).await);
+    }
+    assert_eq!(answers[0]["source"], "raw");
+    assert_eq!(answers[1]["source"], "aggregate");
+    assert_eq!(
+        answers[2]["source"], "aggregate",
+        "auto uses the aggregates when it fits"
+    );
+    assert_eq!(answers[0]["rows"], answers[1]["rows"]);
+    let rows = answers[0]["rows"].as_array().unwrap();
+    let total: f64 = rows.iter().map(|r| r["values"][0].as_f64().unwrap()).sum();
+    assert_eq!(total, 60.0);
+    assert_eq!(rows[0]["keys"][0], "2025-11-24");
+    assert_eq!(rows[0]["values"][4], 90_000.0, "PT1M30S in ms");
+
+    // An analyst may read too; a raw-only request is served from the raw table.
+    let a = s
+        .ok(Method::POST, &path, &analyst,
+            Some(json!({"group_by": [{"path": "result.success"}], "filter": {"field": "verb", "eq": "http://example.com/verbs/1"}})), 200)
+        .await;
+    assert_eq!(a["source"], "raw");
+    assert_eq!(
+        a["rows"],
+        json!([{"keys": ["0"], "values": [10.0]}, {"keys": ["1"], "values": [10.0]}])
+    );
+
+    // Filtered statements, paged, with chosen fields.
+    let query = format!("/api/v1/stores/{store}/statements/query");
+    let body = json!({"filter": {"field": "verb", "eq": "http://example.com/verbs/1"},
+                      "fields": ["id", "verb", "result.score.scaled", "timestamp"]});
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("{query}?limit=8&cursor={c}"),
+            None => format!("{query}?limit=8"),
+        };
+        let page = s
+            .ok(Method::POST, &url, &viewer, Some(body.clone()), 200)
+            .await;
+        for item in page["items"].as_array().unwrap() {
+            assert_eq!(item["verb"], "http://example.com/verbs/1");
+            assert!(item["result.score.scaled"].is_number() && item["timestamp"].is_number());
+            seen.push(item["seq"].as_u64().unwrap());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 20);
+    assert!(
+        seen.windows(2).all(|w| w[0] < w[1]),
+        "seq order, each once: {seen:?}"
+    );
+
+    // A voided statement leaves queries and exports; the voiding one is a statement like others.
+    let first = s
+        .ok(
+            Method::POST,
+            &format!("{query}?limit=1"),
+            &viewer,
+            Some(json!({"fields": ["id"]})),
+            200,
+        )
+        .await;
+    let voided = first["items"][0]["id"].as_str().unwrap().to_owned();
+    let void = json!({"actor": {"mbox": "mailto:admin@example.com"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/voided"},
+        "object": {"objectType": "StatementRef", "id": voided}});
+    let res = s
+        .xapi(Method::POST, "/xapi/statements", key, secret)
+        .json(&void)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    s.wait_projected(&format!("store = toUUID('{store}')"), 61)
+        .await;
+
+    let export = format!("/api/v1/stores/{store}/statements/export");
+    // The `voids` row is written by a view right after the statement's row: wait for it too.
+    let mut lines: Vec<Value> = Vec::new();
+    for _ in 0..200 {
+        let res = s
+            .api(Method::POST, &export, &viewer)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["content-type"], "application/x-ndjson");
+        let text = res.text().await.unwrap();
+        lines = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        if lines.len() == 60 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(lines.len(), 60, "61 statements, one voided");
+    assert!(
+        lines
+            .iter()
+            .all(|st| st["id"] != voided.as_str() && st["stored"].is_string())
+    );
+    let csv = s
+        .api(Method::POST, &format!("{export}?format=csv"), &analyst)
+        .json(&json!({"fields": ["id", "actor", "result.success"], "filter": {"field": "result.success", "eq": true}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    let mut rows = csv.lines();
+    assert_eq!(rows.next(), Some(r#""id","actor","result.success""#));
+    let rows: Vec<&str> = rows.collect();
+    assert_eq!(rows.len(), 29, "30 successes, the voided one among them");
+    assert!(
+        rows.iter()
+            .all(|r| r.ends_with(",1") && r.contains("mbox:mailto:l"))
+    );
+    let ndjson = s
+        .api(Method::POST, &format!("{export}?format=ndjson"), &viewer)
+        .json(&json!({"fields": ["seq", "agents"]}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let first: Value = serde_json::from_str(ndjson.lines().next().unwrap()).unwrap();
+    assert!(
+        first["seq"].is_u64() && first["agents"].is_array(),
+        "{first}"
+    );
+    for (url, body, pointer) in [
+        (export.clone(), json!({"fields": ["nope"]}), "/fields/0"),
+        (
+            query.clone(),
+            json!({"filter": {"not": {"field": "x", "eq": 1}}}),
+            "/filter/not/field",
+        ),
+    ] {
+        let (st, v) = s.call(Method::POST, &url, &viewer, Some(body)).await;
+        assert_eq!(st, 400);
+        assert!(
+            v["error"]["message"].as_str().unwrap().starts_with(pointer),
+            "{v}"
+        );
+    }
+
+    // Outsiders: 404, as if the store did not exist.
+    for url in [&query, &export] {
+        let (st, _) = s.call(Method::POST, url, &outsider, Some(json!({}))).await;
+        assert_eq!(st, 404);
+    }
+    let (st, _) = s
+        .call(Method::POST, &path, &outsider, Some(req.clone()))
+        .await;
+    assert_eq!(st, 404);
+    // Invalid requests: 400 naming the node.
+    for (body, pointer) in [
+        (
+            json!({"filter": {"or": [{"field": "verb", "eq": "x"}, {"field": "nope", "eq": 1}]}}),
+            "/filter/or/1/field",
+        ),
+        (json!({"group_by": ["verb", "bogus"]}), "/group_by/1"),
+        (
+            json!({"group_by": ["registration"], "source": "aggregate"}),
+            "/source",
+        ),
+    ] {
+        let (st, v) = s
+            .call(Method::POST, &path, &viewer, Some(body.clone()))
+            .await;
+        assert_eq!(st, 400, "{body}");
+        let msg = v["error"]["message"].as_str().unwrap();
+        assert!(msg.starts_with(pointer), "{body} → {msg}");
+    }
+    s.stop().await;
+}
