@@ -329,7 +329,7 @@ fn check_parts(
     parts: Vec<AttachmentPart>,
 ) -> Result<Vec<AttachmentPart>, Error> {
     for p in &parts {
-        let actual = hex(&Sha256::digest(&p.body));
+        let actual = hex::encode(Sha256::digest(&p.body));
         if !actual.eq_ignore_ascii_case(&p.sha2) {
             return Err(Error::BadRequest(format!(
                 "attachment part X-Experience-API-Hash {} does not match its content (sha256 {actual})",
@@ -373,14 +373,4 @@ fn check_parts(
         }
     }
     Ok(parts)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
 }

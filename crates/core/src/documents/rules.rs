@@ -55,13 +55,7 @@ pub struct DocumentEvent {
 }
 
 pub fn sha1_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    Sha1::digest(bytes)
-        .iter()
-        .fold(String::with_capacity(40), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    hex::encode(Sha1::digest(bytes))
 }
 
 /// `If-Match` / `If-None-Match`, each a list of entity tags (unquoted) or `*`.
