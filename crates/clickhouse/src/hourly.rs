@@ -8,7 +8,8 @@
 //! `stored` is monotonic with `seq`, so the discarded rows all sit in the last hours, and a crash
 //! at any step leaves the aggregates either with extra hours or with missing ones, never both:
 //! the next start finds the difference and repairs it.
-use crate::{ClickHouseProjection, err};
+use crate::ClickHouseProjection;
+use crate::reconcile::ViewRebuild;
 use cairn_core::ProjectionError;
 
 /// The aggregate columns, exactly as the view in `schema/0004_statements_hourly.sql` writes them
@@ -58,57 +59,18 @@ pub fn rebuild_sql() -> String {
     )
 }
 
-/// The first hour (epoch seconds) whose counts differ between the two per-hour lists.
-pub fn first_difference(raw: &[(u32, u64)], agg: &[(u32, u64)]) -> Option<u32> {
-    let (mut i, mut j) = (0, 0);
-    loop {
-        match (raw.get(i), agg.get(j)) {
-            (None, None) => return None,
-            (Some(r), None) => return Some(r.0),
-            (None, Some(a)) => return Some(a.0),
-            (Some(r), Some(a)) if r == a => {
-                i += 1;
-                j += 1;
-            }
-            (Some(r), Some(a)) => return Some(r.0.min(a.0)),
-        }
-    }
-}
-
 impl ClickHouseProjection {
     /// Makes `statements_hourly` equal to the aggregates of `statements` (see the module doc).
     /// Returns the hour it rebuilt from, if any.
     pub async fn reconcile_hourly(&self) -> Result<Option<u32>, ProjectionError> {
-        let raw: Vec<(u32, u64)> = self
-            .client
-            .query(RAW_HOURS)
-            .fetch_all()
-            .await
-            .map_err(err("hourly: raw counts"))?;
-        let agg: Vec<(u32, u64)> = self
-            .client
-            .query(AGG_HOURS)
-            .fetch_all()
-            .await
-            .map_err(err("hourly: aggregate counts"))?;
-        let Some(from) = first_difference(&raw, &agg) else {
-            return Ok(None);
-        };
-        tracing::info!(from, "rebuilding hourly aggregates");
-        self.client
-            .query(DELETE_FROM_HOUR)
-            .bind(from)
-            .execute()
-            .await
-            .map_err(err("hourly: delete"))?;
-        self.wait_for_mutations().await?;
-        self.client
-            .query(&rebuild_sql())
-            .bind(from)
-            .execute()
-            .await
-            .map_err(err("hourly: rebuild"))?;
-        Ok(Some(from))
+        self.reconcile_view(&ViewRebuild {
+            label: "hourly",
+            source_counts: RAW_HOURS,
+            view_counts: AGG_HOURS,
+            delete_from: DELETE_FROM_HOUR,
+            rebuild_from: rebuild_sql(),
+        })
+        .await
     }
 }
 
@@ -125,16 +87,5 @@ mod tests {
         let migration = squash(include_str!("../../../schema/0004_statements_hourly.sql"));
         assert!(migration.contains(&squash(STATE_COLUMNS)));
         assert!(migration.contains(&squash(GROUP_BY)));
-    }
-
-    #[test]
-    fn first_difference_finds_extra_and_missing_hours() {
-        let a = [(1, 2), (2, 3), (3, 1)];
-        assert_eq!(first_difference(&a, &a), None);
-        assert_eq!(first_difference(&a, &a[..2]), Some(3));
-        assert_eq!(first_difference(&a[..1], &a), Some(2));
-        assert_eq!(first_difference(&a, &[(1, 2), (2, 4), (3, 1)]), Some(2));
-        assert_eq!(first_difference(&a, &[(1, 2), (3, 1)]), Some(2));
-        assert_eq!(first_difference(&[], &a), Some(1));
     }
 }

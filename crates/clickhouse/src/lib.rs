@@ -32,6 +32,7 @@ pub mod export;
 pub mod filter;
 pub mod hourly;
 pub mod migrations;
+mod reconcile;
 pub mod row;
 pub mod samples;
 pub mod sql;

@@ -4,6 +4,7 @@
 //! the table exact after `discard_after` the way `hourly` does: the pseudo-path `''` counts the
 //! statements of each month, the first month whose count differs from `statements` is deleted
 //! and rebuilt from `statements` with the view's own SELECT.
+use crate::reconcile::ViewRebuild;
 use crate::{ClickHouseProjection, err};
 use cairn_core::ProjectionError;
 use cairn_core::StoreId;
@@ -72,36 +73,14 @@ impl ClickHouseProjection {
     /// Makes `query_values` equal to the values of `statements`; returns the month (YYYYMM) it
     /// rebuilt from, if any.
     pub async fn reconcile_values(&self) -> Result<Option<u32>, ProjectionError> {
-        let raw: Vec<(u32, u64)> = self
-            .client
-            .query(RAW_MONTHS)
-            .fetch_all()
-            .await
-            .map_err(err("values: raw counts"))?;
-        let recorded: Vec<(u32, u64)> = self
-            .client
-            .query(VALUE_MONTHS)
-            .fetch_all()
-            .await
-            .map_err(err("values: counts"))?;
-        let Some(from) = crate::hourly::first_difference(&raw, &recorded) else {
-            return Ok(None);
-        };
-        tracing::info!(from, "rebuilding query values");
-        self.client
-            .query(DELETE_FROM_MONTH)
-            .bind(from)
-            .execute()
-            .await
-            .map_err(err("values: delete"))?;
-        self.wait_for_mutations().await?;
-        self.client
-            .query(&rebuild_sql())
-            .bind(from)
-            .execute()
-            .await
-            .map_err(err("values: rebuild"))?;
-        Ok(Some(from))
+        self.reconcile_view(&ViewRebuild {
+            label: "values",
+            source_counts: RAW_MONTHS,
+            view_counts: VALUE_MONTHS,
+            delete_from: DELETE_FROM_MONTH,
+            rebuild_from: rebuild_sql(),
+        })
+        .await
     }
 
     /// The most frequent values of `path` in `store` starting with `prefix`.
