@@ -83,6 +83,10 @@ const FILTERS: &[(&str, &str)] = &[
         r#"{"field": "timestamp", "range": {"gte": {"ago": "P30D", "tz": "Europe/Paris", "align": "week"}}}"#,
     ),
     (
+        "persona",
+        r#"{"field": "persona", "in": ["mbox:mailto:a1@example.com", "10000000-0000-0000-0000-000000000001"]}"#,
+    ),
+    (
         "and or not",
         r#"{"and": [{"or": [{"field": "result.success", "eq": false}, {"not": {"field": "result.completion", "eq": true}}]}, {"field": "verb", "exists": true}]}"#,
     ),
@@ -253,6 +257,10 @@ fn aggregates(now_us: i64) {
         json!({"group_by": [{"path": "result.success"}, {"path": "result.score.scaled"}], "measures": measures,
             "filter": {"field": "context.platform", "exists": true}}),
         json!({"group_by": [{"time": "day"}], "tz": "Asia/Kolkata", "measures": measures}),
+        json!({"group_by": ["persona", {"time": "day"}], "tz": "Europe/Paris",
+            "measures": ["count", "unique_personas", "unique_actors"]}),
+        json!({"group_by": ["verb"], "measures": ["unique_personas", {"avg": "result.score.scaled"}],
+            "filter": {"not": {"field": "persona", "eq": "mbox:mailto:a1@example.com"}}}),
     ];
     for (i, req) in requests.iter().enumerate() {
         let mut q =
@@ -322,8 +330,13 @@ fn exports(now_us: i64) {
         let f = cairn_filter::Filter::parse_str(text).expect("sample filters are valid");
         let clause = f.to_sql(now_us).to_literal_sql();
         let store = StoreId::DEFAULT.0;
+        let join = if cairn_clickhouse::persona::filter_uses(&f) {
+            cairn_clickhouse::persona::JOIN.replace('?', &format!("'{store}'"))
+        } else {
+            String::new()
+        };
         let reference = format!(
-            "SELECT seq FROM statements WHERE store = toUUID('{store}') AND ({clause}) AND statement_id \
+            "SELECT seq FROM statements{join} WHERE store = toUUID('{store}') AND ({clause}) AND statement_id \
              NOT IN (SELECT voided_id FROM voids WHERE store = toUUID('{store}')) GROUP BY seq ORDER BY seq"
         );
         for (format, fields) in [

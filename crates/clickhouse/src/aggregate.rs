@@ -18,7 +18,13 @@ use cairn_filter::{Field, FieldKind, Filter, Param};
 
 const HOUR_US: i64 = 3_600_000_000;
 /// Filter columns the view keeps.
-const VIEW_COLUMNS: &[&str] = &["actor_ifi", "verb", "object_id", "activity_type"];
+const VIEW_COLUMNS: &[&str] = &[
+    "actor_ifi",
+    cairn_filter::PERSONA_COLUMN,
+    "verb",
+    "object_id",
+    "activity_type",
+];
 /// Numeric columns the view keeps measures of.
 const VIEW_NUMBERS: &[&str] = &["score_scaled", "score_raw", "duration_ms"];
 
@@ -115,6 +121,12 @@ pub fn plan(q: &AggregateQuery, now_us: i64) -> Result<Plan, RequestError> {
         q.measures.iter().map(|m| measure(m, use_view)).unzip();
     select.push(format!("[{}] AS vals", values.join(", ")));
     select.push(format!("[{}] AS ns", counts.join(", ")));
+    let join = if crate::persona::aggregate_uses(q) {
+        params.push(Param::Str(q.store.0.to_string()));
+        crate::persona::JOIN
+    } else {
+        ""
+    };
     let mut conds = vec!["store = toUUID(?)".to_string()];
     params.push(Param::Str(q.store.0.to_string()));
     let (ge, lt) = if use_view {
@@ -145,7 +157,7 @@ pub fn plan(q: &AggregateQuery, now_us: i64) -> Result<Plan, RequestError> {
     };
     Ok(Plan {
         sql: format!(
-            "SELECT {} FROM {table} WHERE {} GROUP BY k0, k1 ORDER BY k0, k1 LIMIT ?",
+            "SELECT {} FROM {table}{join} WHERE {} GROUP BY k0, k1 ORDER BY k0, k1 LIMIT ?",
             select.join(", "),
             conds.join(" AND ")
         ),
@@ -176,6 +188,7 @@ fn dimension(d: &Dimension, view: bool, tz: &str, params: &mut Vec<Param>) -> St
         Dimension::Activity => ("object_id".into(), 0),
         Dimension::ActivityType => ("activity_type".into(), 0),
         Dimension::Actor => ("actor_ifi".into(), 0),
+        Dimension::Persona => (crate::persona::EXPR.into(), 0),
         Dimension::Registration => ("registration".into(), 0),
         Dimension::Path(f) => (column(f), 0),
     };
@@ -207,6 +220,11 @@ fn measure(m: &Measure, view: bool) -> (String, String) {
     match m {
         Measure::Count => plain("count()", "countMerge(statements)"),
         Measure::UniqueActors => plain("uniqExact(actor_ifi)", "uniqExactMerge(actors)"),
+        // Each hourly row holds one actor, so distinct personas over rows are exact.
+        Measure::UniquePersonas => {
+            let e = format!("uniqExact({})", crate::persona::EXPR);
+            plain(&e, &e)
+        }
         Measure::Successes => plain("countIf(ifNull(success, 0) = 1)", "countIfMerge(successes)"),
         Measure::Completions => plain(
             "countIf(ifNull(completion, 0) = 1)",
@@ -313,6 +331,14 @@ impl Analytics for ClickHouseProjection {
         prefix: &str,
         limit: u64,
     ) -> Result<Vec<cairn_core::analytics::ValueCount>, AnalyticsError> {
+        if path == "persona" {
+            return Err(RequestError {
+                pointer: "/path".into(),
+                message: "personas are found by name: GET /api/v1/stores/{id}/personas?name=…"
+                    .into(),
+            }
+            .into());
+        }
         if !crate::values::PATHS.contains(&path) {
             return Err(RequestError {
                 pointer: "/path".into(),

@@ -50,7 +50,14 @@ pub fn export_sql(
         }
     };
     let store = q.store.0.to_string();
-    let mut params = vec![Param::Str(store.clone()), Param::I64(q.after_seq as i64)];
+    let persona = q.fields.iter().any(|f| f == "persona")
+        || q.filter.as_ref().is_some_and(crate::persona::filter_uses);
+    let (join, mut params) = if persona {
+        (crate::persona::JOIN, vec![Param::Str(store.clone())])
+    } else {
+        ("", vec![])
+    };
+    params.extend([Param::Str(store.clone()), Param::I64(q.after_seq as i64)]);
     let mut filter = String::new();
     if let Some(f) = &q.filter {
         let sql = f.to_sql(now_us);
@@ -59,7 +66,7 @@ pub fn export_sql(
     }
     params.push(Param::Str(store));
     let mut sql = format!(
-        "SELECT {select} FROM statements WHERE store = toUUID(?) AND seq > ?{filter} \
+        "SELECT {select} FROM statements{join} WHERE store = toUUID(?) AND seq > ?{filter} \
          AND statement_id NOT IN (SELECT voided_id FROM voids WHERE store = toUUID(?)) \
          ORDER BY seq LIMIT 1 BY seq"
     );

@@ -15,11 +15,17 @@ pub fn matching_seqs(
     limit: u64,
 ) -> Query {
     let sql = filter.to_sql(now_us);
+    let persona = crate::persona::filter_uses(filter);
+    let join = if persona { crate::persona::JOIN } else { "" };
     let text = format!(
-        "SELECT seq FROM statements WHERE store = toUUID(?) AND {} GROUP BY seq ORDER BY seq LIMIT ?",
+        "SELECT seq FROM statements{join} WHERE store = toUUID(?) AND {} GROUP BY seq ORDER BY seq LIMIT ?",
         sql.clause
     );
-    let q = client.query(&text).bind(store.0.to_string());
+    let mut q = client.query(&text);
+    if persona {
+        q = q.bind(store.0.to_string());
+    }
+    let q = q.bind(store.0.to_string());
     bind_params(q, &sql.params).bind(limit)
 }
 

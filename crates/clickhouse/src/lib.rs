@@ -32,13 +32,14 @@ pub mod export;
 pub mod filter;
 pub mod hourly;
 pub mod migrations;
+pub mod persona;
 mod reconcile;
 pub mod row;
 pub mod samples;
 pub mod sql;
 pub mod values;
 
-use cairn_core::{Page, Projection, ProjectionError, StatementQuery, StatementRecord};
+use cairn_core::{Page, PersonaLink, Projection, ProjectionError, StatementQuery, StatementRecord};
 use clickhouse::{Client, Compression, sql::Identifier};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -111,7 +112,7 @@ const WINDOW_GROWTH: u64 = 8;
 /// (`sql::PENDING_MUTATIONS` names them too).
 /// `statements_hourly` and `query_values` are not keyed by seq: `discard_after` reconciles them
 /// afterwards.
-pub const SEQ_TABLES: &[&str] = &["statements", "voids"];
+pub const SEQ_TABLES: &[&str] = &["statements", "voids", "persona_identifiers"];
 
 impl ClickHouseProjection {
     /// Connects, creating the database when it is missing. Does not migrate.
@@ -275,6 +276,10 @@ impl Projection for ClickHouseProjection {
                 .map_err(err("insert"))?;
         }
         insert.end().await.map_err(err("insert"))
+    }
+
+    async fn link_personas(&self, links: &[PersonaLink]) -> Result<(), ProjectionError> {
+        persona::insert_links(&self.client, links).await
     }
 
     async fn discard_after(&self, seq: u64) -> Result<(), ProjectionError> {

@@ -27,11 +27,13 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_voids"),
     migration!(4, "0004_statements_hourly"),
     migration!(5, "0005_query_values"),
+    migration!(8, "0008_personas"),
 ];
 
 /// The tables and views the migrations create, in an order that is safe to drop them in
 /// (the materialized view before the tables it reads and writes).
 pub const OBJECTS: &[&str] = &[
+    "persona_identifiers",
     "query_values_mv",
     "query_values",
     "statements_hourly_mv",

@@ -129,9 +129,12 @@ impl<'a> StatementRow<'a> {
 
 impl StatementRow<'_> {
     /// The row as the filter language's in-process predicate sees it (same values as the columns).
+    /// `persona` is the actor's implicit persona; callers that know the store's persona mapping
+    /// set it.
     pub fn filter_row(&self) -> cairn_filter::Row {
         cairn_filter::Row {
             actor_ifi: self.actor_ifi.clone(),
+            persona: self.actor_ifi.clone(),
             agents: self.agents.to_vec(),
             verb: self.verb.clone(),
             object_type: self.object_type.clone(),

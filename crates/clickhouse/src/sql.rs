@@ -17,7 +17,7 @@ pub const COUNT_ABOVE: &str = "SELECT count() FROM ? WHERE seq > ?";
 pub const DELETE_ABOVE: &str = "ALTER TABLE ? DELETE WHERE seq > ?";
 /// Mutations of the seq-keyed tables still running (18.16 has no `mutations_sync`).
 pub const PENDING_MUTATIONS: &str = "SELECT count() FROM system.mutations \
-     WHERE database = ? AND table IN ('statements', 'voids', 'statements_hourly', 'query_values') AND is_done = 0";
+     WHERE database = ? AND table IN ('statements', 'voids', 'statements_hourly', 'query_values', 'persona_identifiers') AND is_done = 0";
 
 /// A value bound to one `?` of a [`SeqQuery`].
 #[derive(Debug, Clone, PartialEq)]

@@ -1,6 +1,8 @@
 //! The filter language's two back ends agree: for random rows and random filters, the SQL that
 //! `cairn-filter` compiles, run on a real ClickHouse over the real `statements` table, selects
-//! exactly the rows that the in-process predicate accepts.
+//! exactly the rows that the in-process predicate accepts. The `persona` field is resolved through
+//! a persona mapping written the way the projector writes it (including an identifier that was
+//! linked and then released), joined at read time.
 mod common;
 use cairn_clickhouse::filter::matching_seqs;
 use cairn_core::StoreId;
@@ -12,6 +14,9 @@ use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
 
 const NOW_US: i64 = 1_764_216_000_000_000; // 2025-11-27T04:00:00Z
+/// Persona ids of the random mapping.
+const P1: &str = "10000000-0000-0000-0000-000000000001";
+const P2: &str = "10000000-0000-0000-0000-000000000002";
 const TIMES: [i64; 4] = [0, 1_700_000_000_000_000, 1_764_000_000_000_000, NOW_US];
 
 fn text() -> impl Strategy<Value = String> {
@@ -22,7 +27,9 @@ fn text() -> impl Strategy<Value = String> {
         Just("b"),
         Just("http://x/1"),
         Just("http://x/10"),
-        Just("é")
+        Just("é"),
+        Just(P1),
+        Just(P2)
     ]
     .prop_map(str::to_owned)
 }
@@ -64,6 +71,7 @@ fn row() -> impl Strategy<Value = Row> {
         prop::sample::select(TIMES.to_vec()),
     );
     (strs, arrays, nums, times).prop_map(|(s, a, n, t)| Row {
+        persona: String::new(),
         actor_ifi: s.0,
         verb: s.1,
         object_type: s.2,
@@ -207,11 +215,37 @@ async fn sql_and_predicate_agree_on_random_rows_and_filters() {
         .new_tree(&mut runner)
         .unwrap()
         .current();
+    // The persona mapping: "a" and "ab" are P1, "b" is P2; "http://x/1" was P2, then released.
+    let (p1, p2) = (
+        uuid::Uuid::parse_str(P1).unwrap(),
+        uuid::Uuid::parse_str(P2).unwrap(),
+    );
+    let link = |seq: u64, ifi: &str, persona: Option<uuid::Uuid>| cairn_core::PersonaLink {
+        seq,
+        store,
+        ifi: ifi.into(),
+        persona,
+    };
+    p.link_personas(&[
+        link(1, "a", Some(p1)),
+        link(1, "ab", Some(p1)),
+        link(2, "b", Some(p2)),
+        link(2, "http://x/1", Some(p2)),
+        link(3, "http://x/1", None),
+    ])
+    .await
+    .unwrap();
+    let persona_of = |ifi: &str| match ifi {
+        "a" | "ab" => P1.to_string(),
+        "b" => P2.to_string(),
+        other => other.to_string(),
+    };
     // duration_ms is an Int64 column: keep the in-process value integral, as the column is.
     let rows: Vec<Row> = rows
         .into_iter()
         .map(|mut r| {
             r.duration_ms = r.duration_ms.map(|d| (d as i64) as f64);
+            r.persona = persona_of(&r.actor_ifi);
             r
         })
         .collect();

@@ -39,6 +39,7 @@ async fn migrate_is_idempotent() {
     assert_eq!(
         tables,
         [
+            "persona_identifiers",
             "query_values",
             "query_values_mv",
             "schema_migrations",

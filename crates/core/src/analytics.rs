@@ -29,6 +29,8 @@ pub enum Dimension {
     Activity,
     ActivityType,
     Actor,
+    /// The actor's persona: a persona id, or the actor's identifier when no persona holds it.
+    Persona,
     Registration,
     /// Any filter field: string fields group by value, list fields count a statement under each
     /// of its values, numbers and booleans group by their text (`''` when absent).
@@ -40,6 +42,8 @@ pub enum Dimension {
 pub enum Measure {
     Count,
     UniqueActors,
+    /// Distinct personas (identifiers no persona holds count as their own).
+    UniquePersonas,
     Successes,
     Completions,
     Sum(&'static Field),
@@ -335,6 +339,7 @@ fn dimension(d: &Json) -> Option<Dimension> {
             "activity" => Dimension::Activity,
             "activity_type" => Dimension::ActivityType,
             "actor" => Dimension::Actor,
+            "persona" => Dimension::Persona,
             "registration" => Dimension::Registration,
             _ => return None,
         },
@@ -363,6 +368,7 @@ fn measure(m: &Json) -> Option<Measure> {
         Json::String(s) => match s.as_str() {
             "count" => Measure::Count,
             "unique_actors" => Measure::UniqueActors,
+            "unique_personas" => Measure::UniquePersonas,
             "successes" => Measure::Successes,
             "completions" => Measure::Completions,
             _ => return None,

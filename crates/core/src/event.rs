@@ -14,6 +14,8 @@ pub enum Event {
     Document(Arc<crate::documents::DocumentEvent>),
     /// A change to an organisation, store, client, user, membership or token.
     Tenancy(Arc<crate::tenancy::TenancyEvent>),
+    /// A change to the personas of a store.
+    Persona(Arc<crate::personas::PersonaEvent>),
 }
 
 impl Event {
@@ -38,6 +40,7 @@ impl Event {
         match self {
             Event::Statement(r) => Some(r.store),
             Event::Document(d) => Some(d.store),
+            Event::Persona(p) => Some(p.store),
             Event::Tenancy(_) => None,
         }
     }

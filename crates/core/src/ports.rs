@@ -36,6 +36,8 @@ pub struct WriteSet {
     pub activities: Vec<(StoreId, String, Vec<u8>)>,
     /// Materialized tenancy rows: key → encoded entity, or None to delete it.
     pub entities: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    /// (store, persona id) → the encoded persona, or None to delete it.
+    pub personas: Vec<(StoreId, Uuid, Option<Vec<u8>>)>,
 }
 
 impl WriteSet {
@@ -73,9 +75,20 @@ pub trait LogStore: Send + Sync + 'static {
     fn activity(&self, store: StoreId, id: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Every materialized tenancy row (key, encoded entity), in key order.
     fn entities(&self) -> Result<Vec<EntityRow>, StoreError>;
+    /// Every materialized persona (encoded), of every store.
+    fn personas(&self) -> Result<Vec<Vec<u8>>, StoreError>;
     /// Small durable settings such as the projection checkpoint.
     fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     fn meta_put(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
+}
+
+/// One identifier → persona assignment, as of the event `seq`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonaLink {
+    pub seq: u64,
+    pub store: StoreId,
+    pub ifi: String,
+    pub persona: Option<Uuid>,
 }
 
 /// The analytics projection of the log (ClickHouse). Inserting the same sequence numbers again
@@ -86,6 +99,9 @@ pub trait Projection: Send + Sync + 'static {
     async fn migrate(&self) -> Result<(), ProjectionError>;
     /// Inserts projected statements (sequence number, record), in sequence order.
     async fn insert(&self, rows: &[(u64, Arc<StatementRecord>)]) -> Result<(), ProjectionError>;
+    /// Records which persona holds each identifier from the given sequence number on
+    /// (`None`: no persona; the identifier is its own implicit persona).
+    async fn link_personas(&self, links: &[PersonaLink]) -> Result<(), ProjectionError>;
     /// Removes every row with a sequence number above `seq` (all rows when 0), and waits until done.
     async fn discard_after(&self, seq: u64) -> Result<(), ProjectionError>;
     /// Sequence numbers of statements matching `query` within `page`, in the query's order,

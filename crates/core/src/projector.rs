@@ -3,7 +3,7 @@
 //! discards projected rows beyond its durable checkpoint, so a crash between an insert and its
 //! checkpoint never leaves a second row: projection is exactly-once.
 use crate::event::{Event, StatementRecord};
-use crate::ports::{LogStore, Projection};
+use crate::ports::{LogStore, PersonaLink, Projection};
 use crate::tail::Tail;
 use std::sync::Arc;
 use std::time::Duration;
@@ -102,14 +102,26 @@ impl Projector {
             return Ok(after);
         };
         let last = *last;
-        let rows: Vec<(u64, Arc<StatementRecord>)> = events
-            .into_iter()
-            .filter_map(|(s, e)| match e {
-                Event::Statement(r) => Some((s, r)),
-                // Documents are never projected; the checkpoint still moves past them.
-                Event::Document(_) | Event::Tenancy(_) => None,
-            })
-            .collect();
+        let mut rows: Vec<(u64, Arc<StatementRecord>)> = Vec::with_capacity(events.len());
+        let mut links = Vec::new();
+        for (seq, e) in events {
+            match e {
+                Event::Statement(r) => rows.push((seq, r)),
+                Event::Persona(p) => links.extend(p.change.links().into_iter().map(
+                    |(ifi, persona)| PersonaLink {
+                        seq,
+                        store: p.store,
+                        ifi: ifi.to_string(),
+                        persona,
+                    },
+                )),
+                // Documents and the tenancy are never projected; the checkpoint moves past them.
+                Event::Document(_) | Event::Tenancy(_) => {}
+            }
+        }
+        if !links.is_empty() {
+            self.projection.link_personas(&links).await?;
+        }
         if !rows.is_empty() {
             self.projection.insert(&rows).await?;
         }

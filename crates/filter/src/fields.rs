@@ -31,6 +31,7 @@ const fn f(path: &'static str, column: &'static str, kind: FieldKind) -> Field {
 /// Every field, in a fixed order (the order of [`Row`]'s accessors).
 pub const FIELDS: &[Field] = &[
     f("actor", "actor_ifi", FieldKind::Str),
+    f("persona", PERSONA_COLUMN, FieldKind::Str),
     f("agents", "agents", FieldKind::StrArray),
     f("verb", "verb", FieldKind::Str),
     f("object.type", "object_type", FieldKind::Str),
@@ -56,6 +57,12 @@ pub const FIELDS: &[Field] = &[
     f("stored", "stored_us", FieldKind::Time),
 ];
 
+/// The persona of a statement's actor: the id of the persona holding the actor's identifier, or
+/// the identifier itself (its implicit persona). Not a column of `statements`: queries that name
+/// it join the store's identifier → persona table, which provides `persona_id` (`''` when no
+/// persona holds the identifier).
+pub const PERSONA_COLUMN: &str = "if(persona_id = '', actor_ifi, persona_id)";
+
 pub fn field(path: &str) -> Option<&'static Field> {
     FIELDS.iter().find(|f| f.path == path)
 }
@@ -65,6 +72,8 @@ pub fn field(path: &str) -> Option<&'static Field> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Row {
     pub actor_ifi: String,
+    /// The actor's persona as the store's persona mapping resolves it (see [`PERSONA_COLUMN`]).
+    pub persona: String,
     pub agents: Vec<String>,
     pub verb: String,
     pub object_type: String,
@@ -103,6 +112,7 @@ impl Row {
     pub(crate) fn cell(&self, column: &str) -> Cell<'_> {
         match column {
             "actor_ifi" => Cell::Str(&self.actor_ifi),
+            PERSONA_COLUMN => Cell::Str(&self.persona),
             "agents" => Cell::StrArray(&self.agents),
             "verb" => Cell::Str(&self.verb),
             "object_type" => Cell::Str(&self.object_type),

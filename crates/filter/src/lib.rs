@@ -16,6 +16,6 @@ mod parse;
 mod sql;
 
 pub use ast::{Filter, Op, Value};
-pub use fields::{FIELDS, Field, FieldKind, Row};
+pub use fields::{FIELDS, Field, FieldKind, PERSONA_COLUMN, Row};
 pub use parse::FilterError;
 pub use sql::{Param, Sql};

@@ -11,10 +11,26 @@ use cairn_xapi::XapiVersion;
 pub async fn get(
     State(state): State<AppState>,
     Extension(version): Extension<XapiVersion>,
-    _caller: Caller,
+    caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let p = Params::parse(raw.as_deref(), &["agent"])?;
     let (actor, _) = p.agent(version)?;
-    Ok(axum::Json(state.documents.person(&actor)).into_response())
+    let held = match (&state.personas, actor.ifi_key()) {
+        (Some(personas), Some(ifi)) => personas.holder_of(caller.0.store, &ifi),
+        _ => None,
+    };
+    let person = match held {
+        // The persona holding the agent's identifier: every identifier it groups.
+        Some(p) => cairn_core::personas::person_of(
+            &p,
+            &actor
+                .name()
+                .map(str::to_string)
+                .into_iter()
+                .collect::<Vec<_>>(),
+        ),
+        None => state.documents.person(&actor),
+    };
+    Ok(axum::Json(person).into_response())
 }

@@ -66,6 +66,8 @@ pub struct AppState {
     pub tenancy: Option<TenancyService>,
     /// The analytics port, for `/api/v1/stores/{id}/aggregate` (absent: 404).
     pub analytics: Option<Arc<dyn cairn_core::analytics::Analytics>>,
+    /// Personas, for the admin API and the Agents resource (absent: agents are their own persons).
+    pub personas: Option<cairn_core::personas::PersonaService>,
     pub limits: limits::Limits,
 }
 
@@ -85,6 +87,7 @@ impl AppState {
             versions: moka::sync::Cache::new(10_000),
             tenancy: None,
             analytics: None,
+            personas: None,
         }
     }
 
@@ -95,6 +98,11 @@ impl AppState {
     }
 
     /// Serves the analytics API on this port.
+    pub fn with_personas(mut self, personas: cairn_core::personas::PersonaService) -> Self {
+        self.personas = Some(personas);
+        self
+    }
+
     pub fn with_analytics(mut self, analytics: Arc<dyn cairn_core::analytics::Analytics>) -> Self {
         self.analytics = Some(analytics);
         self

@@ -2,6 +2,7 @@
 use crate::config::Config;
 use cairn_clickhouse::{ClickHouseConfig, ClickHouseProjection};
 use cairn_core::documents::{DocumentConfig, DocumentService};
+use cairn_core::personas::{PersonaService, PersonaServiceConfig, Personas};
 use cairn_core::ports::{LogStore, Projection};
 use cairn_core::projector::{Projector, ProjectorConfig};
 use cairn_core::statements::StatementService;
@@ -153,6 +154,7 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
         moka::sync::Cache::new(cfg.statement_cache_entries);
     let hook_cache = cache.clone();
     let registry = Arc::new(Registry::load(&*log)?);
+    let personas = Arc::new(Personas::load(&*log)?);
     let (writer, writer_join) = Writer::new(
         log.clone(),
         tail.clone(),
@@ -168,8 +170,19 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
         }
     }))
     .with_tenancy(registry.clone())
+    .with_personas(personas.clone())
     .spawn()?;
     let tenancy = tenancy(&cfg, &writer, registry);
+    let personas = PersonaService::new(
+        personas,
+        writer.clone(),
+        tenancy.clone(),
+        PersonaServiceConfig {
+            import_batch_rows: cfg.persona_import_batch_rows,
+            import_queue_batches: cfg.persona_import_queue_batches,
+            ..PersonaServiceConfig::default()
+        },
+    );
     let client = bootstrap(&cfg, &*log, &tenancy).await?;
     let (shutdown, shutdown_rx) = watch::channel(false);
     let committed = writer.subscribe();
@@ -194,6 +207,7 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
         },
     )
     .with_tenancy(tenancy)
+    .with_personas(personas)
     .with_analytics(analytics);
     let listener = tokio::net::TcpListener::bind(cfg.http_addr)
         .await

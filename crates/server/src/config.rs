@@ -56,6 +56,10 @@ pub struct Config {
     pub rate_limit_user_burst: u32,
     /// Login attempts per email per minute (0: unlimited).
     pub login_attempts_per_minute: u32,
+    /// CSV rows of a persona import applied per writer request.
+    pub persona_import_batch_rows: usize,
+    /// Parsed CSV batches of a persona import waiting to be applied (bounded channel).
+    pub persona_import_queue_batches: usize,
 }
 
 /// `"1.0.3"` or `"2.0.0"` in configuration.
@@ -90,6 +94,8 @@ impl Default for Config {
             default_client_secret: None,
             writer_queue_capacity: 4096,
             writer_max_group: 512,
+            persona_import_batch_rows: 500,
+            persona_import_queue_batches: 4,
             projector_batch_max: 10_000,
             projector_linger_ms: 50,
             statement_cache_entries: 100_000,
@@ -140,6 +146,11 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let positive = [
             ("writer_queue_capacity", self.writer_queue_capacity),
+            ("persona_import_batch_rows", self.persona_import_batch_rows),
+            (
+                "persona_import_queue_batches",
+                self.persona_import_queue_batches,
+            ),
             ("writer_max_group", self.writer_max_group),
             ("projector_batch_max", self.projector_batch_max),
             ("page_max", self.page_max),

@@ -529,6 +529,49 @@ fn admin_case(w: &World, method: &str, path: &str) -> (String, Option<Value>, bo
             Some(json!({})),
             false,
         ),
+        // Personas: viewers read, analysts change (so A's analyst may succeed: not `targets_a`);
+        // personas_api.rs checks each role's answer. Persona ids here exist nowhere (404).
+        ("get", "/api/v1/stores/{id}/personas") => (
+            format!("/api/v1/stores/{}/personas", w.store_a1),
+            None,
+            false,
+        ),
+        ("post", "/api/v1/stores/{id}/personas") => (
+            format!("/api/v1/stores/{}/personas", w.store_a1),
+            Some(json!({"name": "p", "identifiers": [{"mbox": "mailto:p@example.com"}]})),
+            false,
+        ),
+        ("get", "/api/v1/stores/{id}/personas/lookup") => (
+            format!(
+                "/api/v1/stores/{}/personas/lookup?identifier={}",
+                w.store_a1,
+                enc(r#"{"mbox":"mailto:learner@example.com"}"#)
+            ),
+            None,
+            false,
+        ),
+        ("post", "/api/v1/stores/{id}/personas/import") => (
+            format!("/api/v1/stores/{}/personas/import", w.store_a1),
+            None,
+            false,
+        ),
+        (m, p) if p.starts_with("/api/v1/stores/{id}/personas/{persona}") => {
+            let rest = p.trim_start_matches("/api/v1/stores/{id}/personas/{persona}");
+            let ident = json!({"mbox": "mailto:p@example.com"});
+            let body = match (m, rest) {
+                ("patch", "") => Some(json!({"name": "renamed"})),
+                (_, "") => None,
+                (_, "/merge") => Some(json!({"from": uuid::Uuid::new_v4()})),
+                (_, "/split") => Some(json!({"name": "n", "identifiers": [ident]})),
+                _ => Some(json!({"identifier": ident})),
+            };
+            let url = format!(
+                "/api/v1/stores/{}/personas/{}{rest}",
+                w.store_a1,
+                uuid::Uuid::new_v4()
+            );
+            (url, body, false)
+        }
         (_, "/api/v1/clients/{id}/rotate") => {
             (format!("/api/v1/clients/{}/rotate", w.a1.2), None, true)
         }

@@ -10,6 +10,7 @@
 //! - `attachments`: `store(16) ‖ sha2 (lowercase hex)` → body
 //! - `meta`: name → value
 //! - `entities`: tenancy kind tag ‖ id → encoded entity (see `cairn_core::tenancy`)
+//! - `personas`: `store(16) ‖ persona id(16)` → encoded persona (see `cairn_core::personas`)
 //! - `documents`, `activities`: see [`documents`]
 mod documents;
 
@@ -32,6 +33,7 @@ pub struct FjallStore {
     documents: Keyspace,
     activities: Keyspace,
     entities: Keyspace,
+    personas: Keyspace,
 }
 
 pub(crate) fn err(e: impl std::fmt::Display) -> StoreError {
@@ -78,6 +80,7 @@ impl FjallStore {
             documents: ks("documents")?,
             activities: ks("activities")?,
             entities: ks("entities")?,
+            personas: ks("personas")?,
             db,
         })
     }
@@ -135,6 +138,15 @@ impl LogStore for FjallStore {
             match value {
                 Some(v) => b.insert(&self.entities, key.as_slice(), v.as_slice()),
                 None => b.remove(&self.entities, key.as_slice()),
+            }
+        }
+        for (store, id, value) in &ws.personas {
+            let mut key = Vec::with_capacity(32);
+            key.extend_from_slice(store.0.as_bytes());
+            key.extend_from_slice(id.as_bytes());
+            match value {
+                Some(v) => b.insert(&self.personas, key, v.as_slice()),
+                None => b.remove(&self.personas, key),
             }
         }
         b.commit().map_err(err)
@@ -205,6 +217,15 @@ impl LogStore for FjallStore {
         for kv in self.entities.iter() {
             let (k, v) = kv.into_inner().map_err(err)?;
             out.push((k.to_vec(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    fn personas(&self) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.personas.iter() {
+            let (_, v) = kv.into_inner().map_err(err)?;
+            out.push(v.to_vec());
         }
         Ok(out)
     }

@@ -59,6 +59,8 @@ pub mod needs {
     pub const MANAGE_STORE: Role = Role::Admin;
     pub const MANAGE_CLIENTS: Role = Role::Admin;
     pub const MANAGE_MEMBERS: Role = Role::Admin;
+    /// Creating, changing, merging, splitting and importing personas.
+    pub const EDIT_PERSONAS: Role = Role::Analyst;
     /// Granting or revoking the owner role.
     pub const MANAGE_OWNERS: Role = Role::Owner;
 }

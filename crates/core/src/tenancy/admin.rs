@@ -168,7 +168,7 @@ impl TenancyService {
     }
 
     /// The store, if the subject has at least `min` in its organisation.
-    fn store_as(&self, s: &Subject, id: StoreId, min: Role) -> Result<Store, Error> {
+    pub(crate) fn store_as(&self, s: &Subject, id: StoreId, min: Role) -> Result<Store, Error> {
         let snap = self.snapshot();
         let store = snap.state.stores.get(&id).ok_or(Error::NotFound)?;
         s.require(&snap.state, store.org, min)?;

@@ -17,7 +17,7 @@ mod service;
 mod state;
 
 pub use access::Subject;
-pub use admin::{ListQuery, Listed};
+pub use admin::{ListQuery, Listed, page};
 pub use decide::{TenancyCommand, decide};
 pub use model::*;
 pub use service::{ClientSpec, NewSecret, TenancyConfig, TenancyService, UserSpec};

@@ -18,6 +18,10 @@ pub(super) struct Group {
     pub(super) activities: crate::activities::Definitions,
     /// The tenancy as changed by this group, once it has a tenancy request.
     pub(super) tenancy: Option<crate::tenancy::TenancyState>,
+    /// Persona changes of this group, over the committed personas.
+    pub(super) personas: crate::personas::Delta,
+    /// Persona events of this group, applied to the in-memory personas after the commit.
+    pub(super) persona_events: Vec<Arc<crate::personas::PersonaEvent>>,
 }
 
 impl Group {
@@ -32,6 +36,8 @@ impl Group {
             docs: HashMap::new(),
             activities: HashMap::new(),
             tenancy: None,
+            personas: Default::default(),
+            persona_events: Vec::new(),
         }
     }
 
@@ -49,9 +55,9 @@ impl Group {
         };
         match log.event(seq)? {
             Some(Event::Statement(r)) => Ok(Some(r)),
-            Some(Event::Document(_) | Event::Tenancy(_)) | None => Err(Error::Internal(format!(
-                "index points at missing event {seq}"
-            ))),
+            Some(Event::Document(_) | Event::Tenancy(_) | Event::Persona(_)) | None => Err(
+                Error::Internal(format!("index points at missing event {seq}")),
+            ),
         }
     }
 

@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 mod documents;
 mod group;
+mod personas;
 
 use group::Group;
 
@@ -78,6 +79,7 @@ enum WriteRequest {
     Append(AppendRequest),
     Document(DocumentRequest),
     Tenancy(Vec<crate::tenancy::TenancyCommand>),
+    Personas(StoreId, Vec<crate::personas::PersonaCommand>),
 }
 
 /// What the rest of the system sees of the writer. Cheap to clone.
@@ -114,6 +116,16 @@ impl WriterHandle {
         commands: Vec<crate::tenancy::TenancyCommand>,
     ) -> Result<u64, Error> {
         self.send(WriteRequest::Tenancy(commands)).await
+    }
+
+    /// Applies persona commands of one store, all or nothing, checked by the writer thread
+    /// against the committed personas plus the earlier changes of its group.
+    pub async fn personas(
+        &self,
+        store: StoreId,
+        commands: Vec<crate::personas::PersonaCommand>,
+    ) -> Result<u64, Error> {
+        self.send(WriteRequest::Personas(store, commands)).await
     }
 
     async fn send(&self, req: WriteRequest) -> Result<u64, Error> {
@@ -159,6 +171,7 @@ pub struct Writer {
     /// `activity_cache_entries` (cleared when full).
     activities: crate::activities::Definitions,
     tenancy: Option<Arc<crate::tenancy::Registry>>,
+    personas: Arc<crate::personas::Personas>,
 }
 
 impl Writer {
@@ -170,7 +183,14 @@ impl Writer {
             config,
             activities: HashMap::new(),
             tenancy: None,
+            personas: Arc::default(),
         }
+    }
+
+    /// Lets the writer change the personas held by `personas` (it applies each committed change).
+    pub fn with_personas(mut self, personas: Arc<crate::personas::Personas>) -> Self {
+        self.personas = personas;
+        self
     }
 
     /// Lets the writer change the tenancy held by `registry` (it publishes each committed state).
@@ -191,6 +211,7 @@ impl Writer {
             Some(Event::Statement(r)) => r.stored_us,
             Some(Event::Document(d)) => d.doc.updated_us,
             Some(Event::Tenancy(t)) => t.at_us,
+            Some(Event::Persona(p)) => p.at_us,
             None => 0,
         };
         let (tx, rx) = mpsc::channel(self.config.queue_capacity);
@@ -232,6 +253,9 @@ impl Writer {
                     WriteRequest::Append(r) => g.plan(&*self.log, &self.activities, r),
                     WriteRequest::Document(r) => g.plan_document(&*self.log, r),
                     WriteRequest::Tenancy(r) => g.plan_tenancy(self.tenancy.as_deref(), r),
+                    WriteRequest::Personas(store, r) => {
+                        g.plan_personas(&self.personas.read(), store, r)
+                    }
                 };
                 replies.push((reply, outcome));
             }
@@ -261,6 +285,9 @@ impl Writer {
                 }
                 if let (Some(reg), Some(t)) = (&self.tenancy, g.tenancy.take()) {
                     reg.replace(t);
+                }
+                if !g.persona_events.is_empty() {
+                    self.personas.apply(&g.persona_events);
                 }
                 let _ = shared.committed.send(seq);
             }

@@ -7,6 +7,7 @@
 mod analytics;
 mod dto;
 mod orgs;
+mod personas;
 mod stores;
 mod users;
 
@@ -32,7 +33,7 @@ pub const SESSION_COOKIE: &str = "cairn_session";
     info(
         title = "Cairn admin API",
         version = "1",
-        description = "Organisations, stores, clients, users and roles of a Cairn LRS. See docs/api.md."
+        description = "Organisations, stores, clients, users and roles, analytics and personas of a Cairn LRS. See docs/api.md."
     ),
     modifiers(&Security),
     security(("session" = []), ("token" = []))
@@ -89,6 +90,18 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(analytics::values))
         .routes(routes!(analytics::query_statements))
         .routes(routes!(analytics::export_statements))
+        .routes(routes!(personas::list_personas, personas::create_persona))
+        .routes(routes!(personas::lookup_persona))
+        .routes(routes!(personas::import_personas))
+        .routes(routes!(
+            personas::get_persona,
+            personas::update_persona,
+            personas::delete_persona
+        ))
+        .routes(routes!(personas::add_identifier))
+        .routes(routes!(personas::remove_identifier))
+        .routes(routes!(personas::merge_persona))
+        .routes(routes!(personas::split_persona))
 }
 
 /// The OpenAPI document of the admin API.
