@@ -17,7 +17,7 @@ pub const COUNT_ABOVE: &str = "SELECT count() FROM ? WHERE seq > ?";
 pub const DELETE_ABOVE: &str = "ALTER TABLE ? DELETE WHERE seq > ?";
 /// Mutations of the seq-keyed tables still running (18.16 has no `mutations_sync`).
 pub const PENDING_MUTATIONS: &str = "SELECT count() FROM system.mutations \
-     WHERE database = ? AND table IN ('statements', 'voids', 'statements_hourly', 'query_values', 'persona_identifiers') AND is_done = 0";
+     WHERE database = ? AND table IN ('statements', 'voids', 'statements_hourly', 'query_values', 'persona_identifiers', 'statement_keys') AND is_done = 0";
 
 /// A value bound to one `?` of a [`SeqQuery`].
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +91,41 @@ impl SeqQuery {
             &query.activity,
         );
         has("registrations", &query.registration);
+        // The driving key: the statements of one key are one range of `statement_keys`, read
+        // within this window; the outer conditions then touch only the granules holding them.
+        let driver = [
+            ("registration", &query.registration, true),
+            ("activity", &query.activity, !query.related_activities),
+            ("agent", &query.agent, !query.related_agents),
+            ("verb", &query.verb, true),
+        ]
+        .into_iter()
+        .find_map(|(kind, v, direct)| v.as_ref().map(|v| (kind, v, direct)));
+        if let Some((kind, key, direct)) = driver {
+            let mut sub = String::from(
+                "seq IN (SELECT seq FROM statement_keys WHERE store = toUUID(?) AND kind = ? \
+                 AND key = ? AND seq <= ?",
+            );
+            params.extend([
+                Param::Str(store.clone()),
+                Param::Str(kind.into()),
+                Param::Str(key.clone()),
+                Param::U64(page.max_seq),
+            ]);
+            if direct && matches!(kind, "agent" | "activity") {
+                sub.push_str(" AND direct = 1");
+            }
+            if floor > 0 {
+                sub.push_str(" AND seq > ?");
+                params.push(Param::U64(floor));
+            }
+            if let Some(after) = page.after {
+                sub.push_str(if query.ascending { " AND seq > ?" } else { " AND seq < ?" });
+                params.push(Param::U64(after));
+            }
+            sub.push(')');
+            conds.push(sub);
+        }
         if let Some(a) = &query.authority {
             conds.push("authority = ?".into());
             params.push(Param::Str(a.clone()));
@@ -198,6 +233,24 @@ mod tests {
         );
         assert!(literal.ends_with("LIMIT 10"), "{literal}");
         assert!(!literal.contains('?'));
+    }
+
+    #[test]
+    fn the_most_selective_key_drives_a_key_range_read() {
+        let mut sq = StatementQuery::new(StoreId::DEFAULT);
+        sq.verb = Some("v".into());
+        let q = SeqQuery::build(&sq, &page());
+        assert!(q.sql.contains("kind = ? AND key = ? AND seq <= ?)"), "{}", q.sql);
+        assert!(q.to_literal_sql().contains("kind = 'verb' AND key = 'v'"));
+        sq.agent = Some("mbox:mailto:a@b.c".into());
+        let literal = SeqQuery::build(&sq, &page()).to_literal_sql();
+        assert!(literal.contains("kind = 'agent' AND key = 'mbox:mailto:a@b.c' AND seq <= 100 AND direct = 1"), "{literal}");
+        sq.related_agents = true;
+        sq.registration = Some("r".into());
+        let q = SeqQuery::build_above(&sq, &Page { after: Some(90), ..page() }, 40);
+        let literal = q.to_literal_sql();
+        assert!(literal.contains("kind = 'registration' AND key = 'r' AND seq <= 100 AND seq > 40 AND seq < 90)"), "{literal}");
+        assert_eq!(q.sql.matches('?').count(), q.params.len());
     }
 
     #[test]

@@ -43,6 +43,8 @@ async fn migrate_is_idempotent() {
             "query_values",
             "query_values_mv",
             "schema_migrations",
+            "statement_keys",
+            "statement_keys_mv",
             "statements",
             "statements_hourly",
             "statements_hourly_mv",
