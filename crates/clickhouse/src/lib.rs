@@ -112,7 +112,12 @@ const WINDOW_GROWTH: u64 = 8;
 /// (`sql::PENDING_MUTATIONS` names them too).
 /// `statements_hourly` and `query_values` are not keyed by seq: `discard_after` reconciles them
 /// afterwards.
-pub const SEQ_TABLES: &[&str] = &["statements", "voids", "statement_keys", "persona_identifiers"];
+pub const SEQ_TABLES: &[&str] = &[
+    "statements",
+    "voids",
+    "statement_keys",
+    "persona_identifiers",
+];
 
 impl ClickHouseProjection {
     /// Connects, creating the database when it is missing. Does not migrate.

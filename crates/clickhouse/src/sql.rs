@@ -120,7 +120,11 @@ impl SeqQuery {
                 params.push(Param::U64(floor));
             }
             if let Some(after) = page.after {
-                sub.push_str(if query.ascending { " AND seq > ?" } else { " AND seq < ?" });
+                sub.push_str(if query.ascending {
+                    " AND seq > ?"
+                } else {
+                    " AND seq < ?"
+                });
                 params.push(Param::U64(after));
             }
             sub.push(')');
@@ -240,16 +244,37 @@ mod tests {
         let mut sq = StatementQuery::new(StoreId::DEFAULT);
         sq.verb = Some("v".into());
         let q = SeqQuery::build(&sq, &page());
-        assert!(q.sql.contains("kind = ? AND key = ? AND seq <= ?)"), "{}", q.sql);
+        assert!(
+            q.sql.contains("kind = ? AND key = ? AND seq <= ?)"),
+            "{}",
+            q.sql
+        );
         assert!(q.to_literal_sql().contains("kind = 'verb' AND key = 'v'"));
         sq.agent = Some("mbox:mailto:a@b.c".into());
         let literal = SeqQuery::build(&sq, &page()).to_literal_sql();
-        assert!(literal.contains("kind = 'agent' AND key = 'mbox:mailto:a@b.c' AND seq <= 100 AND direct = 1"), "{literal}");
+        assert!(
+            literal.contains(
+                "kind = 'agent' AND key = 'mbox:mailto:a@b.c' AND seq <= 100 AND direct = 1"
+            ),
+            "{literal}"
+        );
         sq.related_agents = true;
         sq.registration = Some("r".into());
-        let q = SeqQuery::build_above(&sq, &Page { after: Some(90), ..page() }, 40);
+        let q = SeqQuery::build_above(
+            &sq,
+            &Page {
+                after: Some(90),
+                ..page()
+            },
+            40,
+        );
         let literal = q.to_literal_sql();
-        assert!(literal.contains("kind = 'registration' AND key = 'r' AND seq <= 100 AND seq > 40 AND seq < 90)"), "{literal}");
+        assert!(
+            literal.contains(
+                "kind = 'registration' AND key = 'r' AND seq <= 100 AND seq > 40 AND seq < 90)"
+            ),
+            "{literal}"
+        );
         assert_eq!(q.sql.matches('?').count(), q.params.len());
     }
 

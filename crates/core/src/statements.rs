@@ -102,10 +102,29 @@ impl StatementService {
         id: Uuid,
         voided: bool,
     ) -> Result<FoundStatement, Error> {
+        // A hot-cache hit answers on this task: only the voided check touches the embedded
+        // store, a point lookup that bloom filters and the block cache keep in memory.
+        if let Some(hit) = self.cache.get(&(store, id)) {
+            return self.finish(store, id, voided, hit);
+        }
         let this = self.clone();
         tokio::task::spawn_blocking(move || this.get_blocking(store, id, voided))
             .await
             .map_err(|e| Error::Internal(e.to_string()))?
+    }
+
+    fn finish(
+        &self,
+        store: StoreId,
+        id: Uuid,
+        voided: bool,
+        (seq, record): (u64, Arc<StatementRecord>),
+    ) -> Result<FoundStatement, Error> {
+        let is_voided = record.voids.is_none() && self.log.voided_by(store, id)?.is_some();
+        if is_voided != voided {
+            return Err(Error::NotFound);
+        }
+        Ok(FoundStatement { seq, record })
     }
 
     fn get_blocking(
@@ -114,7 +133,7 @@ impl StatementService {
         id: Uuid,
         voided: bool,
     ) -> Result<FoundStatement, Error> {
-        let (seq, record) = match self.cache.get(&(store, id)) {
+        let hit = match self.cache.get(&(store, id)) {
             Some(hit) => hit,
             None => {
                 let seq = self.log.statement_seq(store, id)?.ok_or(Error::NotFound)?;
@@ -123,11 +142,7 @@ impl StatementService {
                 (seq, record)
             }
         };
-        let is_voided = record.voids.is_none() && self.log.voided_by(store, id)?.is_some();
-        if is_voided != voided {
-            return Err(Error::NotFound);
-        }
-        Ok(FoundStatement { seq, record })
+        self.finish(store, id, voided, hit)
     }
 
     fn record(&self, seq: u64) -> Result<Option<Arc<StatementRecord>>, Error> {
