@@ -87,6 +87,26 @@ const FILTERS: &[(&str, &str)] = &[
         r#"{"field": "persona", "in": ["mbox:mailto:a1@example.com", "10000000-0000-0000-0000-000000000001"]}"#,
     ),
     (
+        "ext eq",
+        r#"{"field": "context.extensions.http://example.com/ext/level", "eq": "L1"}"#,
+    ),
+    (
+        "ext in",
+        r#"{"field": "result.extensions.http://example.com/ext/points", "in": [1.0, 2, "0.5"]}"#,
+    ),
+    (
+        "ext prefix",
+        r#"{"field": "object.definition.extensions.http://example.com/ext/points", "prefix": "{\"max\":1"}"#,
+    ),
+    (
+        "ext exists",
+        r#"{"not": {"field": "object.definition.extensions.http://example.com/ext/points", "exists": true}}"#,
+    ),
+    (
+        "ext range",
+        r#"{"field": "result.extensions.http://example.com/ext/points", "range": {"gt": 1, "lte": 5.5}}"#,
+    ),
+    (
         "and or not",
         r#"{"and": [{"or": [{"field": "result.success", "eq": false}, {"not": {"field": "result.completion", "eq": true}}]}, {"field": "verb", "exists": true}]}"#,
     ),
@@ -142,6 +162,13 @@ fn main() {
         let q = c.query(sql::RECORD_MIGRATION).bind(m.version).bind(m.name);
         step("setup", "record_migration", q, None, false);
     }
+    // The migration runner's guard for ADD COLUMN (chdb_check.py's runner does the same).
+    let q = c
+        .query(sql::COLUMN_EXISTS)
+        .bind(database.as_str())
+        .bind("statements")
+        .bind("ext_values");
+    step("check", "column_exists", q, Some(json!([[1]])), false);
     let versions: Vec<Value> = MIGRATIONS.iter().map(|m| json!([m.version])).collect();
     step(
         "check",
@@ -231,6 +258,9 @@ fn main() {
     }
 }
 
+const LEVEL: &str = "context.extensions.http://example.com/ext/level";
+const POINTS: &str = "result.extensions.http://example.com/ext/points";
+
 /// Aggregate requests: every dimension, time bucket and measure, with and without filters and
 /// ranges, planned both ways; then the hourly reconcile's statements.
 fn aggregates(now_us: i64) {
@@ -261,6 +291,8 @@ fn aggregates(now_us: i64) {
             "measures": ["count", "unique_personas", "unique_actors"]}),
         json!({"group_by": ["verb"], "measures": ["unique_personas", {"avg": "result.score.scaled"}],
             "filter": {"not": {"field": "persona", "eq": "mbox:mailto:a1@example.com"}}}),
+        json!({"group_by": [{"path": LEVEL}, "verb"], "filter": {"field": POINTS, "range": {"gte": 1}},
+            "measures": ["count", {"sum": POINTS}, {"avg": POINTS}, {"min": POINTS}, {"max": POINTS}]}),
     ];
     for (i, req) in requests.iter().enumerate() {
         let mut q =
@@ -319,6 +351,36 @@ fn aggregates(now_us: i64) {
         .bind("http://")
         .bind(10u64);
     line("autocomplete_raw", literal(q));
+    // Extension keys under their container, values under their full path.
+    for (name, path, raw) in [
+        (
+            "autocomplete_ext_keys",
+            "context.extensions",
+            "arrayMap(k -> substring(k, 20), arrayFilter(k -> startsWith(k, 'context.extensions.'), ext_keys))",
+        ),
+        (
+            "autocomplete_ext_values",
+            POINTS,
+            "arrayFilter((v, k) -> k = 'result.extensions.http://example.com/ext/points', ext_values, ext_keys)",
+        ),
+    ] {
+        let q = c
+            .query(values::AUTOCOMPLETE)
+            .bind(&store)
+            .bind(path)
+            .bind("")
+            .bind(10u64);
+        line(name, literal(q));
+        let q = c
+            .query(&format!(
+                "SELECT v, count() AS n, min(stored_us), max(stored_us) FROM statements \
+                 ARRAY JOIN {raw} AS v WHERE store = toUUID(?) AND v != '' \
+                 GROUP BY v ORDER BY n DESC, v LIMIT ?"
+            ))
+            .bind(&store)
+            .bind(10u64);
+        line(&format!("{name}_raw"), literal(q));
+    }
 }
 
 /// The export SQL of every sample filter, in each format, with a reference query giving the

@@ -7,14 +7,16 @@
 //! A request fits the aggregates when every dimension, measure and filter field is one the view
 //! keeps (time, verb, activity, activity type, actor; scores scaled/raw and duration), its time
 //! range is whole UTC hours, and its time zone's offset is a whole number of hours (at the
-//! range's ends and now), so local buckets are unions of UTC hours.
+//! range's ends and now), so local buckets are unions of UTC hours. Extension paths (in a
+//! dimension, a measure or the filter) never fit: the misfit names the path and the raw table
+//! reads `ext_values[indexOf(ext_keys, path)]` (its number: see `cairn_filter::NUMBER_PATTERN`).
 use crate::filter::bind_params;
 use crate::{ClickHouseProjection, err};
 use cairn_core::analytics::{
     AggregateQuery, AggregateResult, AggregateRow, Analytics, AnalyticsError, Dimension, Measure,
     RequestError, Source, TimeBucket,
 };
-use cairn_filter::{Field, FieldKind, Filter, Param};
+use cairn_filter::{FieldKind, FieldRef, Filter, Param, Sql};
 
 const HOUR_US: i64 = 3_600_000_000;
 /// Filter columns the view keeps.
@@ -50,15 +52,24 @@ impl Plan {
 /// Why a request does not fit the aggregates, or `None` when it does.
 pub fn misfit(q: &AggregateQuery, now_us: i64) -> Option<String> {
     for d in &q.group_by {
-        if matches!(d, Dimension::Registration | Dimension::Path(_)) {
-            return Some(format!("dimension {d:?} is not kept by the aggregates"));
+        match d {
+            Dimension::Registration => {
+                return Some("dimension registration is not kept by the aggregates".into());
+            }
+            Dimension::Path(f) => {
+                return Some(format!(
+                    "dimension {} is not kept by the aggregates",
+                    f.path()
+                ));
+            }
+            _ => {}
         }
     }
     for m in &q.measures {
         if let Measure::Sum(f) | Measure::Avg(f) | Measure::Min(f) | Measure::Max(f) = m
-            && !VIEW_NUMBERS.contains(&f.column)
+            && !matches!(f, FieldRef::Field(c) if VIEW_NUMBERS.contains(&c.column))
         {
-            return Some(format!("{} is not kept by the aggregates", f.path));
+            return Some(format!("{} is not kept by the aggregates", f.path()));
         }
     }
     if let Some(f) = &q.filter
@@ -85,13 +96,19 @@ pub fn misfit(q: &AggregateQuery, now_us: i64) -> Option<String> {
     None
 }
 
-fn foreign_column(f: &Filter) -> Option<&'static str> {
+/// A column (or extension path) the filter reads that the aggregates do not keep.
+fn foreign_column(f: &Filter) -> Option<&str> {
     match f {
         Filter::And(fs) | Filter::Or(fs) => fs.iter().find_map(foreign_column),
         Filter::Not(f) => foreign_column(f),
-        Filter::Cond { field, .. } => {
-            (!VIEW_COLUMNS.contains(&field.column)).then_some(field.column)
-        }
+        Filter::Cond {
+            field: FieldRef::Field(field),
+            ..
+        } => (!VIEW_COLUMNS.contains(&field.column)).then_some(field.column),
+        Filter::Cond {
+            field: FieldRef::Extension(e),
+            ..
+        } => Some(e.key()),
     }
 }
 
@@ -117,10 +134,13 @@ pub fn plan(q: &AggregateQuery, now_us: i64) -> Result<Plan, RequestError> {
         };
         select.push(format!("{expr} AS k{i}"));
     }
-    let (values, counts): (Vec<String>, Vec<String>) =
+    let (values, counts): (Vec<Sql>, Vec<Sql>) =
         q.measures.iter().map(|m| measure(m, use_view)).unzip();
-    select.push(format!("[{}] AS vals", values.join(", ")));
-    select.push(format!("[{}] AS ns", counts.join(", ")));
+    for (list, alias) in [(values, "vals"), (counts, "ns")] {
+        let exprs: Vec<&str> = list.iter().map(|e| e.clause.as_str()).collect();
+        select.push(format!("[{}] AS {alias}", exprs.join(", ")));
+        params.extend(list.into_iter().flat_map(|e| e.params));
+    }
     let join = if crate::persona::aggregate_uses(q) {
         params.push(Param::Str(q.store.0.to_string()));
         crate::persona::JOIN
@@ -168,10 +188,17 @@ pub fn plan(q: &AggregateQuery, now_us: i64) -> Result<Plan, RequestError> {
 
 fn dimension(d: &Dimension, view: bool, tz: &str, params: &mut Vec<Param>) -> String {
     let t = if view { "hour" } else { "timestamp" };
-    let column = |f: &Field| match f.kind {
-        FieldKind::Str => f.column.to_string(),
-        FieldKind::StrArray => format!("arrayJoin({})", f.column),
-        _ => format!("ifNull(toString({}), '')", f.column),
+    let mut column = |f: &FieldRef| match f {
+        FieldRef::Field(f) => match f.kind {
+            FieldKind::Str => f.column.to_string(),
+            FieldKind::StrArray => format!("arrayJoin({})", f.column),
+            _ => format!("ifNull(toString({}), '')", f.column),
+        },
+        FieldRef::Extension(e) => {
+            let text = e.text_sql();
+            params.extend(text.params);
+            text.clause
+        }
     };
     let (expr, tz_binds) = match d {
         Dimension::Time(b) => match b {
@@ -198,24 +225,39 @@ fn dimension(d: &Dimension, view: bool, tz: &str, params: &mut Vec<Param>) -> St
     expr
 }
 
-/// (value, count of values) of a measure; `avg` is sum / count, finished in Rust.
-fn measure(m: &Measure, view: bool) -> (String, String) {
-    let num = |agg: &str, c: &str| {
-        let n = if view {
-            format!("countIfMerge({c}_n)")
-        } else {
-            format!("countIf(isNotNull({c}))")
-        };
-        let v = if view {
-            format!("{agg}IfMerge({c}_{agg})")
-        } else {
-            format!("{agg}If(ifNull({c}, 0), isNotNull({c}))")
-        };
-        (format!("toFloat64({v})"), format!("toUInt64({n})"))
+/// (value, count of values) of a measure, with their parameters; `avg` is sum / count,
+/// finished in Rust.
+fn measure(m: &Measure, view: bool) -> (Sql, Sql) {
+    let text = |clause: String| Sql {
+        clause,
+        params: Vec::new(),
+    };
+    let num = |agg: &str, f: &FieldRef| match f {
+        FieldRef::Field(c) if view => {
+            let c = c.column;
+            (
+                text(format!("toFloat64({agg}IfMerge({c}_{agg}))")),
+                text(format!("toUInt64(countIfMerge({c}_n))")),
+            )
+        }
+        // A numeric column, or an extension's number (NULL when absent or not a number).
+        _ => {
+            let x = match f {
+                FieldRef::Field(c) => text(c.column.to_string()),
+                FieldRef::Extension(e) => e.number_sql(),
+            };
+            (
+                repeat(
+                    &format!("toFloat64({agg}If(ifNull($x, 0), isNotNull($x)))"),
+                    &x,
+                ),
+                repeat("toUInt64(countIf(isNotNull($x)))", &x),
+            )
+        }
     };
     let plain = |raw: &str, merged: &str| {
         let v = if view { merged } else { raw };
-        (format!("toFloat64({v})"), "toUInt64(1)".to_string())
+        (text(format!("toFloat64({v})")), text("toUInt64(1)".into()))
     };
     match m {
         Measure::Count => plain("count()", "countMerge(statements)"),
@@ -231,18 +273,63 @@ fn measure(m: &Measure, view: bool) -> (String, String) {
             "countIfMerge(completions)",
         ),
         Measure::Sum(f) => {
-            let (v, _) = num("sum", f.column);
-            (v, "toUInt64(1)".into())
+            let (v, _) = num("sum", f);
+            (v, text("toUInt64(1)".into()))
         }
-        Measure::Avg(f) => num("sum", f.column),
-        Measure::Min(f) => num("min", f.column),
-        Measure::Max(f) => num("max", f.column),
+        Measure::Avg(f) => num("sum", f),
+        Measure::Min(f) => num("min", f),
+        Measure::Max(f) => num("max", f),
     }
+}
+
+/// `template` with every `$x` replaced by `x`, whose parameters are repeated in order.
+fn repeat(template: &str, x: &Sql) -> Sql {
+    let mut out = Sql {
+        clause: String::new(),
+        params: Vec::new(),
+    };
+    for (i, part) in template.split("$x").enumerate() {
+        if i > 0 {
+            out.clause.push_str(&x.clause);
+            out.params.extend(x.params.iter().cloned());
+        }
+        out.clause.push_str(part);
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::significant;
+    use super::*;
+    use cairn_core::StoreId;
+
+    #[test]
+    fn extension_paths_plan_on_the_raw_table_with_bound_paths() {
+        let req = serde_json::json!({
+            "group_by": [{"time": "day"}, {"path": "context.extensions.http://x/level"}],
+            "measures": [{"avg": "result.extensions.http://x/p"}, "count"],
+            "filter": {"field": "result.extensions.http://x/p", "exists": true},
+            "tz": "Europe/Paris"
+        });
+        let q = AggregateQuery::parse(StoreId::DEFAULT, &req).unwrap();
+        assert_eq!(
+            misfit(&q, 0).as_deref(),
+            Some("dimension context.extensions.http://x/level is not kept by the aggregates")
+        );
+        let p = plan(&q, 0).unwrap();
+        assert_eq!(p.source, "raw");
+        assert_eq!(p.sql.matches('?').count(), p.params.len());
+        let sql = p.to_literal_sql();
+        for part in [
+            "toString(toDate(timestamp, 'Europe/Paris')) AS k0",
+            "ext_values[indexOf(ext_keys, 'context.extensions.http://x/level')] AS k1",
+            "[toFloat64(sumIf(ifNull(toFloat64OrNull(extract(ext_values[indexOf(ext_keys, \
+             'result.extensions.http://x/p')], '^-?(?:0|",
+            "has(ext_keys, 'result.extensions.http://x/p')",
+        ] {
+            assert!(sql.contains(part), "{part} not in {sql}");
+        }
+    }
 
     #[test]
     fn twelve_significant_digits_hide_summation_order() {
@@ -339,10 +426,12 @@ impl Analytics for ClickHouseProjection {
             }
             .into());
         }
-        if !crate::values::PATHS.contains(&path) {
+        if !crate::values::recorded(path) {
             return Err(RequestError {
                 pointer: "/path".into(),
-                message: format!("{path:?} is not a string field"),
+                message: format!(
+                    "{path:?} is not a string field, an extension container or an extension path"
+                ),
             }
             .into());
         }

@@ -6,8 +6,11 @@ use serde::Deserialize;
 use serde::de::Deserializer;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 type Str<'a> = Option<Cow<'a, str>>;
+/// An `extensions` object: IRI → the value's raw JSON (IRIs in sorted order).
+pub type Extensions<'a> = Option<BTreeMap<String, &'a RawValue>>;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -26,6 +29,7 @@ pub struct Doc<'a> {
     pub object: Option<&'a RawValue>,
     #[serde(borrow)]
     pub context: Option<Context<'a>>,
+    #[serde(borrow)]
     pub result: Option<Outcome<'a>>,
 }
 
@@ -52,6 +56,8 @@ pub struct ObjectHead<'a> {
 pub struct DefinitionHead<'a> {
     #[serde(borrow, rename = "type")]
     pub kind: Str<'a>,
+    #[serde(borrow)]
+    pub extensions: Extensions<'a>,
 }
 
 #[derive(Deserialize, Default)]
@@ -65,6 +71,8 @@ pub struct Context<'a> {
     pub language: Str<'a>,
     #[serde(borrow)]
     pub context_activities: Option<ContextActivities<'a>>,
+    #[serde(borrow)]
+    pub extensions: Extensions<'a>,
 }
 
 #[derive(Deserialize, Default)]
@@ -88,6 +96,8 @@ pub struct Outcome<'a> {
     pub completion: Option<bool>,
     #[serde(borrow)]
     pub duration: Str<'a>,
+    #[serde(borrow)]
+    pub extensions: Extensions<'a>,
 }
 
 #[derive(Deserialize, Default)]

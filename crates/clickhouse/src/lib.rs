@@ -206,6 +206,20 @@ impl ClickHouseProjection {
 
     async fn run_migration(&self, m: &Migration) -> Result<(), ProjectionError> {
         for stmt in migrations::statements(m.sql) {
+            if let Some((table, column)) = migrations::added_column(&stmt) {
+                let exists: u64 = self
+                    .client
+                    .query(sql::COLUMN_EXISTS)
+                    .bind(&self.database)
+                    .bind(table)
+                    .bind(column)
+                    .fetch_one()
+                    .await
+                    .map_err(err("migration: column exists"))?;
+                if exists > 0 {
+                    continue;
+                }
+            }
             self.client
                 .query_raw(&stmt)
                 .execute()

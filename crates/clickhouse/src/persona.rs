@@ -6,7 +6,7 @@
 use crate::err;
 use cairn_core::analytics::{AggregateQuery, Dimension, Measure};
 use cairn_core::{PersonaLink, ProjectionError};
-use cairn_filter::{Filter, PERSONA_COLUMN};
+use cairn_filter::{FieldRef, Filter, PERSONA_COLUMN};
 use clickhouse::Client;
 
 /// Joins the current persona of each identifier of one store (a single `?`: the store id),
@@ -50,20 +50,23 @@ pub async fn insert_links(client: &Client, links: &[PersonaLink]) -> Result<(), 
     insert.end().await.map_err(err("insert persona links"))
 }
 
+fn is_persona(f: &FieldRef) -> bool {
+    matches!(f, FieldRef::Field(f) if f.column == PERSONA_COLUMN)
+}
+
 /// Whether a filter reads the persona field.
 pub fn filter_uses(f: &Filter) -> bool {
     match f {
         Filter::And(fs) | Filter::Or(fs) => fs.iter().any(filter_uses),
         Filter::Not(f) => filter_uses(f),
-        Filter::Cond { field, .. } => field.column == PERSONA_COLUMN,
+        Filter::Cond { field, .. } => is_persona(field),
     }
 }
 
 /// Whether an aggregate request needs the persona join.
 pub fn aggregate_uses(q: &AggregateQuery) -> bool {
     q.group_by.iter().any(|d| {
-        matches!(d, Dimension::Persona)
-            || matches!(d, Dimension::Path(f) if f.column == PERSONA_COLUMN)
+        matches!(d, Dimension::Persona) || matches!(d, Dimension::Path(f) if is_persona(f))
     }) || q
         .measures
         .iter()

@@ -2,6 +2,7 @@
 //! the typed columns that analytics read, pulled out of the statement's JSON.
 use crate::doc::{Doc, ObjectHead};
 use cairn_core::StatementRecord;
+use cairn_filter::{Container, value_text};
 use clickhouse::Row;
 use serde::Serialize;
 use serde_json::Value;
@@ -52,6 +53,10 @@ pub struct StatementRow<'a> {
     pub voids: String,
     pub attachments: &'a [String],
     pub statement: String,
+    /// Every extension's full path (`result.extensions.<IRI>`, …), added by 0006.
+    pub ext_keys: Vec<String>,
+    /// Each extension's value text, parallel to `ext_keys` (see `cairn_filter::value_text`).
+    pub ext_values: Vec<String>,
 }
 
 impl<'a> StatementRow<'a> {
@@ -72,16 +77,32 @@ impl<'a> StatementRow<'a> {
             .as_deref()
             .unwrap_or("Activity")
             .to_string();
+        let result = doc.result.unwrap_or_default();
+        let context = doc.context.unwrap_or_default();
+        let definition = object.definition.unwrap_or_default();
+        let mut ext = Vec::new();
+        for (container, map) in [
+            (Container::Result, &result.extensions),
+            (Container::Context, &context.extensions),
+            (Container::Activity, &definition.extensions),
+        ] {
+            if container == Container::Activity && object_type != "Activity" {
+                continue;
+            }
+            for (iri, raw) in map.iter().flatten() {
+                let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+                ext.push((format!("{}.{iri}", container.path()), value_text(&value)));
+            }
+        }
+        let (ext_keys, ext_values) = ext.into_iter().unzip();
         let object_id = match object_type.as_str() {
             "Agent" | "Group" => doc.object.map(ifi).unwrap_or_default(),
             "SubStatement" => String::new(),
             _ => own(&object.id),
         };
-        let context = doc.context.unwrap_or_default();
         let lists = context.context_activities.unwrap_or_default();
         let strings =
             |v: Vec<std::borrow::Cow<'_, str>>| v.into_iter().map(|s| s.into_owned()).collect();
-        let result = doc.result.unwrap_or_default();
         let score = result.score.unwrap_or_default();
         let statement = String::from_utf8(record.full_json())
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
@@ -98,7 +119,7 @@ impl<'a> StatementRow<'a> {
             verb: doc.verb.map(|v| own(&v.id)).unwrap_or_default(),
             object_id,
             object_type,
-            activity_type: object.definition.map(|d| own(&d.kind)).unwrap_or_default(),
+            activity_type: own(&definition.kind),
             registration: own(&context.registration),
             agents: &record.keys.agents,
             related_agents: &record.keys.related_agents,
@@ -123,6 +144,8 @@ impl<'a> StatementRow<'a> {
             voids: record.voids.map(|u| u.to_string()).unwrap_or_default(),
             attachments: &record.attachments,
             statement,
+            ext_keys,
+            ext_values,
         }
     }
 }
@@ -158,6 +181,12 @@ impl StatementRow<'_> {
             version: self.version.clone(),
             timestamp_us: self.timestamp_us,
             stored_us: self.stored_us,
+            extensions: self
+                .ext_keys
+                .iter()
+                .cloned()
+                .zip(self.ext_values.iter().cloned())
+                .collect(),
         }
     }
 }
@@ -249,14 +278,17 @@ mod tests {
             "id": "6690e6c9-3ef0-4ed3-8b37-7f3964730bee",
             "actor": {"mbox": "mailto:a@example.com"},
             "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
-            "object": {"id": "http://example.com/a", "definition": {"type": "http://example.com/t"}},
+            "object": {"id": "http://example.com/a", "definition": {"type": "http://example.com/t",
+                       "extensions": {"http://x/n": {"z": [1, 2.0], "a": null}}}},
             "result": {"score": {"scaled": 0.5, "raw": 5, "min": 0, "max": 10},
-                       "success": true, "completion": false, "duration": "PT1M"},
+                       "success": true, "completion": false, "duration": "PT1M",
+                       "extensions": {"http://x/n": 1.50, "http://x/s": "a \"b\""}},
             "context": {"registration": "ec531277-b57b-4c15-8d91-d292c5b2b8f7",
                         "platform": "web", "language": "en-GB",
                         "contextActivities": {"parent": {"id": "http://example.com/p"},
                                               "grouping": [{"id": "http://example.com/g1"},
-                                                           {"id": "http://example.com/g2"}]}},
+                                                           {"id": "http://example.com/g2"}]},
+                        "extensions": {"http://x/n": true}},
             "timestamp": "2025-01-02T03:04:05.678Z",
             "authority": {"mbox": "mailto:auth@example.com"},
             "version": "1.0.3"
@@ -311,6 +343,47 @@ mod tests {
         assert_eq!(row.voids, "");
         assert!(row.statement.starts_with("{\"stored\":\""));
         assert_eq!(row.verbs, ["v".to_string()]);
+        // The same IRI in three containers: three paths.
+        assert_eq!(
+            row.ext_keys,
+            [
+                "result.extensions.http://x/n",
+                "result.extensions.http://x/s",
+                "context.extensions.http://x/n",
+                "object.definition.extensions.http://x/n"
+            ]
+        );
+        assert_eq!(
+            row.ext_values,
+            ["1.5", "a \"b\"", "true", r#"{"a":null,"z":[1,2.0]}"#]
+        );
+        assert_eq!(row.filter_row().extensions[1].1, "a \"b\"");
+    }
+
+    #[test]
+    fn extensions_of_a_non_activity_object_are_not_its_definitions() {
+        // Raw text as a client sent it: spaces and `1E2` are normalised.
+        let record = StatementRecord {
+            store: StoreId::DEFAULT,
+            id: Uuid::nil(),
+            stored_us: 0,
+            keys: FilterKeys::default(),
+            voids: None,
+            attachments: vec![],
+            body:
+                br#"{"object": {"objectType": "Agent", "mbox": "mailto:b@example.com"},
+                       "result": {"extensions": {"http://x/raw": 1E2, "http://x/o": { "b" : 1 }}}}"#
+                    .to_vec(),
+        };
+        let row = StatementRow::new(1, &record);
+        assert_eq!(
+            row.ext_keys,
+            [
+                "result.extensions.http://x/o",
+                "result.extensions.http://x/raw"
+            ]
+        );
+        assert_eq!(row.ext_values, [r#"{"b":1}"#, "100.0"]);
     }
 
     #[test]

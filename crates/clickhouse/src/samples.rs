@@ -16,6 +16,10 @@ pub const AUTHORITY: &str = "mbox:mailto:authority@example.com";
 /// Statements 20 and 25 void statements 4 and 9; 28 (in the other store) names statement 2,
 /// which must stay visible in its own store.
 pub const VOIDING: &[(u64, u64)] = &[(20, 4), (25, 9), (28, 2)];
+/// Extensions of the data set: `result.extensions` and (even seqs) the activity definition's
+/// have [`EXT_POINTS`] (a number, an object), `context.extensions` has [`EXT_LEVEL`] (`L0`..`L2`).
+pub const EXT_POINTS: &str = "http://example.com/ext/points";
+pub const EXT_LEVEL: &str = "http://example.com/ext/level";
 /// Size of the data set (sequence numbers 1..=N).
 pub const N: u64 = 30;
 
@@ -56,13 +60,18 @@ pub fn record(seq: u64) -> StatementRecord {
     };
     let reg = seq.is_multiple_of(3).then(|| registration(seq % 2));
     let object = match (&activity_id, voids) {
+        (Some(a), _) if seq.is_multiple_of(2) => {
+            serde_json::json!({"objectType": "Activity", "id": a,
+            "definition": {"extensions": {EXT_POINTS: {"max": seq % 3}}}})
+        }
         (Some(a), _) => serde_json::json!({"objectType": "Activity", "id": a}),
         (None, Some(t)) => serde_json::json!({"objectType": "StatementRef", "id": t}),
         (None, None) => unreachable!(),
     };
     let mut context = serde_json::json!({
         "platform": "test",
-        "contextActivities": {"parent": [{"id": parent(seq % 5)}]}
+        "contextActivities": {"parent": [{"id": parent(seq % 5)}]},
+        "extensions": {EXT_LEVEL: format!("L{}", seq % 3)}
     });
     if let Some(r) = &reg {
         context["registration"] = r.as_str().into();
@@ -73,7 +82,8 @@ pub fn record(seq: u64) -> StatementRecord {
         "verb": {"id": verb_id},
         "object": object,
         "result": {"score": {"scaled": seq as f64 / N as f64}, "success": seq.is_multiple_of(2),
-                   "duration": format!("PT{seq}S")},
+                   "duration": format!("PT{seq}S"),
+                   "extensions": {EXT_POINTS: seq as f64 / 4.0}},
         "context": context,
         "timestamp": cairn_core::time_fmt::format_us(BASE_US + seq as i64 * 1000 - 500),
         "authority": {"mbox": AUTHORITY.trim_start_matches("mbox:")},

@@ -11,6 +11,9 @@ pub const APPLIED_MIGRATIONS: &str =
 pub const RECORD_MIGRATION: &str =
     "INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, now())";
 pub const MAX_SEQ: &str = "SELECT max(seq) FROM statements";
+/// Whether a column exists (the migration runner's guard for `ADD COLUMN`).
+pub const COLUMN_EXISTS: &str = "SELECT count() FROM system.columns \
+     WHERE database = ? AND table = ? AND name = ?";
 pub const DROP_TABLE: &str = "DROP TABLE IF EXISTS ?";
 pub const TRUNCATE: &str = "TRUNCATE TABLE ?";
 pub const COUNT_ABOVE: &str = "SELECT count() FROM ? WHERE seq > ?";

@@ -10,7 +10,9 @@ use cairn_core::ProjectionError;
 use cairn_core::StoreId;
 use cairn_core::analytics::ValueCount;
 
-/// The view's SELECT list and ARRAY JOIN (a unit test checks the migration contains them).
+/// The view's SELECT list and ARRAY JOIN, as `schema/0006_extensions.sql` last defined it (a
+/// unit test checks the migration contains them). Extension keys are recorded under their
+/// container path (`result.extensions` → `<IRI>`), values under their full path.
 pub const STATE_COLUMNS: &str = "\
     store,
     toStartOfMonth(stored) AS month,
@@ -29,10 +31,14 @@ ARRAY JOIN arrayFilter(p -> p.1 = '' OR p.2 != '', arrayConcat(
     arrayMap(x -> ('context.parent', x), context_parent),
     arrayMap(x -> ('context.grouping', x), context_grouping),
     arrayMap(x -> ('context.category', x), context_category),
-    arrayMap(x -> ('context.other', x), context_other))) AS pair";
+    arrayMap(x -> ('context.other', x), context_other),
+    arrayMap(k -> (substring(k, 1, position(k, 'extensions.') + 9),
+                   substring(k, position(k, 'extensions.') + 11)), ext_keys),
+    arrayMap((k, v) -> (k, v), ext_keys, ext_values))) AS pair";
 pub const GROUP_BY: &str = "GROUP BY store, month, path, value";
 
-/// The paths the view records (the string fields of the filter language).
+/// The fixed paths the view records (the string fields of the filter language); it also records
+/// extension containers and extension paths (see [`recorded`]).
 pub const PATHS: &[&str] = &[
     "actor",
     "verb",
@@ -50,6 +56,14 @@ pub const PATHS: &[&str] = &[
     "context.category",
     "context.other",
 ];
+
+/// Whether the view records `path`: a string field, an extension container (values are the
+/// IRIs of its extensions) or an extension path (values are its texts).
+pub fn recorded(path: &str) -> bool {
+    PATHS.contains(&path)
+        || cairn_filter::Container::from_path(path).is_some()
+        || matches!(cairn_filter::Extension::parse(path), Some(Ok(_)))
+}
 
 pub const RAW_MONTHS: &str =
     "SELECT toYYYYMM(stored) AS m, count() FROM statements GROUP BY m ORDER BY m";
@@ -123,7 +137,7 @@ mod tests {
 
     #[test]
     fn rebuild_uses_the_views_select_and_every_string_field_is_recorded() {
-        let migration = squash(include_str!("../../../schema/0005_query_values.sql"));
+        let migration = squash(include_str!("../../../schema/0006_extensions.sql"));
         for part in [STATE_COLUMNS, PAIRS, GROUP_BY] {
             assert!(migration.contains(&squash(part)), "{part}");
         }
@@ -138,5 +152,15 @@ mod tests {
                 assert!(PAIRS.contains(&format!("('{}', ", f.path)), "{}", f.path);
             }
         }
+    }
+
+    #[test]
+    fn extension_containers_and_paths_are_recorded() {
+        for c in cairn_filter::Container::ALL {
+            assert!(recorded(c.path()));
+            assert!(recorded(&format!("{}.http://x/y", c.path())));
+        }
+        assert!(!recorded("result.extensions.not-an-iri"));
+        assert!(!recorded("result.score.raw") && !recorded("nope"));
     }
 }

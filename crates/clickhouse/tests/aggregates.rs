@@ -4,7 +4,7 @@
 //! between its steps.
 mod common;
 use cairn_clickhouse::ClickHouseProjection;
-use cairn_clickhouse::aggregate::{plan, run};
+use cairn_clickhouse::aggregate::{plan, run, significant};
 use cairn_core::StoreId;
 use cairn_core::analytics::{AggregateQuery, AggregateResult};
 use cairn_core::ports::Projection;
@@ -21,8 +21,21 @@ fn datetime(us: i64) -> String {
         .to_string()
 }
 
+const LEVEL: &str = "result.extensions.http://e/level";
+const POINTS: &str = "context.extensions.http://e/points";
+
+/// The extensions of statement `seq`: a level `L0`..`L2` always; points (halves, as the
+/// projection writes JSON numbers) except every fourth statement, whose points are text.
+fn ext(seq: u64) -> (String, Option<f64>, String) {
+    let level = format!("L{}", seq % 3);
+    let points = (!seq.is_multiple_of(4)).then_some((seq % 5) as f64 * 0.5);
+    let text = points.map_or("abc".to_string(), |x| json!(x).to_string());
+    (level, points, text)
+}
+
 /// `n` random statements of `store` from seq `first`: timestamps over four days, `stored`
-/// increasing over ten hours, few actors/verbs/activities, dyadic scores (exact sums).
+/// increasing over ten hours, few actors/verbs/activities, dyadic scores (exact sums), and the
+/// extensions of [`ext`].
 fn rows(store: StoreId, first: u64, n: u64, rng: &mut StdRng) -> String {
     let mut out = String::new();
     for seq in first..first + n {
@@ -48,6 +61,8 @@ fn rows(store: StoreId, first: u64, n: u64, rng: &mut StdRng) -> String {
             "duration_ms": opt(2, json!(rng.random_range(0..100_000))),
             "success": opt(3, json!(rng.random_range(0..2))),
             "completion": opt(4, json!(rng.random_range(0..2))),
+            "ext_keys": [LEVEL, POINTS],
+            "ext_values": [ext(seq).0, ext(seq).2],
         });
         out.push_str(&row.to_string());
         out.push('\n');
@@ -228,12 +243,89 @@ async fn aggregates_and_raw_agree_on_every_dimension_and_measure() {
     common::cleanup(&p).await;
 }
 
+/// Extension paths group, filter and measure (on the raw table, which the answer names).
+#[tokio::test(flavor = "multi_thread")]
+async fn extension_paths_group_filter_and_measure() {
+    let p = common::fresh_projection().await;
+    p.migrate().await.unwrap();
+    let store = StoreId(uuid::Uuid::new_v4());
+    let mut rng = StdRng::seed_from_u64(9);
+    insert(&p, &rows(store, 1, 200, &mut rng)).await;
+    let req = json!({
+        "group_by": [{"path": LEVEL}],
+        "filter": {"field": POINTS, "range": {"gte": 1}},
+        "measures": ["count", {"sum": POINTS}, {"avg": POINTS}, {"min": POINTS}, {"max": POINTS}]
+    });
+    let got = ask(&p, store, req.clone()).await;
+    assert_eq!(got.source, "raw");
+    let mut want = Vec::new();
+    for level in ["L0", "L1", "L2"] {
+        let xs: Vec<f64> = (1..=200)
+            .map(ext)
+            .filter(|(l, x, _)| l == level && x.is_some_and(|x| x >= 1.0))
+            .map(|(_, x, _)| x.unwrap())
+            .collect();
+        let sum: f64 = xs.iter().sum();
+        let n = xs.len() as f64;
+        let min = xs.iter().cloned().fold(f64::INFINITY, f64::min);
+        let max = xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        want.push(cairn_core::analytics::AggregateRow {
+            keys: vec![level.into()],
+            // Averages and sums are rounded to 12 significant digits, as the planner answers.
+            values: [n, sum, significant(sum / n), min, max].map(Some).to_vec(),
+        });
+    }
+    assert_eq!(got.rows, want);
+    // Statements without the value group under '' and measure nothing; text values neither.
+    let got = ask(
+        &p,
+        store,
+        json!({"group_by": [{"path": POINTS}, {"path": "context.extensions.http://e/none"}],
+               "measures": ["count", {"max": POINTS}, {"avg": "context.extensions.http://e/none"}]}),
+    )
+    .await;
+    let abc = got.rows.iter().find(|r| r.keys[0] == "abc").unwrap();
+    assert_eq!(abc.keys[1], "");
+    assert_eq!(abc.values, [Some(50.0), None, None]);
+    // The aggregates cannot serve extension paths: forcing them names the path.
+    let mut forced = req;
+    forced["source"] = json!("aggregate");
+    let q = AggregateQuery::parse(store, &forced).unwrap();
+    let e = plan(&q, NOW_US).unwrap_err();
+    assert_eq!(e.pointer, "/source");
+    assert!(e.message.contains(LEVEL), "{}", e.message);
+
+    // Autocomplete: extension keys under their container, values under their full path.
+    values_match_raw(&p, store).await;
+    let keys = p
+        .values(store, "result.extensions", "http://e/", 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        keys.iter()
+            .map(|v| (v.value.as_str(), v.count))
+            .collect::<Vec<_>>(),
+        [("http://e/level", 200)]
+    );
+    let values = p.values(store, POINTS, "", 10).await.unwrap();
+    assert_eq!(values[0].value, "abc");
+    assert_eq!(values[0].count, 50);
+    assert_eq!(values.iter().map(|v| v.count).sum::<u64>(), 200);
+    common::cleanup(&p).await;
+}
+
 /// `query_values` answers, for every recorded path, what `statements` holds.
 async fn values_match_raw(p: &ClickHouseProjection, store: StoreId) {
+    let points = format!("arrayFilter((v, k) -> k = '{POINTS}', ext_values, ext_keys)");
     for (path, column) in [
         ("verb", "[verb]"),
         ("actor", "[actor_ifi]"),
         ("context.parent", "context_parent"),
+        (
+            "result.extensions",
+            "arrayMap(k -> substring(k, 19), arrayFilter(k -> startsWith(k, 'result.extensions.'), ext_keys))",
+        ),
+        (POINTS, &points),
     ] {
         let want: Vec<(String, u64, i64, i64)> = p
             .client()

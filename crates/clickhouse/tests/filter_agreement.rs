@@ -1,8 +1,9 @@
 //! The filter language's two back ends agree: for random rows and random filters, the SQL that
 //! `cairn-filter` compiles, run on a real ClickHouse over the real `statements` table, selects
-//! exactly the rows that the in-process predicate accepts. The `persona` field is resolved through
-//! a persona mapping written the way the projector writes it (including an identifier that was
-//! linked and then released), joined at read time.
+//! exactly the rows that the in-process predicate accepts. Rows carry random extensions (the same
+//! IRI in several containers, numeric and non-numeric texts) and filters use extension paths. The
+//! `persona` field is resolved through a persona mapping written the way the projector writes it
+//! (including an identifier that was linked and then released), joined at read time.
 mod common;
 use cairn_clickhouse::filter::matching_seqs;
 use cairn_core::StoreId;
@@ -32,6 +33,72 @@ fn text() -> impl Strategy<Value = String> {
         Just(P2)
     ]
     .prop_map(str::to_owned)
+}
+
+/// Extension paths: two IRIs in each of the three containers.
+const EXT_PATHS: [&str; 6] = [
+    "result.extensions.http://x/a",
+    "result.extensions.http://x/b",
+    "context.extensions.http://x/a",
+    "context.extensions.http://x/b",
+    "object.definition.extensions.http://x/a",
+    "object.definition.extensions.http://x/é",
+];
+
+/// Extension value texts as the projection writes them (and some it never writes, such as
+/// `00012` or `inf` for a string's content, which are still texts that are not JSON numbers).
+fn ext_text() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "",
+        "a",
+        "ab",
+        "1",
+        "1.0",
+        "-2.5",
+        "0.5",
+        "1e+23",
+        "1e-7",
+        "00012",
+        "inf",
+        ".5",
+        "true",
+        "null",
+        r#"{"a":1}"#,
+        "é",
+        "10",
+    ])
+    .prop_map(str::to_owned)
+}
+
+/// Extension `eq` / `in` values: any JSON, compared through its text.
+fn ext_value() -> impl Strategy<Value = Value> {
+    prop::sample::select(vec![
+        json!("a"),
+        json!("1"),
+        json!(1),
+        json!(1.0),
+        json!(-2.5),
+        json!(0.5),
+        json!(1e23),
+        json!(true),
+        json!({"a": 1}),
+        json!(""),
+        json!("é"),
+    ])
+}
+
+fn extensions() -> impl Strategy<Value = Vec<(String, String)>> {
+    prop::collection::vec((prop::sample::select(EXT_PATHS.to_vec()), ext_text()), 0..5).prop_map(
+        |pairs| {
+            let mut out: Vec<(String, String)> = Vec::new();
+            for (k, v) in pairs {
+                if !out.iter().any(|(seen, _)| seen == k) {
+                    out.push((k.to_owned(), v));
+                }
+            }
+            out
+        },
+    )
 }
 
 fn num() -> impl Strategy<Value = f64> {
@@ -70,7 +137,7 @@ fn row() -> impl Strategy<Value = Row> {
         prop::sample::select(TIMES.to_vec()),
         prop::sample::select(TIMES.to_vec()),
     );
-    (strs, arrays, nums, times).prop_map(|(s, a, n, t)| Row {
+    (strs, arrays, nums, times, extensions()).prop_map(|(s, a, n, t, e)| Row {
         persona: String::new(),
         actor_ifi: s.0,
         verb: s.1,
@@ -96,6 +163,7 @@ fn row() -> impl Strategy<Value = Row> {
         completion: n.6,
         timestamp_us: t.0,
         stored_us: t.1,
+        extensions: e,
     })
 }
 
@@ -169,8 +237,39 @@ fn leaf() -> impl Strategy<Value = Value> {
     })
 }
 
+fn ext_leaf() -> impl Strategy<Value = Value> {
+    let bound = || prop::sample::select(vec![-3.0, -2.5, 0.0, 0.5, 1.0, 10.0, 1e23, 1e24]);
+    (prop::sample::select(EXT_PATHS.to_vec()), 0..5usize).prop_flat_map(move |(path, which)| {
+        let cond: BoxedStrategy<Value> = match which {
+            0 => ext_value()
+                .prop_map(move |v| json!({"field": path, "eq": v}))
+                .boxed(),
+            1 => prop::collection::vec(ext_value(), 1..3)
+                .prop_map(move |v| json!({"field": path, "in": v}))
+                .boxed(),
+            2 => prop::sample::select(vec!["", "a", "1", "{", "-"])
+                .prop_map(move |p| json!({"field": path, "prefix": p}))
+                .boxed(),
+            3 => any::<bool>()
+                .prop_map(move |b| json!({"field": path, "exists": b}))
+                .boxed(),
+            _ => (prop::option::of(bound()), prop::option::of(bound()))
+                .prop_map(move |(lo, hi)| {
+                    let mut r = serde_json::Map::new();
+                    r.insert("gte".into(), json!(lo.unwrap_or(-1e300)));
+                    if let Some(h) = hi {
+                        r.insert("lt".into(), json!(h));
+                    }
+                    json!({"field": path, "range": r})
+                })
+                .boxed(),
+        };
+        cond
+    })
+}
+
 fn filter() -> impl Strategy<Value = Value> {
-    leaf().prop_recursive(3, 16, 3, |inner| {
+    prop_oneof![2 => leaf(), 1 => ext_leaf()].prop_recursive(3, 16, 3, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..3).prop_map(|v| json!({"and": v})),
             prop::collection::vec(inner.clone(), 0..3).prop_map(|v| json!({"or": v})),
@@ -199,6 +298,8 @@ fn json_row(store: StoreId, seq: u64, r: &Row) -> Value {
         "score_scaled": r.score_scaled, "score_raw": r.score_raw, "score_min": r.score_min,
         "score_max": r.score_max, "duration_ms": r.duration_ms.map(|d| d as i64),
         "success": r.success.map(u8::from), "completion": r.completion.map(u8::from),
+        "ext_keys": r.extensions.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+        "ext_values": r.extensions.iter().map(|(_, v)| v).collect::<Vec<_>>(),
     })
 }
 
@@ -264,6 +365,7 @@ async fn sql_and_predicate_agree_on_random_rows_and_filters() {
     let client = p.client().clone();
     let handle = tokio::runtime::Handle::current();
     let checked = std::sync::atomic::AtomicUsize::new(0);
+    let on_extensions = std::sync::atomic::AtomicUsize::new(0);
     let result = tokio::task::block_in_place(|| {
         runner.run(&filter(), |json| {
             let f =
@@ -278,6 +380,9 @@ async fn sql_and_predicate_agree_on_random_rows_and_filters() {
                 .block_on(matching_seqs(&client, store, &f, NOW_US, 1000).fetch_all())
                 .map_err(|e| TestCaseError::fail(format!("{json}: {e}")))?;
             checked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if json.to_string().contains(".extensions.") {
+                on_extensions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             prop_assert_eq!(
                 got,
                 expected,
@@ -291,4 +396,5 @@ async fn sql_and_predicate_agree_on_random_rows_and_filters() {
     common::cleanup(&p).await;
     result.unwrap();
     assert!(checked.into_inner() >= 200);
+    assert!(on_extensions.into_inner() >= 50, "filters on extensions");
 }

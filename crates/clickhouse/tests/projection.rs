@@ -99,6 +99,41 @@ struct ReadBack {
     voids: String,
     attachments: Vec<String>,
     statement: String,
+    ext_keys: Vec<String>,
+    ext_values: Vec<String>,
+}
+
+/// A crash between applying a migration and recording it applies it again: every migration,
+/// 0006's `ADD COLUMN`s and view re-creation included, is harmless the second time.
+#[tokio::test]
+async fn migrations_applied_twice_are_harmless() {
+    let p = common::fresh_projection().await;
+    p.migrate().await.unwrap();
+    p.client()
+        .query("TRUNCATE TABLE schema_migrations")
+        .execute()
+        .await
+        .unwrap();
+    p.migrate().await.unwrap();
+    let ext: u64 = p
+        .client()
+        .query(
+            "SELECT count() FROM system.columns WHERE database = ? AND table = 'statements' \
+             AND name IN ('ext_keys', 'ext_values')",
+        )
+        .bind(p.database())
+        .fetch_one()
+        .await
+        .unwrap();
+    assert_eq!(ext, 2);
+    p.insert(&samples::records()[..1]).await.unwrap();
+    let keys = p
+        .values(StoreId::DEFAULT, "result.extensions", "", 10)
+        .await
+        .unwrap();
+    assert_eq!(keys.len(), 1, "the re-created view records extensions");
+    assert_eq!(keys[0].value, samples::EXT_POINTS);
+    common::cleanup(&p).await;
 }
 
 #[tokio::test]
@@ -133,7 +168,7 @@ async fn columns_round_trip() {
             "success": got.success, "completion": got.completion,
             "duration_ms": got.duration_ms, "platform": got.platform, "language": got.language,
             "authority": got.authority, "voids": got.voids, "attachments": got.attachments,
-            "statement": got.statement,
+            "statement": got.statement, "ext_keys": got.ext_keys, "ext_values": got.ext_values,
         });
         assert_eq!(got_json, serde_json::to_value(&want).unwrap(), "seq {seq}");
     }
@@ -145,6 +180,16 @@ async fn columns_round_trip() {
     assert_eq!(r4.success, Some(1));
     assert_eq!(r4.statement.as_bytes(), records[3].1.full_json().as_slice());
     assert_eq!(rows[19].voids, samples::statement_id(4).to_string());
+    let points = |c: &str| format!("{c}.{}", samples::EXT_POINTS);
+    assert_eq!(
+        r4.ext_keys,
+        [
+            points("result.extensions"),
+            format!("context.extensions.{}", samples::EXT_LEVEL),
+            points("object.definition.extensions"),
+        ]
+    );
+    assert_eq!(r4.ext_values, ["1.0", "L1", r#"{"max":1}"#]);
     assert_eq!(rows[19].object_type, "StatementRef");
     // The materialized view filled `voids` from the voiding statements.
     assert_eq!(

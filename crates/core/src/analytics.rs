@@ -5,7 +5,7 @@
 //! give the same answer. Errors carry a JSON pointer to the offending node.
 use crate::ids::StoreId;
 use crate::ports::ProjectionError;
-use cairn_filter::{Field, FieldKind, Filter, FilterError};
+use cairn_filter::{FieldKind, FieldRef, Filter, FilterError};
 use serde_json::Value as Json;
 
 /// A time bucket, computed in [`AggregateQuery::tz`].
@@ -20,7 +20,7 @@ pub enum TimeBucket {
 }
 
 /// What to group by.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Dimension {
     /// Buckets of the statement's timestamp.
     Time(TimeBucket),
@@ -33,12 +33,14 @@ pub enum Dimension {
     Persona,
     Registration,
     /// Any filter field: string fields group by value, list fields count a statement under each
-    /// of its values, numbers and booleans group by their text (`''` when absent).
-    Path(&'static Field),
+    /// of its values, numbers and booleans group by their text (`''` when absent); an extension
+    /// path groups by its value's text (`''` when absent).
+    Path(FieldRef),
 }
 
-/// What to compute per group.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// What to compute per group. `sum` / `avg` / `min` / `max` read a numeric field or an
+/// extension path's numeric values (values that are not JSON numbers are left out).
+#[derive(Debug, Clone, PartialEq)]
 pub enum Measure {
     Count,
     UniqueActors,
@@ -46,10 +48,10 @@ pub enum Measure {
     UniquePersonas,
     Successes,
     Completions,
-    Sum(&'static Field),
-    Avg(&'static Field),
-    Min(&'static Field),
-    Max(&'static Field),
+    Sum(FieldRef),
+    Avg(FieldRef),
+    Min(FieldRef),
+    Max(FieldRef),
 }
 
 /// Where to read from: `Auto` picks the aggregates when the request fits them.
@@ -275,7 +277,7 @@ impl AggregateQuery {
                 .enumerate()
                 .map(|(i, d)| {
                     dimension(d).ok_or_else(|| {
-                        RequestError::new(format!("/group_by/{i}"), "unknown dimension")
+                        RequestError::new(format!("/group_by/{i}"), why(d, "unknown dimension"))
                     })
                 })
                 .collect::<Result<_, _>>()?,
@@ -293,7 +295,7 @@ impl AggregateQuery {
                 .enumerate()
                 .map(|(i, m)| {
                     measure(m).ok_or_else(|| {
-                        RequestError::new(format!("/measures/{i}"), "unknown measure")
+                        RequestError::new(format!("/measures/{i}"), why(m, "unknown measure"))
                     })
                 })
                 .collect::<Result<_, _>>()?,
@@ -332,6 +334,16 @@ impl AggregateQuery {
     }
 }
 
+/// Why `{"…": PATH}` was refused: the path's own error (an unknown field, an extension whose IRI
+/// is not absolute), else `fallback`.
+fn why(node: &Json, fallback: &str) -> String {
+    node.as_object()
+        .filter(|o| o.len() == 1 && !o.contains_key("time"))
+        .and_then(|o| o.values().next()?.as_str())
+        .and_then(|p| FieldRef::parse(p).err())
+        .unwrap_or_else(|| fallback.to_string())
+}
+
 fn dimension(d: &Json) -> Option<Dimension> {
     Some(match d {
         Json::String(s) => match s.as_str() {
@@ -353,10 +365,10 @@ fn dimension(d: &Json) -> Option<Dimension> {
                 "hour_of_day" => TimeBucket::HourOfDay,
                 _ => return None,
             }),
-            (k, Json::String(v)) if k == "path" => {
-                let f = cairn_filter::FIELDS.iter().find(|f| f.path == v)?;
-                (f.kind != FieldKind::Time).then_some(Dimension::Path(f))?
-            }
+            (k, Json::String(v)) if k == "path" => match FieldRef::parse(v).ok()? {
+                FieldRef::Field(f) if f.kind == FieldKind::Time => return None,
+                f => Dimension::Path(f),
+            },
             _ => return None,
         },
         _ => return None,
@@ -375,9 +387,9 @@ fn measure(m: &Json) -> Option<Measure> {
         },
         Json::Object(o) if o.len() == 1 => {
             let (k, v) = o.iter().next()?;
-            let f = cairn_filter::FIELDS
-                .iter()
-                .find(|f| Some(f.path) == v.as_str() && f.kind == FieldKind::Num)?;
+            let f = FieldRef::parse(v.as_str()?)
+                .ok()
+                .filter(FieldRef::is_numeric)?;
             match k.as_str() {
                 "sum" => Measure::Sum(f),
                 "avg" => Measure::Avg(f),
@@ -411,13 +423,26 @@ mod tests {
             q.group_by,
             vec![Dimension::Time(TimeBucket::Day), Dimension::Verb]
         );
-        assert!(matches!(q.measures[1], Measure::Avg(f) if f.column == "score_scaled"));
+        assert!(
+            matches!(&q.measures[1], Measure::Avg(FieldRef::Field(f)) if f.column == "score_scaled")
+        );
         assert_eq!(q.from_us, Some(1_735_689_600_000_000));
         assert_eq!(
             (q.source, q.limit, q.tz.as_str()),
             (Source::Raw, 1000, "Europe/Paris")
         );
         assert_eq!(parse(json!({})).unwrap().measures, vec![Measure::Count]);
+        let q = parse(json!({
+            "group_by": [{"path": "context.extensions.http://x/level"}],
+            "measures": [{"max": "result.extensions.http://x/points"}]
+        }))
+        .unwrap();
+        assert!(
+            matches!(&q.group_by[0], Dimension::Path(f) if f.path() == "context.extensions.http://x/level")
+        );
+        assert!(
+            matches!(&q.measures[0], Measure::Max(f) if f.path() == "result.extensions.http://x/points")
+        );
     }
 
     #[test]
@@ -425,6 +450,14 @@ mod tests {
         let e = |j| parse(j).unwrap_err().pointer;
         assert_eq!(e(json!({"group_by": ["verb", "nope"]})), "/group_by/1");
         assert_eq!(e(json!({"measures": [{"sum": "verb"}]})), "/measures/0");
+        assert_eq!(
+            e(json!({"measures": [{"sum": "result.extensions.not-an-iri"}]})),
+            "/measures/0"
+        );
+        let bad_iri = parse(json!({"group_by": ["verb", {"path": "context.extensions.x"}]}));
+        let bad_iri = bad_iri.unwrap_err();
+        assert_eq!(bad_iri.pointer, "/group_by/1");
+        assert!(bad_iri.message.contains("absolute IRI"), "{bad_iri}");
         assert_eq!(
             e(json!({"filter": {"and": [{"field": "nope", "eq": 1}]}})),
             "/filter/and/0/field"

@@ -1,5 +1,5 @@
 //! The validated filter tree.
-use crate::fields::Field;
+use crate::fields::FieldRef;
 
 /// A validated filter.
 #[derive(Debug, Clone, PartialEq)]
@@ -8,7 +8,7 @@ pub enum Filter {
     And(Vec<Filter>),
     Or(Vec<Filter>),
     Not(Box<Filter>),
-    Cond { field: &'static Field, op: Op },
+    Cond { field: FieldRef, op: Op },
 }
 
 /// A condition on one field.
@@ -27,7 +27,8 @@ pub enum Op {
     Prefix(String),
 }
 
-/// A literal, already checked against its field's kind. Time values are either absolute epoch
+/// A literal, already checked against its field's kind (an extension's `eq` / `in` values are
+/// [`Value::Str`] holding the value's text, see [`crate::value_text`]). Time values are either absolute epoch
 /// microseconds or relative to "now" (resolved at compile/evaluation time).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {

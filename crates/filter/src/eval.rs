@@ -1,6 +1,7 @@
 //! Evaluating a filter in process against a projected row, with the same meaning as the SQL.
 use crate::ast::{Filter, Op, Value};
-use crate::fields::{Cell, Row};
+use crate::ext::{Extension, number};
+use crate::fields::{Cell, FieldRef, Row};
 
 impl Filter {
     /// Does `row` match? `now_us` resolves relative times exactly as [`Filter::to_sql`] does.
@@ -9,7 +10,14 @@ impl Filter {
             Filter::And(parts) => parts.iter().all(|p| p.matches(row, now_us)),
             Filter::Or(parts) => parts.iter().any(|p| p.matches(row, now_us)),
             Filter::Not(inner) => !inner.matches(row, now_us),
-            Filter::Cond { field, op } => cond(row.cell(field.column), op, now_us),
+            Filter::Cond {
+                field: FieldRef::Field(f),
+                op,
+            } => cond(row.cell(f.column), op, now_us),
+            Filter::Cond {
+                field: FieldRef::Extension(e),
+                op,
+            } => extension(row, e, op),
         }
     }
 }
@@ -69,5 +77,95 @@ fn cond(cell: Cell<'_>, op: &Op, now_us: i64) -> bool {
         }
         // Absent numbers and booleans never meet a condition (SQL: ifNull(…, 0)).
         _ => false,
+    }
+}
+
+/// An extension condition holds when some `(key, value)` pair of the row has the extension's key
+/// and a value that meets it (as `arrayExists` over `ext_keys`, `ext_values` in SQL).
+fn extension(row: &Row, e: &Extension, op: &Op) -> bool {
+    let mut values = row
+        .extensions
+        .iter()
+        .filter(|(k, _)| k == e.key())
+        .map(|(_, v)| v.as_str());
+    match op {
+        Op::Exists(want) => values.next().is_some() == *want,
+        Op::Eq(v) => values.any(|x| x == text(v)),
+        Op::In(vs) => values.any(|x| vs.iter().any(|v| x == text(v))),
+        Op::Prefix(p) => values.any(|x| x.starts_with(p.as_str())),
+        Op::Range { gt, gte, lt, lte } => values.filter_map(number).any(|x| {
+            gt.as_ref().is_none_or(|v| x > num(v, 0))
+                && gte.as_ref().is_none_or(|v| x >= num(v, 0))
+                && lt.as_ref().is_none_or(|v| x < num(v, 0))
+                && lte.as_ref().is_none_or(|v| x <= num(v, 0))
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(pairs: &[(&str, &str)]) -> Row {
+        Row {
+            extensions: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Row::default()
+        }
+    }
+
+    fn hits(filter: &str, r: &Row) -> bool {
+        Filter::parse_str(filter).unwrap().matches(r, 0)
+    }
+
+    #[test]
+    fn extensions_match_by_full_path_and_text() {
+        let r = row(&[
+            ("result.extensions.http://x/n", "2.5"),
+            ("context.extensions.http://x/n", "abc"),
+        ]);
+        assert!(hits(
+            r#"{"field": "result.extensions.http://x/n", "eq": 2.50}"#,
+            &r
+        ));
+        assert!(hits(
+            r#"{"field": "result.extensions.http://x/n", "eq": "2.5"}"#,
+            &r
+        ));
+        assert!(!hits(
+            r#"{"field": "context.extensions.http://x/n", "eq": 2.5}"#,
+            &r
+        ));
+        assert!(hits(
+            r#"{"field": "result.extensions.http://x/n", "range": {"gt": 2, "lt": 3}}"#,
+            &r
+        ));
+        // The same IRI in another container is another path; a non-number never meets a range.
+        assert!(!hits(
+            r#"{"field": "context.extensions.http://x/n", "range": {"gt": -1e300}}"#,
+            &r
+        ));
+        assert!(hits(
+            r#"{"not": {"field": "context.extensions.http://x/n", "range": {"gt": 0}}}"#,
+            &r
+        ));
+        assert!(hits(
+            r#"{"field": "context.extensions.http://x/n", "prefix": "ab"}"#,
+            &r
+        ));
+        assert!(hits(
+            r#"{"field": "context.extensions.http://x/n", "in": ["z", "abc"]}"#,
+            &r
+        ));
+        assert!(!hits(
+            r#"{"field": "object.definition.extensions.http://x/n", "exists": true}"#,
+            &r
+        ));
+        assert!(hits(
+            r#"{"field": "object.definition.extensions.http://x/n", "exists": false}"#,
+            &r
+        ));
     }
 }

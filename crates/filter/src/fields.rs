@@ -1,5 +1,6 @@
 //! The statement fields a filter can name, the projection column behind each, and the
 //! in-process row the predicate reads (the same values the projection stores).
+use crate::ext::{Container, Extension};
 
 /// How a field's column behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +68,51 @@ pub fn field(path: &str) -> Option<&'static Field> {
     FIELDS.iter().find(|f| f.path == path)
 }
 
+/// What a condition, a group-by or a measure reads: one of [`FIELDS`] or an extension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldRef {
+    Field(&'static Field),
+    Extension(Extension),
+}
+
+impl FieldRef {
+    /// A field of [`FIELDS`] or an extension path; `Err` says why `path` is neither.
+    pub fn parse(path: &str) -> Result<FieldRef, String> {
+        if let Some(f) = field(path) {
+            return Ok(FieldRef::Field(f));
+        }
+        match Extension::parse(path) {
+            Some(e) => e.map(FieldRef::Extension),
+            None => {
+                let known: Vec<_> = FIELDS.iter().map(|f| f.path).collect();
+                Err(format!(
+                    "unknown field {path:?}; known fields: {}, and extensions: \
+                     {}.<IRI>",
+                    known.join(", "),
+                    Container::ALL.map(Container::path).join(".<IRI>, ")
+                ))
+            }
+        }
+    }
+
+    /// The path as written in filters.
+    pub fn path(&self) -> &str {
+        match self {
+            FieldRef::Field(f) => f.path,
+            FieldRef::Extension(e) => e.key(),
+        }
+    }
+
+    /// Whether `sum` / `avg` / `min` / `max` apply (numeric fields, and extensions, whose
+    /// numeric values count).
+    pub fn is_numeric(&self) -> bool {
+        match self {
+            FieldRef::Field(f) => f.kind == FieldKind::Num,
+            FieldRef::Extension(_) => true,
+        }
+    }
+}
+
 /// One projected statement, as the predicate sees it. Field values mirror the projection's
 /// columns exactly (`''` / `[]` for absent strings and lists, `None` for absent numbers).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -97,6 +143,8 @@ pub struct Row {
     pub version: String,
     pub timestamp_us: i64,
     pub stored_us: i64,
+    /// `(ext_keys[i], ext_values[i])`: every extension's full path and value text.
+    pub extensions: Vec<(String, String)>,
 }
 
 /// A column's value in a row.
@@ -158,5 +206,26 @@ mod tests {
         }
         assert_eq!(field("verb").unwrap().column, "verb");
         assert!(field("nope").is_none());
+    }
+
+    #[test]
+    fn field_refs_are_fields_or_extensions() {
+        assert_eq!(
+            FieldRef::parse("verb"),
+            Ok(FieldRef::Field(field("verb").unwrap()))
+        );
+        let e = FieldRef::parse("context.extensions.http://x/level").unwrap();
+        assert_eq!(e.path(), "context.extensions.http://x/level");
+        assert!(e.is_numeric() && !FieldRef::parse("verb").unwrap().is_numeric());
+        assert!(
+            FieldRef::parse("nope")
+                .unwrap_err()
+                .contains("result.extensions.<IRI>")
+        );
+        assert!(
+            FieldRef::parse("result.extensions.x")
+                .unwrap_err()
+                .contains("absolute IRI")
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! `cairn-filter` owns Cairn's one filter language: a JSON AST over statement fields (`and`,
 //! `or`, `not`; `eq`, `in`, `range`, `exists`, `prefix`; absolute and relative time ranges in a
-//! time zone). A filter is parsed and validated once ([`Filter::parse`], errors point at the
+//! time zone). Fields are the fixed [`FIELDS`] or extension paths (`result.extensions.<IRI>`,
+//! `context.extensions.<IRI>`, `object.definition.extensions.<IRI>`, see [`Extension`]), read
+//! through a [`FieldRef`]. A filter is parsed and validated once ([`Filter::parse`], errors point at the
 //! offending node with a JSON pointer), then either compiled to a parameterised ClickHouse
 //! `WHERE` clause over the `statements` projection ([`Filter::to_sql`]: values are always bound
 //! parameters, never pasted into the SQL) or evaluated in process against a projected row
@@ -11,11 +13,13 @@
 
 mod ast;
 mod eval;
+mod ext;
 mod fields;
 mod parse;
 mod sql;
 
 pub use ast::{Filter, Op, Value};
-pub use fields::{FIELDS, Field, FieldKind, PERSONA_COLUMN, Row};
+pub use ext::{Container, Extension, NUMBER_PATTERN, number, value_text};
+pub use fields::{FIELDS, Field, FieldKind, FieldRef, PERSONA_COLUMN, Row};
 pub use parse::FilterError;
 pub use sql::{Param, Sql};

@@ -10,7 +10,8 @@
 //! ]}
 //! ```
 use crate::ast::{Filter, Op, TimeValue, Value};
-use crate::fields::{FIELDS, Field, FieldKind, field};
+use crate::ext::value_text;
+use crate::fields::{FieldKind, FieldRef};
 use serde_json::Value as Json;
 
 /// Where the filter is wrong (a JSON pointer) and what is wrong there.
@@ -105,13 +106,7 @@ fn node(json: &Json, at: &str, depth: usize) -> Result<Filter, FilterError> {
     let path = path
         .as_str()
         .ok_or_else(|| err(&format!("{at}/field"), "field must be a string"))?;
-    let f = field(path).ok_or_else(|| {
-        let known: Vec<_> = FIELDS.iter().map(|f| f.path).collect();
-        err(
-            &format!("{at}/field"),
-            format!("unknown field {path:?}; known fields: {}", known.join(", ")),
-        )
-    })?;
+    let f = FieldRef::parse(path).map_err(|m| err(&format!("{at}/field"), m))?;
     if obj.len() != 2 {
         return Err(err(
             at,
@@ -124,7 +119,7 @@ fn node(json: &Json, at: &str, depth: usize) -> Result<Filter, FilterError> {
         .expect("two properties");
     let here = format!("{at}/{op}");
     let op = match op.as_str() {
-        "eq" => Op::Eq(value(f, arg, &here)?),
+        "eq" => Op::Eq(value(&f, arg, &here)?),
         "in" => {
             let items = arg
                 .as_array()
@@ -136,20 +131,22 @@ fn node(json: &Json, at: &str, depth: usize) -> Result<Filter, FilterError> {
                 items
                     .iter()
                     .enumerate()
-                    .map(|(i, v)| value(f, v, &format!("{here}/{i}")))
+                    .map(|(i, v)| value(&f, v, &format!("{here}/{i}")))
                     .collect::<Result<_, _>>()?,
             )
         }
-        "range" => range(f, arg, &here)?,
+        "range" => range(&f, arg, &here)?,
         "exists" => Op::Exists(
             arg.as_bool()
                 .ok_or_else(|| err(&here, "exists takes true or false"))?,
         ),
         "prefix" => {
-            if !matches!(f.kind, FieldKind::Str | FieldKind::StrArray) {
+            if let FieldRef::Field(fixed) = &f
+                && !matches!(fixed.kind, FieldKind::Str | FieldKind::StrArray)
+            {
                 return Err(err(
                     &here,
-                    format!("prefix applies to text fields, not {}", f.path),
+                    format!("prefix applies to text fields, not {}", fixed.path),
                 ));
             }
             Op::Prefix(
@@ -163,8 +160,10 @@ fn node(json: &Json, at: &str, depth: usize) -> Result<Filter, FilterError> {
     Ok(Filter::Cond { field: f, op })
 }
 
-fn range(f: &'static Field, arg: &Json, at: &str) -> Result<Op, FilterError> {
-    if !matches!(f.kind, FieldKind::Num | FieldKind::Time) {
+fn range(f: &FieldRef, arg: &Json, at: &str) -> Result<Op, FilterError> {
+    if let FieldRef::Field(f) = f
+        && !matches!(f.kind, FieldKind::Num | FieldKind::Time)
+    {
         return Err(err(
             at,
             format!("range applies to numeric and time fields, not {}", f.path),
@@ -190,12 +189,29 @@ fn range(f: &'static Field, arg: &Json, at: &str) -> Result<Op, FilterError> {
                 ));
             }
         };
-        *slot = Some(value(f, v, &format!("{at}/{k}"))?);
+        let here = format!("{at}/{k}");
+        *slot = Some(match f {
+            FieldRef::Extension(e) => number(v, e.key(), &here)?,
+            FieldRef::Field(_) => value(f, v, &here)?,
+        });
     }
     Ok(Op::Range { gt, gte, lt, lte })
 }
 
-fn value(f: &'static Field, v: &Json, at: &str) -> Result<Value, FilterError> {
+/// An extension's range bound: a number.
+fn number(v: &Json, path: &str, at: &str) -> Result<Value, FilterError> {
+    v.as_f64()
+        .filter(|x| x.is_finite())
+        .map(Value::Num)
+        .ok_or_else(|| err(at, format!("a range on {path} takes numbers")))
+}
+
+fn value(f: &FieldRef, v: &Json, at: &str) -> Result<Value, FilterError> {
+    let f = match f {
+        // Any JSON value, compared as the projection's text of it.
+        FieldRef::Extension(_) => return Ok(Value::Str(value_text(v))),
+        FieldRef::Field(f) => f,
+    };
     match f.kind {
         FieldKind::Str | FieldKind::StrArray => v
             .as_str()
@@ -331,6 +347,37 @@ mod tests {
                 .contains("unknown operator")
         );
         assert!(e("{").message.contains("not JSON"));
+    }
+
+    #[test]
+    fn extension_paths() {
+        let f = Filter::parse_str(
+            r#"{"and": [
+                {"field": "result.extensions.http://x/n", "range": {"gte": 1}},
+                {"field": "context.extensions.http://x/n", "in": ["a", 2.50, true, {"b": 1, "a": null}]},
+                {"field": "object.definition.extensions.urn:x:y", "prefix": "ab"}
+            ]}"#,
+        )
+        .unwrap();
+        let Filter::And(parts) = f else { panic!("and") };
+        let Filter::Cond { field, op } = &parts[1] else {
+            panic!("cond")
+        };
+        assert_eq!(field.path(), "context.extensions.http://x/n");
+        let texts = ["a", "2.5", "true", r#"{"a":null,"b":1}"#];
+        assert_eq!(op, &Op::In(texts.map(|t| Value::Str(t.into())).to_vec()));
+        assert_eq!(
+            e(r#"{"not": {"field": "result.extensions.not an iri", "eq": 1}}"#).pointer,
+            "/not/field"
+        );
+        assert_eq!(
+            e(r#"{"field": "result.extensions.http://x/n", "range": {"lt": "5"}}"#).pointer,
+            "/range/lt"
+        );
+        assert_eq!(
+            e(r#"{"field": "result.extensions.http://x/n", "prefix": 5}"#).pointer,
+            "/prefix"
+        );
     }
 
     #[test]

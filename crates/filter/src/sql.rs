@@ -5,7 +5,8 @@
 //! like the in-process predicate (an absent score never matches a condition on it, and `not`
 //! of such a condition matches).
 use crate::ast::{Filter, Op, Value};
-use crate::fields::FieldKind;
+use crate::ext::{Extension, NUMBER_PATTERN};
+use crate::fields::{FieldKind, FieldRef};
 
 /// A bound value.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,7 +109,14 @@ fn write(f: &Filter, now_us: i64, out: &mut Sql) {
             write(inner, now_us, out);
             out.clause.push(')');
         }
-        Filter::Cond { field, op } => {
+        Filter::Cond {
+            field: FieldRef::Extension(e),
+            op,
+        } => extension(e, op, out),
+        Filter::Cond {
+            field: FieldRef::Field(field),
+            op,
+        } => {
             let col = field.column;
             let nullable = matches!(field.kind, FieldKind::Num | FieldKind::Bool);
             let array = field.kind == FieldKind::StrArray;
@@ -167,6 +175,73 @@ fn write(f: &Filter, now_us: i64, out: &mut Sql) {
     }
 }
 
+impl Extension {
+    /// The extension's value text in a `statements` row, `''` when the row has none.
+    pub fn text_sql(&self) -> Sql {
+        Sql {
+            clause: "ext_values[indexOf(ext_keys, ?)]".into(),
+            params: vec![Param::Str(self.key().to_owned())],
+        }
+    }
+
+    /// The extension's number in a `statements` row: NULL when the row has none or its text
+    /// is not a JSON number.
+    pub fn number_sql(&self) -> Sql {
+        let text = self.text_sql();
+        let mut params = text.params;
+        params.push(Param::Str(NUMBER_PATTERN.into()));
+        Sql {
+            clause: format!("toFloat64OrNull(extract({}, ?))", text.clause),
+            params,
+        }
+    }
+}
+
+/// `arrayExists` over the `(ext_keys, ext_values)` pairs: the key is the extension's and the
+/// value `v` meets the condition (the same reading as the in-process predicate).
+fn extension(e: &Extension, op: &Op, out: &mut Sql) {
+    let key = Param::Str(e.key().to_owned());
+    if let Op::Exists(want) = op {
+        out.clause.push_str(if *want {
+            "has(ext_keys, ?)"
+        } else {
+            "NOT has(ext_keys, ?)"
+        });
+        out.params.push(key);
+        return;
+    }
+    out.params.push(key);
+    let test = match op {
+        Op::Eq(v) => {
+            out.params.push(param(v, 0));
+            "v = ?".to_string()
+        }
+        Op::In(vs) => {
+            out.params.extend(vs.iter().map(|v| param(v, 0)));
+            format!("v IN ({})", vec!["?"; vs.len()].join(", "))
+        }
+        Op::Prefix(p) => {
+            out.params.push(Param::Str(p.clone()));
+            "startsWith(v, ?)".to_string()
+        }
+        Op::Range { gt, gte, lt, lte } => {
+            let mut bounds = Vec::new();
+            for (bound, cmp) in [(gt, ">"), (gte, ">="), (lt, "<"), (lte, "<=")] {
+                if let Some(b) = bound {
+                    bounds.push(format!("toFloat64OrNull(extract(v, ?)) {cmp} ?"));
+                    out.params.push(Param::Str(NUMBER_PATTERN.into()));
+                    out.params.push(param(b, 0));
+                }
+            }
+            format!("ifNull({}, 0)", bounds.join(" AND "))
+        }
+        Op::Exists(_) => unreachable!("handled above"),
+    };
+    out.clause.push_str(&format!(
+        "arrayExists((k, v) -> k = ? AND {test}, ext_keys, ext_values)"
+    ));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +260,33 @@ mod tests {
             sql.to_literal_sql()
                 .contains(r"'x\'); DROP TABLE statements; --'")
         );
+    }
+
+    #[test]
+    fn extensions_compile_to_bound_pair_tests() {
+        let f = Filter::parse_str(
+            r#"{"or": [
+                {"field": "result.extensions.http://x/a", "in": ["p", 1.0]},
+                {"field": "context.extensions.http://x/a", "range": {"gt": 1, "lte": 2}},
+                {"not": {"field": "object.definition.extensions.http://x/a", "exists": true}}
+            ]}"#,
+        )
+        .unwrap();
+        let sql = f.to_sql(0);
+        assert_eq!(
+            sql.clause,
+            "(arrayExists((k, v) -> k = ? AND v IN (?, ?), ext_keys, ext_values) OR \
+             arrayExists((k, v) -> k = ? AND ifNull(toFloat64OrNull(extract(v, ?)) > ? AND \
+             toFloat64OrNull(extract(v, ?)) <= ?, 0), ext_keys, ext_values) OR \
+             NOT (has(ext_keys, ?)))"
+        );
+        assert_eq!(sql.clause.matches('?').count(), sql.params.len());
+        assert_eq!(sql.params[2], Param::Str("1.0".into()));
+        assert_eq!(
+            sql.params[3],
+            Param::Str("context.extensions.http://x/a".into())
+        );
+        assert!(!NUMBER_PATTERN.contains('\''));
     }
 
     #[test]

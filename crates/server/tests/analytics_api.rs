@@ -8,12 +8,18 @@ use common::{Cred, ROOT_EMAIL, ROOT_PASSWORD, TestServer};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+const LEVEL: &str = "context.extensions.http://example.com/ext/level";
+const POINTS: &str = "result.extensions.http://example.com/ext/points";
+
+/// A statement; its extensions: points (`scaled` × 8) and the actor's level (`L0`, `L1`).
 fn statement(actor: u32, verb: u32, activity: u32, scaled: f64, success: bool) -> Value {
     json!({
         "actor": {"mbox": format!("mailto:l{actor}@example.com")},
         "verb": {"id": format!("http://example.com/verbs/{verb}")},
         "object": {"id": format!("http://example.com/act/{activity}")},
-        "result": {"score": {"scaled": scaled}, "success": success, "duration": "PT1M30S"},
+        "result": {"score": {"scaled": scaled}, "success": success, "duration": "PT1M30S",
+                   "extensions": {"http://example.com/ext/points": (scaled * 8.0) as u32}},
+        "context": {"extensions": {"http://example.com/ext/level": format!("L{}", actor % 2)}},
         "timestamp": format!("2025-11-2{}T1{}:15:00Z", 4 + activity, verb),
     })
 }
@@ -167,6 +173,53 @@ async fn aggregates_over_http_agree_both_ways_and_respect_roles() {
         json!([{"keys": ["0"], "values": [10.0]}, {"keys": ["1"], "values": [10.0]}])
     );
 
+    // Extension paths: filter on one, group by another, sum a third; served from the raw table.
+    let a = s
+        .ok(Method::POST, &path, &viewer,
+            Some(json!({"group_by": [{"path": LEVEL}], "filter": {"field": POINTS, "range": {"gte": 4}},
+                        "measures": ["count", {"sum": POINTS}]})), 200)
+        .await;
+    assert_eq!(a["source"], "raw");
+    let mut want = [(0.0, 0.0); 2];
+    for i in 0..60u32 {
+        let points = f64::from(i % 9);
+        if points >= 4.0 {
+            let level = &mut want[(i % 5 % 2) as usize];
+            level.0 += 1.0;
+            level.1 += points;
+        }
+    }
+    assert_eq!(
+        a["rows"],
+        json!([{"keys": ["L0"], "values": [want[0].0, want[0].1]},
+               {"keys": ["L1"], "values": [want[1].0, want[1].1]}])
+    );
+    // Autocomplete lists extension keys under their container and values under their path.
+    let v = s
+        .ok(
+            Method::GET,
+            &format!(
+                "/api/v1/stores/{store}/values?path=context.extensions&prefix=http://example.com/"
+            ),
+            &viewer,
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(v["items"][0]["value"], "http://example.com/ext/level");
+    assert_eq!(v["items"][0]["count"], 60);
+    let v = s
+        .ok(
+            Method::GET,
+            &format!("/api/v1/stores/{store}/values?path={LEVEL}"),
+            &viewer,
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(v["items"][0]["value"], "L0");
+    assert_eq!(v["items"][0]["count"], 36, "actors 0, 2 and 4");
+
     // Filtered statements, paged, with chosen fields.
     let query = format!("/api/v1/stores/{store}/statements/query");
     let body = json!({"filter": {"field": "verb", "eq": "http://example.com/verbs/1"},
@@ -313,6 +366,10 @@ async fn aggregates_over_http_agree_both_ways_and_respect_roles() {
         (
             json!({"group_by": ["registration"], "source": "aggregate"}),
             "/source",
+        ),
+        (
+            json!({"filter": {"field": "result.extensions.no-iri", "exists": true}}),
+            "/filter/field",
         ),
     ] {
         let (st, v) = s

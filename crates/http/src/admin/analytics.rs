@@ -46,9 +46,11 @@ impl From<AggregateResult> for AggregateAnswer {
 
 /// Aggregate a store's statements (viewer or more). Body: `{"filter", "from", "to",
 /// "group_by": [≤ 2 of "verb" | "activity" | "activity_type" | "actor" | "registration" |
-/// {"time": "hour|day|week|month|weekday|hour_of_day"} | {"path": FIELD}], "measures": ["count" |
-/// "unique_actors" | "successes" | "completions" | {"sum|avg|min|max": NUMERIC FIELD}], "tz",
-/// "source": "auto|raw|aggregate", "limit"}`.
+/// {"time": "hour|day|week|month|weekday|hour_of_day"} | {"path": FIELD or EXTENSION PATH}],
+/// "measures": ["count" | "unique_actors" | "successes" | "completions" | {"sum|avg|min|max":
+/// NUMERIC FIELD or EXTENSION PATH}], "tz", "source": "auto|raw|aggregate", "limit"}`. Extension
+/// paths are `result.extensions.<IRI>`, `context.extensions.<IRI>` and
+/// `object.definition.extensions.<IRI>`.
 #[utoipa::path(post, path = "/api/v1/stores/{id}/aggregate", tag = "analytics",
     request_body = Object,
     params(("id" = String, Path, description = "store id")),
@@ -73,7 +75,10 @@ pub async fn aggregate(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ValuesParams {
-    /// A string field of the filter language, e.g. `verb`, `object.id`, `context.parent`.
+    /// A string field of the filter language (e.g. `verb`, `object.id`, `context.parent`), an
+    /// extension container (`result.extensions`, `context.extensions`,
+    /// `object.definition.extensions`: its values are the extensions' IRIs) or an extension path
+    /// (`context.extensions.<IRI>`: its values are the extension's texts).
     pub path: String,
     /// Only values starting with this.
     pub prefix: Option<String>,
