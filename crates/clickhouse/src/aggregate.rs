@@ -2,7 +2,9 @@
 //! the hourly aggregates (`statements_hourly`, finished with -Merge) when the request fits them,
 //! or over the raw `statements` table. Both plans compute the same expressions (the -If
 //! combinators of the view, applied directly on raw rows), so they give the same answer; the
-//! integration test `aggregates.rs` checks it on random data.
+//! integration test `aggregates.rs` checks it on random data. Both leave voided statements out:
+//! the raw plan by their definition, the aggregate plan through `crate::voided` (rows of the
+//! aggregates whose hour and actor hold a voided statement are recomputed from `statements`).
 //!
 //! A request fits the aggregates when every dimension, measure and filter field is one the view
 //! keeps (time, verb, activity, activity type, actor; scores scaled/raw and duration), its time
@@ -89,35 +91,78 @@ fn foreign_column(f: &Filter) -> Option<&'static str> {
     }
 }
 
-/// Plans the request: the aggregates when it fits (or `source` asks for them), else raw.
-pub fn plan(q: &AggregateQuery, now_us: i64) -> Result<Plan, RequestError> {
-    let use_view = match (q.source, misfit(q, now_us)) {
-        (Source::Raw, _) => false,
-        (Source::Auto, m) => m.is_none(),
-        (Source::Aggregate, None) => true,
-        (Source::Aggregate, Some(why)) => {
-            return Err(RequestError {
-                pointer: "/source".into(),
-                message: why,
-            });
-        }
-    };
+/// Whether the request is served from the aggregates (`Ok(true)`) or from the raw table.
+pub fn uses_aggregates(q: &AggregateQuery, now_us: i64) -> Result<bool, RequestError> {
+    match (q.source, misfit(q, now_us)) {
+        (Source::Raw, _) => Ok(false),
+        (Source::Auto, m) => Ok(m.is_none()),
+        (Source::Aggregate, None) => Ok(true),
+        (Source::Aggregate, Some(why)) => Err(RequestError {
+            pointer: "/source".into(),
+            message: why,
+        }),
+    }
+}
+
+/// Plans the request: the aggregates when it fits (or `source` asks for them), else raw. Both
+/// leave voided statements out. `voided` says whether the store has voided statements in the
+/// request's range (`voided::in_range`): only then does the aggregate plan need the correction
+/// branch that recomputes their (hour, actor) blocks from `statements` (see `crate::voided`).
+pub fn plan(q: &AggregateQuery, now_us: i64, voided: bool) -> Result<Plan, RequestError> {
+    let use_view = uses_aggregates(q, now_us)?;
     let mut params = Vec::new();
     let mut select = Vec::new();
+    let mut columns = vec!["hour"];
     for i in 0..2 {
         let expr = match q.group_by.get(i) {
             None => "''".to_string(),
-            Some(d) => dimension(d, use_view, &q.tz, &mut params),
+            Some(d) => dimension(d, use_view, &q.tz, &mut params, &mut columns),
         };
         select.push(format!("{expr} AS k{i}"));
     }
-    let (values, counts): (Vec<String>, Vec<String>) =
-        q.measures.iter().map(|m| measure(m, use_view)).unzip();
+    let ms: Vec<MeasureSql> = q.measures.iter().map(|m| measure(m, use_view)).collect();
+    let values: Vec<&str> = ms.iter().map(|m| m.value.as_str()).collect();
+    let counts: Vec<&str> = ms.iter().map(|m| m.count.as_str()).collect();
     select.push(format!("[{}] AS vals", values.join(", ")));
     select.push(format!("[{}] AS ns", counts.join(", ")));
+    let from = if !use_view {
+        let mut conds = conditions(q, now_us, false, &mut params);
+        conds.push(crate::voided::NOT_VOIDED_RAW.into());
+        params.push(Param::Str(q.store.0.to_string()));
+        format!("statements WHERE {}", conds.join(" AND "))
+    } else if !voided {
+        let conds = conditions(q, now_us, true, &mut params);
+        format!("statements_hourly WHERE {}", conds.join(" AND "))
+    } else {
+        for m in &ms {
+            for c in &m.columns {
+                if !columns.contains(c) {
+                    columns.push(c);
+                }
+            }
+        }
+        let hourly = conditions(q, now_us, true, &mut params);
+        let clean = crate::voided::clean_cells(&columns, &hourly, q.store, &mut params);
+        let raw = conditions(q, now_us, false, &mut params);
+        let redone = crate::voided::recomputed_cells(&columns, &raw, q, &mut params);
+        format!("({clean} UNION ALL {redone})")
+    };
+    params.push(Param::I64(q.limit as i64));
+    Ok(Plan {
+        sql: format!(
+            "SELECT {} FROM {from} GROUP BY k0, k1 ORDER BY k0, k1 LIMIT ?",
+            select.join(", ")
+        ),
+        params,
+        source: if use_view { "aggregate" } else { "raw" },
+    })
+}
+
+/// The store, time range and filter conditions on the hourly aggregates or the raw table.
+fn conditions(q: &AggregateQuery, now_us: i64, view: bool, params: &mut Vec<Param>) -> Vec<String> {
     let mut conds = vec!["store = toUUID(?)".to_string()];
     params.push(Param::Str(q.store.0.to_string()));
-    let (ge, lt) = if use_view {
+    let (ge, lt) = if view {
         ("hour >= toDateTime(?)", "hour < toDateTime(?)")
     } else {
         ("timestamp_us >= ?", "timestamp_us < ?")
@@ -125,11 +170,7 @@ pub fn plan(q: &AggregateQuery, now_us: i64) -> Result<Plan, RequestError> {
     for (t, cond) in [(q.from_us, ge), (q.to_us, lt)] {
         if let Some(t) = t {
             conds.push(cond.into());
-            params.push(Param::I64(if use_view {
-                t.div_euclid(1_000_000)
-            } else {
-                t
-            }));
+            params.push(Param::I64(if view { t.div_euclid(1_000_000) } else { t }));
         }
     }
     if let Some(f) = &q.filter {
@@ -137,24 +178,16 @@ pub fn plan(q: &AggregateQuery, now_us: i64) -> Result<Plan, RequestError> {
         conds.push(format!("({})", sql.clause));
         params.extend(sql.params);
     }
-    params.push(Param::I64(q.limit as i64));
-    let table = if use_view {
-        "statements_hourly"
-    } else {
-        "statements"
-    };
-    Ok(Plan {
-        sql: format!(
-            "SELECT {} FROM {table} WHERE {} GROUP BY k0, k1 ORDER BY k0, k1 LIMIT ?",
-            select.join(", "),
-            conds.join(" AND ")
-        ),
-        params,
-        source: if use_view { "aggregate" } else { "raw" },
-    })
+    conds
 }
 
-fn dimension(d: &Dimension, view: bool, tz: &str, params: &mut Vec<Param>) -> String {
+fn dimension(
+    d: &Dimension,
+    view: bool,
+    tz: &str,
+    params: &mut Vec<Param>,
+    columns: &mut Vec<&'static str>,
+) -> String {
     let t = if view { "hour" } else { "timestamp" };
     let column = |f: &Field| match f.kind {
         FieldKind::Str => f.column.to_string(),
@@ -179,47 +212,92 @@ fn dimension(d: &Dimension, view: bool, tz: &str, params: &mut Vec<Param>) -> St
         Dimension::Registration => ("registration".into(), 0),
         Dimension::Path(f) => (column(f), 0),
     };
+    let key = match d {
+        Dimension::Verb => Some("verb"),
+        Dimension::Activity => Some("object_id"),
+        Dimension::ActivityType => Some("activity_type"),
+        Dimension::Actor => Some("actor_ifi"),
+        _ => None,
+    };
+    if let Some(k) = key.filter(|k| !columns.contains(k)) {
+        columns.push(k);
+    }
     for _ in 0..tz_binds {
         params.push(Param::Str(tz.to_string()));
     }
     expr
 }
 
-/// (value, count of values) of a measure; `avg` is sum / count, finished in Rust.
-fn measure(m: &Measure, view: bool) -> (String, String) {
-    let num = |agg: &str, c: &str| {
-        let n = if view {
-            format!("countIfMerge({c}_n)")
+/// A measure's SQL: its value and its count of values (`avg` is sum / count, finished in Rust),
+/// and the columns of the hourly aggregates it reads.
+struct MeasureSql {
+    value: String,
+    count: String,
+    columns: Vec<&'static str>,
+}
+
+/// Unique actors read `actor_ifi` on both tables: every row of the aggregates holds at least one
+/// statement of its actor, so `uniqExact(actor_ifi)` over them equals `uniqExactMerge(actors)`,
+/// reads a plain column instead of hash-set states, and stays exact when rows recomputed for
+/// voided statements join them.
+fn measure(m: &Measure, view: bool) -> MeasureSql {
+    let num = |agg: &str, c: &'static str| {
+        let (n, v, cols) = if view {
+            (
+                format!("countIfMerge({c}_n)"),
+                format!("{agg}IfMerge({c}_{agg})"),
+                state_columns(c, agg),
+            )
         } else {
-            format!("countIf(isNotNull({c}))")
+            (
+                format!("countIf(isNotNull({c}))"),
+                format!("{agg}If(ifNull({c}, 0), isNotNull({c}))"),
+                vec![],
+            )
         };
-        let v = if view {
-            format!("{agg}IfMerge({c}_{agg})")
-        } else {
-            format!("{agg}If(ifNull({c}, 0), isNotNull({c}))")
-        };
-        (format!("toFloat64({v})"), format!("toUInt64({n})"))
+        MeasureSql {
+            value: format!("toFloat64({v})"),
+            count: format!("toUInt64({n})"),
+            columns: cols,
+        }
     };
-    let plain = |raw: &str, merged: &str| {
-        let v = if view { merged } else { raw };
-        (format!("toFloat64({v})"), "toUInt64(1)".to_string())
+    let plain = |raw: &str, merged: &str, column: &'static str| MeasureSql {
+        value: format!("toFloat64({})", if view { merged } else { raw }),
+        count: "toUInt64(1)".into(),
+        columns: vec![column],
     };
     match m {
-        Measure::Count => plain("count()", "countMerge(statements)"),
-        Measure::UniqueActors => plain("uniqExact(actor_ifi)", "uniqExactMerge(actors)"),
-        Measure::Successes => plain("countIf(ifNull(success, 0) = 1)", "countIfMerge(successes)"),
+        Measure::Count => plain("count()", "countMerge(statements)", "statements"),
+        Measure::UniqueActors => plain("uniqExact(actor_ifi)", "uniqExact(actor_ifi)", "actor_ifi"),
+        Measure::Successes => plain(
+            "countIf(ifNull(success, 0) = 1)",
+            "countIfMerge(successes)",
+            "successes",
+        ),
         Measure::Completions => plain(
             "countIf(ifNull(completion, 0) = 1)",
             "countIfMerge(completions)",
+            "completions",
         ),
         Measure::Sum(f) => {
-            let (v, _) = num("sum", f.column);
-            (v, "toUInt64(1)".into())
+            let mut s = num("sum", f.column);
+            s.count = "toUInt64(1)".into();
+            s
         }
         Measure::Avg(f) => num("sum", f.column),
         Measure::Min(f) => num("min", f.column),
         Measure::Max(f) => num("max", f.column),
     }
+}
+
+/// The state columns `{column}_n` and `{column}_{agg}` of the hourly aggregates (the names are
+/// those of `hourly::STATE_COLUMNS`; the numeric columns are `VIEW_NUMBERS`).
+fn state_columns(column: &'static str, agg: &str) -> Vec<&'static str> {
+    let names = crate::hourly::state_names();
+    [format!("{column}_n"), format!("{column}_{agg}")]
+        .iter()
+        .filter_map(|n| names.iter().find(|s| *s == n).copied())
+        .collect()
 }
 
 #[cfg(test)]
@@ -248,6 +326,18 @@ struct Group {
     k1: String,
     vals: Vec<f64>,
     ns: Vec<u64>,
+}
+
+/// Plans and runs a request as of `now_us` (relative filters, time zone offsets): on the
+/// aggregates it first asks whether voided statements lie in the range (`voided::in_range`).
+pub async fn aggregate(
+    p: &ClickHouseProjection,
+    q: &AggregateQuery,
+    now_us: i64,
+) -> Result<AggregateResult, AnalyticsError> {
+    let voided = uses_aggregates(q, now_us)? && crate::voided::in_range(p, q).await?;
+    let plan = plan(q, now_us, voided)?;
+    run(p, q, &plan).await
 }
 
 /// Runs a plan.
@@ -293,9 +383,7 @@ pub fn significant(x: f64) -> f64 {
 #[async_trait::async_trait]
 impl Analytics for ClickHouseProjection {
     async fn aggregate(&self, q: &AggregateQuery) -> Result<AggregateResult, AnalyticsError> {
-        let now_us = jiff::Timestamp::now().as_microsecond();
-        let plan = plan(q, now_us)?;
-        run(self, q, &plan).await
+        aggregate(self, q, jiff::Timestamp::now().as_microsecond()).await
     }
 
     async fn export(

@@ -84,8 +84,14 @@ pub trait LogStore: Send + Sync + 'static {
 pub trait Projection: Send + Sync + 'static {
     /// Applies schema migrations.
     async fn migrate(&self) -> Result<(), ProjectionError>;
-    /// Inserts projected statements (sequence number, record), in sequence order.
-    async fn insert(&self, rows: &[(u64, Arc<StatementRecord>)]) -> Result<(), ProjectionError>;
+    /// Inserts projected statements (sequence number, record), in sequence order, then records
+    /// the statements this batch voids ([`crate::voiding::retractions`]), which may be in the
+    /// batch or earlier.
+    async fn insert(
+        &self,
+        rows: &[(u64, Arc<StatementRecord>)],
+        retractions: &[crate::voiding::Retraction],
+    ) -> Result<(), ProjectionError>;
     /// Removes every row with a sequence number above `seq` (all rows when 0), and waits until done.
     async fn discard_after(&self, seq: u64) -> Result<(), ProjectionError>;
     /// Sequence numbers of statements matching `query` within `page`, in the query's order,
