@@ -8,9 +8,13 @@
 //!   sends (migration bookkeeping, max seq, discard, truncate, drop), with expected rows where
 //!   they are deterministic; `poll` steps are repeated until they give `expect`.
 //!
-//! - `{"kind":"agg","name","raw","agg"?}`: an aggregate request planned on the raw table and, when
-//!   it fits, on the hourly aggregates (the two must give the same rows); `{"kind":"hourly",…}`:
-//!   `discard_after`'s reconcile statements, run on a database of their own.
+//! - `{"kind":"agg","name","raw","agg"?,"in_range","voided"}`: an aggregate request planned on
+//!   the raw table and, when it fits, on the hourly aggregates (the two must give the same rows;
+//!   `voided`: with the correction for voided statements, which `in_range` must then find);
+//!   `{"kind":"retract","sql","seqs"}`: recording the data set's voided statements (run after
+//!   the rows); `{"kind":"hash",…}`: a cityHash64 whose value must not depend on the version;
+//!   `{"kind":"hourly",…}`: `discard_after`'s reconcile statements, run on a database of their
+//!   own.
 //!
 //!     cargo run -p cairn-clickhouse --example print_sql [-- DATABASE] > var/sql.jsonl
 use cairn_clickhouse::{MIGRATIONS, SEQ_TABLES, SeqQuery, StatementRow, migrations, samples, sql};
@@ -32,6 +36,9 @@ fn step(phase: &str, name: &str, q: Query, expect: Option<Value>, poll: bool) {
     }
     println!("{line}");
 }
+
+/// `cityHash64('mbox:mailto:a@example.com')` as ClickHouse 18.16 computes it.
+const CITY_HASH_OF_SAMPLE: u64 = 16_379_804_982_814_460_205;
 
 /// Sample filters covering every operator on every kind of field.
 const FILTERS: &[(&str, &str)] = &[
@@ -187,12 +194,17 @@ fn main() {
 
     // discard_after(22): the count guard, the mutations, and the wait for them.
     let keep = 22u64;
-    for table in SEQ_TABLES {
-        let q = c.query(sql::COUNT_ABOVE).bind(Identifier(table)).bind(keep);
+    for (table, column) in SEQ_TABLES {
+        let q = c
+            .query(sql::COUNT_ABOVE)
+            .bind(Identifier(table))
+            .bind(Identifier(column))
+            .bind(keep);
         step("check", "count_above", q, None, false);
         let q = c
             .query(sql::DELETE_ABOVE)
             .bind(Identifier(table))
+            .bind(Identifier(column))
             .bind(keep);
         step("check", "delete_above", q, None, false);
     }
@@ -231,7 +243,7 @@ fn main() {
     );
 
     // discard_after(0), then reset's drops.
-    for table in SEQ_TABLES {
+    for (table, _) in SEQ_TABLES {
         step(
             "check",
             "truncate",
@@ -265,7 +277,7 @@ const POINTS: &str = "result.extensions.http://example.com/ext/points";
 /// ranges, planned both ways; then the hourly reconcile's statements.
 fn aggregates(now_us: i64) {
     use cairn_clickhouse::aggregate::plan;
-    use cairn_clickhouse::hourly;
+    use cairn_clickhouse::{hourly, voided};
     use cairn_core::analytics::{AggregateQuery, Source};
     let measures = json!(["count", "unique_actors", "successes", "completions",
         {"sum": "result.score.scaled"}, {"avg": "result.score.raw"}, {"min": "result.duration_ms"},
@@ -294,18 +306,47 @@ fn aggregates(now_us: i64) {
         json!({"group_by": [{"path": LEVEL}, "verb"], "filter": {"field": POINTS, "range": {"gte": 1}},
             "measures": ["count", {"sum": POINTS}, {"avg": POINTS}, {"min": POINTS}, {"max": POINTS}]}),
     ];
+    // The sample data set voids statements 4 and 9: the aggregate plan with the correction for
+    // voided statements must agree with the raw plan; so must the plan without it, run on a
+    // store without voided statements (the other store).
     for (i, req) in requests.iter().enumerate() {
-        let mut q =
-            AggregateQuery::parse(StoreId::DEFAULT, req).expect("sample requests are valid");
-        q.source = Source::Raw;
-        let raw = plan(&q, now_us).expect("raw always plans").to_literal_sql();
-        q.source = Source::Aggregate;
-        let agg = plan(&q, now_us).ok().map(|p| p.to_literal_sql());
-        println!(
-            "{}",
-            json!({"kind": "agg", "name": format!("aggregate {i}"), "raw": raw, "agg": agg})
-        );
+        for (store, voided) in [(StoreId::DEFAULT, true), (samples::OTHER_STORE, false)] {
+            let mut q = AggregateQuery::parse(store, req).expect("sample requests are valid");
+            q.source = Source::Raw;
+            let raw = plan(&q, now_us, false)
+                .expect("raw always plans")
+                .to_literal_sql();
+            q.source = Source::Aggregate;
+            let agg = plan(&q, now_us, voided).ok().map(|p| p.to_literal_sql());
+            let (sql, params) = voided::in_range_sql(&q);
+            let in_range = cairn_filter::Sql {
+                clause: sql,
+                params,
+            }
+            .to_literal_sql();
+            println!(
+                "{}",
+                json!({"kind": "agg", "name": format!("aggregate {i} voided={voided}"),
+                    "raw": raw, "agg": agg, "in_range": in_range, "voided": voided})
+            );
+        }
     }
+    // The retractions of the data set (all in the default store), as the adapter records them
+    // after inserting the rows.
+    let retractions = samples::retractions(&samples::records());
+    assert!(retractions.iter().all(|r| r.store == StoreId::DEFAULT));
+    println!(
+        "{}",
+        json!({"kind": "retract", "sql": voided::retract_sql(StoreId::DEFAULT, &retractions),
+            "seqs": retractions.iter().map(|r| r.seq).collect::<Vec<_>>()})
+    );
+    // actor_hours keys rows by cityHash64(actor_ifi); `voided` is compared with it through the
+    // same function at query time, so its value must not change between ClickHouse versions.
+    println!(
+        "{}",
+        json!({"kind": "hash", "sql": "SELECT cityHash64('mbox:mailto:a@example.com')",
+            "expect": CITY_HASH_OF_SAMPLE.to_string()})
+    );
     let hourly = |name: &str, sql: String| {
         println!("{}", json!({"kind": "hourly", "name": name, "sql": sql}))
     };

@@ -2,7 +2,9 @@
 //! the hourly aggregates (`statements_hourly`, finished with -Merge) when the request fits them,
 //! or over the raw `statements` table. Both plans compute the same expressions (the -If
 //! combinators of the view, applied directly on raw rows), so they give the same answer; the
-//! integration test `aggregates.rs` checks it on random data.
+//! integration test `aggregates.rs` checks it on random data. Both leave voided statements out:
+//! the raw plan by their definition, the aggregate plan through `crate::voided` (rows of the
+//! aggregates whose hour and actor hold a voided statement are recomputed from `statements`).
 //!
 //! A request fits the aggregates when every dimension, measure and filter field is one the view
 //! keeps (time, verb, activity, activity type, actor; scores scaled/raw and duration), its time
@@ -10,6 +12,8 @@
 //! range's ends and now), so local buckets are unions of UTC hours. Extension paths (in a
 //! dimension, a measure or the filter) never fit: the misfit names the path and the raw table
 //! reads `ext_values[indexOf(ext_keys, path)]` (its number: see `cairn_filter::NUMBER_PATTERN`).
+//! Personas (dimension, measure or filter) join the store's identifier → persona mapping on
+//! `actor_ifi`, which both tables keep (`crate::persona`).
 use crate::filter::bind_params;
 use crate::{ClickHouseProjection, err};
 use cairn_core::analytics::{
@@ -112,44 +116,107 @@ fn foreign_column(f: &Filter) -> Option<&str> {
     }
 }
 
-/// Plans the request: the aggregates when it fits (or `source` asks for them), else raw.
-pub fn plan(q: &AggregateQuery, now_us: i64) -> Result<Plan, RequestError> {
-    let use_view = match (q.source, misfit(q, now_us)) {
-        (Source::Raw, _) => false,
-        (Source::Auto, m) => m.is_none(),
-        (Source::Aggregate, None) => true,
-        (Source::Aggregate, Some(why)) => {
-            return Err(RequestError {
-                pointer: "/source".into(),
-                message: why,
-            });
-        }
-    };
+/// Whether the request is served from the aggregates (`Ok(true)`) or from the raw table.
+pub fn uses_aggregates(q: &AggregateQuery, now_us: i64) -> Result<bool, RequestError> {
+    match (q.source, misfit(q, now_us)) {
+        (Source::Raw, _) => Ok(false),
+        (Source::Auto, m) => Ok(m.is_none()),
+        (Source::Aggregate, None) => Ok(true),
+        (Source::Aggregate, Some(why)) => Err(RequestError {
+            pointer: "/source".into(),
+            message: why,
+        }),
+    }
+}
+
+/// Plans the request: the aggregates when it fits (or `source` asks for them), else raw. Both
+/// leave voided statements out. `voided` says whether the store has voided statements in the
+/// request's range (`voided::in_range`): only then does the aggregate plan need the correction
+/// branch that recomputes their (hour, actor) blocks from `statements` (see `crate::voided`).
+pub fn plan(q: &AggregateQuery, now_us: i64, voided: bool) -> Result<Plan, RequestError> {
+    let use_view = uses_aggregates(q, now_us)?;
+    let persona = crate::persona::aggregate_uses(q);
     let mut params = Vec::new();
     let mut select = Vec::new();
+    let mut columns = vec!["hour"];
     for i in 0..2 {
         let expr = match q.group_by.get(i) {
             None => "''".to_string(),
-            Some(d) => dimension(d, use_view, &q.tz, &mut params),
+            Some(d) => dimension(d, use_view, &q.tz, &mut params, &mut columns),
         };
         select.push(format!("{expr} AS k{i}"));
     }
-    let (values, counts): (Vec<Sql>, Vec<Sql>) =
-        q.measures.iter().map(|m| measure(m, use_view)).unzip();
-    for (list, alias) in [(values, "vals"), (counts, "ns")] {
-        let exprs: Vec<&str> = list.iter().map(|e| e.clause.as_str()).collect();
+    let ms: Vec<MeasureSql> = q.measures.iter().map(|m| measure(m, use_view)).collect();
+    for (alias, pick) in [
+        (
+            "vals",
+            (|m: &MeasureSql| &m.value) as fn(&MeasureSql) -> &Sql,
+        ),
+        ("ns", |m: &MeasureSql| &m.count),
+    ] {
+        let exprs: Vec<&str> = ms.iter().map(|m| pick(m).clause.as_str()).collect();
         select.push(format!("[{}] AS {alias}", exprs.join(", ")));
-        params.extend(list.into_iter().flat_map(|e| e.params));
+        params.extend(ms.iter().flat_map(|m| pick(m).params.iter().cloned()));
     }
-    let join = if crate::persona::aggregate_uses(q) {
-        params.push(Param::Str(q.store.0.to_string()));
-        crate::persona::JOIN
-    } else {
-        ""
+    // The persona mapping, joined where the persona is read (one `?`: the store).
+    let join = |params: &mut Vec<Param>| {
+        if persona {
+            params.push(Param::Str(q.store.0.to_string()));
+            crate::persona::JOIN
+        } else {
+            ""
+        }
     };
+    let from = if !use_view {
+        let join = join(&mut params);
+        let mut conds = conditions(q, now_us, false, &mut params);
+        conds.push(crate::voided::NOT_VOIDED_RAW.into());
+        params.push(Param::Str(q.store.0.to_string()));
+        format!("statements{join} WHERE {}", conds.join(" AND "))
+    } else if !voided {
+        let join = join(&mut params);
+        let conds = conditions(q, now_us, true, &mut params);
+        format!("statements_hourly{join} WHERE {}", conds.join(" AND "))
+    } else {
+        for m in &ms {
+            for c in &m.columns {
+                if !columns.contains(c) {
+                    columns.push(c);
+                }
+            }
+        }
+        if persona {
+            // Both branches join the mapping and hand its `persona_id` (with `actor_ifi`) up.
+            for c in ["actor_ifi", "persona_id"] {
+                if !columns.contains(&c) {
+                    columns.push(c);
+                }
+            }
+        }
+        let clean_join = join(&mut params);
+        let hourly = conditions(q, now_us, true, &mut params);
+        let clean = crate::voided::clean_cells(&columns, clean_join, &hourly, q.store, &mut params);
+        let redone_join = join(&mut params);
+        let raw = conditions(q, now_us, false, &mut params);
+        let redone = crate::voided::recomputed_cells(&columns, redone_join, &raw, q, &mut params);
+        format!("({clean} UNION ALL {redone})")
+    };
+    params.push(Param::I64(q.limit as i64));
+    Ok(Plan {
+        sql: format!(
+            "SELECT {} FROM {from} GROUP BY k0, k1 ORDER BY k0, k1 LIMIT ?",
+            select.join(", ")
+        ),
+        params,
+        source: if use_view { "aggregate" } else { "raw" },
+    })
+}
+
+/// The store, time range and filter conditions on the hourly aggregates or the raw table.
+fn conditions(q: &AggregateQuery, now_us: i64, view: bool, params: &mut Vec<Param>) -> Vec<String> {
     let mut conds = vec!["store = toUUID(?)".to_string()];
     params.push(Param::Str(q.store.0.to_string()));
-    let (ge, lt) = if use_view {
+    let (ge, lt) = if view {
         ("hour >= toDateTime(?)", "hour < toDateTime(?)")
     } else {
         ("timestamp_us >= ?", "timestamp_us < ?")
@@ -157,11 +224,7 @@ pub fn plan(q: &AggregateQuery, now_us: i64) -> Result<Plan, RequestError> {
     for (t, cond) in [(q.from_us, ge), (q.to_us, lt)] {
         if let Some(t) = t {
             conds.push(cond.into());
-            params.push(Param::I64(if use_view {
-                t.div_euclid(1_000_000)
-            } else {
-                t
-            }));
+            params.push(Param::I64(if view { t.div_euclid(1_000_000) } else { t }));
         }
     }
     if let Some(f) = &q.filter {
@@ -169,24 +232,16 @@ pub fn plan(q: &AggregateQuery, now_us: i64) -> Result<Plan, RequestError> {
         conds.push(format!("({})", sql.clause));
         params.extend(sql.params);
     }
-    params.push(Param::I64(q.limit as i64));
-    let table = if use_view {
-        "statements_hourly"
-    } else {
-        "statements"
-    };
-    Ok(Plan {
-        sql: format!(
-            "SELECT {} FROM {table}{join} WHERE {} GROUP BY k0, k1 ORDER BY k0, k1 LIMIT ?",
-            select.join(", "),
-            conds.join(" AND ")
-        ),
-        params,
-        source: if use_view { "aggregate" } else { "raw" },
-    })
+    conds
 }
 
-fn dimension(d: &Dimension, view: bool, tz: &str, params: &mut Vec<Param>) -> String {
+fn dimension(
+    d: &Dimension,
+    view: bool,
+    tz: &str,
+    params: &mut Vec<Param>,
+    columns: &mut Vec<&'static str>,
+) -> String {
     let t = if view { "hour" } else { "timestamp" };
     let mut column = |f: &FieldRef| match f {
         FieldRef::Field(f) => match f.kind {
@@ -219,62 +274,90 @@ fn dimension(d: &Dimension, view: bool, tz: &str, params: &mut Vec<Param>) -> St
         Dimension::Registration => ("registration".into(), 0),
         Dimension::Path(f) => (column(f), 0),
     };
+    let key = match d {
+        Dimension::Verb => Some("verb"),
+        Dimension::Activity => Some("object_id"),
+        Dimension::ActivityType => Some("activity_type"),
+        Dimension::Actor | Dimension::Persona => Some("actor_ifi"),
+        _ => None,
+    };
+    if let Some(k) = key.filter(|k| !columns.contains(k)) {
+        columns.push(k);
+    }
     for _ in 0..tz_binds {
         params.push(Param::Str(tz.to_string()));
     }
     expr
 }
 
-/// (value, count of values) of a measure, with their parameters; `avg` is sum / count,
-/// finished in Rust.
-fn measure(m: &Measure, view: bool) -> (Sql, Sql) {
-    let text = |clause: String| Sql {
+/// A measure's SQL: its value and its count of values (`avg` is sum / count, finished in Rust),
+/// with their parameters, and the columns of the hourly aggregates it reads.
+struct MeasureSql {
+    value: Sql,
+    count: Sql,
+    columns: Vec<&'static str>,
+}
+
+fn text(clause: String) -> Sql {
+    Sql {
         clause,
         params: Vec::new(),
-    };
+    }
+}
+
+/// Unique actors read `actor_ifi` on both tables: every row of the aggregates holds at least one
+/// statement of its actor, so `uniqExact(actor_ifi)` over them equals `uniqExactMerge(actors)`,
+/// reads a plain column instead of hash-set states, and stays exact when rows recomputed for
+/// voided statements join them. Unique personas likewise count the persona of `actor_ifi`.
+fn measure(m: &Measure, view: bool) -> MeasureSql {
     let num = |agg: &str, f: &FieldRef| match f {
-        FieldRef::Field(c) if view => {
-            let c = c.column;
-            (
-                text(format!("toFloat64({agg}IfMerge({c}_{agg}))")),
-                text(format!("toUInt64(countIfMerge({c}_n))")),
-            )
-        }
+        FieldRef::Field(c) if view => MeasureSql {
+            value: text(format!("toFloat64({agg}IfMerge({}_{agg}))", c.column)),
+            count: text(format!("toUInt64(countIfMerge({}_n))", c.column)),
+            columns: state_columns(c.column, agg),
+        },
         // A numeric column, or an extension's number (NULL when absent or not a number).
         _ => {
             let x = match f {
                 FieldRef::Field(c) => text(c.column.to_string()),
                 FieldRef::Extension(e) => e.number_sql(),
             };
-            (
-                repeat(
+            MeasureSql {
+                value: repeat(
                     &format!("toFloat64({agg}If(ifNull($x, 0), isNotNull($x)))"),
                     &x,
                 ),
-                repeat("toUInt64(countIf(isNotNull($x)))", &x),
-            )
+                count: repeat("toUInt64(countIf(isNotNull($x)))", &x),
+                columns: vec![],
+            }
         }
     };
-    let plain = |raw: &str, merged: &str| {
-        let v = if view { merged } else { raw };
-        (text(format!("toFloat64({v})")), text("toUInt64(1)".into()))
+    let plain = |raw: &str, merged: &str, column: &'static str| MeasureSql {
+        value: text(format!("toFloat64({})", if view { merged } else { raw })),
+        count: text("toUInt64(1)".into()),
+        columns: vec![column],
     };
     match m {
-        Measure::Count => plain("count()", "countMerge(statements)"),
-        Measure::UniqueActors => plain("uniqExact(actor_ifi)", "uniqExactMerge(actors)"),
-        // Each hourly row holds one actor, so distinct personas over rows are exact.
+        Measure::Count => plain("count()", "countMerge(statements)", "statements"),
+        Measure::UniqueActors => plain("uniqExact(actor_ifi)", "uniqExact(actor_ifi)", "actor_ifi"),
         Measure::UniquePersonas => {
             let e = format!("uniqExact({})", crate::persona::EXPR);
-            plain(&e, &e)
+            plain(&e, &e, "actor_ifi")
         }
-        Measure::Successes => plain("countIf(ifNull(success, 0) = 1)", "countIfMerge(successes)"),
+        Measure::Successes => plain(
+            "countIf(ifNull(success, 0) = 1)",
+            "countIfMerge(successes)",
+            "successes",
+        ),
         Measure::Completions => plain(
             "countIf(ifNull(completion, 0) = 1)",
             "countIfMerge(completions)",
+            "completions",
         ),
         Measure::Sum(f) => {
-            let (v, _) = num("sum", f);
-            (v, text("toUInt64(1)".into()))
+            let mut s = num("sum", f);
+            s.count = text("toUInt64(1)".into());
+            s
         }
         Measure::Avg(f) => num("sum", f),
         Measure::Min(f) => num("min", f),
@@ -284,10 +367,7 @@ fn measure(m: &Measure, view: bool) -> (Sql, Sql) {
 
 /// `template` with every `$x` replaced by `x`, whose parameters are repeated in order.
 fn repeat(template: &str, x: &Sql) -> Sql {
-    let mut out = Sql {
-        clause: String::new(),
-        params: Vec::new(),
-    };
+    let mut out = text(String::new());
     for (i, part) in template.split("$x").enumerate() {
         if i > 0 {
             out.clause.push_str(&x.clause);
@@ -298,38 +378,19 @@ fn repeat(template: &str, x: &Sql) -> Sql {
     out
 }
 
+/// The state columns `{column}_n` and `{column}_{agg}` of the hourly aggregates (the names are
+/// those of `hourly::STATE_COLUMNS`; the numeric columns are `VIEW_NUMBERS`).
+fn state_columns(column: &'static str, agg: &str) -> Vec<&'static str> {
+    let names = crate::hourly::state_names();
+    [format!("{column}_n"), format!("{column}_{agg}")]
+        .iter()
+        .filter_map(|n| names.iter().find(|s| *s == n).copied())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use cairn_core::StoreId;
-
-    #[test]
-    fn extension_paths_plan_on_the_raw_table_with_bound_paths() {
-        let req = serde_json::json!({
-            "group_by": [{"time": "day"}, {"path": "context.extensions.http://x/level"}],
-            "measures": [{"avg": "result.extensions.http://x/p"}, "count"],
-            "filter": {"field": "result.extensions.http://x/p", "exists": true},
-            "tz": "Europe/Paris"
-        });
-        let q = AggregateQuery::parse(StoreId::DEFAULT, &req).unwrap();
-        assert_eq!(
-            misfit(&q, 0).as_deref(),
-            Some("dimension context.extensions.http://x/level is not kept by the aggregates")
-        );
-        let p = plan(&q, 0).unwrap();
-        assert_eq!(p.source, "raw");
-        assert_eq!(p.sql.matches('?').count(), p.params.len());
-        let sql = p.to_literal_sql();
-        for part in [
-            "toString(toDate(timestamp, 'Europe/Paris')) AS k0",
-            "ext_values[indexOf(ext_keys, 'context.extensions.http://x/level')] AS k1",
-            "[toFloat64(sumIf(ifNull(toFloat64OrNull(extract(ext_values[indexOf(ext_keys, \
-             'result.extensions.http://x/p')], '^-?(?:0|",
-            "has(ext_keys, 'result.extensions.http://x/p')",
-        ] {
-            assert!(sql.contains(part), "{part} not in {sql}");
-        }
-    }
+    use super::significant;
 
     #[test]
     fn twelve_significant_digits_hide_summation_order() {
@@ -353,6 +414,18 @@ struct Group {
     k1: String,
     vals: Vec<f64>,
     ns: Vec<u64>,
+}
+
+/// Plans and runs a request as of `now_us` (relative filters, time zone offsets): on the
+/// aggregates it first asks whether voided statements lie in the range (`voided::in_range`).
+pub async fn aggregate(
+    p: &ClickHouseProjection,
+    q: &AggregateQuery,
+    now_us: i64,
+) -> Result<AggregateResult, AnalyticsError> {
+    let voided = uses_aggregates(q, now_us)? && crate::voided::in_range(p, q).await?;
+    let plan = plan(q, now_us, voided)?;
+    run(p, q, &plan).await
 }
 
 /// Runs a plan.
@@ -398,9 +471,7 @@ pub fn significant(x: f64) -> f64 {
 #[async_trait::async_trait]
 impl Analytics for ClickHouseProjection {
     async fn aggregate(&self, q: &AggregateQuery) -> Result<AggregateResult, AnalyticsError> {
-        let now_us = jiff::Timestamp::now().as_microsecond();
-        let plan = plan(q, now_us)?;
-        run(self, q, &plan).await
+        aggregate(self, q, jiff::Timestamp::now().as_microsecond()).await
     }
 
     async fn export(

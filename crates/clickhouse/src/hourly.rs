@@ -39,6 +39,20 @@ pub const STATE_COLUMNS: &str = "\
     minIfState(ifNull(duration_ms, 0), isNotNull(duration_ms)) AS duration_ms_min,
     maxIfState(ifNull(duration_ms, 0), isNotNull(duration_ms)) AS duration_ms_max";
 
+/// `(expression, name)` of every aggregate state the view writes, from [`STATE_COLUMNS`].
+pub fn states() -> Vec<(&'static str, &'static str)> {
+    STATE_COLUMNS
+        .lines()
+        .filter_map(|l| l.trim().trim_end_matches(',').rsplit_once(" AS "))
+        .filter(|(expr, _)| expr.contains("State("))
+        .collect()
+}
+
+/// The names of the view's aggregate state columns.
+pub fn state_names() -> Vec<&'static str> {
+    states().into_iter().map(|(_, name)| name).collect()
+}
+
 /// The grouping of the view.
 pub const GROUP_BY: &str =
     "GROUP BY store, stored_hour, hour, verb, object_id, activity_type, actor_ifi";
@@ -80,6 +94,17 @@ mod tests {
 
     fn squash(s: &str) -> String {
         s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn states_are_read_from_the_views_select() {
+        let s = states();
+        assert_eq!(s.len(), 16);
+        assert_eq!(s[0], ("countState()", "statements"));
+        assert!(s.contains(&(
+            "minIfState(ifNull(duration_ms, 0), isNotNull(duration_ms))",
+            "duration_ms_min"
+        )));
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //! columns pulled from the statement's JSON, and the served JSON itself), and answers filtered
 //! statement reads with parameterised SQL. It also implements the analytics port
 //! ([`cairn_core::analytics::Analytics`]): the aggregate planner (`aggregate`, hourly aggregates or
-//! raw table), streaming exports (`export`) and autocomplete (`values`), and keeps the aggregate
-//! tables exact after `discard_after` (`hourly`, `values`). Everything it sends stays inside the
+//! raw table), streaming exports (`export`) and autocomplete (`values`), keeps the aggregate
+//! tables exact after `discard_after` (`hourly`, `values`), and records which statements are
+//! voided so aggregates leave them out (`voided`). Everything it sends stays inside the
 //! SQL subset that both ClickHouse 18.16 (Debian's package) and current ClickHouse accept — see `schema/README.md`;
 //! in particular rows travel as plain RowBinary (the crate's schema validation needs
 //! RowBinaryWithNamesAndTypes, which 18.16 lacks, so it is turned off and the integration tests
@@ -38,8 +39,11 @@ pub mod row;
 pub mod samples;
 pub mod sql;
 pub mod values;
+pub mod voided;
 
-use cairn_core::{Page, PersonaLink, Projection, ProjectionError, StatementQuery, StatementRecord};
+use cairn_core::{
+    Page, PersonaLink, Projection, ProjectionError, Retraction, StatementQuery, StatementRecord,
+};
 use clickhouse::{Client, Compression, sql::Identifier};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -108,15 +112,18 @@ pub(crate) fn err(context: &str) -> impl FnOnce(clickhouse::error::Error) -> Pro
 const FIRST_WINDOW: u64 = 1 << 16;
 const WINDOW_GROWTH: u64 = 8;
 
-/// The tables that `discard_after` trims: every table keyed by the log's sequence number
-/// (`sql::PENDING_MUTATIONS` names them too).
+/// The tables that `discard_after` trims, with the column holding the sequence number of the
+/// batch that wrote each row (`sql::PENDING_MUTATIONS` names them too). `voided` rows belong to
+/// the batch that made their statement voided (`at_seq`), not to the statement.
 /// `statements_hourly` and `query_values` are not keyed by seq: `discard_after` reconciles them
 /// afterwards.
-pub const SEQ_TABLES: &[&str] = &[
-    "statements",
-    "voids",
-    "statement_keys",
-    "persona_identifiers",
+pub const SEQ_TABLES: &[(&str, &str)] = &[
+    ("statements", "seq"),
+    ("voids", "seq"),
+    ("actor_hours", "seq"),
+    ("voided", "at_seq"),
+    ("statement_keys", "seq"),
+    ("persona_identifiers", "seq"),
 ];
 
 impl ClickHouseProjection {
@@ -279,9 +286,13 @@ impl Projection for ClickHouseProjection {
         Ok(())
     }
 
-    async fn insert(&self, rows: &[(u64, Arc<StatementRecord>)]) -> Result<(), ProjectionError> {
+    async fn insert(
+        &self,
+        rows: &[(u64, Arc<StatementRecord>)],
+        retractions: &[Retraction],
+    ) -> Result<(), ProjectionError> {
         if rows.is_empty() {
-            return Ok(());
+            return self.retract(retractions).await;
         }
         let mut insert = self
             .client
@@ -294,7 +305,9 @@ impl Projection for ClickHouseProjection {
                 .await
                 .map_err(err("insert"))?;
         }
-        insert.end().await.map_err(err("insert"))
+        insert.end().await.map_err(err("insert"))?;
+        // After the rows: a retraction may name a statement of this very batch.
+        self.retract(retractions).await
     }
 
     async fn link_personas(&self, links: &[PersonaLink]) -> Result<(), ProjectionError> {
@@ -302,7 +315,7 @@ impl Projection for ClickHouseProjection {
     }
 
     async fn discard_after(&self, seq: u64) -> Result<(), ProjectionError> {
-        for table in SEQ_TABLES {
+        for (table, column) in SEQ_TABLES {
             if seq == 0 {
                 self.client
                     .query(sql::TRUNCATE)
@@ -318,6 +331,7 @@ impl Projection for ClickHouseProjection {
                 .client
                 .query(sql::COUNT_ABOVE)
                 .bind(Identifier(table))
+                .bind(Identifier(column))
                 .bind(seq)
                 .fetch_one()
                 .await
@@ -326,6 +340,7 @@ impl Projection for ClickHouseProjection {
                 self.client
                     .query(sql::DELETE_ABOVE)
                     .bind(Identifier(table))
+                    .bind(Identifier(column))
                     .bind(seq)
                     .execute()
                     .await

@@ -115,6 +115,27 @@ pub fn records() -> Vec<(u64, Arc<StatementRecord>)> {
     (1..=N).map(|seq| (seq, Arc::new(record(seq)))).collect()
 }
 
+/// The retractions the projector derives for `records` (a prefix of the data set, or all of
+/// it), with the log's indexes built from the whole data set: statements 4 and 9 of the default
+/// store, from 20 and 25; 28's target is in the other store.
+pub fn retractions(records: &[(u64, Arc<StatementRecord>)]) -> Vec<cairn_core::Retraction> {
+    let all = self::records();
+    let seq_of = |store, id| {
+        Ok::<_, ()>(
+            all.iter()
+                .find(|(_, r)| r.store == store && r.id == id)
+                .map(|(s, _)| *s),
+        )
+    };
+    let voided_by = |store, id| {
+        Ok(all
+            .iter()
+            .find(|(_, r)| r.store == store && r.voids == Some(id))
+            .map(|(s, _)| *s))
+    };
+    cairn_core::voiding::retractions(records, seq_of, voided_by).expect("in memory")
+}
+
 /// What `query_seqs` must answer: the core predicate, the page window, voiding by any projected
 /// voiding statement of the same store, in the query's order, at most `limit`.
 pub fn expected(

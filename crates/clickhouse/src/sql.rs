@@ -16,11 +16,13 @@ pub const COLUMN_EXISTS: &str = "SELECT count() FROM system.columns \
      WHERE database = ? AND table = ? AND name = ?";
 pub const DROP_TABLE: &str = "DROP TABLE IF EXISTS ?";
 pub const TRUNCATE: &str = "TRUNCATE TABLE ?";
-pub const COUNT_ABOVE: &str = "SELECT count() FROM ? WHERE seq > ?";
-pub const DELETE_ABOVE: &str = "ALTER TABLE ? DELETE WHERE seq > ?";
+/// Rows of a table (first identifier) whose seq column (second identifier) is above a seq.
+pub const COUNT_ABOVE: &str = "SELECT count() FROM ? WHERE ? > ?";
+pub const DELETE_ABOVE: &str = "ALTER TABLE ? DELETE WHERE ? > ?";
 /// Mutations of the seq-keyed tables still running (18.16 has no `mutations_sync`).
 pub const PENDING_MUTATIONS: &str = "SELECT count() FROM system.mutations \
-     WHERE database = ? AND table IN ('statements', 'voids', 'statements_hourly', 'query_values', 'persona_identifiers', 'statement_keys') AND is_done = 0";
+     WHERE database = ? AND table IN ('statements', 'voids', 'voided', 'actor_hours', \
+     'statements_hourly', 'query_values', 'persona_identifiers', 'statement_keys') AND is_done = 0";
 
 /// A value bound to one `?` of a [`SeqQuery`].
 #[derive(Debug, Clone, PartialEq)]

@@ -1,91 +1,28 @@
 //! The hourly aggregates give the same answers as the raw table: every dimension pair, every
 //! measure, several time zones, filters and ranges, on random statements, read both ways on a
-//! real ClickHouse. And `discard_after` keeps the aggregates exact, including after a crash
-//! between its steps.
+//! real ClickHouse, with voided statements left out of both (voids in a later batch than their
+//! target or before it, voids of unknown or foreign statements, double voids). And
+//! `discard_after` keeps the aggregates exact, including after a crash between its steps.
 mod common;
+#[path = "aggregates/data.rs"]
+mod data;
 use cairn_clickhouse::ClickHouseProjection;
-use cairn_clickhouse::aggregate::{plan, run, significant};
+use cairn_clickhouse::aggregate::{aggregate, plan};
 use cairn_core::StoreId;
 use cairn_core::analytics::{AggregateQuery, AggregateResult};
 use cairn_core::ports::Projection;
+use data::{Stmt, T0, batch, insert, insert_rows, log, voided, voiding};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 const NOW_US: i64 = 1_764_216_000_000_000; // 2025-11-27T04:00:00Z
-const T0: i64 = 1_763_942_400_000_000; // 2025-11-24T00:00:00Z, a Monday
-
-fn datetime(us: i64) -> String {
-    jiff::Timestamp::from_microsecond(us)
-        .unwrap()
-        .strftime("%Y-%m-%d %H:%M:%S")
-        .to_string()
-}
-
-const LEVEL: &str = "result.extensions.http://e/level";
-const POINTS: &str = "context.extensions.http://e/points";
-
-/// The extensions of statement `seq`: a level `L0`..`L2` always; points (halves, as the
-/// projection writes JSON numbers) except every fourth statement, whose points are text.
-fn ext(seq: u64) -> (String, Option<f64>, String) {
-    let level = format!("L{}", seq % 3);
-    let points = (!seq.is_multiple_of(4)).then_some((seq % 5) as f64 * 0.5);
-    let text = points.map_or("abc".to_string(), |x| json!(x).to_string());
-    (level, points, text)
-}
-
-/// `n` random statements of `store` from seq `first`: timestamps over four days, `stored`
-/// increasing over ten hours, few actors/verbs/activities, dyadic scores (exact sums), and the
-/// extensions of [`ext`].
-fn rows(store: StoreId, first: u64, n: u64, rng: &mut StdRng) -> String {
-    let mut out = String::new();
-    for seq in first..first + n {
-        let ts =
-            T0 + rng.random_range(0..4 * 24 * 3600) * 1_000_000 + rng.random_range(0..1_000_000);
-        let stored = T0 + (seq as i64) * 36 * 1_000_000_000 / 1000;
-        let keep: [bool; 5] = std::array::from_fn(|_| rng.random_bool(0.7));
-        let opt = |i: usize, v: Value| if keep[i] { v } else { Value::Null };
-        let row = json!({
-            "store": store.0.to_string(), "seq": seq, "statement_id": uuid::Uuid::new_v4().to_string(),
-            "stored": datetime(stored), "stored_us": stored,
-            "timestamp": datetime(ts), "timestamp_us": ts,
-            "actor_ifi": format!("mbox:mailto:{}@x", rng.random_range(0..6)),
-            "verb": format!("http://v/{}", rng.random_range(0..3)),
-            "object_type": "Activity",
-            "object_id": format!("http://a/{}", rng.random_range(0..4)),
-            "activity_type": format!("http://t/{}", rng.random_range(0..2)),
-            "registration": if rng.random_bool(0.5) { "r1" } else { "" },
-            "platform": if rng.random_bool(0.5) { "web" } else { "app" },
-            "context_parent": if rng.random_bool(0.5) { vec!["p1", "p2"] } else { vec![] },
-            "score_scaled": opt(0, json!(rng.random_range(-8..=8) as f64 / 8.0)),
-            "score_raw": opt(1, json!(rng.random_range(0..=100) as f64)),
-            "duration_ms": opt(2, json!(rng.random_range(0..100_000))),
-            "success": opt(3, json!(rng.random_range(0..2))),
-            "completion": opt(4, json!(rng.random_range(0..2))),
-            "ext_keys": [LEVEL, POINTS],
-            "ext_values": [ext(seq).0, ext(seq).2],
-        });
-        out.push_str(&row.to_string());
-        out.push('\n');
-    }
-    out
-}
-
-async fn insert(p: &ClickHouseProjection, body: &str) {
-    p.client()
-        .query_raw(&format!(
-            "INSERT INTO statements FORMAT JSONEachRow\n{body}"
-        ))
-        .execute()
-        .await
-        .unwrap();
-}
 
 async fn ask(p: &ClickHouseProjection, store: StoreId, req: Value) -> AggregateResult {
     let q = AggregateQuery::parse(store, &req).unwrap_or_else(|e| panic!("{req}: {e}"));
-    let plan = plan(&q, NOW_US).unwrap_or_else(|e| panic!("{req}: {e}"));
-    run(p, &q, &plan)
+    aggregate(p, &q, NOW_US)
         .await
-        .unwrap_or_else(|e| panic!("{req}: {e} in {}", plan.sql))
+        .unwrap_or_else(|e| panic!("{req}: {e}"))
 }
 
 /// Asks raw and aggregate; asserts they agree and returns the answer.
@@ -135,16 +72,37 @@ fn all_measures() -> Value {
 async fn aggregates_and_raw_agree_on_every_dimension_and_measure() {
     let p = common::fresh_projection().await;
     p.migrate().await.unwrap();
-    let (store, other) = (StoreId(uuid::Uuid::new_v4()), StoreId(uuid::Uuid::new_v4()));
+    let (store, other) = (StoreId(Uuid::new_v4()), StoreId(Uuid::new_v4()));
     let mut rng = StdRng::seed_from_u64(5);
-    insert(&p, &rows(store, 1, 400, &mut rng)).await;
-    insert(&p, &rows(other, 401, 50, &mut rng)).await;
-    insert(&p, &rows(store, 451, 200, &mut rng)).await;
-
+    let batches = log(store, other, &mut rng);
+    let all: Vec<Stmt> = batches.concat();
+    for b in &batches {
+        insert(&p, b, &all).await;
+    }
+    let mine: Vec<Stmt> = all.iter().filter(|s| s.store == store).cloned().collect();
+    let gone = voided(&mine);
+    // Every 15th of the first 640, twice for the first, once for the late one, plus the one
+    // the voiding statement that arrived later named; the unknown and foreign ids void nothing.
+    assert_eq!(gone.len(), 26 + 13 + 1 + 1, "{gone:?}");
+    assert!(voided(&all[400..451]).is_empty());
     let total = both(&p, store, json!({"measures": all_measures()})).await;
     assert_eq!(total.rows.len(), 1);
-    assert_eq!(total.rows[0].values[0], Some(600.0));
+    assert_eq!(
+        total.rows[0].values[0],
+        Some((mine.len() - gone.len()) as f64)
+    );
     assert_eq!(total.rows[0].values[1], Some(6.0));
+    let voided_count = p
+        .client()
+        .query("SELECT count() FROM voided")
+        .fetch_one::<u64>()
+        .await
+        .unwrap();
+    assert_eq!(
+        voided_count,
+        gone.len() as u64,
+        "one row per voided statement"
+    );
 
     let dims: Vec<Value> = DIMS
         .iter()
@@ -207,7 +165,14 @@ async fn aggregates_and_raw_agree_on_every_dimension_and_measure() {
         &json!({"group_by": ["registration"], "source": "aggregate"}),
     )
     .unwrap();
-    assert_eq!(plan(&q, NOW_US).unwrap_err().pointer, "/source");
+    assert_eq!(plan(&q, NOW_US, false).unwrap_err().pointer, "/source");
+    // The correction for voided statements is planned only where there are some.
+    let q = AggregateQuery::parse(store, &json!({})).unwrap();
+    assert!(cairn_clickhouse::voided::in_range(&p, &q).await.unwrap());
+    let q = AggregateQuery::parse(other, &json!({})).unwrap();
+    assert!(!cairn_clickhouse::voided::in_range(&p, &q).await.unwrap());
+    let q = AggregateQuery::parse(store, &json!({"to": "2025-11-24T00:00:00Z"})).unwrap();
+    assert!(!cairn_clickhouse::voided::in_range(&p, &q).await.unwrap());
 
     // Autocomplete: most frequent first, by prefix, per store.
     values_match_raw(&p, store).await;
@@ -221,7 +186,7 @@ async fn aggregates_and_raw_agree_on_every_dimension_and_measure() {
         .iter()
         .map(|v| v.count)
         .sum();
-    assert_eq!(all, 50);
+    assert_eq!(all, 51);
     assert!(p.values(store, "verb", "zzz", 10).await.unwrap().is_empty());
     assert_eq!(p.values(store, "actor", "", 2).await.unwrap().len(), 2);
 
@@ -243,89 +208,12 @@ async fn aggregates_and_raw_agree_on_every_dimension_and_measure() {
     common::cleanup(&p).await;
 }
 
-/// Extension paths group, filter and measure (on the raw table, which the answer names).
-#[tokio::test(flavor = "multi_thread")]
-async fn extension_paths_group_filter_and_measure() {
-    let p = common::fresh_projection().await;
-    p.migrate().await.unwrap();
-    let store = StoreId(uuid::Uuid::new_v4());
-    let mut rng = StdRng::seed_from_u64(9);
-    insert(&p, &rows(store, 1, 200, &mut rng)).await;
-    let req = json!({
-        "group_by": [{"path": LEVEL}],
-        "filter": {"field": POINTS, "range": {"gte": 1}},
-        "measures": ["count", {"sum": POINTS}, {"avg": POINTS}, {"min": POINTS}, {"max": POINTS}]
-    });
-    let got = ask(&p, store, req.clone()).await;
-    assert_eq!(got.source, "raw");
-    let mut want = Vec::new();
-    for level in ["L0", "L1", "L2"] {
-        let xs: Vec<f64> = (1..=200)
-            .map(ext)
-            .filter(|(l, x, _)| l == level && x.is_some_and(|x| x >= 1.0))
-            .map(|(_, x, _)| x.unwrap())
-            .collect();
-        let sum: f64 = xs.iter().sum();
-        let n = xs.len() as f64;
-        let min = xs.iter().cloned().fold(f64::INFINITY, f64::min);
-        let max = xs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        want.push(cairn_core::analytics::AggregateRow {
-            keys: vec![level.into()],
-            // Averages and sums are rounded to 12 significant digits, as the planner answers.
-            values: [n, sum, significant(sum / n), min, max].map(Some).to_vec(),
-        });
-    }
-    assert_eq!(got.rows, want);
-    // Statements without the value group under '' and measure nothing; text values neither.
-    let got = ask(
-        &p,
-        store,
-        json!({"group_by": [{"path": POINTS}, {"path": "context.extensions.http://e/none"}],
-               "measures": ["count", {"max": POINTS}, {"avg": "context.extensions.http://e/none"}]}),
-    )
-    .await;
-    let abc = got.rows.iter().find(|r| r.keys[0] == "abc").unwrap();
-    assert_eq!(abc.keys[1], "");
-    assert_eq!(abc.values, [Some(50.0), None, None]);
-    // The aggregates cannot serve extension paths: forcing them names the path.
-    let mut forced = req;
-    forced["source"] = json!("aggregate");
-    let q = AggregateQuery::parse(store, &forced).unwrap();
-    let e = plan(&q, NOW_US).unwrap_err();
-    assert_eq!(e.pointer, "/source");
-    assert!(e.message.contains(LEVEL), "{}", e.message);
-
-    // Autocomplete: extension keys under their container, values under their full path.
-    values_match_raw(&p, store).await;
-    let keys = p
-        .values(store, "result.extensions", "http://e/", 10)
-        .await
-        .unwrap();
-    assert_eq!(
-        keys.iter()
-            .map(|v| (v.value.as_str(), v.count))
-            .collect::<Vec<_>>(),
-        [("http://e/level", 200)]
-    );
-    let values = p.values(store, POINTS, "", 10).await.unwrap();
-    assert_eq!(values[0].value, "abc");
-    assert_eq!(values[0].count, 50);
-    assert_eq!(values.iter().map(|v| v.count).sum::<u64>(), 200);
-    common::cleanup(&p).await;
-}
-
 /// `query_values` answers, for every recorded path, what `statements` holds.
 async fn values_match_raw(p: &ClickHouseProjection, store: StoreId) {
-    let points = format!("arrayFilter((v, k) -> k = '{POINTS}', ext_values, ext_keys)");
     for (path, column) in [
         ("verb", "[verb]"),
         ("actor", "[actor_ifi]"),
         ("context.parent", "context_parent"),
-        (
-            "result.extensions",
-            "arrayMap(k -> substring(k, 19), arrayFilter(k -> startsWith(k, 'result.extensions.'), ext_keys))",
-        ),
-        (POINTS, &points),
     ] {
         let want: Vec<(String, u64, i64, i64)> = p
             .client()
@@ -357,23 +245,66 @@ async fn hourly_matches_raw(p: &ClickHouseProjection, store: StoreId) {
     }
 }
 
+/// The aggregate count equals the statements of `log` up to `upto`, minus the voided ones.
+async fn count_is(p: &ClickHouseProjection, store: StoreId, log: &[Stmt], upto: u64) {
+    let prefix: Vec<Stmt> = log.iter().filter(|s| s.seq <= upto).cloned().collect();
+    let want = (prefix.len() - voided(&prefix).len()) as f64;
+    let count = ask(p, store, json!({"source": "aggregate"})).await;
+    assert_eq!(count.rows[0].values[0], Some(want), "up to {upto}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn discard_after_keeps_the_aggregates_exact() {
     let p = common::fresh_projection().await;
     p.migrate().await.unwrap();
-    let store = StoreId(uuid::Uuid::new_v4());
+    let store = StoreId(Uuid::new_v4());
     let mut rng = StdRng::seed_from_u64(7);
-    insert(&p, &rows(store, 1, 600, &mut rng)).await;
-    // A crash left seqs 451.. in ClickHouse above the checkpoint: they go, aggregates follow.
+    // 1..440 random; 441..469 void every 15th of them; 470 voids 481, which comes later.
+    let mut log = batch(store, 1, 440, &mut rng);
+    let late = Uuid::from_u128(rng.random());
+    let targets: Vec<Uuid> = log
+        .iter()
+        .filter(|s| s.seq % 15 == 0)
+        .map(|s| s.id)
+        .collect();
+    for (i, t) in targets.iter().chain([&late]).enumerate() {
+        log.push(voiding(store, 441 + i as u64, *t, &mut rng));
+    }
+    log.extend(batch(store, 471, 130, &mut rng));
+    log[480].id = late;
+    log[480].row["statement_id"] = json!(late.to_string());
+    for part in log.chunks(150) {
+        insert(&p, part, &log).await;
+    }
+    count_is(&p, store, &log, 600).await;
+    // A crash left seqs 451.. in ClickHouse above the checkpoint: they go, aggregates follow,
+    // and the statements voided by discarded voiding statements count again.
     p.discard_after(450).await.unwrap();
-    let count = ask(&p, store, json!({"source": "aggregate"})).await;
-    assert_eq!(count.rows[0].values[0], Some(450.0));
+    count_is(&p, store, &log, 450).await;
     hourly_matches_raw(&p, store).await;
-    // The projector writes them again: still exact, nothing counted twice.
-    let mut rng2 = StdRng::seed_from_u64(8);
-    insert(&p, &rows(store, 451, 150, &mut rng2)).await;
+    // The projector writes them again: still exact, nothing counted or left out twice (481 is
+    // voided on arrival by 470, projected again too).
+    insert(&p, &log[450..], &log).await;
+    count_is(&p, store, &log, 600).await;
     hourly_matches_raw(&p, store).await;
     assert_eq!(p.reconcile_hourly().await.unwrap(), None);
+    // A crash between a batch's rows and its retractions: discarded, then written whole.
+    let mut more = Vec::new();
+    for (i, s) in log
+        .iter()
+        .filter(|s| s.seq > 470 && s.seq % 15 == 0)
+        .enumerate()
+    {
+        more.push(voiding(store, 601 + i as u64, s.id, &mut rng));
+    }
+    log.extend(more);
+    insert_rows(&p, &log[600..]).await;
+    p.discard_after(600).await.unwrap();
+    count_is(&p, store, &log, 600).await;
+    insert(&p, &log[600..], &log).await;
+    let last = log.last().unwrap().seq;
+    count_is(&p, store, &log, last).await;
+    hourly_matches_raw(&p, store).await;
 
     // A crash after deleting aggregate hours but before rebuilding them: the next start repairs.
     p.client()
@@ -382,7 +313,7 @@ async fn discard_after_keeps_the_aggregates_exact() {
         .execute()
         .await
         .unwrap();
-    p.discard_after(600).await.unwrap();
+    p.discard_after(last).await.unwrap();
     hourly_matches_raw(&p, store).await;
     // The same for query values.
     p.client()
@@ -390,7 +321,7 @@ async fn discard_after_keeps_the_aggregates_exact() {
         .execute()
         .await
         .unwrap();
-    p.discard_after(600).await.unwrap();
+    p.discard_after(last).await.unwrap();
     assert!(
         p.values(store, "verb", "", 10).await.unwrap().is_empty(),
         "counts still agree"
@@ -400,7 +331,7 @@ async fn discard_after_keeps_the_aggregates_exact() {
         .execute()
         .await
         .unwrap();
-    p.discard_after(600).await.unwrap();
+    p.discard_after(last).await.unwrap();
     hourly_matches_raw(&p, store).await;
     // A crash after trimming `statements` but before touching the aggregates: repaired too.
     p.client()
@@ -409,12 +340,16 @@ async fn discard_after_keeps_the_aggregates_exact() {
         .await
         .unwrap();
     p.discard_after(500).await.unwrap();
-    let count = ask(&p, store, json!({"source": "aggregate"})).await;
-    assert_eq!(count.rows[0].values[0], Some(500.0));
+    count_is(&p, store, &log, 500).await;
     hourly_matches_raw(&p, store).await;
-    // reproject: everything goes.
+    // reproject: everything goes, then comes back exactly.
     p.discard_after(0).await.unwrap();
     let count = ask(&p, store, json!({"source": "aggregate"})).await;
     assert_eq!(count.rows[0].values[0], Some(0.0));
+    for part in log.chunks(100) {
+        insert(&p, part, &log).await;
+    }
+    count_is(&p, store, &log, last).await;
+    hourly_matches_raw(&p, store).await;
     common::cleanup(&p).await;
 }

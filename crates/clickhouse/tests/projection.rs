@@ -39,6 +39,8 @@ async fn migrate_is_idempotent() {
     assert_eq!(
         tables,
         [
+            "actor_hours",
+            "actor_hours_mv",
             "persona_identifiers",
             "query_values",
             "query_values_mv",
@@ -48,6 +50,7 @@ async fn migrate_is_idempotent() {
             "statements",
             "statements_hourly",
             "statements_hourly_mv",
+            "voided",
             "voids",
             "voids_mv"
         ]
@@ -126,7 +129,7 @@ async fn migrations_applied_twice_are_harmless() {
         .await
         .unwrap();
     assert_eq!(ext, 2);
-    p.insert(&samples::records()[..1]).await.unwrap();
+    p.insert(&samples::records()[..1], &[]).await.unwrap();
     let keys = p
         .values(StoreId::DEFAULT, "result.extensions", "", 10)
         .await
@@ -141,7 +144,9 @@ async fn columns_round_trip() {
     let p = common::fresh_projection().await;
     p.migrate().await.unwrap();
     let records = samples::records();
-    p.insert(&records).await.unwrap();
+    p.insert(&records, &samples::retractions(&records))
+        .await
+        .unwrap();
     let rows: Vec<ReadBack> = p
         .client()
         .query("SELECT ?fields FROM statements ORDER BY seq")
@@ -205,7 +210,9 @@ async fn every_sample_query_agrees_with_the_core_predicate() {
     let p = common::fresh_projection().await;
     p.migrate().await.unwrap();
     let records = samples::records();
-    p.insert(&records).await.unwrap();
+    p.insert(&records, &samples::retractions(&records))
+        .await
+        .unwrap();
     let mut non_empty = 0;
     let narrow = p.clone().with_read_window(2);
     for (name, q, page) in samples::queries() {
@@ -236,7 +243,9 @@ async fn paging_walks_every_statement_once_in_both_directions() {
     let p = common::fresh_projection().await;
     p.migrate().await.unwrap();
     let records = samples::records();
-    p.insert(&records).await.unwrap();
+    p.insert(&records, &samples::retractions(&records))
+        .await
+        .unwrap();
     for (ascending, window) in [(false, 1 << 16), (true, 1 << 16), (false, 3), (true, 3)] {
         let p = p.clone().with_read_window(window);
         let mut q = StatementQuery::new(StoreId::DEFAULT);
@@ -274,9 +283,15 @@ async fn replayed_rows_are_returned_once() {
     let p = common::fresh_projection().await;
     p.migrate().await.unwrap();
     let records = samples::records();
-    p.insert(&records).await.unwrap();
-    p.insert(&records[..10]).await.unwrap();
-    p.insert(&records[5..]).await.unwrap();
+    p.insert(&records, &samples::retractions(&records))
+        .await
+        .unwrap();
+    p.insert(&records[..10], &samples::retractions(&records[..10]))
+        .await
+        .unwrap();
+    p.insert(&records[5..], &samples::retractions(&records[5..]))
+        .await
+        .unwrap();
     assert!(count(&p, "SELECT count() FROM statements").await > samples::N);
     let q = StatementQuery::new(StoreId::DEFAULT);
     let page = Page {
@@ -301,7 +316,9 @@ async fn discard_after_removes_later_rows_and_their_voids() {
     let p = common::fresh_projection().await;
     p.migrate().await.unwrap();
     let records = samples::records();
-    p.insert(&records).await.unwrap();
+    p.insert(&records, &samples::retractions(&records))
+        .await
+        .unwrap();
     p.discard_after(u64::MAX).await.unwrap(); // nothing above: no mutation needed
     assert_eq!(
         count(&p, "SELECT count() FROM statements").await,
@@ -312,6 +329,10 @@ async fn discard_after_removes_later_rows_and_their_voids() {
     assert_eq!(p.max_seq().await.unwrap(), 22);
     assert_eq!(count(&p, "SELECT count() FROM statements").await, 22);
     assert_eq!(count(&p, "SELECT count() FROM voids").await, 1); // only 20's void remains
+    // 9 was voided by 25 (discarded); 4 by 20 (kept). The index follows the statements.
+    assert_eq!(count(&p, "SELECT count() FROM voided").await, 1);
+    assert_eq!(count(&p, "SELECT sum(seq) FROM voided").await, 4);
+    assert_eq!(count(&p, "SELECT count() FROM actor_hours").await, 22);
     let all = all_seqs(&p, &StatementQuery::new(StoreId::DEFAULT)).await;
     assert!(
         all.contains(&9),
@@ -332,9 +353,17 @@ async fn discard_after_removes_later_rows_and_their_voids() {
     );
 
     // Re-projecting the discarded tail gives back the full answer, exactly once.
-    p.insert(&records[22..]).await.unwrap();
+    p.insert(&records[22..], &samples::retractions(&records[22..]))
+        .await
+        .unwrap();
     assert_eq!(
         count(&p, "SELECT count() FROM statements").await,
+        samples::N
+    );
+    assert_eq!(count(&p, "SELECT count() FROM voided").await, 2);
+    assert_eq!(count(&p, "SELECT sum(seq) FROM voided").await, 4 + 9);
+    assert_eq!(
+        count(&p, "SELECT count() FROM actor_hours").await,
         samples::N
     );
     for (name, q, page) in samples::queries() {
@@ -348,6 +377,8 @@ async fn discard_after_removes_later_rows_and_their_voids() {
     p.discard_after(0).await.unwrap();
     assert_eq!(count(&p, "SELECT count() FROM statements").await, 0);
     assert_eq!(count(&p, "SELECT count() FROM voids").await, 0);
+    assert_eq!(count(&p, "SELECT count() FROM voided").await, 0);
+    assert_eq!(count(&p, "SELECT count() FROM actor_hours").await, 0);
     assert!(
         all_seqs(&p, &StatementQuery::new(StoreId::DEFAULT))
             .await
@@ -360,14 +391,24 @@ async fn discard_after_removes_later_rows_and_their_voids() {
 async fn reset_empties_and_keeps_the_schema_current() {
     let p = common::fresh_projection().await;
     p.migrate().await.unwrap();
-    p.insert(&samples::records()).await.unwrap();
+    p.insert(
+        &samples::records(),
+        &samples::retractions(&samples::records()),
+    )
+    .await
+    .unwrap();
     p.reset().await.unwrap();
     assert_eq!(p.max_seq().await.unwrap(), 0);
     assert_eq!(
         p.applied_migrations().await.unwrap().len(),
         MIGRATIONS.len()
     );
-    p.insert(&samples::records()[..3]).await.unwrap();
+    p.insert(
+        &samples::records()[..3],
+        &samples::retractions(&samples::records()[..3]),
+    )
+    .await
+    .unwrap();
     assert_eq!(count(&p, "SELECT count() FROM statements").await, 3);
     let empty = Page {
         max_seq: u64::MAX,
@@ -409,7 +450,9 @@ async fn credentials_and_compression_options() {
     let p = ClickHouseProjection::connect(plain).await.unwrap();
     p.migrate().await.unwrap();
     let records = samples::records();
-    p.insert(&records).await.unwrap();
+    p.insert(&records, &samples::retractions(&records))
+        .await
+        .unwrap();
     for (name, q, page) in samples::queries() {
         let want = samples::expected(&records, &q, &page);
         assert_eq!(p.query_seqs(&q, &page).await.unwrap(), want, "{name}");

@@ -19,6 +19,7 @@ pub mod statements;
 pub mod tail;
 pub mod tenancy;
 pub mod time_fmt;
+pub mod voiding;
 pub mod writer;
 
 pub use error::Error;
@@ -26,3 +27,4 @@ pub use event::{Event, FilterKeys, StatementRecord};
 pub use ids::StoreId;
 pub use ports::{LogStore, PersonaLink, Projection, ProjectionError, StoreError, WriteSet};
 pub use query::{Page, StatementQuery};
+pub use voiding::Retraction;

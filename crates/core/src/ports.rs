@@ -97,8 +97,14 @@ pub struct PersonaLink {
 pub trait Projection: Send + Sync + 'static {
     /// Applies schema migrations.
     async fn migrate(&self) -> Result<(), ProjectionError>;
-    /// Inserts projected statements (sequence number, record), in sequence order.
-    async fn insert(&self, rows: &[(u64, Arc<StatementRecord>)]) -> Result<(), ProjectionError>;
+    /// Inserts projected statements (sequence number, record), in sequence order, then records
+    /// the statements this batch voids ([`crate::voiding::retractions`]), which may be in the
+    /// batch or earlier.
+    async fn insert(
+        &self,
+        rows: &[(u64, Arc<StatementRecord>)],
+        retractions: &[crate::voiding::Retraction],
+    ) -> Result<(), ProjectionError>;
     /// Records which persona holds each identifier from the given sequence number on
     /// (`None`: no persona; the identifier is its own implicit persona).
     async fn link_personas(&self, links: &[PersonaLink]) -> Result<(), ProjectionError>;

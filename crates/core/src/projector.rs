@@ -1,7 +1,8 @@
 //! The projector: tails the log and writes statements into the analytics projection in batches
-//! (by size and by time), then advances the checkpoint and trims the in-memory tail. On start it
-//! discards projected rows beyond its durable checkpoint, so a crash between an insert and its
-//! checkpoint never leaves a second row: projection is exactly-once.
+//! (by size and by time), with the statements each batch voids ([`crate::voiding`], looked up in
+//! the log's id and voided indexes), then advances the checkpoint and trims the in-memory tail.
+//! On start it discards projected rows beyond its durable checkpoint, so a crash between an
+//! insert and its checkpoint never leaves a second row: projection is exactly-once.
 use crate::event::{Event, StatementRecord};
 use crate::ports::{LogStore, PersonaLink, Projection};
 use crate::tail::Tail;
@@ -123,7 +124,13 @@ impl Projector {
             self.projection.link_personas(&links).await?;
         }
         if !rows.is_empty() {
-            self.projection.insert(&rows).await?;
+            let log = &*self.log;
+            let retractions = crate::voiding::retractions(
+                &rows,
+                |store, id| log.statement_seq(store, id),
+                |store, id| log.voided_by(store, id),
+            )?;
+            self.projection.insert(&rows, &retractions).await?;
         }
         self.log.meta_put(CHECKPOINT_KEY, &last.to_be_bytes())?;
         self.tail.advance(last);
