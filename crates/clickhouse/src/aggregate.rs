@@ -141,10 +141,11 @@ pub fn plan(q: &AggregateQuery, now_us: i64, voided: bool) -> Result<Plan, Reque
                 }
             }
         }
-        let hourly = conditions(q, now_us, true, &mut params);
-        let clean = crate::voided::clean_cells(&columns, &hourly, q.store, &mut params);
-        let raw = conditions(q, now_us, false, &mut params);
-        let redone = crate::voided::recomputed_cells(&columns, &raw, q, &mut params);
+        // Both tables have the view's columns (`hour`, keys, values): the same conditions.
+        let conds = conditions(q, now_us, true, &mut params);
+        let clean = crate::voided::clean_cells(&columns, &conds, q.store, &mut params);
+        let conds = conditions(q, now_us, true, &mut params);
+        let redone = crate::voided::recomputed_cells(&columns, &conds, q.store, &mut params);
         format!("({clean} UNION ALL {redone})")
     };
     params.push(Param::I64(q.limit as i64));
