@@ -9,11 +9,15 @@
 #   load-tests/run.sh fill   [--count 10000000]        (builds the reusable store var/load/fill)
 #   load-tests/run.sh reads  [--concurrency 8] [--duration 30]   (against var/load/fill)
 #   load-tests/run.sh mixed  [--writers 4] [--readers 4] [--batch 10]
-#   load-tests/run.sh aggregates                      (skipped: no aggregate endpoint yet)
+#   load-tests/run.sh aggregates [--concurrency 8] [--duration 30] [--days 90] [--tz Europe/Paris]
+#                                [--source auto|aggregate|raw]   (against var/load/fill)
 #
 # ingest, lag and mixed start from an empty store (var/load/scratch, database cairn_scratch);
-# fill and reads share var/load/fill (database cairn_fill), so fills accumulate until you
-# delete var/load/fill. Every CAIRN_* variable you set reaches the server (see docs/operations.md).
+# fill, reads and aggregates share var/load/fill (database cairn_fill), so fills accumulate until
+# you delete var/load/fill. aggregates first makes a site administrator on that data directory
+# (`cairn admin site-admin`; LOAD_ADMIN_EMAIL, LOAD_ADMIN_PASSWORD) and lifts the admin API's
+# per-user rate limit (CAIRN_RATE_LIMIT_USER_PER_SECOND=0 unless set). Every CAIRN_* variable
+# you set reaches the server (see docs/operations.md).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -30,16 +34,12 @@ case "$scenario" in
     ingest|mixed) mode=scratch; args=("$scenario") ;;
     lag) mode=scratch; args=(ingest --lag)
          case " $* " in *" --rate "*) ;; *) args+=(--rate 20000) ;; esac ;;
-    fill|reads) mode=fill; args=("$scenario") ;;
-    aggregates) mode=none; args=(aggregates) ;;
-    *) sed -n '2,18p' "$0" >&2; exit 2 ;;
+    fill|reads|aggregates) mode=fill; args=("$scenario") ;;
+    *) sed -n '2,20p' "$0" >&2; exit 2 ;;
 esac
 
 cargo build --release -q -p cairn-server -p cairn-loadgen
 loadgen="$target/release/cairn-loadgen"
-if [ "$mode" = none ]; then
-    exec "$loadgen" "${args[@]}" "$@"
-fi
 
 scripts/clickhouse.sh start --port "$ch_port" --dir "$ch_dir" >/dev/null
 ch_pid="$(cat "$ch_dir/clickhouse.pid")"
@@ -50,6 +50,17 @@ if [ "$mode" = scratch ]; then
     curl -fsS "$ch_url/" --data-binary "DROP DATABASE IF EXISTS $db" >/dev/null
 fi
 mkdir -p "$data"
+
+if [ "$scenario" = aggregates ]; then
+    # The CLI writes to the data directory directly: before the server opens it.
+    export LOAD_ADMIN_PASSWORD="${LOAD_ADMIN_PASSWORD:-load-admin-password}"
+    admin_email="${LOAD_ADMIN_EMAIL:-load-admin@example.com}"
+    CAIRN_DATA_DIR="$data" CAIRN_CLICKHOUSE_URL="$ch_url" CAIRN_CLICKHOUSE_DATABASE="$db" \
+        CAIRN_LOG=warn "$target/release/cairn" admin site-admin --email "$admin_email" \
+        --password-stdin <<<"$LOAD_ADMIN_PASSWORD" >/dev/null
+    export CAIRN_RATE_LIMIT_USER_PER_SECOND="${CAIRN_RATE_LIMIT_USER_PER_SECOND:-0}"
+    args+=(--email "$admin_email")
+fi
 
 log="$repo/var/load/server-$scenario.log"
 CAIRN_HTTP_ADDR="$http" CAIRN_DATA_DIR="$data" CAIRN_CLICKHOUSE_URL="$ch_url" \

@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Full, combinators::BoxBody};
 use hyper::client::conn::http1::SendRequest;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use std::convert::Infallible;
@@ -32,6 +32,16 @@ impl Target {
             auth: Some(HeaderValue::from_str(&format!("Basic {token}")).expect("ascii")),
             host: HeaderValue::from_str(&addr.to_string()).expect("ascii"),
             xapi: true,
+        }
+    }
+
+    /// The admin API with a personal token (`Authorization: Bearer`), without xAPI headers.
+    pub fn bearer(addr: SocketAddr, token: &str) -> Self {
+        Target {
+            addr,
+            auth: Some(HeaderValue::from_str(&format!("Bearer {token}")).expect("ascii token")),
+            host: HeaderValue::from_str(&addr.to_string()).expect("ascii"),
+            xapi: false,
         }
     }
 
@@ -83,10 +93,26 @@ impl Conn {
         path: &str,
         body: Option<Bytes>,
     ) -> Result<(StatusCode, Bytes), String> {
+        self.send_with(method, path, body, &[])
+            .await
+            .map(|(status, _, bytes)| (status, bytes))
+    }
+
+    /// [`Conn::send`] with extra request headers, answering the response headers too.
+    pub async fn send_with(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<Bytes>,
+        headers: &[(HeaderName, HeaderValue)],
+    ) -> Result<(StatusCode, HeaderMap, Bytes), String> {
         let mut b = Request::builder()
             .method(method)
             .uri(path)
             .header(HOST, self.target.host.clone());
+        for (name, value) in headers {
+            b = b.header(name, value);
+        }
         if let Some(auth) = &self.target.auth {
             b = b.header(AUTHORIZATION, auth.clone());
         }
@@ -105,14 +131,9 @@ impl Conn {
         sender.ready().await.map_err(|e| e.to_string())?;
         let result = async {
             let res = sender.send_request(req).await.map_err(|e| e.to_string())?;
-            let status = res.status();
-            let bytes = res
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| e.to_string())?
-                .to_bytes();
-            Ok((status, bytes))
+            let (parts, body) = res.into_parts();
+            let bytes = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
+            Ok((parts.status, parts.headers, bytes))
         }
         .await;
         if result.is_err() {

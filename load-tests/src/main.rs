@@ -1,8 +1,9 @@
 //! `cairn-loadgen`: seeded, realistic xAPI load against a running Cairn server, over HTTP/1.1
 //! keep-alive connections (one per concurrent worker). Each scenario prints throughput,
-//! p50/p99/p99.9 latency and errors, the CPU split between the server, ClickHouse, the generator
-//! and the rest of the machine, and the server's resident memory. `load-tests/run.sh` starts
-//! ClickHouse and the release server and calls this, so one command reproduces one figure.
+//! p50/p95/p99/p99.9 latency and errors, the CPU split between the server, ClickHouse, the
+//! generator and the rest of the machine, and the server's resident memory.
+//! `load-tests/run.sh` starts ClickHouse and the release server and calls this, so one command
+//! reproduces one figure.
 mod client;
 mod scenarios;
 mod stats;
@@ -65,8 +66,8 @@ enum Scenario {
     Reads(scenarios::ReadArgs),
     /// Writers and readers at once.
     Mixed(scenarios::MixedArgs),
-    /// Aggregate queries: not available yet (the aggregate endpoint does not exist).
-    Aggregates,
+    /// The analytics API against a filled store: a daily series by verb, then autocomplete.
+    Aggregates(scenarios::AggregatesArgs),
 }
 
 /// Where `fill` records the statement ids it wrote, for `reads`.
@@ -87,13 +88,7 @@ fn main() {
             Scenario::Fill(a) => scenarios::fill(&cli.common, a).await,
             Scenario::Reads(a) => scenarios::reads(&cli.common, a).await,
             Scenario::Mixed(a) => scenarios::mixed(&cli.common, a).await,
-            Scenario::Aggregates => {
-                println!(
-                    "aggregates: skipped — Cairn has no aggregate endpoint yet; this scenario \
-                     will query it once the analytics API exists"
-                );
-                Ok(())
-            }
+            Scenario::Aggregates(a) => scenarios::aggregates(&cli.common, a).await,
         }
     });
     if let Err(e) = code {

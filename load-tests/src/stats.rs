@@ -38,7 +38,7 @@ impl Recorder {
         }
     }
 
-    /// One line: throughput, latency percentiles (ms), errors.
+    /// One line: throughput, latency percentiles (p50, p95, p99, p99.9, max; ms), errors.
     pub fn report(&mut self, name: &str, elapsed: Duration, item: &str) -> String {
         self.lat_us.sort_unstable();
         let secs = elapsed.as_secs_f64();
@@ -50,10 +50,11 @@ impl Recorder {
             self.lat_us[i - 1] as f64 / 1000.0
         };
         let mut line = format!(
-            "{name:<22} {:>10.0} {item}/s {:>9.0} req/s  p50 {:>8.2} ms  p99 {:>8.2} ms  p99.9 {:>8.2} ms  max {:>8.2} ms  errors {}",
+            "{name:<22} {:>10.0} {item}/s {:>9.0} req/s  p50 {:>8.2} ms  p95 {:>8.2} ms  p99 {:>8.2} ms  p99.9 {:>8.2} ms  max {:>8.2} ms  errors {}",
             self.items as f64 / secs,
             self.requests as f64 / secs,
             pct(0.50),
+            pct(0.95),
             pct(0.99),
             pct(0.999),
             pct(1.0),

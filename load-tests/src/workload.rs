@@ -91,8 +91,8 @@ const WORDS: &[&str] = &[
     "risk",
 ];
 /// 2026-01-01T00:00:00Z; statement timestamps fall in the six months before it.
-const EPOCH_END_S: i64 = 1_767_225_600;
-const SPAN_S: i64 = 182 * 86_400;
+pub const EPOCH_END_S: i64 = 1_767_225_600;
+pub const SPAN_S: i64 = 182 * 86_400;
 
 /// The fixed universe statements are drawn from; queries draw their filters from it too.
 pub struct Universe {
@@ -198,6 +198,28 @@ impl Universe {
         }
     }
 
+    /// The IFI key of each actor, as the projection stores it (`actor_ifi`: `mbox:mailto:…`,
+    /// `mbox_sha1sum:…`, `openid:…`, `account:homePage|name`).
+    pub fn actor_ifis(&self) -> Vec<String> {
+        self.actors
+            .iter()
+            .map(|a| {
+                let s = |k: &str| a[k].as_str().unwrap_or_default();
+                if a.get("mbox").is_some() {
+                    format!("mbox:{}", s("mbox"))
+                } else if a.get("mbox_sha1sum").is_some() {
+                    format!("mbox_sha1sum:{}", s("mbox_sha1sum"))
+                } else if a.get("openid").is_some() {
+                    format!("openid:{}", s("openid"))
+                } else {
+                    let acc = &a["account"];
+                    let f = |k: &str| acc[k].as_str().unwrap_or_default();
+                    format!("account:{}|{}", f("homePage"), f("name"))
+                }
+            })
+            .collect()
+    }
+
     /// One statement (without `id`), as a JSON object.
     pub fn statement(&self, rng: &mut StdRng) -> Value {
         let actor = &self.actors[zipf_ish(rng, self.actors.len())];
@@ -276,7 +298,7 @@ fn splitmix(mut x: u64) -> u64 {
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` for epoch seconds (UTC), without a time crate.
-fn format_rfc3339(secs: i64) -> String {
+pub fn format_rfc3339(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     // Civil-from-days (Howard Hinnant's algorithm).

@@ -4,7 +4,7 @@
 //! combinators of the view, applied directly on raw rows), so they give the same answer; the
 //! integration test `aggregates.rs` checks it on random data. Both leave voided statements out:
 //! the raw plan by their definition, the aggregate plan through `crate::voided` (rows of the
-//! aggregates whose hour and actor hold a voided statement are recomputed from `statements`).
+//! aggregates whose hour and actor hold a voided statement are recomputed from `actor_hours`).
 //!
 //! A request fits the aggregates when every dimension, measure and filter field is one the view
 //! keeps (time, verb, activity, activity type, actor; scores scaled/raw and duration), its time
@@ -132,7 +132,7 @@ pub fn uses_aggregates(q: &AggregateQuery, now_us: i64) -> Result<bool, RequestE
 /// Plans the request: the aggregates when it fits (or `source` asks for them), else raw. Both
 /// leave voided statements out. `voided` says whether the store has voided statements in the
 /// request's range (`voided::in_range`): only then does the aggregate plan need the correction
-/// branch that recomputes their (hour, actor) blocks from `statements` (see `crate::voided`).
+/// branch that recomputes their (hour, actor) blocks (see `crate::voided`).
 pub fn plan(q: &AggregateQuery, now_us: i64, voided: bool) -> Result<Plan, RequestError> {
     let use_view = uses_aggregates(q, now_us)?;
     let persona = crate::persona::aggregate_uses(q);
@@ -193,12 +193,14 @@ pub fn plan(q: &AggregateQuery, now_us: i64, voided: bool) -> Result<Plan, Reque
                 }
             }
         }
+        // Both tables have the view's columns (`hour`, keys, values): the same conditions.
         let clean_join = join(&mut params);
-        let hourly = conditions(q, now_us, true, &mut params);
-        let clean = crate::voided::clean_cells(&columns, clean_join, &hourly, q.store, &mut params);
+        let conds = conditions(q, now_us, true, &mut params);
+        let clean = crate::voided::clean_cells(&columns, clean_join, &conds, q.store, &mut params);
         let redone_join = join(&mut params);
-        let raw = conditions(q, now_us, false, &mut params);
-        let redone = crate::voided::recomputed_cells(&columns, redone_join, &raw, q, &mut params);
+        let conds = conditions(q, now_us, true, &mut params);
+        let redone =
+            crate::voided::recomputed_cells(&columns, redone_join, &conds, q.store, &mut params);
         format!("({clean} UNION ALL {redone})")
     };
     params.push(Param::I64(q.limit as i64));

@@ -14,13 +14,13 @@
 //! - [`clean_cells`]: the aggregate rows whose (hour, actor) holds no voided statement (a cheap
 //!   test per row: `hour` and a hash of `actor_ifi`, against a set as small as the voids), and
 //! - [`recomputed_cells`]: the statements of those few (hour, actor) blocks, minus the voided
-//!   ones, aggregated into the same states by the view's own expressions. They are found through
-//!   `actor_hours` (store, hour, actor hash → seq) and read from `statements` by primary key.
+//!   ones, aggregated into the same states by the view's own expressions. They are read from
+//!   `actor_hours`, a copy of the columns the view aggregates ordered by (store, hour, actor
+//!   hash), where a block is contiguous: a primary-key lookup of a granule or two (256 rows).
 //!
 //! Both sides partition on the same (hour, hash) predicate, so a hash collision only moves a
 //! block to the recomputed side: the answer stays exact. The cost is a hash per aggregate row in
-//! the range plus, per voided statement, an index lookup and the granules holding the other
-//! statements of its actor and hour: no scan of `statements`.
+//! the range plus a small lookup per voided statement; `statements` is not read.
 use crate::{ClickHouseProjection, err};
 use cairn_core::analytics::{AggregateQuery, AnalyticsError};
 use cairn_core::{ProjectionError, Retraction, StoreId};
@@ -103,40 +103,33 @@ pub fn clean_cells(
     )
 }
 
-/// The same `columns` recomputed from the statements meeting `conds` (on `statements`) in the
+/// The same `columns` recomputed from the statements (in `actor_hours`) meeting `conds` of the
 /// (hour, actor) blocks that hold a voided statement, leaving the voided ones out.
 pub fn recomputed_cells(
     columns: &[&str],
     join: &str,
     conds: &[String],
-    q: &AggregateQuery,
+    store: StoreId,
     params: &mut Vec<Param>,
 ) -> String {
     let states = crate::hourly::states();
     let mut exprs = Vec::new();
     let mut keys = Vec::new();
     for &c in columns {
-        if c == "hour" {
-            exprs.push("toStartOfHour(timestamp, 'UTC') AS hour".to_string());
-            keys.push(c);
-        } else if let Some((expr, name)) = states.iter().find(|(_, name)| *name == c) {
-            exprs.push(format!("{expr} AS {name}"));
-        } else {
-            exprs.push(c.to_string());
-            keys.push(c);
+        match states.iter().find(|(_, name)| *name == c) {
+            Some((expr, name)) => exprs.push(format!("{expr} AS {name}")),
+            None => {
+                exprs.push(c.to_string());
+                keys.push(c);
+            }
         }
     }
-    let store = Param::Str(q.store.0.to_string());
-    let mut index = "SELECT seq FROM actor_hours WHERE store = toUUID(?)".to_string();
-    params.push(store.clone());
-    range(q, &mut index, params);
-    index.push_str(
-        " AND (hour, actor) IN (SELECT hour, cityHash64(actor_ifi) FROM voided \
-         WHERE store = toUUID(?)) AND seq NOT IN (SELECT seq FROM voided WHERE store = toUUID(?))",
-    );
+    let store = Param::Str(store.0.to_string());
     params.extend([store.clone(), store]);
     format!(
-        "SELECT {} FROM statements{join} WHERE {} AND seq IN ({index}) GROUP BY {}",
+        "SELECT {} FROM actor_hours{join} WHERE {} AND (hour, actor) IN \
+         (SELECT hour, cityHash64(actor_ifi) FROM voided WHERE store = toUUID(?)) \
+         AND seq NOT IN (SELECT seq FROM voided WHERE store = toUUID(?)) GROUP BY {}",
         exprs.join(", "),
         conds.join(" AND "),
         keys.join(", ")

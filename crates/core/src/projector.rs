@@ -20,6 +20,9 @@ pub struct ProjectorConfig {
     pub batch_linger: Duration,
     /// Pause after a failed insert before retrying.
     pub retry_backoff: Duration,
+    /// At start-up, unprojected statements beyond this many are projected before serving
+    /// instead of being held in the in-memory tail (bounds memory after a long outage).
+    pub recover_tail_max: usize,
 }
 
 impl Default for ProjectorConfig {
@@ -28,6 +31,7 @@ impl Default for ProjectorConfig {
             batch_max: 10_000,
             batch_linger: Duration::from_millis(50),
             retry_backoff: Duration::from_secs(1),
+            recover_tail_max: 100_000,
         }
     }
 }
@@ -65,8 +69,18 @@ impl Projector {
     /// Loads the unprojected part of the log into the tail and cleans the projection of rows
     /// past the checkpoint. Call before serving reads.
     pub async fn recover(&self) -> Result<u64, crate::Error> {
-        let checkpoint = read_checkpoint(&*self.log)?;
+        let mut checkpoint = read_checkpoint(&*self.log)?;
         self.projection.discard_after(checkpoint).await?;
+        // A long backlog (ClickHouse was away or slow) is projected now rather than held in
+        // memory: the tail keeps at most about `recover_tail_max` events.
+        let head = self.log.last_seq()?;
+        while head.saturating_sub(checkpoint) > self.config.recover_tail_max as u64 {
+            let next = self.project_once(checkpoint).await?;
+            if next == checkpoint {
+                break;
+            }
+            checkpoint = next;
+        }
         let mut after = checkpoint;
         loop {
             let batch = self.log.events_after(after, 10_000)?;

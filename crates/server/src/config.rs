@@ -31,6 +31,9 @@ pub struct Config {
     pub projector_batch_max: usize,
     /// How long the projector lets a batch fill, in milliseconds.
     pub projector_linger_ms: u64,
+    /// At start-up, an unprojected backlog beyond this many events is projected before serving
+    /// instead of being held in memory.
+    pub projector_recover_tail_max: usize,
     /// Statements kept in the by-id hot cache.
     pub statement_cache_entries: u64,
     /// Block cache of the embedded store, in MiB.
@@ -98,6 +101,7 @@ impl Default for Config {
             persona_import_queue_batches: 4,
             projector_batch_max: 10_000,
             projector_linger_ms: 50,
+            projector_recover_tail_max: 100_000,
             statement_cache_entries: 100_000,
             store_cache_mib: 256,
             page_max: 500,

@@ -480,3 +480,62 @@ async fn restart_and_reproject_keep_exactly_one_row_per_statement() {
     assert_eq!(st["id"], ids[3]);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_long_backlog_is_projected_at_start_not_held_in_memory() {
+    let s = TestServer::start().await;
+    let batch: Vec<Value> = (0..300)
+        .map(|i| {
+            common::statement(
+                "http://example.com/verbs/v",
+                &format!("http://example.com/a/{i}"),
+            )
+        })
+        .collect();
+    assert_eq!(s.post(json!(batch)).await.status(), 200);
+    s.wait_projected("1", 300).await;
+    let (cfg, dir) = s.stop().await;
+    // As if ClickHouse had been away for all 300: the checkpoint goes back to the start.
+    let log = cairn_server::app::open_store(&cfg).unwrap();
+    cairn_core::LogStore::meta_put(
+        &*log,
+        cairn_core::projector::CHECKPOINT_KEY,
+        &0u64.to_be_bytes(),
+    )
+    .unwrap();
+    let projection = cairn_server::app::projection(&cfg).await.unwrap();
+    let tail = std::sync::Arc::new(cairn_core::tail::Tail::new(0));
+    let projector = cairn_core::projector::Projector::new(
+        log.clone(),
+        projection,
+        tail.clone(),
+        cairn_core::projector::ProjectorConfig {
+            batch_max: 50,
+            recover_tail_max: 100,
+            ..Default::default()
+        },
+    );
+    let checkpoint = projector.recover().await.unwrap();
+    assert!(checkpoint >= 200, "projected before serving: {checkpoint}");
+    assert!(tail.len() <= 100, "the tail holds {}", tail.len());
+    assert_eq!(tail.len() as u64 + checkpoint_statements(&cfg).await, 300);
+    drop(dir);
+}
+
+/// Rows of the projection (each statement once), straight from ClickHouse.
+async fn checkpoint_statements(cfg: &cairn_server::config::Config) -> u64 {
+    let sql = format!(
+        "SELECT count() FROM (SELECT seq FROM {}.statements GROUP BY seq)",
+        cfg.clickhouse_database
+    );
+    let text = reqwest::Client::new()
+        .post(&cfg.clickhouse_url)
+        .body(sql)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.trim().parse().unwrap()
+}

@@ -1,8 +1,11 @@
 //! The scenarios. Write scenarios (`ingest`, `fill`) live in [`write`], read scenarios
-//! (`reads`, `mixed`) in [`read`]; what they share is here.
+//! (`reads`, `mixed`) in [`read`], the analytics API (`aggregates`) in [`analytics`]; what they
+//! share is here.
+mod analytics;
 mod read;
 mod write;
 
+pub use analytics::{AggregatesArgs, aggregates};
 pub use read::{MixedArgs, ReadArgs, mixed, reads};
 pub use write::{FillArgs, IngestArgs, fill, ingest};
 

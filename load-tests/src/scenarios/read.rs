@@ -75,7 +75,7 @@ impl Ids {
     }
 }
 
-fn load_runs(path: &PathBuf) -> Result<Vec<(u64, u64)>> {
+pub(super) fn load_runs(path: &PathBuf) -> Result<Vec<(u64, u64)>> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("{}: {e} (run the fill scenario first)", path.display()))?;
     let runs: Vec<(u64, u64)> = text
