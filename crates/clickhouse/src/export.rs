@@ -6,22 +6,31 @@ use crate::filter::bind_params;
 use crate::{ClickHouseProjection, err};
 use cairn_core::ProjectionError;
 use cairn_core::analytics::{ByteStream, ExportFormat, StatementsQuery};
-use cairn_filter::{FIELDS, Param};
+use cairn_filter::{FieldRef, Param};
 
 /// Chunks in flight between ClickHouse and the HTTP body.
 const CHANNEL: usize = 8;
 
-fn column(field: &str) -> String {
+/// A chosen field as a SELECT expression, with its parameters (an extension path binds its key).
+fn column(field: &str, params: &mut Vec<Param>) -> String {
     let expr = match field {
         "seq" => "seq".to_string(),
         "id" => "toString(statement_id)".to_string(),
-        path => FIELDS
-            .iter()
-            .find(|f| f.path == path)
-            .map(|f| f.column.to_string())
-            .unwrap_or_else(|| "''".into()),
+        path => match FieldRef::parse(path) {
+            Ok(FieldRef::Field(f)) => f.column.to_string(),
+            Ok(FieldRef::Extension(e)) => {
+                let text = e.text_sql();
+                params.extend(text.params);
+                text.clause
+            }
+            Err(_) => "''".into(),
+        },
     };
-    format!("{expr} AS `{field}`")
+    // The client reads `?` as a placeholder and `??` as a literal `?` (IRIs may hold one).
+    format!(
+        "{expr} AS `{}`",
+        field.replace('`', "\\`").replace('?', "??")
+    )
 }
 
 /// The SELECT, its parameters and the output format.
@@ -30,16 +39,20 @@ pub fn export_sql(
     format: ExportFormat,
     now_us: i64,
 ) -> (String, Vec<Param>, &'static str) {
+    let mut select_params = Vec::new();
     let (select, fmt) = match format {
         ExportFormat::Statements => ("statement".to_string(), "TabSeparatedRaw"),
         ExportFormat::Ndjson | ExportFormat::Csv => {
             let cols: Vec<String> = if q.fields.is_empty() {
                 ["seq", "id", "actor", "verb", "object.id", "timestamp"]
                     .iter()
-                    .map(|f| column(f))
+                    .map(|f| column(f, &mut select_params))
                     .collect()
             } else {
-                q.fields.iter().map(|f| column(f)).collect()
+                q.fields
+                    .iter()
+                    .map(|f| column(f, &mut select_params))
+                    .collect()
             };
             let fmt = if format == ExportFormat::Csv {
                 "CSVWithNames"
@@ -52,10 +65,12 @@ pub fn export_sql(
     let store = q.store.0.to_string();
     let persona = q.fields.iter().any(|f| f == "persona")
         || q.filter.as_ref().is_some_and(crate::persona::filter_uses);
-    let (join, mut params) = if persona {
-        (crate::persona::JOIN, vec![Param::Str(store.clone())])
+    let mut params = select_params;
+    let join = if persona {
+        params.push(Param::Str(store.clone()));
+        crate::persona::JOIN
     } else {
-        ("", vec![])
+        ""
     };
     params.extend([Param::Str(store.clone()), Param::I64(q.after_seq as i64)]);
     let mut filter = String::new();

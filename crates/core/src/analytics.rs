@@ -152,6 +152,11 @@ impl StatementsQuery {
                     {
                         Ok(p.to_string())
                     }
+                    // An extension path: its value's text.
+                    Some(p) => match cairn_filter::FieldRef::parse(p) {
+                        Ok(_) => Ok(p.to_string()),
+                        Err(e) => Err(RequestError::new(format!("/fields/{i}"), e)),
+                    },
                     _ => Err(RequestError::new(format!("/fields/{i}"), "unknown field")),
                 })
                 .collect::<Result<_, _>>()?,

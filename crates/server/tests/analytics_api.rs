@@ -249,6 +249,65 @@ async fn aggregates_over_http_agree_both_ways_and_respect_roles() {
         seen.windows(2).all(|w| w[0] < w[1]),
         "seq order, each once: {seen:?}"
     );
+    // Extension paths can be chosen fields too (their value's text; '' when absent), also in
+    // CSV exports, and an unknown one is refused at its index.
+    let page = s
+        .ok(
+            Method::POST,
+            &format!("{query}?limit=3"),
+            &viewer,
+            Some(
+                json!({"fields": ["actor", LEVEL, POINTS, "result.extensions.http://x/none?a=b"]}),
+            ),
+            200,
+        )
+        .await;
+    for item in page["items"].as_array().unwrap() {
+        let actor = item["actor"].as_str().unwrap();
+        let n: u32 = actor
+            .trim_start_matches("mbox:mailto:l")
+            .split('@')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(item[LEVEL], format!("L{}", n % 2), "{item}");
+        assert!(
+            item[POINTS].as_str().unwrap().parse::<u32>().is_ok(),
+            "{item}"
+        );
+        assert_eq!(item["result.extensions.http://x/none?a=b"], "", "{item}");
+    }
+    let csv = s
+        .api(
+            Method::POST,
+            &format!("/api/v1/stores/{store}/statements/export?format=csv"),
+            &viewer,
+        )
+        .json(&json!({"fields": ["seq", LEVEL]}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with(&format!("\"seq\",\"{LEVEL}\"\n")), "{csv}");
+    assert!(
+        csv.lines()
+            .skip(1)
+            .all(|l| l.ends_with(",\"L0\"") || l.ends_with(",\"L1\"")),
+        "{csv}"
+    );
+    let (st, v) = s
+        .call(
+            Method::POST,
+            &format!("{query}?limit=3"),
+            &viewer,
+            Some(json!({"fields": ["result.extensions.nope"]})),
+        )
+        .await;
+    assert_eq!(st, 400, "{v}");
+    assert!(v.to_string().contains("/fields/0"), "{v}");
 
     // A voided statement leaves queries and exports; the voiding one is a statement like others.
     let first = s
