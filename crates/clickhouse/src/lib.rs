@@ -370,6 +370,37 @@ impl Projection for ClickHouseProjection {
         if page.limit == 0 {
             return Ok(Vec::new());
         }
+        // A rare key (registration, activity, agent): its seqs from `statement_keys` first, then
+        // the page among them; a scan of the store's rows never happens.
+        let n = (page.limit as u64).saturating_mul(4).max(256);
+        if SeqQuery::candidates(query, page, None, n).is_some() {
+            let mut out: Vec<u64> = Vec::with_capacity(page.limit);
+            let mut bound = None;
+            while let Some(q) = SeqQuery::candidates(query, page, bound, n) {
+                let cands: Vec<u64> = q
+                    .bind(&self.client)
+                    .fetch_all()
+                    .await
+                    .map_err(err("query statement keys"))?;
+                let Some(&last) = cands.last() else { break };
+                let rest = Page {
+                    limit: page.limit - out.len(),
+                    ..*page
+                };
+                let found: Vec<u64> = SeqQuery::build_in(query, &rest, &cands)
+                    .bind(&self.client)
+                    .fetch_all()
+                    .await
+                    .map_err(err("query statements"))?;
+                out.extend(found);
+                if out.len() >= page.limit || (cands.len() as u64) < n {
+                    break;
+                }
+                bound = Some(last);
+            }
+            out.truncate(page.limit);
+            return Ok(out);
+        }
         // Search windows of seq, newest first (oldest first when ascending), growing by
         // WINDOW_GROWTH until the page is full or the range is exhausted: a page of recent
         // matches then reads a few granules instead of the whole table.

@@ -54,6 +54,67 @@ impl SeqQuery {
     /// Reads search the newest statements first in growing windows of seq, so a page touches
     /// only the parts of the table that hold its range (the table is ordered by seq).
     pub fn build_above(query: &StatementQuery, page: &Page, floor: u64) -> Self {
+        Self::build_with(query, page, floor, None)
+    }
+
+    /// The key that drives a two-step read, when the query names a rare one: a registration,
+    /// an activity or an agent (a verb covers too much of a store for that; see `query_seqs`).
+    fn rare_driver(query: &StatementQuery) -> Option<(&'static str, &String, bool)> {
+        [
+            ("registration", &query.registration, true),
+            ("activity", &query.activity, !query.related_activities),
+            ("agent", &query.agent, !query.related_agents),
+        ]
+        .into_iter()
+        .find_map(|(kind, v, direct)| v.as_ref().map(|v| (kind, v, direct)))
+    }
+
+    /// Step one of a two-step read: up to `n` seqs of the query's rare key beyond `bound` (the
+    /// last candidate of the previous step, else the page's `after`), in the query's order,
+    /// read from one primary-key range of `statement_keys`. `None` when the query has no rare key.
+    pub fn candidates(
+        query: &StatementQuery,
+        page: &Page,
+        bound: Option<u64>,
+        n: u64,
+    ) -> Option<Self> {
+        let (kind, key, direct) = Self::rare_driver(query)?;
+        let mut sql = String::from(
+            "SELECT seq FROM statement_keys WHERE store = toUUID(?) AND kind = ? AND key = ? \
+             AND seq <= ?",
+        );
+        let mut params = vec![
+            Param::Str(query.store.0.to_string()),
+            Param::Str(kind.into()),
+            Param::Str(key.clone()),
+            Param::U64(page.max_seq),
+        ];
+        if direct && kind != "registration" {
+            sql.push_str(" AND direct = 1");
+        }
+        if let Some(b) = bound.or(page.after) {
+            sql.push_str(if query.ascending {
+                " AND seq > ?"
+            } else {
+                " AND seq < ?"
+            });
+            params.push(Param::U64(b));
+        }
+        let order = if query.ascending { "ASC" } else { "DESC" };
+        sql.push_str(&format!(" GROUP BY seq ORDER BY seq {order} LIMIT ?"));
+        params.push(Param::U64(n));
+        Some(SeqQuery { sql, params })
+    }
+
+    /// Step two: the page's statements among `seqs` (candidates of step one), every condition
+    /// of the query applied on `statements`; the literal list lets ClickHouse read only the
+    /// granules that hold them. Seqs are numbers the server read back, inlined because 18.16
+    /// rejects a bound array on the right of `IN`.
+    pub fn build_in(query: &StatementQuery, page: &Page, seqs: &[u64]) -> Self {
+        Self::build_with(query, page, 0, Some(seqs))
+    }
+
+    fn build_with(query: &StatementQuery, page: &Page, floor: u64, seqs: Option<&[u64]>) -> Self {
         let store = query.store.0.to_string();
         let mut conds = vec!["store = toUUID(?)".to_string(), "seq <= ?".to_string()];
         let mut params = vec![Param::Str(store.clone()), Param::U64(page.max_seq)];
@@ -106,7 +167,10 @@ impl SeqQuery {
         ]
         .into_iter()
         .find_map(|(kind, v, direct)| v.as_ref().map(|v| (kind, v, direct)));
-        if let Some((kind, key, direct)) = driver {
+        if let Some(seqs) = seqs {
+            let list: Vec<String> = seqs.iter().map(u64::to_string).collect();
+            conds.push(format!("seq IN ({})", list.join(", ")));
+        } else if let Some((kind, key, direct)) = driver {
             let mut sub = String::from(
                 "seq IN (SELECT seq FROM statement_keys WHERE store = toUUID(?) AND kind = ? \
                  AND key = ? AND seq <= ?",

@@ -539,3 +539,44 @@ async fn checkpoint_statements(cfg: &cairn_server::config::Config) -> u64 {
         .unwrap();
     text.trim().parse().unwrap()
 }
+
+#[tokio::test]
+async fn a_rare_key_pages_through_several_rounds_of_candidates() {
+    let s = TestServer::start().await;
+    let agent = json!({"objectType": "Agent", "mbox": "mailto:rare@example.com"});
+    let mut expected = Vec::new();
+    for b in 0..6 {
+        let batch: Vec<Value> = (0..100)
+            .map(|i| {
+                let n = b * 100 + i;
+                let verb = if n % 10 == 0 { "http://example.com/verbs/v" } else { "http://example.com/verbs/w" };
+                json!({"actor": agent, "verb": {"id": verb}, "object": {"id": format!("http://example.com/a/{n}")}})
+            })
+            .collect();
+        let res = s.post(json!(batch)).await;
+        assert_eq!(res.status(), 200);
+        let ids: Vec<String> = res.json().await.unwrap();
+        expected.extend(
+            ids.into_iter()
+                .enumerate()
+                .filter(|(i, _)| i % 10 == 0)
+                .map(|(_, id)| id),
+        );
+    }
+    s.wait_projected("1", 600).await;
+    // 60 matches among 600 statements of the agent: each page needs several rounds of 256
+    // candidates (page_max is 50 in tests).
+    let q = format!(
+        "/xapi/statements?agent={}&verb={}&limit=50",
+        percent_encode(&agent.to_string()),
+        percent_encode("http://example.com/verbs/v")
+    );
+    let first = s.get_json(&q).await;
+    let mut got = ids_of(&first);
+    assert_eq!(got.len(), 50);
+    let more = first["more"].as_str().unwrap().to_owned();
+    let second = s.get_json(&more).await;
+    got.extend(ids_of(&second));
+    expected.reverse();
+    assert_eq!(got, expected, "newest first, each once");
+}
