@@ -156,6 +156,7 @@ fn main() {
                 .or(query.activity.as_ref())
                 .or(query.agent.as_ref())
                 .expect("a rare key");
+            // (chDB runs these before it records any voided statement.)
             let mut cands: Vec<u64> = records
                 .iter()
                 .filter(|(seq, r)| {

@@ -372,6 +372,15 @@ impl Projection for ClickHouseProjection {
         }
         // A rare key (registration, activity, agent): its seqs from `statement_keys` first, then
         // the page among them; a scan of the store's rows never happens.
+        if SeqQuery::key_only(query)
+            && let Some(q) = SeqQuery::candidates(query, page, None, page.limit as u64)
+        {
+            return q
+                .bind(&self.client)
+                .fetch_all()
+                .await
+                .map_err(err("query statement keys"));
+        }
         let n = (page.limit as u64).saturating_mul(4).max(256);
         if SeqQuery::candidates(query, page, None, n).is_some() {
             let mut out: Vec<u64> = Vec::with_capacity(page.limit);

@@ -71,7 +71,7 @@ impl SeqQuery {
 
     /// Step one of a two-step read: up to `n` seqs of the query's rare key beyond `bound` (the
     /// last candidate of the previous step, else the page's `after`), in the query's order,
-    /// read from one primary-key range of `statement_keys`. `None` when the query has no rare key.
+    /// read from one primary-key range of `statement_keys`, voided statements left out. `None` when the query has no rare key.
     pub fn candidates(
         query: &StatementQuery,
         page: &Page,
@@ -92,6 +92,8 @@ impl SeqQuery {
         if direct && kind != "registration" {
             sql.push_str(" AND direct = 1");
         }
+        sql.push_str(" AND seq NOT IN (SELECT seq FROM voided WHERE store = toUUID(?))");
+        params.push(Param::Str(query.store.0.to_string()));
         if let Some(b) = bound.or(page.after) {
             sql.push_str(if query.ascending {
                 " AND seq > ?"
@@ -104,6 +106,20 @@ impl SeqQuery {
         sql.push_str(&format!(" GROUP BY seq ORDER BY seq {order} LIMIT ?"));
         params.push(Param::U64(n));
         Some(SeqQuery { sql, params })
+    }
+
+    /// Whether the query's rare key is its only condition: then its candidates are the page
+    /// (voided statements are dropped by the statement service, which asks again for more).
+    pub fn key_only(query: &StatementQuery) -> bool {
+        let keys = [&query.registration, &query.activity, &query.agent]
+            .iter()
+            .filter(|k| k.is_some())
+            .count();
+        keys == 1
+            && query.verb.is_none()
+            && query.since_us.is_none()
+            && query.until_us.is_none()
+            && query.authority.is_none()
     }
 
     /// Step two: the page's statements among `seqs` (candidates of step one), every condition
