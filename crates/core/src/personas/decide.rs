@@ -1,6 +1,6 @@
 //! Deciding persona commands: each is checked against the personas as they stand (committed
 //! state plus the earlier changes of the same group) and becomes the changes to log.
-use super::model::{Lookup, Persona, PersonaChange, PersonaState, effects};
+use super::model::{Lookup, Persona, PersonaChange, effects};
 use crate::error::Error;
 use crate::ids::StoreId;
 use std::collections::{BTreeMap, HashMap};
@@ -210,9 +210,9 @@ pub struct Delta {
     holders: HashMap<(StoreId, String), Option<Uuid>>,
 }
 
-/// The committed state as a [`Delta`] leaves it.
+/// The personas below (the committed state, or another overlay) as a [`Delta`] leaves them.
 pub struct Overlay<'a> {
-    pub base: &'a PersonaState,
+    pub base: &'a dyn Lookup,
     pub delta: &'a Delta,
 }
 
@@ -236,7 +236,7 @@ impl Delta {
     /// Applies a change; answers the personas it wrote (for the embedded store).
     pub fn apply(
         &mut self,
-        base: &PersonaState,
+        base: &dyn Lookup,
         store: StoreId,
         change: &PersonaChange,
         at_us: i64,
@@ -257,5 +257,11 @@ impl Delta {
             self.personas.insert((store, *id), p.clone());
         }
         written
+    }
+
+    /// Takes in the changes of `later`, a delta made over this one.
+    pub fn absorb(&mut self, later: Delta) {
+        self.personas.extend(later.personas);
+        self.holders.extend(later.holders);
     }
 }

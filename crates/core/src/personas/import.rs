@@ -318,31 +318,34 @@ impl PersonaService {
                     cmds
                 }
             };
-            // Check the whole row before any of it counts.
-            let mut trial = delta.clone();
+            // Check the whole row before any of it counts: its changes go to a row delta over
+            // the batch's, taken in only when every command of the row is accepted.
+            let below = Overlay {
+                base: st,
+                delta: &delta,
+            };
+            let mut trial = Delta::default();
             let mut outcome = Ok(());
             for c in &commands {
-                let changes = match decide(
-                    &Overlay {
-                        base: st,
-                        delta: &trial,
-                    },
-                    store,
-                    c.clone(),
-                ) {
-                    Ok(ch) => ch,
+                let view = Overlay {
+                    base: &below,
+                    delta: &trial,
+                };
+                match decide(&view, store, c.clone()) {
+                    Ok(changes) => {
+                        for ch in &changes {
+                            trial.apply(&below, store, ch, 0);
+                        }
+                    }
                     Err(e) => {
                         outcome = Err(e);
                         break;
                     }
-                };
-                for ch in &changes {
-                    trial.apply(st, store, ch, 0);
                 }
             }
             match outcome {
                 Ok(()) => {
-                    delta = trial;
+                    delta.absorb(trial);
                     let created = target.is_none();
                     if let (true, Some(PersonaCommand::Create { id, .. })) =
                         (created, commands.first())
