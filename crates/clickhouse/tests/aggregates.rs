@@ -6,6 +6,8 @@
 mod common;
 #[path = "aggregates/data.rs"]
 mod data;
+#[path = "aggregates/values.rs"]
+mod values;
 use cairn_clickhouse::ClickHouseProjection;
 use cairn_clickhouse::aggregate::{aggregate, plan};
 use cairn_core::StoreId;
@@ -208,33 +210,14 @@ async fn aggregates_and_raw_agree_on_every_dimension_and_measure() {
     common::cleanup(&p).await;
 }
 
-/// `query_values` answers, for every recorded path, what `statements` holds.
+/// `query_values` answers, for the string paths, what `statements` holds.
 async fn values_match_raw(p: &ClickHouseProjection, store: StoreId) {
-    for (path, column) in [
+    let paths = [
         ("verb", "[verb]"),
         ("actor", "[actor_ifi]"),
         ("context.parent", "context_parent"),
-    ] {
-        let want: Vec<(String, u64, i64, i64)> = p
-            .client()
-            .query(&format!(
-                "SELECT v, count() AS n, min(stored_us), max(stored_us) FROM statements \
-                 ARRAY JOIN {column} AS v WHERE store = toUUID(?) AND v != '' \
-                 GROUP BY v ORDER BY n DESC, v"
-            ))
-            .bind(store.0.to_string())
-            .fetch_all()
-            .await
-            .unwrap();
-        let got: Vec<(String, u64, i64, i64)> = p
-            .values(store, path, "", 100)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|v| (v.value, v.count, v.first_seen_us, v.last_seen_us))
-            .collect();
-        assert_eq!(got, want, "{path}");
-    }
+    ];
+    values::values_match_raw(p, store, &paths).await;
 }
 
 async fn hourly_matches_raw(p: &ClickHouseProjection, store: StoreId) {

@@ -2,6 +2,8 @@
 //! an extension path (served from the raw table, checked against values computed here), and
 //! autocomplete of extension keys and values against what `statements` holds.
 mod common;
+#[path = "aggregates/values.rs"]
+mod values;
 use cairn_clickhouse::ClickHouseProjection;
 use cairn_clickhouse::aggregate::{aggregate, plan, significant};
 use cairn_core::StoreId;
@@ -156,10 +158,10 @@ async fn extension_paths_group_filter_and_measure() {
     common::cleanup(&p).await;
 }
 
-/// `query_values` answers, for every recorded path, what `statements` holds.
+/// `query_values` answers, for string and extension paths, what `statements` holds.
 async fn values_match_raw(p: &ClickHouseProjection, store: StoreId) {
     let points = format!("arrayFilter((v, k) -> k = '{POINTS}', ext_values, ext_keys)");
-    for (path, column) in [
+    let paths = [
         ("verb", "[verb]"),
         ("actor", "[actor_ifi]"),
         ("context.parent", "context_parent"),
@@ -167,26 +169,7 @@ async fn values_match_raw(p: &ClickHouseProjection, store: StoreId) {
             "result.extensions",
             "arrayMap(k -> substring(k, 19), arrayFilter(k -> startsWith(k, 'result.extensions.'), ext_keys))",
         ),
-        (POINTS, &points),
-    ] {
-        let want: Vec<(String, u64, i64, i64)> = p
-            .client()
-            .query(&format!(
-                "SELECT v, count() AS n, min(stored_us), max(stored_us) FROM statements \
-                 ARRAY JOIN {column} AS v WHERE store = toUUID(?) AND v != '' \
-                 GROUP BY v ORDER BY n DESC, v"
-            ))
-            .bind(store.0.to_string())
-            .fetch_all()
-            .await
-            .unwrap();
-        let got: Vec<(String, u64, i64, i64)> = p
-            .values(store, path, "", 100)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|v| (v.value, v.count, v.first_seen_us, v.last_seen_us))
-            .collect();
-        assert_eq!(got, want, "{path}");
-    }
+        (POINTS, points.as_str()),
+    ];
+    values::values_match_raw(p, store, &paths).await;
 }
