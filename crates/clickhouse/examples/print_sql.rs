@@ -17,7 +17,9 @@
 //!   own.
 //!
 //!     cargo run -p cairn-clickhouse --example print_sql [-- DATABASE] > var/sql.jsonl
-use cairn_clickhouse::{MIGRATIONS, SEQ_TABLES, SeqQuery, StatementRow, migrations, samples, sql};
+use cairn_clickhouse::{
+    MIGRATIONS, SEQ_TABLES, SeqQuery, SeqRange, StatementRow, migrations, samples, sql,
+};
 use cairn_core::{Page, StatementQuery, StoreId};
 use clickhouse::{Client, query::Query, sql::Identifier};
 use serde_json::{Value, json};
@@ -140,22 +142,21 @@ fn main() {
         );
         // The two-step read of a rare key: its candidates, then the page among all of them
         // (the same answer as the one-step read).
-        if let Some(q) = SeqQuery::candidates(&query, &page, None, 1000) {
+        let range = SeqRange::of_page(&page, query.ascending);
+        if let (Some(q), Some((kind, key, _))) = (
+            SeqQuery::candidates(&query, range, 1000),
+            SeqQuery::driver(&query),
+        ) {
             let key_of = |k: &cairn_core::FilterKeys| -> Vec<String> {
-                match (&query.registration, &query.activity, &query.agent) {
-                    (Some(_), _, _) => k.registrations.clone(),
-                    (None, Some(_), _) if query.related_activities => k.related_activities.clone(),
-                    (None, Some(_), _) => k.activities.clone(),
-                    _ if query.related_agents => k.related_agents.clone(),
-                    _ => k.agents.clone(),
+                match kind {
+                    "registration" => k.registrations.clone(),
+                    "activity" if query.related_activities => k.related_activities.clone(),
+                    "activity" => k.activities.clone(),
+                    "agent" if query.related_agents => k.related_agents.clone(),
+                    "agent" => k.agents.clone(),
+                    _ => k.verbs.clone(),
                 }
             };
-            let key = query
-                .registration
-                .as_ref()
-                .or(query.activity.as_ref())
-                .or(query.agent.as_ref())
-                .expect("a rare key");
             // (chDB runs these before it records any voided statement.)
             let mut cands: Vec<u64> = records
                 .iter()

@@ -50,7 +50,7 @@ use std::time::{Duration, Instant};
 
 pub use migrations::{MIGRATIONS, Migration};
 pub use row::StatementRow;
-pub use sql::SeqQuery;
+pub use sql::{SeqQuery, SeqRange, Windows};
 
 /// Where the projection lives and how to reach it. `Debug` never shows the password.
 #[derive(Clone, PartialEq, Eq)]
@@ -111,6 +111,8 @@ pub(crate) fn err(context: &str) -> impl FnOnce(clickhouse::error::Error) -> Pro
 /// The first window of seq a filtered read searches, and how much each next window grows.
 const FIRST_WINDOW: u64 = 1 << 16;
 const WINDOW_GROWTH: u64 = 8;
+/// The most candidates one round of a two-step read asks for (the literal list of step two).
+const MAX_CANDIDATES: u64 = 16_384;
 
 /// The tables that `discard_after` trims, with the column holding the sequence number of the
 /// batch that wrote each row (`sql::PENDING_MUTATIONS` names them too). `voided` rows belong to
@@ -370,89 +372,67 @@ impl Projection for ClickHouseProjection {
         if page.limit == 0 {
             return Ok(Vec::new());
         }
-        // A rare key (registration, activity, agent): its seqs from `statement_keys` first, then
-        // the page among them; a scan of the store's rows never happens.
-        if SeqQuery::key_only(query)
-            && let Some(q) = SeqQuery::candidates(query, page, None, page.limit as u64)
-        {
-            return q
-                .bind(&self.client)
-                .fetch_all()
-                .await
-                .map_err(err("query statement keys"));
-        }
-        let n = (page.limit as u64).saturating_mul(4).max(256);
-        if SeqQuery::candidates(query, page, None, n).is_some() {
-            let mut out: Vec<u64> = Vec::with_capacity(page.limit);
-            let mut bound = None;
-            while let Some(q) = SeqQuery::candidates(query, page, bound, n) {
-                let cands: Vec<u64> = q
-                    .bind(&self.client)
-                    .fetch_all()
-                    .await
-                    .map_err(err("query statement keys"))?;
-                let Some(&last) = cands.last() else { break };
-                let rest = Page {
-                    limit: page.limit - out.len(),
-                    ..*page
-                };
-                let found: Vec<u64> = SeqQuery::build_in(query, &rest, &cands)
-                    .bind(&self.client)
-                    .fetch_all()
-                    .await
-                    .map_err(err("query statements"))?;
-                out.extend(found);
-                if out.len() >= page.limit || (cands.len() as u64) < n {
+        let asc = query.ascending;
+        let whole = SeqRange::of_page(page, asc);
+        let windows = Windows::new(whole, asc, self.read_window, WINDOW_GROWTH);
+        let mut out: Vec<u64> = Vec::with_capacity(page.limit);
+        // No key: windows of `statements`, newest first.
+        if SeqQuery::driver(query).is_none() {
+            for w in windows {
+                let q = SeqQuery::build_range(query, w, page.limit - out.len());
+                out.extend(self.fetch_seqs(q, "query statements").await?);
+                if out.len() >= page.limit {
                     break;
                 }
-                bound = Some(last);
             }
-            out.truncate(page.limit);
             return Ok(out);
         }
-        // Search windows of seq, newest first (oldest first when ascending), growing by
-        // WINDOW_GROWTH until the page is full or the range is exhausted: a page of recent
-        // matches then reads a few granules instead of the whole table.
-        let mut out: Vec<u64> = Vec::with_capacity(page.limit);
-        let mut window = self.read_window;
-        let mut rest = *page;
-        loop {
-            let (q, exhausted) = if query.ascending {
-                let lo = rest.after.unwrap_or(0);
-                let hi = rest.max_seq.min(lo.saturating_add(window));
-                let w = Page {
-                    max_seq: hi,
-                    ..rest
+        // A key: its seqs window by window from `statement_keys` (one primary-key range,
+        // pruned to the window); with other conditions, the page is then picked among each
+        // round of candidates on `statements`.
+        let key_only = SeqQuery::key_only(query);
+        let mut n = (page.limit as u64).saturating_mul(4).max(256);
+        for w in windows {
+            let mut rest = w;
+            while !rest.is_empty() {
+                let want = if key_only {
+                    (page.limit - out.len()) as u64
+                } else {
+                    n
                 };
-                (SeqQuery::build(query, &w), hi >= rest.max_seq)
-            } else {
-                let hi = rest
-                    .after
-                    .map_or(rest.max_seq, |a| a.saturating_sub(1).min(rest.max_seq));
-                let floor = hi.saturating_sub(window);
-                (SeqQuery::build_above(query, &rest, floor), floor == 0)
-            };
-            let found: Vec<u64> = q
-                .bind(&self.client)
-                .fetch_all::<u64>()
-                .await
-                .map_err(err("query statements"))?;
-            out.extend(&found);
-            if out.len() >= page.limit || exhausted {
-                out.truncate(page.limit);
-                return Ok(out);
+                let Some(q) = SeqQuery::candidates(query, rest, want) else {
+                    break;
+                };
+                let cands = self.fetch_seqs(q, "query statement keys").await?;
+                let Some(&last) = cands.last() else { break };
+                let more = cands.len() as u64 == want;
+                if key_only {
+                    out.extend(cands);
+                } else {
+                    let left = Page {
+                        limit: page.limit - out.len(),
+                        ..*page
+                    };
+                    let q = SeqQuery::build_in(query, &left, &cands);
+                    out.extend(self.fetch_seqs(q, "query statements").await?);
+                    n = n.saturating_mul(4).min(MAX_CANDIDATES);
+                }
+                if out.len() >= page.limit {
+                    out.truncate(page.limit);
+                    return Ok(out);
+                }
+                if !more {
+                    break;
+                }
+                rest = rest.past(last, asc);
             }
-            rest.limit = page.limit - out.len();
-            rest.after = Some(if query.ascending {
-                rest.max_seq
-                    .min(rest.after.unwrap_or(0).saturating_add(window))
-            } else {
-                let hi = rest
-                    .after
-                    .map_or(rest.max_seq, |a| a.saturating_sub(1).min(rest.max_seq));
-                hi.saturating_sub(window) + 1
-            });
-            window = window.saturating_mul(WINDOW_GROWTH);
         }
+        Ok(out)
+    }
+}
+
+impl ClickHouseProjection {
+    async fn fetch_seqs(&self, q: SeqQuery, context: &str) -> Result<Vec<u64>, ProjectionError> {
+        q.bind(&self.client).fetch_all().await.map_err(err(context))
     }
 }

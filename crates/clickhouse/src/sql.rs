@@ -32,6 +32,110 @@ pub enum Param {
     I64(i64),
 }
 
+/// A range of sequence numbers: above `above` (exclusive), up to `upto` (inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeqRange {
+    pub above: u64,
+    pub upto: u64,
+}
+
+impl SeqRange {
+    /// Everything a page may hold: up to `max_seq`, past `after` in the query's order.
+    pub fn of_page(page: &Page, ascending: bool) -> Self {
+        if ascending {
+            SeqRange {
+                above: page.after.unwrap_or(0),
+                upto: page.max_seq,
+            }
+        } else {
+            SeqRange {
+                above: 0,
+                upto: page
+                    .after
+                    .map_or(page.max_seq, |a| a.saturating_sub(1).min(page.max_seq)),
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.above >= self.upto
+    }
+
+    /// What is left of the range once everything up to `seq` (in read order) has been read.
+    pub fn past(self, seq: u64, ascending: bool) -> Self {
+        if ascending {
+            SeqRange {
+                above: seq.max(self.above),
+                ..self
+            }
+        } else {
+            SeqRange {
+                upto: seq.saturating_sub(1).min(self.upto),
+                ..self
+            }
+        }
+    }
+}
+
+/// A range cut into windows in read order (newest first when descending), each `growth` times
+/// the size of the one before: a page of recent matches then reads a few granules of a table
+/// ordered by seq (or of one key's range of `statement_keys`) instead of all of it.
+#[derive(Debug, Clone)]
+pub struct Windows {
+    rest: SeqRange,
+    ascending: bool,
+    size: u64,
+    growth: u64,
+}
+
+impl Windows {
+    pub fn new(range: SeqRange, ascending: bool, first: u64, growth: u64) -> Self {
+        Windows {
+            rest: range,
+            ascending,
+            size: first.max(1),
+            growth: growth.max(2),
+        }
+    }
+}
+
+impl Iterator for Windows {
+    type Item = SeqRange;
+
+    fn next(&mut self) -> Option<SeqRange> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let w = if self.ascending {
+            let top = self
+                .rest
+                .above
+                .saturating_add(self.size)
+                .min(self.rest.upto);
+            let w = SeqRange {
+                above: self.rest.above,
+                upto: top,
+            };
+            self.rest.above = top;
+            w
+        } else {
+            let floor = self
+                .rest
+                .upto
+                .saturating_sub(self.size)
+                .max(self.rest.above);
+            let w = SeqRange {
+                above: floor,
+                upto: self.rest.upto,
+            };
+            self.rest.upto = floor;
+            w
+        };
+        self.size = self.size.saturating_mul(self.growth);
+        Some(w)
+    }
+}
+
 /// The SQL template and its parameters, in placeholder order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeqQuery {
@@ -40,83 +144,78 @@ pub struct SeqQuery {
 }
 
 impl SeqQuery {
-    /// Builds the read for `query` within `page`.
+    /// Builds the read for `query` within `page`, scanning `statements`.
     ///
     /// `GROUP BY seq` returns each statement once even while a replayed insert has left two rows
     /// for it that ReplacingMergeTree has not merged yet. It is cheaper than `FINAL` (which
     /// merges every selected part), and unlike `SELECT DISTINCT seq` it is right on 18.16, whose
     /// DISTINCT returns duplicates when the WHERE clause holds an `IN (subquery)`.
     pub fn build(query: &StatementQuery, page: &Page) -> Self {
-        Self::build_above(query, page, 0)
+        let range = SeqRange::of_page(page, query.ascending);
+        Self::build_with(query, range, page.limit, None)
     }
 
-    /// [`SeqQuery::build`], restricted to sequence numbers above `floor` (0: no restriction).
-    /// Reads search the newest statements first in growing windows of seq, so a page touches
-    /// only the parts of the table that hold its range (the table is ordered by seq).
-    pub fn build_above(query: &StatementQuery, page: &Page, floor: u64) -> Self {
-        Self::build_with(query, page, floor, None)
+    /// [`SeqQuery::build`] within `range`, up to `limit` seqs. Reads without a key search the
+    /// newest statements first in growing windows of seq (the table is ordered by seq).
+    pub fn build_range(query: &StatementQuery, range: SeqRange, limit: usize) -> Self {
+        Self::build_with(query, range, limit, None)
     }
 
-    /// The key that drives a two-step read, when the query names a rare one: a registration,
-    /// an activity or an agent (a verb covers too much of a store for that; see `query_seqs`).
-    fn rare_driver(query: &StatementQuery) -> Option<(&'static str, &String, bool)> {
+    /// The key that drives a two-step read: a registration, an activity, an agent or a verb,
+    /// in that order (the rarer kinds first), with whether only direct occurrences count.
+    pub fn driver(query: &StatementQuery) -> Option<(&'static str, &String, bool)> {
         [
             ("registration", &query.registration, true),
             ("activity", &query.activity, !query.related_activities),
             ("agent", &query.agent, !query.related_agents),
+            ("verb", &query.verb, true),
         ]
         .into_iter()
         .find_map(|(kind, v, direct)| v.as_ref().map(|v| (kind, v, direct)))
     }
 
-    /// Step one of a two-step read: up to `n` seqs of the query's rare key beyond `bound` (the
-    /// last candidate of the previous step, else the page's `after`), in the query's order,
-    /// read from one primary-key range of `statement_keys`, voided statements left out. `None` when the query has no rare key.
-    pub fn candidates(
-        query: &StatementQuery,
-        page: &Page,
-        bound: Option<u64>,
-        n: u64,
-    ) -> Option<Self> {
-        let (kind, key, direct) = Self::rare_driver(query)?;
+    /// Step one of a two-step read: up to `n` seqs of the query's driving key within `range`,
+    /// in the query's order, read from one primary-key range of `statement_keys` (the seq bounds
+    /// prune it to the granules of the window), voided statements left out. `None` when the
+    /// query names no key.
+    pub fn candidates(query: &StatementQuery, range: SeqRange, n: u64) -> Option<Self> {
+        let (kind, key, direct) = Self::driver(query)?;
+        let store = query.store.0.to_string();
         let mut sql = String::from(
             "SELECT seq FROM statement_keys WHERE store = toUUID(?) AND kind = ? AND key = ? \
-             AND seq <= ?",
+             AND seq > ? AND seq <= ?",
         );
         let mut params = vec![
-            Param::Str(query.store.0.to_string()),
+            Param::Str(store.clone()),
             Param::Str(kind.into()),
             Param::Str(key.clone()),
-            Param::U64(page.max_seq),
+            Param::U64(range.above),
+            Param::U64(range.upto),
         ];
-        if direct && kind != "registration" {
+        if direct && matches!(kind, "agent" | "activity") {
             sql.push_str(" AND direct = 1");
         }
         sql.push_str(" AND seq NOT IN (SELECT seq FROM voided WHERE store = toUUID(?))");
-        params.push(Param::Str(query.store.0.to_string()));
-        if let Some(b) = bound.or(page.after) {
-            sql.push_str(if query.ascending {
-                " AND seq > ?"
-            } else {
-                " AND seq < ?"
-            });
-            params.push(Param::U64(b));
-        }
+        params.push(Param::Str(store));
         let order = if query.ascending { "ASC" } else { "DESC" };
         sql.push_str(&format!(" GROUP BY seq ORDER BY seq {order} LIMIT ?"));
         params.push(Param::U64(n));
         Some(SeqQuery { sql, params })
     }
 
-    /// Whether the query's rare key is its only condition: then its candidates are the page
+    /// Whether the query's driving key is its only condition: then its candidates are the page
     /// (voided statements are dropped by the statement service, which asks again for more).
     pub fn key_only(query: &StatementQuery) -> bool {
-        let keys = [&query.registration, &query.activity, &query.agent]
-            .iter()
-            .filter(|k| k.is_some())
-            .count();
+        let keys = [
+            &query.registration,
+            &query.activity,
+            &query.agent,
+            &query.verb,
+        ]
+        .iter()
+        .filter(|k| k.is_some())
+        .count();
         keys == 1
-            && query.verb.is_none()
             && query.since_us.is_none()
             && query.until_us.is_none()
             && query.authority.is_none()
@@ -127,28 +226,25 @@ impl SeqQuery {
     /// granules that hold them. Seqs are numbers the server read back, inlined because 18.16
     /// rejects a bound array on the right of `IN`.
     pub fn build_in(query: &StatementQuery, page: &Page, seqs: &[u64]) -> Self {
-        Self::build_with(query, page, 0, Some(seqs))
+        let range = SeqRange::of_page(page, query.ascending);
+        Self::build_with(query, range, page.limit, Some(seqs))
     }
 
-    fn build_with(query: &StatementQuery, page: &Page, floor: u64, seqs: Option<&[u64]>) -> Self {
+    fn build_with(
+        query: &StatementQuery,
+        range: SeqRange,
+        limit: usize,
+        seqs: Option<&[u64]>,
+    ) -> Self {
         let store = query.store.0.to_string();
-        let mut conds = vec!["store = toUUID(?)".to_string(), "seq <= ?".to_string()];
-        let mut params = vec![Param::Str(store.clone()), Param::U64(page.max_seq)];
-        if floor > 0 {
+        let mut conds = vec!["store = toUUID(?)".to_string()];
+        let mut params = vec![Param::Str(store.clone())];
+        if range.above > 0 {
             conds.push("seq > ?".into());
-            params.push(Param::U64(floor));
+            params.push(Param::U64(range.above));
         }
-        if let Some(after) = page.after {
-            conds.push(
-                if query.ascending {
-                    "seq > ?"
-                } else {
-                    "seq < ?"
-                }
-                .into(),
-            );
-            params.push(Param::U64(after));
-        }
+        conds.push("seq <= ?".into());
+        params.push(Param::U64(range.upto));
         let mut has = |column: &str, value: &Option<String>| {
             if let Some(v) = value {
                 conds.push(format!("has({column}, ?)"));
@@ -173,47 +269,9 @@ impl SeqQuery {
             &query.activity,
         );
         has("registrations", &query.registration);
-        // The driving key: the statements of one key are one range of `statement_keys`, read
-        // within this window; the outer conditions then touch only the granules holding them.
-        let driver = [
-            ("registration", &query.registration, true),
-            ("activity", &query.activity, !query.related_activities),
-            ("agent", &query.agent, !query.related_agents),
-            ("verb", &query.verb, true),
-        ]
-        .into_iter()
-        .find_map(|(kind, v, direct)| v.as_ref().map(|v| (kind, v, direct)));
         if let Some(seqs) = seqs {
             let list: Vec<String> = seqs.iter().map(u64::to_string).collect();
             conds.push(format!("seq IN ({})", list.join(", ")));
-        } else if let Some((kind, key, direct)) = driver {
-            let mut sub = String::from(
-                "seq IN (SELECT seq FROM statement_keys WHERE store = toUUID(?) AND kind = ? \
-                 AND key = ? AND seq <= ?",
-            );
-            params.extend([
-                Param::Str(store.clone()),
-                Param::Str(kind.into()),
-                Param::Str(key.clone()),
-                Param::U64(page.max_seq),
-            ]);
-            if direct && matches!(kind, "agent" | "activity") {
-                sub.push_str(" AND direct = 1");
-            }
-            if floor > 0 {
-                sub.push_str(" AND seq > ?");
-                params.push(Param::U64(floor));
-            }
-            if let Some(after) = page.after {
-                sub.push_str(if query.ascending {
-                    " AND seq > ?"
-                } else {
-                    " AND seq < ?"
-                });
-                params.push(Param::U64(after));
-            }
-            sub.push(')');
-            conds.push(sub);
         }
         if let Some(a) = &query.authority {
             conds.push("authority = ?".into());
@@ -231,7 +289,7 @@ impl SeqQuery {
             "statement_id NOT IN (SELECT voided_id FROM voids WHERE store = toUUID(?))".into(),
         );
         params.push(Param::Str(store));
-        params.push(Param::U64(page.limit as u64));
+        params.push(Param::U64(limit as u64));
         let order = if query.ascending { "ASC" } else { "DESC" };
         let sql = format!(
             "SELECT seq FROM statements WHERE {} GROUP BY seq ORDER BY seq {order} LIMIT ?",
@@ -325,42 +383,56 @@ mod tests {
     }
 
     #[test]
-    fn the_most_selective_key_drives_a_key_range_read() {
+    fn the_rarest_key_drives_a_key_range_read() {
         let mut sq = StatementQuery::new(StoreId::DEFAULT);
+        let all = SeqRange {
+            above: 0,
+            upto: 100,
+        };
+        assert!(SeqQuery::candidates(&sq, all, 10).is_none());
         sq.verb = Some("v".into());
-        let q = SeqQuery::build(&sq, &page());
+        assert!(SeqQuery::key_only(&sq));
+        let q = SeqQuery::candidates(&sq, all, 10).expect("a verb drives");
         assert!(
-            q.sql.contains("kind = ? AND key = ? AND seq <= ?)"),
+            q.to_literal_sql()
+                .contains("kind = 'verb' AND key = 'v' AND seq > 0 AND seq <= 100 AND seq NOT IN"),
             "{}",
             q.sql
         );
-        assert!(q.to_literal_sql().contains("kind = 'verb' AND key = 'v'"));
+        assert_eq!(q.sql.matches('?').count(), q.params.len());
         sq.agent = Some("mbox:mailto:a@b.c".into());
-        let literal = SeqQuery::build(&sq, &page()).to_literal_sql();
+        assert!(!SeqQuery::key_only(&sq));
+        let literal = SeqQuery::candidates(
+            &sq,
+            SeqRange {
+                above: 40,
+                upto: 89,
+            },
+            7,
+        )
+        .expect("driver")
+        .to_literal_sql();
         assert!(
             literal.contains(
-                "kind = 'agent' AND key = 'mbox:mailto:a@b.c' AND seq <= 100 AND direct = 1"
+                "kind = 'agent' AND key = 'mbox:mailto:a@b.c' AND seq > 40 AND seq <= 89 \
+                 AND direct = 1"
             ),
             "{literal}"
         );
+        assert!(literal.ends_with("ORDER BY seq DESC LIMIT 7"), "{literal}");
         sq.related_agents = true;
         sq.registration = Some("r".into());
-        let q = SeqQuery::build_above(
-            &sq,
-            &Page {
-                after: Some(90),
-                ..page()
-            },
-            40,
-        );
-        let literal = q.to_literal_sql();
+        let literal = SeqQuery::candidates(&sq, all, 10)
+            .expect("driver")
+            .to_literal_sql();
         assert!(
-            literal.contains(
-                "kind = 'registration' AND key = 'r' AND seq <= 100 AND seq > 40 AND seq < 90)"
-            ),
+            literal.contains("kind = 'registration' AND key = 'r'"),
             "{literal}"
         );
-        assert_eq!(q.sql.matches('?').count(), q.params.len());
+        assert!(!literal.contains("direct"), "{literal}");
+        let two_step = SeqQuery::build_in(&sq, &page(), &[9, 4]).to_literal_sql();
+        assert!(two_step.contains("seq IN (9, 4)"), "{two_step}");
+        assert!(two_step.contains("has(verbs, 'v')"), "{two_step}");
     }
 
     #[test]
@@ -372,6 +444,92 @@ mod tests {
                 ..page()
             },
         );
-        assert!(q.sql.contains("seq < ?") && q.sql.contains("ORDER BY seq DESC"));
+        let literal = q.to_literal_sql();
+        assert!(literal.contains("seq <= 49") && literal.contains("ORDER BY seq DESC"));
+    }
+
+    #[test]
+    fn ranges_of_pages_exclude_after() {
+        let p = Page {
+            max_seq: 100,
+            after: Some(50),
+            limit: 1,
+        };
+        assert_eq!(
+            SeqRange::of_page(&p, true),
+            SeqRange {
+                above: 50,
+                upto: 100
+            }
+        );
+        assert_eq!(
+            SeqRange::of_page(&p, false),
+            SeqRange { above: 0, upto: 49 }
+        );
+        let r = SeqRange {
+            above: 10,
+            upto: 20,
+        };
+        assert_eq!(
+            r.past(15, true),
+            SeqRange {
+                above: 15,
+                upto: 20
+            }
+        );
+        assert_eq!(
+            r.past(15, false),
+            SeqRange {
+                above: 10,
+                upto: 14
+            }
+        );
+        assert!(r.past(20, true).is_empty() && r.past(11, false).is_empty());
+    }
+
+    #[test]
+    fn windows_cover_the_range_once_in_read_order_and_grow() {
+        let r = SeqRange {
+            above: 3,
+            upto: 100,
+        };
+        let down: Vec<_> = Windows::new(r, false, 2, 4).collect();
+        let up: Vec<_> = Windows::new(r, true, 2, 4).collect();
+        assert_eq!(
+            down[0],
+            SeqRange {
+                above: 98,
+                upto: 100
+            }
+        );
+        assert_eq!(
+            down[1],
+            SeqRange {
+                above: 90,
+                upto: 98
+            }
+        );
+        assert_eq!(up[0], SeqRange { above: 3, upto: 5 });
+        assert_eq!(up[1], SeqRange { above: 5, upto: 13 });
+        for (ws, asc) in [(down, false), (up, true)] {
+            // Read order: each window in the query's order, the windows one after the other.
+            let mut seqs: Vec<u64> = Vec::new();
+            for w in &ws {
+                let mut inside: Vec<u64> = (w.above + 1..=w.upto).collect();
+                if !asc {
+                    inside.reverse();
+                }
+                seqs.extend(inside);
+            }
+            let mut expected: Vec<u64> = (4..=100).collect();
+            if !asc {
+                expected.reverse();
+            }
+            assert_eq!(seqs, expected, "ascending: {asc}");
+        }
+        assert_eq!(
+            Windows::new(SeqRange { above: 5, upto: 5 }, true, 1, 8).count(),
+            0
+        );
     }
 }

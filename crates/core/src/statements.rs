@@ -46,11 +46,30 @@ pub struct QueryPage {
     pub next: Option<Page>,
 }
 
+/// How far ingest may run ahead of the projection: statements held in the in-memory tail
+/// before writers wait, and how long one request waits before it is refused with a 503.
+#[derive(Debug, Clone, Copy)]
+pub struct BacklogLimit {
+    /// 0: no bound.
+    pub max_statements: usize,
+    pub wait: std::time::Duration,
+}
+
+impl Default for BacklogLimit {
+    fn default() -> Self {
+        BacklogLimit {
+            max_statements: 100_000,
+            wait: std::time::Duration::from_secs(10),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct StatementService {
     log: Arc<dyn LogStore>,
     writer: WriterHandle,
     tail: Arc<Tail>,
+    backlog: BacklogLimit,
     cache: moka::sync::Cache<(StoreId, Uuid), (u64, Arc<StatementRecord>)>,
     projection: Arc<dyn Projection>,
 }
@@ -67,9 +86,15 @@ impl StatementService {
             log,
             writer,
             tail,
+            backlog: BacklogLimit::default(),
             cache,
             projection,
         }
+    }
+
+    pub fn with_backlog_limit(mut self, backlog: BacklogLimit) -> Self {
+        self.backlog = backlog;
+        self
     }
 
     pub fn consistent_through_us(&self) -> i64 {
@@ -90,6 +115,18 @@ impl StatementService {
         }
         let prepared = prepare(ctx, statements, parts, put_id)?;
         let ids = prepared.statements.iter().map(|s| s.id).collect();
+        // Back-pressure: nothing is acknowledged faster than the projection can take it for
+        // long (the unprojected tail is held in memory).
+        if !self
+            .tail
+            .admit(self.backlog.max_statements, self.backlog.wait)
+            .await
+        {
+            return Err(Error::Unavailable(format!(
+                "the LRS is behind on indexing ({} statements waiting); retry later",
+                self.tail.len()
+            )));
+        }
         self.writer.append(prepared).await?;
         Ok(ids)
     }

@@ -5,6 +5,8 @@ use crate::event::StatementRecord;
 use crate::query::{Page, StatementQuery};
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use tokio::sync::Notify;
 
 #[derive(Default)]
 struct Inner {
@@ -16,6 +18,8 @@ struct Inner {
 #[derive(Default)]
 pub struct Tail {
     inner: RwLock<Inner>,
+    /// Woken whenever the watermark moves (writers waiting for room, see [`Tail::admit`]).
+    advanced: Notify,
 }
 
 impl Tail {
@@ -25,6 +29,7 @@ impl Tail {
                 watermark,
                 entries: BTreeMap::new(),
             }),
+            advanced: Notify::new(),
         }
     }
 
@@ -41,6 +46,30 @@ impl Tail {
         if watermark > g.watermark {
             g.watermark = watermark;
             g.entries = g.entries.split_off(&(watermark + 1));
+        }
+        drop(g);
+        self.advanced.notify_waiters();
+    }
+
+    /// Waits, up to `wait`, until the tail holds fewer than `max` statements (0: no bound).
+    /// Writers call it before appending, so that ingest faster than projection slows down to
+    /// the projection's pace instead of growing the tail without bound. `false`: still full.
+    pub async fn admit(&self, max: usize, wait: Duration) -> bool {
+        if max == 0 {
+            return true;
+        }
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            // Registered before the check, so an advance between the check and the wait is seen.
+            let notified = self.advanced.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.len() < max {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return self.len() < max;
+            }
         }
     }
 
@@ -133,5 +162,30 @@ mod tests {
         assert_eq!(t.len(), 2);
         t.push(2, rec("odd"));
         assert_eq!(t.len(), 2, "entries at or below the watermark are not kept");
+    }
+
+    #[tokio::test]
+    async fn admit_waits_for_the_projection_to_make_room() {
+        let t = Arc::new(Tail::new(0));
+        for s in 1..=3 {
+            t.push(s, rec("v"));
+        }
+        assert!(t.admit(0, Duration::ZERO).await, "0 is no bound");
+        assert!(t.admit(4, Duration::ZERO).await);
+        assert!(
+            !t.admit(3, Duration::from_millis(20)).await,
+            "a full tail refuses after the wait"
+        );
+        let waiter = tokio::spawn({
+            let t = t.clone();
+            async move { t.admit(3, Duration::from_secs(30)).await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished());
+        t.advance(1);
+        assert!(
+            waiter.await.expect("waiter"),
+            "an advance lets the writer in"
+        );
     }
 }

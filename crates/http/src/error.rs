@@ -46,9 +46,16 @@ impl IntoResponse for ApiError {
         };
         let body = serde_json::json!({ "error": { "code": status.as_u16(), "message": message } });
         let mut res = (status, axum::Json(body)).into_response();
-        if let Error::RateLimited(secs) = &self.0 {
-            res.headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, (*secs).into());
+        match &self.0 {
+            Error::RateLimited(secs) => {
+                res.headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, (*secs).into());
+            }
+            Error::Unavailable(_) => {
+                res.headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, 1u64.into());
+            }
+            _ => {}
         }
         res
     }

@@ -5,7 +5,7 @@ use cairn_core::documents::{DocumentConfig, DocumentService};
 use cairn_core::personas::{PersonaService, PersonaServiceConfig, Personas};
 use cairn_core::ports::{LogStore, Projection};
 use cairn_core::projector::{Projector, ProjectorConfig};
-use cairn_core::statements::StatementService;
+use cairn_core::statements::{BacklogLimit, StatementService};
 use cairn_core::tail::Tail;
 use cairn_core::tenancy::{Registry, TenancyConfig, TenancyService};
 use cairn_core::writer::{Writer, WriterConfig};
@@ -194,7 +194,11 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
             max_bytes: cfg.max_document_kib << 10,
         },
     );
-    let statements = StatementService::new(log, writer, tail, cache, projection);
+    let statements = StatementService::new(log, writer, tail, cache, projection)
+        .with_backlog_limit(BacklogLimit {
+            max_statements: cfg.ingest_backlog_max,
+            wait: Duration::from_millis(cfg.ingest_backlog_wait_ms),
+        });
     let state = AppState::new(
         statements,
         documents,

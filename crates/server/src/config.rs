@@ -34,6 +34,11 @@ pub struct Config {
     /// At start-up, an unprojected backlog beyond this many events is projected before serving
     /// instead of being held in memory.
     pub projector_recover_tail_max: usize,
+    /// Unprojected statements held in memory before statement writes wait for the projection
+    /// (back-pressure; 0: no bound).
+    pub ingest_backlog_max: usize,
+    /// How long a statement write waits for room before it is refused with 503, in milliseconds.
+    pub ingest_backlog_wait_ms: u64,
     /// Statements kept in the by-id hot cache.
     pub statement_cache_entries: u64,
     /// Block cache of the embedded store, in MiB.
@@ -102,6 +107,8 @@ impl Default for Config {
             projector_batch_max: 10_000,
             projector_linger_ms: 50,
             projector_recover_tail_max: 100_000,
+            ingest_backlog_max: 100_000,
+            ingest_backlog_wait_ms: 10_000,
             statement_cache_entries: 100_000,
             store_cache_mib: 256,
             page_max: 500,

@@ -118,3 +118,59 @@ async fn a_rare_key_pages_through_several_rounds_of_candidates() {
     expected.reverse();
     assert_eq!(got, expected, "newest first, each once");
 }
+
+/// Ingest faster than projection waits for it: with room for 5 unprojected statements and a
+/// projector that lets batches fill for 5 s, a sixth write is refused with 503 and Retry-After
+/// after its wait, is accepted once the projection catches up, and nothing is lost.
+#[tokio::test]
+async fn writes_wait_for_the_projection_when_the_backlog_is_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = cairn_server::config::Config {
+        ingest_backlog_max: 5,
+        ingest_backlog_wait_ms: 300,
+        projector_linger_ms: 5_000,
+        ..common::test_config(dir.path())
+    };
+    let s = TestServer::start_with(cfg, dir).await;
+    let one = |i: usize| {
+        common::statement(
+            "http://example.com/verbs/v",
+            &format!("http://example.com/bp/{i}"),
+        )
+    };
+    for i in 0..5 {
+        assert_eq!(s.post(one(i)).await.status(), 200, "statement {i}");
+    }
+    let refused = s.post(one(5)).await;
+    assert_eq!(refused.status(), 503);
+    assert_eq!(refused.headers()["retry-after"], "1");
+    let body: Value = refused.json().await.unwrap();
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("retry"), "{message}");
+    // Retried as its Retry-After says, the write goes through once the batch is projected.
+    let mut accepted = false;
+    for _ in 0..60 {
+        if s.post(one(5)).await.status() == 200 {
+            accepted = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert!(
+        accepted,
+        "the write is accepted once the projection has caught up"
+    );
+    let all: Value = s
+        .req(reqwest::Method::GET, "/xapi/statements?limit=50")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        ids_of(&all).len(),
+        6,
+        "every acknowledged statement is there"
+    );
+}
