@@ -15,6 +15,8 @@
 //!   the rows); `{"kind":"hash",…}`: a cityHash64 whose value must not depend on the version;
 //!   `{"kind":"hourly",…}`: `discard_after`'s reconcile statements, run on a database of their
 //!   own.
+//! - `{"kind":"feed","sql"}`: feeding the fan-out views from the rows just inserted into
+//!   `statements` (what the projector does in Rust with each batch; run once per data set).
 //!
 //!     cargo run -p cairn-clickhouse --example print_sql [-- DATABASE] > var/sql.jsonl
 use cairn_clickhouse::{
@@ -209,6 +211,10 @@ fn main() {
 
     aggregates(now_us);
     exports(now_us);
+    for template in cairn_clickhouse::feed::from_statements_sql() {
+        let q = c.query(&template).bind(0u64).bind(u64::MAX);
+        println!("{}", json!({"kind": "feed", "sql": literal(q)}));
+    }
 
     for m in MIGRATIONS {
         let q = c.query(sql::RECORD_MIGRATION).bind(m.version).bind(m.name);

@@ -30,6 +30,7 @@
 pub mod aggregate;
 mod doc;
 pub mod export;
+pub mod feed;
 pub mod filter;
 pub mod hourly;
 pub mod migrations;
@@ -296,18 +297,39 @@ impl Projection for ClickHouseProjection {
         if rows.is_empty() {
             return self.retract(retractions).await;
         }
-        let mut insert = self
+        // Three streams, written row by row: the statements, and the fan-outs of the two views
+        // that ARRAY JOIN (see `feed`). They are ended in that order, so a failure leaves the
+        // later ones unsent: the retried batch re-inserts statements and keys (both collapse by
+        // seq) but counts values once.
+        let mut statements = self
             .client
             .insert::<StatementRow<'_>>("statements")
             .await
             .map_err(err("insert"))?;
+        let mut keys = self
+            .client
+            .insert::<feed::KeysFeedRow<'_>>("statement_keys_feed")
+            .await
+            .map_err(err("insert keys"))?;
+        let mut values = self
+            .client
+            .insert::<feed::ValuesFeedRow<'_>>("query_values_feed")
+            .await
+            .map_err(err("insert values"))?;
         for (seq, record) in rows {
-            insert
-                .write(&StatementRow::new(*seq, record))
+            let row = StatementRow::new(*seq, record);
+            statements.write(&row).await.map_err(err("insert"))?;
+            keys.write(&feed::KeysFeedRow::of(&row))
                 .await
-                .map_err(err("insert"))?;
+                .map_err(err("insert keys"))?;
+            values
+                .write(&feed::ValuesFeedRow::of(&row))
+                .await
+                .map_err(err("insert values"))?;
         }
-        insert.end().await.map_err(err("insert"))?;
+        statements.end().await.map_err(err("insert"))?;
+        keys.end().await.map_err(err("insert keys"))?;
+        values.end().await.map_err(err("insert values"))?;
         // After the rows: a retraction may name a statement of this very batch.
         self.retract(retractions).await
     }

@@ -31,18 +31,21 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_voided"),
     migration!(8, "0008_personas"),
     migration!(9, "0009_statement_keys"),
+    migration!(10, "0010_feeds"),
 ];
 
 /// The tables and views the migrations create, in an order that is safe to drop them in
 /// (the materialized view before the tables it reads and writes).
 pub const OBJECTS: &[&str] = &[
     "statement_keys_mv",
+    "statement_keys_feed",
     "statement_keys",
     "persona_identifiers",
     "actor_hours_mv",
     "actor_hours",
     "voided",
     "query_values_mv",
+    "query_values_feed",
     "query_values",
     "statements_hourly_mv",
     "statements_hourly",

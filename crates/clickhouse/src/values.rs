@@ -1,4 +1,5 @@
-//! Query values (`query_values`, filled by `query_values_mv`): every (path, value) of a store's
+//! Query values (`query_values`, filled by `query_values_mv` from the pairs the projector feeds
+//! it, see [`crate::feed`]): every (path, value) of a store's
 //! statements with counts and first/last seen, for the query builder's autocomplete
 //! ([`ClickHouseProjection::values`]), and [`ClickHouseProjection::reconcile_values`], which keeps
 //! the table exact after `discard_after` the way `hourly` does: the pseudo-path `''` counts the
@@ -10,9 +11,10 @@ use cairn_core::ProjectionError;
 use cairn_core::StoreId;
 use cairn_core::analytics::ValueCount;
 
-/// The view's SELECT list and ARRAY JOIN, as `schema/0006_extensions.sql` last defined it (a
-/// unit test checks the migration contains them). Extension keys are recorded under their
-/// container path (`result.extensions` → `<IRI>`), values under their full path.
+/// The rebuild's SELECT list and (path, value) pairs over `statements`: the pairs that
+/// [`crate::feed::ValuesFeedRow`] computes for the view (`schema/0010_feeds.sql`), which tests
+/// hold equal. Extension keys are recorded under their container path (`result.extensions` →
+/// `<IRI>`), values under their full path.
 pub const STATE_COLUMNS: &str = "\
     store,
     toStartOfMonth(stored) AS month,
@@ -21,8 +23,8 @@ pub const STATE_COLUMNS: &str = "\
     countState() AS statements,
     minState(stored_us) AS first_seen_us,
     maxState(stored_us) AS last_seen_us";
-pub const PAIRS: &str = "\
-ARRAY JOIN arrayFilter(p -> p.1 = '' OR p.2 != '', arrayConcat(
+pub const PAIRS_EXPR: &str = "\
+arrayFilter(p -> p.1 = '' OR p.2 != '', arrayConcat(
     [('', ''), ('actor', actor_ifi), ('verb', verb), ('object.type', object_type),
      ('object.id', object_id), ('activity.type', activity_type), ('registration', registration),
      ('context.platform', platform), ('context.language', language), ('authority', authority),
@@ -34,7 +36,12 @@ ARRAY JOIN arrayFilter(p -> p.1 = '' OR p.2 != '', arrayConcat(
     arrayMap(x -> ('context.other', x), context_other),
     arrayMap(k -> (substring(k, 1, position(k, 'extensions.') + 9),
                    substring(k, position(k, 'extensions.') + 11)), ext_keys),
-    arrayMap((k, v) -> (k, v), ext_keys, ext_values))) AS pair";
+    arrayMap((k, v) -> (k, v), ext_keys, ext_values)))";
+
+/// The ARRAY JOIN of [`PAIRS_EXPR`], each element named `pair`.
+pub fn pairs() -> String {
+    format!("ARRAY JOIN {PAIRS_EXPR} AS pair")
+}
 pub const GROUP_BY: &str = "GROUP BY store, month, path, value";
 
 /// The fixed paths the view records (the string fields of the filter language); it also records
@@ -78,8 +85,9 @@ pub const AUTOCOMPLETE: &str = "SELECT value, countMerge(statements) AS n, \
 /// `INSERT … SELECT` of the values of every statement stored from the bound month (YYYYMM) on.
 pub fn rebuild_sql() -> String {
     format!(
-        "INSERT INTO query_values SELECT {STATE_COLUMNS} FROM statements {PAIRS} \
-         WHERE toYYYYMM(stored) >= ? {GROUP_BY}"
+        "INSERT INTO query_values SELECT {STATE_COLUMNS} FROM statements {} \
+         WHERE toYYYYMM(stored) >= ? {GROUP_BY}",
+        pairs()
     )
 }
 
@@ -138,7 +146,7 @@ mod tests {
     #[test]
     fn rebuild_uses_the_views_select_and_every_string_field_is_recorded() {
         let migration = squash(include_str!("../../../schema/0006_extensions.sql"));
-        for part in [STATE_COLUMNS, PAIRS, GROUP_BY] {
+        for part in [STATE_COLUMNS, &pairs(), GROUP_BY] {
             assert!(migration.contains(&squash(part)), "{part}");
         }
         // The persona is not a column: personas are found by name in the personas API.
@@ -149,7 +157,11 @@ mod tests {
             );
             assert_eq!(PATHS.contains(&f.path), string, "{}", f.path);
             if string {
-                assert!(PAIRS.contains(&format!("('{}', ", f.path)), "{}", f.path);
+                assert!(
+                    PAIRS_EXPR.contains(&format!("('{}', ", f.path)),
+                    "{}",
+                    f.path
+                );
             }
         }
     }

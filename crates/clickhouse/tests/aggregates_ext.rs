@@ -79,6 +79,8 @@ async fn insert(p: &ClickHouseProjection, body: &str) {
         .execute()
         .await
         .unwrap();
+    // What the projector feeds the fan-out views with each batch (one insert per database).
+    p.feed_from_statements(0, u64::MAX).await.unwrap();
 }
 
 async fn ask(p: &ClickHouseProjection, store: StoreId, req: Value) -> AggregateResult {

@@ -369,6 +369,7 @@ async fn sql_and_predicate_agree_on_random_rows_and_filters() {
         .execute()
         .await
         .unwrap();
+    p.feed_from_statements(0, u64::MAX).await.unwrap();
     let client = p.client().clone();
     let handle = tokio::runtime::Handle::current();
     let checked = std::sync::atomic::AtomicUsize::new(0);

@@ -112,6 +112,7 @@ impl Projector {
 
     /// Projects the next batch after `after`; returns the new checkpoint.
     async fn project_once(&self, after: u64) -> Result<u64, crate::Error> {
+        let started = std::time::Instant::now();
         let events = self.log.events_after(after, self.config.batch_max)?;
         let Some((last, _)) = events.last() else {
             return Ok(after);
@@ -144,7 +145,14 @@ impl Projector {
                 |store, id| log.statement_seq(store, id),
                 |store, id| log.voided_by(store, id),
             )?;
+            let read = started.elapsed();
             self.projection.insert(&rows, &retractions).await?;
+            tracing::debug!(
+                statements = rows.len(),
+                read_ms = read.as_millis() as u64,
+                insert_ms = (started.elapsed() - read).as_millis() as u64,
+                "projected a batch"
+            );
         }
         self.log.meta_put(CHECKPOINT_KEY, &last.to_be_bytes())?;
         self.tail.advance(last);

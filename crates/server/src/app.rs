@@ -37,6 +37,7 @@ pub async fn projection(cfg: &Config) -> anyhow_like::Result<Arc<ClickHouseProje
         database: cfg.clickhouse_database.clone(),
         user: Some(cfg.clickhouse_user.clone()),
         password: (!cfg.clickhouse_password.is_empty()).then(|| cfg.clickhouse_password.clone()),
+        compression: cfg.clickhouse_compression,
         ..ClickHouseConfig::default()
     };
     let p = ClickHouseProjection::connect(ch).await?;

@@ -176,6 +176,10 @@ pub async fn insert_rows(p: &ClickHouseProjection, batch: &[Stmt]) {
         .execute()
         .await
         .unwrap();
+    // The projector feeds the fan-out views with each batch: the same, in SQL.
+    let lo = batch.iter().map(|s| s.seq).min().unwrap_or(1);
+    let hi = batch.iter().map(|s| s.seq).max().unwrap_or(0);
+    p.feed_from_statements(lo - 1, hi).await.unwrap();
 }
 
 /// The test's log: voided statements of every kind across four batches of `store` and one of
