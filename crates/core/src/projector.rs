@@ -5,7 +5,7 @@
 //! insert and its checkpoint never leaves a second row: projection is exactly-once.
 use crate::event::{Event, StatementRecord};
 use crate::ports::{LogStore, PersonaLink, Projection};
-use crate::tail::Tail;
+use crate::tail::{Tail, TailBatch};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -28,7 +28,7 @@ pub struct ProjectorConfig {
 impl Default for ProjectorConfig {
     fn default() -> Self {
         ProjectorConfig {
-            batch_max: 10_000,
+            batch_max: 40_000,
             batch_linger: Duration::from_millis(50),
             retry_backoff: Duration::from_secs(1),
             recover_tail_max: 100_000,
@@ -87,9 +87,11 @@ impl Projector {
             let Some((last, _)) = batch.last() else { break };
             after = *last;
             for (seq, e) in batch {
-                // Documents are not projected (they live in the embedded store only).
-                if let Event::Statement(r) = e {
-                    self.tail.push(seq, r);
+                // Documents and the tenancy are not projected (they live in the embedded store).
+                match e {
+                    Event::Statement(r) => self.tail.push(seq, r),
+                    Event::Persona(p) => self.tail.push_persona(seq, p),
+                    Event::Document(_) | Event::Tenancy(_) => {}
                 }
             }
         }
@@ -110,7 +112,7 @@ impl Projector {
         }
     }
 
-    /// Projects the next batch after `after`; returns the new checkpoint.
+    /// Projects the next batch after `after`, read from the log; returns the new checkpoint.
     async fn project_once(&self, after: u64) -> Result<u64, crate::Error> {
         let started = std::time::Instant::now();
         let events = self.log.events_after(after, self.config.batch_max)?;
@@ -119,22 +121,59 @@ impl Projector {
         };
         let last = *last;
         let mut rows: Vec<(u64, Arc<StatementRecord>)> = Vec::with_capacity(events.len());
-        let mut links = Vec::new();
+        let mut personas = Vec::new();
         for (seq, e) in events {
             match e {
                 Event::Statement(r) => rows.push((seq, r)),
-                Event::Persona(p) => links.extend(p.change.links().into_iter().map(
-                    |(ifi, persona)| PersonaLink {
-                        seq,
-                        store: p.store,
-                        ifi: ifi.to_string(),
-                        persona,
-                    },
-                )),
+                Event::Persona(p) => personas.push((seq, p)),
                 // Documents and the tenancy are never projected; the checkpoint moves past them.
                 Event::Document(_) | Event::Tenancy(_) => {}
             }
         }
+        self.project(
+            TailBatch {
+                statements: rows,
+                personas,
+                last,
+            },
+            started,
+        )
+        .await
+    }
+
+    /// Projects the next batch after `after` up to the committed `head`, taken from the tail
+    /// when it holds them (always, once recovered), else read from the log.
+    async fn project_next(&self, after: u64, head: u64) -> Result<u64, crate::Error> {
+        match self.tail.batch(after, head, self.config.batch_max) {
+            Some(batch) => self.project(batch, std::time::Instant::now()).await,
+            None => self.project_once(after).await,
+        }
+    }
+
+    async fn project(
+        &self,
+        batch: TailBatch,
+        started: std::time::Instant,
+    ) -> Result<u64, crate::Error> {
+        let TailBatch {
+            statements: rows,
+            personas,
+            last,
+        } = batch;
+        let links: Vec<PersonaLink> = personas
+            .iter()
+            .flat_map(|(seq, p)| {
+                p.change
+                    .links()
+                    .into_iter()
+                    .map(|(ifi, persona)| PersonaLink {
+                        seq: *seq,
+                        store: p.store,
+                        ifi: ifi.to_string(),
+                        persona,
+                    })
+            })
+            .collect();
         if !links.is_empty() {
             self.projection.link_personas(&links).await?;
         }
@@ -176,12 +215,13 @@ impl Projector {
             if *shutdown.borrow() {
                 return;
             }
-            let head = *committed.borrow_and_update();
+            let mut head = *committed.borrow_and_update();
             if head > checkpoint {
                 if head - checkpoint < self.config.batch_max as u64 {
                     tokio::time::sleep(self.config.batch_linger).await;
+                    head = *committed.borrow_and_update();
                 }
-                match self.project_once(checkpoint).await {
+                match self.project_next(checkpoint, head).await {
                     Ok(c) => checkpoint = c,
                     Err(e) => {
                         tracing::warn!(error = %e, "projection failed; retrying");

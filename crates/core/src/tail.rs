@@ -1,7 +1,9 @@
-//! The in-memory tail: statements committed to the log but not yet projected into ClickHouse.
-//! Filtered reads combine ClickHouse (up to the watermark) with this tail, so a statement is
-//! readable the moment it is acknowledged.
+//! The in-memory tail: statements (and persona changes) committed to the log but not yet
+//! projected into ClickHouse. Filtered reads combine ClickHouse (up to the watermark) with this
+//! tail, so a statement is readable the moment it is acknowledged; the projector takes its
+//! batches from here instead of reading them back from the log ([`Tail::batch`]).
 use crate::event::StatementRecord;
+use crate::personas::PersonaEvent;
 use crate::query::{Page, StatementQuery};
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -13,6 +15,16 @@ struct Inner {
     /// Every statement with a sequence number at or below this is in the projection.
     watermark: u64,
     entries: BTreeMap<u64, Arc<StatementRecord>>,
+    /// Persona changes not yet projected (the projector links identifiers to personas).
+    personas: BTreeMap<u64, Arc<PersonaEvent>>,
+}
+
+/// What the projector takes from the tail: statements and persona changes in `(after, last]`.
+pub struct TailBatch {
+    pub statements: Vec<(u64, Arc<StatementRecord>)>,
+    pub personas: Vec<(u64, Arc<PersonaEvent>)>,
+    /// The checkpoint once the batch is projected (events in between are never projected).
+    pub last: u64,
 }
 
 #[derive(Default)]
@@ -28,6 +40,7 @@ impl Tail {
             inner: RwLock::new(Inner {
                 watermark,
                 entries: BTreeMap::new(),
+                personas: BTreeMap::new(),
             }),
             advanced: Notify::new(),
         }
@@ -40,12 +53,61 @@ impl Tail {
         }
     }
 
+    pub fn push_persona(&self, seq: u64, event: Arc<PersonaEvent>) {
+        let mut g = self.inner.write().expect("tail lock");
+        if seq > g.watermark {
+            g.personas.insert(seq, event);
+        }
+    }
+
+    /// Up to `limit` events after `after`, up to `head`, when the tail holds all of them: the
+    /// writer pushes every statement and persona change before it announces `head`, and nothing
+    /// else in the log is projected. `None` when `after` is below the watermark (the log has
+    /// them).
+    pub fn batch(&self, after: u64, head: u64, limit: usize) -> Option<TailBatch> {
+        let g = self.inner.read().expect("tail lock");
+        if after < g.watermark {
+            return None;
+        }
+        let range = (
+            std::ops::Bound::Excluded(after),
+            std::ops::Bound::Included(head),
+        );
+        let mut statements = g.entries.range(range).peekable();
+        let mut personas = g.personas.range(range).peekable();
+        let mut out = TailBatch {
+            statements: Vec::new(),
+            personas: Vec::new(),
+            last: head,
+        };
+        for taken in 0.. {
+            let next_statement = statements.peek().map(|(s, _)| **s);
+            let next_persona = personas.peek().map(|(s, _)| **s);
+            let next = match (next_statement, next_persona) {
+                (None, None) => break,
+                (a, b) => a.unwrap_or(u64::MAX).min(b.unwrap_or(u64::MAX)),
+            };
+            if taken == limit {
+                // Full: the checkpoint stops before the first event left for the next batch.
+                out.last = next - 1;
+                break;
+            }
+            if let Some((s, r)) = statements.next_if(|(s, _)| **s == next) {
+                out.statements.push((*s, r.clone()));
+            } else if let Some((s, p)) = personas.next() {
+                out.personas.push((*s, p.clone()));
+            }
+        }
+        Some(out)
+    }
+
     /// The projection now holds everything up to `watermark`: drop those entries.
     pub fn advance(&self, watermark: u64) {
         let mut g = self.inner.write().expect("tail lock");
         if watermark > g.watermark {
             g.watermark = watermark;
             g.entries = g.entries.split_off(&(watermark + 1));
+            g.personas = g.personas.split_off(&(watermark + 1));
         }
         drop(g);
         self.advanced.notify_waiters();
@@ -162,6 +224,51 @@ mod tests {
         assert_eq!(t.len(), 2);
         t.push(2, rec("odd"));
         assert_eq!(t.len(), 2, "entries at or below the watermark are not kept");
+    }
+
+    #[test]
+    fn batches_merge_statements_and_persona_changes_up_to_head() {
+        let t = Tail::new(0);
+        for s in [1, 2, 4] {
+            t.push(s, rec("v"));
+        }
+        let persona = Arc::new(PersonaEvent {
+            store: StoreId::DEFAULT,
+            at_us: 1,
+            change: crate::personas::PersonaChange::Deleted {
+                id: Uuid::new_v4(),
+                released: vec![],
+            },
+        });
+        t.push_persona(3, persona);
+        // Seq 5 is a document (never in the tail), 6 is committed but past `head`.
+        t.push(6, rec("v"));
+        let seqs = |b: &TailBatch| {
+            (
+                b.statements.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+                b.personas.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+                b.last,
+            )
+        };
+        let all = t.batch(0, 5, 10).expect("the tail covers it");
+        assert_eq!(seqs(&all), (vec![1, 2, 4], vec![3], 5));
+        let two = t.batch(0, 5, 2).expect("covered");
+        assert_eq!(
+            seqs(&two),
+            (vec![1, 2], vec![], 2),
+            "stops before the third event"
+        );
+        let one = t.batch(2, 5, 1).expect("covered");
+        assert_eq!(seqs(&one), (vec![], vec![3], 3));
+        t.advance(3);
+        assert!(
+            t.batch(1, 5, 10).is_none(),
+            "below the watermark: read the log"
+        );
+        assert_eq!(
+            seqs(&t.batch(3, 6, 10).expect("covered")),
+            (vec![4, 6], vec![], 6)
+        );
     }
 
     #[tokio::test]

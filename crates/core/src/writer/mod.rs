@@ -280,6 +280,11 @@ impl Writer {
                 for (s, r) in &g.records {
                     self.tail.push(*s, r.clone());
                 }
+                for (s, e) in &g.ws.events {
+                    if let Event::Persona(p) = &**e {
+                        self.tail.push_persona(*s, p.clone());
+                    }
+                }
                 if let Some(hook) = &self.hook {
                     hook(&g.records);
                 }
