@@ -1,6 +1,7 @@
 //! Hot paths of the read and projection side:
 //! - projection encoding: a `statements` row built from a stored record (typed parse of the
-//!   statement's JSON plus the served JSON with `stored` spliced in), for a batch of 100;
+//!   statement's JSON plus the served JSON with `stored` spliced in), for a batch of 100, and
+//!   with it the two fan-out feed rows (`statement_keys_feed`, `query_values_feed`);
 //! - filter compilation: the parameterised ClickHouse SQL for a filtered `GET /statements`;
 //! - the in-process predicate the in-memory tail applies to each entry.
 use cairn_clickhouse::{SeqQuery, StatementRow};
@@ -54,6 +55,15 @@ fn projection_encoding(c: &mut Criterion) {
         b.iter(|| {
             for (i, r) in records.iter().enumerate() {
                 std::hint::black_box(StatementRow::new(i as u64, r));
+            }
+        })
+    });
+    g.bench_function("row_and_feeds_batch_100", |b| {
+        b.iter(|| {
+            for (i, r) in records.iter().enumerate() {
+                let row = StatementRow::new(i as u64, r);
+                std::hint::black_box(cairn_clickhouse::feed::KeysFeedRow::of(&row));
+                std::hint::black_box(cairn_clickhouse::feed::ValuesFeedRow::of(&row));
             }
         })
     });

@@ -414,7 +414,17 @@ impl Projection for ClickHouseProjection {
         // round of candidates on `statements`.
         let key_only = SeqQuery::key_only(query);
         let mut n = (page.limit as u64).saturating_mul(4).max(256);
-        for w in windows {
+        // A registration, or an agent or activity as actor or object, rarely has more than a
+        // few thousand statements: its whole range is one cheap read. A verb or a related
+        // agent or activity can cover much of the store: windows, newest first.
+        let mut windows = windows;
+        if let Some((kind, _, true)) = SeqQuery::driver(query)
+            && kind != "verb"
+        {
+            windows.widen();
+        }
+        while let Some(w) = windows.next() {
+            let before = out.len();
             let mut rest = w;
             while !rest.is_empty() {
                 let want = if key_only {
@@ -447,6 +457,10 @@ impl Projection for ClickHouseProjection {
                     break;
                 }
                 rest = rest.past(last, asc);
+            }
+            // Sparse here: the key is rare, so read the rest of its range at once.
+            if (out.len() - before) * 8 < page.limit {
+                windows.widen();
             }
         }
         Ok(out)

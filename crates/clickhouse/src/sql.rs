@@ -99,6 +99,13 @@ impl Windows {
     }
 }
 
+impl Windows {
+    /// The next window covers everything left (the matches so far were sparse).
+    pub fn widen(&mut self) {
+        self.size = u64::MAX;
+    }
+}
+
 impl Iterator for Windows {
     type Item = SeqRange;
 

@@ -63,8 +63,16 @@ impl Ids {
     fn pick(&self, rng: &mut StdRng) -> Option<uuid::Uuid> {
         match self {
             Ids::Runs(runs) => {
-                let (salt, count) = runs[rng.random_range(0..runs.len())];
-                Some(statement_id(salt, rng.random_range(0..count)))
+                // Every recorded statement equally likely: the run by its share of the total.
+                let total: u64 = runs.iter().map(|(_, n)| n).sum();
+                let mut i = rng.random_range(0..total);
+                for (salt, count) in runs.iter() {
+                    if i < *count {
+                        return Some(statement_id(*salt, i));
+                    }
+                    i -= count;
+                }
+                None
             }
             Ids::Live { salt, counter } => {
                 // Well behind the counter: acknowledged by now.
@@ -81,6 +89,12 @@ pub(super) fn load_runs(path: &PathBuf) -> Result<Vec<(u64, u64)>> {
     let runs: Vec<(u64, u64)> = text
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        // A run whose every request failed stored nothing. (A run with some failed batches
+        // stored the rest: its failed statements answer 404, which the report counts.)
+        .filter(|v| {
+            let failed = v["errors"].as_u64().unwrap_or(0) * v["batch"].as_u64().unwrap_or(100);
+            failed < v["count"].as_u64().unwrap_or(0)
+        })
         .filter_map(|v| Some((v["salt"].as_u64()?, v["count"].as_u64()?)))
         .filter(|(_, n)| *n > 0)
         .collect();

@@ -244,7 +244,7 @@ pub async fn fill(c: &Common, a: FillArgs) -> Result {
     writeln!(
         f,
         "{}",
-        serde_json::json!({"seed": c.seed, "salt": salt, "count": a.count, "errors": total.errors})
+        serde_json::json!({"seed": c.seed, "salt": salt, "count": a.count, "batch": a.batch, "errors": total.errors})
     )
     .map_err(|e| e.to_string())?;
     Ok(())
