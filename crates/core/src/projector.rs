@@ -16,6 +16,9 @@ pub const CHECKPOINT_KEY: &str = "projection.checkpoint";
 pub struct ProjectorConfig {
     /// Largest number of statements in one insert.
     pub batch_max: usize,
+    /// A batch this large is projected at once; a smaller one waits up to `batch_linger` for
+    /// more (ClickHouse 18.16 spends far less per statement on larger inserts).
+    pub batch_min: usize,
     /// How long to wait for a batch to fill once something is waiting.
     pub batch_linger: Duration,
     /// Pause after a failed insert before retrying.
@@ -29,6 +32,7 @@ impl Default for ProjectorConfig {
     fn default() -> Self {
         ProjectorConfig {
             batch_max: 40_000,
+            batch_min: 5_000,
             batch_linger: Duration::from_millis(50),
             retry_backoff: Duration::from_secs(1),
             recover_tail_max: 100_000,
@@ -217,8 +221,12 @@ impl Projector {
             }
             let mut head = *committed.borrow_and_update();
             if head > checkpoint {
-                if head - checkpoint < self.config.batch_max as u64 {
-                    tokio::time::sleep(self.config.batch_linger).await;
+                if head - checkpoint < self.config.batch_min as u64 {
+                    // Until `batch_min` statements wait or the linger is over, whichever first.
+                    let until = tokio::time::Instant::now() + self.config.batch_linger;
+                    let enough = checkpoint + self.config.batch_min as u64;
+                    let filled = committed.wait_for(|h| *h >= enough);
+                    let _ = tokio::time::timeout_at(until, filled).await;
                     head = *committed.borrow_and_update();
                 }
                 match self.project_next(checkpoint, head).await {

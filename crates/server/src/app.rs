@@ -147,6 +147,7 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
         ProjectorConfig {
             batch_max: cfg.projector_batch_max,
             batch_linger: Duration::from_millis(cfg.projector_linger_ms),
+            batch_min: cfg.projector_batch_min,
             recover_tail_max: cfg.projector_recover_tail_max,
             ..ProjectorConfig::default()
         },

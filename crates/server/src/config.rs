@@ -32,8 +32,10 @@ pub struct Config {
     pub writer_max_group: usize,
     /// Statements per ClickHouse insert.
     pub projector_batch_max: usize,
-    /// How long the projector lets a batch fill, in milliseconds.
+    /// How long the projector lets a batch smaller than `projector_batch_min` fill, in ms.
     pub projector_linger_ms: u64,
+    /// Statements the projector inserts without waiting for more.
+    pub projector_batch_min: usize,
     /// At start-up, an unprojected backlog beyond this many events is projected before serving
     /// instead of being held in memory.
     pub projector_recover_tail_max: usize,
@@ -109,7 +111,8 @@ impl Default for Config {
             persona_import_batch_rows: 500,
             persona_import_queue_batches: 4,
             projector_batch_max: 40_000,
-            projector_linger_ms: 50,
+            projector_linger_ms: 1_000,
+            projector_batch_min: 5_000,
             projector_recover_tail_max: 100_000,
             ingest_backlog_max: 100_000,
             ingest_backlog_wait_ms: 10_000,
