@@ -86,7 +86,7 @@ fn split_extension(key: &str) -> Option<(&str, &str)> {
     ))
 }
 
-/// One statement's entries in `statement_keys`: every agent, verb, activity and registration,
+/// One statement's entries in `statement_key_index`: every agent, verb, activity and registration,
 /// with whether it is direct (the actor or object) or related (context, sub-statement).
 #[derive(Debug, Clone, PartialEq, Row, Serialize)]
 pub struct KeysFeedRow<'a> {

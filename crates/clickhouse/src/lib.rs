@@ -125,7 +125,7 @@ pub const SEQ_TABLES: &[(&str, &str)] = &[
     ("voids", "seq"),
     ("actor_hours", "seq"),
     ("voided", "at_seq"),
-    ("statement_keys", "seq"),
+    ("statement_key_index", "seq"),
     ("persona_identifiers", "seq"),
 ];
 
@@ -409,7 +409,7 @@ impl Projection for ClickHouseProjection {
             }
             return Ok(out);
         }
-        // A key: its seqs window by window from `statement_keys` (one primary-key range,
+        // A key: its seqs window by window from `statement_key_index` (one primary-key range,
         // pruned to the window); with other conditions, the page is then picked among each
         // round of candidates on `statements`.
         let key_only = SeqQuery::key_only(query);

@@ -32,13 +32,17 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(8, "0008_personas"),
     migration!(9, "0009_statement_keys"),
     migration!(10, "0010_feeds"),
+    migration!(11, "0011_statement_key_index"),
+    migration!(12, "0012_drop_statement_keys"),
 ];
 
 /// The tables and views the migrations create, in an order that is safe to drop them in
 /// (the materialized view before the tables it reads and writes).
 pub const OBJECTS: &[&str] = &[
+    "statement_key_index_mv",
     "statement_keys_mv",
     "statement_keys_feed",
+    "statement_key_index",
     "statement_keys",
     "persona_identifiers",
     "actor_hours_mv",
@@ -173,7 +177,7 @@ mod tests {
             for s in statements(m.sql) {
                 // Backfills insert into ReplacingMergeTree tables keyed so that a repeated
                 // backfill collapses into the same rows: running one twice changes nothing.
-                if s.starts_with("INSERT INTO statement_keys") {
+                if s.starts_with("INSERT INTO statement_key") {
                     continue;
                 }
                 // Creations say IF NOT EXISTS, drops IF EXISTS; added columns are skipped by the

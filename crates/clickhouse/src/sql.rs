@@ -22,7 +22,7 @@ pub const DELETE_ABOVE: &str = "ALTER TABLE ? DELETE WHERE ? > ?";
 /// Mutations of the seq-keyed tables still running (18.16 has no `mutations_sync`).
 pub const PENDING_MUTATIONS: &str = "SELECT count() FROM system.mutations \
      WHERE database = ? AND table IN ('statements', 'voids', 'voided', 'actor_hours', \
-     'statements_hourly', 'query_values', 'persona_identifiers', 'statement_keys') AND is_done = 0";
+     'statements_hourly', 'query_values', 'persona_identifiers', 'statement_key_index') AND is_done = 0";
 
 /// A value bound to one `?` of a [`SeqQuery`].
 #[derive(Debug, Clone, PartialEq)]
@@ -79,7 +79,7 @@ impl SeqRange {
 
 /// A range cut into windows in read order (newest first when descending), each `growth` times
 /// the size of the one before: a page of recent matches then reads a few granules of a table
-/// ordered by seq (or of one key's range of `statement_keys`) instead of all of it.
+/// ordered by seq (or of one key's range of `statement_key_index`) instead of all of it.
 #[derive(Debug, Clone)]
 pub struct Windows {
     rest: SeqRange,
@@ -182,14 +182,14 @@ impl SeqQuery {
     }
 
     /// Step one of a two-step read: up to `n` seqs of the query's driving key within `range`,
-    /// in the query's order, read from one primary-key range of `statement_keys` (the seq bounds
+    /// in the query's order, read from one primary-key range of `statement_key_index` (the seq bounds
     /// prune it to the granules of the window), voided statements left out. `None` when the
     /// query names no key.
     pub fn candidates(query: &StatementQuery, range: SeqRange, n: u64) -> Option<Self> {
         let (kind, key, direct) = Self::driver(query)?;
         let store = query.store.0.to_string();
         let mut sql = String::from(
-            "SELECT seq FROM statement_keys WHERE store = toUUID(?) AND kind = ? AND key = ? \
+            "SELECT seq FROM statement_key_index WHERE store = toUUID(?) AND kind = ? AND key = ? \
              AND seq > ? AND seq <= ?",
         );
         let mut params = vec![

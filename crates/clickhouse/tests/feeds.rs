@@ -1,5 +1,5 @@
 //! The feeds of the fan-out views (schema/0010_feeds.sql) against the SQL they replaced: after an
-//! insert through the projection, `query_values` and `statement_keys` hold exactly what the old
+//! insert through the projection, `query_values` and `statement_key_index` hold exactly what the old
 //! views computed from `statements` (and what the `query_values` rebuild still computes).
 mod common;
 
@@ -13,7 +13,7 @@ const VALUES: &str = "SELECT toString(store), toString(month), path, value, \
      countMerge(statements), minMerge(first_seen_us), maxMerge(last_seen_us) FROM query_values \
      GROUP BY store, month, path, value ORDER BY store, month, path, value";
 
-const KEYS: &str = "SELECT toString(store), kind, key, seq, direct FROM statement_keys \
+const KEYS: &str = "SELECT toString(store), kind, key, seq, direct FROM statement_key_index \
      ORDER BY store, kind, key, seq, direct";
 
 /// The fan-out of `schema/0009_statement_keys.sql`, in SQL over `statements`.
@@ -26,6 +26,13 @@ const KEYS_FROM_STATEMENTS: &str = "SELECT toString(store), k.1 AS kind, k.2 AS 
         arrayMap(x -> ('activity', x, toUInt8(0)), related_activities),
         arrayMap(x -> ('registration', x, toUInt8(1)), registrations)) AS k
      ORDER BY store, kind, key, seq, k.3";
+
+async fn rows<T: clickhouse::RowOwned + clickhouse::RowRead>(
+    p: &cairn_clickhouse::ClickHouseProjection,
+    sql: &str,
+) -> Vec<T> {
+    p.client().query(sql).fetch_all().await.unwrap()
+}
 
 #[tokio::test]
 async fn feeds_fill_the_views_exactly_as_the_sql_over_statements() {
@@ -44,13 +51,8 @@ async fn feeds_fill_the_views_exactly_as_the_sql_over_statements() {
          GROUP BY store, month, path, value ORDER BY store, month, path, value",
         values::pairs()
     );
-    let want: Vec<ValueRow> = p
-        .client()
-        .query(&from_statements)
-        .fetch_all()
-        .await
-        .unwrap();
-    let got: Vec<ValueRow> = p.client().query(VALUES).fetch_all().await.unwrap();
+    let want: Vec<ValueRow> = rows(&p, &from_statements).await;
+    let got: Vec<ValueRow> = rows(&p, VALUES).await;
     assert!(
         want.len() > 50,
         "the samples carry many values: {}",
@@ -65,13 +67,8 @@ async fn feeds_fill_the_views_exactly_as_the_sql_over_statements() {
     let months: u64 = got.iter().filter(|r| r.2.is_empty()).map(|r| r.4).sum();
     assert_eq!(months, records.len() as u64);
 
-    let want: Vec<KeyRow> = p
-        .client()
-        .query(KEYS_FROM_STATEMENTS)
-        .fetch_all()
-        .await
-        .unwrap();
-    let got: Vec<KeyRow> = p.client().query(KEYS).fetch_all().await.unwrap();
+    let want: Vec<KeyRow> = rows(&p, KEYS_FROM_STATEMENTS).await;
+    let got: Vec<KeyRow> = rows(&p, KEYS).await;
     assert!(want.len() > records.len(), "{}", want.len());
     assert_eq!(got, want);
 
@@ -82,17 +79,12 @@ async fn feeds_fill_the_views_exactly_as_the_sql_over_statements() {
         .await
         .unwrap();
     p.reconcile_values().await.unwrap();
-    let rebuilt: Vec<ValueRow> = p.client().query(VALUES).fetch_all().await.unwrap();
-    let fed: Vec<ValueRow> = p
-        .client()
-        .query(&from_statements)
-        .fetch_all()
-        .await
-        .unwrap();
+    let rebuilt: Vec<ValueRow> = rows(&p, VALUES).await;
+    let fed: Vec<ValueRow> = rows(&p, &from_statements).await;
     assert_eq!(rebuilt, fed);
 
     // The SQL fan-out, for rows written to `statements` directly, gives the same tables.
-    for table in ["query_values", "statement_keys"] {
+    for table in ["query_values", "statement_key_index"] {
         p.client()
             .query(&format!("TRUNCATE TABLE {table}"))
             .execute()
@@ -100,15 +92,10 @@ async fn feeds_fill_the_views_exactly_as_the_sql_over_statements() {
             .unwrap();
     }
     p.feed_from_statements(0, u64::MAX).await.unwrap();
-    let values: Vec<ValueRow> = p.client().query(VALUES).fetch_all().await.unwrap();
+    let values: Vec<ValueRow> = rows(&p, VALUES).await;
     assert_eq!(values, fed);
-    let keys: Vec<KeyRow> = p.client().query(KEYS).fetch_all().await.unwrap();
-    let want: Vec<KeyRow> = p
-        .client()
-        .query(KEYS_FROM_STATEMENTS)
-        .fetch_all()
-        .await
-        .unwrap();
+    let keys: Vec<KeyRow> = rows(&p, KEYS).await;
+    let want: Vec<KeyRow> = rows(&p, KEYS_FROM_STATEMENTS).await;
     assert_eq!(keys, want);
     common::cleanup(&p).await;
 }

@@ -1,6 +1,6 @@
 //! Projection backlogs and filtered reads over the key table: a long backlog is projected at
 //! start-up rather than held in memory, and a rare key pages through several rounds of
-//! candidates from `statement_keys`.
+//! candidates from `statement_key_index`.
 mod common;
 
 use common::TestServer;
@@ -160,14 +160,7 @@ async fn writes_wait_for_the_projection_when_the_backlog_is_full() {
         accepted,
         "the write is accepted once the projection has caught up"
     );
-    let all: Value = s
-        .req(reqwest::Method::GET, "/xapi/statements?limit=50")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let all = s.get_json("/xapi/statements?limit=50").await;
     assert_eq!(
         ids_of(&all).len(),
         6,
