@@ -1,8 +1,8 @@
 -- Narrow feeds for the two fan-out views. `query_values_mv` and `statement_keys_mv` turn each
 -- statement into many rows with ARRAY JOIN, and ClickHouse 18.16 copies every column of the
 -- source block for each of those rows: reading from `statements`, that copied the statement's
--- JSON and every array about 40 times per statement (measured: 10k-statement inserts spent most
--- of their time in `ColumnString::replicate`, and a 50k insert exceeded the memory limit).
+-- JSON and every array about 40 times per statement (measured: 28% of ClickHouse's CPU in
+-- `ColumnString::replicate` during a catch-up, and a 50k insert exceeded the memory limit).
 --
 -- The projector now computes each statement's fan-out itself (crates/clickhouse/src/feed.rs)
 -- and inserts it, next to the `statements` row, into these `Null` tables (which store nothing);
