@@ -1,0 +1,152 @@
+//! The admin API cases of the isolation matrix: what each route is called with, and whether
+//! the credentials of the matrix may succeed.
+use super::world::*;
+use serde_json::{Value, json};
+
+/// Concrete request for each documented admin operation: path, body, and whether it targets
+/// organisation A (its entities or its people).
+pub fn admin_case(w: &World, method: &str, path: &str) -> (String, Option<Value>, bool) {
+    let (viewer_id, _) = &w.viewer_a;
+    let (owner_id, _) = &w.owner_a;
+    let s = |x: &str| x.to_owned();
+    match (method, path) {
+        ("post", "/api/v1/auth/login") => (
+            s(path),
+            Some(json!({"email": "owner-a@example.com", "password": "wrong password"})),
+            false,
+        ),
+        ("post", "/api/v1/auth/logout") | ("get", "/api/v1/me") | ("get", "/api/v1/me/tokens") => {
+            (s(path), None, false)
+        }
+        ("post", "/api/v1/me/tokens") => (s(path), Some(json!({"name": "mine"})), false),
+        ("delete", "/api/v1/me/tokens/{id}") => (
+            format!("/api/v1/me/tokens/{}", w.owner_a_token_id),
+            None,
+            true,
+        ),
+        ("get", "/api/v1/users") => (s(path), None, true),
+        ("post", "/api/v1/users") => (
+            s(path),
+            Some(
+                json!({"email": "evil@example.com", "password": "a long password", "site_admin": true}),
+            ),
+            true,
+        ),
+        (_, "/api/v1/users/{id}") => (
+            format!("/api/v1/users/{owner_id}"),
+            Some(json!({"password": "taken over!!"})),
+            true,
+        ),
+        ("get", "/api/v1/organisations")
+        | ("get", "/api/v1/stores")
+        | ("get", "/api/v1/clients") => (s(path), None, true),
+        ("post", "/api/v1/organisations") => (
+            s(path),
+            Some(json!({"name": "nested", "parent": w.org_a})),
+            true,
+        ),
+        (_, "/api/v1/organisations/{id}") => (
+            format!("/api/v1/organisations/{}", w.org_a),
+            Some(json!({"name": "pwned"})),
+            true,
+        ),
+        (_, "/api/v1/organisations/{id}/members") => (
+            format!("/api/v1/organisations/{}/members", w.org_a),
+            None,
+            true,
+        ),
+        (_, "/api/v1/organisations/{id}/members/{user}") => (
+            format!("/api/v1/organisations/{}/members/{viewer_id}", w.org_a),
+            Some(json!({"role": "owner"})),
+            true,
+        ),
+        ("post", "/api/v1/stores") => (
+            s(path),
+            Some(json!({"organisation": w.org_a, "name": "x"})),
+            true,
+        ),
+        (_, "/api/v1/stores/{id}") => (
+            format!("/api/v1/stores/{}", w.store_a1),
+            Some(json!({"name": "pwned"})),
+            true,
+        ),
+        ("post", "/api/v1/clients") => (
+            s(path),
+            Some(json!({"store": w.store_a1, "name": "x", "scopes": ["all"]})),
+            true,
+        ),
+        (_, "/api/v1/clients/{id}") => (
+            format!("/api/v1/clients/{}", w.a1.2),
+            Some(json!({"disabled": true})),
+            true,
+        ),
+        // Read-only (viewer or more): an outsider's 404 is checked by the generic rules.
+        ("post", "/api/v1/stores/{id}/aggregate") => (
+            format!("/api/v1/stores/{}/aggregate", w.store_a1),
+            Some(json!({"group_by": ["verb", "actor"]})),
+            false,
+        ),
+        ("get", "/api/v1/stores/{id}/values") => (
+            format!("/api/v1/stores/{}/values?path=verb", w.store_a1),
+            None,
+            false,
+        ),
+        ("post", "/api/v1/stores/{id}/statements/query") => (
+            format!("/api/v1/stores/{}/statements/query", w.store_a1),
+            Some(json!({})),
+            false,
+        ),
+        ("post", "/api/v1/stores/{id}/statements/export") => (
+            format!("/api/v1/stores/{}/statements/export", w.store_a1),
+            Some(json!({})),
+            false,
+        ),
+        // Personas: viewers read, analysts change (so A's analyst may succeed: not `targets_a`);
+        // personas_api.rs checks each role's answer. Persona ids here exist nowhere (404).
+        ("get", "/api/v1/stores/{id}/personas") => (
+            format!("/api/v1/stores/{}/personas", w.store_a1),
+            None,
+            false,
+        ),
+        ("post", "/api/v1/stores/{id}/personas") => (
+            format!("/api/v1/stores/{}/personas", w.store_a1),
+            Some(json!({"name": "p", "identifiers": [{"mbox": "mailto:p@example.com"}]})),
+            false,
+        ),
+        ("get", "/api/v1/stores/{id}/personas/lookup") => (
+            format!(
+                "/api/v1/stores/{}/personas/lookup?identifier={}",
+                w.store_a1,
+                enc(r#"{"mbox":"mailto:learner@example.com"}"#)
+            ),
+            None,
+            false,
+        ),
+        ("post", "/api/v1/stores/{id}/personas/import") => (
+            format!("/api/v1/stores/{}/personas/import", w.store_a1),
+            None,
+            false,
+        ),
+        (m, p) if p.starts_with("/api/v1/stores/{id}/personas/{persona}") => {
+            let rest = p.trim_start_matches("/api/v1/stores/{id}/personas/{persona}");
+            let ident = json!({"mbox": "mailto:p@example.com"});
+            let body = match (m, rest) {
+                ("patch", "") => Some(json!({"name": "renamed"})),
+                (_, "") => None,
+                (_, "/merge") => Some(json!({"from": uuid::Uuid::new_v4()})),
+                (_, "/split") => Some(json!({"name": "n", "identifiers": [ident]})),
+                _ => Some(json!({"identifier": ident})),
+            };
+            let url = format!(
+                "/api/v1/stores/{}/personas/{}{rest}",
+                w.store_a1,
+                uuid::Uuid::new_v4()
+            );
+            (url, body, false)
+        }
+        (_, "/api/v1/clients/{id}/rotate") => {
+            (format!("/api/v1/clients/{}/rotate", w.a1.2), None, true)
+        }
+        other => panic!("the isolation matrix has no case for {other:?}: add one"),
+    }
+}
