@@ -396,7 +396,7 @@ impl Projection for ClickHouseProjection {
         }
         let asc = query.ascending;
         let whole = SeqRange::of_page(page, asc);
-        let windows = Windows::new(whole, asc, self.read_window, WINDOW_GROWTH);
+        let mut windows = Windows::new(whole, asc, self.read_window, WINDOW_GROWTH);
         let mut out: Vec<u64> = Vec::with_capacity(page.limit);
         // No key: windows of `statements`, newest first.
         if SeqQuery::driver(query).is_none() {
@@ -417,7 +417,6 @@ impl Projection for ClickHouseProjection {
         // A registration, or an agent or activity as actor or object, rarely has more than a
         // few thousand statements: its whole range is one cheap read. A verb or a related
         // agent or activity can cover much of the store: windows, newest first.
-        let mut windows = windows;
         if let Some((kind, _, true)) = SeqQuery::driver(query)
             && kind != "verb"
         {
