@@ -16,7 +16,8 @@ export function rng(seed: number): () => number {
 
 export const VERBS = [
   { id: "http://adlnet.gov/expapi/verbs/experienced", display: "experienced", weight: 5 },
-  { id: "http://adlnet.gov/expapi/verbs/attempted", display: "attempted", weight: 3 },
+  { id: "http://adlnet.gov/expapi/verbs/launched", display: "launched", weight: 3 },
+  { id: "http://adlnet.gov/expapi/verbs/attempted", display: "attempted", weight: 2 },
   { id: "http://adlnet.gov/expapi/verbs/completed", display: "completed", weight: 2 },
   { id: "http://adlnet.gov/expapi/verbs/passed", display: "passed", weight: 1 },
   { id: "http://adlnet.gov/expapi/verbs/failed", display: "failed", weight: 1 },
