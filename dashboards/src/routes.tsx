@@ -1,0 +1,21 @@
+// Client routes: /login, / (dashboards of the chosen store), /dashboards/:id, and the shared
+// views /s/:link and /embed/:link (which never touch the session API).
+import { createBrowserRouter } from "react-router";
+import { AppShell } from "./screens/shell/AppShell";
+import { SignIn } from "./screens/signin/SignIn";
+import { NotFound } from "./components/NotFound";
+
+export const router = createBrowserRouter([
+  { path: "/login", element: <SignIn /> },
+  {
+    path: "/",
+    element: <AppShell />,
+    children: [
+      { index: true, lazy: async () => ({ Component: (await import("./screens/dashboards/DashboardsList")).DashboardsList }) },
+      { path: "dashboards/:id", lazy: async () => ({ Component: (await import("./screens/dashboard/DashboardScreen")).DashboardScreen }) },
+    ],
+  },
+  { path: "/s/:link", lazy: async () => ({ Component: (await import("./screens/shared/SharedPage")).SharedPage }) },
+  { path: "/embed/:link", lazy: async () => ({ Component: (await import("./screens/shared/EmbedPage")).EmbedPage }) },
+  { path: "*", element: <NotFound /> },
+]);

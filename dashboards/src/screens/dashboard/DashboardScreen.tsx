@@ -1,0 +1,3 @@
+export function DashboardScreen() {
+  return <div className="status muted">DashboardScreen</div>;
+}

@@ -1,0 +1,3 @@
+export function DashboardsList() {
+  return <div className="status muted">DashboardsList</div>;
+}

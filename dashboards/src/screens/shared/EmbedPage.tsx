@@ -1,0 +1,3 @@
+export function EmbedPage() {
+  return <div className="status muted">EmbedPage</div>;
+}

@@ -1,0 +1,33 @@
+// The signed-in frame: header (brand, store picker, user menu) around the routed screen.
+import { Link, Navigate, Outlet, useLocation } from "react-router";
+import { useMe, useLogout } from "../../api/session";
+import { StorePicker } from "./StorePicker";
+import { Loading, ErrorBox } from "../../components/Status";
+
+export function AppShell() {
+  const me = useMe();
+  const logout = useLogout();
+  const location = useLocation();
+
+  if (me.isPending) return <Loading />;
+  if (me.error) return <ErrorBox error={me.error} />;
+  if (!me.data) {
+    const next = encodeURIComponent(location.pathname + location.search);
+    return <Navigate to={`/login?next=${next}`} replace />;
+  }
+  const user = me.data.user;
+  return (
+    <div className="app">
+      <header className="topbar">
+        <Link to="/" className="brand">Cairn</Link>
+        <StorePicker />
+        <div className="spacer" />
+        <span className="muted user" title={user.email}>{user.name || user.email}</span>
+        <button className="btn ghost" onClick={() => logout.mutate()}>Sign out</button>
+      </header>
+      <main className="content">
+        <Outlet />
+      </main>
+    </div>
+  );
+}
