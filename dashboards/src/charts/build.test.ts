@@ -13,7 +13,7 @@ describe('buildOption', () => {
           ? byVerb
           : kind === 'funnel'
             ? { kind: 'funnel' as const, steps: [{ label: 'a', count: 2 }] }
-            : { kind: 'statements' as const, items: [] };
+            : { kind: 'statements' as const, items: [], next_cursor: null };
       const opt = buildOption(spec(type, q), data);
       expect(opt !== null, type).toBe(ECHARTS_TYPES.has(type));
     }
@@ -23,7 +23,7 @@ describe('buildOption', () => {
     const s = spec('bar', agg({ group_by: ['verb'], measures: ['count'] }));
     expect(mismatch(s, { kind: 'funnel', steps: [] })).toContain('aggregate');
     expect(buildOption(s, { kind: 'funnel', steps: [] })).toBeNull();
-    expect(isEmpty({ kind: 'aggregate', rows: [] })).toBe(true);
+    expect(isEmpty({ kind: 'aggregate', source: 'raw', names: {}, rows: [] })).toBe(true);
     expect(isEmpty(byVerb)).toBe(false);
   });
 });
@@ -40,7 +40,7 @@ describe('drawn', () => {
 
   it('gives the counter value and previous period', () => {
     const d = drawn(spec('counter', agg({ group_by: [], measures: ['count'], compare: 'previous_period' })), {
-      kind: 'aggregate',
+      kind: 'aggregate', source: 'raw', names: {},
       rows: [{ keys: [], values: [42], previous: [40] }],
     });
     expect(d.rows).toEqual([{ keys: [], label: 'Statements', values: [42, 40] }]);
@@ -57,7 +57,7 @@ describe('drawn', () => {
 
   it('gives the heatmap cells keyed in the query order', () => {
     const q = agg({ group_by: [{ time: 'hour_of_day' }, { time: 'weekday' }], measures: ['count'] });
-    const d = drawn(spec('heatmap', q), { kind: 'aggregate', rows: [{ keys: ['14', '3'], values: [9] }] });
+    const d = drawn(spec('heatmap', q), { kind: 'aggregate', source: 'raw', names: {}, rows: [{ keys: ['14', '3'], values: [9] }] });
     expect(d.rows).toHaveLength(168);
     expect(d.rows).toContainEqual({ keys: ['14', '3'], label: 'Wednesday 14:00', values: [9] });
   });

@@ -34,7 +34,7 @@ describe('pivot', () => {
   it('leaves averages of empty buckets empty, not zero', () => {
     const q = agg({ group_by: [{ time: 'day' }], measures: ['count', { avg: 'result.score.scaled' }] });
     const data = {
-      kind: 'aggregate' as const,
+      kind: 'aggregate' as const, source: 'raw', names: {},
       rows: [
         { keys: ['2026-11-01'], values: [3, 0.5] },
         { keys: ['2026-11-03'], values: [2, 0.75] },
@@ -49,7 +49,7 @@ describe('pivot', () => {
   it('uses the widget labels before the LRS names', () => {
     const p = pivot(
       agg({ group_by: ['activity'], measures: ['count'] }),
-      { kind: 'aggregate', names: NAMES, rows: [{ keys: [A.final], values: [3] }] },
+      { kind: 'aggregate', source: 'raw', names: NAMES, rows: [{ keys: [A.final], values: [3] }] },
       readOptions({ labels: { [A.final]: 'The big one' } }),
     );
     expect(p.labels).toEqual(['The big one']);

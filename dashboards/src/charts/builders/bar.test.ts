@@ -63,7 +63,7 @@ describe('bar and column', () => {
     const two = buildBarOption(
       'column',
       agg({ group_by: ['verb'], measures: ['count', 'unique_actors'] }),
-      { kind: 'aggregate', rows: [{ keys: [V.passed], values: [10, 4] }] },
+      { kind: 'aggregate', source: 'raw', names: {}, rows: [{ keys: [V.passed], values: [10, 4] }] },
       readOptions({ measureLabels: ['', 'Learners'] }),
     );
     expect((two.series as BarSeriesOption[]).map((x) => x.name)).toEqual(['Statements', 'Learners']);
@@ -71,7 +71,7 @@ describe('bar and column', () => {
 
   it('shows the name and the IRI in the tooltip, escaped', () => {
     const data = {
-      kind: 'aggregate' as const,
+      kind: 'aggregate' as const, source: 'raw',
       names: { 'http://x/a': '<b>Bold</b> name' },
       rows: [{ keys: ['http://x/a'], values: [5] }],
     };

@@ -14,7 +14,7 @@ const rows = [
 describe('heatmap', () => {
   it('has all 7 × 24 cells, the missing ones 0', () => {
     const q = agg({ group_by: [{ time: 'weekday' }, { time: 'hour_of_day' }], measures: ['count'] });
-    const cells = heatCells(q, { kind: 'aggregate', rows });
+    const cells = heatCells(q, { kind: 'aggregate', source: 'raw', names: {}, rows });
     expect(cells).toHaveLength(168);
     expect(cells.find((c) => c.day === 0 && c.hour === 10)?.value).toBe(55);
     expect(cells.find((c) => c.day === 4 && c.hour === 16)?.value).toBe(12);
@@ -25,13 +25,13 @@ describe('heatmap', () => {
   it('reads hour-first rows the same', () => {
     const q = agg({ group_by: [{ time: 'hour_of_day' }, { time: 'weekday' }], measures: ['count'] });
     const swapped = rows.map((r) => ({ keys: [r.keys[1] ?? '', r.keys[0] ?? ''], values: r.values }));
-    const cells = heatCells(q, { kind: 'aggregate', rows: swapped });
+    const cells = heatCells(q, { kind: 'aggregate', source: 'raw', names: {}, rows: swapped });
     expect(cells.find((c) => c.day === 0 && c.hour === 9)?.value).toBe(40);
   });
 
   it('puts hours along x, Monday to Sunday down y, scaled to the largest cell', () => {
     const q = agg({ group_by: [{ time: 'weekday' }, { time: 'hour_of_day' }], measures: ['count'] });
-    const opt = buildHeatmapOption(q, { kind: 'aggregate', rows }, readOptions({ colors: ['#ffffff', '#ff0000'] }));
+    const opt = buildHeatmapOption(q, { kind: 'aggregate', source: 'raw', names: {}, rows }, readOptions({ colors: ['#ffffff', '#ff0000'] }));
     const x = opt.xAxis as { data: string[] };
     const y = opt.yAxis as { data: string[]; inverse: boolean };
     expect(x.data).toHaveLength(24);

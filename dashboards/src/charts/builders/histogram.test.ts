@@ -10,7 +10,7 @@ describe('histogram', () => {
     const opt = buildHistogramOption(
       q,
       {
-        kind: 'aggregate',
+        kind: 'aggregate', source: 'raw', names: {},
         rows: [
           { keys: ['0.9'], values: [14] },
           { keys: ['0.5'], values: [31] },

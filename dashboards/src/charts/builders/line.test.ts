@@ -42,7 +42,7 @@ describe('line', () => {
     const opt = buildLineOption(
       agg({ group_by: [{ time: 'month' }], measures: ['count', 'unique_actors'] }),
       {
-        kind: 'aggregate',
+        kind: 'aggregate', source: 'raw', names: {},
         rows: [
           { keys: ['2026-09-01'], values: [120, 30] },
           { keys: ['2026-10-01'], values: [160, 41] },

@@ -6,7 +6,7 @@ import { A, NAMES, agg } from '../__fixtures__/data';
 
 const q = agg({ group_by: ['activity'], measures: ['unique_actors', { avg: 'result.score.scaled' }] });
 const data = {
-  kind: 'aggregate' as const,
+  kind: 'aggregate' as const, source: 'raw',
   names: NAMES,
   rows: [
     { keys: [A.quiz], values: [120, 0.64] },
@@ -39,7 +39,7 @@ describe('scatter', () => {
     const opt = buildScatterOption(
       split,
       {
-        kind: 'aggregate',
+        kind: 'aggregate', source: 'raw',
         names: { 'http://adlnet.gov/expapi/verbs/passed': 'passed' },
         rows: [
           { keys: ['mailto:ana@example.com', 'http://adlnet.gov/expapi/verbs/passed'], values: [4, 4] },

@@ -7,34 +7,34 @@ import { agg } from '../__fixtures__/data';
 
 describe('counter', () => {
   it('gives the value and its change against the previous period', () => {
-    const c = counterModel({ kind: 'aggregate', rows: [{ keys: [], values: [1250], previous: [1000] }] });
+    const c = counterModel({ kind: 'aggregate', source: 'raw', names: {}, rows: [{ keys: [], values: [1250], previous: [1000] }] });
     expect(c).toEqual({ value: 1250, previous: 1000, change: 250, changePct: 25, direction: 'up' });
-    const down = counterModel({ kind: 'aggregate', rows: [{ keys: [], values: [0.62], previous: [0.7] }] });
+    const down = counterModel({ kind: 'aggregate', source: 'raw', names: {}, rows: [{ keys: [], values: [0.62], previous: [0.7] }] });
     expect(down.change).toBe(-0.08);
     expect(down.changePct).toBe(-11.4);
     expect(down.direction).toBe('down');
   });
 
   it('has no change without a previous period, and no percentage against 0', () => {
-    expect(counterModel({ kind: 'aggregate', rows: [{ keys: [], values: [7] }] })).toMatchObject({
+    expect(counterModel({ kind: 'aggregate', source: 'raw', names: {}, rows: [{ keys: [], values: [7] }] })).toMatchObject({
       value: 7,
       previous: null,
       change: null,
       direction: 'unknown',
     });
-    expect(counterModel({ kind: 'aggregate', rows: [{ keys: [], values: [7], previous: [0] }] })).toMatchObject({
+    expect(counterModel({ kind: 'aggregate', source: 'raw', names: {}, rows: [{ keys: [], values: [7], previous: [0] }] })).toMatchObject({
       change: 7,
       changePct: null,
       direction: 'up',
     });
-    expect(counterModel({ kind: 'aggregate', rows: [] }).value).toBeNull();
+    expect(counterModel({ kind: 'aggregate', source: 'raw', names: {}, rows: [] }).value).toBeNull();
   });
 });
 
 describe('leaderboard', () => {
   const names = { 'mailto:ana@example.com': 'Ana Lima' };
   const data = {
-    kind: 'aggregate' as const,
+    kind: 'aggregate' as const, source: 'raw',
     names,
     rows: [
       { keys: ['mailto:bo@example.com'], values: [12, 3] },
@@ -75,6 +75,7 @@ describe('statements table', () => {
     ]);
     const rows = tableRows(['timestamp', 'verb', 'result.success'], {
       kind: 'statements',
+      next_cursor: null,
       items: [{ seq: 1, timestamp: 1_764_590_400_000_000, verb: 'http://adlnet.gov/expapi/verbs/passed', 'result.success': true }],
     });
     expect(rows).toEqual([['2025-12-01 12:00:00 UTC', 'http://adlnet.gov/expapi/verbs/passed', 'true']]);
