@@ -4,7 +4,7 @@ import { request } from "./client";
 import { keys } from "./keys";
 import type { Filter, ValueItem, WidgetData } from "./types";
 
-export type DataParams = { from?: string; to?: string; tz?: string; filter?: Filter | null };
+export type DataParams = { from?: string; to?: string; tz?: string; filter?: Filter | null; cursor?: string };
 
 /** One widget's data; keyed under the dashboard so live mode can invalidate them all at once. */
 export function useWidgetData(dashboard: string, widget: string, params: DataParams) {

@@ -1,3 +1,33 @@
+// /embed/:link — a shared dashboard with no chrome at all, filling its frame: the grid's rows
+// scale with the frame's height so the whole layout fits without scrolling when it can.
+import { useEffect, useState } from "react";
+import { SharedBody, SharedState, useShared } from "./SharedDashboard";
+
+function useViewportHeight(): number {
+  const [h, setH] = useState(() => window.innerHeight);
+  useEffect(() => {
+    const on = () => setH(window.innerHeight);
+    window.addEventListener("resize", on);
+    return () => window.removeEventListener("resize", on);
+  }, []);
+  return h;
+}
+
 export function EmbedPage() {
-  return <div className="status muted">EmbedPage</div>;
+  const { link, auth, q } = useShared();
+  const height = useViewportHeight();
+  return (
+    <SharedState q={q}>
+      {(d) => {
+        const rows = Math.max(1, ...d.dashboard.layout.map((l) => l.y + l.h));
+        // Rows share the frame's height (minus margins), never smaller than a readable 40 px.
+        const rowHeight = Math.max(40, Math.floor((height - 16 - 10 * (rows + 1)) / rows));
+        return (
+          <div className="embed" data-testid="embed">
+            <SharedBody link={link} auth={auth} data={d} rowHeight={rowHeight} />
+          </div>
+        );
+      }}
+    </SharedState>
+  );
 }

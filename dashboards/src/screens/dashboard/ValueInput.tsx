@@ -1,0 +1,85 @@
+// A filter value with autocomplete: as the user types, GET /stores/{id}/values lists the values
+// seen at the field (most frequent first), shown by name when the LRS knows one.
+import { useEffect, useState } from "react";
+import { useValues } from "../../api/analytics";
+import { useNames } from "../../api/names";
+
+export function ValueInput({
+  store,
+  path,
+  value,
+  onChange,
+  enabled,
+  label,
+}: {
+  store: string;
+  path: string;
+  value: string;
+  onChange: (v: string) => void;
+  enabled: boolean;
+  label: string;
+}) {
+  const [open, setOpen] = useState(false);
+  const [prefix, setPrefix] = useState(value);
+  const [hl, setHl] = useState(0);
+  // Debounce the typed prefix (200 ms) before asking the server.
+  useEffect(() => {
+    const t = setTimeout(() => setPrefix(value), 200);
+    return () => clearTimeout(t);
+  }, [value]);
+  const values = useValues(store, path, prefix, enabled && open);
+  const items = values.data ?? [];
+  const names = useNames(store, items.map((i) => i.value)).data ?? {};
+  const choose = (v: string) => {
+    onChange(v);
+    setOpen(false);
+  };
+  return (
+    <div className="suggest">
+      <input
+        aria-label={label}
+        value={value}
+        placeholder={enabled ? "Type to search values" : "Value"}
+        onChange={(e) => {
+          onChange(e.target.value);
+          setOpen(true);
+          setHl(0);
+        }}
+        onFocus={() => setOpen(true)}
+        onBlur={() => setTimeout(() => setOpen(false), 150)}
+        onKeyDown={(e) => {
+          if (!open || items.length === 0) return;
+          if (e.key === "ArrowDown") setHl((h) => Math.min(h + 1, items.length - 1));
+          else if (e.key === "ArrowUp") setHl((h) => Math.max(h - 1, 0));
+          else if (e.key === "Enter") {
+            e.preventDefault();
+            const it = items[hl];
+            if (it) choose(it.value);
+          } else return;
+          e.preventDefault();
+        }}
+        style={{ width: "100%" }}
+      />
+      {enabled && open && items.length > 0 && (
+        <ul role="listbox" aria-label={`${label} suggestions`}>
+          {items.map((it, i) => (
+            <li
+              key={it.value}
+              role="option"
+              aria-selected={i === hl}
+              className={i === hl ? "hl" : undefined}
+              title={it.value}
+              onMouseDown={(e) => {
+                e.preventDefault();
+                choose(it.value);
+              }}
+            >
+              <span>{names[it.value] ?? it.value}</span>
+              <small>{it.count.toLocaleString()}</small>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
