@@ -1,6 +1,8 @@
 //! The events appended to the log. The log is the source of truth: every projection, index and
 //! cache is derived from these and can be rebuilt by replaying them.
+use crate::dashboards::model::DashboardEvent;
 use crate::ids::StoreId;
+use crate::personas::model::PersonaEvent;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -15,7 +17,9 @@ pub enum Event {
     /// A change to an organisation, store, client, user, membership or token.
     Tenancy(Arc<crate::tenancy::TenancyEvent>),
     /// A change to the personas of a store.
-    Persona(Arc<crate::personas::PersonaEvent>),
+    Persona(Arc<PersonaEvent>),
+    /// A change to the dashboards, widgets or share links of a store.
+    Dashboard(Arc<DashboardEvent>),
 }
 
 impl Event {
@@ -41,6 +45,7 @@ impl Event {
             Event::Statement(r) => Some(r.store),
             Event::Document(d) => Some(d.store),
             Event::Persona(p) => Some(p.store),
+            Event::Dashboard(d) => Some(d.store),
             Event::Tenancy(_) => None,
         }
     }

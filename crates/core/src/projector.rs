@@ -95,7 +95,7 @@ impl Projector {
                 match e {
                     Event::Statement(r) => self.tail.push(seq, r),
                     Event::Persona(p) => self.tail.push_persona(seq, p),
-                    Event::Document(_) | Event::Tenancy(_) => {}
+                    Event::Document(_) | Event::Tenancy(_) | Event::Dashboard(_) => {}
                 }
             }
         }
@@ -131,7 +131,7 @@ impl Projector {
                 Event::Statement(r) => rows.push((seq, r)),
                 Event::Persona(p) => personas.push((seq, p)),
                 // Documents and the tenancy are never projected; the checkpoint moves past them.
-                Event::Document(_) | Event::Tenancy(_) => {}
+                Event::Document(_) | Event::Tenancy(_) | Event::Dashboard(_) => {}
             }
         }
         self.project(
