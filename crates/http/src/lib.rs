@@ -68,6 +68,10 @@ pub struct AppState {
     pub analytics: Option<Arc<dyn cairn_core::analytics::Analytics>>,
     /// Personas, for the admin API and the Agents resource (absent: agents are their own persons).
     pub personas: Option<cairn_core::personas::PersonaService>,
+    /// Dashboards, widgets and share links (absent: 404).
+    pub dashboards: Option<cairn_core::dashboards::DashboardService>,
+    /// The projector's progress, for live mode (absent: 404).
+    pub progress: Option<Arc<tokio::sync::broadcast::Receiver<cairn_core::projector::Progress>>>,
     pub limits: limits::Limits,
 }
 
@@ -88,7 +92,24 @@ impl AppState {
             tenancy: None,
             analytics: None,
             personas: None,
+            dashboards: None,
+            progress: None,
         }
+    }
+
+    /// Serves dashboards and share links with this service.
+    pub fn with_dashboards(mut self, d: cairn_core::dashboards::DashboardService) -> Self {
+        self.dashboards = Some(d);
+        self
+    }
+
+    /// Serves live mode from the projector's progress (a receiver of its channel).
+    pub fn with_progress(
+        mut self,
+        rx: tokio::sync::broadcast::Receiver<cairn_core::projector::Progress>,
+    ) -> Self {
+        self.progress = Some(Arc::new(rx));
+        self
     }
 
     /// Serves the admin API on this tenancy.
