@@ -16,6 +16,7 @@ pub mod limits;
 mod multipart;
 mod protocol;
 mod statements;
+mod web;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -39,6 +40,8 @@ pub struct HttpConfig {
     /// Mark the session cookie `Secure` (the server is reached over TLS).
     pub cookie_secure: bool,
     pub rate_limits: limits::RateLimitConfig,
+    /// The built web app served at `/` (absent: not served).
+    pub web_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for HttpConfig {
@@ -49,6 +52,7 @@ impl Default for HttpConfig {
             default_version: XapiVersion::V2_0_0,
             cookie_secure: false,
             rate_limits: limits::RateLimitConfig::default(),
+            web_dir: None,
         }
     }
 }
@@ -156,7 +160,9 @@ pub fn router(state: AppState) -> Router {
     if state.tenancy.is_some() {
         app = app.merge(admin::routes());
     }
-    app.fallback(|| async { error::no_route() })
+    app.route("/s/{link}", get(web::share_page))
+        .route("/embed/{link}", get(web::share_page))
+        .fallback(web::fallback)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .with_state(state)
 }
