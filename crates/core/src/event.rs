@@ -1,6 +1,13 @@
 //! The events appended to the log. The log is the source of truth: every projection, index and
 //! cache is derived from these and can be rebuilt by replaying them.
+//!
+//! It imports the event types from the modules' `model`-level files (not their `mod.rs`), so
+//! the event log does not depend on the services built around it.
+use crate::dashboards::model::DashboardEvent;
+use crate::documents::rules::DocumentEvent;
 use crate::ids::StoreId;
+use crate::personas::model::PersonaEvent;
+use crate::tenancy::state::TenancyEvent;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -11,11 +18,13 @@ pub enum Event {
     /// A statement accepted by the LRS.
     Statement(Arc<StatementRecord>),
     /// A change to a State / Activity Profile / Agent Profile document.
-    Document(Arc<crate::documents::DocumentEvent>),
+    Document(Arc<DocumentEvent>),
     /// A change to an organisation, store, client, user, membership or token.
-    Tenancy(Arc<crate::tenancy::TenancyEvent>),
+    Tenancy(Arc<TenancyEvent>),
     /// A change to the personas of a store.
-    Persona(Arc<crate::personas::PersonaEvent>),
+    Persona(Arc<PersonaEvent>),
+    /// A change to the dashboards, widgets or share links of a store.
+    Dashboard(Arc<DashboardEvent>),
 }
 
 impl Event {
@@ -41,6 +50,7 @@ impl Event {
             Event::Statement(r) => Some(r.store),
             Event::Document(d) => Some(d.store),
             Event::Persona(p) => Some(p.store),
+            Event::Dashboard(d) => Some(d.store),
             Event::Tenancy(_) => None,
         }
     }

@@ -7,6 +7,7 @@
 pub mod activities;
 pub mod analytics;
 pub mod auth;
+pub mod dashboards;
 pub mod documents;
 pub mod error;
 pub mod event;

@@ -38,6 +38,9 @@ pub struct WriteSet {
     pub entities: Vec<(Vec<u8>, Option<Vec<u8>>)>,
     /// (store, persona id) → the encoded persona, or None to delete it.
     pub personas: Vec<(StoreId, Uuid, Option<Vec<u8>>)>,
+    /// Materialized dashboard rows (dashboards, widgets, share links): key → encoded record,
+    /// or None to delete it.
+    pub dashboards: Vec<(Vec<u8>, Option<Vec<u8>>)>,
 }
 
 impl WriteSet {
@@ -77,6 +80,8 @@ pub trait LogStore: Send + Sync + 'static {
     fn entities(&self) -> Result<Vec<EntityRow>, StoreError>;
     /// Every materialized persona (encoded), of every store.
     fn personas(&self) -> Result<Vec<Vec<u8>>, StoreError>;
+    /// Every materialized dashboard row (key, encoded record), in key order.
+    fn dashboards(&self) -> Result<Vec<EntityRow>, StoreError>;
     /// Small durable settings such as the projection checkpoint.
     fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     fn meta_put(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;

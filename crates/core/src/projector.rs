@@ -45,6 +45,21 @@ pub struct Projector {
     projection: Arc<dyn Projection>,
     tail: Arc<Tail>,
     config: ProjectorConfig,
+    progress: Option<tokio::sync::broadcast::Sender<Progress>>,
+}
+
+/// Published after each projected batch: the new checkpoint and the stores whose statements or
+/// personas the batch projected (live dashboards refresh on it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub seq: u64,
+    pub stores: Arc<Vec<crate::ids::StoreId>>,
+}
+
+/// A channel of [`Progress`] for the projector to publish on (readers that fall behind skip
+/// to the latest).
+pub fn progress_channel() -> tokio::sync::broadcast::Sender<Progress> {
+    tokio::sync::broadcast::channel(256).0
 }
 
 pub fn read_checkpoint(log: &dyn LogStore) -> Result<u64, crate::ports::StoreError> {
@@ -67,7 +82,14 @@ impl Projector {
             projection,
             tail,
             config,
+            progress: None,
         }
+    }
+
+    /// Publishes each projected batch on `tx`.
+    pub fn with_progress(mut self, tx: tokio::sync::broadcast::Sender<Progress>) -> Self {
+        self.progress = Some(tx);
+        self
     }
 
     /// Loads the unprojected part of the log into the tail and cleans the projection of rows
@@ -95,7 +117,7 @@ impl Projector {
                 match e {
                     Event::Statement(r) => self.tail.push(seq, r),
                     Event::Persona(p) => self.tail.push_persona(seq, p),
-                    Event::Document(_) | Event::Tenancy(_) => {}
+                    Event::Document(_) | Event::Tenancy(_) | Event::Dashboard(_) => {}
                 }
             }
         }
@@ -131,7 +153,7 @@ impl Projector {
                 Event::Statement(r) => rows.push((seq, r)),
                 Event::Persona(p) => personas.push((seq, p)),
                 // Documents and the tenancy are never projected; the checkpoint moves past them.
-                Event::Document(_) | Event::Tenancy(_) => {}
+                Event::Document(_) | Event::Tenancy(_) | Event::Dashboard(_) => {}
             }
         }
         self.project(
@@ -164,6 +186,13 @@ impl Projector {
             personas,
             last,
         } = batch;
+        let mut stores: Vec<crate::ids::StoreId> = rows
+            .iter()
+            .map(|(_, r)| r.store)
+            .chain(personas.iter().map(|(_, p)| p.store))
+            .collect();
+        stores.sort();
+        stores.dedup();
         let links: Vec<PersonaLink> = personas
             .iter()
             .flat_map(|(seq, p)| {
@@ -199,6 +228,14 @@ impl Projector {
         }
         self.log.meta_put(CHECKPOINT_KEY, &last.to_be_bytes())?;
         self.tail.advance(last);
+        if let Some(tx) = &self.progress
+            && !stores.is_empty()
+        {
+            let _ = tx.send(Progress {
+                seq: last,
+                stores: Arc::new(stores),
+            });
+        }
         Ok(last)
     }
 

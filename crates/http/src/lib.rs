@@ -16,6 +16,7 @@ pub mod limits;
 mod multipart;
 mod protocol;
 mod statements;
+mod web;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -39,6 +40,8 @@ pub struct HttpConfig {
     /// Mark the session cookie `Secure` (the server is reached over TLS).
     pub cookie_secure: bool,
     pub rate_limits: limits::RateLimitConfig,
+    /// The built web app served at `/` (absent: not served).
+    pub web_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for HttpConfig {
@@ -49,6 +52,7 @@ impl Default for HttpConfig {
             default_version: XapiVersion::V2_0_0,
             cookie_secure: false,
             rate_limits: limits::RateLimitConfig::default(),
+            web_dir: None,
         }
     }
 }
@@ -68,6 +72,10 @@ pub struct AppState {
     pub analytics: Option<Arc<dyn cairn_core::analytics::Analytics>>,
     /// Personas, for the admin API and the Agents resource (absent: agents are their own persons).
     pub personas: Option<cairn_core::personas::PersonaService>,
+    /// Dashboards, widgets and share links (absent: 404).
+    pub dashboards: Option<cairn_core::dashboards::DashboardService>,
+    /// The projector's progress, for live mode (absent: 404).
+    pub progress: Option<Arc<tokio::sync::broadcast::Receiver<cairn_core::projector::Progress>>>,
     pub limits: limits::Limits,
 }
 
@@ -88,7 +96,24 @@ impl AppState {
             tenancy: None,
             analytics: None,
             personas: None,
+            dashboards: None,
+            progress: None,
         }
+    }
+
+    /// Serves dashboards and share links with this service.
+    pub fn with_dashboards(mut self, d: cairn_core::dashboards::DashboardService) -> Self {
+        self.dashboards = Some(d);
+        self
+    }
+
+    /// Serves live mode from the projector's progress (a receiver of its channel).
+    pub fn with_progress(
+        mut self,
+        rx: tokio::sync::broadcast::Receiver<cairn_core::projector::Progress>,
+    ) -> Self {
+        self.progress = Some(Arc::new(rx));
+        self
     }
 
     /// Serves the admin API on this tenancy.
@@ -135,7 +160,9 @@ pub fn router(state: AppState) -> Router {
     if state.tenancy.is_some() {
         app = app.merge(admin::routes());
     }
-    app.fallback(|| async { error::no_route() })
+    app.route("/s/{link}", get(web::share_page))
+        .route("/embed/{link}", get(web::share_page))
+        .fallback(web::fallback)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .with_state(state)
 }

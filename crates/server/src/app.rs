@@ -1,6 +1,7 @@
 //! Wiring: builds every component from the configuration and runs them until shutdown.
 use crate::config::Config;
 use cairn_clickhouse::{ClickHouseConfig, ClickHouseProjection};
+use cairn_core::dashboards::{DashboardService, Dashboards};
 use cairn_core::documents::{DocumentConfig, DocumentService};
 use cairn_core::personas::{PersonaService, PersonaServiceConfig, Personas};
 use cairn_core::ports::{LogStore, Projection};
@@ -152,12 +153,16 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
             ..ProjectorConfig::default()
         },
     );
+    let progress = cairn_core::projector::progress_channel();
+    let progress_rx = progress.subscribe();
+    let projector = projector.with_progress(progress);
     projector.recover().await?;
     let cache: moka::sync::Cache<(StoreId, Uuid), (u64, Arc<StatementRecord>)> =
         moka::sync::Cache::new(cfg.statement_cache_entries);
     let hook_cache = cache.clone();
     let registry = Arc::new(Registry::load(&*log)?);
     let personas = Arc::new(Personas::load(&*log)?);
+    let dashboards = Arc::new(Dashboards::load(&*log, cfg.dashboard_limits())?);
     let (writer, writer_join) = Writer::new(
         log.clone(),
         tail.clone(),
@@ -174,6 +179,7 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
     }))
     .with_tenancy(registry.clone())
     .with_personas(personas.clone())
+    .with_dashboards(dashboards.clone())
     .spawn()?;
     let tenancy = tenancy(&cfg, &writer, registry);
     let personas = PersonaService::new(
@@ -186,6 +192,7 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
             ..PersonaServiceConfig::default()
         },
     );
+    let dashboards = DashboardService::new(dashboards, writer.clone(), tenancy.clone());
     let client = bootstrap(&cfg, &*log, &tenancy).await?;
     let (shutdown, shutdown_rx) = watch::channel(false);
     let committed = writer.subscribe();
@@ -211,11 +218,14 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
             default_version: cfg.xapi_default_version.into(),
             cookie_secure: cfg.cookie_secure,
             rate_limits: cfg.rate_limits(),
+            web_dir: Some(cfg.web_dir.clone()),
         },
     )
     .with_tenancy(tenancy)
     .with_personas(personas)
-    .with_analytics(analytics);
+    .with_analytics(analytics)
+    .with_dashboards(dashboards)
+    .with_progress(progress_rx);
     let listener = tokio::net::TcpListener::bind(cfg.http_addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.http_addr))?;

@@ -73,6 +73,18 @@ pub struct Config {
     pub persona_import_batch_rows: usize,
     /// Parsed CSV batches of a persona import waiting to be applied (bounded channel).
     pub persona_import_queue_batches: usize,
+    /// The built web app, served at `/` (relative to the working directory).
+    pub web_dir: PathBuf,
+    /// Widgets one dashboard may hold.
+    pub dashboard_widgets_max: usize,
+    /// Live share links one dashboard may have (revoked ones do not count).
+    pub dashboard_links_max: usize,
+    /// Origins one share link may list.
+    pub link_domains_max: usize,
+    /// Longest dashboard, widget or link name (and description), in characters.
+    pub dashboard_name_max_chars: usize,
+    /// Largest widget query, widget options or dashboard filter, in KiB of JSON.
+    pub dashboard_json_max_kib: usize,
 }
 
 /// `"1.0.3"` or `"2.0.0"` in configuration.
@@ -129,6 +141,12 @@ impl Default for Config {
             rate_limit_user_per_second: 50,
             rate_limit_user_burst: 100,
             login_attempts_per_minute: 10,
+            web_dir: PathBuf::from("dashboards/dist"),
+            dashboard_widgets_max: 50,
+            dashboard_links_max: 20,
+            link_domains_max: 20,
+            dashboard_name_max_chars: 200,
+            dashboard_json_max_kib: 16,
         }
     }
 }
@@ -175,6 +193,9 @@ impl Config {
             ("max_body_mib", self.max_body_mib),
             ("max_document_kib", self.max_document_kib),
             ("session_idle_minutes", self.session_idle_minutes as usize),
+            ("dashboard_widgets_max", self.dashboard_widgets_max),
+            ("dashboard_name_max_chars", self.dashboard_name_max_chars),
+            ("dashboard_json_max_kib", self.dashboard_json_max_kib),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(ConfigError::Invalid(format!(
@@ -195,6 +216,17 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// The limits on dashboards.
+    pub fn dashboard_limits(&self) -> cairn_core::dashboards::DashboardLimits {
+        cairn_core::dashboards::DashboardLimits {
+            widgets_per_dashboard: self.dashboard_widgets_max,
+            links_per_dashboard: self.dashboard_links_max,
+            domains_per_link: self.link_domains_max,
+            name_chars: self.dashboard_name_max_chars,
+            json_bytes: self.dashboard_json_max_kib << 10,
+        }
     }
 
     /// The HTTP adapter's rate limits.

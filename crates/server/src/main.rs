@@ -1,5 +1,6 @@
 //! `cairn`: the Cairn LRS binary. `cairn serve` runs the server, `cairn migrate` applies the
-//! ClickHouse migrations, `cairn reproject` rebuilds the projection from the event log.
+//! ClickHouse migrations, `cairn reproject` rebuilds the projection from the event log,
+//! `cairn openapi` prints the admin API's OpenAPI document.
 use cairn_server::{admin_cli, app, config};
 
 use clap::{Parser, Subcommand};
@@ -44,6 +45,8 @@ enum Command {
     Migrate,
     /// Rebuild the ClickHouse projection from the event log and exit (stop the server first).
     Reproject,
+    /// Print the admin API's OpenAPI document (JSON) and exit.
+    Openapi,
     /// Provision organisations, stores, clients and the site administrator (stop the server first).
     #[command(subcommand)]
     Admin(admin_cli::AdminCommand),
@@ -83,6 +86,16 @@ async fn shutdown_signal() {
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        match cairn_http::admin::openapi().to_pretty_json() {
+            Ok(doc) => println!("{doc}"),
+            Err(e) => {
+                eprintln!("cairn: {e}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
     let cfg = match config::Config::load(cli.config.as_deref(), overrides(&cli)) {
         Ok(c) => c,
         Err(e) => {
@@ -104,6 +117,7 @@ async fn main() {
             .await
             .map(|last| println!("reprojected the log up to sequence {last}")),
         Command::Admin(cmd) => admin_cli::run(&cfg, cmd).await,
+        Command::Openapi => Ok(()),
     };
     if let Err(e) = result {
         eprintln!("cairn: {e}");

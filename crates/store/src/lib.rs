@@ -11,6 +11,8 @@
 //! - `meta`: name → value
 //! - `entities`: tenancy kind tag ‖ id → encoded entity (see `cairn_core::tenancy`)
 //! - `personas`: `store(16) ‖ persona id(16)` → encoded persona (see `cairn_core::personas`)
+//! - `dashboards`: kind tag (`d`ashboard, `w`idget, share `l`ink) ‖ id(16) → versioned record
+//!   (see `cairn_core::dashboards`)
 //! - `documents`, `activities`: see [`documents`]
 mod documents;
 
@@ -34,6 +36,7 @@ pub struct FjallStore {
     activities: Keyspace,
     entities: Keyspace,
     personas: Keyspace,
+    dashboards: Keyspace,
 }
 
 pub(crate) fn err(e: impl std::fmt::Display) -> StoreError {
@@ -81,6 +84,7 @@ impl FjallStore {
             activities: ks("activities")?,
             entities: ks("entities")?,
             personas: ks("personas")?,
+            dashboards: ks("dashboards")?,
             db,
         })
     }
@@ -133,6 +137,12 @@ impl LogStore for FjallStore {
                 documents::activity_key(*store, id),
                 def.as_slice(),
             );
+        }
+        for (key, value) in &ws.dashboards {
+            match value {
+                Some(v) => b.insert(&self.dashboards, key.as_slice(), v.as_slice()),
+                None => b.remove(&self.dashboards, key.as_slice()),
+            }
         }
         for (key, value) in &ws.entities {
             match value {
@@ -215,6 +225,15 @@ impl LogStore for FjallStore {
     fn entities(&self) -> Result<Vec<cairn_core::ports::EntityRow>, StoreError> {
         let mut out = Vec::new();
         for kv in self.entities.iter() {
+            let (k, v) = kv.into_inner().map_err(err)?;
+            out.push((k.to_vec(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    fn dashboards(&self) -> Result<Vec<cairn_core::ports::EntityRow>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.dashboards.iter() {
             let (k, v) = kv.into_inner().map_err(err)?;
             out.push((k.to_vec(), v.to_vec()));
         }

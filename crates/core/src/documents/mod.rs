@@ -6,7 +6,7 @@
 //! single writer thread, which evaluates `If-Match` / `If-None-Match` against the current state
 //! (committed plus the pending writes of its group) with [`decide`], so compare-and-set is atomic.
 mod keys;
-mod rules;
+pub mod rules;
 
 pub use keys::*;
 pub use rules::*;

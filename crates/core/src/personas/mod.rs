@@ -7,7 +7,7 @@
 //! implicit persona, whose id is the identifier's IFI key.
 mod decide;
 mod import;
-mod model;
+pub mod model;
 mod service;
 
 pub use decide::{Delta, MAX_NAME_CHARS, Overlay, PersonaCommand, decide};

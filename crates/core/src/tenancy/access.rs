@@ -61,6 +61,8 @@ pub mod needs {
     pub const MANAGE_MEMBERS: Role = Role::Admin;
     /// Creating, changing, merging, splitting and importing personas.
     pub const EDIT_PERSONAS: Role = Role::Analyst;
+    /// Creating, changing and deleting dashboards, widgets and share links.
+    pub const EDIT_DASHBOARDS: Role = Role::Analyst;
     /// Granting or revoking the owner role.
     pub const MANAGE_OWNERS: Role = Role::Owner;
 }

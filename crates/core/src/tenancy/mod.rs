@@ -14,7 +14,7 @@ mod decide;
 mod model;
 pub mod secrets;
 mod service;
-mod state;
+pub mod state;
 
 pub use access::Subject;
 pub use admin::{ListQuery, Listed, page};

@@ -22,6 +22,8 @@ pub(super) struct Group {
     pub(super) personas: crate::personas::Delta,
     /// Persona events of this group, applied to the in-memory personas after the commit.
     pub(super) persona_events: Vec<Arc<crate::personas::PersonaEvent>>,
+    /// The dashboards as changed by this group, once it has a dashboard request.
+    pub(super) dashboards: Option<crate::dashboards::DashboardState>,
 }
 
 impl Group {
@@ -38,6 +40,7 @@ impl Group {
             tenancy: None,
             personas: Default::default(),
             persona_events: Vec::new(),
+            dashboards: None,
         }
     }
 
@@ -55,7 +58,8 @@ impl Group {
         };
         match log.event(seq)? {
             Some(Event::Statement(r)) => Ok(Some(r)),
-            Some(Event::Document(_) | Event::Tenancy(_) | Event::Persona(_)) | None => Err(
+            Some(Event::Document(_) | Event::Tenancy(_) | Event::Persona(_) | Event::Dashboard(_))
+            | None => Err(
                 Error::Internal(format!("index points at missing event {seq}")),
             ),
         }

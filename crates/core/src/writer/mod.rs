@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
+mod dashboards;
 mod documents;
 mod group;
 mod personas;
@@ -80,6 +81,7 @@ enum WriteRequest {
     Document(DocumentRequest),
     Tenancy(Vec<crate::tenancy::TenancyCommand>),
     Personas(StoreId, Vec<crate::personas::PersonaCommand>),
+    Dashboards(StoreId, Vec<crate::dashboards::DashboardCommand>),
 }
 
 /// What the rest of the system sees of the writer. Cheap to clone.
@@ -128,6 +130,16 @@ impl WriterHandle {
         self.send(WriteRequest::Personas(store, commands)).await
     }
 
+    /// Applies dashboard commands of one store, all or nothing, checked by the writer thread
+    /// against the committed dashboards plus the earlier changes of its group.
+    pub async fn dashboards(
+        &self,
+        store: StoreId,
+        commands: Vec<crate::dashboards::DashboardCommand>,
+    ) -> Result<u64, Error> {
+        self.send(WriteRequest::Dashboards(store, commands)).await
+    }
+
     async fn send(&self, req: WriteRequest) -> Result<u64, Error> {
         let (tx, rx) = oneshot::channel();
         self.tx
@@ -172,6 +184,7 @@ pub struct Writer {
     activities: crate::activities::Definitions,
     tenancy: Option<Arc<crate::tenancy::Registry>>,
     personas: Arc<crate::personas::Personas>,
+    dashboards: Arc<crate::dashboards::Dashboards>,
 }
 
 impl Writer {
@@ -184,12 +197,20 @@ impl Writer {
             activities: HashMap::new(),
             tenancy: None,
             personas: Arc::default(),
+            dashboards: Arc::default(),
         }
     }
 
     /// Lets the writer change the personas held by `personas` (it applies each committed change).
     pub fn with_personas(mut self, personas: Arc<crate::personas::Personas>) -> Self {
         self.personas = personas;
+        self
+    }
+
+    /// Lets the writer change the dashboards held by `dashboards` (it publishes each committed
+    /// state).
+    pub fn with_dashboards(mut self, dashboards: Arc<crate::dashboards::Dashboards>) -> Self {
+        self.dashboards = dashboards;
         self
     }
 
@@ -212,6 +233,7 @@ impl Writer {
             Some(Event::Document(d)) => d.doc.updated_us,
             Some(Event::Tenancy(t)) => t.at_us,
             Some(Event::Persona(p)) => p.at_us,
+            Some(Event::Dashboard(d)) => d.at_us,
             None => 0,
         };
         let (tx, rx) = mpsc::channel(self.config.queue_capacity);
@@ -256,6 +278,9 @@ impl Writer {
                     WriteRequest::Personas(store, r) => {
                         g.plan_personas(&self.personas.read(), store, r)
                     }
+                    WriteRequest::Dashboards(store, r) => {
+                        g.plan_dashboards(&self.dashboards, store, r)
+                    }
                 };
                 replies.push((reply, outcome));
             }
@@ -290,6 +315,9 @@ impl Writer {
                 }
                 if let (Some(reg), Some(t)) = (&self.tenancy, g.tenancy.take()) {
                     reg.replace(t);
+                }
+                if let Some(d) = g.dashboards.take() {
+                    self.dashboards.replace(d);
                 }
                 if !g.persona_events.is_empty() {
                     self.personas.apply(&g.persona_events);

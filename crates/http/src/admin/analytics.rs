@@ -176,8 +176,17 @@ pub async fn query_statements(
     q.after_seq = p.cursor.unwrap_or(0);
     q.limit = Some(limit);
     let analytics = state.analytics.as_ref().ok_or(ApiError(Error::NotFound))?;
+    Ok(Json(statements_page(&**analytics, &q).await?))
+}
+
+/// One page of a statements query (`q.limit` set), with the cursor of the next.
+pub(super) async fn statements_page(
+    analytics: &dyn cairn_core::analytics::Analytics,
+    q: &StatementsQuery,
+) -> Result<StatementsPage, ApiError> {
+    let limit = q.limit.unwrap_or(100);
     let mut rx = analytics
-        .export(&q, ExportFormat::Ndjson)
+        .export(q, ExportFormat::Ndjson)
         .await
         .map_err(Error::from)?;
     let mut text = Vec::new();
@@ -194,7 +203,7 @@ pub async fn query_statements(
         .then(|| items.last().and_then(|i| i["seq"].as_u64()))
         .flatten()
         .map(|s| s.to_string());
-    Ok(Json(StatementsPage { items, next_cursor }))
+    Ok(StatementsPage { items, next_cursor })
 }
 
 /// Export format.

@@ -5,9 +5,13 @@
 //! role) and maps the answer to a DTO. The OpenAPI document, `GET /api/v1/openapi.json`, is
 //! generated from the same handler annotations that build the router, so it matches the routes.
 mod analytics;
+mod dash_dto;
+mod dashboards;
 mod dto;
+mod links;
 mod orgs;
 mod personas;
+mod shared;
 mod stores;
 mod users;
 
@@ -33,7 +37,7 @@ pub const SESSION_COOKIE: &str = "cairn_session";
     info(
         title = "Cairn admin API",
         version = "1",
-        description = "Organisations, stores, clients, users and roles, analytics and personas of a Cairn LRS. See docs/api.md."
+        description = "Organisations, stores, clients, users and roles, analytics, personas, dashboards and share links of a Cairn LRS. See docs/api.md."
     ),
     modifiers(&Security),
     security(("session" = []), ("token" = []))
@@ -102,6 +106,29 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(personas::remove_identifier))
         .routes(routes!(personas::merge_persona))
         .routes(routes!(personas::split_persona))
+        .routes(routes!(
+            dashboards::list_dashboards,
+            dashboards::create_dashboard
+        ))
+        .routes(routes!(dashboards::from_template))
+        .routes(routes!(dashboards::list_templates))
+        .routes(routes!(
+            dashboards::get_dashboard,
+            dashboards::update_dashboard,
+            dashboards::delete_dashboard
+        ))
+        .routes(routes!(dashboards::set_layout))
+        .routes(routes!(dashboards::duplicate_dashboard))
+        .routes(routes!(dashboards::create_widget))
+        .routes(routes!(dashboards::update_widget, dashboards::delete_widget))
+        .routes(routes!(dashboards::widget_data))
+        .routes(routes!(dashboards::widget_preview))
+        .routes(routes!(links::list_links, links::create_link))
+        .routes(routes!(links::update_link, links::revoke_link))
+        .routes(routes!(shared::store_progress))
+        .routes(routes!(shared::shared_dashboard))
+        .routes(routes!(shared::shared_widget_data))
+        .routes(routes!(shared::shared_progress))
 }
 
 /// The OpenAPI document of the admin API.

@@ -147,6 +147,59 @@ pub fn admin_case(w: &World, method: &str, path: &str) -> (String, Option<Value>
         (_, "/api/v1/clients/{id}/rotate") => {
             (format!("/api/v1/clients/{}/rotate", w.a1.2), None, true)
         }
+        (m, p) if p.contains("dashboard") || p.contains("/shared/") || p.ends_with("/progress")
+            || p.ends_with("/widget-preview") =>
+        {
+            dashboard_case(w, m, p)
+        }
         other => panic!("the isolation matrix has no case for {other:?}: add one"),
+    }
+}
+
+/// Dashboards, widgets, share links, the share API and live progress. Reads name A1's real
+/// dashboard (outsiders must get 404); changes name ids that exist nowhere (analysts of A may
+/// change dashboards, so they are not `targets_a`); streams name a store or link that does not
+/// exist (they would never end).
+fn dashboard_case(w: &World, method: &str, path: &str) -> (String, Option<Value>, bool) {
+    let (d, widget) = &w.dashboard_a1;
+    let store = &w.store_a1;
+    let none = uuid::Uuid::new_v4();
+    let fill = |p: &str, d: &str, wid: &str| {
+        p.replace("{id}", d)
+            .replace("{widget}", wid)
+            .replace("{link}", &none.to_string())
+    };
+    match (method, path) {
+        ("get", "/api/v1/dashboard-templates") => (path.into(), None, false),
+        ("get", "/api/v1/stores/{id}/dashboards") => (fill(path, store, ""), None, true),
+        ("post", "/api/v1/stores/{id}/dashboards") => {
+            (fill(path, store, ""), Some(json!({"name": "x"})), false)
+        }
+        ("post", "/api/v1/stores/{id}/dashboards/from-template") => (
+            fill(path, store, ""),
+            Some(json!({"template": "weekday-hour"})),
+            false,
+        ),
+        ("post", "/api/v1/stores/{id}/widget-preview") => (
+            fill(path, store, ""),
+            Some(json!({"type": "counter", "query": {"kind": "aggregate"}})),
+            false,
+        ),
+        ("get", "/api/v1/stores/{id}/progress") => (fill(path, &none.to_string(), ""), None, false),
+        (_, p) if p.starts_with("/api/v1/shared/") => (fill(p, "", &none.to_string()), Some(json!({})), false),
+        ("get", p) => (fill(p, d, widget), None, true),
+        ("post", "/api/v1/dashboards/{id}/widgets/{widget}/data") => {
+            (fill(path, d, widget), Some(json!({})), false)
+        }
+        (_, p) => {
+            let body = match p.rsplit('/').next() {
+                Some("layout") => json!({"items": []}),
+                Some("widgets") => json!({"title": "t", "type": "bar", "query": {"kind": "aggregate"}}),
+                Some("links") => json!({"visibility": "anyone", "url_filter": "off"}),
+                _ => json!({}),
+            };
+            let n = none.to_string();
+            (fill(p, &n, &n), Some(body), false)
+        }
     }
 }

@@ -29,6 +29,8 @@ pub struct World {
     pub analyst_a: Cred,
     pub owner_a: (String, Cred),
     pub owner_a_token_id: String,
+    /// A dashboard of A1 and its widget, named with the marker.
+    pub dashboard_a1: (String, String),
 }
 
 pub async fn client(
@@ -177,7 +179,33 @@ pub async fn world() -> World {
         .as_str()
         .unwrap()
         .to_owned();
+    let d = s
+        .ok(
+            Method::POST,
+            &format!("/api/v1/stores/{}/dashboards", stores[0]),
+            &root,
+            Some(json!({"name": format!("{MARK} dashboard")})),
+            201,
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let w = s
+        .ok(
+            Method::POST,
+            &format!("/api/v1/dashboards/{d}/widgets"),
+            &root,
+            Some(json!({"title": format!("{MARK} widget"), "type": "bar",
+                "query": {"kind": "aggregate", "group_by": ["verb"]}})),
+            201,
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     World {
+        dashboard_a1: (d, w),
         root,
         org_a,
         store_a1: stores[0].clone(),
