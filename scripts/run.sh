@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Cairn on this machine: installs and starts ClickHouse on loopback (data under var/),
-# builds the release binary, applies the schema migrations, and starts the server, which prints
-# the xAPI endpoint and the default store's client credentials. Ctrl-C stops Cairn (ClickHouse
+# builds the web app (dashboards/dist) and the release binary, applies the schema migrations,
+# makes sure a site administrator exists (password generated once into var/), and starts the
+# server, which prints the xAPI endpoint and the default store's client credentials. Ctrl-C stops Cairn (ClickHouse
 # keeps running; `scripts/clickhouse.sh stop` stops it).
 #
 # Settings come from the environment (CAIRN_HTTP_ADDR, CAIRN_DATA_DIR, CAIRN_CLICKHOUSE_URL, ...,
@@ -37,6 +38,28 @@ if [ -z "${CAIRN_CLICKHOUSE_URL:-}" ]; then
     export CAIRN_CLICKHOUSE_URL="http://127.0.0.1:8123"
 fi
 
+# The web app: built into dashboards/dist, which `cairn serve` serves at / (setting web_dir).
+if ! command -v npm >/dev/null 2>&1; then
+    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm
+fi
+(cd dashboards && npm ci --no-audit --no-fund && npm run build)
+
 cargo build --release --bin cairn
 ./target/release/cairn migrate "$@"
+
+# The site administrator who signs in to the web app: generated once into var/ (readable by
+# this user only). Set CAIRN_ADMIN_EMAIL/CAIRN_ADMIN_PASSWORD to choose them.
+admin_file="$repo/var/site-admin.env"
+if [ -z "${CAIRN_ADMIN_PASSWORD:-}" ]; then
+    if [ ! -f "$admin_file" ]; then
+        mkdir -p "$repo/var"
+        (umask 077; printf 'CAIRN_ADMIN_EMAIL=%s\nCAIRN_ADMIN_PASSWORD=%s\n' "${CAIRN_ADMIN_EMAIL:-admin@localhost}" "$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$admin_file")
+    fi
+    . "$admin_file"
+fi
+CAIRN_ADMIN_EMAIL="${CAIRN_ADMIN_EMAIL:-admin@localhost}"
+./target/release/cairn admin "$@" site-admin --email "$CAIRN_ADMIN_EMAIL" --password-stdin <<<"$CAIRN_ADMIN_PASSWORD" >/dev/null
+addr="${CAIRN_HTTP_ADDR:-127.0.0.1:8080}"
+if [ -f "$admin_file" ]; then where="the password in var/site-admin.env"; else where="CAIRN_ADMIN_PASSWORD"; fi
+echo "Web app: http://$addr/ (sign in as $CAIRN_ADMIN_EMAIL with $where)"
 exec ./target/release/cairn serve "$@"

@@ -2,7 +2,9 @@
 # Runs every test of Cairn on a fresh Debian machine: installs what is missing (ClickHouse,
 # chDB), starts a private ClickHouse on loopback under var/, then runs formatting and lint
 # checks, every Rust test (unit, HTTP, real-ClickHouse integration, kill -9 durability) and the
-# schema + generated SQL on modern ClickHouse (chDB). `.ci/run` calls this.
+# schema + generated SQL on modern ClickHouse (chDB), then the web app's checks: lint,
+# typecheck, Vitest, build, the committed OpenAPI document against the server's, and the
+# Playwright end-to-end tests on Debian's chromium. `.ci/run` calls this.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -37,5 +39,32 @@ cargo test --workspace
 
 step "schema and generated SQL on modern ClickHouse (chDB)"
 python3 scripts/chdb_check.py
+
+step "web app (dashboards/): npm ci, lint, typecheck, vitest, build"
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm
+fi
+if [ ! -x /usr/bin/chromium ]; then
+    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+fi
+cargo build --bin cairn
+(
+    cd dashboards
+    npm ci --no-audit --no-fund
+    npm run lint
+    npm run typecheck
+    npm test
+    npm run build
+)
+
+step "web app: API types match the server's OpenAPI document"
+if ! ./target/debug/cairn openapi | cmp -s - dashboards/src/api/openapi.json; then
+    echo "dashboards/src/api/openapi.json differs from \`cairn openapi\`: run" >&2
+    echo "  target/debug/cairn openapi > dashboards/src/api/openapi.json && (cd dashboards && npm run gen:api)" >&2
+    exit 1
+fi
+
+step "web app: end-to-end tests (Playwright, chromium)"
+(cd dashboards && CAIRN_BIN="$repo/target/debug/cairn" npm run e2e)
 
 printf '\nall tests passed\n'

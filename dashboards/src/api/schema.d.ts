@@ -95,6 +95,171 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dashboard-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dashboard templates. */
+        get: operations["list_templates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A dashboard with its widgets (viewer or more). */
+        get: operations["get_dashboard"];
+        put?: never;
+        post?: never;
+        /** Delete a dashboard with its widgets and share links (analyst or more). */
+        delete: operations["delete_dashboard"];
+        options?: never;
+        head?: never;
+        /** Change a dashboard (analyst or more); `filter: null` and `refresh_seconds: null` clear. */
+        patch: operations["update_dashboard"];
+        trace?: never;
+    };
+    "/api/v1/dashboards/{id}/duplicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Copy a dashboard with its widgets, not its share links (analyst or more). */
+        post: operations["duplicate_dashboard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/{id}/layout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Place the widgets on the grid (analyst or more). */
+        put: operations["set_layout"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/{id}/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A dashboard's share links, revoked ones included (viewer or more). */
+        get: operations["list_links"];
+        put?: never;
+        /**
+         * Create a share link (analyst or more). `visibility`: `nobody`, `anyone` or `domains` (the
+         *     listed origins may embed it); `url_filter`: `off`, `plain` (`filter` in the URL) or `signed`
+         *     (`token`: a JWT, HS256 with the secret answered here once, claims `{"filter", "exp"}`).
+         */
+        post: operations["create_link"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/{id}/links/{link}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a share link (analyst or more): its pages and data answer 403 from now on. */
+        delete: operations["revoke_link"];
+        options?: never;
+        head?: never;
+        /** Change a share link (analyst or more). A link made `signed` gets a new secret, answered once. */
+        patch: operations["update_link"];
+        trace?: never;
+    };
+    "/api/v1/dashboards/{id}/widgets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a widget (analyst or more). Its query is validated now: `400` names the bad node. */
+        post: operations["create_widget"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/{id}/widgets/{widget}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a widget (analyst or more). */
+        delete: operations["delete_widget"];
+        options?: never;
+        head?: never;
+        /** Change a widget (analyst or more). */
+        patch: operations["update_widget"];
+        trace?: never;
+    };
+    "/api/v1/dashboards/{id}/widgets/{widget}/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A widget's data (viewer or more): its query over the dashboard's time range (or `from`/`to`)
+         *     in its time zone (or `tz`), with the dashboard's, the widget's and `filter` AND-ed.
+         */
+        post: operations["widget_data"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -222,6 +387,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/shared/{link}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A shared dashboard: its name, time range, layout and widgets. */
+        get: operations["shared_dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shared/{link}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live mode of a shared dashboard: as the store's progress, through the link's rights. */
+        get: operations["shared_progress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shared/{link}/widgets/{widget}/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A shared widget's data, through the link's rights. */
+        post: operations["shared_widget_data"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stores": {
         parameters: {
             query?: never;
@@ -278,6 +494,41 @@ export interface paths {
          *     `object.definition.extensions.<IRI>`.
          */
         post: operations["aggregate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{id}/dashboards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A store's dashboards, in creation order (viewer or more); `name` filters. */
+        get: operations["list_dashboards"];
+        put?: never;
+        /** Create a dashboard (analyst or more). */
+        post: operations["create_dashboard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{id}/dashboards/from-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a dashboard, with its widgets, from a template (analyst or more). */
+        post: operations["from_template"];
         delete?: never;
         options?: never;
         head?: never;
@@ -433,6 +684,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stores/{id}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live mode: a server-sent event `{"seq": n}` after each projected batch that touched the
+         *     store (viewer or more).
+         */
+        get: operations["store_progress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stores/{id}/statements/export": {
         parameters: {
             query?: never;
@@ -485,6 +756,26 @@ export interface paths {
         get: operations["values"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{id}/widget-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The data of an unsaved widget in a store (viewer or more), as a dashboard with this time
+         *     range (default the last 30 days) would read it.
+         */
+        post: operations["widget_preview"];
         delete?: never;
         options?: never;
         head?: never;
@@ -576,6 +867,25 @@ export interface components {
             /** Format: uuid */
             store: string;
         };
+        CreateDashboard: {
+            description?: string | null;
+            filter?: Record<string, never> | null;
+            name: string;
+            /** Format: int32 */
+            refresh_seconds?: number | null;
+            time_range?: null | components["schemas"]["TimeRangeDto"];
+            /** @description Default `UTC`. */
+            tz?: string | null;
+        };
+        CreateLink: {
+            /** @description Origins such as `https://lms.example.com` (visibility `domains`). */
+            domains?: string[] | null;
+            /** @description RFC 3339; the link answers 403 from then on. */
+            expires_at?: string | null;
+            name?: string | null;
+            url_filter: components["schemas"]["UrlFilterDto"];
+            visibility: components["schemas"]["VisibilityDto"];
+        };
         CreateOrganisation: {
             name: string;
             /**
@@ -606,6 +916,82 @@ export interface components {
             password: string;
             site_admin?: boolean;
         };
+        CreateWidget: {
+            description?: string | null;
+            options?: Record<string, never> | null;
+            position?: null | components["schemas"]["PositionDto"];
+            query: Record<string, never>;
+            title: string;
+            type: components["schemas"]["WidgetType"];
+        };
+        /**
+         * @description A share link as created (or changed): its secret (signed links, shown this once), its page
+         *     and an iframe snippet.
+         */
+        CreatedLink: {
+            embed_snippet: string;
+            link: components["schemas"]["ShareLinkDto"];
+            /** @description The HS256 key of signed URL filters: sign `{"filter", "exp"}` with this text. */
+            secret?: string | null;
+            url: string;
+        };
+        /** @description A dashboard with its widgets. */
+        DashboardDto: {
+            created_at: string;
+            description: string;
+            /** @description Filter language JSON AND-ed into every widget. */
+            filter?: Record<string, never> | null;
+            /** Format: uuid */
+            id: string;
+            layout: components["schemas"]["LayoutItemDto"][];
+            name: string;
+            /** Format: int32 */
+            refresh_seconds?: number | null;
+            /** Format: uuid */
+            store: string;
+            time_range: components["schemas"]["TimeRangeDto"];
+            /** @description IANA time zone of the time range and of time buckets. */
+            tz: string;
+            updated_at: string;
+            widgets: components["schemas"]["WidgetDto"][];
+        };
+        DashboardPage: {
+            items: components["schemas"]["DashboardSummary"][];
+            next_cursor?: string | null;
+        };
+        /** @description A dashboard in a list (without its widgets). */
+        DashboardSummary: {
+            created_at: string;
+            description: string;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** Format: uuid */
+            store: string;
+            time_range: components["schemas"]["TimeRangeDto"];
+            tz: string;
+            updated_at: string;
+        };
+        /**
+         * @description What a reader of a widget's data may add: another time range or time zone, a filter
+         *     (AND-ed), the `next_cursor` of a statements page.
+         */
+        DataBody: {
+            cursor?: string | null;
+            filter?: Record<string, never> | null;
+            from?: string | null;
+            to?: string | null;
+            tz?: string | null;
+        };
+        /** @description One group of an aggregate widget. */
+        DataRow: {
+            keys: string[];
+            values: (number | null)[];
+        };
+        DuplicateBody: {
+            /** @description Default: the name with " (copy)". */
+            name?: string | null;
+        };
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
         };
@@ -614,8 +1000,29 @@ export interface components {
             code: number;
             message: string;
         };
+        FromTemplateBody: {
+            name?: string | null;
+            /** @description A template id from `GET /api/v1/dashboard-templates`. */
+            template: string;
+        };
         IdentifierBody: {
             identifier: Record<string, never>;
+        };
+        LayoutBody: {
+            items: components["schemas"]["LayoutItemDto"][];
+        };
+        /** @description A widget's place on the grid. */
+        LayoutItemDto: {
+            /** Format: int32 */
+            h: number;
+            /** Format: int32 */
+            w: number;
+            /** Format: uuid */
+            widget: string;
+            /** Format: int32 */
+            x: number;
+            /** Format: int32 */
+            y: number;
         };
         Login: {
             email: string;
@@ -692,9 +1099,91 @@ export interface components {
             items: components["schemas"]["PersonaDto"][];
             next_cursor?: string | null;
         };
+        /** @description x, y, w, h on the grid. */
+        PositionDto: {
+            /** Format: int32 */
+            h: number;
+            /** Format: int32 */
+            w: number;
+            /** Format: int32 */
+            x: number;
+            /** Format: int32 */
+            y: number;
+        };
+        /**
+         * @description A time range preset, in whole days of the dashboard's time zone.
+         * @enum {string}
+         */
+        PresetDto: "today" | "7d" | "30d" | "90d" | "6m" | "1y" | "2y";
+        /** @description An unsaved widget's query, read in a store. */
+        PreviewBody: {
+            cursor?: string | null;
+            filter?: Record<string, never> | null;
+            from?: string | null;
+            query: Record<string, never>;
+            time_range?: null | components["schemas"]["TimeRangeDto"];
+            to?: string | null;
+            type: components["schemas"]["WidgetType"];
+            tz?: string | null;
+        };
         SetMember: {
             /** @description owner, admin, analyst or viewer. */
             role: string;
+        };
+        /** @description A share link (its secret is never shown again after creation). */
+        ShareLinkDto: {
+            created_at: string;
+            /** Format: uuid */
+            dashboard: string;
+            /** @description Origins that may embed the link (visibility `domains`). */
+            domains: string[];
+            expires_at?: string | null;
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description Set once the link is revoked: it answers 403 from then on. */
+            revoked_at?: string | null;
+            updated_at: string;
+            url_filter: components["schemas"]["UrlFilterDto"];
+            visibility: components["schemas"]["VisibilityDto"];
+        };
+        ShareLinkList: {
+            items: components["schemas"]["ShareLinkDto"][];
+        };
+        /** @description A shared dashboard as its link shows it. */
+        SharedDashboard: {
+            dashboard: components["schemas"]["SharedDashboardInfo"];
+            widgets: components["schemas"]["SharedWidget"][];
+        };
+        SharedDashboardInfo: {
+            description: string;
+            layout: components["schemas"]["LayoutItemDto"][];
+            name: string;
+            /** Format: int32 */
+            refresh_seconds?: number | null;
+            time_range: components["schemas"]["TimeRangeDto"];
+            tz: string;
+        };
+        /**
+         * @description A shared widget's data request: time range, time zone, cursor; `filter` (plain links) or
+         *     `token` (signed links) as in the page's URL.
+         */
+        SharedDataBody: {
+            cursor?: string | null;
+            filter?: Record<string, never> | null;
+            from?: string | null;
+            to?: string | null;
+            token?: string | null;
+            tz?: string | null;
+        };
+        SharedWidget: {
+            description: string;
+            /** Format: uuid */
+            id: string;
+            options: Record<string, never>;
+            query: Record<string, never>;
+            title: string;
+            type: components["schemas"]["WidgetType"];
         };
         SplitAnswer: {
             created: components["schemas"]["PersonaDto"];
@@ -725,6 +1214,21 @@ export interface components {
             /** @description Pass as `cursor` for the next page; null on the last page. */
             next_cursor?: string | null;
         };
+        TemplateDto: {
+            description: string;
+            id: string;
+            name: string;
+        };
+        TemplateList: {
+            items: components["schemas"]["TemplateDto"][];
+        };
+        /** @description `{"preset": …}` or `{"from", "to"}` (RFC 3339, `[from, to)`). */
+        TimeRangeDto: {
+            preset: components["schemas"]["PresetDto"];
+        } | {
+            from: string;
+            to: string;
+        };
         TokenDto: {
             created: string;
             /** Format: uuid */
@@ -745,6 +1249,27 @@ export interface components {
             disabled?: boolean | null;
             name?: string | null;
             scopes?: string[] | null;
+        };
+        UpdateDashboard: {
+            description?: string | null;
+            /** @description null clears the filter. */
+            filter?: Record<string, never> | null;
+            name?: string | null;
+            /**
+             * Format: int32
+             * @description null turns automatic refresh off.
+             */
+            refresh_seconds?: number | null;
+            time_range?: null | components["schemas"]["TimeRangeDto"];
+            tz?: string | null;
+        };
+        UpdateLink: {
+            domains?: string[] | null;
+            /** @description null: never expires. */
+            expires_at?: string | null;
+            name?: string | null;
+            url_filter?: null | components["schemas"]["UrlFilterDto"];
+            visibility?: null | components["schemas"]["VisibilityDto"];
         };
         UpdateOrganisation: {
             name?: string | null;
@@ -774,6 +1299,15 @@ export interface components {
             /** @description Site administrators only. */
             site_admin?: boolean | null;
         };
+        UpdateWidget: {
+            description?: string | null;
+            options?: Record<string, never> | null;
+            query?: Record<string, never> | null;
+            title?: string | null;
+            type?: null | components["schemas"]["WidgetType"];
+        };
+        /** @enum {string} */
+        UrlFilterDto: "off" | "plain" | "signed";
         UserDto: {
             created: string;
             disabled: boolean;
@@ -800,6 +1334,49 @@ export interface components {
         ValuesAnswer: {
             items: components["schemas"]["ValueDto"][];
         };
+        /** @enum {string} */
+        VisibilityDto: "nobody" | "anyone" | "domains";
+        /** @description A widget's data. */
+        WidgetData: {
+            /** @enum {string} */
+            kind: "aggregate";
+            /** @description Display names of the IRIs among the keys, when known. */
+            names: {
+                [key: string]: string;
+            };
+            rows: components["schemas"]["DataRow"][];
+            /** @description `aggregate` or `raw`: the table that answered. */
+            source: string;
+        } | {
+            items: Record<string, never>[];
+            /** @enum {string} */
+            kind: "statements";
+            next_cursor?: string | null;
+        };
+        /**
+         * @description A chart of a dashboard. `query`: `{"kind": "aggregate", "filter"?, "group_by", "measures",
+         *     "limit"?}` (the aggregate API's body without from/to/tz), `{"kind": "statements", "filter"?,
+         *     "fields", "page_size"?}` or `{"kind": "funnel", "filter"?, "steps": [{"label", "filter"}],
+         *     "by"?}`.
+         */
+        WidgetDto: {
+            created_at: string;
+            /** Format: uuid */
+            dashboard: string;
+            description: string;
+            /** Format: uuid */
+            id: string;
+            options: Record<string, never>;
+            query: Record<string, never>;
+            title: string;
+            type: components["schemas"]["WidgetType"];
+            updated_at: string;
+        };
+        /**
+         * @description Chart types.
+         * @enum {string}
+         */
+        WidgetType: "bar" | "column" | "line" | "pie" | "counter" | "scatter" | "leaderboard" | "table" | "heatmap" | "histogram" | "funnel";
     };
     responses: never;
     parameters: never;
@@ -1097,6 +1674,619 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description dashboard id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description dashboard id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description dashboard id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateDashboard"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    duplicate_dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description dashboard id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DuplicateBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_layout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description dashboard id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LayoutBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_links: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description dashboard id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareLinkList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description dashboard id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateLink"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedLink"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description dashboard id */
+                id: string;
+                /** @description link id */
+                link: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description dashboard id */
+                id: string;
+                /** @description link id */
+                link: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateLink"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedLink"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_widget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description dashboard id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWidget"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_widget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description dashboard id */
+                id: string;
+                /** @description widget id */
+                widget: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_widget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description dashboard id */
+                id: string;
+                /** @description widget id */
+                widget: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWidget"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    widget_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description dashboard id */
+                id: string;
+                /** @description widget id */
+                widget: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DataBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetData"];
+                };
+            };
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1587,6 +2777,172 @@ export interface operations {
             };
         };
     };
+    shared_dashboard: {
+        parameters: {
+            query?: {
+                filter?: string;
+                token?: string;
+            };
+            header?: never;
+            path: {
+                /** @description share link id */
+                link: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedDashboard"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    shared_progress: {
+        parameters: {
+            query?: {
+                filter?: string;
+                token?: string;
+            };
+            header?: never;
+            path: {
+                /** @description share link id */
+                link: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    shared_widget_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description share link id */
+                link: string;
+                /** @description widget id */
+                widget: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SharedDataBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetData"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_stores: {
         parameters: {
             query?: {
@@ -1807,6 +3163,149 @@ export interface operations {
                 };
             };
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_dashboards: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1 to 1000, default 100). */
+                limit?: number;
+                /** @description Opaque: the `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Case-insensitive substring of the name. */
+                name?: string;
+                /** @description Only children of this organisation (organisations), or only stores of it (stores). */
+                organisation?: string;
+                /** @description Only clients of this store. */
+                store?: string;
+                /** @description Substring of the email (users). */
+                email?: string;
+            };
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardPage"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_dashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDashboard"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    from_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FromTemplateBody"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2346,6 +3845,36 @@ export interface operations {
             };
         };
     };
+    store_progress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     export_statements: {
         parameters: {
             query?: {
@@ -2471,6 +4000,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValuesAnswer"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    widget_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetData"];
                 };
             };
             400: {

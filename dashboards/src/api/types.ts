@@ -1,6 +1,6 @@
-// Types of the admin API. Generated ones are aliases of the OpenAPI schemas (schema.d.ts, from
-// `npm run gen:api`); the few the server does not describe yet are written here after the web
-// app contract and are replaced by aliases when the server documents them.
+// Types of the admin API: aliases of the OpenAPI schemas (schema.d.ts, from `npm run gen:api`
+// on `cairn openapi`'s document). Widget queries, filters and widget data are free JSON in the
+// document; their shapes (docs/api.md) are typed here for the charts and the editor.
 import type { components } from "./schema";
 
 type Schemas = components["schemas"];
@@ -33,12 +33,11 @@ export type Condition = {
   prefix?: string;
 };
 
-// ---- Provisional (dashboards, widgets, share links): replaced by generated aliases later. ----
 
-export type TimePreset = "today" | "7d" | "30d" | "90d" | "6m" | "1y" | "2y";
-export type TimeRange = { preset: TimePreset } | { from: string; to: string };
+export type TimePreset = Schemas["PresetDto"];
+export type TimeRange = Schemas["TimeRangeDto"];
 
-export type LayoutItem = { widget: string; x: number; y: number; w: number; h: number };
+export type LayoutItem = Schemas["LayoutItemDto"];
 
 export type WidgetType =
   | "bar"
@@ -108,27 +107,16 @@ export type Widget = {
   options: Record<string, unknown>;
 };
 
-export type DashboardSummary = {
-  id: string;
-  store: string;
-  name: string;
-  description: string;
-  created_at: string;
-  updated_at: string;
-};
+export type DashboardSummary = Schemas["DashboardSummary"];
 
-export type Dashboard = DashboardSummary & {
-  time_range: TimeRange;
-  tz: string;
-  filter: Filter | null;
-  refresh_seconds: number | null;
-  layout: LayoutItem[];
+export type Dashboard = Omit<Schemas["DashboardDto"], "widgets" | "filter"> & {
+  filter?: Filter | null;
   widgets: Widget[];
 };
 
 export type Page<T> = { items: T[]; next_cursor?: string | null };
 
-export type DashboardTemplate = { id: string; name: string; description: string };
+export type DashboardTemplate = Schemas["TemplateDto"];
 
 export type WidgetData =
   | {
@@ -140,28 +128,12 @@ export type WidgetData =
   | { kind: "funnel"; steps: { label: string; count: number }[] }
   | { kind: "statements"; items: Record<string, unknown>[]; next_cursor: string | null };
 
-export type Visibility = "nobody" | "anyone" | "domains";
-export type UrlFilterMode = "off" | "plain" | "signed";
-
-export type ShareLink = {
-  id: string;
-  dashboard: string;
-  name: string;
-  visibility: Visibility;
-  domains: string[];
-  expires_at: string | null;
-  url_filter: UrlFilterMode;
-  created_at: string;
-};
-
-export type CreatedShareLink = {
-  link: ShareLink;
-  secret?: string | null;
-  url: string;
-  embed_snippet: string;
-};
+export type Visibility = Schemas["VisibilityDto"];
+export type UrlFilterMode = Schemas["UrlFilterDto"];
+export type ShareLink = Schemas["ShareLinkDto"];
+export type CreatedShareLink = Schemas["CreatedLink"];
 
 export type SharedDashboard = {
-  dashboard: Pick<Dashboard, "name" | "description" | "time_range" | "tz" | "layout">;
+  dashboard: Schemas["SharedDashboardInfo"];
   widgets: Omit<Widget, "dashboard">[];
 };

@@ -12,7 +12,7 @@ export function ShareDialog({ dashboard, onClose }: { dashboard: Dashboard; onCl
   const links = useLinks(dashboard.id);
   const m = useLinkMutations(dashboard.id);
   const [created, setCreated] = useState<CreatedShareLink | null>(null);
-  const active = (links.data ?? []).filter((l) => !(l as ShareLink & { revoked_at?: string | null }).revoked_at);
+  const active = (links.data ?? []).filter((l) => !l.revoked_at);
   return (
     <Modal title={`Share “${dashboard.name}”`} wide onClose={onClose}>
       {created && <Created c={created} title={dashboard.name} onDone={() => setCreated(null)} />}

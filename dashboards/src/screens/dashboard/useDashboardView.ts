@@ -15,7 +15,7 @@ export function useDashboardView(d: Dashboard, editable: boolean) {
   const view: View = {
     range: local.range ?? d.time_range,
     tz: local.tz ?? d.tz ?? "UTC",
-    filter: local.filter !== undefined ? local.filter : d.filter,
+    filter: local.filter !== undefined ? local.filter : (d.filter ?? null),
   };
   const update = (change: Partial<View>) => {
     if (editable) {

@@ -29,7 +29,7 @@ export function SharedBody({ link, auth, data, rowHeight }: { link: string; auth
   const qc = useQueryClient();
   const q = new URLSearchParams(auth as Record<string, string>).toString();
   useLiveMode(`/api/v1/shared/${encodeURIComponent(link)}/progress${q ? `?${q}` : ""}`, keys.sharedData(link));
-  const refresh = (data.dashboard as { refresh_seconds?: number | null }).refresh_seconds ?? 0;
+  const refresh = data.dashboard.refresh_seconds ?? 0;
   useEffect(() => {
     if (!refresh) return;
     const t = setInterval(() => void qc.invalidateQueries({ queryKey: keys.sharedData(link) }), refresh * 1000);
