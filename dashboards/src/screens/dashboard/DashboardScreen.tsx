@@ -77,7 +77,7 @@ function Loaded({ d, role }: { d: Dashboard; role: Role | null }) {
           </>
         )}
       </div>
-      <Toolbar range={view.range} tz={view.tz} filter={view.filter} names={(v) => names[v] ?? v}
+      <Toolbar range={view.range} tz={view.tz} filter={view.filter} names={(v) => names[v] ?? shortIri(v)}
         onRange={(range) => update({ range })} onTz={(tz) => update({ tz })} onFilter={() => setDialog({ kind: "filter" })}
         onRefresh={reload} refreshing={refreshing} refreshSeconds={refresh}
         onRefreshSeconds={(s) => {
@@ -122,4 +122,10 @@ function filterValues(f: unknown): string[] {
   };
   walk(f);
   return out;
+}
+
+/** Without a known name, an IRI's last segment reads better than the whole IRI. */
+function shortIri(v: string): string {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/.+[/#]([^/#]+)\/?$/i.exec(v);
+  return m?.[1] ? decodeURIComponent(m[1]) : v;
 }
