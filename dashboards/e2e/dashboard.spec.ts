@@ -141,3 +141,13 @@ test("live mode redraws within 2 s of new statements", async ({ page, admin }) =
   expect(elapsed).toBeLessThan(2000);
   await waitForCount(admin, env.store, total + 5);
 });
+
+test("Add widget opens the visualisation editor", async ({ page, admin }) => {
+  const d = await admin.call<{ id: string }>("POST", `/api/v1/stores/${env.store}/dashboards`, { name: "Editor opens" });
+  await signIn(page);
+  await page.goto(`/dashboards/${d.id}`);
+  await page.getByRole("button", { name: "Add widget" }).click();
+  await expect(page.getByRole("dialog")).toBeVisible();
+  await expect(page.getByText("The widget editor is not part of this build")).toHaveCount(0);
+  await shot(page, "editor-open");
+});
