@@ -28,7 +28,8 @@ export function ValueInput({
     return () => clearTimeout(t);
   }, [value]);
   const values = useValues(store, path, prefix, enabled && open);
-  const items = values.data ?? [];
+  // While the server answers the latest prefix, narrow the previous answer to what was typed.
+  const items = (values.data ?? []).filter((i) => i.value.startsWith(value.trim()));
   const names = useNames(store, items.map((i) => i.value)).data ?? {};
   const choose = (v: string) => {
     onChange(v);
