@@ -18,3 +18,17 @@ describe("layout", () => {
     expect(sameLayout(a, [{ ...a[0]!, w: 2 }, a[1]!])).toBe(false);
   });
 });
+
+import { fitRowHeight } from "./layout";
+
+describe("fitRowHeight", () => {
+  it("shares the frame's height between the rows and margins", () => {
+    // 8 rows and 9 margins of 10 px in 600 px: (600 - 90) / 8 = 63.75.
+    expect(fitRowHeight(600, 8)).toBe(63);
+    expect(fitRowHeight(600, 0)).toBe(580);
+  });
+
+  it("keeps rows readable in a small frame", () => {
+    expect(fitRowHeight(200, 10)).toBe(40);
+  });
+});

@@ -27,3 +27,10 @@ export function sameLayout(a: LayoutItem[], b: LayoutItem[]): boolean {
 }
 
 export type { Widget };
+
+/** The grid row height that fits `rows` rows (with `margin` between and around them) into a
+ * frame `height` pixels high, never below `min` so widgets stay readable (the frame scrolls). */
+export function fitRowHeight(height: number, rows: number, margin = 10, min = 40): number {
+  const n = Math.max(1, rows);
+  return Math.max(min, Math.floor((height - margin * (n + 1)) / n));
+}

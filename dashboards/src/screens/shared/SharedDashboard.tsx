@@ -2,27 +2,18 @@
 // grid), data from /api/v1/shared/... with the filter or token of the page URL, following new
 // statements live. Errors (revoked, expired, tampered token) replace the whole view.
 import { useEffect } from "react";
-import { useLocation, useParams } from "react-router";
 import { useQueryClient } from "@tanstack/react-query";
 import ReactGridLayout, { useContainerWidth } from "react-grid-layout";
 import "react-grid-layout/css/styles.css";
-import { useSharedDashboard, useSharedWidgetData, type LinkAuth } from "../../api/shared";
+import { useSharedWidgetData, type LinkAuth } from "../../api/shared";
+import type { useShared } from "./useShared";
 import { keys } from "../../api/keys";
 import type { SharedDashboard as Shared, Widget } from "../../api/types";
 import { WidgetView } from "../../charts/WidgetView";
 import { toGrid } from "../../lib/layout";
-import { readAuth } from "../../lib/shareUrl";
 import { Loading } from "../../components/Status";
 import { SharedError } from "./SharedError";
 import { useLiveMode } from "../dashboard/useLiveMode";
-
-export function useShared() {
-  const { link = "" } = useParams();
-  const location = useLocation();
-  const auth = readAuth(location.search);
-  const q = useSharedDashboard(link, auth);
-  return { link, auth, q };
-}
 
 export function SharedBody({ link, auth, data, rowHeight }: { link: string; auth: LinkAuth; data: Shared; rowHeight: number }) {
   const { width, containerRef, mounted } = useContainerWidth();

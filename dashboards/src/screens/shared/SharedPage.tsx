@@ -1,5 +1,6 @@
 // /s/:link — a shared dashboard with a title bar and no app navigation.
-import { SharedBody, SharedState, useShared } from "./SharedDashboard";
+import { SharedBody, SharedState } from "./SharedDashboard";
+import { useShared } from "./useShared";
 
 export function SharedPage() {
   const { link, auth, q } = useShared();
