@@ -108,7 +108,12 @@ pub enum DashboardCommand {
 }
 
 /// A name, title or description: trimmed, within the limit (`what` names the field).
-pub fn text_ok(what: &str, s: &str, limits: &DashboardLimits, required: bool) -> Result<String, Error> {
+pub fn text_ok(
+    what: &str,
+    s: &str,
+    limits: &DashboardLimits,
+    required: bool,
+) -> Result<String, Error> {
     let t = s.trim();
     if required && t.is_empty() {
         return Err(Error::BadRequest(format!("{what}: must not be empty")));
@@ -141,7 +146,9 @@ fn dashboard_ok(d: &Dashboard, l: &DashboardLimits) -> Result<(), Error> {
     if let TimeRange::Between { from_us, to_us } = d.time_range
         && from_us >= to_us
     {
-        return Err(Error::BadRequest("time_range: from must be before to".into()));
+        return Err(Error::BadRequest(
+            "time_range: from must be before to".into(),
+        ));
     }
     Ok(())
 }
@@ -188,7 +195,9 @@ fn dashboard_of(st: &DashboardState, store: StoreId, id: Uuid) -> Result<Dashboa
 }
 
 fn live_links(st: &DashboardState, dashboard: Uuid) -> usize {
-    st.links(dashboard).filter(|l| l.revoked_us.is_none()).count()
+    st.links(dashboard)
+        .filter(|l| l.revoked_us.is_none())
+        .count()
 }
 
 /// The changes a command makes at `at_us`, or why it cannot be done.
@@ -203,7 +212,10 @@ pub fn decide(
     Ok(match cmd {
         DashboardCommand::CreateDashboard(mut d) => {
             if st.dashboard(d.id).is_some() {
-                return Err(Error::Conflict(format!("dashboard {} already exists", d.id)));
+                return Err(Error::Conflict(format!(
+                    "dashboard {} already exists",
+                    d.id
+                )));
             }
             d.store = store;
             d.name = text_ok("name", &d.name, limits, true)?;

@@ -5,6 +5,7 @@
 //! [`plan`] turns a widget's query into the query the analytics port answers; [`shared`] checks
 //! what a share link lets an anonymous reader see.
 mod decide;
+mod links;
 pub mod model;
 pub mod plan;
 mod service;
@@ -14,14 +15,13 @@ pub mod templates;
 pub use decide::{
     DashboardCommand, DashboardLimits, DashboardPatch, LinkPatch, WidgetPatch, decide, text_ok,
 };
+pub use links::{LinkEdit, NewLink, SharedView};
 pub use model::{
     Dashboard, DashboardChange, DashboardEvent, DashboardState, LayoutItem, Preset, Record,
     ShareLink, TimeRange, UrlFilter, Visibility, WIDGET_TYPES, Widget,
 };
-pub use service::{
-    DashboardEdit, DashboardService, LinkEdit, NewDashboard, NewLink, NewWidget, SharedView,
-    WidgetEdit, context, time_range_from_json, time_range_json,
-};
+pub use plan::{time_range_from_json, time_range_json};
+pub use service::{DashboardEdit, DashboardService, NewDashboard, NewWidget, WidgetEdit, context};
 
 use crate::event::Event;
 use crate::ports::{LogStore, StoreError};

@@ -56,7 +56,10 @@ impl Preset {
 pub enum TimeRange {
     Preset(Preset),
     /// `[from_us, to_us)`, epoch microseconds.
-    Between { from_us: i64, to_us: i64 },
+    Between {
+        from_us: i64,
+        to_us: i64,
+    },
 }
 
 impl Default for TimeRange {
@@ -196,9 +199,14 @@ pub struct ShareLink {
 pub enum DashboardChange {
     DashboardPut(Dashboard),
     /// The dashboard, its widgets and its links are gone.
-    DashboardDeleted { id: Uuid },
+    DashboardDeleted {
+        id: Uuid,
+    },
     WidgetPut(Widget),
-    WidgetDeleted { dashboard: Uuid, id: Uuid },
+    WidgetDeleted {
+        dashboard: Uuid,
+        id: Uuid,
+    },
     LinkPut(ShareLink),
 }
 
@@ -304,8 +312,16 @@ impl DashboardState {
             }
             DashboardChange::DashboardDeleted { id } => {
                 let mut out = vec![(key(b'd', *id), None)];
-                out.extend(self.widgets.range(range(*id)).map(|(_, w)| (key(b'w', w.id), None)));
-                out.extend(self.links.range(range(*id)).map(|(_, l)| (key(b'l', l.id), None)));
+                out.extend(
+                    self.widgets
+                        .range(range(*id))
+                        .map(|(_, w)| (key(b'w', w.id), None)),
+                );
+                out.extend(
+                    self.links
+                        .range(range(*id))
+                        .map(|(_, l)| (key(b'l', l.id), None)),
+                );
                 out
             }
             DashboardChange::WidgetPut(w) => {

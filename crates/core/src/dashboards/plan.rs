@@ -148,7 +148,12 @@ fn funnel_ok(obj: &serde_json::Map<String, Json>) -> Result<(), Error> {
         .get("steps")
         .and_then(Json::as_array)
         .filter(|s| (2..=FUNNEL_STEPS_MAX).contains(&s.len()))
-        .ok_or_else(|| bad("/query/steps", format!("expected 2 to {FUNNEL_STEPS_MAX} steps")))?;
+        .ok_or_else(|| {
+            bad(
+                "/query/steps",
+                format!("expected 2 to {FUNNEL_STEPS_MAX} steps"),
+            )
+        })?;
     for (i, s) in steps.iter().enumerate() {
         let p = format!("/query/steps/{i}");
         let s = s
@@ -257,7 +262,9 @@ pub fn plan(ctx: &PlanContext, query: &Json, req: &DataRequest) -> Result<Widget
             }
             StatementsQuery::parse(ctx.store, &Json::Object(own.clone()))
                 .map_err(|e| bad(&format!("/query{}", e.pointer), e.message))?;
-            filters.push(json!({"field": "timestamp", "range": {"gte": rfc3339(from), "lt": rfc3339(to)}}));
+            filters.push(
+                json!({"field": "timestamp", "range": {"gte": rfc3339(from), "lt": rfc3339(to)}}),
+            );
             if let Some(f) = and_filters(filters) {
                 own.insert("filter".into(), f);
             }
@@ -270,6 +277,54 @@ pub fn plan(ctx: &PlanContext, query: &Json, req: &DataRequest) -> Result<Widget
             q.after_seq = req.cursor.unwrap_or(0);
             Ok(WidgetPlan::Statements(q))
         }
+    }
+}
+
+/// A time range from its JSON: `{"preset": "30d"}` or `{"from": RFC 3339, "to": RFC 3339}`.
+pub fn time_range_from_json(v: &Json) -> Result<TimeRange, Error> {
+    let bad = || {
+        Error::BadRequest(
+            "/time_range: expected {\"preset\": \"today|7d|30d|90d|6m|1y|2y\"} or {\"from\", \"to\"} (RFC 3339)".into(),
+        )
+    };
+    let obj = v.as_object().ok_or_else(bad)?;
+    if let Some(p) = obj.get("preset") {
+        if obj.len() != 1 {
+            return Err(bad());
+        }
+        return p
+            .as_str()
+            .and_then(Preset::parse)
+            .map(TimeRange::Preset)
+            .ok_or_else(bad);
+    }
+    let time = |k: &str| {
+        obj.get(k)
+            .and_then(Json::as_str)
+            .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+            .map(|t| t.as_microsecond())
+            .ok_or_else(bad)
+    };
+    if obj.len() != 2 {
+        return Err(bad());
+    }
+    let (from_us, to_us) = (time("from")?, time("to")?);
+    if from_us >= to_us {
+        return Err(Error::BadRequest(
+            "/time_range: from must be before to".into(),
+        ));
+    }
+    Ok(TimeRange::Between { from_us, to_us })
+}
+
+/// A time range as JSON.
+pub fn time_range_json(t: &TimeRange) -> Json {
+    match t {
+        TimeRange::Preset(p) => serde_json::json!({"preset": p.as_str()}),
+        TimeRange::Between { from_us, to_us } => serde_json::json!({
+            "from": crate::time_fmt::format_us(*from_us),
+            "to": crate::time_fmt::format_us(*to_us),
+        }),
     }
 }
 

@@ -3,10 +3,9 @@
 //! Viewers read, analysts and more change ([`needs::EDIT_DASHBOARDS`]); a dashboard of a store
 //! the caller cannot see (or of a deleted store) is `404`. Queries are validated at save time.
 use super::Dashboards;
-use super::decide::{DashboardCommand, DashboardPatch, LinkPatch, WidgetPatch};
+use super::decide::{DashboardCommand, DashboardPatch, WidgetPatch};
 use super::model::*;
 use super::plan::{self, DataRequest, PlanContext, WidgetPlan};
-use super::shared;
 use crate::error::Error;
 use crate::ids::StoreId;
 use crate::tenancy::access::needs;
@@ -57,45 +56,18 @@ pub struct WidgetEdit {
     pub options: Option<Json>,
 }
 
-#[derive(Debug, Clone)]
-pub struct NewLink {
-    pub name: Option<String>,
-    pub visibility: Visibility,
-    pub domains: Vec<String>,
-    pub expires_us: Option<i64>,
-    pub url_filter: UrlFilter,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct LinkEdit {
-    pub name: Option<String>,
-    pub visibility: Option<Visibility>,
-    pub domains: Option<Vec<String>>,
-    pub expires_us: Option<Option<i64>>,
-    pub url_filter: Option<UrlFilter>,
-}
-
-/// What a share link shows: its dashboard and widgets, and the filter its URL adds.
-#[derive(Debug, Clone)]
-pub struct SharedView {
-    pub link: ShareLink,
-    pub dashboard: Dashboard,
-    pub widgets: Vec<Widget>,
-    pub url_filter: Option<Json>,
-}
-
 #[derive(Clone)]
 pub struct DashboardService {
-    dashboards: Arc<Dashboards>,
-    writer: WriterHandle,
-    tenancy: TenancyService,
+    pub(super) dashboards: Arc<Dashboards>,
+    pub(super) writer: WriterHandle,
+    pub(super) tenancy: TenancyService,
 }
 
-fn json_text(v: &Json) -> String {
+pub(super) fn json_text(v: &Json) -> String {
     v.to_string()
 }
 
-fn parse_json(s: &str) -> Json {
+pub(super) fn parse_json(s: &str) -> Json {
     serde_json::from_str(s).unwrap_or(Json::Null)
 }
 
@@ -109,14 +81,6 @@ fn tz_ok(tz: &str) -> Result<(), Error> {
     jiff::tz::TimeZone::get(tz)
         .map(|_| ())
         .map_err(|_| Error::BadRequest("/tz: expected an IANA time zone".into()))
-}
-
-fn domains_ok(domains: &[String]) -> Result<Vec<String>, Error> {
-    domains
-        .iter()
-        .enumerate()
-        .map(|(i, d)| shared::origin_ok(d).map_err(|e| Error::BadRequest(format!("/domains/{i}: {e}"))))
-        .collect()
 }
 
 /// The context every widget of a dashboard is planned in.
@@ -162,13 +126,22 @@ impl DashboardService {
         }
     }
 
-    fn can(&self, s: &Subject, store: StoreId, edit: bool) -> Result<(), Error> {
-        let min = if edit { needs::EDIT_DASHBOARDS } else { needs::VIEW_STORE };
+    pub(super) fn can(&self, s: &Subject, store: StoreId, edit: bool) -> Result<(), Error> {
+        let min = if edit {
+            needs::EDIT_DASHBOARDS
+        } else {
+            needs::VIEW_STORE
+        };
         self.tenancy.store_as(s, store, min).map(|_| ())
     }
 
     /// The dashboard, when the subject may see (or, with `edit`, change) it.
-    fn dashboard_as(&self, s: &Subject, id: Uuid, edit: bool) -> Result<Dashboard, Error> {
+    pub(super) fn dashboard_as(
+        &self,
+        s: &Subject,
+        id: Uuid,
+        edit: bool,
+    ) -> Result<Dashboard, Error> {
         let d = self
             .dashboards
             .read()
@@ -179,7 +152,11 @@ impl DashboardService {
         Ok(d)
     }
 
-    async fn apply(&self, store: StoreId, commands: Vec<DashboardCommand>) -> Result<(), Error> {
+    pub(super) async fn apply(
+        &self,
+        store: StoreId,
+        commands: Vec<DashboardCommand>,
+    ) -> Result<(), Error> {
         self.writer.dashboards(store, commands).await.map(|_| ())
     }
 
@@ -190,7 +167,12 @@ impl DashboardService {
     }
 
     /// A store's dashboards in creation order, optionally by name.
-    pub fn list(&self, s: &Subject, store: StoreId, q: &ListQuery) -> Result<Listed<Dashboard>, Error> {
+    pub fn list(
+        &self,
+        s: &Subject,
+        store: StoreId,
+        q: &ListQuery,
+    ) -> Result<Listed<Dashboard>, Error> {
         self.can(s, store, false)?;
         let st = self.dashboards.read();
         Ok(page(
@@ -228,15 +210,26 @@ impl DashboardService {
         })
     }
 
-    pub async fn create(&self, s: &Subject, store: StoreId, n: NewDashboard) -> Result<(Dashboard, Vec<Widget>), Error> {
+    pub async fn create(
+        &self,
+        s: &Subject,
+        store: StoreId,
+        n: NewDashboard,
+    ) -> Result<(Dashboard, Vec<Widget>), Error> {
         self.can(s, store, true)?;
         let d = Self::build(store, n)?;
         let id = d.id;
-        self.apply(store, vec![DashboardCommand::CreateDashboard(d)]).await?;
+        self.apply(store, vec![DashboardCommand::CreateDashboard(d)])
+            .await?;
         self.current(id)
     }
 
-    pub async fn update(&self, s: &Subject, id: Uuid, e: DashboardEdit) -> Result<(Dashboard, Vec<Widget>), Error> {
+    pub async fn update(
+        &self,
+        s: &Subject,
+        id: Uuid,
+        e: DashboardEdit,
+    ) -> Result<(Dashboard, Vec<Widget>), Error> {
         let d = self.dashboard_as(s, id, true)?;
         if let Some(Some(f)) = &e.filter {
             filter_ok(f)?;
@@ -252,33 +245,64 @@ impl DashboardService {
             filter: e.filter.map(|f| f.as_ref().map(json_text)),
             refresh_seconds: e.refresh_seconds,
         };
-        self.apply(d.store, vec![DashboardCommand::UpdateDashboard { id, patch }]).await?;
+        self.apply(
+            d.store,
+            vec![DashboardCommand::UpdateDashboard { id, patch }],
+        )
+        .await?;
         self.current(id)
     }
 
-    pub async fn set_layout(&self, s: &Subject, id: Uuid, layout: Vec<LayoutItem>) -> Result<(Dashboard, Vec<Widget>), Error> {
+    pub async fn set_layout(
+        &self,
+        s: &Subject,
+        id: Uuid,
+        layout: Vec<LayoutItem>,
+    ) -> Result<(Dashboard, Vec<Widget>), Error> {
         let d = self.dashboard_as(s, id, true)?;
-        self.apply(d.store, vec![DashboardCommand::SetLayout { id, layout }]).await?;
+        self.apply(d.store, vec![DashboardCommand::SetLayout { id, layout }])
+            .await?;
         self.current(id)
     }
 
-    pub async fn duplicate(&self, s: &Subject, from: Uuid, name: Option<String>) -> Result<(Dashboard, Vec<Widget>), Error> {
+    pub async fn duplicate(
+        &self,
+        s: &Subject,
+        from: Uuid,
+        name: Option<String>,
+    ) -> Result<(Dashboard, Vec<Widget>), Error> {
         let (d, widgets) = self.get(s, from)?;
         self.can(s, d.store, true)?;
         let id = Uuid::now_v7();
         let widgets = widgets.iter().map(|w| (w.id, Uuid::now_v7())).collect();
         let name = name.unwrap_or_else(|| format!("{} (copy)", d.name));
-        self.apply(d.store, vec![DashboardCommand::Duplicate { from, id, name, widgets }]).await?;
+        self.apply(
+            d.store,
+            vec![DashboardCommand::Duplicate {
+                from,
+                id,
+                name,
+                widgets,
+            }],
+        )
+        .await?;
         self.current(id)
     }
 
     pub async fn delete(&self, s: &Subject, id: Uuid) -> Result<(), Error> {
         let d = self.dashboard_as(s, id, true)?;
-        self.apply(d.store, vec![DashboardCommand::DeleteDashboard { id }]).await
+        self.apply(d.store, vec![DashboardCommand::DeleteDashboard { id }])
+            .await
     }
 
     /// Creates a dashboard from a template (see [`super::templates`]), widgets included.
-    pub async fn from_template(&self, s: &Subject, store: StoreId, template: &str, name: Option<String>) -> Result<(Dashboard, Vec<Widget>), Error> {
+    pub async fn from_template(
+        &self,
+        s: &Subject,
+        store: StoreId,
+        template: &str,
+        name: Option<String>,
+    ) -> Result<(Dashboard, Vec<Widget>), Error> {
         self.can(s, store, true)?;
         let t = super::templates::find(template)
             .ok_or_else(|| Error::BadRequest(format!("/template: no template {template:?}")))?;
@@ -287,14 +311,18 @@ impl DashboardService {
             NewDashboard {
                 name: name.unwrap_or(t.name.clone()),
                 description: Some(t.description.clone()),
-                time_range: Some(time_range_from_json(&t.time_range)?),
+                time_range: Some(plan::time_range_from_json(&t.time_range)?),
                 ..NewDashboard::default()
             },
         )?;
         let id = d.id;
         let mut commands = vec![DashboardCommand::CreateDashboard(d.clone())];
         for tw in t.widgets {
-            let options = if tw.options.is_null() { Json::Object(Default::default()) } else { tw.options };
+            let options = if tw.options.is_null() {
+                Json::Object(Default::default())
+            } else {
+                tw.options
+            };
             widget_ok(&d, &tw.kind, &tw.query, &options)?;
             let wid = Uuid::now_v7();
             let p = tw.layout;
@@ -310,7 +338,13 @@ impl DashboardService {
                     created_us: 0,
                     updated_us: 0,
                 },
-                Some(LayoutItem { widget: wid, x: p.x, y: p.y, w: p.w, h: p.h }),
+                Some(LayoutItem {
+                    widget: wid,
+                    x: p.x,
+                    y: p.y,
+                    w: p.w,
+                    h: p.h,
+                }),
             ));
         }
         self.apply(store, commands).await?;
@@ -319,10 +353,18 @@ impl DashboardService {
 
     pub async fn add_widget(&self, s: &Subject, id: Uuid, n: NewWidget) -> Result<Widget, Error> {
         let d = self.dashboard_as(s, id, true)?;
-        let options = n.options.unwrap_or_else(|| Json::Object(Default::default()));
+        let options = n
+            .options
+            .unwrap_or_else(|| Json::Object(Default::default()));
         widget_ok(&d, &n.kind, &n.query, &options)?;
         let wid = Uuid::now_v7();
-        let place = n.position.map(|[x, y, w, h]| LayoutItem { widget: wid, x, y, w, h });
+        let place = n.position.map(|[x, y, w, h]| LayoutItem {
+            widget: wid,
+            x,
+            y,
+            w,
+            h,
+        });
         let w = Widget {
             id: wid,
             dashboard: id,
@@ -334,20 +376,34 @@ impl DashboardService {
             created_us: 0,
             updated_us: 0,
         };
-        self.apply(d.store, vec![DashboardCommand::CreateWidget(w, place)]).await?;
+        self.apply(d.store, vec![DashboardCommand::CreateWidget(w, place)])
+            .await?;
         self.widget_of(id, wid)
     }
 
     fn widget_of(&self, dashboard: Uuid, id: Uuid) -> Result<Widget, Error> {
-        self.dashboards.read().widget(dashboard, id).cloned().ok_or(Error::NotFound)
+        self.dashboards
+            .read()
+            .widget(dashboard, id)
+            .cloned()
+            .ok_or(Error::NotFound)
     }
 
-    pub async fn update_widget(&self, s: &Subject, id: Uuid, widget: Uuid, e: WidgetEdit) -> Result<Widget, Error> {
+    pub async fn update_widget(
+        &self,
+        s: &Subject,
+        id: Uuid,
+        widget: Uuid,
+        e: WidgetEdit,
+    ) -> Result<Widget, Error> {
         let d = self.dashboard_as(s, id, true)?;
         let cur = self.widget_of(id, widget)?;
         let kind = e.kind.clone().unwrap_or(cur.kind.clone());
         let query = e.query.clone().unwrap_or_else(|| parse_json(&cur.query));
-        let options = e.options.clone().unwrap_or_else(|| parse_json(&cur.options));
+        let options = e
+            .options
+            .clone()
+            .unwrap_or_else(|| parse_json(&cur.options));
         widget_ok(&d, &kind, &query, &options)?;
         let patch = WidgetPatch {
             title: e.title,
@@ -356,24 +412,53 @@ impl DashboardService {
             query: e.query.as_ref().map(json_text),
             options: e.options.as_ref().map(json_text),
         };
-        self.apply(d.store, vec![DashboardCommand::UpdateWidget { dashboard: id, id: widget, patch }]).await?;
+        self.apply(
+            d.store,
+            vec![DashboardCommand::UpdateWidget {
+                dashboard: id,
+                id: widget,
+                patch,
+            }],
+        )
+        .await?;
         self.widget_of(id, widget)
     }
 
     pub async fn delete_widget(&self, s: &Subject, id: Uuid, widget: Uuid) -> Result<(), Error> {
         let d = self.dashboard_as(s, id, true)?;
-        self.apply(d.store, vec![DashboardCommand::DeleteWidget { dashboard: id, id: widget }]).await
+        self.apply(
+            d.store,
+            vec![DashboardCommand::DeleteWidget {
+                dashboard: id,
+                id: widget,
+            }],
+        )
+        .await
     }
 
     /// The query answering a widget's data (viewer or more).
-    pub fn widget_plan(&self, s: &Subject, id: Uuid, widget: Uuid, req: &DataRequest) -> Result<WidgetPlan, Error> {
+    pub fn widget_plan(
+        &self,
+        s: &Subject,
+        id: Uuid,
+        widget: Uuid,
+        req: &DataRequest,
+    ) -> Result<WidgetPlan, Error> {
         let d = self.dashboard_as(s, id, false)?;
         let w = self.widget_of(id, widget)?;
         plan::plan(&context(&d, None), &parse_json(&w.query), req)
     }
 
     /// The query answering an unsaved widget of a store (viewer or more).
-    pub fn preview_plan(&self, s: &Subject, store: StoreId, kind: &str, query: &Json, time_range: Option<TimeRange>, req: &DataRequest) -> Result<WidgetPlan, Error> {
+    pub fn preview_plan(
+        &self,
+        s: &Subject,
+        store: StoreId,
+        kind: &str,
+        query: &Json,
+        time_range: Option<TimeRange>,
+        req: &DataRequest,
+    ) -> Result<WidgetPlan, Error> {
         self.can(s, store, false)?;
         let d = Dashboard {
             id: Uuid::nil(),
@@ -390,147 +475,5 @@ impl DashboardService {
         };
         widget_ok(&d, kind, query, &Json::Object(Default::default()))?;
         plan::plan(&context(&d, None), query, req)
-    }
-
-    /// A dashboard's share links (viewer or more).
-    pub fn links(&self, s: &Subject, id: Uuid) -> Result<Vec<ShareLink>, Error> {
-        self.dashboard_as(s, id, false)?;
-        Ok(self.dashboards.read().links(id).cloned().collect())
-    }
-
-    fn link_of(&self, dashboard: Uuid, id: Uuid) -> Result<ShareLink, Error> {
-        self.dashboards
-            .read()
-            .link(id)
-            .filter(|l| l.dashboard == dashboard)
-            .cloned()
-            .ok_or(Error::NotFound)
-    }
-
-    /// Creates a share link; answers its secret once when it is signed.
-    pub async fn create_link(&self, s: &Subject, id: Uuid, n: NewLink) -> Result<(ShareLink, Option<String>), Error> {
-        let d = self.dashboard_as(s, id, true)?;
-        let secret = (n.url_filter == UrlFilter::Signed).then(shared::new_secret);
-        let lid = Uuid::now_v7();
-        let link = ShareLink {
-            id: lid,
-            dashboard: id,
-            name: n.name.unwrap_or_default(),
-            visibility: n.visibility,
-            domains: domains_ok(&n.domains)?,
-            expires_us: n.expires_us,
-            url_filter: n.url_filter,
-            secret: secret.as_ref().map(|s| s.as_bytes().to_vec()),
-            revoked_us: None,
-            created_us: 0,
-            updated_us: 0,
-        };
-        self.apply(d.store, vec![DashboardCommand::CreateLink(link)]).await?;
-        Ok((self.link_of(id, lid)?, secret))
-    }
-
-    /// Changes a share link; a link that becomes signed gets a secret, answered once.
-    pub async fn update_link(&self, s: &Subject, id: Uuid, link: Uuid, e: LinkEdit) -> Result<(ShareLink, Option<String>), Error> {
-        let d = self.dashboard_as(s, id, true)?;
-        let cur = self.link_of(id, link)?;
-        let mut secret = None;
-        let secret_patch = match e.url_filter {
-            Some(UrlFilter::Signed) if cur.secret.is_none() => {
-                let s = shared::new_secret();
-                let bytes = s.as_bytes().to_vec();
-                secret = Some(s);
-                Some(Some(bytes))
-            }
-            Some(UrlFilter::Off | UrlFilter::Plain) => Some(None),
-            _ => None,
-        };
-        let patch = LinkPatch {
-            name: e.name,
-            visibility: e.visibility,
-            domains: e.domains.as_deref().map(domains_ok).transpose()?,
-            expires_us: e.expires_us,
-            url_filter: e.url_filter,
-            secret: secret_patch,
-        };
-        self.apply(d.store, vec![DashboardCommand::UpdateLink { dashboard: id, id: link, patch }]).await?;
-        Ok((self.link_of(id, link)?, secret))
-    }
-
-    /// Revokes a share link: it answers 403 from now on.
-    pub async fn revoke_link(&self, s: &Subject, id: Uuid, link: Uuid) -> Result<(), Error> {
-        let d = self.dashboard_as(s, id, true)?;
-        self.apply(d.store, vec![DashboardCommand::RevokeLink { dashboard: id, id: link }]).await
-    }
-
-    /// A share link that exists and whose dashboard and store still exist (no other check).
-    pub fn link(&self, link: Uuid) -> Result<(ShareLink, Dashboard), Error> {
-        let st = self.dashboards.read();
-        let l = st.link(link).cloned().ok_or(Error::NotFound)?;
-        let d = st.dashboard(l.dashboard).cloned().ok_or(Error::NotFound)?;
-        if !self.tenancy.snapshot().state.stores.contains_key(&d.store) {
-            return Err(Error::NotFound);
-        }
-        Ok((l, d))
-    }
-
-    /// What a share link shows, through its rights only: `404` unknown link, `403` revoked,
-    /// expired or not shared, `401` bad token, `400` a filter the link does not take.
-    pub fn shared(&self, link: Uuid, filter: Option<&Json>, token: Option<&str>) -> Result<SharedView, Error> {
-        let (l, d) = self.link(link)?;
-        shared::usable(&l, crate::time_fmt::now_us())?;
-        let url_filter = shared::url_filter(&l, filter, token)?;
-        let widgets = self.dashboards.read().widgets(d.id).cloned().collect();
-        Ok(SharedView { link: l, dashboard: d, widgets, url_filter })
-    }
-
-    /// The query answering a widget of a shared dashboard.
-    pub fn shared_plan(&self, link: Uuid, widget: Uuid, req: &DataRequest, filter: Option<&Json>, token: Option<&str>) -> Result<(WidgetPlan, StoreId), Error> {
-        let v = self.shared(link, filter, token)?;
-        let w = v.widgets.iter().find(|w| w.id == widget).ok_or(Error::NotFound)?;
-        let req = DataRequest { filter: None, ..req.clone() };
-        let p = plan::plan(&context(&v.dashboard, v.url_filter), &parse_json(&w.query), &req)?;
-        Ok((p, v.dashboard.store))
-    }
-}
-
-/// A time range from its JSON: `{"preset": "30d"}` or `{"from": RFC 3339, "to": RFC 3339}`.
-pub fn time_range_from_json(v: &Json) -> Result<TimeRange, Error> {
-    let bad = || {
-        Error::BadRequest(
-            "/time_range: expected {\"preset\": \"today|7d|30d|90d|6m|1y|2y\"} or {\"from\", \"to\"} (RFC 3339)".into(),
-        )
-    };
-    let obj = v.as_object().ok_or_else(bad)?;
-    if let Some(p) = obj.get("preset") {
-        if obj.len() != 1 {
-            return Err(bad());
-        }
-        return p.as_str().and_then(Preset::parse).map(TimeRange::Preset).ok_or_else(bad);
-    }
-    let time = |k: &str| {
-        obj.get(k)
-            .and_then(Json::as_str)
-            .and_then(|s| s.parse::<jiff::Timestamp>().ok())
-            .map(|t| t.as_microsecond())
-            .ok_or_else(bad)
-    };
-    if obj.len() != 2 {
-        return Err(bad());
-    }
-    let (from_us, to_us) = (time("from")?, time("to")?);
-    if from_us >= to_us {
-        return Err(Error::BadRequest("/time_range: from must be before to".into()));
-    }
-    Ok(TimeRange::Between { from_us, to_us })
-}
-
-/// A time range as JSON.
-pub fn time_range_json(t: &TimeRange) -> Json {
-    match t {
-        TimeRange::Preset(p) => serde_json::json!({"preset": p.as_str()}),
-        TimeRange::Between { from_us, to_us } => serde_json::json!({
-            "from": crate::time_fmt::format_us(*from_us),
-            "to": crate::time_fmt::format_us(*to_us),
-        }),
     }
 }

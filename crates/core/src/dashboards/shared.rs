@@ -40,7 +40,9 @@ pub fn usable(link: &ShareLink, now_us: i64) -> Result<(), Error> {
         return Err(Error::Forbidden("this share link has expired".into()));
     }
     if link.visibility == Visibility::Nobody {
-        return Err(Error::Forbidden("this share link is not shared with anyone".into()));
+        return Err(Error::Forbidden(
+            "this share link is not shared with anyone".into(),
+        ));
     }
     Ok(())
 }
@@ -126,8 +128,9 @@ pub fn url_filter(
                 ));
             }
             if let Some(f) = filter {
-                cairn_filter::Filter::parse(f)
-                    .map_err(|e| Error::BadRequest(format!("/filter{}: {}", e.pointer, e.message)))?;
+                cairn_filter::Filter::parse(f).map_err(|e| {
+                    Error::BadRequest(format!("/filter{}: {}", e.pointer, e.message))
+                })?;
             }
             Ok(filter.cloned())
         }
@@ -186,9 +189,19 @@ mod tests {
 
     #[test]
     fn origins_are_validated_and_extracted() {
-        assert_eq!(origin_ok("https://LMS.example.com").unwrap(), "https://lms.example.com");
+        assert_eq!(
+            origin_ok("https://LMS.example.com").unwrap(),
+            "https://lms.example.com"
+        );
         assert!(origin_ok("http://localhost:8080").is_ok());
-        for bad in ["lms.example.com", "ftp://x.org", "https://x.org/path", "https://", "https://a..b", "https://x.org:0"] {
+        for bad in [
+            "lms.example.com",
+            "ftp://x.org",
+            "https://x.org/path",
+            "https://",
+            "https://a..b",
+            "https://x.org:0",
+        ] {
             assert!(origin_ok(bad).is_err(), "{bad}");
         }
         assert_eq!(
@@ -201,12 +214,26 @@ mod tests {
     fn pages_need_a_usable_link_and_a_listed_referer() {
         let l = link(UrlFilter::Off, None);
         assert!(page_allowed(&l, Some("https://lms.example.com/a"), 10).is_ok());
-        assert!(matches!(page_allowed(&l, Some("https://evil.example.com/a"), 10), Err(Error::Forbidden(_))));
-        assert!(matches!(page_allowed(&l, None, 10), Err(Error::Forbidden(_))));
-        assert!(matches!(page_allowed(&l, Some("https://lms.example.com/a"), 1_000), Err(Error::Forbidden(m)) if m.contains("expired")));
-        let revoked = ShareLink { revoked_us: Some(5), ..l.clone() };
+        assert!(matches!(
+            page_allowed(&l, Some("https://evil.example.com/a"), 10),
+            Err(Error::Forbidden(_))
+        ));
+        assert!(matches!(
+            page_allowed(&l, None, 10),
+            Err(Error::Forbidden(_))
+        ));
+        assert!(
+            matches!(page_allowed(&l, Some("https://lms.example.com/a"), 1_000), Err(Error::Forbidden(m)) if m.contains("expired"))
+        );
+        let revoked = ShareLink {
+            revoked_us: Some(5),
+            ..l.clone()
+        };
         assert!(matches!(usable(&revoked, 10), Err(Error::Forbidden(m)) if m.contains("revoked")));
-        let nobody = ShareLink { visibility: Visibility::Nobody, ..l.clone() };
+        let nobody = ShareLink {
+            visibility: Visibility::Nobody,
+            ..l.clone()
+        };
         assert!(matches!(usable(&nobody, 10), Err(Error::Forbidden(_))));
         assert_eq!(frame_ancestors(&l), "https://lms.example.com");
     }
@@ -216,25 +243,66 @@ mod tests {
         let f = serde_json::json!({"field": "verb", "eq": "http://v/x"});
         let off = link(UrlFilter::Off, None);
         assert!(url_filter(&off, None, None).unwrap().is_none());
-        assert!(matches!(url_filter(&off, Some(&f), None), Err(Error::BadRequest(_))));
+        assert!(matches!(
+            url_filter(&off, Some(&f), None),
+            Err(Error::BadRequest(_))
+        ));
         let plain = link(UrlFilter::Plain, None);
         assert_eq!(url_filter(&plain, Some(&f), None).unwrap(), Some(f.clone()));
         let bad = serde_json::json!({"field": "nope", "eq": 1});
-        assert!(matches!(url_filter(&plain, Some(&bad), None), Err(Error::BadRequest(_))));
+        assert!(matches!(
+            url_filter(&plain, Some(&bad), None),
+            Err(Error::BadRequest(_))
+        ));
         let secret = "s".repeat(64);
         let signed = link(UrlFilter::Signed, Some(&secret));
         let exp = (crate::time_fmt::now_us() / 1_000_000) as u64 + 600;
-        let good = sign(secret.as_bytes(), &Claims { filter: f.clone(), exp });
-        assert_eq!(url_filter(&signed, None, Some(&good)).unwrap(), Some(f.clone()));
-        let other = sign(b"another secret", &Claims { filter: f.clone(), exp });
-        assert!(matches!(url_filter(&signed, None, Some(&other)), Err(Error::Unauthenticated(_))));
-        let old = sign(secret.as_bytes(), &Claims { filter: f.clone(), exp: 1 });
-        assert!(matches!(url_filter(&signed, None, Some(&old)), Err(Error::Unauthenticated(m)) if m.contains("expired")));
+        let good = sign(
+            secret.as_bytes(),
+            &Claims {
+                filter: f.clone(),
+                exp,
+            },
+        );
+        assert_eq!(
+            url_filter(&signed, None, Some(&good)).unwrap(),
+            Some(f.clone())
+        );
+        let other = sign(
+            b"another secret",
+            &Claims {
+                filter: f.clone(),
+                exp,
+            },
+        );
+        assert!(matches!(
+            url_filter(&signed, None, Some(&other)),
+            Err(Error::Unauthenticated(_))
+        ));
+        let old = sign(
+            secret.as_bytes(),
+            &Claims {
+                filter: f.clone(),
+                exp: 1,
+            },
+        );
+        assert!(
+            matches!(url_filter(&signed, None, Some(&old)), Err(Error::Unauthenticated(m)) if m.contains("expired"))
+        );
         let mut tampered = good.clone();
         tampered.insert(good.find('.').unwrap() + 3, 'x');
-        assert!(matches!(url_filter(&signed, None, Some(&tampered)), Err(Error::Unauthenticated(_))));
-        assert!(matches!(url_filter(&signed, None, None), Err(Error::Unauthenticated(_))));
-        assert!(matches!(url_filter(&signed, Some(&f), None), Err(Error::BadRequest(_))));
+        assert!(matches!(
+            url_filter(&signed, None, Some(&tampered)),
+            Err(Error::Unauthenticated(_))
+        ));
+        assert!(matches!(
+            url_filter(&signed, None, None),
+            Err(Error::Unauthenticated(_))
+        ));
+        assert!(matches!(
+            url_filter(&signed, Some(&f), None),
+            Err(Error::BadRequest(_))
+        ));
         assert_eq!(new_secret().len(), 64);
     }
 }

@@ -92,27 +92,62 @@ fn rows_equal_a_replay_and_delete_cascades() {
     let mut log = Vec::new();
     let (a, b) = (dashboard("A"), dashboard("B"));
     let (w1, w2, l) = (widget(a.id), widget(a.id), link(a.id));
-    log.extend(run(&mut st, &mut rows, vec![
-        DashboardCommand::CreateDashboard(a.clone()),
-        DashboardCommand::CreateDashboard(b.clone()),
-        DashboardCommand::CreateWidget(w1.clone(), None),
-        DashboardCommand::CreateWidget(w2.clone(), None),
-        DashboardCommand::CreateLink(l.clone()),
-    ]).unwrap());
+    log.extend(
+        run(
+            &mut st,
+            &mut rows,
+            vec![
+                DashboardCommand::CreateDashboard(a.clone()),
+                DashboardCommand::CreateDashboard(b.clone()),
+                DashboardCommand::CreateWidget(w1.clone(), None),
+                DashboardCommand::CreateWidget(w2.clone(), None),
+                DashboardCommand::CreateLink(l.clone()),
+            ],
+        )
+        .unwrap(),
+    );
     assert_eq!(st.dashboard(a.id).unwrap().layout.len(), 2);
     let copy = Uuid::now_v7();
-    log.extend(run(&mut st, &mut rows, vec![DashboardCommand::Duplicate {
-        from: a.id,
-        id: copy,
-        name: "A2".into(),
-        widgets: vec![(w1.id, Uuid::now_v7()), (w2.id, Uuid::now_v7())],
-    }]).unwrap());
+    log.extend(
+        run(
+            &mut st,
+            &mut rows,
+            vec![DashboardCommand::Duplicate {
+                from: a.id,
+                id: copy,
+                name: "A2".into(),
+                widgets: vec![(w1.id, Uuid::now_v7()), (w2.id, Uuid::now_v7())],
+            }],
+        )
+        .unwrap(),
+    );
     assert_eq!(st.widgets(copy).count(), 2);
     assert_eq!(st.dashboard(copy).unwrap().layout.len(), 2);
     assert!(st.links(copy).next().is_none(), "links are not copied");
-    log.extend(run(&mut st, &mut rows, vec![DashboardCommand::DeleteWidget { dashboard: a.id, id: w2.id }]).unwrap());
-    assert_eq!(st.dashboard(a.id).unwrap().layout.len(), 1, "the layout forgets it");
-    log.extend(run(&mut st, &mut rows, vec![DashboardCommand::DeleteDashboard { id: a.id }]).unwrap());
+    log.extend(
+        run(
+            &mut st,
+            &mut rows,
+            vec![DashboardCommand::DeleteWidget {
+                dashboard: a.id,
+                id: w2.id,
+            }],
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        st.dashboard(a.id).unwrap().layout.len(),
+        1,
+        "the layout forgets it"
+    );
+    log.extend(
+        run(
+            &mut st,
+            &mut rows,
+            vec![DashboardCommand::DeleteDashboard { id: a.id }],
+        )
+        .unwrap(),
+    );
     assert!(st.dashboard(a.id).is_none());
     assert!(st.widget(a.id, w1.id).is_none());
     assert!(st.link(l.id).is_none());
@@ -132,32 +167,112 @@ fn limits_and_references_are_checked_against_the_group() {
     let mut st = DashboardState::default();
     let mut rows = BTreeMap::new();
     let d = dashboard("D");
-    run(&mut st, &mut rows, vec![DashboardCommand::CreateDashboard(d.clone())]).unwrap();
+    run(
+        &mut st,
+        &mut rows,
+        vec![DashboardCommand::CreateDashboard(d.clone())],
+    )
+    .unwrap();
     // Four widgets in one request: the fourth breaks the limit of three, and nothing applies.
-    let four: Vec<_> = (0..4).map(|_| DashboardCommand::CreateWidget(widget(d.id), None)).collect();
-    assert!(matches!(run(&mut st, &mut rows, four), Err(Error::Conflict(_))));
+    let four: Vec<_> = (0..4)
+        .map(|_| DashboardCommand::CreateWidget(widget(d.id), None))
+        .collect();
+    assert!(matches!(
+        run(&mut st, &mut rows, four),
+        Err(Error::Conflict(_))
+    ));
     assert_eq!(st.widgets(d.id).count(), 0);
     // One live link at most; a revoked one does not count.
     let l = link(d.id);
-    run(&mut st, &mut rows, vec![DashboardCommand::CreateLink(l.clone())]).unwrap();
-    assert!(run(&mut st, &mut rows, vec![DashboardCommand::CreateLink(link(d.id))]).is_err());
-    run(&mut st, &mut rows, vec![DashboardCommand::RevokeLink { dashboard: d.id, id: l.id }, DashboardCommand::CreateLink(link(d.id))]).unwrap();
+    run(
+        &mut st,
+        &mut rows,
+        vec![DashboardCommand::CreateLink(l.clone())],
+    )
+    .unwrap();
+    assert!(
+        run(
+            &mut st,
+            &mut rows,
+            vec![DashboardCommand::CreateLink(link(d.id))]
+        )
+        .is_err()
+    );
+    run(
+        &mut st,
+        &mut rows,
+        vec![
+            DashboardCommand::RevokeLink {
+                dashboard: d.id,
+                id: l.id,
+            },
+            DashboardCommand::CreateLink(link(d.id)),
+        ],
+    )
+    .unwrap();
     // A layout naming an unknown widget is refused, naming the item.
-    let bad = vec![LayoutItem { widget: Uuid::now_v7(), x: 0, y: 0, w: 1, h: 1 }];
-    let e = run(&mut st, &mut rows, vec![DashboardCommand::SetLayout { id: d.id, layout: bad }]).unwrap_err();
+    let bad = vec![LayoutItem {
+        widget: Uuid::now_v7(),
+        x: 0,
+        y: 0,
+        w: 1,
+        h: 1,
+    }];
+    let e = run(
+        &mut st,
+        &mut rows,
+        vec![DashboardCommand::SetLayout {
+            id: d.id,
+            layout: bad,
+        }],
+    )
+    .unwrap_err();
     assert!(e.to_string().starts_with("items/0/widget"), "{e}");
     // Another store's dashboard is not found.
-    let other = decide(&st, StoreId(Uuid::now_v7()), &DashboardLimits::default(), 1, DashboardCommand::DeleteDashboard { id: d.id });
+    let other = decide(
+        &st,
+        StoreId(Uuid::now_v7()),
+        &DashboardLimits::default(),
+        1,
+        DashboardCommand::DeleteDashboard { id: d.id },
+    );
     assert!(matches!(other, Err(Error::NotFound)));
     // Names are required and bounded.
     let mut long = dashboard(&"x".repeat(201));
-    assert!(matches!(run(&mut st, &mut rows, vec![DashboardCommand::CreateDashboard(long.clone())]), Err(Error::BadRequest(_))));
+    assert!(matches!(
+        run(
+            &mut st,
+            &mut rows,
+            vec![DashboardCommand::CreateDashboard(long.clone())]
+        ),
+        Err(Error::BadRequest(_))
+    ));
     long.name = "  ".into();
-    assert!(matches!(run(&mut st, &mut rows, vec![DashboardCommand::CreateDashboard(long)]), Err(Error::BadRequest(_))));
+    assert!(matches!(
+        run(
+            &mut st,
+            &mut rows,
+            vec![DashboardCommand::CreateDashboard(long)]
+        ),
+        Err(Error::BadRequest(_))
+    ));
     // A duplicate of a dashboard whose widgets changed meanwhile is refused.
-    run(&mut st, &mut rows, vec![DashboardCommand::CreateWidget(widget(d.id), None)]).unwrap();
-    let stale = DashboardCommand::Duplicate { from: d.id, id: Uuid::now_v7(), name: "c".into(), widgets: vec![] };
-    assert!(matches!(run(&mut st, &mut rows, vec![stale]), Err(Error::Conflict(_))));
+    run(
+        &mut st,
+        &mut rows,
+        vec![DashboardCommand::CreateWidget(widget(d.id), None)],
+    )
+    .unwrap();
+    let stale = DashboardCommand::Duplicate {
+        from: d.id,
+        id: Uuid::now_v7(),
+        name: "c".into(),
+        widgets: vec![],
+    };
+    assert!(matches!(
+        run(&mut st, &mut rows, vec![stale]),
+        Err(Error::Conflict(_))
+    ));
 }
 
 /// Frozen bytes of a version-1 row: a later version must still read them.
@@ -172,7 +287,13 @@ fn a_frozen_row_decodes() {
         tz: "UTC".into(),
         filter: Some("{}".into()),
         refresh_seconds: Some(60),
-        layout: vec![LayoutItem { widget: Uuid::from_u128(3), x: 1, y: 2, w: 3, h: 4 }],
+        layout: vec![LayoutItem {
+            widget: Uuid::from_u128(3),
+            x: 1,
+            y: 2,
+            w: 3,
+            h: 4,
+        }],
         created_us: 5,
         updated_us: 6,
     };
@@ -192,7 +313,10 @@ fn every_template_is_valid() {
     assert_eq!(ts.len(), 7);
     for t in ts {
         let tr = time_range_from_json(&t.time_range).unwrap();
-        let d = Dashboard { time_range: tr, ..dashboard(&t.name) };
+        let d = Dashboard {
+            time_range: tr,
+            ..dashboard(&t.name)
+        };
         for w in &t.widgets {
             let p = plan::plan(&context(&d, None), &w.query, &plan::DataRequest::default());
             assert!(p.is_ok(), "{} / {}: {:?}", t.id, w.title, p.err());

@@ -58,10 +58,12 @@ impl Group {
         };
         match log.event(seq)? {
             Some(Event::Statement(r)) => Ok(Some(r)),
-            Some(Event::Document(_) | Event::Tenancy(_) | Event::Persona(_) | Event::Dashboard(_))
-            | None => Err(
-                Error::Internal(format!("index points at missing event {seq}")),
-            ),
+            Some(
+                Event::Document(_) | Event::Tenancy(_) | Event::Persona(_) | Event::Dashboard(_),
+            )
+            | None => Err(Error::Internal(format!(
+                "index points at missing event {seq}"
+            ))),
         }
     }
 

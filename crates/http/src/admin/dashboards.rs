@@ -64,7 +64,10 @@ type Full = (StatusCode, Json<DashboardDto>);
 
 fn full(
     status: StatusCode,
-    (d, w): (cairn_core::dashboards::Dashboard, Vec<cairn_core::dashboards::Widget>),
+    (d, w): (
+        cairn_core::dashboards::Dashboard,
+        Vec<cairn_core::dashboards::Widget>,
+    ),
 ) -> Full {
     (status, Json(DashboardDto::of(&d, &w)))
 }

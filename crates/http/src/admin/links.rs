@@ -1,8 +1,8 @@
 //! Share links of a dashboard (viewer lists, analyst or more creates, changes and revokes). A
 //! signed link's secret is answered once, at creation (or when a link becomes signed).
-use super::dash_dto::*;
 use super::dashboards::service;
 use super::dto::ErrorBody;
+use super::link_dto::*;
 use super::{Admin, Body, id};
 use crate::AppState;
 use crate::error::ApiError;
@@ -25,7 +25,11 @@ fn origin(headers: &HeaderMap, state: &AppState) -> String {
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("localhost");
-    let scheme = if state.config.cookie_secure { "https" } else { "http" };
+    let scheme = if state.config.cookie_secure {
+        "https"
+    } else {
+        "http"
+    };
     format!("{scheme}://{host}")
 }
 
@@ -75,11 +79,18 @@ pub async fn create_link(
         name: b.name,
         visibility: b.visibility.into(),
         domains: b.domains.unwrap_or_default(),
-        expires_us: b.expires_at.as_deref().map(|e| time(e, "expires_at")).transpose()?,
+        expires_us: b
+            .expires_at
+            .as_deref()
+            .map(|e| time(e, "expires_at"))
+            .transpose()?,
         url_filter: b.url_filter.into(),
     };
     let (l, secret) = service(&state)?.create_link(&s, id(&did)?, n).await?;
-    Ok((StatusCode::CREATED, Json(created(&l, secret, &origin(&headers, &state)))))
+    Ok((
+        StatusCode::CREATED,
+        Json(created(&l, secret, &origin(&headers, &state))),
+    ))
 }
 
 /// Change a share link (analyst or more). A link made `signed` gets a new secret, answered once.

@@ -8,6 +8,7 @@ mod analytics;
 mod dash_dto;
 mod dashboards;
 mod dto;
+mod link_dto;
 mod links;
 mod orgs;
 mod personas;
@@ -120,7 +121,10 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(dashboards::set_layout))
         .routes(routes!(dashboards::duplicate_dashboard))
         .routes(routes!(dashboards::create_widget))
-        .routes(routes!(dashboards::update_widget, dashboards::delete_widget))
+        .routes(routes!(
+            dashboards::update_widget,
+            dashboards::delete_widget
+        ))
         .routes(routes!(dashboards::widget_data))
         .routes(routes!(dashboards::widget_preview))
         .routes(routes!(links::list_links, links::create_link))

@@ -5,6 +5,7 @@
 use super::dash_dto::*;
 use super::dashboards::{cursor, run, service};
 use super::dto::ErrorBody;
+use super::link_dto::*;
 use super::{Admin, Body, Params, id, tenancy};
 use crate::AppState;
 use crate::error::ApiError;

@@ -147,8 +147,11 @@ pub fn admin_case(w: &World, method: &str, path: &str) -> (String, Option<Value>
         (_, "/api/v1/clients/{id}/rotate") => {
             (format!("/api/v1/clients/{}/rotate", w.a1.2), None, true)
         }
-        (m, p) if p.contains("dashboard") || p.contains("/shared/") || p.ends_with("/progress")
-            || p.ends_with("/widget-preview") =>
+        (m, p)
+            if p.contains("dashboard")
+                || p.contains("/shared/")
+                || p.ends_with("/progress")
+                || p.ends_with("/widget-preview") =>
         {
             dashboard_case(w, m, p)
         }
@@ -186,7 +189,9 @@ fn dashboard_case(w: &World, method: &str, path: &str) -> (String, Option<Value>
             false,
         ),
         ("get", "/api/v1/stores/{id}/progress") => (fill(path, &none.to_string(), ""), None, false),
-        (_, p) if p.starts_with("/api/v1/shared/") => (fill(p, "", &none.to_string()), Some(json!({})), false),
+        (_, p) if p.starts_with("/api/v1/shared/") => {
+            (fill(p, "", &none.to_string()), Some(json!({})), false)
+        }
         ("get", p) => (fill(p, d, widget), None, true),
         ("post", "/api/v1/dashboards/{id}/widgets/{widget}/data") => {
             (fill(path, d, widget), Some(json!({})), false)
@@ -194,7 +199,9 @@ fn dashboard_case(w: &World, method: &str, path: &str) -> (String, Option<Value>
         (_, p) => {
             let body = match p.rsplit('/').next() {
                 Some("layout") => json!({"items": []}),
-                Some("widgets") => json!({"title": "t", "type": "bar", "query": {"kind": "aggregate"}}),
+                Some("widgets") => {
+                    json!({"title": "t", "type": "bar", "query": {"kind": "aggregate"}})
+                }
                 Some("links") => json!({"visibility": "anyone", "url_filter": "off"}),
                 _ => json!({}),
             };
