@@ -15,7 +15,7 @@ function DimSelect({ label, value, onChange, optional }: {
   return (
     <label>
       {label}
-      <select value={v} onChange={(e) => onChange(dimFromValue(e.target.value))}>
+      <select aria-label={label} value={v} onChange={(e) => onChange(dimFromValue(e.target.value))}>
         {optional && <option value="">None</option>}
         {!known && v !== '' && <option value={v}>{v.replace(/^path:/, '')}</option>}
         {DIMENSIONS.map((c) => (
@@ -40,7 +40,7 @@ export function DimensionControls({ s, set }: { s: EditorState; set: (s: EditorS
   };
   return (
     <fieldset className={css.group}>
-      <legend>Group by</legend>
+      <legend>Grouping</legend>
       <DimSelect label={s.type === 'line' ? 'Along the x axis' : 'Group by'} value={first} optional={false} onChange={(d) => put(0, d)} />
       {info.dims === 2 && (
         <DimSelect label="Split series by" value={second} optional onChange={(d) => (d === null ? set({ ...s, dims: s.dims.slice(0, 1) }) : put(1, d))} />

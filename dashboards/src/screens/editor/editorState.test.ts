@@ -51,11 +51,17 @@ describe('editor state', () => {
     expect(toSpec(switchType(switchType(s, 'table'), 'column')).query).toMatchObject({ group_by: [{ time: 'day' }, 'verb'] });
   });
 
+  it('starts from the new type\'s defaults when nothing was chosen yet', () => {
+    const s = switchType({ ...defaultState('bar'), title: 'Kept' }, 'column');
+    expect(s.title).toBe('Kept');
+    expect(toSpec(s).query).toEqual(toSpec(defaultState('column')).query);
+  });
+
   it('fills what a new type needs when switching', () => {
     const counter = titled('counter');
     const bar = switchType(counter, 'bar');
     expect(bar.dims).toEqual(['verb']);
-    const scatter = switchType(titled('bar'), 'scatter');
+    const scatter = switchType({ ...titled('bar'), dims: ['activity'] }, 'scatter');
     expect(scatter.measures).toHaveLength(2);
     expect(problems(scatter)).toEqual([]);
   });

@@ -95,18 +95,34 @@ export function defaultState(type: WidgetType): EditorState {
   }
 }
 
-/** Changes the type, keeping every choice and filling what the new type needs. */
+/**
+ * Changes the type. Query choices still at the old type's defaults give way to the new type's
+ * (a new column chart starts over weeks, not over the bar chart's verbs); choices the user made
+ * are kept, with what the new type needs filled in.
+ */
 export function switchType(state: EditorState, type: WidgetType): EditorState {
   const info = typeInfo(type);
   const d = defaultState(type);
+  const untouched = queryChoices(state) === queryChoices(defaultState(state.type));
+  if (untouched) {
+    const options = { ...d.options, ...state.options };
+    return { ...d, title: state.title, description: state.description, filter: state.filter, options };
+  }
   const next: EditorState = { ...state, type };
   if (info.dims > 0 && next.dims.filter((x) => !isBucket(x)).length === 0) next.dims = d.dims;
   if (next.measures.length < info.measures[0]) {
     next.measures = [...next.measures, ...d.measures.slice(next.measures.length, info.measures[0])];
   }
+  const first = next.dims[0];
   if (type === 'leaderboard') next.ordered = true;
-  if (type === 'line') next.ordered = false;
+  else if (type === 'line' || (typeof first === 'object' && 'time' in first)) next.ordered = false;
   return next;
+}
+
+/** Every query choice of the state, as one string to compare. */
+function queryChoices(s: EditorState): string {
+  const { dims, measures, ordered, orderMeasure, orderDir, limit, compare, bucket, steps, by, fields, pageSize } = s;
+  return JSON.stringify([dims, measures, ordered, orderMeasure, orderDir, limit, compare, bucket, steps, by, fields, pageSize]);
 }
 
 function isBucket(d: Dimension): boolean {
