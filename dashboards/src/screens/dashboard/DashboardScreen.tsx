@@ -9,11 +9,9 @@ import { useNames } from "../../api/names";
 import type { Dashboard, Role, Widget } from "../../api/types";
 import { ConfirmDialog } from "../../components/Modal";
 import { EmptyState, ErrorBox, Loading } from "../../components/Status";
-import { canEdit } from "../../lib/roles";
-import { useCurrentStore } from "../../lib/useCurrentStore";
+import { canEdit, roleOnOrganisation } from "../../lib/roles";
 import { useOrganisations, useStores } from "../../api/stores";
 import { useMe } from "../../api/session";
-import { roleOnOrganisation } from "../../lib/roles";
 import { FilterEditor } from "./FilterEditor";
 import { ShareDialog } from "./ShareDialog";
 import { Toolbar } from "./Toolbar";
@@ -26,10 +24,9 @@ export function DashboardScreen() {
   const { id = "" } = useParams();
   const d = useDashboard(id);
   const role = useStoreRole(d.data?.store);
-  useCurrentStore();
   if (d.isPending) return <Loading />;
   if (d.error) return <ErrorBox error={d.error} title="This dashboard cannot be opened" />;
-  return <Loaded d={d.data} role={role} />;
+  return <Loaded key={d.data.id} d={d.data} role={role} />;
 }
 
 function useStoreRole(store: string | undefined): Role | null {
