@@ -118,6 +118,25 @@ test("time range changes what every widget counts", async ({ page, admin }) => {
   await expect.poll(() => counterValue(page)).toBe(week.rows[0]!.values[0]!);
   expect(week.rows[0]!.values[0]!).toBeLessThan(total);
   await shot(page, "dashboard-7d");
+
+  // A custom range, both days included, in the dashboard's zone (here Tokyo, UTC+9).
+  await page.getByLabel("Time zone").selectOption("Asia/Tokyo");
+  await page.getByLabel("Time range").selectOption("custom");
+  const day = (offset: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + offset));
+  const ymd = (d: Date) => d.toISOString().slice(0, 10);
+  await page.getByLabel("From", { exact: true }).fill(ymd(day(-20)));
+  await page.getByLabel("To", { exact: true }).fill(ymd(day(-10)));
+  await page.getByRole("button", { name: "Apply" }).click();
+  const tokyo = (d: Date) => new Date(d.getTime() - 9 * 3600_000).toISOString();
+  const custom = await admin.call<{ rows: { values: number[] }[] }>("POST", `/api/v1/stores/${env.store}/aggregate`, {
+    group_by: [], measures: ["count"], from: tokyo(day(-20)), to: tokyo(day(-9)),
+  });
+  await expect.poll(() => counterValue(page)).toBe(custom.rows[0]!.values[0]!);
+  const saved = await admin.call<{ tz: string; time_range: { from: string; to: string } }>("GET", `/api/v1/dashboards/${d.id}`);
+  expect(saved.tz).toBe("Asia/Tokyo");
+  expect(new Date(saved.time_range.from).toISOString()).toBe(tokyo(day(-20)));
+  expect(new Date(saved.time_range.to).toISOString()).toBe(tokyo(day(-9)));
+  await shot(page, "dashboard-custom-range");
 });
 
 test("live mode redraws within 2 s of new statements", async ({ page, admin }) => {
