@@ -73,6 +73,12 @@ pub struct Config {
     pub persona_import_batch_rows: usize,
     /// Parsed CSV batches of a persona import waiting to be applied (bounded channel).
     pub persona_import_queue_batches: usize,
+    /// Nodes (`and`, `or`, `not`, conditions) of an analytics filter.
+    pub filter_max_nodes: usize,
+    /// Values an analytics filter compares with (every `in` item and `eq`, all counted).
+    pub filter_max_values: usize,
+    /// Bytes of the longest string in an analytics filter.
+    pub filter_max_string_bytes: usize,
 }
 
 /// `"1.0.3"` or `"2.0.0"` in configuration.
@@ -95,6 +101,7 @@ impl From<XapiVersionSetting> for cairn_xapi::XapiVersion {
 
 impl Default for Config {
     fn default() -> Self {
+        let filter = cairn_filter::Limits::default();
         Config {
             log: "info".into(),
             http_addr: "127.0.0.1:8080".parse().expect("valid default address"),
@@ -129,6 +136,9 @@ impl Default for Config {
             rate_limit_user_per_second: 50,
             rate_limit_user_burst: 100,
             login_attempts_per_minute: 10,
+            filter_max_nodes: filter.max_nodes,
+            filter_max_values: filter.max_values,
+            filter_max_string_bytes: filter.max_string_bytes,
         }
     }
 }
@@ -175,6 +185,9 @@ impl Config {
             ("max_body_mib", self.max_body_mib),
             ("max_document_kib", self.max_document_kib),
             ("session_idle_minutes", self.session_idle_minutes as usize),
+            ("filter_max_nodes", self.filter_max_nodes),
+            ("filter_max_values", self.filter_max_values),
+            ("filter_max_string_bytes", self.filter_max_string_bytes),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(ConfigError::Invalid(format!(
@@ -195,6 +208,15 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// The bounds on an analytics filter's size.
+    pub fn filter_limits(&self) -> cairn_filter::Limits {
+        cairn_filter::Limits {
+            max_nodes: self.filter_max_nodes,
+            max_values: self.filter_max_values,
+            max_string_bytes: self.filter_max_string_bytes,
+        }
     }
 
     /// The HTTP adapter's rate limits.
