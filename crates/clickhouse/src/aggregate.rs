@@ -14,7 +14,6 @@
 //! reads `ext_values[indexOf(ext_keys, path)]` (its number: see `cairn_filter::NUMBER_PATTERN`).
 //! Personas (dimension, measure or filter) join the store's identifier → persona mapping on
 //! `actor_ifi`, which both tables keep (`crate::persona`).
-use crate::filter::bind_params;
 use crate::{ClickHouseProjection, err};
 use cairn_core::analytics::{
     AggregateQuery, AggregateResult, AggregateRow, Analytics, AnalyticsError, Dimension, Measure,
@@ -436,7 +435,7 @@ pub async fn run(
     q: &AggregateQuery,
     plan: &Plan,
 ) -> Result<AggregateResult, AnalyticsError> {
-    let groups: Vec<Group> = bind_params(p.client().query(&plan.sql), &plan.params)
+    let groups: Vec<Group> = crate::filter::query(p.client(), &plan.sql, &plan.params)
         .fetch_all()
         .await
         .map_err(err("aggregate"))?;

@@ -2,7 +2,6 @@
 //! (`TabSeparatedRaw` of the `statement` column for whole statements, `JSONEachRow` or
 //! `CSVWithNames` for chosen fields) through a bounded channel: nothing buffers the result.
 //! Voided statements are left out, each statement appears once (`LIMIT 1 BY seq`), in seq order.
-use crate::filter::bind_params;
 use crate::{ClickHouseProjection, err};
 use cairn_core::ProjectionError;
 use cairn_core::analytics::{ByteStream, ExportFormat, StatementsQuery};
@@ -101,7 +100,7 @@ impl ClickHouseProjection {
     ) -> Result<ByteStream, ProjectionError> {
         let now_us = jiff::Timestamp::now().as_microsecond();
         let (sql, params, fmt) = export_sql(q, format, now_us);
-        let mut cursor = bind_params(self.client.query(&sql), &params)
+        let mut cursor = crate::filter::query(&self.client, &sql, &params)
             .with_setting("output_format_json_quote_64bit_integers", "0")
             .fetch_bytes(fmt)
             .map_err(err("export"))?;

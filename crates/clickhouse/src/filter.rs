@@ -1,9 +1,12 @@
 //! Running the filter language (`cairn-filter`) on the projection: statements of a store that
-//! match a filter, with every value bound as a parameter.
+//! match a filter, and the one way analytics queries reach ClickHouse ([`query`]).
 use cairn_core::StoreId;
 use cairn_filter::{Filter, Param};
 use clickhouse::Client;
 use clickhouse::query::Query;
+
+/// ClickHouse's default `max_query_size` (bytes of SQL it parses).
+const DEFAULT_MAX_QUERY_SIZE: usize = 256 << 10;
 
 /// `SELECT seq … WHERE store = ? AND <filter>`: the sequence numbers of matching statements, each
 /// once (rows replayed before a merge are grouped), in order.
@@ -21,23 +24,53 @@ pub fn matching_seqs(
         "SELECT seq FROM statements{join} WHERE store = toUUID(?) AND {} GROUP BY seq ORDER BY seq LIMIT ?",
         sql.clause
     );
-    let mut q = client.query(&text);
+    let mut params = Vec::with_capacity(sql.params.len() + 3);
     if persona {
-        q = q.bind(store.0.to_string());
+        params.push(Param::Str(store.0.to_string()));
     }
-    let q = q.bind(store.0.to_string());
-    bind_params(q, &sql.params).bind(limit)
+    params.push(Param::Str(store.0.to_string()));
+    params.extend(sql.params);
+    params.push(Param::I64(i64::try_from(limit).unwrap_or(i64::MAX)));
+    query(client, &text, &params)
 }
 
-/// Binds filter parameters in placeholder order.
-pub fn bind_params(mut q: Query, params: &[Param]) -> Query {
-    for p in params {
-        q = match p {
-            Param::Str(s) => q.bind(s.as_str()),
-            Param::F64(x) => q.bind(*x),
-            Param::I64(x) => q.bind(*x),
-            Param::U8(x) => q.bind(*x),
-        };
+/// The query `sql` with its `?` placeholders replaced by `params` in placeholder order, in time
+/// linear in the text and the values (binding them one by one with `Query::bind` costs time
+/// quadratic in their number: 14 s for a 60,000-value `in`). Values are written as escaped
+/// literals by [`cairn_filter::inline`]; the text is then sent as is. A text longer than
+/// ClickHouse's default `max_query_size` raises that setting for this query, so a filter
+/// within the configured limits is never refused by the database for its size.
+pub fn query(client: &Client, sql: &str, params: &[Param]) -> Query {
+    let text = cairn_filter::inline(sql, params);
+    let q = client.query_raw(&text);
+    if text.len() + 4096 > DEFAULT_MAX_QUERY_SIZE {
+        q.with_setting("max_query_size", (text.len() + (64 << 10)).to_string())
+    } else {
+        q
     }
-    q
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Binding one placeholder at a time scanned every earlier one: a 60,000-value `in` took
+    /// 14 s of an async worker. The whole query is now written in one pass.
+    #[test]
+    fn a_long_in_list_is_bound_in_linear_time() {
+        let n = 200_000;
+        let values: Vec<_> = (0..n).map(|i| format!("http://v/{i}?q='x'")).collect();
+        let f = Filter::parse(&serde_json::json!({"field": "verb", "in": values})).unwrap();
+        let started = std::time::Instant::now();
+        let q = matching_seqs(&Client::default(), StoreId::DEFAULT, &f, 0, 10);
+        let sql = q.sql_display().to_string();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "took {:?}",
+            started.elapsed()
+        );
+        assert!(sql.starts_with("SELECT seq FROM statements WHERE store = toUUID('"));
+        assert!(sql.contains(r"(verb IN ('http://v/0?q=\'x\'', 'http://v/1?q=\'x\''"));
+        assert!(sql.ends_with(r"'http://v/199999?q=\'x\'')) GROUP BY seq ORDER BY seq LIMIT 10"));
+    }
 }

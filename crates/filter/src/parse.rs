@@ -35,7 +35,7 @@ impl std::fmt::Display for FilterError {
 impl std::error::Error for FilterError {}
 
 /// Deepest nesting accepted (the tree is walked recursively).
-const MAX_DEPTH: usize = 32;
+pub(crate) const MAX_DEPTH: usize = 32;
 
 fn err(pointer: &str, message: impl Into<String>) -> FilterError {
     FilterError {
@@ -55,6 +55,12 @@ impl Filter {
     /// Parses and validates a filter from a JSON value.
     pub fn parse(json: &Json) -> Result<Filter, FilterError> {
         node(json, "", 0)
+    }
+
+    /// Checks the filter's size against `limits`, then parses it.
+    pub fn parse_within(json: &Json, limits: &crate::Limits) -> Result<Filter, FilterError> {
+        limits.check(json)?;
+        Filter::parse(json)
     }
 }
 

@@ -42,6 +42,8 @@ pub struct HttpConfig {
     pub rate_limits: limits::RateLimitConfig,
     /// The built web app served at `/` (absent: not served).
     pub web_dir: Option<std::path::PathBuf>,
+    /// Bounds on the size of an analytics filter.
+    pub filter_limits: cairn_filter::Limits,
 }
 
 impl Default for HttpConfig {
@@ -53,6 +55,7 @@ impl Default for HttpConfig {
             cookie_secure: false,
             rate_limits: limits::RateLimitConfig::default(),
             web_dir: None,
+            filter_limits: cairn_filter::Limits::default(),
         }
     }
 }

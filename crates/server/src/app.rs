@@ -219,6 +219,7 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
             cookie_secure: cfg.cookie_secure,
             rate_limits: cfg.rate_limits(),
             web_dir: Some(cfg.web_dir.clone()),
+            filter_limits: cfg.filter_limits(),
         },
     )
     .with_tenancy(tenancy)

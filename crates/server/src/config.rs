@@ -85,6 +85,12 @@ pub struct Config {
     pub dashboard_name_max_chars: usize,
     /// Largest widget query, widget options or dashboard filter, in KiB of JSON.
     pub dashboard_json_max_kib: usize,
+    /// Nodes (`and`, `or`, `not`, conditions) of an analytics filter.
+    pub filter_max_nodes: usize,
+    /// Values an analytics filter compares with (every `in` item and `eq`, all counted).
+    pub filter_max_values: usize,
+    /// Bytes of the longest string in an analytics filter.
+    pub filter_max_string_bytes: usize,
 }
 
 /// `"1.0.3"` or `"2.0.0"` in configuration.
@@ -107,6 +113,7 @@ impl From<XapiVersionSetting> for cairn_xapi::XapiVersion {
 
 impl Default for Config {
     fn default() -> Self {
+        let filter = cairn_filter::Limits::default();
         Config {
             log: "info".into(),
             http_addr: "127.0.0.1:8080".parse().expect("valid default address"),
@@ -147,6 +154,9 @@ impl Default for Config {
             link_domains_max: 20,
             dashboard_name_max_chars: 200,
             dashboard_json_max_kib: 16,
+            filter_max_nodes: filter.max_nodes,
+            filter_max_values: filter.max_values,
+            filter_max_string_bytes: filter.max_string_bytes,
         }
     }
 }
@@ -196,6 +206,9 @@ impl Config {
             ("dashboard_widgets_max", self.dashboard_widgets_max),
             ("dashboard_name_max_chars", self.dashboard_name_max_chars),
             ("dashboard_json_max_kib", self.dashboard_json_max_kib),
+            ("filter_max_nodes", self.filter_max_nodes),
+            ("filter_max_values", self.filter_max_values),
+            ("filter_max_string_bytes", self.filter_max_string_bytes),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(ConfigError::Invalid(format!(
@@ -226,6 +239,15 @@ impl Config {
             domains_per_link: self.link_domains_max,
             name_chars: self.dashboard_name_max_chars,
             json_bytes: self.dashboard_json_max_kib << 10,
+        }
+    }
+
+    /// The bounds on an analytics filter's size.
+    pub fn filter_limits(&self) -> cairn_filter::Limits {
+        cairn_filter::Limits {
+            max_nodes: self.filter_max_nodes,
+            max_values: self.filter_max_values,
+            max_string_bytes: self.filter_max_string_bytes,
         }
     }
 

@@ -63,6 +63,7 @@ pub async fn aggregate(
 ) -> Result<Json<AggregateAnswer>, ApiError> {
     let store = StoreId(id(&sid)?);
     tenancy(&state)?.store(&s, store)?;
+    filter_within(&state, &b)?;
     let q = AggregateQuery::parse(store, &b).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let analytics = state.analytics.as_ref().ok_or(ApiError(Error::NotFound))?;
     Ok(Json(
@@ -148,7 +149,25 @@ pub struct StatementsPage {
     pub next_cursor: Option<String>,
 }
 
-fn statements_query(store: StoreId, b: &serde_json::Value) -> Result<StatementsQuery, ApiError> {
+/// Refuses a request whose filter is larger than the configured bounds (`400` naming the bound),
+/// before the filter is parsed or reaches the database.
+fn filter_within(state: &AppState, b: &serde_json::Value) -> Result<(), ApiError> {
+    match b.get("filter") {
+        Some(f) => state
+            .config
+            .filter_limits
+            .check(f)
+            .map_err(|e| ApiError::bad_request(format!("/filter{}: {}", e.pointer, e.message))),
+        None => Ok(()),
+    }
+}
+
+fn statements_query(
+    state: &AppState,
+    store: StoreId,
+    b: &serde_json::Value,
+) -> Result<StatementsQuery, ApiError> {
+    filter_within(state, b)?;
     StatementsQuery::parse(store, b).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
@@ -168,7 +187,7 @@ pub async fn query_statements(
 ) -> Result<Json<StatementsPage>, ApiError> {
     let store = StoreId(id(&sid)?);
     tenancy(&state)?.store(&s, store)?;
-    let mut q = statements_query(store, &b)?;
+    let mut q = statements_query(&state, store, &b)?;
     if !q.fields.iter().any(|f| f == "seq") {
         q.fields.insert(0, "seq".into());
     }
@@ -231,7 +250,7 @@ pub async fn export_statements(
 ) -> Result<axum::response::Response, ApiError> {
     let store = StoreId(id(&sid)?);
     tenancy(&state)?.store(&s, store)?;
-    let q = statements_query(store, &b)?;
+    let q = statements_query(&state, store, &b)?;
     let (format, content_type) = match p.format.as_deref() {
         None | Some("statements") => (ExportFormat::Statements, "application/x-ndjson"),
         Some("ndjson") => (ExportFormat::Ndjson, "application/x-ndjson"),

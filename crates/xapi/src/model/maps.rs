@@ -4,7 +4,46 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
+use std::collections::HashSet;
 use std::fmt;
+
+/// Most entries accepted in one language map or extensions object.
+pub const MAX_MAP_KEYS: usize = 1_000;
+/// Deepest nesting (arrays and objects) accepted in one extension value. Deeper values could
+/// not be read back by the projection, so they are refused rather than stored.
+pub const MAX_EXTENSION_DEPTH: usize = 64;
+
+/// Nesting depth of a JSON text (its arrays and objects), in one pass over its bytes.
+fn depth(json: &str) -> usize {
+    let (mut depth, mut max, mut in_str, mut escaped) = (0usize, 0usize, false, false);
+    for b in json.bytes() {
+        if in_str {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+fn too_many<E: serde::de::Error>(what: &str) -> E {
+    E::custom(format!(
+        "more than {MAX_MAP_KEYS} entries in one {what} (the limit)"
+    ))
+}
 
 /// An xAPI language map: RFC 5646 language tag => text. Order is kept as received.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -65,10 +104,14 @@ impl<'de> Deserialize<'de> for LanguageMap {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LanguageMap, A::Error> {
                 let mut out: Vec<(String, String)> =
-                    Vec::with_capacity(map.size_hint().unwrap_or(1));
+                    Vec::with_capacity(map.size_hint().unwrap_or(1).min(MAX_MAP_KEYS));
+                let mut seen = HashSet::new();
                 while let Some(k) = map.next_key::<String>()? {
                     let v = map.next_value::<String>()?;
-                    if out.iter().any(|(e, _)| *e == k) {
+                    if out.len() == MAX_MAP_KEYS {
+                        return Err(too_many("language map"));
+                    }
+                    if !seen.insert(k.clone()) {
                         return Err(serde::de::Error::custom(format!(
                             "duplicate language tag `{k}`"
                         )));
@@ -123,9 +166,18 @@ impl<'de> Deserialize<'de> for Extensions {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Extensions, A::Error> {
                 let mut out: Vec<(String, Box<RawValue>)> = Vec::new();
+                let mut seen = HashSet::new();
                 while let Some(k) = map.next_key::<String>()? {
                     let v = map.next_value::<Box<RawValue>>()?;
-                    if out.iter().any(|(e, _)| *e == k) {
+                    if out.len() == MAX_MAP_KEYS {
+                        return Err(too_many("extensions object"));
+                    }
+                    if depth(v.get()) > MAX_EXTENSION_DEPTH {
+                        return Err(serde::de::Error::custom(format!(
+                            "extension `{k}` is nested deeper than {MAX_EXTENSION_DEPTH} levels (the limit)"
+                        )));
+                    }
+                    if !seen.insert(k.clone()) {
                         return Err(serde::de::Error::custom(format!(
                             "duplicate extension `{k}`"
                         )));
@@ -136,5 +188,48 @@ impl<'de> Deserialize<'de> for Extensions {
             }
         }
         d.deserialize_map(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn many_keys_are_checked_in_linear_time_and_bounded() {
+        // Duplicate checking compared every key with every earlier one: 100k extension keys
+        // cost 13.8 s. Up to the limit it is now a hash-set lookup; beyond it, a refusal.
+        let body = |n: usize| {
+            let entries: Vec<String> = (0..n).map(|i| format!("\"http://x/{i}\": {i}")).collect();
+            format!("{{{}}}", entries.join(","))
+        };
+        let e: Extensions = serde_json::from_str(&body(MAX_MAP_KEYS)).unwrap();
+        assert_eq!(e.len(), MAX_MAP_KEYS);
+        let started = std::time::Instant::now();
+        let err = serde_json::from_str::<Extensions>(&body(100_000)).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert!(err.to_string().contains("more than 1000 entries"), "{err}");
+        let langs: Vec<String> = (0..=MAX_MAP_KEYS)
+            .map(|i| format!("\"x-{i}\": \"t\""))
+            .collect();
+        let err =
+            serde_json::from_str::<LanguageMap>(&format!("{{{}}}", langs.join(","))).unwrap_err();
+        assert!(err.to_string().contains("language map"), "{err}");
+        let err = serde_json::from_str::<Extensions>(r#"{"http://x/a": 1, "http://x/a": 2}"#)
+            .unwrap_err();
+        assert!(err.to_string().contains("duplicate extension"), "{err}");
+    }
+
+    #[test]
+    fn deeply_nested_extension_values_are_refused_not_projected_as_null() {
+        let nested = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        let ok = format!(r#"{{"http://x/a": {}}}"#, nested(MAX_EXTENSION_DEPTH));
+        serde_json::from_str::<Extensions>(&ok).unwrap();
+        let deep = format!(r#"{{"http://x/a": {}}}"#, nested(MAX_EXTENSION_DEPTH + 1));
+        let err = serde_json::from_str::<Extensions>(&deep).unwrap_err();
+        assert!(err.to_string().contains("deeper than 64 levels"), "{err}");
+        // Brackets inside strings are text, not nesting.
+        let text = format!(r#"{{"http://x/a": {{"s": "{}\\\"]"}}}}"#, "[".repeat(200));
+        serde_json::from_str::<Extensions>(&text).unwrap();
     }
 }
