@@ -105,7 +105,7 @@ pub fn and_filters(filters: Vec<Json>) -> Option<Json> {
     }
 }
 
-fn object<'a>(query: &'a Json) -> Result<&'a serde_json::Map<String, Json>, Error> {
+fn object(query: &Json) -> Result<&serde_json::Map<String, Json>, Error> {
     query
         .as_object()
         .ok_or_else(|| bad("/query", "expected an object with a kind"))
