@@ -1,6 +1,10 @@
 //! Activity definitions seen in statements, merged per activity id, for the Activities resource.
 //! The writer records the merged definition at append time; definitions are kept as JSON objects
 //! so that the stored form does not depend on the model's Rust types.
+//!
+//! Verb displays are kept the same way, merged language by language, under [`verb_key`] (a key
+//! that is never an IRI, so no activity id can name it), from every statement whatever the
+//! client's scopes: they label charts (`analytics::names`), they are not canonical definitions.
 use crate::ids::StoreId;
 use crate::ports::LogStore;
 use cairn_xapi::{Activity, Statement, StatementObject};
@@ -10,8 +14,30 @@ use std::collections::HashMap;
 /// Merged definitions by (store, activity id).
 pub type Definitions = HashMap<(StoreId, String), Map<String, Value>>;
 
-/// Properties whose values are maps merged key by key (language maps, extensions).
-const MERGED: [&str; 3] = ["name", "description", "extensions"];
+/// Properties whose values are maps merged key by key (language maps, extensions; `display`
+/// is a verb's).
+const MERGED: [&str; 4] = ["name", "description", "extensions", "display"];
+
+/// Where a verb's displays are kept among the activity definitions: a leading space, which no
+/// IRI (hence no activity id) has.
+pub fn verb_key(verb: &str) -> String {
+    format!(" verb {verb}")
+}
+
+/// The statement's verb display, as a definition `{"display": {lang: text}}` under
+/// [`verb_key`] (`None` when the verb has none).
+pub fn verb_display(st: &Statement) -> Option<(String, Map<String, Value>)> {
+    let display = st.verb.display.as_ref()?;
+    let Ok(Value::Object(m)) = serde_json::to_value(display) else {
+        return None;
+    };
+    if m.is_empty() {
+        return None;
+    }
+    let mut def = Map::new();
+    def.insert("display".into(), Value::Object(m));
+    Some((verb_key(&st.verb.id), def))
+}
 
 /// Every activity of a statement that carries a definition: (id, definition as a JSON object).
 pub fn definitions(st: &Statement) -> Vec<(String, Map<String, Value>)> {

@@ -360,10 +360,14 @@ fn prepare(
             ref_target: st.statement_ref_target(),
             attachments,
             lrs_timestamp,
-            definitions: if ctx.define {
-                crate::activities::definitions(&st)
-            } else {
-                Vec::new()
+            definitions: {
+                let mut defs = if ctx.define {
+                    crate::activities::definitions(&st)
+                } else {
+                    Vec::new()
+                };
+                defs.extend(crate::activities::verb_display(&st));
+                defs
             },
         });
     }
