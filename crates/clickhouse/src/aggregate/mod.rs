@@ -23,7 +23,7 @@
 mod exprs;
 mod run;
 
-pub use run::{aggregate, significant};
+pub use run::{aggregate, lower_bound, significant};
 
 use cairn_core::analytics::{AggregateQuery, Dimension, Measure, RequestError, Source};
 use cairn_filter::{FieldRef, Filter, Param, Sql};
