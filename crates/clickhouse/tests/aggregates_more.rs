@@ -76,7 +76,12 @@ async fn top_n_by_a_measure_both_ways() {
         (json!([{"time": "day"}, "actor"]), 3),
         (json!(["activity", "actor"]), 1),
     ] {
-        let all = both(&p, store, &json!({"group_by": group_by, "measures": measures()})).await;
+        let all = both(
+            &p,
+            store,
+            &json!({"group_by": group_by, "measures": measures()}),
+        )
+        .await;
         for desc in [true, false] {
             let mut want = all.clone();
             want.sort_by(|a, b| {
@@ -117,11 +122,19 @@ async fn previous_period_both_ways_and_aligned() {
         store,
         &with(
             base.clone(),
-            with(range(T0 + DAY_US, T0 + 3 * DAY_US), json!({"compare": "previous_period"})),
+            with(
+                range(T0 + DAY_US, T0 + 3 * DAY_US),
+                json!({"compare": "previous_period"}),
+            ),
         ),
     )
     .await;
-    let before = both(&p, store, &with(base.clone(), range(T0 - DAY_US, T0 + DAY_US))).await;
+    let before = both(
+        &p,
+        store,
+        &with(base.clone(), range(T0 - DAY_US, T0 + DAY_US)),
+    )
+    .await;
     let before: BTreeMap<_, _> = before.into_iter().map(|r| (r.keys, r.values)).collect();
     assert!(!now.is_empty());
     for r in &now {
@@ -138,7 +151,10 @@ async fn previous_period_both_ways_and_aligned() {
             store,
             &with(
                 day.clone(),
-                with(range(T0 + 2 * DAY_US, T0 + 4 * DAY_US), json!({"compare": "previous_period"})),
+                with(
+                    range(T0 + 2 * DAY_US, T0 + 4 * DAY_US),
+                    json!({"compare": "previous_period"}),
+                ),
             ),
         )
         .await;
@@ -161,8 +177,13 @@ async fn previous_period_both_ways_and_aligned() {
     let total = |from, to| {
         let p = p.clone();
         async move {
-            both(&p, store, &with(json!({"measures": ["count"]}), range(from, to))).await[0].values
-                [0]
+            both(
+                &p,
+                store,
+                &with(json!({"measures": ["count"]}), range(from, to)),
+            )
+            .await[0]
+                .values[0]
         }
     };
     let counter = both(
@@ -170,7 +191,10 @@ async fn previous_period_both_ways_and_aligned() {
         store,
         &with(
             json!({"measures": ["count", {"avg": "result.score.scaled"}]}),
-            with(range(T0 + 4 * DAY_US, T0 + 8 * DAY_US), json!({"compare": "previous_period"})),
+            with(
+                range(T0 + 4 * DAY_US, T0 + 8 * DAY_US),
+                json!({"compare": "previous_period"}),
+            ),
         ),
     )
     .await;
@@ -256,7 +280,11 @@ async fn numeric_buckets_from_the_raw_table() {
     )
     .await;
     assert_eq!(got.rows.len(), 3);
-    assert!(got.rows.windows(2).all(|w| w[0].values[0] >= w[1].values[0]));
+    assert!(
+        got.rows
+            .windows(2)
+            .all(|w| w[0].values[0] >= w[1].values[0])
+    );
     assert!(
         got.rows
             .iter()
@@ -273,7 +301,11 @@ async fn numeric_buckets_from_the_raw_table() {
         ..q
     };
     let e = aggregate(&p, &q, NOW_US).await.unwrap_err();
-    assert!(e.to_string().starts_with("/group_by/0/bucket/width: more than 20"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("/group_by/0/bucket/width: more than 20"),
+        "{e}"
+    );
     let q = AggregateQuery::parse(
         store,
         &json!({"group_by": [{"bucket": {"path": "result.score.raw", "width": 10}}],

@@ -74,7 +74,10 @@ fn expected(q: &FunnelQuery, kept: &[Stmt], personas: &HashMap<String, String>) 
         events.sort_by_key(|(t, seq, _)| (*t, *seq));
         let mut from = 0;
         for (k, step) in q.steps.iter().enumerate() {
-            match events[from..].iter().position(|(_, _, r)| step.matches(r, NOW_US)) {
+            match events[from..]
+                .iter()
+                .position(|(_, _, r)| step.matches(r, NOW_US))
+            {
                 Some(i) => {
                     counts[k] += 1;
                     from += i + 1;
@@ -169,9 +172,7 @@ async fn funnels_match_the_statements() {
     assert!(reached_last > 0, "some funnels are gone through");
     // The ties: "tie" (verb 1 then verb 0 in seq order at one time) does not go 0 → 1; "same"
     // does.
-    let two = |a: &str| {
-        json!({"steps": [verb(0), verb(1)], "filter": {"field": "actor", "eq": format!("mbox:mailto:{a}")}})
-    };
+    let two = |a: &str| json!({"steps": [verb(0), verb(1)], "filter": {"field": "actor", "eq": format!("mbox:mailto:{a}")}});
     for (actor, want) in [("tie@x", vec![1, 0]), ("same@x", vec![1, 1])] {
         let q = FunnelQuery::parse(store, &two(actor), &AnalyticsLimits::default()).unwrap();
         assert_eq!(funnel(&p, &q, NOW_US).await.unwrap().steps, want, "{actor}");
