@@ -97,6 +97,11 @@ impl StatementService {
         self
     }
 
+    /// The event log and its indexes (for reads such as `analytics::names`).
+    pub fn log(&self) -> Arc<dyn LogStore> {
+        self.log.clone()
+    }
+
     pub fn consistent_through_us(&self) -> i64 {
         self.writer.consistent_through_us()
     }

@@ -39,6 +39,8 @@ pub struct HttpConfig {
     /// Mark the session cookie `Secure` (the server is reached over TLS).
     pub cookie_secure: bool,
     pub rate_limits: limits::RateLimitConfig,
+    /// Limits of the analytics requests (buckets, funnel steps, names per request).
+    pub analytics: cairn_core::analytics::AnalyticsLimits,
 }
 
 impl Default for HttpConfig {
@@ -49,6 +51,7 @@ impl Default for HttpConfig {
             default_version: XapiVersion::V2_0_0,
             cookie_secure: false,
             rate_limits: limits::RateLimitConfig::default(),
+            analytics: cairn_core::analytics::AnalyticsLimits::default(),
         }
     }
 }

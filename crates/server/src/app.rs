@@ -211,6 +211,7 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
             default_version: cfg.xapi_default_version.into(),
             cookie_secure: cfg.cookie_secure,
             rate_limits: cfg.rate_limits(),
+            analytics: cfg.analytics_limits(),
         },
     )
     .with_tenancy(tenancy)
