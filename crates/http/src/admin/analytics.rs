@@ -2,6 +2,7 @@
 //! parsed and validated by `cairn_core::analytics` (errors name the offending node with a JSON
 //! pointer); the `Analytics` port answers it from the hourly aggregates or the raw table. Also
 //! funnels, and the names of verbs and activities (from the embedded store, not ClickHouse).
+use super::analytics_schema::{AggregateRequest, FunnelRequest};
 use super::dto::ErrorBody;
 use super::{Admin, Body, Params, id, tenancy};
 use crate::AppState;
@@ -9,7 +10,6 @@ use crate::error::ApiError;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::IntoResponse;
-use super::analytics_schema::{AggregateRequest, FunnelRequest};
 use cairn_core::analytics::{
     AggregateQuery, AggregateResult, ExportFormat, FunnelQuery, StatementsQuery,
 };
@@ -110,7 +110,11 @@ pub async fn funnel(
     let analytics = state.analytics.as_ref().ok_or(ApiError(Error::NotFound))?;
     let r = analytics.funnel(&q).await.map_err(Error::from)?;
     Ok(Json(FunnelAnswer {
-        steps: r.steps.into_iter().map(|count| FunnelStep { count }).collect(),
+        steps: r
+            .steps
+            .into_iter()
+            .map(|count| FunnelStep { count })
+            .collect(),
         source: r.source.into(),
     }))
 }
@@ -166,7 +170,9 @@ pub async fn names(
     }
     let max = state.config.analytics.names_max;
     if ids.is_empty() || ids.len() > max {
-        return Err(ApiError::bad_request(format!("id: expected 1 to {max} ids")));
+        return Err(ApiError::bad_request(format!(
+            "id: expected 1 to {max} ids"
+        )));
     }
     let items = cairn_core::analytics::names::lookup(state.statements.log(), store, ids, lang)
         .await?

@@ -11,11 +11,17 @@ use utoipa::ToSchema;
 pub enum Dimension {
     Named(NamedDimension),
     /// Buckets of the statement's timestamp, in `tz`.
-    Time { time: TimeBucket },
+    Time {
+        time: TimeBucket,
+    },
     /// Any filter field but times, or an extension path, grouped by its text (`""` when absent).
-    Path { path: String },
+    Path {
+        path: String,
+    },
     /// Numeric buckets (histograms); raw table only.
-    Bucket { bucket: Bucket },
+    Bucket {
+        bucket: Bucket,
+    },
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -60,10 +66,18 @@ pub struct Bucket {
 pub enum Measure {
     Named(NamedMeasure),
     /// Sum of a numeric field or an extension's numeric values.
-    Sum { sum: String },
-    Avg { avg: String },
-    Min { min: String },
-    Max { max: String },
+    Sum {
+        sum: String,
+    },
+    Avg {
+        avg: String,
+    },
+    Min {
+        min: String,
+    },
+    Max {
+        max: String,
+    },
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -179,7 +193,8 @@ mod tests {
             json!({"group_by": ["verb", "persona"], "source": "raw"}),
         ];
         for a in &aggregates {
-            serde_json::from_value::<AggregateRequest>(a.clone()).unwrap_or_else(|e| panic!("{a}: {e}"));
+            serde_json::from_value::<AggregateRequest>(a.clone())
+                .unwrap_or_else(|e| panic!("{a}: {e}"));
             AggregateQuery::parse(store, a).unwrap_or_else(|e| panic!("{a}: {e}"));
         }
         // Shapes outside the schema are refused by the parser too.
@@ -191,7 +206,10 @@ mod tests {
             json!({"source": "cache"}),
             json!({"group_by": [{"time": "minute"}]}),
         ] {
-            assert!(serde_json::from_value::<AggregateRequest>(bad.clone()).is_err(), "{bad}");
+            assert!(
+                serde_json::from_value::<AggregateRequest>(bad.clone()).is_err(),
+                "{bad}"
+            );
             assert!(AggregateQuery::parse(store, &bad).is_err(), "{bad}");
         }
         let step = json!({"field": "verb", "eq": "http://v"});
@@ -201,7 +219,8 @@ mod tests {
                 "from": "2025-01-01T00:00:00Z", "to": "2025-02-01T00:00:00Z", "tz": "UTC"}),
         ];
         for f in &funnels {
-            serde_json::from_value::<FunnelRequest>(f.clone()).unwrap_or_else(|e| panic!("{f}: {e}"));
+            serde_json::from_value::<FunnelRequest>(f.clone())
+                .unwrap_or_else(|e| panic!("{f}: {e}"));
             FunnelQuery::parse(store, f, &AnalyticsLimits::default())
                 .unwrap_or_else(|e| panic!("{f}: {e}"));
         }
