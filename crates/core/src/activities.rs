@@ -170,4 +170,32 @@ mod tests {
         let ids: Vec<&str> = defs.iter().map(|(i, _)| i.as_str()).collect();
         assert_eq!(ids, vec!["http://o", "http://p"]);
     }
+
+    #[test]
+    fn verb_displays_merge_by_language_under_a_key_no_iri_has() {
+        let st = |display: &str| {
+            cairn_xapi::parse_statement(
+                format!(
+                    r#"{{"actor":{{"mbox":"mailto:a@b.c"}},"verb":{{"id":"http://v","display":{display}}},
+                    "object":{{"id":"http://o"}}}}"#
+                )
+                .as_bytes(),
+                cairn_xapi::XapiVersion::V1_0_3,
+            )
+            .unwrap()
+        };
+        let (key, mut def) = verb_display(&st(r#"{"en-US":"did"}"#)).unwrap();
+        assert_eq!(key, " verb http://v");
+        assert!(
+            !key.starts_with(|c: char| c.is_ascii_alphabetic()),
+            "not an IRI"
+        );
+        let (_, fr) = verb_display(&st(r#"{"fr-FR":"a fait"}"#)).unwrap();
+        assert!(changes(&def, &fr));
+        merge(&mut def, fr);
+        assert_eq!(
+            Value::Object(def),
+            serde_json::json!({"display": {"en-US": "did", "fr-FR": "a fait"}})
+        );
+    }
 }

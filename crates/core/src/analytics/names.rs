@@ -123,15 +123,9 @@ fn named(d: &Dimension) -> bool {
     }
 }
 
-/// The names of the keys of `rows` that are verb or activity ids (by the dimensions of
-/// `group_by`), as `{id: name}`: what a widget's data carries next to its rows.
-pub async fn for_rows(
-    log: Arc<dyn LogStore>,
-    store: StoreId,
-    group_by: &[Dimension],
-    rows: &[AggregateRow],
-    lang: Option<String>,
-) -> Result<BTreeMap<String, String>, Error> {
+/// The keys of `rows` that are verb or activity ids (by the dimensions of `group_by`), each
+/// once, sorted.
+pub fn named_keys(group_by: &[Dimension], rows: &[AggregateRow]) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
     for (i, d) in group_by.iter().enumerate() {
         if named(d) {
@@ -141,6 +135,19 @@ pub async fn for_rows(
     ids.sort();
     ids.dedup();
     ids.retain(|id| !id.is_empty());
+    ids
+}
+
+/// The names of the keys of `rows` that are verb or activity ids, as `{id: name}`: what a
+/// widget's data carries next to its rows.
+pub async fn for_rows(
+    log: Arc<dyn LogStore>,
+    store: StoreId,
+    group_by: &[Dimension],
+    rows: &[AggregateRow],
+    lang: Option<String>,
+) -> Result<BTreeMap<String, String>, Error> {
+    let ids = named_keys(group_by, rows);
     Ok(lookup(log, store, ids, lang)
         .await?
         .into_iter()
@@ -173,5 +180,29 @@ mod tests {
         let m = map(json!({"de-DE": "fertig"}));
         assert_eq!(pick(&m, Some("es")).as_deref(), Some("fertig"));
         assert_eq!(pick(&Map::new(), Some("en")), None);
+    }
+
+    #[test]
+    fn names_the_keys_of_verb_and_activity_dimensions() {
+        let row = |k: [&str; 2]| AggregateRow {
+            keys: k.iter().map(|s| s.to_string()).collect(),
+            values: vec![Some(1.0)],
+            previous: None,
+        };
+        let rows = [
+            row(["http://v/2", "mbox:mailto:a@b.c"]),
+            row(["http://v/1", "mbox:mailto:a@b.c"]),
+            row(["http://v/2", ""]),
+        ];
+        assert_eq!(
+            named_keys(&[Dimension::Verb, Dimension::Actor], &rows),
+            ["http://v/1", "http://v/2"]
+        );
+        let parent = FieldRef::parse("context.parent").unwrap();
+        assert_eq!(
+            named_keys(&[Dimension::Actor, Dimension::Path(parent)], &rows),
+            ["mbox:mailto:a@b.c"]
+        );
+        assert!(named_keys(&[Dimension::Actor], &rows).is_empty());
     }
 }
