@@ -220,35 +220,6 @@ pub fn significant(x: f64) -> f64 {
     format!("{x:.11e}").parse().unwrap_or(x)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{lower_bound, significant};
-
-    #[test]
-    fn twelve_significant_digits_hide_summation_order() {
-        assert_eq!(
-            significant(5.7333333333333325),
-            significant(5.733333333333333)
-        );
-        assert_eq!(
-            significant(13.166666666666664),
-            significant(13.166666666666668)
-        );
-        assert_eq!(significant(0.1 + 0.2), 0.3);
-        assert_eq!(significant(-2.5e300), -2.5e300);
-        assert_eq!(significant(0.0), 0.0);
-    }
-
-    #[test]
-    fn bucket_lower_bounds_read_as_numbers() {
-        assert_eq!(lower_bound(0.0, 10.0, 3), "30");
-        assert_eq!(lower_bound(0.0, 0.1, 3), "0.3");
-        assert_eq!(lower_bound(-0.25, 0.5, -1), "-0.75");
-        assert_eq!(lower_bound(5.0, 5.0, -1), "0");
-        assert_eq!(lower_bound(0.0, 2.5, -2), "-5");
-    }
-}
-
 #[async_trait::async_trait]
 impl Analytics for ClickHouseProjection {
     async fn aggregate(&self, q: &AggregateQuery) -> Result<AggregateResult, AnalyticsError> {
@@ -295,5 +266,34 @@ impl Analytics for ClickHouseProjection {
         q: &cairn_core::analytics::FunnelQuery,
     ) -> Result<cairn_core::analytics::FunnelResult, AnalyticsError> {
         crate::funnel::funnel(self, q, jiff::Timestamp::now().as_microsecond()).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{lower_bound, significant};
+
+    #[test]
+    fn twelve_significant_digits_hide_summation_order() {
+        assert_eq!(
+            significant(5.7333333333333325),
+            significant(5.733333333333333)
+        );
+        assert_eq!(
+            significant(13.166666666666664),
+            significant(13.166666666666668)
+        );
+        assert_eq!(significant(0.1 + 0.2), 0.3);
+        assert_eq!(significant(-2.5e300), -2.5e300);
+        assert_eq!(significant(0.0), 0.0);
+    }
+
+    #[test]
+    fn bucket_lower_bounds_read_as_numbers() {
+        assert_eq!(lower_bound(0.0, 10.0, 3), "30");
+        assert_eq!(lower_bound(0.0, 0.1, 3), "0.3");
+        assert_eq!(lower_bound(-0.25, 0.5, -1), "-0.75");
+        assert_eq!(lower_bound(5.0, 5.0, -1), "0");
+        assert_eq!(lower_bound(0.0, 2.5, -2), "-5");
     }
 }
