@@ -18,7 +18,8 @@ engine (chdb-core, ClickHouse 26.x). It
    agree, checks that cityHash64 (which `actor_hours` stores) gives 18.16's value, and runs the
    hourly reconcile (delete the
    aggregates, rebuild them from `statements`) and checks the per-hour counts match again; the
-   same for query values (per month), and the autocomplete against a raw count; and the export
+   same for query values (per month), and the autocomplete against a raw count; the statements
+   whose answer on the sample is known (numeric buckets, funnels: `expect` lines); and the export
    SQL of every sample filter in every format against a reference (matching, not voided, once);
 6. runs the adapter's other statements (migration bookkeeping, max seq, discard_after's count,
    ALTER ... DELETE and mutation polling, TRUNCATE, DROP) and checks their deterministic results.
@@ -177,6 +178,9 @@ def check_aggregates(c, migrations, rows, export):
             # Float sums depend on summation order: Cairn rounds them to 12 significant digits.
             if agg is not None and json.dumps(close(agg)) != json.dumps(close(raw)):
                 c.failures.append(f"{a['name']}: aggregate {agg} != raw {raw}\n    SQL: {a['agg']}")
+    # Statements whose answer on the sample is known (numeric buckets, funnels).
+    for e in (e for e in export if e["kind"] == "expect"):
+        c.expect(e["name"], e["sql"], e["expect"])
     hourly = {e["name"]: e["sql"] for e in export if e["kind"] == "hourly"}
     before = c.attempt("raw_hours", hourly["raw_hours"])
     c.expect("agg_hours", hourly["agg_hours"], before)

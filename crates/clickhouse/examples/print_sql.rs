@@ -18,7 +18,12 @@
 //! - `{"kind":"feed","sql"}`: feeding the fan-out views from the rows just inserted into
 //!   `statements` (what the projector does in Rust with each batch; run once per data set).
 //!
+//! - `{"kind":"expect","name","sql","expect"}`: a statement whose rows on the sample data set
+//!   are known (numeric buckets, funnels: see `print_sql/charts.rs`), run after the retractions.
+//!
 //!     cargo run -p cairn-clickhouse --example print_sql [-- DATABASE] > var/sql.jsonl
+#[path = "print_sql/charts.rs"]
+mod charts;
 use cairn_clickhouse::{
     MIGRATIONS, SEQ_TABLES, SeqQuery, SeqRange, StatementRow, migrations, samples, sql,
 };
@@ -210,6 +215,7 @@ fn main() {
     }
 
     aggregates(now_us);
+    charts::print(now_us);
     exports(now_us);
     for template in cairn_clickhouse::feed::from_statements_sql() {
         let q = c.query(&template).bind(0u64).bind(u64::MAX);

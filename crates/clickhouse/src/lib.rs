@@ -32,6 +32,7 @@ mod doc;
 pub mod export;
 pub mod feed;
 pub mod filter;
+pub mod funnel;
 pub mod hourly;
 pub mod migrations;
 pub mod persona;

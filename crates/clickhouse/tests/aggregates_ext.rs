@@ -119,6 +119,7 @@ async fn extension_paths_group_filter_and_measure() {
             keys: vec![level.into()],
             // Averages and sums are rounded to 12 significant digits, as the planner answers.
             values: [n, sum, significant(sum / n), min, max].map(Some).to_vec(),
+            previous: None,
         });
     }
     assert_eq!(got.rows, want);

@@ -1,6 +1,10 @@
 //! Activity definitions seen in statements, merged per activity id, for the Activities resource.
 //! The writer records the merged definition at append time; definitions are kept as JSON objects
 //! so that the stored form does not depend on the model's Rust types.
+//!
+//! Verb displays are kept the same way, merged language by language, under [`verb_key`] (a key
+//! that is never an IRI, so no activity id can name it), from every statement whatever the
+//! client's scopes: they label charts (`analytics::names`), they are not canonical definitions.
 use crate::ids::StoreId;
 use crate::ports::LogStore;
 use cairn_xapi::{Activity, Statement, StatementObject};
@@ -10,8 +14,30 @@ use std::collections::HashMap;
 /// Merged definitions by (store, activity id).
 pub type Definitions = HashMap<(StoreId, String), Map<String, Value>>;
 
-/// Properties whose values are maps merged key by key (language maps, extensions).
-const MERGED: [&str; 3] = ["name", "description", "extensions"];
+/// Properties whose values are maps merged key by key (language maps, extensions; `display`
+/// is a verb's).
+const MERGED: [&str; 4] = ["name", "description", "extensions", "display"];
+
+/// Where a verb's displays are kept among the activity definitions: a leading space, which no
+/// IRI (hence no activity id) has.
+pub fn verb_key(verb: &str) -> String {
+    format!(" verb {verb}")
+}
+
+/// The statement's verb display, as a definition `{"display": {lang: text}}` under
+/// [`verb_key`] (`None` when the verb has none).
+pub fn verb_display(st: &Statement) -> Option<(String, Map<String, Value>)> {
+    let display = st.verb.display.as_ref()?;
+    let Ok(Value::Object(m)) = serde_json::to_value(display) else {
+        return None;
+    };
+    if m.is_empty() {
+        return None;
+    }
+    let mut def = Map::new();
+    def.insert("display".into(), Value::Object(m));
+    Some((verb_key(&st.verb.id), def))
+}
 
 /// Every activity of a statement that carries a definition: (id, definition as a JSON object).
 pub fn definitions(st: &Statement) -> Vec<(String, Map<String, Value>)> {
@@ -143,5 +169,33 @@ mod tests {
         let defs = definitions(&st);
         let ids: Vec<&str> = defs.iter().map(|(i, _)| i.as_str()).collect();
         assert_eq!(ids, vec!["http://o", "http://p"]);
+    }
+
+    #[test]
+    fn verb_displays_merge_by_language_under_a_key_no_iri_has() {
+        let st = |display: &str| {
+            cairn_xapi::parse_statement(
+                format!(
+                    r#"{{"actor":{{"mbox":"mailto:a@b.c"}},"verb":{{"id":"http://v","display":{display}}},
+                    "object":{{"id":"http://o"}}}}"#
+                )
+                .as_bytes(),
+                cairn_xapi::XapiVersion::V1_0_3,
+            )
+            .unwrap()
+        };
+        let (key, mut def) = verb_display(&st(r#"{"en-US":"did"}"#)).unwrap();
+        assert_eq!(key, " verb http://v");
+        assert!(
+            !key.starts_with(|c: char| c.is_ascii_alphabetic()),
+            "not an IRI"
+        );
+        let (_, fr) = verb_display(&st(r#"{"fr-FR":"a fait"}"#)).unwrap();
+        assert!(changes(&def, &fr));
+        merge(&mut def, fr);
+        assert_eq!(
+            Value::Object(def),
+            serde_json::json!({"display": {"en-US": "did", "fr-FR": "a fait"}})
+        );
     }
 }

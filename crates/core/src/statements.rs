@@ -97,6 +97,11 @@ impl StatementService {
         self
     }
 
+    /// The event log and its indexes (for reads such as `analytics::names`).
+    pub fn log(&self) -> Arc<dyn LogStore> {
+        self.log.clone()
+    }
+
     pub fn consistent_through_us(&self) -> i64 {
         self.writer.consistent_through_us()
     }
@@ -362,10 +367,14 @@ fn prepare(
             ref_target: st.statement_ref_target(),
             attachments,
             lrs_timestamp,
-            definitions: if ctx.define {
-                crate::activities::definitions(&st)
-            } else {
-                Vec::new()
+            definitions: {
+                let mut defs = if ctx.define {
+                    crate::activities::definitions(&st)
+                } else {
+                    Vec::new()
+                };
+                defs.extend(crate::activities::verb_display(&st));
+                defs
             },
         });
     }

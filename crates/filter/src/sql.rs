@@ -69,21 +69,40 @@ impl Sql {
 }
 
 /// `sql` with its `?` placeholders replaced, in order, by the literals of `params`, in one pass
-/// (time linear in the text and the values, whatever their number). Strings are quoted and their
+/// (time linear in the text and the values, whatever their number). `??` is a literal `?` (as
+/// the ClickHouse client reads it), so a column alias may hold one. Strings are quoted and their
 /// quotes and backslashes escaped, so a value can never end its literal; the inserted text is
 /// not scanned again.
 pub fn inline(sql: &str, params: &[Param]) -> String {
     let mut out = String::with_capacity(sql.len() + 16 * params.len());
     let mut params = params.iter();
-    let mut parts = sql.split('?');
-    out.push_str(parts.next().unwrap_or_default());
-    for part in parts {
-        if let Some(p) = params.next() {
-            p.write_literal(&mut out);
+    let mut rest = sql;
+    while let Some(at) = rest.find('?') {
+        out.push_str(&rest[..at]);
+        if rest[at + 1..].starts_with('?') {
+            out.push('?');
+            rest = &rest[at + 2..];
+        } else {
+            if let Some(p) = params.next() {
+                p.write_literal(&mut out);
+            }
+            rest = &rest[at + 1..];
         }
-        out.push_str(part);
     }
+    out.push_str(rest);
     out
+}
+
+#[cfg(test)]
+mod inline_tests {
+    use super::*;
+
+    #[test]
+    fn a_doubled_question_mark_is_a_literal_one() {
+        let sql = "SELECT x AS `a??b` WHERE y = ? AND z = ?";
+        let out = inline(sql, &[Param::Str("it's?".into()), Param::I64(3)]);
+        assert_eq!(out, r"SELECT x AS `a?b` WHERE y = 'it\'s?' AND z = 3");
+    }
 }
 
 impl Filter {

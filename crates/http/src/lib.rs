@@ -44,6 +44,8 @@ pub struct HttpConfig {
     pub web_dir: Option<std::path::PathBuf>,
     /// Bounds on the size of an analytics filter.
     pub filter_limits: cairn_filter::Limits,
+    /// Limits of the analytics requests (buckets, funnel steps, names per request).
+    pub analytics: cairn_core::analytics::AnalyticsLimits,
 }
 
 impl Default for HttpConfig {
@@ -56,6 +58,7 @@ impl Default for HttpConfig {
             rate_limits: limits::RateLimitConfig::default(),
             web_dir: None,
             filter_limits: cairn_filter::Limits::default(),
+            analytics: cairn_core::analytics::AnalyticsLimits::default(),
         }
     }
 }

@@ -220,6 +220,7 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
             rate_limits: cfg.rate_limits(),
             web_dir: Some(cfg.web_dir.clone()),
             filter_limits: cfg.filter_limits(),
+            analytics: cfg.analytics_limits(),
         },
     )
     .with_tenancy(tenancy)

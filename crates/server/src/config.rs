@@ -91,6 +91,12 @@ pub struct Config {
     pub filter_max_values: usize,
     /// Bytes of the longest string in an analytics filter.
     pub filter_max_string_bytes: usize,
+    /// Distinct buckets one numeric-bucket dimension of an aggregate may produce.
+    pub aggregate_buckets_max: u64,
+    /// Steps of a funnel request.
+    pub funnel_steps_max: usize,
+    /// Ids of one names request.
+    pub names_ids_max: usize,
 }
 
 /// `"1.0.3"` or `"2.0.0"` in configuration.
@@ -129,6 +135,9 @@ impl Default for Config {
             writer_max_group: 512,
             persona_import_batch_rows: 500,
             persona_import_queue_batches: 4,
+            aggregate_buckets_max: 1000,
+            funnel_steps_max: 8,
+            names_ids_max: 200,
             projector_batch_max: 40_000,
             projector_linger_ms: 1_000,
             projector_batch_min: 5_000,
@@ -209,6 +218,8 @@ impl Config {
             ("filter_max_nodes", self.filter_max_nodes),
             ("filter_max_values", self.filter_max_values),
             ("filter_max_string_bytes", self.filter_max_string_bytes),
+            ("aggregate_buckets_max", self.aggregate_buckets_max as usize),
+            ("names_ids_max", self.names_ids_max),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(ConfigError::Invalid(format!(
@@ -222,6 +233,11 @@ impl Config {
                 "clickhouse_url must be an http(s) URL, not {:?}",
                 self.clickhouse_url
             )));
+        }
+        if self.funnel_steps_max < 2 {
+            return Err(ConfigError::Invalid(
+                "funnel_steps_max must be at least 2".into(),
+            ));
         }
         if self.default_client_key.is_some() != self.default_client_secret.is_some() {
             return Err(ConfigError::Invalid(
@@ -248,6 +264,15 @@ impl Config {
             max_nodes: self.filter_max_nodes,
             max_values: self.filter_max_values,
             max_string_bytes: self.filter_max_string_bytes,
+        }
+    }
+
+    /// The limits of the analytics requests.
+    pub fn analytics_limits(&self) -> cairn_core::analytics::AnalyticsLimits {
+        cairn_core::analytics::AnalyticsLimits {
+            buckets_max: self.aggregate_buckets_max,
+            funnel_steps_max: self.funnel_steps_max,
+            names_max: self.names_ids_max,
         }
     }
 

@@ -1,14 +1,18 @@
 //! The analytics API: aggregates of a store's statements (viewer or more). The request is
 //! parsed and validated by `cairn_core::analytics` (errors name the offending node with a JSON
-//! pointer); the `Analytics` port answers it from the hourly aggregates or the raw table.
+//! pointer); the `Analytics` port answers it from the hourly aggregates or the raw table. Also
+//! funnels, and the names of verbs and activities (from the embedded store, not ClickHouse).
+use super::analytics_schema::{AggregateRequest, FunnelRequest};
 use super::dto::ErrorBody;
 use super::{Admin, Body, Params, id, tenancy};
 use crate::AppState;
 use crate::error::ApiError;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::response::IntoResponse;
-use cairn_core::analytics::{AggregateQuery, AggregateResult, ExportFormat, StatementsQuery};
+use cairn_core::analytics::{
+    AggregateQuery, AggregateResult, ExportFormat, FunnelQuery, StatementsQuery,
+};
 use cairn_core::time_fmt::format_us;
 use cairn_core::{Error, StoreId};
 use serde::{Deserialize, Serialize};
@@ -21,11 +25,14 @@ pub struct AggregateAnswer {
     pub rows: Vec<AggregateGroup>,
 }
 
-/// One group: a key per `group_by` dimension, a value per measure (null: no values).
+/// One group: a key per `group_by` dimension, a value per measure (null: no values), and with
+/// `compare` the same measures over the previous period.
 #[derive(Serialize, ToSchema)]
 pub struct AggregateGroup {
     pub keys: Vec<String>,
     pub values: Vec<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<Vec<Option<f64>>>,
 }
 
 impl From<AggregateResult> for AggregateAnswer {
@@ -38,21 +45,20 @@ impl From<AggregateResult> for AggregateAnswer {
                 .map(|g| AggregateGroup {
                     keys: g.keys,
                     values: g.values,
+                    previous: g.previous,
                 })
                 .collect(),
         }
     }
 }
 
-/// Aggregate a store's statements (viewer or more). Body: `{"filter", "from", "to",
-/// "group_by": [≤ 2 of "verb" | "activity" | "activity_type" | "actor" | "registration" |
-/// {"time": "hour|day|week|month|weekday|hour_of_day"} | {"path": FIELD or EXTENSION PATH}],
-/// "measures": ["count" | "unique_actors" | "successes" | "completions" | {"sum|avg|min|max":
-/// NUMERIC FIELD or EXTENSION PATH}], "tz", "source": "auto|raw|aggregate", "limit"}`. Extension
-/// paths are `result.extensions.<IRI>`, `context.extensions.<IRI>` and
+/// Aggregate a store's statements (viewer or more): up to two dimensions (time buckets, verb,
+/// activity, actor, persona, any path, numeric buckets), measures, ordered by the keys or by a
+/// measure (`order_by` + `limit`: the top N), optionally compared with the previous period.
+/// Extension paths are `result.extensions.<IRI>`, `context.extensions.<IRI>` and
 /// `object.definition.extensions.<IRI>`.
 #[utoipa::path(post, path = "/api/v1/stores/{id}/aggregate", tag = "analytics",
-    request_body = Object,
+    request_body = AggregateRequest,
     params(("id" = String, Path, description = "store id")),
     responses((status = 200, body = AggregateAnswer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn aggregate(
@@ -64,11 +70,132 @@ pub async fn aggregate(
     let store = StoreId(id(&sid)?);
     tenancy(&state)?.store(&s, store)?;
     filter_within(&state, &b)?;
-    let q = AggregateQuery::parse(store, &b).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let q = AggregateQuery::parse_with(store, &b, &state.config.analytics)
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let analytics = state.analytics.as_ref().ok_or(ApiError(Error::NotFound))?;
     Ok(Json(
         analytics.aggregate(&q).await.map_err(Error::from)?.into(),
     ))
+}
+
+/// How many reached one step.
+#[derive(Serialize, ToSchema)]
+pub struct FunnelStep {
+    pub count: u64,
+}
+
+/// One count per step, and the table that served them (`raw`).
+#[derive(Serialize, ToSchema)]
+pub struct FunnelAnswer {
+    pub steps: Vec<FunnelStep>,
+    pub source: String,
+}
+
+/// A funnel (viewer or more): how many actors (or personas) have a statement matching step 1,
+/// then one matching step 2 at or after it (a later statement when the times are equal), and so
+/// on. Voided statements are left out.
+#[utoipa::path(post, path = "/api/v1/stores/{id}/funnel", tag = "analytics",
+    request_body = FunnelRequest,
+    params(("id" = String, Path, description = "store id")),
+    responses((status = 200, body = FunnelAnswer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn funnel(
+    State(state): State<AppState>,
+    Admin(s): Admin,
+    Path(sid): Path<String>,
+    Body(b): Body<serde_json::Value>,
+) -> Result<Json<FunnelAnswer>, ApiError> {
+    let store = StoreId(id(&sid)?);
+    tenancy(&state)?.store(&s, store)?;
+    filter_within(&state, &b)?;
+    for (i, step) in b
+        .get("steps")
+        .and_then(|s| s.as_array())
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        if let Some(f) = step.get("filter") {
+            within(&state, f, &format!("/steps/{i}/filter"))?;
+        }
+    }
+    let q = FunnelQuery::parse(store, &b, &state.config.analytics)
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let analytics = state.analytics.as_ref().ok_or(ApiError(Error::NotFound))?;
+    let r = analytics.funnel(&q).await.map_err(Error::from)?;
+    Ok(Json(FunnelAnswer {
+        steps: r
+            .steps
+            .into_iter()
+            .map(|count| FunnelStep { count })
+            .collect(),
+        source: r.source.into(),
+    }))
+}
+
+/// Which names to look up (documentation: the handler reads the raw query, where `id` repeats).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct NamesParams {
+    /// A verb or activity IRI; repeat for more (up to `names_ids_max`, default 200).
+    #[param(style = Form, explode)]
+    pub id: Vec<String>,
+    /// The preferred language (e.g. `fr`, `en-GB`); then `en-US`, `en`, any English, any.
+    pub lang: Option<String>,
+}
+
+/// An id and its name.
+#[derive(Serialize, ToSchema)]
+pub struct NameDto {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NamesAnswer {
+    pub items: Vec<NameDto>,
+}
+
+/// Names instead of IRIs (viewer or more): activity names and verb displays from the definitions
+/// the LRS has seen in the store's statements. Ids without a name are left out.
+#[utoipa::path(get, path = "/api/v1/stores/{id}/names", tag = "analytics",
+    params(("id" = String, Path, description = "store id"), NamesParams),
+    responses((status = 200, body = NamesAnswer), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn names(
+    State(state): State<AppState>,
+    Admin(s): Admin,
+    Path(sid): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<NamesAnswer>, ApiError> {
+    let store = StoreId(id(&sid)?);
+    tenancy(&state)?.store(&s, store)?;
+    let (mut ids, mut lang) = (Vec::new(), None);
+    for (k, v) in form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()) {
+        match k.as_ref() {
+            "id" => ids.push(v.into_owned()),
+            "lang" if lang.is_none() => lang = Some(v.into_owned()),
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "{other}: unknown or repeated parameter"
+                )));
+            }
+        }
+    }
+    let max = state.config.analytics.names_max;
+    if ids.is_empty() || ids.len() > max {
+        return Err(ApiError::bad_request(format!(
+            "id: expected 1 to {max} ids"
+        )));
+    }
+    let items = cairn_core::analytics::names::lookup(state.statements.log(), store, ids, lang)
+        .await?
+        .into_iter()
+        .map(|n| NameDto {
+            id: n.id,
+            name: n.name,
+        })
+        .collect();
+    Ok(Json(NamesAnswer { items }))
 }
 
 /// Which values to suggest.
@@ -153,13 +280,18 @@ pub struct StatementsPage {
 /// before the filter is parsed or reaches the database.
 fn filter_within(state: &AppState, b: &serde_json::Value) -> Result<(), ApiError> {
     match b.get("filter") {
-        Some(f) => state
-            .config
-            .filter_limits
-            .check(f)
-            .map_err(|e| ApiError::bad_request(format!("/filter{}: {}", e.pointer, e.message))),
+        Some(f) => within(state, f, "/filter"),
         None => Ok(()),
     }
+}
+
+/// Refuses the filter `f`, found at `at` in the request, when it is larger than the bounds.
+pub(crate) fn within(state: &AppState, f: &serde_json::Value, at: &str) -> Result<(), ApiError> {
+    state
+        .config
+        .filter_limits
+        .check(f)
+        .map_err(|e| ApiError::bad_request(format!("{at}{}: {}", e.pointer, e.message)))
 }
 
 fn statements_query(

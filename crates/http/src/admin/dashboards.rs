@@ -296,6 +296,9 @@ pub async fn widget_data(
     Path((did, wid)): Path<(String, String)>,
     Body(b): Body<DataBody>,
 ) -> Result<Json<WidgetData>, ApiError> {
+    if let Some(f) = &b.filter {
+        super::analytics::within(&state, f, "/filter")?;
+    }
     let req = DataRequest {
         from: b.from,
         to: b.to,
@@ -319,6 +322,9 @@ pub async fn widget_preview(
     Path(sid): Path<String>,
     Body(b): Body<PreviewBody>,
 ) -> Result<Json<WidgetData>, ApiError> {
+    if let Some(f) = &b.filter {
+        super::analytics::within(&state, f, "/filter")?;
+    }
     let req = DataRequest {
         from: b.from,
         to: b.to,

@@ -5,6 +5,7 @@
 //! role) and maps the answer to a DTO. The OpenAPI document, `GET /api/v1/openapi.json`, is
 //! generated from the same handler annotations that build the router, so it matches the routes.
 mod analytics;
+mod analytics_schema;
 mod dash_dto;
 mod dashboards;
 mod dto;
@@ -92,6 +93,8 @@ fn api() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(stores::rotate_client))
         .routes(routes!(analytics::aggregate))
+        .routes(routes!(analytics::funnel))
+        .routes(routes!(analytics::names))
         .routes(routes!(analytics::values))
         .routes(routes!(analytics::query_statements))
         .routes(routes!(analytics::export_statements))

@@ -32,14 +32,14 @@ pub struct LinkParams {
 }
 
 impl LinkParams {
-    fn filter(&self) -> Result<Option<serde_json::Value>, ApiError> {
-        self.filter
-            .as_deref()
-            .map(|f| {
-                serde_json::from_str(f)
-                    .map_err(|e| ApiError::bad_request(format!("/filter: not JSON: {e}")))
-            })
-            .transpose()
+    fn filter(&self, state: &AppState) -> Result<Option<serde_json::Value>, ApiError> {
+        let Some(text) = self.filter.as_deref() else {
+            return Ok(None);
+        };
+        let f = serde_json::from_str(text)
+            .map_err(|e| ApiError::bad_request(format!("/filter: not JSON: {e}")))?;
+        super::analytics::within(state, &f, "/filter")?;
+        Ok(Some(f))
     }
 }
 
@@ -52,7 +52,7 @@ pub async fn shared_dashboard(
     Path(lid): Path<String>,
     Params(p): Params<LinkParams>,
 ) -> Result<Json<SharedDashboard>, ApiError> {
-    let f = p.filter()?;
+    let f = p.filter(&state)?;
     let v = service(&state)?.shared(id(&lid)?, f.as_ref(), p.token.as_deref())?;
     let d = DashboardDto::of(&v.dashboard, &[]);
     Ok(Json(SharedDashboard {
@@ -97,6 +97,9 @@ pub async fn shared_widget_data(
         filter: None,
         cursor: cursor(b.cursor.as_deref())?,
     };
+    if let Some(f) = &b.filter {
+        super::analytics::within(&state, f, "/filter")?;
+    }
     let (plan, _) = service(&state)?.shared_plan(
         id(&lid)?,
         id(&wid)?,
@@ -157,7 +160,7 @@ pub async fn shared_progress(
     Path(lid): Path<String>,
     Params(p): Params<LinkParams>,
 ) -> Result<Events, ApiError> {
-    let f = p.filter()?;
+    let f = p.filter(&state)?;
     let v = service(&state)?.shared(id(&lid)?, f.as_ref(), p.token.as_deref())?;
     progress(&state, v.dashboard.store)
 }
