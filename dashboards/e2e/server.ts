@@ -33,8 +33,13 @@ export async function startCairn(): Promise<Running> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "cairn-e2e-"));
   const database = `cairn_e2e_${process.pid}_${port}`;
+  // Only the settings below reach the server: the test's own CAIRN_BIN and
+  // CAIRN_TEST_CLICKHOUSE_URL are not settings of cairn.
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith("CAIRN_")),
+  );
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...inherited,
     CAIRN_DATA_DIR: dataDir,
     CAIRN_HTTP_ADDR: `127.0.0.1:${port}`,
     CAIRN_CLICKHOUSE_URL: clickhouse,

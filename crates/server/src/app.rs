@@ -192,7 +192,8 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
             ..PersonaServiceConfig::default()
         },
     );
-    let dashboards = DashboardService::new(dashboards, writer.clone(), tenancy.clone());
+    let dashboards = DashboardService::new(dashboards, writer.clone(), tenancy.clone())
+        .with_analytics_limits(cfg.analytics_limits());
     let client = bootstrap(&cfg, &*log, &tenancy).await?;
     let (shutdown, shutdown_rx) = watch::channel(false);
     let committed = writer.subscribe();

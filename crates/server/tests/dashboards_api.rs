@@ -137,7 +137,7 @@ async fn dashboards_widgets_roles_and_data() {
         "query": {"kind": "statements", "fields": ["verb", "object.id"], "page_size": 2}, "position": {"x": 6, "y": 0, "w": 6, "h": 4}})), 201).await;
     let tid = table["id"].as_str().unwrap().to_owned();
     let funnel = s.ok(Method::POST, &wpath, &analyst, Some(json!({"title": "F", "type": "funnel",
-        "query": {"kind": "funnel", "steps": [{"label": "a", "filter": {"field": "verb", "eq": V_SEEN}}, {"label": "b", "filter": {"field": "verb", "eq": V_DONE}}]}})), 201).await;
+        "query": {"kind": "funnel", "steps": [{"label": "a", "filter": {"field": "verb", "eq": V_DONE}}, {"label": "b", "filter": {"field": "verb", "eq": V_SEEN}}]}})), 201).await;
     let fid = funnel["id"].as_str().unwrap().to_owned();
 
     // Data: dashboard filter (a/0) ∧ widget filter (completed) over January 2026: 2 statements
@@ -153,6 +153,8 @@ async fn dashboards_widgets_roles_and_data() {
         .await;
     assert_eq!(data["kind"], "aggregate");
     assert_eq!(count(&data), 2.0, "{data}");
+    // The verb keys come with their display names, as the statements gave them.
+    assert_eq!(data["names"], json!({V_DONE: "did"}), "{data}");
     // The request's filter is AND-ed; its from/to replace the dashboard's.
     let none = s
         .ok(
@@ -204,17 +206,50 @@ async fn dashboards_widgets_roles_and_data() {
             .all(|i| i["object.id"] == "http://example.com/a/0"),
         "{p2}"
     );
-    let (st, e) = s
-        .call(
+    // A funnel over the dashboard's range and filter: the learner completed a/0, then
+    // experienced it (a later statement at the same time).
+    let steps = |d: &Value| d["steps"].clone();
+    let f = s
+        .ok(
             Method::POST,
             &format!("{wpath}/{fid}/data"),
             &viewer,
             Some(json!({})),
+            200,
+        )
+        .await;
+    assert_eq!(f["kind"], "funnel");
+    assert_eq!(
+        steps(&f),
+        json!([{"label": "a", "count": 1}, {"label": "b", "count": 1}])
+    );
+    // In 2025 the learner only completed it.
+    let f = s
+        .ok(
+            Method::POST,
+            &format!("{wpath}/{fid}/data"),
+            &viewer,
+            Some(json!({"from": "2025-01-01T00:00:00Z", "to": "2025-02-01T00:00:00Z"})),
+            200,
         )
         .await;
     assert_eq!(
-        (st, e["error"]["message"].as_str().unwrap()),
-        (400, "funnel queries are not supported yet")
+        steps(&f),
+        json!([{"label": "a", "count": 1}, {"label": "b", "count": 0}])
+    );
+    // The request's filter is AND-ed into the funnel's statements too.
+    let f = s
+        .ok(
+            Method::POST,
+            &format!("{wpath}/{fid}/data"),
+            &viewer,
+            Some(json!({"filter": {"field": "verb", "eq": V_DONE}})),
+            200,
+        )
+        .await;
+    assert_eq!(
+        steps(&f),
+        json!([{"label": "a", "count": 1}, {"label": "b", "count": 0}])
     );
     assert_eq!(
         s.call(

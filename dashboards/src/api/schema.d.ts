@@ -485,12 +485,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Aggregate a store's statements (viewer or more). Body: `{"filter", "from", "to",
-         *     "group_by": [≤ 2 of "verb" | "activity" | "activity_type" | "actor" | "registration" |
-         *     {"time": "hour|day|week|month|weekday|hour_of_day"} | {"path": FIELD or EXTENSION PATH}],
-         *     "measures": ["count" | "unique_actors" | "successes" | "completions" | {"sum|avg|min|max":
-         *     NUMERIC FIELD or EXTENSION PATH}], "tz", "source": "auto|raw|aggregate", "limit"}`. Extension
-         *     paths are `result.extensions.<IRI>`, `context.extensions.<IRI>` and
+         * Aggregate a store's statements (viewer or more): up to two dimensions (time buckets, verb,
+         *     activity, actor, persona, any path, numeric buckets), measures, ordered by the keys or by a
+         *     measure (`order_by` + `limit`: the top N), optionally compared with the previous period.
+         *     Extension paths are `result.extensions.<IRI>`, `context.extensions.<IRI>` and
          *     `object.definition.extensions.<IRI>`.
          */
         post: operations["aggregate"];
@@ -529,6 +527,47 @@ export interface paths {
         put?: never;
         /** Create a dashboard, with its widgets, from a template (analyst or more). */
         post: operations["from_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{id}/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A funnel (viewer or more): how many actors (or personas) have a statement matching step 1,
+         *     then one matching step 2 at or after it (a later statement when the times are equal), and so
+         *     on. Voided statements are left out.
+         */
+        post: operations["funnel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{id}/names": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Names instead of IRIs (viewer or more): activity names and verb displays from the definitions
+         *     the LRS has seen in the store's statements. Ids without a name are left out.
+         */
+        get: operations["names"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -828,10 +867,57 @@ export interface components {
             rows: components["schemas"]["AggregateGroup"][];
             source: string;
         };
-        /** @description One group: a key per `group_by` dimension, a value per measure (null: no values). */
+        /**
+         * @description One group: a key per `group_by` dimension, a value per measure (null: no values), and with
+         *     `compare` the same measures over the previous period.
+         */
         AggregateGroup: {
             keys: string[];
+            previous?: (number | null)[] | null;
             values: (number | null)[];
+        };
+        /** @description `POST /api/v1/stores/{id}/aggregate`. */
+        AggregateRequest: {
+            compare?: null | components["schemas"]["Compare"];
+            /** @description A filter-language node (`and` / `or` / `not` / a condition); see docs/api.md. */
+            filter?: Record<string, never> | null;
+            /** @description RFC 3339; statements with a timestamp in `[from, to)`. */
+            from?: string | null;
+            /** @description Up to two dimensions. */
+            group_by?: components["schemas"]["Dimension"][] | null;
+            /**
+             * Format: int64
+             * @description 1 to 10000 rows (default 1000).
+             */
+            limit?: number | null;
+            /** @description 1 to 16 measures (default `["count"]`). */
+            measures?: components["schemas"]["Measure"][] | null;
+            order_by?: null | components["schemas"]["OrderBy"];
+            source?: null | components["schemas"]["SourceChoice"];
+            to?: string | null;
+            /** @description IANA time zone of the time buckets (default UTC). */
+            tz?: string | null;
+        };
+        /**
+         * @description `[origin + k·width, origin + (k+1)·width)`, keyed by the lower bound as text (`""` when the
+         *     statement has no number there). At most `aggregate_buckets_max` buckets.
+         */
+        Bucket: {
+            /**
+             * Format: double
+             * @description Default 0.
+             */
+            origin?: number | null;
+            /**
+             * @description A numeric field (`result.score.scaled|raw|min|max`, `result.duration_ms`,
+             *     `result.success`, `result.completion`) or an extension path.
+             */
+            path: string;
+            /**
+             * Format: double
+             * @description Greater than 0.
+             */
+            width: number;
         };
         ClientDto: {
             created: string;
@@ -860,6 +946,8 @@ export interface components {
             client: components["schemas"]["ClientDto"];
             secret: string;
         };
+        /** @enum {string} */
+        Compare: "previous_period";
         CreateClient: {
             name: string;
             /** @description Default: statements/write, statements/read/mine, state, profile. */
@@ -980,14 +1068,28 @@ export interface components {
             cursor?: string | null;
             filter?: Record<string, never> | null;
             from?: string | null;
+            /** @description The reader's language (e.g. `fr`), for the names of verbs and activities. */
+            lang?: string | null;
             to?: string | null;
             tz?: string | null;
         };
         /** @description One group of an aggregate widget. */
         DataRow: {
             keys: string[];
+            /** @description With `compare`: the same measures over the previous period. */
+            previous?: (number | null)[] | null;
             values: (number | null)[];
         };
+        /** @description A dimension of `group_by`. */
+        Dimension: components["schemas"]["NamedDimension"] | {
+            time: components["schemas"]["TimeBucket"];
+        } | {
+            path: string;
+        } | {
+            bucket: components["schemas"]["Bucket"];
+        };
+        /** @enum {string} */
+        Direction: "desc" | "asc";
         DuplicateBody: {
             /** @description Default: the name with " (copy)". */
             name?: string | null;
@@ -1004,6 +1106,35 @@ export interface components {
             name?: string | null;
             /** @description A template id from `GET /api/v1/dashboard-templates`. */
             template: string;
+        };
+        /** @description One count per step, and the table that served them (`raw`). */
+        FunnelAnswer: {
+            source: string;
+            steps: components["schemas"]["FunnelStep"][];
+        };
+        /** @enum {string} */
+        FunnelBy: "actor" | "persona";
+        /** @description `POST /api/v1/stores/{id}/funnel`. */
+        FunnelRequest: {
+            by?: null | components["schemas"]["FunnelBy"];
+            /** @description A filter-language node applied to every step. */
+            filter?: Record<string, never> | null;
+            from?: string | null;
+            /** @description 2 to `funnel_steps_max` (default 8) filter-language nodes, in order. */
+            steps: Record<string, never>[];
+            to?: string | null;
+            tz?: string | null;
+        };
+        /** @description How many reached one step. */
+        FunnelStep: {
+            /** Format: int64 */
+            count: number;
+        };
+        /** @description One step of a funnel widget: its label and how many reached it. */
+        FunnelStepData: {
+            /** Format: int64 */
+            count: number;
+            label: string;
         };
         IdentifierBody: {
             identifier: Record<string, never>;
@@ -1032,6 +1163,16 @@ export interface components {
             memberships: components["schemas"]["MembershipDto"][];
             user: components["schemas"]["UserDto"];
         };
+        /** @description A measure. */
+        Measure: components["schemas"]["NamedMeasure"] | {
+            sum: string;
+        } | {
+            avg: string;
+        } | {
+            min: string;
+        } | {
+            max: string;
+        };
         MembershipDto: {
             created: string;
             /** Format: uuid */
@@ -1053,6 +1194,30 @@ export interface components {
              * @description The persona whose identifiers move into this one; it is removed.
              */
             from: string;
+        };
+        /** @description An id and its name. */
+        NameDto: {
+            id: string;
+            name: string;
+        };
+        /** @enum {string} */
+        NamedDimension: "verb" | "activity" | "activity_type" | "actor" | "persona" | "registration";
+        /** @enum {string} */
+        NamedMeasure: "count" | "unique_actors" | "unique_personas" | "successes" | "completions";
+        NamesAnswer: {
+            items: components["schemas"]["NameDto"][];
+        };
+        /**
+         * @description Order the rows by a measure (ties broken by the keys; nulls last), e.g. with `limit` for the
+         *     top N.
+         */
+        OrderBy: {
+            dir?: null | components["schemas"]["Direction"];
+            /**
+             * Format: int32
+             * @description Index into `measures`.
+             */
+            measure: number;
         };
         OrganisationDto: {
             created: string;
@@ -1120,6 +1285,8 @@ export interface components {
             cursor?: string | null;
             filter?: Record<string, never> | null;
             from?: string | null;
+            /** @description The reader's language (e.g. `fr`), for the names of verbs and activities. */
+            lang?: string | null;
             query: Record<string, never>;
             time_range?: null | components["schemas"]["TimeRangeDto"];
             to?: string | null;
@@ -1172,6 +1339,8 @@ export interface components {
             cursor?: string | null;
             filter?: Record<string, never> | null;
             from?: string | null;
+            /** @description The reader's language (e.g. `fr`), for the names of verbs and activities. */
+            lang?: string | null;
             to?: string | null;
             token?: string | null;
             tz?: string | null;
@@ -1185,6 +1354,8 @@ export interface components {
             title: string;
             type: components["schemas"]["WidgetType"];
         };
+        /** @enum {string} */
+        SourceChoice: "auto" | "raw" | "aggregate";
         SplitAnswer: {
             created: components["schemas"]["PersonaDto"];
             from: components["schemas"]["PersonaDto"];
@@ -1222,6 +1393,8 @@ export interface components {
         TemplateList: {
             items: components["schemas"]["TemplateDto"][];
         };
+        /** @enum {string} */
+        TimeBucket: "hour" | "day" | "week" | "month" | "weekday" | "hour_of_day";
         /** @description `{"preset": …}` or `{"from", "to"}` (RFC 3339, `[from, to)`). */
         TimeRangeDto: {
             preset: components["schemas"]["PresetDto"];
@@ -1352,6 +1525,12 @@ export interface components {
             /** @enum {string} */
             kind: "statements";
             next_cursor?: string | null;
+        } | {
+            /** @enum {string} */
+            kind: "funnel";
+            /** @description `raw`: funnels are read from the statements. */
+            source: string;
+            steps: components["schemas"]["FunnelStepData"][];
         };
         /**
          * @description A chart of a dashboard. `query`: `{"kind": "aggregate", "filter"?, "group_by", "measures",
@@ -3150,7 +3329,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": components["schemas"]["AggregateRequest"];
             };
         };
         responses: {
@@ -3306,6 +3485,91 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    funnel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FunnelRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunnelAnswer"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    names: {
+        parameters: {
+            query: {
+                /** @description A verb or activity IRI; repeat for more (up to `names_ids_max`, default 200). */
+                id: string[];
+                /** @description The preferred language (e.g. `fr`, `en-GB`); then `en-US`, `en`, any English, any. */
+                lang?: string;
+            };
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamesAnswer"];
+                };
+            };
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -118,15 +118,14 @@ export type Page<T> = { items: T[]; next_cursor?: string | null };
 
 export type DashboardTemplate = Schemas["TemplateDto"];
 
+type GeneratedData = Schemas["WidgetData"];
+/** A widget's data, as the server's schema gives it (statement items are free objects). */
 export type WidgetData =
-  | {
-      kind: "aggregate";
-      source: string;
-      rows: { keys: string[]; values: (number | null)[]; previous?: (number | null)[] }[];
-      names: Record<string, string>;
-    }
-  | { kind: "funnel"; steps: { label: string; count: number }[] }
-  | { kind: "statements"; items: Record<string, unknown>[]; next_cursor: string | null };
+  | Extract<GeneratedData, { kind: "aggregate" }>
+  | Extract<GeneratedData, { kind: "funnel" }>
+  | (Omit<Extract<GeneratedData, { kind: "statements" }>, "items"> & {
+      items: Record<string, unknown>[];
+    });
 
 export type Visibility = Schemas["VisibilityDto"];
 export type UrlFilterMode = Schemas["UrlFilterDto"];

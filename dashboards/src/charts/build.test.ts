@@ -12,7 +12,7 @@ describe('buildOption', () => {
         kind === 'aggregate'
           ? byVerb
           : kind === 'funnel'
-            ? { kind: 'funnel' as const, steps: [{ label: 'a', count: 2 }] }
+            ? { kind: 'funnel' as const, source: 'raw', steps: [{ label: 'a', count: 2 }] }
             : { kind: 'statements' as const, items: [], next_cursor: null };
       const opt = buildOption(spec(type, q), data);
       expect(opt !== null, type).toBe(ECHARTS_TYPES.has(type));
@@ -21,8 +21,8 @@ describe('buildOption', () => {
 
   it('refuses data of the wrong kind', () => {
     const s = spec('bar', agg({ group_by: ['verb'], measures: ['count'] }));
-    expect(mismatch(s, { kind: 'funnel', steps: [] })).toContain('aggregate');
-    expect(buildOption(s, { kind: 'funnel', steps: [] })).toBeNull();
+    expect(mismatch(s, { kind: 'funnel', source: 'raw', steps: [] })).toContain('aggregate');
+    expect(buildOption(s, { kind: 'funnel', source: 'raw', steps: [] })).toBeNull();
     expect(isEmpty({ kind: 'aggregate', source: 'raw', names: {}, rows: [] })).toBe(true);
     expect(isEmpty(byVerb)).toBe(false);
   });
@@ -64,7 +64,7 @@ describe('drawn', () => {
 
   it('gives funnel steps', () => {
     const q = { kind: 'funnel' as const, steps: [] };
-    const d = drawn(spec('funnel', q), { kind: 'funnel', steps: [{ label: 'Launched', count: 5 }, { label: 'Passed', count: 2 }] });
+    const d = drawn(spec('funnel', q), { kind: 'funnel', source: 'raw', steps: [{ label: 'Launched', count: 5 }, { label: 'Passed', count: 2 }] });
     expect(d.rows.map((r) => r.values[0])).toEqual([5, 2]);
   });
 });

@@ -197,7 +197,7 @@ impl DashboardService {
             ..req.clone()
         };
         let p = plan::plan(
-            &context(&v.dashboard, v.url_filter),
+            &context(&v.dashboard, v.url_filter, &self.limits),
             &parse_json(&w.query),
             &req,
         )?;

@@ -4,7 +4,7 @@
 //! the filters of the dashboard, the widget, the request and the share link are AND-ed. Pure:
 //! the clock is an argument.
 use super::model::{Preset, TimeRange};
-use crate::analytics::{AggregateQuery, StatementsQuery};
+use crate::analytics::{AggregateQuery, AnalyticsLimits, FunnelQuery, StatementsQuery};
 use crate::error::Error;
 use crate::ids::StoreId;
 use serde_json::{Value as Json, json};
@@ -13,8 +13,6 @@ use serde_json::{Value as Json, json};
 pub const PAGE_SIZE_MAX: u64 = 1000;
 /// Statements per page when a statements widget names none.
 pub const PAGE_SIZE_DEFAULT: u64 = 50;
-/// Most steps a funnel query may have.
-pub const FUNNEL_STEPS_MAX: usize = 10;
 
 /// What the caller of a widget's data may add.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -36,6 +34,8 @@ pub struct PlanContext {
     /// Filters AND-ed into every query (the dashboard's, a share link's URL filter).
     pub filters: Vec<Json>,
     pub now_us: i64,
+    /// The server's analytics limits (buckets, funnel steps).
+    pub limits: AnalyticsLimits,
 }
 
 /// The query to run for a widget.
@@ -44,8 +44,11 @@ pub enum WidgetPlan {
     Aggregate(AggregateQuery),
     /// A page of statements (`limit` and `after_seq` set).
     Statements(StatementsQuery),
-    /// Funnel queries are answered by a later version.
-    Funnel,
+    /// A funnel, with the label of each step.
+    Funnel {
+        query: FunnelQuery,
+        labels: Vec<String>,
+    },
 }
 
 fn bad(pointer: &str, message: impl std::fmt::Display) -> Error {
@@ -139,7 +142,7 @@ fn filter_ok(f: &Json, pointer: &str) -> Result<(), Error> {
 
 /// Checks the shape of a funnel query: `{"kind": "funnel", "filter"?, "steps": [{"label",
 /// "filter"}, ...], "by"?: "actor" | "persona"}`.
-fn funnel_ok(obj: &serde_json::Map<String, Json>) -> Result<(), Error> {
+fn funnel_ok(obj: &serde_json::Map<String, Json>, steps_max: usize) -> Result<(), Error> {
     check_keys(obj, &["kind", "filter", "steps", "by"])?;
     if let Some(f) = obj.get("filter") {
         filter_ok(f, "/query/filter")?;
@@ -147,13 +150,8 @@ fn funnel_ok(obj: &serde_json::Map<String, Json>) -> Result<(), Error> {
     let steps = obj
         .get("steps")
         .and_then(Json::as_array)
-        .filter(|s| (2..=FUNNEL_STEPS_MAX).contains(&s.len()))
-        .ok_or_else(|| {
-            bad(
-                "/query/steps",
-                format!("expected 2 to {FUNNEL_STEPS_MAX} steps"),
-            )
-        })?;
+        .filter(|s| (2..=steps_max).contains(&s.len()))
+        .ok_or_else(|| bad("/query/steps", format!("expected 2 to {steps_max} steps")))?;
     for (i, s) in steps.iter().enumerate() {
         let p = format!("/query/steps/{i}");
         let s = s
@@ -184,8 +182,7 @@ pub fn plan(ctx: &PlanContext, query: &Json, req: &DataRequest) -> Result<Widget
     let kind = query_kind(query)?;
     let obj = object(query)?;
     if kind == "funnel" {
-        funnel_ok(obj)?;
-        return Ok(WidgetPlan::Funnel);
+        funnel_ok(obj, ctx.limits.funnel_steps_max.max(2))?;
     }
     let tz = req.tz.clone().unwrap_or_else(|| ctx.tz.clone());
     zone(&tz, "/tz")?;
@@ -214,6 +211,31 @@ pub fn plan(ctx: &PlanContext, query: &Json, req: &DataRequest) -> Result<Widget
     }
     filters.extend(req.filter.clone());
     match kind {
+        "funnel" => {
+            let steps = obj.get("steps").and_then(Json::as_array);
+            let steps = steps.map(Vec::as_slice).unwrap_or_default();
+            let labels = steps
+                .iter()
+                .map(|s| s["label"].as_str().unwrap_or_default().to_owned())
+                .collect();
+            let mut body = serde_json::Map::new();
+            body.insert(
+                "steps".into(),
+                steps.iter().map(|s| s["filter"].clone()).collect(),
+            );
+            if let Some(by) = obj.get("by") {
+                body.insert("by".into(), by.clone());
+            }
+            body.insert("from".into(), rfc3339(from).into());
+            body.insert("to".into(), rfc3339(to).into());
+            body.insert("tz".into(), tz.into());
+            if let Some(f) = and_filters(filters) {
+                body.insert("filter".into(), f);
+            }
+            FunnelQuery::parse(ctx.store, &Json::Object(body), &ctx.limits)
+                .map(|query| WidgetPlan::Funnel { query, labels })
+                .map_err(|e| bad(&e.pointer, e.message))
+        }
         "aggregate" => {
             for k in ["from", "to", "tz"] {
                 if obj.contains_key(k) {
@@ -227,19 +249,19 @@ pub fn plan(ctx: &PlanContext, query: &Json, req: &DataRequest) -> Result<Widget
             body.remove("kind");
             body.remove("filter");
             // Validate the widget's own part first, so errors point into the query.
+            body.insert("from".into(), rfc3339(from).into());
+            body.insert("to".into(), rfc3339(to).into());
+            body.insert("tz".into(), tz.into());
             let mut own = body.clone();
             if let Some(f) = obj.get("filter") {
                 own.insert("filter".into(), f.clone());
             }
-            AggregateQuery::parse(ctx.store, &Json::Object(own))
+            AggregateQuery::parse_with(ctx.store, &Json::Object(own), &ctx.limits)
                 .map_err(|e| bad(&format!("/query{}", e.pointer), e.message))?;
-            body.insert("from".into(), rfc3339(from).into());
-            body.insert("to".into(), rfc3339(to).into());
-            body.insert("tz".into(), tz.into());
             if let Some(f) = and_filters(filters) {
                 body.insert("filter".into(), f);
             }
-            AggregateQuery::parse(ctx.store, &Json::Object(body))
+            AggregateQuery::parse_with(ctx.store, &Json::Object(body), &ctx.limits)
                 .map(WidgetPlan::Aggregate)
                 .map_err(|e| bad(&e.pointer, e.message))
         }

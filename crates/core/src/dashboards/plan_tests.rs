@@ -14,6 +14,7 @@ fn ctx(range: TimeRange, tz: &str, filters: Vec<Json>) -> PlanContext {
         tz: tz.into(),
         filters,
         now_us: us("2026-03-15T10:30:00Z"),
+        limits: AnalyticsLimits::default(),
     }
 }
 
@@ -97,6 +98,47 @@ fn aggregate_plans_and_filters_and_time() {
 }
 
 #[test]
+fn funnel_plans_take_the_range_the_filters_and_the_step_limit() {
+    let dash = json!({"field": "object.id", "eq": "http://a/1"});
+    let mut c = ctx(
+        TimeRange::Preset(Preset::Today),
+        "Europe/Paris",
+        vec![dash.clone()],
+    );
+    let step = |v: &str| json!({"label": v, "filter": {"field": "verb", "eq": v}});
+    let q = json!({"kind": "funnel", "filter": {"field": "result.success", "eq": true},
+                   "steps": [step("http://v/a"), step("http://v/b")], "by": "persona"});
+    let WidgetPlan::Funnel { query, labels } = plan(&c, &q, &DataRequest::default()).unwrap()
+    else {
+        panic!("funnel")
+    };
+    assert_eq!(labels, ["http://v/a", "http://v/b"]);
+    assert_eq!(query.by, crate::analytics::FunnelBy::Persona);
+    assert_eq!(
+        (query.from_us, query.to_us, query.tz.as_str()),
+        (
+            Some(us("2026-03-14T23:00:00Z")),
+            Some(us("2026-03-15T23:00:00Z")),
+            "Europe/Paris"
+        )
+    );
+    let expected = cairn_filter::Filter::parse(
+        &json!({"and": [dash, {"field": "result.success", "eq": true}]}),
+    )
+    .unwrap();
+    assert_eq!(query.filter, Some(expected));
+    assert_eq!(query.steps.len(), 2);
+    // More steps than the server's funnel_steps_max: 400 naming the steps.
+    c.limits.funnel_steps_max = 2;
+    let q = json!({"kind": "funnel", "steps": [step("a"), step("b"), step("c")]});
+    let e = plan(&c, &q, &DataRequest::default()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        Error::BadRequest("/query/steps: expected 2 to 2 steps".into()).to_string()
+    );
+}
+
+#[test]
 fn bad_queries_name_their_node() {
     let c = ctx(TimeRange::default(), "UTC", vec![]);
     let err = |q: Json| {
@@ -116,7 +158,7 @@ fn bad_queries_name_their_node() {
             .starts_with("/query/from")
     );
     assert!(
-        err(json!({"kind": "aggregate", "order_by": {"measure": 0}}))
+        err(json!({"kind": "aggregate", "order_by": {"measure": 5}}))
             .starts_with("/query/order_by")
     );
     assert!(err(json!({"kind": "pie"})).starts_with("/query/kind"));
@@ -138,7 +180,7 @@ fn bad_queries_name_their_node() {
         {"label": "a", "filter": {"field": "verb", "eq": "x"}}, {"label": "b", "filter": {"field": "verb", "eq": "y"}}]});
     assert!(matches!(
         plan(&c, &funnel, &DataRequest::default()).unwrap(),
-        WidgetPlan::Funnel
+        WidgetPlan::Funnel { .. }
     ));
 }
 

@@ -6,6 +6,7 @@ use super::Dashboards;
 use super::decide::{DashboardCommand, DashboardPatch, WidgetPatch};
 use super::model::*;
 use super::plan::{self, DataRequest, PlanContext, WidgetPlan};
+use crate::analytics::AnalyticsLimits;
 use crate::error::Error;
 use crate::ids::StoreId;
 use crate::tenancy::access::needs;
@@ -61,6 +62,7 @@ pub struct DashboardService {
     pub(super) dashboards: Arc<Dashboards>,
     pub(super) writer: WriterHandle,
     pub(super) tenancy: TenancyService,
+    pub(super) limits: AnalyticsLimits,
 }
 
 pub(super) fn json_text(v: &Json) -> String {
@@ -84,7 +86,7 @@ fn tz_ok(tz: &str) -> Result<(), Error> {
 }
 
 /// The context every widget of a dashboard is planned in.
-pub fn context(d: &Dashboard, extra: Option<Json>) -> PlanContext {
+pub fn context(d: &Dashboard, extra: Option<Json>, limits: &AnalyticsLimits) -> PlanContext {
     let mut filters: Vec<Json> = d.filter.as_deref().map(parse_json).into_iter().collect();
     filters.extend(extra);
     PlanContext {
@@ -93,11 +95,18 @@ pub fn context(d: &Dashboard, extra: Option<Json>) -> PlanContext {
         tz: d.tz.clone(),
         filters,
         now_us: crate::time_fmt::now_us(),
+        limits: *limits,
     }
 }
 
 /// Checks a widget's type, query and options against the dashboard (`400` naming the node).
-fn widget_ok(d: &Dashboard, kind: &str, query: &Json, options: &Json) -> Result<(), Error> {
+fn widget_ok(
+    d: &Dashboard,
+    kind: &str,
+    query: &Json,
+    options: &Json,
+    limits: &AnalyticsLimits,
+) -> Result<(), Error> {
     if !WIDGET_TYPES.contains(&kind) {
         return Err(Error::BadRequest(format!(
             "/type: expected one of {}",
@@ -114,7 +123,7 @@ fn widget_ok(d: &Dashboard, kind: &str, query: &Json, options: &Json) -> Result<
     if !options.is_object() {
         return Err(Error::BadRequest("/options: expected an object".into()));
     }
-    plan::plan(&context(d, None), query, &DataRequest::default()).map(|_| ())
+    plan::plan(&context(d, None, limits), query, &DataRequest::default()).map(|_| ())
 }
 
 impl DashboardService {
@@ -123,7 +132,14 @@ impl DashboardService {
             dashboards,
             writer,
             tenancy,
+            limits: AnalyticsLimits::default(),
         }
+    }
+
+    /// The same service with the server's analytics limits (funnel steps, buckets).
+    pub fn with_analytics_limits(mut self, limits: AnalyticsLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     pub(super) fn can(&self, s: &Subject, store: StoreId, edit: bool) -> Result<(), Error> {
@@ -323,7 +339,7 @@ impl DashboardService {
             } else {
                 tw.options
             };
-            widget_ok(&d, &tw.kind, &tw.query, &options)?;
+            widget_ok(&d, &tw.kind, &tw.query, &options, &self.limits)?;
             let wid = Uuid::now_v7();
             let p = tw.layout;
             commands.push(DashboardCommand::CreateWidget(
@@ -356,7 +372,7 @@ impl DashboardService {
         let options = n
             .options
             .unwrap_or_else(|| Json::Object(Default::default()));
-        widget_ok(&d, &n.kind, &n.query, &options)?;
+        widget_ok(&d, &n.kind, &n.query, &options, &self.limits)?;
         let wid = Uuid::now_v7();
         let place = n.position.map(|[x, y, w, h]| LayoutItem {
             widget: wid,
@@ -404,7 +420,7 @@ impl DashboardService {
             .options
             .clone()
             .unwrap_or_else(|| parse_json(&cur.options));
-        widget_ok(&d, &kind, &query, &options)?;
+        widget_ok(&d, &kind, &query, &options, &self.limits)?;
         let patch = WidgetPatch {
             title: e.title,
             description: e.description,
@@ -446,7 +462,7 @@ impl DashboardService {
     ) -> Result<WidgetPlan, Error> {
         let d = self.dashboard_as(s, id, false)?;
         let w = self.widget_of(id, widget)?;
-        plan::plan(&context(&d, None), &parse_json(&w.query), req)
+        plan::plan(&context(&d, None, &self.limits), &parse_json(&w.query), req)
     }
 
     /// The query answering an unsaved widget of a store (viewer or more).
@@ -473,7 +489,13 @@ impl DashboardService {
             created_us: 0,
             updated_us: 0,
         };
-        widget_ok(&d, kind, query, &Json::Object(Default::default()))?;
-        plan::plan(&context(&d, None), query, req)
+        widget_ok(
+            &d,
+            kind,
+            query,
+            &Json::Object(Default::default()),
+            &self.limits,
+        )?;
+        plan::plan(&context(&d, None, &self.limits), query, req)
     }
 }

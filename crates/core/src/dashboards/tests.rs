@@ -318,7 +318,11 @@ fn every_template_is_valid() {
             ..dashboard(&t.name)
         };
         for w in &t.widgets {
-            let p = plan::plan(&context(&d, None), &w.query, &plan::DataRequest::default());
+            let p = plan::plan(
+                &context(&d, None, &Default::default()),
+                &w.query,
+                &plan::DataRequest::default(),
+            );
             assert!(p.is_ok(), "{} / {}: {:?}", t.id, w.title, p.err());
             assert!(WIDGET_TYPES.contains(&w.kind.as_str()));
         }

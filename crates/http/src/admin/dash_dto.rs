@@ -344,6 +344,8 @@ pub struct DataBody {
     #[schema(value_type = Option<Object>)]
     pub filter: Option<Json>,
     pub cursor: Option<String>,
+    /// The reader's language (e.g. `fr`), for the names of verbs and activities.
+    pub lang: Option<String>,
 }
 
 /// An unsaved widget's query, read in a store.
@@ -361,6 +363,8 @@ pub struct PreviewBody {
     #[schema(value_type = Option<Object>)]
     pub filter: Option<Json>,
     pub cursor: Option<String>,
+    /// The reader's language (e.g. `fr`), for the names of verbs and activities.
+    pub lang: Option<String>,
 }
 
 /// One group of an aggregate widget.
@@ -368,6 +372,16 @@ pub struct PreviewBody {
 pub struct DataRow {
     pub keys: Vec<String>,
     pub values: Vec<Option<f64>>,
+    /// With `compare`: the same measures over the previous period.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<Vec<Option<f64>>>,
+}
+
+/// One step of a funnel widget: its label and how many reached it.
+#[derive(Serialize, ToSchema)]
+pub struct FunnelStepData {
+    pub label: String,
+    pub count: u64,
 }
 
 /// A widget's data.
@@ -385,5 +399,10 @@ pub enum WidgetData {
         #[schema(value_type = Vec<Object>)]
         items: Vec<Json>,
         next_cursor: Option<String>,
+    },
+    Funnel {
+        /// `raw`: funnels are read from the statements.
+        source: String,
+        steps: Vec<FunnelStepData>,
     },
 }

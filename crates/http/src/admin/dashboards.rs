@@ -29,11 +29,23 @@ pub(super) fn cursor(c: Option<&str>) -> Result<Option<u64>, ApiError> {
 }
 
 /// Answers a planned widget query.
-pub(super) async fn run(state: &AppState, plan: WidgetPlan) -> Result<WidgetData, ApiError> {
+pub(super) async fn run(
+    state: &AppState,
+    plan: WidgetPlan,
+    lang: Option<String>,
+) -> Result<WidgetData, ApiError> {
     let analytics = state.analytics.as_ref().ok_or(ApiError(Error::NotFound))?;
     match plan {
         WidgetPlan::Aggregate(q) => {
             let r = analytics.aggregate(&q).await.map_err(Error::from)?;
+            let names = cairn_core::analytics::names::for_rows(
+                state.statements.log(),
+                q.store,
+                &q.group_by,
+                &r.rows,
+                lang,
+            )
+            .await?;
             Ok(WidgetData::Aggregate {
                 source: r.source.into(),
                 rows: r
@@ -42,9 +54,10 @@ pub(super) async fn run(state: &AppState, plan: WidgetPlan) -> Result<WidgetData
                     .map(|g| DataRow {
                         keys: g.keys,
                         values: g.values,
+                        previous: g.previous,
                     })
                     .collect(),
-                names: Default::default(),
+                names,
             })
         }
         WidgetPlan::Statements(q) => {
@@ -54,9 +67,17 @@ pub(super) async fn run(state: &AppState, plan: WidgetPlan) -> Result<WidgetData
                 next_cursor: page.next_cursor,
             })
         }
-        WidgetPlan::Funnel => Err(ApiError::bad_request(
-            "funnel queries are not supported yet",
-        )),
+        WidgetPlan::Funnel { query, labels } => {
+            let r = analytics.funnel(&query).await.map_err(Error::from)?;
+            Ok(WidgetData::Funnel {
+                source: r.source.into(),
+                steps: labels
+                    .into_iter()
+                    .zip(r.steps)
+                    .map(|(label, count)| FunnelStepData { label, count })
+                    .collect(),
+            })
+        }
     }
 }
 
@@ -307,7 +328,7 @@ pub async fn widget_data(
         cursor: cursor(b.cursor.as_deref())?,
     };
     let plan = service(&state)?.widget_plan(&s, id(&did)?, id(&wid)?, &req)?;
-    Ok(Json(run(&state, plan).await?))
+    Ok(Json(run(&state, plan, b.lang).await?))
 }
 
 /// The data of an unsaved widget in a store (viewer or more), as a dashboard with this time
@@ -341,5 +362,5 @@ pub async fn widget_preview(
         range,
         &req,
     )?;
-    Ok(Json(run(&state, plan).await?))
+    Ok(Json(run(&state, plan, b.lang).await?))
 }

@@ -162,4 +162,6 @@ pub struct SharedDataBody {
     pub filter: Option<Json>,
     pub token: Option<String>,
     pub cursor: Option<String>,
+    /// The reader's language (e.g. `fr`), for the names of verbs and activities.
+    pub lang: Option<String>,
 }

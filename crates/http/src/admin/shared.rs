@@ -107,7 +107,7 @@ pub async fn shared_widget_data(
         b.filter.as_ref(),
         b.token.as_deref(),
     )?;
-    Ok(Json(run(&state, plan).await?))
+    Ok(Json(run(&state, plan, b.lang).await?))
 }
 
 type EventStream = std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>>;

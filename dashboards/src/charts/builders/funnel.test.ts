@@ -5,6 +5,7 @@ import { readOptions } from '../options';
 
 const data = {
   kind: 'funnel' as const,
+  source: 'raw',
   steps: [
     { label: 'Launched', count: 200 },
     { label: 'Completed', count: 120 },
@@ -22,7 +23,7 @@ describe('funnel', () => {
   });
 
   it('has no percentages against an empty step', () => {
-    const steps = funnelSteps({ kind: 'funnel', steps: [{ label: 'a', count: 0 }, { label: 'b', count: 0 }] }, { labels: {} });
+    const steps = funnelSteps({ kind: 'funnel', source: 'raw', steps: [{ label: 'a', count: 0 }, { label: 'b', count: 0 }] }, { labels: {} });
     expect(steps.map((s) => [s.ofFirst, s.ofPrevious])).toEqual([
       [null, null],
       [null, null],
