@@ -11,6 +11,9 @@
 #   load-tests/run.sh mixed  [--writers 4] [--readers 4] [--batch 10]
 #   load-tests/run.sh aggregates [--concurrency 8] [--duration 30] [--days 90] [--tz Europe/Paris]
 #                                [--source auto|aggregate|raw]   (against var/load/fill)
+#   load-tests/run.sh dashboard   (an 8-widget dashboard in headless chromium, against var/load/fill:
+#                                  cold load, refresh and each widget's query, p50/p95; LOAD_RUNS,
+#                                  LOAD_QUERY_RUNS; report in var/load/dashboard-load.json)
 #
 # ingest, lag and mixed start from an empty store (var/load/scratch, database cairn_scratch);
 # fill, reads and aggregates share var/load/fill (database cairn_fill), so fills accumulate until
@@ -34,8 +37,8 @@ case "$scenario" in
     ingest|mixed) mode=scratch; args=("$scenario") ;;
     lag) mode=scratch; args=(ingest --lag)
          case " $* " in *" --rate "*) ;; *) args+=(--rate 20000) ;; esac ;;
-    fill|reads|aggregates) mode=fill; args=("$scenario") ;;
-    *) sed -n '2,20p' "$0" >&2; exit 2 ;;
+    fill|reads|aggregates|dashboard) mode=fill; args=("$scenario") ;;
+    *) sed -n '2,23p' "$0" >&2; exit 2 ;;
 esac
 
 cargo build --release -q -p cairn-server -p cairn-loadgen
@@ -51,7 +54,12 @@ if [ "$mode" = scratch ]; then
 fi
 mkdir -p "$data"
 
-if [ "$scenario" = aggregates ]; then
+if [ "$scenario" = dashboard ]; then
+    # The web app, built once; chromium from Debian (scripts/test.sh installs it).
+    [ -f dashboards/dist/index.html ] || (cd dashboards && npm ci --no-audit --no-fund && npm run build)
+    [ -d dashboards/node_modules ] || (cd dashboards && npm ci --no-audit --no-fund)
+fi
+if [ "$scenario" = aggregates ] || [ "$scenario" = dashboard ]; then
     # The CLI writes to the data directory directly: before the server opens it.
     export LOAD_ADMIN_PASSWORD="${LOAD_ADMIN_PASSWORD:-load-admin-password}"
     admin_email="${LOAD_ADMIN_EMAIL:-load-admin@example.com}"
@@ -66,6 +74,7 @@ log="$repo/var/load/server-$scenario.log"
 CAIRN_HTTP_ADDR="$http" CAIRN_DATA_DIR="$data" CAIRN_CLICKHOUSE_URL="$ch_url" \
     CAIRN_CLICKHOUSE_DATABASE="$db" CAIRN_DEFAULT_CLIENT_KEY=load \
     CAIRN_DEFAULT_CLIENT_SECRET=load-secret CAIRN_LOG="${CAIRN_LOG:-warn}" \
+    CAIRN_WEB_DIR="$repo/dashboards/dist" \
     "$target/release/cairn" serve >"$log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
@@ -76,6 +85,17 @@ for _ in $(seq 1 600); do
 done
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); server pid $server, clickhouse pid $ch_pid; data $data"
+if [ "$scenario" = dashboard ]; then
+    cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+    s0="$(cpu "$server")"; c0="$(cpu "$ch_pid")"; t0="$(date +%s.%N)"
+    (cd dashboards && LOAD_BASE="http://$http" LOAD_EMAIL="$admin_email" \
+        LOAD_PASSWORD="$LOAD_ADMIN_PASSWORD" LOAD_REPORT="$repo/var/load/dashboard-load.json" \
+        npx playwright test -c playwright.load.config.ts)
+    t1="$(date +%s.%N)"; tick="$(getconf CLK_TCK)"
+    awk -v s="$(( $(cpu "$server") - s0 ))" -v c="$(( $(cpu "$ch_pid") - c0 ))" -v t="$t0" -v u="$t1" -v k="$tick" \
+        'BEGIN { w = u - t; printf "cpu over %.0f s wall: cairn %.1f s, clickhouse %.1f s, load average %s\n", w, s / k, c / k, "'"$(cut -d' ' -f1-3 /proc/loadavg)"'" }'
+    exit 0
+fi
 "$loadgen" --addr "$http" --server-pid "$server" --clickhouse-pid "$ch_pid" \
     --clickhouse-addr "127.0.0.1:$ch_port" --clickhouse-db "$db" "${args[@]}" "$@" \
     ${LOAD_RECORD:+--record "$LOAD_RECORD"}

@@ -14,7 +14,7 @@ export function useWidgetData(dashboard: string, widget: string, params: DataPar
       request<WidgetData>(
         "POST",
         `/api/v1/dashboards/${encodeURIComponent(dashboard)}/widgets/${encodeURIComponent(widget)}/data`,
-        params,
+        { ...params, lang: navigator.language || undefined },
       ),
     placeholderData: keepPreviousData,
   });

@@ -27,7 +27,7 @@ export function useSharedWidgetData(link: string, widget: string, auth: LinkAuth
   return useQuery({
     queryKey: [...keys.sharedData(link), widget, auth],
     queryFn: () => {
-      const body: Record<string, unknown> = {};
+      const body: Record<string, unknown> = { lang: navigator.language || undefined };
       if (auth.token) body.token = auth.token;
       if (auth.filter) body.filter = JSON.parse(auth.filter) as unknown;
       return request<WidgetData>(

@@ -30,6 +30,8 @@ describe('labels', () => {
   it('reads time keys as people do', () => {
     expect(timeKeyLabel('weekday', '1')).toBe('Monday');
     expect(timeKeyLabel('weekday', '7')).toBe('Sunday');
+    expect(timeKeyLabel('week', '2026-11-02')).toBe('2 Nov 2026');
+    expect(timeKeyLabel('week', 'odd')).toBe('odd');
     expect(timeKeyLabel('hour_of_day', '9')).toBe('09:00');
     expect(timeKeyLabel('month', '2026-11-01')).toBe('Nov 2026');
     expect(timeKeyLabel('hour', '2026-11-01 13:00:00')).toBe('2026-11-01 13:00');

@@ -86,8 +86,11 @@ export function timeKeyLabel(bucket: TimeBucket, key: string): string {
       const m = /^(\d{4})-(\d{2})/.exec(key);
       return m ? `${MONTHS[Number(m[2]) - 1] ?? m[2]} ${m[1]}` : key;
     }
-    case 'week':
-      return `Week of ${key}`;
+    case 'week': {
+      // The week's first day, short enough for an axis: "2 Nov 2026".
+      const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(key);
+      return m ? `${Number(m[3])} ${MONTHS[Number(m[2]) - 1] ?? m[2]} ${m[1]}` : key;
+    }
     case 'hour':
       return key.length >= 16 ? key.slice(0, 16) : key;
     case 'day':

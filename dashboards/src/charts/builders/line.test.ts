@@ -32,9 +32,11 @@ describe('line', () => {
     expect(trend?.name).toBe('completed (trend)');
     expect(trend?.lineStyle?.type).toBe('dashed');
     // completed: 12, 15, 0, 20 -> slope 0.9, intercept 10.4
-    const data = trend?.data as number[];
-    expect(data[0]).toBeCloseTo(10.4, 6);
-    expect(data[3]).toBeCloseTo(13.1, 6);
+    // Each point names its category, so the trend spans the same four days as the lines.
+    const data = trend?.data as [string, number][];
+    expect(data.map((d) => d[0])).toEqual(['2026-11-01', '2026-11-02', '2026-11-03', '2026-11-04']);
+    expect(data[0]?.[1]).toBeCloseTo(10.4, 6);
+    expect(data[3]?.[1]).toBeCloseTo(13.1, 6);
     expect(series[3]?.itemStyle?.color).toBe(series[1]?.itemStyle?.color);
   });
 

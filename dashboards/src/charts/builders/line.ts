@@ -44,7 +44,9 @@ export function buildLineOption(
       trends.push({
         type: 'line',
         name: `${s.label} (trend)`,
-        data: fitted,
+        // Pairs with the category key: bare numbers on a category axis fed by a dataset would
+        // be read as new categories, drawing the trend past the last point.
+        data: fitted.map((v, j) => [p.categories[j] ?? String(j), v]),
         showSymbol: false,
         silent: true,
         tooltip: { show: false },

@@ -53,7 +53,7 @@ export function usePreview(store: string, spec: WidgetSpec, ctx: PreviewContext,
   return useQuery({
     queryKey: ['widget-preview', store, body] as const,
     enabled: enabled && store !== '',
-    queryFn: () => request<WidgetData>('POST', `/api/v1/stores/${enc(store)}/widget-preview`, body),
+    queryFn: () => request<WidgetData>('POST', `/api/v1/stores/${enc(store)}/widget-preview`, { ...body, lang: navigator.language || undefined }),
     placeholderData: keepPreviousData,
     retry: false,
     staleTime: 10_000,
