@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  actorLabel,
   bucketLabel,
   dimensionLabel,
   escapeHtml,
@@ -61,5 +62,14 @@ describe('labels', () => {
     expect(escapeHtml('<img src=x onerror="alert(1)">')).toBe(
       '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;',
     );
+  });
+
+  it('shows actors by address, account name, OpenID or hash', () => {
+    expect(actorLabel('mbox:mailto:ada@example.com')).toBe('ada@example.com');
+    expect(actorLabel('account:https://lms.example.com|ada-42')).toBe('ada-42');
+    expect(actorLabel('openid:https://id.example.com/ada')).toBe('https://id.example.com/ada');
+    expect(actorLabel('mbox_sha1sum:0123456789abcdef')).toBe('sha1 0123456789…');
+    expect(keyLabel('actor', 'mbox:mailto:ada@example.com', {}, { labels: {} })).toBe('ada@example.com');
+    expect(keyLabel('actor', 'mbox:mailto:ada@example.com', {}, { labels: { 'mbox:mailto:ada@example.com': 'Ada' } })).toBe('Ada');
   });
 });

@@ -112,9 +112,34 @@ export function keyLabel(
     if ('bucket' in dim) return bucketLabel(key, dim.bucket.width);
   }
   if (key === '') return '(none)';
+  if (dim === 'actor') return actorLabel(key);
   const name = names[key];
   if (name !== undefined && name !== '') return name;
   return shortIri(key);
+}
+
+/**
+ * An actor key (its identifier as stored: `mbox:mailto:…`, `account:homePage|name`,
+ * `openid:…`, `mbox_sha1sum:…`) as people read it: the address, the account name, the OpenID
+ * or the start of the hash.
+ */
+export function actorLabel(key: string): string {
+  const [kind, ...rest] = key.split(':');
+  const value = rest.join(':');
+  switch (kind) {
+    case 'mbox':
+      return value.startsWith('mailto:') ? value.slice('mailto:'.length) : value;
+    case 'account': {
+      const bar = value.lastIndexOf('|');
+      return bar >= 0 ? value.slice(bar + 1) : value;
+    }
+    case 'openid':
+      return value;
+    case 'mbox_sha1sum':
+      return `sha1 ${value.slice(0, 10)}…`;
+    default:
+      return key;
+  }
 }
 
 /** The full text behind a label (an IRI), or null when the label already says it all. */
