@@ -86,6 +86,22 @@ pub fn admin_case(w: &World, method: &str, path: &str) -> (String, Option<Value>
             Some(json!({"group_by": ["verb", "actor"]})),
             false,
         ),
+        ("post", "/api/v1/stores/{id}/funnel") => (
+            format!("/api/v1/stores/{}/funnel", w.store_a1),
+            Some(
+                json!({"steps": [{"field": "verb", "exists": true}, {"field": "verb", "exists": true}]}),
+            ),
+            false,
+        ),
+        ("get", "/api/v1/stores/{id}/names") => (
+            format!(
+                "/api/v1/stores/{}/names?id={}",
+                w.store_a1,
+                enc("http://adlnet.gov/expapi/verbs/completed")
+            ),
+            None,
+            false,
+        ),
         ("get", "/api/v1/stores/{id}/values") => (
             format!("/api/v1/stores/{}/values?path=verb", w.store_a1),
             None,
