@@ -70,6 +70,8 @@ describe('labels', () => {
     expect(actorLabel('openid:https://id.example.com/ada')).toBe('https://id.example.com/ada');
     expect(actorLabel('mbox_sha1sum:0123456789abcdef')).toBe('sha1 0123456789…');
     expect(keyLabel('actor', 'mbox:mailto:ada@example.com', {}, { labels: {} })).toBe('ada@example.com');
+    expect(keyLabel('persona', 'mbox:mailto:ada@example.com', {}, { labels: {} })).toBe('ada@example.com');
+    expect(keyLabel('persona', 'Ada Lovelace', {}, { labels: {} })).toBe('Ada Lovelace');
     expect(keyLabel('actor', 'mbox:mailto:ada@example.com', {}, { labels: { 'mbox:mailto:ada@example.com': 'Ada' } })).toBe('Ada');
   });
 });

@@ -112,7 +112,10 @@ export function keyLabel(
     if ('bucket' in dim) return bucketLabel(key, dim.bucket.width);
   }
   if (key === '') return '(none)';
-  if (dim === 'actor') return actorLabel(key);
+  // A person without a persona is keyed by their identifier, like an actor.
+  if (dim === 'actor' || (dim === 'persona' && /^(mbox|mbox_sha1sum|openid|account):/.test(key))) {
+    return actorLabel(key);
+  }
   const name = names[key];
   if (name !== undefined && name !== '') return name;
   return shortIri(key);
