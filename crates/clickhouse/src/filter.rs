@@ -55,20 +55,15 @@ mod tests {
     use super::*;
 
     /// Binding one placeholder at a time scanned every earlier one: a 60,000-value `in` took
-    /// 14 s of an async worker. The whole query is now written in one pass.
+    /// 14 s of an async worker. The whole query is now written in one pass (`inline`), every
+    /// value escaped in place. (Its cost is measured by the `filter_sql` bench, not here.)
     #[test]
-    fn a_long_in_list_is_bound_in_linear_time() {
+    fn a_long_in_list_is_written_whole_and_escaped() {
         let n = 200_000;
         let values: Vec<_> = (0..n).map(|i| format!("http://v/{i}?q='x'")).collect();
         let f = Filter::parse(&serde_json::json!({"field": "verb", "in": values})).unwrap();
-        let started = std::time::Instant::now();
         let q = matching_seqs(&Client::default(), StoreId::DEFAULT, &f, 0, 10);
         let sql = q.sql_display().to_string();
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(3),
-            "took {:?}",
-            started.elapsed()
-        );
         assert!(sql.starts_with("SELECT seq FROM statements WHERE store = toUUID('"));
         assert!(sql.contains(r"(verb IN ('http://v/0?q=\'x\'', 'http://v/1?q=\'x\''"));
         assert!(sql.ends_with(r"'http://v/199999?q=\'x\'')) GROUP BY seq ORDER BY seq LIMIT 10"));
