@@ -3,7 +3,7 @@
 //! order for equal timestamps; each step needs a statement of its own (one statement matching
 //! two steps counts for one of them). Steps are filters; the request's filter and time range
 //! apply to every step.
-use super::{AnalyticsLimits, RequestError};
+use super::{AnalyticsLimits, Common, RequestError, common};
 use crate::ids::StoreId;
 use cairn_filter::Filter;
 use serde_json::Value as Json;
@@ -47,31 +47,13 @@ impl FunnelQuery {
         json: &Json,
         limits: &AnalyticsLimits,
     ) -> Result<FunnelQuery, RequestError> {
-        let obj = json
-            .as_object()
-            .ok_or_else(|| RequestError::new("", "expected an object"))?;
-        if let Some(key) = obj
-            .keys()
-            .find(|k| !matches!(k.as_str(), "filter" | "from" | "to" | "tz" | "steps" | "by"))
-        {
-            return Err(RequestError::new(format!("/{key}"), "unknown field"));
-        }
-        let filter = obj.get("filter").map(Filter::parse).transpose()?;
-        let tz = match obj.get("tz") {
-            None => "UTC".to_string(),
-            Some(Json::String(s)) if jiff::tz::TimeZone::get(s).is_ok() => s.clone(),
-            Some(_) => return Err(RequestError::new("/tz", "expected an IANA time zone")),
-        };
-        let time = |key: &str| -> Result<Option<i64>, RequestError> {
-            match obj.get(key) {
-                None => Ok(None),
-                Some(v) => v
-                    .as_str()
-                    .and_then(|s| s.parse::<jiff::Timestamp>().ok())
-                    .map(|t| Some(t.as_microsecond()))
-                    .ok_or_else(|| RequestError::new(format!("/{key}"), "expected RFC 3339")),
-            }
-        };
+        let Common {
+            obj,
+            filter,
+            tz,
+            from_us,
+            to_us,
+        } = common(json, &["filter", "from", "to", "tz", "steps", "by"])?;
         let max = limits.funnel_steps_max.max(2);
         let steps = match obj.get("steps") {
             Some(Json::Array(items)) if (2..=max).contains(&items.len()) => items
@@ -98,8 +80,8 @@ impl FunnelQuery {
         Ok(FunnelQuery {
             store,
             filter,
-            from_us: time("from")?,
-            to_us: time("to")?,
+            from_us,
+            to_us,
             tz,
             steps,
             by,

@@ -250,6 +250,49 @@ impl StatementsQuery {
 /// Chunks of an export, through a bounded channel: the producer waits for the reader.
 pub type ByteStream = tokio::sync::mpsc::Receiver<Result<bytes::Bytes, ProjectionError>>;
 
+/// What every analytics request body shares, read once: an object with only the `allowed`
+/// keys, its `filter`, its time zone (default UTC) and `from`/`to` (RFC 3339, as epoch
+/// microseconds).
+pub(crate) struct Common<'a> {
+    pub obj: &'a serde_json::Map<String, Json>,
+    pub filter: Option<Filter>,
+    pub tz: String,
+    pub from_us: Option<i64>,
+    pub to_us: Option<i64>,
+}
+
+pub(crate) fn common<'a>(json: &'a Json, allowed: &[&str]) -> Result<Common<'a>, RequestError> {
+    let obj = json
+        .as_object()
+        .ok_or_else(|| RequestError::new("", "expected an object"))?;
+    if let Some(key) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(RequestError::new(format!("/{key}"), "unknown field"));
+    }
+    let filter = obj.get("filter").map(Filter::parse).transpose()?;
+    let tz = match obj.get("tz") {
+        None => "UTC".to_string(),
+        Some(Json::String(s)) if jiff::tz::TimeZone::get(s).is_ok() => s.clone(),
+        Some(_) => return Err(RequestError::new("/tz", "expected an IANA time zone")),
+    };
+    let time = |key: &str| -> Result<Option<i64>, RequestError> {
+        match obj.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_str()
+                .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+                .map(|t| Some(t.as_microsecond()))
+                .ok_or_else(|| RequestError::new(format!("/{key}"), "expected RFC 3339")),
+        }
+    };
+    Ok(Common {
+        obj,
+        filter,
+        tz,
+        from_us: time("from")?,
+        to_us: time("to")?,
+    })
+}
+
 /// An invalid request: what is wrong and where (a JSON pointer into the request).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{pointer}: {message}")]

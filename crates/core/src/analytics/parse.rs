@@ -1,7 +1,7 @@
 //! Parsing and validating aggregate requests (`AggregateQuery::parse`): every error names the
 //! offending node with a JSON pointer.
 use super::*;
-use cairn_filter::{FieldKind, FieldRef, Filter};
+use cairn_filter::{FieldKind, FieldRef};
 use serde_json::Value as Json;
 
 pub const MAX_LIMIT: u64 = 10_000;
@@ -19,42 +19,19 @@ impl AggregateQuery {
         json: &Json,
         limits: &AnalyticsLimits,
     ) -> Result<AggregateQuery, RequestError> {
-        let obj = json
-            .as_object()
-            .ok_or_else(|| RequestError::new("", "expected an object"))?;
-        for key in obj.keys() {
-            if !matches!(
-                key.as_str(),
-                "filter"
-                    | "from"
-                    | "to"
-                    | "group_by"
-                    | "measures"
-                    | "tz"
-                    | "source"
-                    | "limit"
-                    | "order_by"
-                    | "compare"
-            ) {
-                return Err(RequestError::new(format!("/{key}"), "unknown field"));
-            }
-        }
-        let filter = obj.get("filter").map(Filter::parse).transpose()?;
-        let tz = match obj.get("tz") {
-            None => "UTC".to_string(),
-            Some(Json::String(s)) if jiff::tz::TimeZone::get(s).is_ok() => s.clone(),
-            Some(_) => return Err(RequestError::new("/tz", "expected an IANA time zone")),
-        };
-        let time = |key: &str| -> Result<Option<i64>, RequestError> {
-            match obj.get(key) {
-                None => Ok(None),
-                Some(Json::String(s)) => s
-                    .parse::<jiff::Timestamp>()
-                    .map(|t| Some(t.as_microsecond()))
-                    .map_err(|_| RequestError::new(format!("/{key}"), "expected RFC 3339")),
-                Some(_) => Err(RequestError::new(format!("/{key}"), "expected RFC 3339")),
-            }
-        };
+        let Common {
+            obj,
+            filter,
+            tz,
+            from_us,
+            to_us,
+        } = common(
+            json,
+            &[
+                "filter", "from", "to", "group_by", "measures", "tz", "source", "limit",
+                "order_by", "compare",
+            ],
+        )?;
         let group_by = match obj.get("group_by") {
             None => Vec::new(),
             Some(Json::Array(items)) if items.len() <= 2 => items
@@ -111,7 +88,6 @@ impl AggregateQuery {
             None => None,
             Some(o) => Some(order_by(o, measures.len())?),
         };
-        let (from_us, to_us) = (time("from")?, time("to")?);
         let compare = match obj.get("compare") {
             None => false,
             Some(Json::String(s)) if s == "previous_period" => match (from_us, to_us) {
