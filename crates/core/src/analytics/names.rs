@@ -93,13 +93,16 @@ pub fn names(
     Ok(out)
 }
 
-/// [`names`] on a blocking thread (the embedded store may touch disk).
+/// [`names`] on a blocking thread (the embedded store may touch disk); no ids, no thread.
 pub async fn lookup(
     log: Arc<dyn LogStore>,
     store: StoreId,
     ids: Vec<String>,
     lang: Option<String>,
 ) -> Result<Vec<Name>, Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     tokio::task::spawn_blocking(move || names(&*log, store, &ids, lang.as_deref()))
         .await
         .map_err(|e| Error::Internal(format!("names: {e}")))?
