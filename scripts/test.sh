@@ -11,6 +11,9 @@ cd "$repo"
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# Incremental compilation only pays off on repeated local builds; in a one-shot run it costs disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 step "tools"
 if ! command -v cargo >/dev/null 2>&1; then
     [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
@@ -47,7 +50,9 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
     apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 fi
-cargo build --bin cairn
+# `cargo test --workspace` above already built target/debug/cairn; a separate `cargo build
+# --bin cairn` would resolve features differently and compile much of the tree a second time.
+[ -x target/debug/cairn ] || cargo test --workspace --no-run
 (
     cd dashboards
     npm ci --no-audit --no-fund

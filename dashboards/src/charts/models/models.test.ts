@@ -32,15 +32,16 @@ describe('counter', () => {
 });
 
 describe('leaderboard', () => {
-  const names = { 'mailto:ana@example.com': 'Ana Lima' };
+  // Actor keys as the server gives them; people are shown by their address.
+  const names = {};
   const data = {
     kind: 'aggregate' as const, source: 'raw',
     names,
     rows: [
-      { keys: ['mailto:bo@example.com'], values: [12, 3] },
-      { keys: ['mailto:ana@example.com'], values: [40, 9] },
-      { keys: ['mailto:cy@example.com'], values: [12, 5] },
-      { keys: ['mailto:di@example.com'], values: [2, 1] },
+      { keys: ['mbox:mailto:bo@example.com'], values: [12, 3] },
+      { keys: ['mbox:mailto:ana@example.com'], values: [40, 9] },
+      { keys: ['mbox:mailto:cy@example.com'], values: [12, 5] },
+      { keys: ['mbox:mailto:di@example.com'], values: [2, 1] },
     ],
   };
 
@@ -48,11 +49,11 @@ describe('leaderboard', () => {
     const q = agg({ group_by: ['actor'], measures: ['count', 'completions'], order_by: { measure: 0, dir: 'desc' }, limit: 3 });
     const e = leaderboard(q, data, readOptions({}));
     expect(e.map((x) => [x.rank, x.label, x.value])).toEqual([
-      [1, 'Ana Lima', 40],
+      [1, 'ana@example.com', 40],
       [2, 'bo@example.com', 12],
       [2, 'cy@example.com', 12],
     ]);
-    expect(e[0]?.detail).toBe('mailto:ana@example.com');
+    expect(e[0]?.detail).toBe('mbox:mailto:ana@example.com');
     expect(e[1]?.ratio).toBeCloseTo(0.3, 10);
   });
 
@@ -60,8 +61,8 @@ describe('leaderboard', () => {
     const q = agg({ group_by: ['actor'], measures: ['count', 'completions'], order_by: { measure: 1, dir: 'asc' } });
     const e = leaderboard(q, data, readOptions({ topN: 2 }));
     expect(e.map((x) => [x.key, x.value])).toEqual([
-      ['mailto:di@example.com', 1],
-      ['mailto:bo@example.com', 3],
+      ['mbox:mailto:di@example.com', 1],
+      ['mbox:mailto:bo@example.com', 3],
     ]);
   });
 });
