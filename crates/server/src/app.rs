@@ -217,7 +217,7 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
             max_body_bytes: cfg.max_body_mib << 20,
             page_max: cfg.page_max,
             default_version: cfg.xapi_default_version.into(),
-            cookie_secure: cfg.cookie_secure,
+            cookie_secure: cfg.cookie_is_secure(),
             rate_limits: cfg.rate_limits(),
             web_dir: Some(cfg.web_dir.clone()),
             filter_limits: cfg.filter_limits(),
@@ -234,19 +234,42 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.http_addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let app = cairn_http::app(state);
+    let svc = axum::ServiceExt::<axum::extract::Request>::into_make_service(app);
     let mut rx = shutdown_rx.clone();
-    let server = tokio::spawn(async move {
-        let svc = axum::ServiceExt::<axum::extract::Request>::into_make_service(app);
-        let stopped = async move {
-            let _ = rx.wait_for(|s| *s).await;
-        };
-        if let Err(e) = axum::serve(listener, svc)
-            .with_graceful_shutdown(stopped)
-            .await
-        {
-            tracing::error!(error = %e, "http server failed");
+    let stopped = async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let server = match cfg.tls() {
+        None => tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, svc)
+                .with_graceful_shutdown(stopped)
+                .await
+            {
+                tracing::error!(error = %e, "http server failed");
+            }
+        }),
+        Some(files) => {
+            let tls = crate::tls::load(&files).await?;
+            let every = (cfg.tls_reload_seconds > 0)
+                .then(|| Duration::from_secs(cfg.tls_reload_seconds));
+            crate::tls::spawn_reloader(tls.clone(), files, every, shutdown_rx.clone());
+            let listener = listener.into_std().map_err(|e| e.to_string())?;
+            let handle = axum_server::Handle::new();
+            let on_stop = handle.clone();
+            tokio::spawn(async move {
+                stopped.await;
+                on_stop.graceful_shutdown(Some(Duration::from_secs(10)));
+            });
+            let https = axum_server::from_tcp_rustls(listener, tls)
+                .map_err(|e| format!("cannot serve HTTPS on {addr}: {e}"))?
+                .handle(handle);
+            tokio::spawn(async move {
+                if let Err(e) = https.serve(svc).await {
+                    tracing::error!(error = %e, "https server failed");
+                }
+            })
         }
-    });
+    };
     let projector = tokio::spawn(projector.run(committed, shutdown_rx));
     Ok(Running {
         addr,

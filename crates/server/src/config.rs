@@ -56,9 +56,14 @@ pub struct Config {
     pub max_document_kib: usize,
     /// The xAPI version named on refusals of unversioned requests from clients that never sent one.
     pub xapi_default_version: XapiVersionSetting,
-    /// Mark the admin session cookie `Secure`: set when clients reach Cairn over TLS (directly
-    /// or through a proxy).
-    pub cookie_secure: bool,
+    /// Mark the admin session cookie `Secure`. Unset: on when Cairn serves HTTPS itself
+    /// (`tls_cert_file`); set it to true when a TLS-terminating proxy is in front.
+    pub cookie_secure: Option<bool>,
+    /// Serve HTTPS with this PEM certificate chain and PEM private key (both or neither).
+    pub tls_cert_file: Option<PathBuf>,
+    pub tls_key_file: Option<PathBuf>,
+    /// How often the certificate files are checked for a renewal, in seconds (0: only on SIGHUP).
+    pub tls_reload_seconds: u64,
     /// An admin session ends after this many minutes without use.
     pub session_idle_minutes: u64,
     /// xAPI requests per second allowed to one client (0: unlimited), and its burst.
@@ -150,7 +155,10 @@ impl Default for Config {
             max_body_mib: 64,
             max_document_kib: 16 << 10,
             xapi_default_version: XapiVersionSetting::V2_0_0,
-            cookie_secure: false,
+            cookie_secure: None,
+            tls_cert_file: None,
+            tls_key_file: None,
+            tls_reload_seconds: 300,
             session_idle_minutes: 8 * 60,
             rate_limit_client_per_second: 20_000,
             rate_limit_client_burst: 40_000,
@@ -239,12 +247,30 @@ impl Config {
                 "funnel_steps_max must be at least 2".into(),
             ));
         }
+        if self.tls_cert_file.is_some() != self.tls_key_file.is_some() {
+            return Err(ConfigError::Invalid(
+                "tls_cert_file and tls_key_file must be set together".into(),
+            ));
+        }
         if self.default_client_key.is_some() != self.default_client_secret.is_some() {
             return Err(ConfigError::Invalid(
                 "default_client_key and default_client_secret must be set together".into(),
             ));
         }
         Ok(())
+    }
+
+    /// The certificate files when Cairn serves HTTPS itself.
+    pub fn tls(&self) -> Option<crate::tls::TlsFiles> {
+        Some(crate::tls::TlsFiles {
+            cert: self.tls_cert_file.clone()?,
+            key: self.tls_key_file.clone()?,
+        })
+    }
+
+    /// Whether the session cookie is marked `Secure`: as set, else when serving HTTPS.
+    pub fn cookie_is_secure(&self) -> bool {
+        self.cookie_secure.unwrap_or(self.tls_cert_file.is_some())
     }
 
     /// The limits on dashboards.

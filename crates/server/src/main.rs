@@ -126,11 +126,12 @@ async fn main() {
 }
 
 async fn serve(cfg: config::Config) -> app::anyhow_like::Result<()> {
+    let scheme = if cfg.tls().is_some() { "https" } else { "http" };
     let running = app::start(cfg).await?;
     println!("Cairn is ready.");
-    println!("  xAPI endpoint: http://{}/xapi", running.addr);
+    println!("  xAPI endpoint: {scheme}://{}/xapi", running.addr);
     println!(
-        "  admin API:     http://{}/api/v1 (OpenAPI: /api/v1/openapi.json)",
+        "  admin API:     {scheme}://{}/api/v1 (OpenAPI: /api/v1/openapi.json)",
         running.addr
     );
     match &running.client {

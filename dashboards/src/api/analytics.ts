@@ -1,6 +1,6 @@
 // Analytics reads: widget data for a dashboard, and value autocomplete.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { request } from "./client";
+import { request, userLang } from "./client";
 import { keys } from "./keys";
 import type { Filter, ValueItem, WidgetData } from "./types";
 
@@ -14,7 +14,7 @@ export function useWidgetData(dashboard: string, widget: string, params: DataPar
       request<WidgetData>(
         "POST",
         `/api/v1/dashboards/${encodeURIComponent(dashboard)}/widgets/${encodeURIComponent(widget)}/data`,
-        { ...params, lang: navigator.language || undefined },
+        { ...params, lang: userLang() },
       ),
     placeholderData: keepPreviousData,
   });

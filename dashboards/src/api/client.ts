@@ -56,3 +56,8 @@ export async function request<T>(
   if (!res.ok) throw new ApiError(res.status, errorMessage(res.status, parsed));
   return parsed as T;
 }
+
+/** The reader's language, which the server uses to pick names from language maps. */
+export function userLang(): string | undefined {
+  return navigator.language || undefined;
+}

@@ -1,7 +1,7 @@
 // Names of IRIs (verb displays, activity names) for showing values, not IRIs. A server without
 // the names route answers 404: then the IRIs are shown as they are.
 import { useQuery } from "@tanstack/react-query";
-import { request } from "./client";
+import { request, userLang } from "./client";
 
 export function useNames(store: string, ids: string[]) {
   const wanted = [...new Set(ids.filter((i) => /^[a-z][a-z0-9+.-]*:/i.test(i)))].sort();
@@ -12,7 +12,7 @@ export function useNames(store: string, ids: string[]) {
     queryFn: async (): Promise<Record<string, string>> => {
       const q = new URLSearchParams();
       for (const id of wanted) q.append("id", id);
-      const lang = navigator.language;
+      const lang = userLang();
       if (lang) q.set("lang", lang);
       try {
         const r = await request<{ items: { id: string; name: string }[] }>(

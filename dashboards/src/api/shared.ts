@@ -1,6 +1,6 @@
 // The public share API: reads only through a link (no session), with the URL's filter or token.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { request } from "./client";
+import { request, userLang } from "./client";
 import { keys } from "./keys";
 import type { SharedDashboard, WidgetData } from "./types";
 
@@ -27,7 +27,7 @@ export function useSharedWidgetData(link: string, widget: string, auth: LinkAuth
   return useQuery({
     queryKey: [...keys.sharedData(link), widget, auth],
     queryFn: () => {
-      const body: Record<string, unknown> = { lang: navigator.language || undefined };
+      const body: Record<string, unknown> = { lang: userLang() };
       if (auth.token) body.token = auth.token;
       if (auth.filter) body.filter = JSON.parse(auth.filter) as unknown;
       return request<WidgetData>(

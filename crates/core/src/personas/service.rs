@@ -143,6 +143,20 @@ impl PersonaService {
         }
     }
 
+    /// The display names of the personas among `keys` (persona ids as text; other keys, such as
+    /// the identifier of a person without a persona, are skipped), as `(key, name)`. No access
+    /// checks: the caller already reads the rows these keys came from.
+    pub fn names_of(&self, store: StoreId, keys: &[String]) -> Vec<(String, String)> {
+        let st = self.personas.read();
+        keys.iter()
+            .filter_map(|k| {
+                let id = Uuid::parse_str(k).ok()?;
+                let p = st.persona(store, id)?;
+                (!p.name.is_empty()).then(|| (k.clone(), p.name))
+            })
+            .collect()
+    }
+
     /// The stored persona holding an identifier, if any (no access checks).
     pub fn holder_of(&self, store: StoreId, ifi: &str) -> Option<Persona> {
         let st = self.personas.read();

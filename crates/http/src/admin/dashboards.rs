@@ -38,7 +38,7 @@ pub(super) async fn run(
     match plan {
         WidgetPlan::Aggregate(q) => {
             let r = analytics.aggregate(&q).await.map_err(Error::from)?;
-            let names = cairn_core::analytics::names::for_rows(
+            let mut names = cairn_core::analytics::names::for_rows(
                 state.statements.log(),
                 q.store,
                 &q.group_by,
@@ -46,6 +46,9 @@ pub(super) async fn run(
                 lang,
             )
             .await?;
+            if let Some(personas) = &state.personas {
+                names.extend(personas.names_of(q.store, &persona_keys(&q.group_by, &r.rows)));
+            }
             Ok(WidgetData::Aggregate {
                 source: r.source.into(),
                 rows: r
@@ -79,6 +82,22 @@ pub(super) async fn run(
             })
         }
     }
+}
+
+/// The keys of `rows` under a persona dimension, each once.
+fn persona_keys(
+    group_by: &[cairn_core::analytics::Dimension],
+    rows: &[cairn_core::analytics::AggregateRow],
+) -> Vec<String> {
+    let mut keys: Vec<String> = group_by
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| matches!(d, cairn_core::analytics::Dimension::Persona))
+        .flat_map(|(i, _)| rows.iter().filter_map(move |r| r.keys.get(i).cloned()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 type Full = (StatusCode, Json<DashboardDto>);

@@ -163,16 +163,16 @@ pub(crate) fn parse_timestamp(s: &str) -> Result<Timestamp, &'static str> {
     if !c.done() {
         return Err(BAD);
     }
-    let month = time::Month::try_from(month as u8).map_err(|_| "has an invalid month")?;
-    let date = time::Date::from_calendar_date(year as i32, month, day as u8)
+    let date = jiff::civil::Date::new(year as i16, month as i8, day as i8)
         .map_err(|_| "has an invalid date")?;
-    let t = time::Time::from_hms_nano(hour as u8, minute as u8, second as u8, nanos)
+    let t = jiff::civil::Time::new(hour as i8, minute as i8, second as i8, nanos as i32)
         .map_err(|_| "has an invalid time of day")?;
-    let offset =
-        time::UtcOffset::from_whole_seconds(offset_secs).map_err(|_| "has an invalid offset")?;
-    let dt = time::PrimitiveDateTime::new(date, t).assume_offset(offset);
+    let offset = jiff::tz::Offset::from_seconds(offset_secs).map_err(|_| "has an invalid offset")?;
+    let dt = offset
+        .to_timestamp(date.to_datetime(t))
+        .map_err(|_| "is out of range")?;
     Ok(Timestamp {
-        unix_nanos: dt.unix_timestamp_nanos(),
+        unix_nanos: dt.as_nanosecond(),
         has_offset,
     })
 }

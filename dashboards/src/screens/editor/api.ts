@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { request } from '../../api/client';
+import { request, userLang } from '../../api/client';
 import { keys } from '../../api/keys';
 import type { Dashboard, Filter, TimeRange, Widget, WidgetData } from '../../api/types';
 import type { WidgetSpec } from '../../charts/types';
@@ -53,7 +53,7 @@ export function usePreview(store: string, spec: WidgetSpec, ctx: PreviewContext,
   return useQuery({
     queryKey: ['widget-preview', store, body] as const,
     enabled: enabled && store !== '',
-    queryFn: () => request<WidgetData>('POST', `/api/v1/stores/${enc(store)}/widget-preview`, { ...body, lang: navigator.language || undefined }),
+    queryFn: () => request<WidgetData>('POST', `/api/v1/stores/${enc(store)}/widget-preview`, { ...body, lang: userLang() }),
     placeholderData: keepPreviousData,
     retry: false,
     staleTime: 10_000,

@@ -1,0 +1,89 @@
+//! HTTPS for Cairn itself: rustls (ring) with a certificate chain and a private key from PEM
+//! files. The files are read again when they change (checked every `tls_reload_seconds`) and on
+//! `SIGHUP`, so a renewed certificate is served without a restart; a renewal that cannot be read
+//! is logged and the current certificate stays.
+use axum_server::tls_rustls::RustlsConfig;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+use tokio::sync::watch;
+
+/// Where the certificate chain and its private key are.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// Reads the files into a server configuration (HTTP/1.1 and HTTP/2 by ALPN).
+pub async fn load(files: &TlsFiles) -> Result<RustlsConfig, String> {
+    // Several crates may bring rustls; the process-wide provider is ring, chosen once.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    RustlsConfig::from_pem_file(&files.cert, &files.key)
+        .await
+        .map_err(|e| {
+            format!(
+                "TLS: cannot use certificate {} with key {}: {e}",
+                files.cert.display(),
+                files.key.display()
+            )
+        })
+}
+
+fn modified(p: &Path) -> Option<SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+/// Reloads `config` from `files` when they change (polled every `every`; `None`: only on
+/// `SIGHUP`) until `stop` turns true.
+pub fn spawn_reloader(
+    config: RustlsConfig,
+    files: TlsFiles,
+    every: Option<Duration>,
+    mut stop: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let stamp = |f: &TlsFiles| (modified(&f.cert), modified(&f.key));
+        let mut seen = stamp(&files);
+        #[cfg(unix)]
+        let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+        loop {
+            let poll = async {
+                match every {
+                    Some(d) => tokio::time::sleep(d).await,
+                    None => std::future::pending().await,
+                }
+            };
+            #[cfg(unix)]
+            let signal = async {
+                match hup.as_mut() {
+                    Some(h) => {
+                        h.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            #[cfg(not(unix))]
+            let signal = std::future::pending::<()>();
+            let forced = tokio::select! {
+                _ = stop.wait_for(|s| *s) => return,
+                _ = poll => false,
+                _ = signal => true,
+            };
+            let now = stamp(&files);
+            if !forced && now == seen {
+                continue;
+            }
+            match config.reload_from_pem_file(&files.cert, &files.key).await {
+                Ok(()) => {
+                    seen = now;
+                    tracing::info!(cert = %files.cert.display(), "TLS certificate reloaded");
+                }
+                Err(e) => tracing::warn!(
+                    cert = %files.cert.display(),
+                    error = %e,
+                    "TLS certificate not reloaded; the current one stays"
+                ),
+            }
+        }
+    })
+}
