@@ -234,7 +234,7 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.http_addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let app = cairn_http::app(state);
-    let svc = axum::ServiceExt::<axum::extract::Request>::into_make_service(app);
+    let svc = axum::ServiceExt::<axum::extract::Request>::into_make_service(app.clone());
     let mut rx = shutdown_rx.clone();
     let stopped = async move {
         let _ = rx.wait_for(|s| *s).await;
@@ -250,8 +250,8 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
         }),
         Some(files) => {
             let tls = crate::tls::load(&files).await?;
-            let every = (cfg.tls_reload_seconds > 0)
-                .then(|| Duration::from_secs(cfg.tls_reload_seconds));
+            let every =
+                (cfg.tls_reload_seconds > 0).then(|| Duration::from_secs(cfg.tls_reload_seconds));
             crate::tls::spawn_reloader(tls.clone(), files, every, shutdown_rx.clone());
             let listener = listener.into_std().map_err(|e| e.to_string())?;
             let handle = axum_server::Handle::new();
@@ -263,6 +263,15 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
             let https = axum_server::from_tcp_rustls(listener, tls)
                 .map_err(|e| format!("cannot serve HTTPS on {addr}: {e}"))?
                 .handle(handle);
+            // The HTTPS server hands over hyper's request bodies; the app takes axum's.
+            let app = tower::ServiceExt::map_request(
+                app,
+                |r: axum::http::Request<hyper::body::Incoming>| r.map(axum::body::Body::new),
+            );
+            let svc =
+                axum::ServiceExt::<axum::http::Request<hyper::body::Incoming>>::into_make_service(
+                    app,
+                );
             tokio::spawn(async move {
                 if let Err(e) = https.serve(svc).await {
                     tracing::error!(error = %e, "https server failed");

@@ -16,8 +16,7 @@ pub struct TlsFiles {
 
 /// Reads the files into a server configuration (HTTP/1.1 and HTTP/2 by ALPN).
 pub async fn load(files: &TlsFiles) -> Result<RustlsConfig, String> {
-    // Several crates may bring rustls; the process-wide provider is ring, chosen once.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    install_provider();
     RustlsConfig::from_pem_file(&files.cert, &files.key)
         .await
         .map_err(|e| {
@@ -27,6 +26,13 @@ pub async fn load(files: &TlsFiles) -> Result<RustlsConfig, String> {
                 files.key.display()
             )
         })
+}
+
+/// Several crates may bring rustls; the process-wide provider is ring, chosen once (ring needs
+/// no C toolchain beyond what the build already has, unlike aws-lc).
+#[allow(deprecated)]
+pub fn install_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 fn modified(p: &Path) -> Option<SystemTime> {

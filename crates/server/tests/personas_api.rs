@@ -235,21 +235,23 @@ async fn merges_and_splits_change_aggregates_filters_and_agents_at_once() {
         .tap_sorted()
     );
     // A chart by persona names each persona; a person without one keeps their identifier key.
-    let by_persona = s
+    let chart = s
         .ok(
             Method::POST,
             &format!("/api/v1/stores/{STORE}/widget-preview"),
             &root,
-            Some(json!({"type": "bar", "query": {"kind": "aggregate", "group_by": ["persona"]},
-                        "from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z"})),
+            Some(
+                json!({"type": "bar", "query": {"kind": "aggregate", "group_by": ["persona"]},
+                        "from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z"}),
+            ),
             200,
         )
         .await;
-    assert_eq!(by_persona["rows"].as_array().unwrap().len(), 3, "{by_persona}");
+    assert_eq!(chart["rows"].as_array().unwrap().len(), 3, "{chart}");
     assert_eq!(
-        by_persona["names"],
+        chart["names"],
         json!({ann_id.clone(): "Ann", work.clone(): "Ann (work)"}),
-        "{by_persona}"
+        "{chart}"
     );
     // Totals: 3 personas among 4 actors.
     let total = s

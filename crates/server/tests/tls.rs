@@ -20,7 +20,7 @@ fn write_cert(dir: &Path) -> Vec<u8> {
 /// Connects trusting `der`, sends one request, and returns the certificate the server presented
 /// with the response.
 async fn get(addr: std::net::SocketAddr, der: &[u8], path: &str) -> (Vec<u8>, String) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    cairn_server::tls::install_provider();
     let mut roots = rustls::RootCertStore::empty();
     roots.add(CertificateDer::from(der.to_vec())).unwrap();
     let cfg = rustls::ClientConfig::builder()
@@ -43,7 +43,7 @@ async fn get(addr: std::net::SocketAddr, der: &[u8], path: &str) -> (Vec<u8>, St
 
 async fn served_cert_becomes(addr: std::net::SocketAddr, der: &[u8]) {
     for _ in 0..100 {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        cairn_server::tls::install_provider();
         let mut roots = rustls::RootCertStore::empty();
         roots.add(CertificateDer::from(der.to_vec())).unwrap();
         let cfg = rustls::ClientConfig::builder()
@@ -71,7 +71,10 @@ async fn serves_https_and_reloads_a_renewed_certificate() {
     cfg.tls_cert_file = Some(certs.path().join("cert.pem"));
     cfg.tls_key_file = Some(certs.path().join("key.pem"));
     cfg.tls_reload_seconds = 1;
-    assert!(cfg.cookie_is_secure(), "HTTPS makes the session cookie Secure by default");
+    assert!(
+        cfg.cookie_is_secure(),
+        "HTTPS makes the session cookie Secure by default"
+    );
     let running = app::start(cfg).await.expect("server starts with TLS");
     let addr = running.addr;
 

@@ -167,7 +167,8 @@ pub(crate) fn parse_timestamp(s: &str) -> Result<Timestamp, &'static str> {
         .map_err(|_| "has an invalid date")?;
     let t = jiff::civil::Time::new(hour as i8, minute as i8, second as i8, nanos as i32)
         .map_err(|_| "has an invalid time of day")?;
-    let offset = jiff::tz::Offset::from_seconds(offset_secs).map_err(|_| "has an invalid offset")?;
+    let offset =
+        jiff::tz::Offset::from_seconds(offset_secs).map_err(|_| "has an invalid offset")?;
     let dt = offset
         .to_timestamp(date.to_datetime(t))
         .map_err(|_| "is out of range")?;
