@@ -24,16 +24,25 @@ pub async fn record(matched: Option<MatchedPath>, req: Request, next: Next) -> R
         .to_owned();
     let span = Span::current();
     span.record("http.route", route.as_str());
-    span.record("otel.name", format!("{method} {route}"));
-    let res = next.run(req).await;
+    let mut res = next.run(req).await;
     let status = res.status().as_u16().to_string();
     span.record("http.response.status_code", res.status().as_u16());
     let elapsed = started.elapsed().as_secs_f64();
     metrics::counter!("cairn_http_requests_total", "method" => method, "route" => route.clone(), "status" => status)
         .increment(1);
-    metrics::histogram!("cairn_http_request_duration_seconds", "method" => method, "route" => route)
+    metrics::histogram!("cairn_http_request_duration_seconds", "method" => method, "route" => route.clone())
         .record(elapsed);
+    res.extensions_mut().insert(RouteLabel { method, route });
     res
+}
+
+/// What the router matched, left on the response for the layers outside it (which name the
+/// request's span after it).
+#[derive(Debug, Clone)]
+pub struct RouteLabel {
+    pub method: &'static str,
+    /// The route template, or `unmatched`.
+    pub route: String,
 }
 
 /// Methods outside the standard ones share one label (a client must not be able to mint series).

@@ -107,7 +107,7 @@ pub fn init(cfg: &Config) -> Result<Telemetry, String> {
     Ok(Telemetry { provider })
 }
 
-/// The span of one request; the router fills in `http.route`, `otel.name` and the status. A
+/// The span of one request; the router fills in `http.route` and the status. A
 /// `traceparent` header makes it a child of the caller's span.
 fn request_span(req: &Request) -> Span {
     let request_id = req
@@ -117,7 +117,6 @@ fn request_span(req: &Request) -> Span {
         .unwrap_or("");
     let span = tracing::info_span!(
         "request",
-        otel.name = tracing::field::Empty,
         otel.kind = "server",
         http.request.method = %req.method(),
         url.path = req.uri().path(),
@@ -135,8 +134,16 @@ fn request_span(req: &Request) -> Span {
     span
 }
 
-/// One log line per answered request, inside its span (method, route, request id).
-fn log_response(res: &Response, latency: Duration, _span: &Span) {
+/// One log line per answered request, inside its span (method, route, request id); the span
+/// takes the name of its route (`POST /xapi/statements`).
+fn log_response(res: &Response, latency: Duration, span: &Span) {
+    if let Some(label) = res.extensions().get::<cairn_http::observe::RouteLabel>() {
+        use opentelemetry::trace::TraceContextExt;
+        use tracing_opentelemetry::OpenTelemetrySpanExt;
+        span.context()
+            .span()
+            .update_name(format!("{} {}", label.method, label.route));
+    }
     tracing::info!(
         target: "cairn::request",
         status = res.status().as_u16(),
