@@ -13,22 +13,36 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
+/// The `op` label of every measured operation.
+pub const OPERATIONS: &[&str] = &[
+    "migrate",
+    "ping",
+    "insert",
+    "link_personas",
+    "discard_after",
+    "query_statements",
+    "aggregate",
+    "export",
+    "values",
+    "funnel",
+];
+
 /// Wraps an adapter implementing [`Projection`] and [`Analytics`].
 pub struct Measured<T>(pub Arc<T>);
 
 /// Whether an error came from the server (as opposed to a request the adapter refused).
 trait ServerError {
-    fn from_server(&self) -> bool;
+    fn is_server_error(&self) -> bool;
 }
 
 impl ServerError for ProjectionError {
-    fn from_server(&self) -> bool {
+    fn is_server_error(&self) -> bool {
         true
     }
 }
 
 impl ServerError for AnalyticsError {
-    fn from_server(&self) -> bool {
+    fn is_server_error(&self) -> bool {
         matches!(self, AnalyticsError::Projection(_))
     }
 }
@@ -42,7 +56,7 @@ async fn measure<R, E: ServerError>(
     metrics::histogram!("cairn_clickhouse_request_duration_seconds", "op" => op)
         .record(started.elapsed().as_secs_f64());
     if let Err(e) = &out
-        && e.from_server()
+        && e.is_server_error()
     {
         metrics::counter!("cairn_clickhouse_errors_total", "op" => op).increment(1);
     }

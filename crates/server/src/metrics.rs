@@ -94,6 +94,12 @@ fn describe() {
         "cairn_rate_limited_total",
         "Requests refused with 429 by a rate limit"
     );
+    // Counters that may stay at zero for long are exported from the start, so that rates and
+    // alerts on them see 0 rather than no data.
+    metrics::counter!("cairn_rate_limited_total").absolute(0);
+    for op in crate::measured::OPERATIONS {
+        metrics::counter!("cairn_clickhouse_errors_total", "op" => *op).absolute(0);
+    }
 }
 
 /// Sets the gauges read from the running node.

@@ -120,6 +120,36 @@ async fn metrics_are_served_on_their_own_listener_after_traffic() {
     assert!(value(&text, "cairn_log_sequence").unwrap() >= 4.0);
     assert_eq!(value(&text, "cairn_store_failed"), Some(0.0));
     assert!(text.contains("# HELP cairn_http_requests_total"), "{text}");
+    dashboard_queries_known_series(&text);
+}
+
+/// Every series the sample Grafana dashboard queries is one the node exports.
+fn dashboard_queries_known_series(scraped: &str) {
+    let path = cairn_testkit::repo_root().join("deploy/grafana/cairn.json");
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut queried = Vec::new();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let expr = target["expr"].as_str().unwrap();
+            let mut rest = expr;
+            while let Some(at) = rest.find("cairn_") {
+                let name: String = rest[at..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                rest = &rest[at + name.len()..];
+                queried.push(name);
+            }
+        }
+    }
+    assert!(queried.len() > 10, "{queried:?}");
+    for name in queried {
+        assert!(
+            scraped.lines().any(|l| l.starts_with(&name)),
+            "the dashboard queries {name}, which /metrics does not export"
+        );
+    }
 }
 
 fn urlencode(s: &str) -> String {
