@@ -453,7 +453,7 @@ mod tests {
             ] {
                 jail.set_env(var, bad);
                 let err = Config::load(None, Figment::new()).unwrap_err().to_string();
-                assert!(err.contains(named), "{var}={bad}: {err}");
+                assert!(err.to_lowercase().contains(named), "{var}={bad}: {err}");
                 jail.clear_env();
             }
             jail.create_file("cairn.toml", "metrics_adr = \"off\"\n")?;
