@@ -1,8 +1,9 @@
 //! `cairn-http` is the HTTP adapter: the axum router for the xAPI endpoints under `/xapi`, the
 //! protocol rules that sit around every resource (the version header, Basic auth, the alternate
 //! request syntax, CORS, `X-Experience-API-Consistent-Through`) and the multipart/mixed codec
-//! for attachments — and the admin API under `/api/v1` ([`admin`]). Handlers are thin: extract,
-//! call one service method, map to a response.
+//! for attachments — and the admin API under `/api/v1` ([`admin`]), the health endpoints and
+//! the HTTP metrics by matched route ([`observe`]). Handlers are thin: extract, call one service
+//! method, map to a response.
 
 mod about;
 mod activities;

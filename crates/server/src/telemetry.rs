@@ -134,22 +134,26 @@ fn request_span(req: &Request) -> Span {
     span
 }
 
-/// One log line per answered request, inside its span (method, route, request id); the span
-/// takes the name of its route (`POST /xapi/statements`).
+/// One log line per answered request, inside its span (method, route, request id); health
+/// probes only at `debug`. The span takes the name of its route (`POST /xapi/statements`).
 fn log_response(res: &Response, latency: Duration, span: &Span) {
-    if let Some(label) = res.extensions().get::<cairn_http::observe::RouteLabel>() {
+    let label = res.extensions().get::<cairn_http::observe::RouteLabel>();
+    if let Some(label) = label {
         use opentelemetry::trace::TraceContextExt;
         use tracing_opentelemetry::OpenTelemetrySpanExt;
-        span.context()
-            .span()
-            .update_name(format!("{} {}", label.method, label.route));
+        let cx = span.context();
+        if cx.has_active_span() {
+            cx.span()
+                .update_name(format!("{} {}", label.method, label.route));
+        }
     }
-    tracing::info!(
-        target: "cairn::request",
-        status = res.status().as_u16(),
-        latency_ms = latency.as_secs_f64() * 1e3,
-        "answered"
-    );
+    let status = res.status().as_u16();
+    let latency_ms = latency.as_secs_f64() * 1e3;
+    if label.is_some_and(|l| l.route.starts_with("/health")) {
+        tracing::debug!(target: "cairn::request", status, latency_ms, "answered");
+    } else {
+        tracing::info!(target: "cairn::request", status, latency_ms, "answered");
+    }
 }
 
 /// Wraps the application in the request-id and request-span layers (outermost first: the id is

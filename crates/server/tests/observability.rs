@@ -60,6 +60,19 @@ async fn metrics_are_served_on_their_own_listener_after_traffic() {
         .await
         .unwrap();
     s.wait_projected(&format!("verb = '{verb}'"), 4).await;
+    // The checkpoint moves once the insert has returned (and been measured); from then on
+    // filtered reads ask ClickHouse.
+    let mut projected = false;
+    for _ in 0..200 {
+        let text = scrape(&s).await;
+        let head = value(&text, "cairn_log_sequence");
+        if head.is_some() && value(&text, "cairn_projection_checkpoint") == head {
+            projected = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(projected, "the checkpoint reached the log's head");
     // By id twice (the second from the hot cache), then a filtered read (ClickHouse).
     for _ in 0..2 {
         s.get_json(&format!("/xapi/statements?statementId={}", ids[0]))
