@@ -78,7 +78,11 @@ fn tracer_provider(endpoint: &str, ratio: f64) -> Result<SdkTracerProvider, Stri
 /// so that commands printing results on stdout can be piped.
 pub fn init(cfg: &Config) -> Result<Telemetry, String> {
     let filter = log_filter(&cfg.log)?;
-    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    // Colours only on a terminal: a file or a log collector gets plain text.
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(colours);
     let fmt = match cfg.log_format {
         LogFormat::Text => fmt.boxed(),
         LogFormat::Json => fmt
