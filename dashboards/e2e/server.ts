@@ -50,6 +50,8 @@ export async function startCairn(): Promise<Running> {
     CAIRN_RATE_LIMIT_USER_PER_SECOND: "0",
     CAIRN_LOGIN_ATTEMPTS_PER_MINUTE: "0",
     CAIRN_LOG: process.env.CAIRN_LOG ?? "warn",
+    // Servers run side by side: no shared /metrics port.
+    CAIRN_METRICS_ADDR: "off",
   };
   const run = (args: string[], input?: string) => {
     const r = spawnSync(bin, args, { env, input, encoding: "utf8" });

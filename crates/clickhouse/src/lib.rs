@@ -290,6 +290,15 @@ impl Projection for ClickHouseProjection {
         Ok(())
     }
 
+    async fn ping(&self) -> Result<(), ProjectionError> {
+        self.client
+            .query("SELECT 1")
+            .fetch_one::<u8>()
+            .await
+            .map(|_| ())
+            .map_err(err("ping"))
+    }
+
     async fn insert(
         &self,
         rows: &[(u64, Arc<StatementRecord>)],

@@ -11,6 +11,7 @@ pub mod dashboards;
 pub mod documents;
 pub mod error;
 pub mod event;
+pub mod health;
 pub mod ids;
 pub mod personas;
 pub mod ports;

@@ -102,6 +102,8 @@ pub struct PersonaLink {
 pub trait Projection: Send + Sync + 'static {
     /// Applies schema migrations.
     async fn migrate(&self) -> Result<(), ProjectionError>;
+    /// Answers once the projection's server is reachable and answering (readiness checks).
+    async fn ping(&self) -> Result<(), ProjectionError>;
     /// Inserts projected statements (sequence number, record), in sequence order, then records
     /// the statements this batch voids ([`crate::voiding::retractions`]), which may be in the
     /// batch or earlier.

@@ -176,6 +176,7 @@ impl Projector {
         }
     }
 
+    #[tracing::instrument(name = "projector batch", skip_all, fields(statements = batch.statements.len(), last = batch.last))]
     async fn project(
         &self,
         batch: TailBatch,

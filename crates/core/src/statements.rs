@@ -147,8 +147,11 @@ impl StatementService {
         // A hot-cache hit answers on this task: only the voided check touches the embedded
         // store, a point lookup that bloom filters and the block cache keep in memory.
         if let Some(hit) = self.cache.get(&(store, id)) {
+            metrics::counter!("cairn_statement_cache_lookups_total", "result" => "hit")
+                .increment(1);
             return self.finish(store, id, voided, hit);
         }
+        metrics::counter!("cairn_statement_cache_lookups_total", "result" => "miss").increment(1);
         let this = self.clone();
         tokio::task::spawn_blocking(move || this.get_blocking(store, id, voided))
             .await

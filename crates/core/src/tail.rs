@@ -148,6 +148,13 @@ impl Tail {
         self.len() == 0
     }
 
+    /// Unprojected statements, and the `stored` time (µs) of the oldest of them.
+    pub fn pending(&self) -> (usize, Option<i64>) {
+        let g = self.inner.read().expect("tail lock");
+        let oldest = g.entries.first_key_value().map(|(_, r)| r.stored_us);
+        (g.entries.len(), oldest)
+    }
+
     /// Matching tail entries inside `page`, in query order, up to `page.limit`, together with the
     /// watermark read under the same lock: the projection answers for everything at or below it.
     pub fn query(

@@ -48,6 +48,7 @@ impl IntoResponse for ApiError {
         let mut res = (status, axum::Json(body)).into_response();
         match &self.0 {
             Error::RateLimited(secs) => {
+                metrics::counter!("cairn_rate_limited_total").increment(1);
                 res.headers_mut()
                     .insert(axum::http::header::RETRY_AFTER, (*secs).into());
             }

@@ -1,8 +1,9 @@
 //! `cairn-http` is the HTTP adapter: the axum router for the xAPI endpoints under `/xapi`, the
 //! protocol rules that sit around every resource (the version header, Basic auth, the alternate
 //! request syntax, CORS, `X-Experience-API-Consistent-Through`) and the multipart/mixed codec
-//! for attachments — and the admin API under `/api/v1` ([`admin`]). Handlers are thin: extract,
-//! call one service method, map to a response.
+//! for attachments — and the admin API under `/api/v1` ([`admin`]), the health endpoints and
+//! the HTTP metrics by matched route ([`observe`]). Handlers are thin: extract, call one service
+//! method, map to a response.
 
 mod about;
 mod activities;
@@ -14,6 +15,7 @@ mod documents;
 pub mod error;
 pub mod limits;
 mod multipart;
+pub mod observe;
 mod protocol;
 mod statements;
 mod web;
@@ -83,6 +85,8 @@ pub struct AppState {
     /// The projector's progress, for live mode (absent: 404).
     pub progress: Option<Arc<tokio::sync::broadcast::Receiver<cairn_core::projector::Progress>>>,
     pub limits: limits::Limits,
+    /// Readiness checks for `/health/ready` (absent: ready whenever the process answers).
+    pub health: Option<cairn_core::health::Health>,
 }
 
 impl AppState {
@@ -104,7 +108,14 @@ impl AppState {
             personas: None,
             dashboards: None,
             progress: None,
+            health: None,
         }
+    }
+
+    /// Answers `/health/ready` with these checks.
+    pub fn with_health(mut self, health: cairn_core::health::Health) -> Self {
+        self.health = Some(health);
+        self
     }
 
     /// Serves dashboards and share links with this service.
@@ -162,7 +173,9 @@ pub fn router(state: AppState) -> Router {
     // Browser content posts statements from any origin; the admin API is same-origin only.
     let mut app = Router::new()
         .nest("/xapi", xapi.layer(protocol::cors()))
-        .route("/health", get(|| async { "ok" }));
+        .route("/health", get(|| async { "ok" }))
+        .route("/health/live", get(observe::live))
+        .route("/health/ready", get(observe::ready));
     if state.tenancy.is_some() {
         app = app.merge(admin::routes());
     }
@@ -170,6 +183,7 @@ pub fn router(state: AppState) -> Router {
         .route("/embed/{link}", get(web::share_page))
         .fallback(web::fallback)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(axum::middleware::from_fn(observe::record))
         .with_state(state)
 }
 

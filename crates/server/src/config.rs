@@ -10,7 +10,23 @@ use std::path::PathBuf;
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Log filter in `tracing` syntax, e.g. `info` or `cairn_core=debug,info` (`CAIRN_LOG`).
+    /// The storage engine's own messages are kept at `warn` unless the filter names `fjall` or
+    /// `lsm_tree`.
     pub log: String,
+    /// Log lines as `text` (for people) or `json` (one object per line, for log collectors).
+    pub log_format: LogFormat,
+    /// Where Prometheus scrapes `/metrics`: an address, or `off` (`CAIRN_METRICS_ADDR`).
+    pub metrics_addr: MetricsAddr,
+    /// An OTLP/HTTP collector receiving traces, e.g. `http://127.0.0.1:4318` (unset: no traces).
+    pub otlp_endpoint: Option<String>,
+    /// Share of requests and projector batches traced, from 0.0 to 1.0 (a request carrying a
+    /// sampled `traceparent` is not affected: its caller decided).
+    pub trace_sample_ratio: f64,
+    /// How long `/health/ready` waits for ClickHouse to answer, in milliseconds.
+    pub ready_clickhouse_timeout_ms: u64,
+    /// `/health/ready` answers 503 once the oldest unprojected statement waits longer than this
+    /// many seconds (0: lag never makes Cairn not ready).
+    pub ready_max_lag_seconds: u64,
     /// Where the HTTP server listens (`CAIRN_HTTP_ADDR`).
     pub http_addr: SocketAddr,
     /// The embedded store's directory (`CAIRN_DATA_DIR`).
@@ -104,6 +120,51 @@ pub struct Config {
     pub names_ids_max: usize,
 }
 
+/// `log_format`: `"text"` or `"json"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// `metrics_addr`: a socket address such as `"127.0.0.1:9464"` (port 0: any free port), or
+/// `"off"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum MetricsAddr {
+    Off,
+    At(SocketAddr),
+}
+
+impl TryFrom<String> for MetricsAddr {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        if s.eq_ignore_ascii_case("off") {
+            return Ok(MetricsAddr::Off);
+        }
+        s.parse().map(MetricsAddr::At).map_err(|_| {
+            format!("metrics_addr must be an address such as 127.0.0.1:9464 or \"off\", not {s:?}")
+        })
+    }
+}
+
+impl MetricsAddr {
+    /// As written in configuration.
+    pub fn to_string_lossy(self) -> String {
+        self.into()
+    }
+}
+
+impl From<MetricsAddr> for String {
+    fn from(a: MetricsAddr) -> String {
+        match a {
+            MetricsAddr::Off => "off".into(),
+            MetricsAddr::At(addr) => addr.to_string(),
+        }
+    }
+}
+
 /// `"1.0.3"` or `"2.0.0"` in configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum XapiVersionSetting {
@@ -127,6 +188,12 @@ impl Default for Config {
         let filter = cairn_filter::Limits::default();
         Config {
             log: "info".into(),
+            log_format: LogFormat::Text,
+            metrics_addr: MetricsAddr::At("127.0.0.1:9464".parse().expect("valid default address")),
+            otlp_endpoint: None,
+            trace_sample_ratio: 0.1,
+            ready_clickhouse_timeout_ms: 1_000,
+            ready_max_lag_seconds: 300,
             http_addr: "127.0.0.1:8080".parse().expect("valid default address"),
             data_dir: PathBuf::from("var/data"),
             clickhouse_url: "http://127.0.0.1:8123".into(),
@@ -228,6 +295,10 @@ impl Config {
             ("filter_max_string_bytes", self.filter_max_string_bytes),
             ("aggregate_buckets_max", self.aggregate_buckets_max as usize),
             ("names_ids_max", self.names_ids_max),
+            (
+                "ready_clickhouse_timeout_ms",
+                self.ready_clickhouse_timeout_ms as usize,
+            ),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(ConfigError::Invalid(format!(
@@ -240,6 +311,19 @@ impl Config {
             return Err(ConfigError::Invalid(format!(
                 "clickhouse_url must be an http(s) URL, not {:?}",
                 self.clickhouse_url
+            )));
+        }
+        if !(0.0..=1.0).contains(&self.trace_sample_ratio) {
+            return Err(ConfigError::Invalid(format!(
+                "trace_sample_ratio must be between 0.0 and 1.0, not {}",
+                self.trace_sample_ratio
+            )));
+        }
+        if let Some(e) = &self.otlp_endpoint
+            && !e.starts_with("http://")
+        {
+            return Err(ConfigError::Invalid(format!(
+                "otlp_endpoint must be an http:// URL (OTLP over HTTP), not {e:?}"
             )));
         }
         if self.funnel_steps_max < 2 {
@@ -302,6 +386,15 @@ impl Config {
         }
     }
 
+    /// What `/health/ready` checks against.
+    pub fn health_config(&self) -> cairn_core::health::HealthConfig {
+        cairn_core::health::HealthConfig {
+            clickhouse_timeout: std::time::Duration::from_millis(self.ready_clickhouse_timeout_ms),
+            max_lag: (self.ready_max_lag_seconds > 0)
+                .then(|| std::time::Duration::from_secs(self.ready_max_lag_seconds)),
+        }
+    }
+
     /// The HTTP adapter's rate limits.
     pub fn rate_limits(&self) -> cairn_http::limits::RateLimitConfig {
         use cairn_http::limits::{Rate, RateLimitConfig};
@@ -352,6 +445,51 @@ mod tests {
             jail.set_env("CAIRN_DEFAULT_CLIENT_KEY", "only-key");
             let err = Config::load(None, Figment::new()).unwrap_err().to_string();
             assert!(err.contains("together"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn observability_settings() {
+        figment::Jail::expect_with(|jail| {
+            let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
+            assert_eq!(cfg.metrics_addr.to_string_lossy(), "127.0.0.1:9464");
+            assert_eq!(cfg.log_format, LogFormat::Text);
+            assert_eq!(cfg.otlp_endpoint, None, "traces are off by default");
+            jail.set_env("CAIRN_METRICS_ADDR", "OFF");
+            jail.set_env("CAIRN_LOG_FORMAT", "json");
+            jail.set_env("CAIRN_OTLP_ENDPOINT", "http://127.0.0.1:4318");
+            let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
+            assert_eq!(cfg.metrics_addr, MetricsAddr::Off);
+            assert_eq!(cfg.log_format, LogFormat::Json);
+            assert_eq!(cfg.otlp_endpoint.as_deref(), Some("http://127.0.0.1:4318"));
+            jail.set_env("CAIRN_METRICS_ADDR", "127.0.0.1:0");
+            let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
+            assert_eq!(cfg.metrics_addr.to_string_lossy(), "127.0.0.1:0");
+            for (var, bad, named) in [
+                ("CAIRN_METRICS_ADDR", "everywhere", "metrics_addr"),
+                ("CAIRN_LOG_FORMAT", "xml", "log_format"),
+                ("CAIRN_TRACE_SAMPLE_RATIO", "1.5", "trace_sample_ratio"),
+                ("CAIRN_OTLP_ENDPOINT", "grpc://collector", "otlp_endpoint"),
+                (
+                    "CAIRN_READY_CLICKHOUSE_TIMEOUT_MS",
+                    "0",
+                    "ready_clickhouse_timeout_ms",
+                ),
+            ] {
+                jail.set_env(var, bad);
+                let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+                assert!(err.to_lowercase().contains(named), "{var}={bad}: {err}");
+                jail.clear_env();
+            }
+            jail.create_file("cairn.toml", "metrics_adr = \"off\"\n")?;
+            let err = Config::load(Some("cairn.toml".as_ref()), Figment::new())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("metrics_adr"),
+                "unknown keys are refused: {err}"
+            );
             Ok(())
         });
     }

@@ -1,7 +1,7 @@
 //! `cairn`: the Cairn LRS binary. `cairn serve` runs the server, `cairn migrate` applies the
 //! ClickHouse migrations, `cairn reproject` rebuilds the projection from the event log,
 //! `cairn openapi` prints the admin API's OpenAPI document.
-use cairn_server::{admin_cli, app, config};
+use cairn_server::{admin_cli, app, config, telemetry};
 
 use clap::{Parser, Subcommand};
 use figment::Figment;
@@ -103,11 +103,10 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log).unwrap_or_else(|e| {
-        eprintln!("configuration: log filter {:?}: {e}", cfg.log);
+    let telemetry = telemetry::init(&cfg).unwrap_or_else(|e| {
+        eprintln!("configuration: {e}");
         std::process::exit(2);
     });
-    tracing_subscriber::fmt().with_env_filter(filter).init();
     let result = match cli.command {
         Command::Serve => serve(cfg).await,
         Command::Migrate => app::projection(&cfg)
@@ -119,6 +118,8 @@ async fn main() {
         Command::Admin(cmd) => admin_cli::run(&cfg, cmd).await,
         Command::Openapi => Ok(()),
     };
+    // Spans still buffered are sent before exiting (the exporter blocks: off the runtime).
+    let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
     if let Err(e) = result {
         eprintln!("cairn: {e}");
         std::process::exit(1);
@@ -127,7 +128,7 @@ async fn main() {
 
 async fn serve(cfg: config::Config) -> app::anyhow_like::Result<()> {
     let scheme = if cfg.tls().is_some() { "https" } else { "http" };
-    let running = app::start(cfg).await?;
+    let mut running = app::start(cfg).await?;
     println!("Cairn is ready.");
     println!("  xAPI endpoint: {scheme}://{}/xapi", running.addr);
     println!(
@@ -141,8 +142,22 @@ async fn serve(cfg: config::Config) -> app::anyhow_like::Result<()> {
         }
         None => println!("  clients:       see `cairn admin client list`; secrets are shown once"),
     }
-    shutdown_signal().await;
+    if let Some(addr) = running.metrics_addr {
+        println!("  metrics:       http://{addr}/metrics");
+    }
+    let failure = tokio::select! {
+        _ = shutdown_signal() => None,
+        e = running.store_failed() => Some(e),
+    };
     tracing::info!("shutting down");
     running.stop().await;
-    Ok(())
+    match failure {
+        // Exit non-zero so that a supervisor restarts the node: the store recovers from its
+        // journal on the next start.
+        Some(e) => Err(format!(
+            "the embedded store refused a write ({e}); exiting so that Cairn is restarted"
+        )
+        .into()),
+        None => Ok(()),
+    }
 }

@@ -11,6 +11,7 @@ fn cairn(data: &std::path::Path, db: &str) -> Command {
         .env("CAIRN_CLICKHOUSE_URL", cairn_testkit::server_url())
         .env("CAIRN_CLICKHOUSE_DATABASE", db)
         .env("CAIRN_LOG", "warn")
+        .env("CAIRN_METRICS_ADDR", "off")
         .env_remove("CAIRN_DEFAULT_CLIENT_KEY")
         .env_remove("CAIRN_DEFAULT_CLIENT_SECRET");
     c

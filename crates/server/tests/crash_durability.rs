@@ -26,6 +26,7 @@ fn spawn(data: &std::path::Path, port: u16, db: &str) -> Child {
         .env("CAIRN_DEFAULT_CLIENT_KEY", KEY)
         .env("CAIRN_DEFAULT_CLIENT_SECRET", SECRET)
         .env("CAIRN_LOG", "warn")
+        .env("CAIRN_METRICS_ADDR", "off")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(data.with_extension("log")).unwrap())
         .spawn()

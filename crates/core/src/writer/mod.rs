@@ -97,6 +97,8 @@ struct Shared {
     /// The first `stored` of the group being committed, or `i64::MAX` when idle.
     inflight_from_us: AtomicI64,
     committed: watch::Sender<u64>,
+    /// Set when the store refused a commit: nothing more can be trusted to be durable.
+    failed: watch::Sender<Option<String>>,
 }
 
 impl WriterHandle {
@@ -163,6 +165,18 @@ impl WriterHandle {
         let inflight = self.shared.inflight_from_us.load(Ordering::Acquire);
         let last = self.shared.last_stored_us.load(Ordering::Acquire);
         now.min(inflight.saturating_sub(1)).max(last)
+    }
+
+    /// Why the store refused a commit, once it has: an embedded store that failed a durable
+    /// write (fsync) poisons itself, and only a restart (which recovers from its journal) brings
+    /// it back. `None` while every commit has succeeded.
+    pub fn failure(&self) -> Option<String> {
+        self.shared.failed.borrow().clone()
+    }
+
+    /// Notified when the store refuses a commit (see [`WriterHandle::failure`]).
+    pub fn failed(&self) -> watch::Receiver<Option<String>> {
+        self.shared.failed.subscribe()
     }
 
     /// Notified with the last committed sequence number after each commit.
@@ -242,6 +256,7 @@ impl Writer {
             last_stored_us: AtomicI64::new(last_stored),
             inflight_from_us: AtomicI64::new(i64::MAX),
             committed: watch::channel(last_seq).0,
+            failed: watch::channel(None).0,
         });
         let handle = WriterHandle {
             tx,
@@ -286,8 +301,14 @@ impl Writer {
             }
             let merged = g.seal();
             if !g.ws.is_empty() {
-                if let Err(e) = self.log.commit(&g.ws) {
+                let commit_started = std::time::Instant::now();
+                let committed = self.log.commit(&g.ws);
+                metrics::histogram!("cairn_writer_commit_seconds")
+                    .record(commit_started.elapsed().as_secs_f64());
+                metrics::histogram!("cairn_writer_group_requests").record(replies.len() as f64);
+                if let Err(e) = committed {
                     tracing::error!(error = %e, "group commit failed");
+                    shared.failed.send_replace(Some(e.to_string()));
                     for (reply, _) in replies {
                         let _ = reply.send(Err(Error::Internal(e.to_string())));
                     }

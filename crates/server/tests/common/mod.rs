@@ -8,6 +8,8 @@ use std::time::Duration;
 
 pub struct TestServer {
     pub base: String,
+    /// Where `/metrics` is served, when `metrics_addr` is not off.
+    pub metrics: Option<std::net::SocketAddr>,
     pub http: reqwest::Client,
     pub cfg: Config,
     pub key: String,
@@ -26,6 +28,8 @@ pub fn test_config(dir: &std::path::Path) -> Config {
         default_client_secret: Some("s3cret".into()),
         page_max: 50,
         projector_linger_ms: 10,
+        // Tests run side by side: no shared /metrics port.
+        metrics_addr: cairn_server::config::MetricsAddr::Off,
         ..Config::default()
     }
 }
@@ -42,6 +46,7 @@ impl TestServer {
         let base = format!("http://{}", running.addr);
         TestServer {
             base,
+            metrics: running.metrics_addr,
             http: reqwest::Client::new(),
             key: cfg.default_client_key.clone().unwrap_or_default(),
             secret: cfg.default_client_secret.clone().unwrap_or_default(),
@@ -58,6 +63,7 @@ impl TestServer {
         cfg.http_addr = "127.0.0.1:0".parse().unwrap();
         let running = app::start(cfg).await.expect("server restarts");
         self.base = format!("http://{}", running.addr);
+        self.metrics = running.metrics_addr;
         self.running = Some(running);
         self
     }
