@@ -8,6 +8,7 @@ pub mod activities;
 pub mod analytics;
 pub mod auth;
 pub mod dashboards;
+pub mod degraded;
 pub mod documents;
 pub mod error;
 pub mod event;
