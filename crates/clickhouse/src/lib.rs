@@ -101,7 +101,10 @@ impl std::fmt::Debug for ClickHouseConfig {
             .field("compression", &self.compression)
             .field("mutation_timeout", &self.mutation_timeout)
             .field("analytics_max_execution", &self.analytics_max_execution)
-            .field("analytics_max_memory_bytes", &self.analytics_max_memory_bytes)
+            .field(
+                "analytics_max_memory_bytes",
+                &self.analytics_max_memory_bytes,
+            )
             .finish()
     }
 }
@@ -301,11 +304,9 @@ impl ClickHouseProjection {
                     continue;
                 }
             }
-            self.client
-                .query_raw(&stmt)
-                .execute()
-                .await
-                .map_err(|e| ProjectionError::of(kind_of(&e), format!("migration {}: {e}", m.name)))?;
+            self.client.query_raw(&stmt).execute().await.map_err(|e| {
+                ProjectionError::of(kind_of(&e), format!("migration {}: {e}", m.name))
+            })?;
         }
         Ok(())
     }

@@ -3,8 +3,8 @@
 //! the log's id and voided indexes), then advances the checkpoint and trims the in-memory tail.
 //! On start it discards projected rows beyond its durable checkpoint, so a crash between an
 //! insert and its checkpoint never leaves a second row: projection is exactly-once.
-use crate::event::{Event, StatementRecord};
 use crate::degraded::ProjectionStatus;
+use crate::event::{Event, StatementRecord};
 use crate::ports::{LogStore, PersonaLink, Projection, ProjectionError};
 use crate::tail::{Tail, TailBatch};
 use std::sync::Arc;

@@ -53,7 +53,13 @@ mod tests {
 
     #[test]
     fn other_requests_see_every_version() {
-        for declared in [Some("2.0.0"), Some("2.0"), None, Some("0.95"), Some("bogus")] {
+        for declared in [
+            Some("2.0.0"),
+            Some("2.0"),
+            None,
+            Some("0.95"),
+            Some("bogus"),
+        ] {
             let (list, spoken) = versions_for(declared);
             assert_eq!(
                 list,

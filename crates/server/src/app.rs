@@ -165,7 +165,9 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
     let progress = cairn_core::projector::progress_channel();
     let progress_rx = progress.subscribe();
     let status = Arc::new(ProjectionStatus::default());
-    let projector = projector.with_progress(progress).with_status(status.clone());
+    let projector = projector
+        .with_progress(progress)
+        .with_status(status.clone());
     if let Err(e) = projector.recover().await {
         tracing::warn!(
             error = %e,

@@ -235,7 +235,10 @@ impl Config {
                 "analytics_max_execution_seconds",
                 self.analytics_max_execution_seconds as usize,
             ),
-            ("analytics_max_memory_mb", self.analytics_max_memory_mb as usize),
+            (
+                "analytics_max_memory_mb",
+                self.analytics_max_memory_mb as usize,
+            ),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(ConfigError::Invalid(format!(
