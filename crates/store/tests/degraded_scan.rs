@@ -12,7 +12,14 @@ fn record(seq: u64) -> Arc<Event> {
         id: uuid::Uuid::from_u128(seq as u128),
         stored_us: seq as i64,
         keys: FilterKeys {
-            verbs: vec![if seq % 3 == 0 { "three" } else { "other" }.into()],
+            verbs: vec![
+                if seq.is_multiple_of(3) {
+                    "three"
+                } else {
+                    "other"
+                }
+                .into(),
+            ],
             ..Default::default()
         },
         voids: None,
