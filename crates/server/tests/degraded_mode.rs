@@ -274,4 +274,7 @@ async fn the_lrs_outlasts_clickhouse() {
     let total = acked.lock().unwrap().len();
     assert!(total > 55, "only {total} statements posted");
     s.stop().await;
+    step("cairn stopped");
+    drop(ch);
+    step("clickhouse stopped");
 }
