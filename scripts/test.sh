@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Cairn on a fresh Debian machine: installs what is missing (ClickHouse,
 # chDB), starts a private ClickHouse on loopback under var/, then runs formatting and lint
-# checks, every Rust test (unit, HTTP, real-ClickHouse integration, kill -9 durability) and the
+# checks, every Rust test (unit, HTTP, real-ClickHouse integration, kill -9 durability, a
+# ClickHouse outage), a client-library compatibility check (TinCanPython) and the
 # schema + generated SQL on modern ClickHouse (chDB), then the web app's checks: lint,
 # typecheck, Vitest, build, the committed OpenAPI document against the server's, and the
 # Playwright end-to-end tests on Debian's chromium. `.ci/run` calls this.
@@ -39,6 +40,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "cargo test"
 cargo test --workspace
+
+step "client compatibility (TinCanPython against a served Cairn)"
+scripts/client_compat.sh
 
 step "schema and generated SQL on modern ClickHouse (chDB)"
 python3 scripts/chdb_check.py

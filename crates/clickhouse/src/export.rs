@@ -102,6 +102,7 @@ impl ClickHouseProjection {
         let (sql, params, fmt) = export_sql(q, format, now_us);
         let mut cursor = crate::filter::query(&self.client, &sql, &params)
             .with_setting("output_format_json_quote_64bit_integers", "0")
+            .with_setting("max_memory_usage", self.export_memory().to_string())
             .fetch_bytes(fmt)
             .map_err(err("export"))?;
         // The first chunk (or error) before answering, so a bad query is an error, not a stream.
@@ -116,7 +117,7 @@ impl ClickHouseProjection {
                 chunk = match cursor.next().await {
                     Ok(c) => c,
                     Err(e) => {
-                        let _ = tx.send(Err(ProjectionError(format!("export: {e}")))).await;
+                        let _ = tx.send(Err(crate::err("export")(e))).await;
                         return;
                     }
                 };

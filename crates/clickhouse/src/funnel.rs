@@ -96,7 +96,7 @@ pub async fn funnel(
     now_us: i64,
 ) -> Result<FunnelResult, AnalyticsError> {
     let (sql, params) = funnel_sql(q, now_us);
-    let rows: Vec<Steps> = crate::filter::query(p.client(), &sql, &params)
+    let rows: Vec<Steps> = crate::filter::query(p.analytics_client(), &sql, &params)
         .fetch_all()
         .await
         .map_err(err("funnel"))?;

@@ -43,6 +43,7 @@ pub mod sql;
 pub mod values;
 pub mod voided;
 
+use cairn_core::ports::ProjectionErrorKind;
 use cairn_core::{
     Page, PersonaLink, Projection, ProjectionError, Retraction, StatementQuery, StatementRecord,
 };
@@ -68,6 +69,11 @@ pub struct ClickHouseConfig {
     pub compression: bool,
     /// How long `discard_after` waits for its mutations before giving up.
     pub mutation_timeout: Duration,
+    /// Analytics queries (aggregates, funnels, autocomplete) stop after this long
+    /// (ClickHouse's `max_execution_time`; exports stream and are not timed).
+    pub analytics_max_execution: Duration,
+    /// Memory one analytics query or export may use, in bytes (`max_memory_usage`).
+    pub analytics_max_memory_bytes: u64,
 }
 
 impl Default for ClickHouseConfig {
@@ -79,6 +85,8 @@ impl Default for ClickHouseConfig {
             password: None,
             compression: true,
             mutation_timeout: Duration::from_secs(300),
+            analytics_max_execution: Duration::from_secs(60),
+            analytics_max_memory_bytes: 4096 << 20,
         }
     }
 }
@@ -92,6 +100,11 @@ impl std::fmt::Debug for ClickHouseConfig {
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("compression", &self.compression)
             .field("mutation_timeout", &self.mutation_timeout)
+            .field("analytics_max_execution", &self.analytics_max_execution)
+            .field(
+                "analytics_max_memory_bytes",
+                &self.analytics_max_memory_bytes,
+            )
             .finish()
     }
 }
@@ -100,6 +113,12 @@ impl std::fmt::Debug for ClickHouseConfig {
 #[derive(Clone)]
 pub struct ClickHouseProjection {
     client: Client,
+    /// The same server without a database (to create it).
+    server: Client,
+    /// `client` with the analytics limits as settings of every query.
+    analytics: Client,
+    /// `max_memory_usage` of exports.
+    export_memory: u64,
     database: String,
     mutation_timeout: Duration,
     /// The first seq window a filtered read searches (see `query_seqs`).
@@ -107,7 +126,26 @@ pub struct ClickHouseProjection {
 }
 
 pub(crate) fn err(context: &str) -> impl FnOnce(clickhouse::error::Error) -> ProjectionError + '_ {
-    move |e| ProjectionError(format!("{context}: {e}"))
+    move |e| ProjectionError::of(kind_of(&e), format!("{context}: {e}"))
+}
+
+/// What a client error means to callers: the server unreachable, a query over a limit (by
+/// ClickHouse's error code: 159 `TIMEOUT_EXCEEDED`, 241 `MEMORY_LIMIT_EXCEEDED`), or else.
+pub fn kind_of(e: &clickhouse::error::Error) -> ProjectionErrorKind {
+    use clickhouse::error::Error as E;
+    match e {
+        E::Network(_) | E::TimedOut => ProjectionErrorKind::Unavailable,
+        E::BadResponse(text) => {
+            if text.contains("Code: 159") {
+                ProjectionErrorKind::TooSlow
+            } else if text.contains("Code: 241") {
+                ProjectionErrorKind::TooLarge
+            } else {
+                ProjectionErrorKind::Failed
+            }
+        }
+        _ => ProjectionErrorKind::Failed,
+    }
 }
 
 /// The first window of seq a filtered read searches, and how much each next window grows.
@@ -133,6 +171,14 @@ pub const SEQ_TABLES: &[(&str, &str)] = &[
 impl ClickHouseProjection {
     /// Connects, creating the database when it is missing. Does not migrate.
     pub async fn connect(cfg: ClickHouseConfig) -> Result<Self, ProjectionError> {
+        let p = Self::new(cfg);
+        p.create_database().await?;
+        Ok(p)
+    }
+
+    /// The projection on `cfg`, without reaching the server ([`Projection::migrate`] creates
+    /// the database): `cairn serve` starts while ClickHouse is down.
+    pub fn new(cfg: ClickHouseConfig) -> Self {
         let mut client = Client::default()
             .with_url(&cfg.url)
             .with_validation(false)
@@ -147,18 +193,45 @@ impl ClickHouseProjection {
         if let Some(password) = &cfg.password {
             client = client.with_password(password);
         }
-        client
-            .query(sql::CREATE_DATABASE)
-            .bind(Identifier(&cfg.database))
-            .execute()
-            .await
-            .map_err(err("create database"))?;
-        Ok(ClickHouseProjection {
-            client: client.with_database(&cfg.database),
+        let bound = client.clone().with_database(&cfg.database);
+        let analytics = bound
+            .clone()
+            .with_setting(
+                "max_execution_time",
+                cfg.analytics_max_execution.as_secs().max(1).to_string(),
+            )
+            .with_setting(
+                "max_memory_usage",
+                cfg.analytics_max_memory_bytes.to_string(),
+            );
+        ClickHouseProjection {
+            client: bound,
+            server: client,
+            analytics,
+            export_memory: cfg.analytics_max_memory_bytes,
             database: cfg.database,
             mutation_timeout: cfg.mutation_timeout,
             read_window: FIRST_WINDOW,
-        })
+        }
+    }
+
+    async fn create_database(&self) -> Result<(), ProjectionError> {
+        self.server
+            .query(sql::CREATE_DATABASE)
+            .bind(Identifier(&self.database))
+            .execute()
+            .await
+            .map_err(err("create database"))
+    }
+
+    /// The client of analytics queries: the projection's, with the time and memory limits.
+    pub fn analytics_client(&self) -> &Client {
+        &self.analytics
+    }
+
+    /// `max_memory_usage` for exports, in bytes.
+    pub(crate) fn export_memory(&self) -> u64 {
+        self.export_memory
     }
 
     /// Sets the first seq window of filtered reads (at least 1). Answers never depend on it; tests
@@ -231,11 +304,9 @@ impl ClickHouseProjection {
                     continue;
                 }
             }
-            self.client
-                .query_raw(&stmt)
-                .execute()
-                .await
-                .map_err(|e| ProjectionError(format!("migration {}: {e}", m.name)))?;
+            self.client.query_raw(&stmt).execute().await.map_err(|e| {
+                ProjectionError::of(kind_of(&e), format!("migration {}: {e}", m.name))
+            })?;
         }
         Ok(())
     }
@@ -256,7 +327,7 @@ impl ClickHouseProjection {
                 return Ok(());
             }
             if started.elapsed() > self.mutation_timeout {
-                return Err(ProjectionError(format!(
+                return Err(ProjectionError::new(format!(
                     "{pending} mutation(s) still running after {:?}",
                     self.mutation_timeout
                 )));
@@ -270,6 +341,7 @@ impl ClickHouseProjection {
 #[async_trait::async_trait]
 impl Projection for ClickHouseProjection {
     async fn migrate(&self) -> Result<(), ProjectionError> {
+        self.create_database().await?;
         let (bootstrap, rest) = MIGRATIONS.split_first().expect("at least one migration");
         self.run_migration(bootstrap).await?;
         let applied = self.applied_migrations().await?;
@@ -291,7 +363,7 @@ impl Projection for ClickHouseProjection {
     }
 
     async fn ping(&self) -> Result<(), ProjectionError> {
-        self.client
+        self.server
             .query("SELECT 1")
             .fetch_one::<u8>()
             .await
@@ -479,5 +551,42 @@ impl Projection for ClickHouseProjection {
 impl ClickHouseProjection {
     async fn fetch_seqs(&self, q: SeqQuery, context: &str) -> Result<Vec<u64>, ProjectionError> {
         q.bind(&self.client).fetch_all().await.map_err(err(context))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_told_apart() {
+        use clickhouse::error::Error as E;
+        let bad = |t: &str| kind_of(&E::BadResponse(t.into()));
+        assert_eq!(
+            bad(
+                "Code: 159, e.displayText() = DB::Exception: Timeout exceeded: elapsed 1.0 seconds"
+            ),
+            ProjectionErrorKind::TooSlow
+        );
+        assert_eq!(
+            bad(
+                "Code: 241. DB::Exception: Memory limit (for query) exceeded. (MEMORY_LIMIT_EXCEEDED)"
+            ),
+            ProjectionErrorKind::TooLarge
+        );
+        assert_eq!(bad("Code: 62. Syntax error"), ProjectionErrorKind::Failed);
+        assert_eq!(kind_of(&E::TimedOut), ProjectionErrorKind::Unavailable);
+    }
+
+    #[tokio::test]
+    async fn https_urls_are_supported() {
+        // Nothing listens there: the error is the connection's, not "TLS is not built in".
+        let p = ClickHouseProjection::new(ClickHouseConfig {
+            url: "https://127.0.0.1:1".into(),
+            ..Default::default()
+        });
+        let e = p.ping().await.expect_err("nothing listens on port 1");
+        assert!(!e.message.contains("consider enabling"), "{e}");
+        assert_eq!(e.kind, ProjectionErrorKind::Unavailable, "{e}");
     }
 }

@@ -114,7 +114,7 @@ impl ClickHouseProjection {
         limit: u64,
     ) -> Result<Vec<ValueCount>, ProjectionError> {
         let rows: Vec<(String, u64, i64, i64)> = self
-            .client
+            .analytics
             .query(AUTOCOMPLETE)
             .bind(store.0.to_string())
             .bind(path)

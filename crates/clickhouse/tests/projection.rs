@@ -468,5 +468,5 @@ async fn credentials_and_compression_options() {
         .await
         .err()
         .expect("unknown user is refused");
-    assert!(e.0.contains("no_such_user"), "{e}");
+    assert!(e.message.contains("no_such_user"), "{e}");
 }

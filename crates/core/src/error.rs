@@ -43,7 +43,25 @@ impl From<StoreError> for Error {
 
 impl From<ProjectionError> for Error {
     fn from(e: ProjectionError) -> Self {
-        Error::Internal(e.to_string())
+        use crate::ports::ProjectionErrorKind as Kind;
+        match e.kind {
+            Kind::Unavailable => Error::Unavailable(
+                "analytics are unavailable while ClickHouse cannot be reached; \
+                 statements are still accepted and served; retry later"
+                    .into(),
+            ),
+            Kind::TooSlow => Error::Unavailable(
+                "the analytics query ran longer than analytics_max_execution_seconds allows; \
+                 narrow its time range or filter, or retry when the server is less busy"
+                    .into(),
+            ),
+            Kind::TooLarge => Error::BadRequest(
+                "the analytics query needs more memory than analytics_max_memory_mb allows; \
+                 narrow its time range or filter, or group by fewer values"
+                    .into(),
+            ),
+            Kind::Failed => Error::Internal(e.to_string()),
+        }
     }
 }
 

@@ -28,12 +28,14 @@ pub enum Event {
 }
 
 impl Event {
+    /// A format-version byte, then postcard ([`crate::codec`]).
     pub fn encode(&self) -> Vec<u8> {
-        postcard::to_stdvec(self).expect("events always serialize")
+        crate::codec::encode(self)
     }
 
-    pub fn decode(bytes: &[u8]) -> Result<Self, postcard::Error> {
-        postcard::from_bytes(bytes)
+    /// Decodes every format version (entries written before versioning included).
+    pub fn decode(bytes: &[u8]) -> Result<Self, String> {
+        crate::codec::decode(bytes)
     }
 
     /// The statement record, when this event is a statement.

@@ -7,7 +7,9 @@
 pub mod activities;
 pub mod analytics;
 pub mod auth;
+pub mod codec;
 pub mod dashboards;
+pub mod degraded;
 pub mod documents;
 pub mod error;
 pub mod event;

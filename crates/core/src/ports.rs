@@ -12,9 +12,43 @@ use uuid::Uuid;
 #[error("storage: {0}")]
 pub struct StoreError(pub String);
 
+/// What went wrong with the projection, as far as callers need to tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectionErrorKind {
+    /// It could not be reached (refused, reset, timed out): the LRS serves in degraded mode.
+    Unavailable,
+    /// A query ran longer than `analytics_max_execution_seconds` allows.
+    TooSlow,
+    /// A query needed more memory than `analytics_max_memory_mb` allows.
+    TooLarge,
+    /// Anything else.
+    Failed,
+}
+
 #[derive(Debug, thiserror::Error)]
-#[error("projection: {0}")]
-pub struct ProjectionError(pub String);
+#[error("projection: {message}")]
+pub struct ProjectionError {
+    pub kind: ProjectionErrorKind,
+    pub message: String,
+}
+
+impl ProjectionError {
+    /// A failure of no particular kind.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self::of(ProjectionErrorKind::Failed, message)
+    }
+
+    pub fn of(kind: ProjectionErrorKind, message: impl Into<String>) -> Self {
+        ProjectionError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub fn is_unavailable(&self) -> bool {
+        self.kind == ProjectionErrorKind::Unavailable
+    }
+}
 
 /// A materialized tenancy row: key, encoded entity.
 pub type EntityRow = (Vec<u8>, Vec<u8>);
@@ -59,6 +93,8 @@ pub trait LogStore: Send + Sync + 'static {
     fn event(&self, seq: u64) -> Result<Option<Event>, StoreError>;
     /// Events with sequence numbers greater than `after`, in order, at most `limit`.
     fn events_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Event)>, StoreError>;
+    /// Events with sequence numbers below `before`, newest first, at most `limit`.
+    fn events_before(&self, before: u64, limit: usize) -> Result<Vec<(u64, Event)>, StoreError>;
     fn statement_seq(&self, store: StoreId, id: Uuid) -> Result<Option<u64>, StoreError>;
     fn voided_by(&self, store: StoreId, id: Uuid) -> Result<Option<u64>, StoreError>;
     fn attachment(&self, store: StoreId, sha2: &str) -> Result<Option<Bytes>, StoreError>;
@@ -100,7 +136,7 @@ pub struct PersonaLink {
 /// must never produce a second row once `discard_after` has run (the projector's exactly-once).
 #[async_trait::async_trait]
 pub trait Projection: Send + Sync + 'static {
-    /// Applies schema migrations.
+    /// Creates the database when missing and applies schema migrations.
     async fn migrate(&self) -> Result<(), ProjectionError>;
     /// Answers once the projection's server is reachable and answering (readiness checks).
     async fn ping(&self) -> Result<(), ProjectionError>;

@@ -3,8 +3,9 @@
 //! the log's id and voided indexes), then advances the checkpoint and trims the in-memory tail.
 //! On start it discards projected rows beyond its durable checkpoint, so a crash between an
 //! insert and its checkpoint never leaves a second row: projection is exactly-once.
+use crate::degraded::ProjectionStatus;
 use crate::event::{Event, StatementRecord};
-use crate::ports::{LogStore, PersonaLink, Projection};
+use crate::ports::{LogStore, PersonaLink, Projection, ProjectionError};
 use crate::tail::{Tail, TailBatch};
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,6 +47,7 @@ pub struct Projector {
     tail: Arc<Tail>,
     config: ProjectorConfig,
     progress: Option<tokio::sync::broadcast::Sender<Progress>>,
+    status: Arc<ProjectionStatus>,
 }
 
 /// Published after each projected batch: the new checkpoint and the stores whose statements or
@@ -83,6 +85,7 @@ impl Projector {
             tail,
             config,
             progress: None,
+            status: Arc::new(ProjectionStatus::default()),
         }
     }
 
@@ -92,14 +95,40 @@ impl Projector {
         self
     }
 
-    /// Loads the unprojected part of the log into the tail and cleans the projection of rows
-    /// past the checkpoint. Call before serving reads.
+    /// Shares what the projector learns about the projection's reachability (statement reads
+    /// skip an unreachable projection).
+    pub fn with_status(mut self, status: Arc<ProjectionStatus>) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// Runs `f` on the embedded store off the async workers (its calls block on disk).
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn LogStore) -> Result<T, crate::ports::StoreError> + Send + 'static,
+    ) -> Result<T, crate::Error> {
+        let log = self.log.clone();
+        tokio::task::spawn_blocking(move || f(&*log))
+            .await
+            .map_err(|e| crate::Error::Internal(e.to_string()))?
+            .map_err(crate::Error::from)
+    }
+
+    /// Makes the projection current: migrations, then the rows past the checkpoint removed
+    /// (a crash or a failed insert may have left some).
+    async fn prepare(&self, checkpoint: u64) -> Result<(), ProjectionError> {
+        self.projection.migrate().await?;
+        self.projection.discard_after(checkpoint).await
+    }
+
+    /// Migrates the projection, cleans it of rows past the checkpoint and loads the unprojected
+    /// part of the log into the tail. Call before serving reads.
     pub async fn recover(&self) -> Result<u64, crate::Error> {
-        let mut checkpoint = read_checkpoint(&*self.log)?;
-        self.projection.discard_after(checkpoint).await?;
+        let mut checkpoint = self.blocking(read_checkpoint).await?;
+        self.prepare(checkpoint).await?;
         // A long backlog (ClickHouse was away or slow) is projected now rather than held in
         // memory: the tail keeps at most about `recover_tail_max` events.
-        let head = self.log.last_seq()?;
+        let head = self.blocking(|log| log.last_seq()).await?;
         while head.saturating_sub(checkpoint) > self.config.recover_tail_max as u64 {
             let next = self.project_once(checkpoint).await?;
             if next == checkpoint {
@@ -107,26 +136,49 @@ impl Projector {
             }
             checkpoint = next;
         }
-        let mut after = checkpoint;
-        loop {
-            let batch = self.log.events_after(after, 10_000)?;
-            let Some((last, _)) = batch.last() else { break };
-            after = *last;
-            for (seq, e) in batch {
-                // Documents and the tenancy are not projected (they live in the embedded store).
-                match e {
-                    Event::Statement(r) => self.tail.push(seq, r),
-                    Event::Persona(p) => self.tail.push_persona(seq, p),
-                    Event::Document(_) | Event::Tenancy(_) | Event::Dashboard(_) => {}
+        self.load_tail(checkpoint).await?;
+        Ok(checkpoint)
+    }
+
+    /// Start-up while the projection cannot be reached: the whole unprojected part of the log
+    /// goes into the tail (the ingest back-pressure bound kept it to about
+    /// `ingest_backlog_max` statements), and [`Projector::run`] migrates and projects once the
+    /// projection answers.
+    pub async fn recover_offline(&self) -> Result<u64, crate::Error> {
+        self.status.set_down();
+        let checkpoint = self.blocking(read_checkpoint).await?;
+        self.load_tail(checkpoint).await?;
+        Ok(checkpoint)
+    }
+
+    /// Pushes every statement and persona change after `checkpoint` into the tail.
+    async fn load_tail(&self, checkpoint: u64) -> Result<(), crate::Error> {
+        let tail = self.tail.clone();
+        self.blocking(move |log| {
+            let mut after = checkpoint;
+            loop {
+                let batch = log.events_after(after, 10_000)?;
+                let Some((last, _)) = batch.last() else {
+                    return Ok(());
+                };
+                after = *last;
+                for (seq, e) in batch {
+                    // Documents and the tenancy are not projected (they live in the embedded store).
+                    match e {
+                        Event::Statement(r) => tail.push(seq, r),
+                        Event::Persona(p) => tail.push_persona(seq, p),
+                        Event::Document(_) | Event::Tenancy(_) | Event::Dashboard(_) => {}
+                    }
                 }
             }
-        }
-        Ok(checkpoint)
+        })
+        .await
     }
 
     /// Replays the whole log into an emptied projection (the `reproject` command).
     pub async fn reproject(&self) -> Result<u64, crate::Error> {
-        self.log.meta_put(CHECKPOINT_KEY, &0u64.to_be_bytes())?;
+        self.blocking(|log| log.meta_put(CHECKPOINT_KEY, &0u64.to_be_bytes()))
+            .await?;
         self.projection.discard_after(0).await?;
         let mut after = 0;
         loop {
@@ -141,7 +193,10 @@ impl Projector {
     /// Projects the next batch after `after`, read from the log; returns the new checkpoint.
     async fn project_once(&self, after: u64) -> Result<u64, crate::Error> {
         let started = std::time::Instant::now();
-        let events = self.log.events_after(after, self.config.batch_max)?;
+        let batch_max = self.config.batch_max;
+        let events = self
+            .blocking(move |log| log.events_after(after, batch_max))
+            .await?;
         let Some((last, _)) = events.last() else {
             return Ok(after);
         };
@@ -212,12 +267,16 @@ impl Projector {
             self.projection.link_personas(&links).await?;
         }
         if !rows.is_empty() {
-            let log = &*self.log;
-            let retractions = crate::voiding::retractions(
-                &rows,
-                |store, id| log.statement_seq(store, id),
-                |store, id| log.voided_by(store, id),
-            )?;
+            let (rows, retractions) = self
+                .blocking(move |log| {
+                    let retractions = crate::voiding::retractions(
+                        &rows,
+                        |store, id| log.statement_seq(store, id),
+                        |store, id| log.voided_by(store, id),
+                    )?;
+                    Ok((rows, retractions))
+                })
+                .await?;
             let read = started.elapsed();
             self.projection.insert(&rows, &retractions).await?;
             tracing::debug!(
@@ -227,7 +286,8 @@ impl Projector {
                 "projected a batch"
             );
         }
-        self.log.meta_put(CHECKPOINT_KEY, &last.to_be_bytes())?;
+        self.blocking(move |log| log.meta_put(CHECKPOINT_KEY, &last.to_be_bytes()))
+            .await?;
         self.tail.advance(last);
         if let Some(tx) = &self.progress
             && !stores.is_empty()
@@ -240,22 +300,38 @@ impl Projector {
         Ok(last)
     }
 
-    /// Runs until `shutdown` flips to true, following `committed` notifications.
+    /// Runs until `shutdown` flips to true, following `committed` notifications. While the
+    /// projection cannot be reached it retries every `retry_backoff`; once it answers again
+    /// the migrations and the clean-up past the checkpoint run before the next insert.
     pub async fn run(
         self,
         mut committed: watch::Receiver<u64>,
         mut shutdown: watch::Receiver<bool>,
     ) {
-        let mut checkpoint = match read_checkpoint(&*self.log) {
+        let mut checkpoint = match self.blocking(read_checkpoint).await {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(error = %e, "projector cannot read its checkpoint");
                 return;
             }
         };
+        let mut outage = Outage::default();
         loop {
             if *shutdown.borrow() {
                 return;
+            }
+            if !self.status.is_up() {
+                match self.prepare(checkpoint).await {
+                    Ok(()) => {
+                        self.status.set_up();
+                        outage.over();
+                    }
+                    Err(e) => {
+                        outage.failed(&e.to_string());
+                        self.pause(&mut shutdown).await;
+                        continue;
+                    }
+                }
             }
             let mut head = *committed.borrow_and_update();
             if head > checkpoint {
@@ -268,13 +344,17 @@ impl Projector {
                     head = *committed.borrow_and_update();
                 }
                 match self.project_next(checkpoint, head).await {
-                    Ok(c) => checkpoint = c,
+                    Ok(c) => {
+                        checkpoint = c;
+                        outage.over();
+                    }
                     Err(e) => {
-                        tracing::warn!(error = %e, "projection failed; retrying");
-                        tokio::select! {
-                            _ = tokio::time::sleep(self.config.retry_backoff) => {}
-                            _ = shutdown.changed() => {}
+                        if matches!(&e, crate::Error::Unavailable(_)) {
+                            // Unreachable: probe with migrations and clean-up before inserting again.
+                            self.status.set_down();
                         }
+                        outage.failed(&e.to_string());
+                        self.pause(&mut shutdown).await;
                     }
                 }
                 continue;
@@ -282,7 +362,43 @@ impl Projector {
             tokio::select! {
                 r = committed.changed() => if r.is_err() { return },
                 _ = shutdown.changed() => {}
+                // A read found the projection unreachable: probe it until it answers.
+                _ = self.status.went_down() => {}
             }
         }
+    }
+
+    async fn pause(&self, shutdown: &mut watch::Receiver<bool>) {
+        tokio::select! {
+            _ = tokio::time::sleep(self.config.retry_backoff) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+/// Logs an outage once when it starts and once when it ends, not on every retry.
+#[derive(Default)]
+struct Outage {
+    failures: u64,
+}
+
+impl Outage {
+    fn failed(&mut self, error: &str) {
+        if self.failures == 0 {
+            tracing::warn!(%error, "projection failed; retrying until ClickHouse answers");
+        } else {
+            tracing::debug!(%error, attempt = self.failures + 1, "projection still failing");
+        }
+        self.failures += 1;
+    }
+
+    fn over(&mut self) {
+        if self.failures > 0 {
+            tracing::info!(
+                failed_attempts = self.failures,
+                "ClickHouse answers again; projecting the backlog"
+            );
+        }
+        self.failures = 0;
     }
 }

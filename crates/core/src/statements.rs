@@ -1,5 +1,6 @@
 //! The statement service: the xAPI rules for writing statements (ids, authority, version,
 //! attachments, signatures, batches) and for reading them (by id, voided, filtered and paged).
+use crate::degraded::ProjectionStatus;
 use crate::error::Error;
 use crate::event::{Event, FilterKeys, StatementRecord};
 use crate::ids::StoreId;
@@ -72,7 +73,13 @@ pub struct StatementService {
     backlog: BacklogLimit,
     cache: moka::sync::Cache<(StoreId, Uuid), (u64, Arc<StatementRecord>)>,
     projection: Arc<dyn Projection>,
+    status: Arc<ProjectionStatus>,
+    /// Log entries one filtered read may scan while the projection is unreachable.
+    degraded_scan_max: usize,
 }
+
+/// The default of `degraded_read_scan_max`.
+pub const DEGRADED_SCAN_MAX: usize = 50_000;
 
 impl StatementService {
     pub fn new(
@@ -89,7 +96,17 @@ impl StatementService {
             backlog: BacklogLimit::default(),
             cache,
             projection,
+            status: Arc::new(ProjectionStatus::default()),
+            degraded_scan_max: DEGRADED_SCAN_MAX,
         }
+    }
+
+    /// Degraded mode: `status` is shared with the projector; while the projection cannot be
+    /// reached, a filtered read scans at most `scan_max` log entries instead.
+    pub fn with_degraded(mut self, status: Arc<ProjectionStatus>, scan_max: usize) -> Self {
+        self.status = status;
+        self.degraded_scan_max = scan_max;
+        self
     }
 
     pub fn with_backlog_limit(mut self, backlog: BacklogLimit) -> Self {
@@ -214,6 +231,7 @@ impl StatementService {
         let mut out: Vec<FoundStatement> = Vec::with_capacity(page.limit.min(1024));
         let mut window = page;
         let want = page.limit + 1;
+        let mut budget = self.degraded_scan_max;
         loop {
             let probe = Page {
                 limit: want - out.len(),
@@ -228,8 +246,14 @@ impl StatementService {
                     max_seq: projected,
                     ..probe
                 };
-                let ch = self.projection.query_seqs(q, &ch_page).await?;
-                seqs.extend(ch.into_iter().map(|s| (s, None)));
+                match self.projected_seqs(q, &ch_page).await? {
+                    Some(ch) => seqs.extend(ch.into_iter().map(|s| (s, None))),
+                    None => {
+                        let (hits, left) = self.scan_log(q, ch_page, budget).await?;
+                        budget = left;
+                        seqs.extend(hits.into_iter().map(|(s, r)| (s, Some(r))));
+                    }
+                }
             }
             if q.ascending {
                 seqs.sort_by_key(|(s, _)| *s);
@@ -264,6 +288,44 @@ impl StatementService {
             statements: out,
             next,
         })
+    }
+
+    /// The projection's matches, or `None` when it cannot be reached (degraded mode).
+    async fn projected_seqs(
+        &self,
+        q: &StatementQuery,
+        page: &Page,
+    ) -> Result<Option<Vec<u64>>, Error> {
+        if !self.status.is_up() {
+            return Ok(None);
+        }
+        match self.projection.query_seqs(q, page).await {
+            Ok(seqs) => Ok(Some(seqs)),
+            Err(e) if e.is_unavailable() => {
+                if self.status.set_down() {
+                    tracing::warn!(error = %e, "ClickHouse cannot be reached; filtered statement reads use the log until it answers");
+                }
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Degraded mode: the log's matches inside `page`, reading at most `budget` entries.
+    async fn scan_log(
+        &self,
+        q: &StatementQuery,
+        page: Page,
+        mut budget: usize,
+    ) -> Result<(Vec<(u64, Arc<StatementRecord>)>, usize), Error> {
+        let log = self.log.clone();
+        let q = q.clone();
+        let max = self.degraded_scan_max;
+        tokio::task::spawn_blocking(move || {
+            crate::degraded::scan_log(&*log, &q, &page, &mut budget, max).map(|h| (h, budget))
+        })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?
     }
 
     /// Loads records for sequence numbers and drops voided statements.

@@ -155,34 +155,78 @@ impl Tail {
         (g.entries.len(), oldest)
     }
 
-    /// Matching tail entries inside `page`, in query order, up to `page.limit`, together with the
-    /// watermark read under the same lock: the projection answers for everything at or below it.
+    /// Matching tail entries inside `page`, in query order, up to `page.limit`, together with a
+    /// watermark: the projection answers for everything at or below it.
+    ///
+    /// Acknowledgements wait for this lock, so it is held only to copy a chunk of
+    /// [`QUERY_CHUNK`] entries at a time (reference counts, not records); the predicate runs
+    /// outside it. The watermark returned is the one read with the last chunk: entries at or
+    /// below it that the projector trimmed between chunks are in the projection, and entries
+    /// above it were in the tail for every chunk.
     pub fn query(
         &self,
         q: &StatementQuery,
         page: &Page,
     ) -> (u64, Vec<(u64, Arc<StatementRecord>)>) {
-        let g = self.inner.read().expect("tail lock");
-        let matching = |(s, r): (&u64, &Arc<StatementRecord>)| {
-            (page.contains(*s, q.ascending) && q.matches(r)).then(|| (*s, r.clone()))
+        self.query_with(q.ascending, page, |r| q.matches(r))
+    }
+
+    fn query_with(
+        &self,
+        ascending: bool,
+        page: &Page,
+        matches: impl Fn(&StatementRecord) -> bool,
+    ) -> (u64, Vec<(u64, Arc<StatementRecord>)>) {
+        use std::ops::Bound::{Excluded, Included, Unbounded};
+        let mut out = Vec::new();
+        // The part of the key space still to scan, in query order.
+        let mut lower = match page.after {
+            Some(a) if ascending => Excluded(a),
+            _ => Unbounded,
         };
-        let out: Vec<_> = if q.ascending {
-            g.entries
-                .iter()
-                .filter_map(matching)
-                .take(page.limit)
-                .collect()
-        } else {
-            g.entries
-                .iter()
-                .rev()
-                .filter_map(matching)
-                .take(page.limit)
-                .collect()
+        let mut upper = match page.after {
+            Some(a) if !ascending => Excluded(a.min(page.max_seq.saturating_add(1))),
+            _ => Included(page.max_seq),
         };
-        (g.watermark, out)
+        let mut chunk: Vec<(u64, Arc<StatementRecord>)> = Vec::with_capacity(QUERY_CHUNK);
+        loop {
+            chunk.clear();
+            let watermark = {
+                let g = self.inner.read().expect("tail lock");
+                let range = g.entries.range((lower, upper));
+                let copy = |(s, r): (&u64, &Arc<StatementRecord>)| (*s, r.clone());
+                if ascending {
+                    chunk.extend(range.take(QUERY_CHUNK).map(copy));
+                } else {
+                    chunk.extend(range.rev().take(QUERY_CHUNK).map(copy));
+                }
+                g.watermark
+            };
+            let full = chunk.len() == QUERY_CHUNK;
+            if let Some((last, _)) = chunk.last() {
+                if ascending {
+                    lower = Excluded(*last);
+                } else {
+                    upper = Excluded(*last);
+                }
+            }
+            for (s, r) in chunk.drain(..) {
+                if out.len() == page.limit {
+                    break;
+                }
+                if page.contains(s, ascending) && matches(&r) {
+                    out.push((s, r));
+                }
+            }
+            if !full || out.len() == page.limit {
+                return (watermark, out);
+            }
+        }
     }
 }
+
+/// Tail entries copied per hold of the lock by [`Tail::query`].
+pub const QUERY_CHUNK: usize = 1024;
 
 #[cfg(test)]
 mod tests {
@@ -277,6 +321,48 @@ mod tests {
             seqs(&t.batch(3, 6, 10).expect("covered")),
             (vec![4, 6], vec![], 6)
         );
+    }
+
+    #[test]
+    fn queries_match_outside_the_lock_across_chunks() {
+        let t = Tail::new(0);
+        let n = 3 * QUERY_CHUNK as u64 + 7;
+        for s in 1..=n {
+            t.push(s, rec(if s % 3 == 0 { "three" } else { "other" }));
+        }
+        // The predicate runs while a writer could take the lock: acknowledgements never wait
+        // for a large tail query (defect 14).
+        let free = |r: &StatementRecord| {
+            assert!(
+                t.inner.try_write().is_ok(),
+                "the tail's lock is held while matching"
+            );
+            r.keys.verbs[0] == "three"
+        };
+        let all = Page {
+            max_seq: n,
+            after: None,
+            limit: usize::MAX,
+        };
+        let (_, desc) = t.query_with(false, &all, free);
+        let want: Vec<u64> = (1..=n).rev().filter(|s| s % 3 == 0).collect();
+        assert_eq!(desc.iter().map(|(s, _)| *s).collect::<Vec<_>>(), want);
+        let (_, asc) = t.query_with(true, &all, free);
+        let mut want_asc = want.clone();
+        want_asc.reverse();
+        assert_eq!(asc.iter().map(|(s, _)| *s).collect::<Vec<_>>(), want_asc);
+        // A window in the middle, both directions, with a limit that ends inside a chunk.
+        let page = Page {
+            max_seq: n - 5,
+            after: Some(2000),
+            limit: 100,
+        };
+        let (_, got) = t.query_with(false, &page, free);
+        let want: Vec<u64> = (1..2000).rev().filter(|s| s % 3 == 0).take(100).collect();
+        assert_eq!(got.iter().map(|(s, _)| *s).collect::<Vec<_>>(), want);
+        let (_, got) = t.query_with(true, &page, free);
+        let want: Vec<u64> = (2001..=n - 5).filter(|s| s % 3 == 0).take(100).collect();
+        assert_eq!(got.iter().map(|(s, _)| *s).collect::<Vec<_>>(), want);
     }
 
     #[tokio::test]

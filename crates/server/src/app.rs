@@ -2,6 +2,7 @@
 use crate::config::{Config, MetricsAddr};
 use cairn_clickhouse::{ClickHouseConfig, ClickHouseProjection};
 use cairn_core::dashboards::{DashboardService, Dashboards};
+use cairn_core::degraded::ProjectionStatus;
 use cairn_core::documents::{DocumentConfig, DocumentService};
 use cairn_core::health::Health;
 use cairn_core::personas::{PersonaService, PersonaServiceConfig, Personas};
@@ -33,16 +34,23 @@ pub fn open_store(cfg: &Config) -> anyhow_like::Result<Arc<FjallStore>> {
     )?))
 }
 
-pub async fn projection(cfg: &Config) -> anyhow_like::Result<Arc<ClickHouseProjection>> {
-    let ch = ClickHouseConfig {
+/// The ClickHouse settings of the configuration.
+pub fn clickhouse_config(cfg: &Config) -> ClickHouseConfig {
+    ClickHouseConfig {
         url: cfg.clickhouse_url.clone(),
         database: cfg.clickhouse_database.clone(),
         user: Some(cfg.clickhouse_user.clone()),
         password: (!cfg.clickhouse_password.is_empty()).then(|| cfg.clickhouse_password.clone()),
         compression: cfg.clickhouse_compression,
+        analytics_max_execution: Duration::from_secs(cfg.analytics_max_execution_seconds),
+        analytics_max_memory_bytes: cfg.analytics_max_memory_mb << 20,
         ..ClickHouseConfig::default()
-    };
-    let p = ClickHouseProjection::connect(ch).await?;
+    }
+}
+
+/// The projection, migrated (for `migrate` and `reproject`, which need ClickHouse).
+pub async fn projection(cfg: &Config) -> anyhow_like::Result<Arc<ClickHouseProjection>> {
+    let p = ClickHouseProjection::new(clickhouse_config(cfg));
     p.migrate().await?;
     Ok(Arc::new(p))
 }
@@ -159,7 +167,9 @@ pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
 
 /// [`start`] on an opened log store (tests wrap the embedded store to make it fail).
 pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow_like::Result<Running> {
-    let measured = Arc::new(crate::measured::Measured(projection(&cfg).await?));
+    // Not reached yet: the projector migrates it, now or once it answers (degraded mode).
+    let clickhouse = Arc::new(ClickHouseProjection::new(clickhouse_config(&cfg)));
+    let measured = Arc::new(crate::measured::Measured(clickhouse));
     let analytics: Arc<dyn cairn_core::analytics::Analytics> = measured.clone();
     let projection: Arc<dyn Projection> = measured;
     let tail = Arc::new(Tail::new(cairn_core::projector::read_checkpoint(&*log)?));
@@ -177,8 +187,19 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow_like::Resul
     );
     let progress = cairn_core::projector::progress_channel();
     let progress_rx = progress.subscribe();
-    let projector = projector.with_progress(progress);
-    projector.recover().await?;
+    let status = Arc::new(ProjectionStatus::default());
+    let projector = projector
+        .with_progress(progress)
+        .with_status(status.clone());
+    if let Err(e) = projector.recover().await {
+        tracing::warn!(
+            error = %e,
+            url = %cfg.clickhouse_url,
+            "ClickHouse cannot be reached or migrated: serving in degraded mode (statements are \
+             accepted and read from the log; analytics answer 503) until it answers"
+        );
+        projector.recover_offline().await?;
+    }
     let cache: moka::sync::Cache<(StoreId, Uuid), (u64, Arc<StatementRecord>)> =
         moka::sync::Cache::new(cfg.statement_cache_entries);
     let hook_cache = cache.clone();
@@ -237,7 +258,8 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow_like::Resul
         .with_backlog_limit(BacklogLimit {
             max_statements: cfg.ingest_backlog_max,
             wait: Duration::from_millis(cfg.ingest_backlog_wait_ms),
-        });
+        })
+        .with_degraded(status, cfg.degraded_read_scan_max);
     let state = AppState::new(
         statements,
         documents,

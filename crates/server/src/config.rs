@@ -118,6 +118,13 @@ pub struct Config {
     pub funnel_steps_max: usize,
     /// Ids of one names request.
     pub names_ids_max: usize,
+    /// While ClickHouse cannot be reached, filtered statement reads scan the log: at most this
+    /// many log entries per request (beyond: 503).
+    pub degraded_read_scan_max: usize,
+    /// Analytics queries (aggregates, funnels, autocomplete) stop after this many seconds (503).
+    pub analytics_max_execution_seconds: u64,
+    /// Memory one analytics query or export may use in ClickHouse, in MiB (400 beyond).
+    pub analytics_max_memory_mb: u64,
 }
 
 /// `log_format`: `"text"` or `"json"`.
@@ -241,6 +248,9 @@ impl Default for Config {
             filter_max_nodes: filter.max_nodes,
             filter_max_values: filter.max_values,
             filter_max_string_bytes: filter.max_string_bytes,
+            degraded_read_scan_max: cairn_core::statements::DEGRADED_SCAN_MAX,
+            analytics_max_execution_seconds: 60,
+            analytics_max_memory_mb: 4096,
         }
     }
 }
@@ -298,6 +308,15 @@ impl Config {
             (
                 "ready_clickhouse_timeout_ms",
                 self.ready_clickhouse_timeout_ms as usize,
+            ),
+            ("degraded_read_scan_max", self.degraded_read_scan_max),
+            (
+                "analytics_max_execution_seconds",
+                self.analytics_max_execution_seconds as usize,
+            ),
+            (
+                "analytics_max_memory_mb",
+                self.analytics_max_memory_mb as usize,
             ),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {

@@ -35,6 +35,9 @@ impl LogStore for Breakable {
     fn events_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Event)>, StoreError> {
         self.inner.events_after(after, limit)
     }
+    fn events_before(&self, before: u64, limit: usize) -> Result<Vec<(u64, Event)>, StoreError> {
+        self.inner.events_before(before, limit)
+    }
     fn statement_seq(&self, store: StoreId, id: Uuid) -> Result<Option<u64>, StoreError> {
         self.inner.statement_seq(store, id)
     }

@@ -23,11 +23,11 @@ pub(crate) fn activity_key(store: StoreId, id: &str) -> Vec<u8> {
 }
 
 pub(crate) fn encode(doc: &DocumentRecord) -> Vec<u8> {
-    postcard::to_stdvec(doc).expect("documents always serialize")
+    cairn_core::codec::encode(doc)
 }
 
 fn decode(v: &[u8]) -> Result<DocumentRecord, StoreError> {
-    postcard::from_bytes(v).map_err(|e| err(format!("document cannot be decoded: {e}")))
+    cairn_core::codec::decode(v).map_err(|e| err(format!("document cannot be decoded: {e}")))
 }
 
 impl FjallStore {

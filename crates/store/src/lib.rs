@@ -199,6 +199,17 @@ impl LogStore for FjallStore {
         Ok(out)
     }
 
+    fn events_before(&self, before: u64, limit: usize) -> Result<Vec<(u64, Event)>, StoreError> {
+        let end = before.to_be_bytes();
+        let mut out = Vec::new();
+        for kv in self.log.range(..end).rev().take(limit) {
+            let (k, v) = kv.into_inner().map_err(err)?;
+            let seq = seq_of(&k)?;
+            out.push((seq, self.decode(seq, &v)?));
+        }
+        Ok(out)
+    }
+
     fn statement_seq(&self, store: StoreId, id: Uuid) -> Result<Option<u64>, StoreError> {
         match self.statement_ids.get(pair_key(store, id)).map_err(err)? {
             Some(v) => seq_of(&v).map(Some),
@@ -321,6 +332,10 @@ mod tests {
             s.attachment(StoreId::DEFAULT, "abc").unwrap().unwrap(),
             "hi"
         );
+        let before = s.events_before(3, 10).unwrap();
+        assert_eq!(before.iter().map(|(s, _)| *s).collect::<Vec<_>>(), [2, 1]);
+        assert_eq!(s.events_before(2, 10).unwrap().len(), 1);
+        assert!(s.events_before(1, 10).unwrap().is_empty());
         let after = s.events_after(1, 10).unwrap();
         assert_eq!(after.len(), 1);
         assert_eq!(after[0].0, 2);

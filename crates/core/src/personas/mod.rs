@@ -40,7 +40,7 @@ impl Personas {
     pub fn load(log: &dyn LogStore) -> Result<Self, StoreError> {
         let mut all = Vec::new();
         for bytes in log.personas()? {
-            let p: Persona = postcard::from_bytes(&bytes)
+            let p: Persona = crate::codec::decode(&bytes)
                 .map_err(|e| StoreError(format!("persona row cannot be decoded: {e}")))?;
             all.push(p);
         }
@@ -80,7 +80,7 @@ impl Personas {
 
 /// Encodes a persona for the embedded store.
 pub fn encode(p: &Persona) -> Vec<u8> {
-    postcard::to_stdvec(p).expect("personas always serialize")
+    crate::codec::encode(p)
 }
 
 #[cfg(test)]

@@ -25,10 +25,7 @@ impl Change {
     /// The materialized-state row this change writes: key, and the encoded entity (None: delete).
     pub fn row(&self) -> (Vec<u8>, Option<Vec<u8>>) {
         match self {
-            Change::Put(e) => (
-                e.reference().key(),
-                Some(postcard::to_stdvec(e).expect("entities always serialize")),
-            ),
+            Change::Put(e) => (e.reference().key(), Some(crate::codec::encode(e))),
             Change::Delete(r) => (r.key(), None),
         }
     }
@@ -48,12 +45,10 @@ pub struct TenancyState {
 
 impl TenancyState {
     /// Rebuilds the state from materialized rows (values as written by [`Change::row`]).
-    pub fn from_rows<'a>(
-        rows: impl IntoIterator<Item = &'a [u8]>,
-    ) -> Result<Self, postcard::Error> {
+    pub fn from_rows<'a>(rows: impl IntoIterator<Item = &'a [u8]>) -> Result<Self, String> {
         let mut s = TenancyState::default();
         for v in rows {
-            let e: Entity = postcard::from_bytes(v)?;
+            let e: Entity = crate::codec::decode(v)?;
             s.apply(&Change::Put(e));
         }
         Ok(s)

@@ -398,7 +398,7 @@ pub async fn export_statements(
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv()
             .await
-            .map(|c| (c.map_err(|e| std::io::Error::other(e.0)), rx))
+            .map(|c| (c.map_err(|e| std::io::Error::other(e.message)), rx))
     });
     Ok((
         [(axum::http::header::CONTENT_TYPE, content_type)],

@@ -1,0 +1,164 @@
+//! The format of every postcard record Cairn stores (log entries, tenancy entities, personas,
+//! documents): one leading format-version byte, then postcard.
+//!
+//! Records written before versioning have no such byte. Each of them starts with a postcard
+//! enum tag or a length, all below `0x80` for every record type stored so far, so a first byte
+//! with the high bit set is a format version ([`V1`] = `0xC1`) and anything else is an
+//! unversioned (version 0) record, decoded as it always was.
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// The first byte of a version-1 record.
+pub const V1: u8 = 0xC1;
+
+/// `V1`, then the postcard encoding of `value`.
+pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    postcard::to_extend(value, vec![V1]).expect("stored records always serialize")
+}
+
+/// Decodes a record of any known format version.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    match bytes.split_first() {
+        Some((&V1, rest)) => postcard::from_bytes(rest).map_err(|e| e.to_string()),
+        Some((v, _)) if v & 0x80 != 0 => Err(format!(
+            "record of unknown format version {v:#04x} (written by a newer Cairn?)"
+        )),
+        Some(_) => postcard::from_bytes(bytes).map_err(|e| e.to_string()),
+        None => Err("empty record".into()),
+    }
+}
+
+/// Frozen bytes: records as written before versioning (version 0) and as written now
+/// (version 1) must both decode to the same value, and encoding must keep producing version 1
+/// byte for byte. A change to a stored type that breaks these needs a new format version.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::documents::{DocumentKey, DocumentKind, DocumentRecord};
+    use crate::event::{Event, FilterKeys, StatementRecord};
+    use crate::ids::StoreId;
+    use crate::personas::model::Persona;
+    use crate::tenancy::{Entity, OrgId, Organisation};
+    use std::sync::Arc;
+    use uuid::Uuid;
+
+    fn event() -> Event {
+        Event::Statement(Arc::new(StatementRecord {
+            store: StoreId::DEFAULT,
+            id: Uuid::from_u128(7),
+            stored_us: 1_700_000_000_000_000,
+            keys: FilterKeys {
+                verbs: vec!["v".into()],
+                ..Default::default()
+            },
+            voids: None,
+            attachments: vec![],
+            body: br#"{"id":"x"}"#.to_vec(),
+        }))
+    }
+
+    fn document() -> DocumentRecord {
+        DocumentRecord::new(
+            DocumentKey {
+                kind: DocumentKind::State,
+                activity_id: Some("a".into()),
+                agent: Some("mbox:mailto:a@b".into()),
+                registration: None,
+                id: "s".into(),
+            },
+            "application/json".into(),
+            b"{}".to_vec(),
+            5,
+        )
+    }
+
+    fn entity() -> Entity {
+        Entity::Organisation(Organisation {
+            id: OrgId(Uuid::from_u128(2)),
+            name: "Org".into(),
+            parent: None,
+            created_us: 3,
+            updated_us: 4,
+        })
+    }
+
+    fn persona() -> Persona {
+        Persona {
+            id: Uuid::from_u128(9),
+            store: StoreId::DEFAULT,
+            name: "P".into(),
+            attributes: [("k".to_owned(), "v".to_owned())].into(),
+            identifiers: vec!["mbox:mailto:p@q".into()],
+            created_us: 1,
+            updated_us: 2,
+        }
+    }
+
+    fn check<T: Serialize + DeserializeOwned + std::fmt::Debug>(value: T, v0: &str, v1: &str) {
+        let v0 = hex::decode(v0).unwrap();
+        let v1 = hex::decode(v1).unwrap();
+        let want = format!("{value:?}");
+        assert_eq!(
+            hex::encode(encode(&value)),
+            hex::encode(&v1),
+            "version 1 encoding"
+        );
+        assert_eq!(
+            format!("{:?}", decode::<T>(&v1).unwrap()),
+            want,
+            "version 1 decodes"
+        );
+        assert_eq!(
+            format!("{:?}", decode::<T>(&v0).unwrap()),
+            want,
+            "version 0 decodes"
+        );
+        assert!(
+            v0[0] < 0x80,
+            "an unversioned record never starts with a version byte"
+        );
+    }
+
+    #[test]
+    fn frozen_log_entries() {
+        check(
+            event(),
+            "00100000000000000000000000000000000110000000000000000000000000000000078080f28183898506000001017600000000000a7b226964223a2278227d",
+            "c100100000000000000000000000000000000110000000000000000000000000000000078080f28183898506000001017600000000000a7b226964223a2278227d",
+        );
+    }
+
+    #[test]
+    fn frozen_documents() {
+        check(
+            document(),
+            "00010161010f6d626f783a6d61696c746f3a614062000173106170706c69636174696f6e2f6a736f6e28626632316139653866626335613338343666623035623466613038353965303931376232323032660a027b7d",
+            "c100010161010f6d626f783a6d61696c746f3a614062000173106170706c69636174696f6e2f6a736f6e28626632316139653866626335613338343666623035623466613038353965303931376232323032660a027b7d",
+        );
+    }
+
+    #[test]
+    fn frozen_tenancy_entities() {
+        check(
+            entity(),
+            "001000000000000000000000000000000002034f7267000608",
+            "c1001000000000000000000000000000000002034f7267000608",
+        );
+    }
+
+    #[test]
+    fn frozen_personas() {
+        check(
+            persona(),
+            "10000000000000000000000000000000091000000000000000000000000000000001015001016b0176010f6d626f783a6d61696c746f3a7040710204",
+            "c110000000000000000000000000000000091000000000000000000000000000000001015001016b0176010f6d626f783a6d61696c746f3a7040710204",
+        );
+    }
+
+    #[test]
+    fn unknown_versions_and_empty_records_are_errors() {
+        let e = decode::<Persona>(&[0xC2, 0, 0]).unwrap_err();
+        assert!(e.contains("unknown format version 0xc2"), "{e}");
+        assert!(decode::<Persona>(&[]).is_err());
+    }
+}
