@@ -46,6 +46,11 @@ pub struct HttpConfig {
     pub filter_limits: cairn_filter::Limits,
     /// Limits of the analytics requests (buckets, funnel steps, names per request).
     pub analytics: cairn_core::analytics::AnalyticsLimits,
+    /// Origins besides the server's own from which the admin API accepts writes authenticated
+    /// by the session cookie (e.g. `https://admin.example.org`).
+    pub admin_allowed_origins: Vec<String>,
+    /// The key that signs `more` links of statement queries (see [`cairn_core::query::Cursor`]).
+    pub cursor_key: cairn_core::query::CursorKey,
 }
 
 impl Default for HttpConfig {
@@ -59,6 +64,8 @@ impl Default for HttpConfig {
             web_dir: None,
             filter_limits: cairn_filter::Limits::default(),
             analytics: cairn_core::analytics::AnalyticsLimits::default(),
+            admin_allowed_origins: Vec::new(),
+            cursor_key: cairn_core::query::CursorKey::generate(),
         }
     }
 }
@@ -170,7 +177,32 @@ pub fn router(state: AppState) -> Router {
         .route("/embed/{link}", get(web::share_page))
         .fallback(web::fallback)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            too_large_as_json,
+        ))
         .with_state(state)
+}
+
+/// A body over the limit is refused by the extractors before any handler runs, in plain text:
+/// every API answers it as its JSON error, 413.
+async fn too_large_as_json(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    res: axum::response::Response,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let json = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if res.status() != axum::http::StatusCode::PAYLOAD_TOO_LARGE || json {
+        return res;
+    }
+    error::ApiError(cairn_core::Error::PayloadTooLarge(format!(
+        "the request body is larger than the {} bytes allowed (max_body_mib)",
+        state.config.max_body_bytes
+    )))
+    .into_response()
 }
 
 /// The whole application: the router behind the alternate-request-syntax rewrite, which must see

@@ -107,7 +107,18 @@ async fn main() {
         eprintln!("configuration: log filter {:?}: {e}", cfg.log);
         std::process::exit(2);
     });
-    tracing_subscriber::fmt().with_env_filter(filter).init();
+    // Logs go to standard error: standard output carries the commands' results
+    // (`cairn admin … | jq`).
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    for name in config::Config::unknown_env_vars() {
+        tracing::warn!(
+            variable = %name,
+            "ignoring an environment variable that names no setting (see docs/operations.md)"
+        );
+    }
     let result = match cli.command {
         Command::Serve => serve(cfg).await,
         Command::Migrate => app::projection(&cfg)
@@ -126,6 +137,7 @@ async fn main() {
 }
 
 async fn serve(cfg: config::Config) -> app::anyhow_like::Result<()> {
+    let configured_key = cfg.default_client_key.clone();
     let running = app::start(cfg).await?;
     println!("Cairn is ready.");
     println!("  xAPI endpoint: http://{}/xapi", running.addr);
@@ -133,12 +145,18 @@ async fn serve(cfg: config::Config) -> app::anyhow_like::Result<()> {
         "  admin API:     http://{}/api/v1 (OpenAPI: /api/v1/openapi.json)",
         running.addr
     );
-    match &running.client {
-        Some((key, secret)) => {
+    match (&running.client, &configured_key) {
+        (Some((key, secret)), _) => {
             println!("  client key:    {key}");
             println!("  client secret: {secret}");
+            println!(
+                "                 (generated now and shown this once: Cairn keeps only a hash)"
+            );
         }
-        None => println!("  clients:       see `cairn admin client list`; secrets are shown once"),
+        (None, Some(key)) => println!("  client key:    {key} (secret as configured)"),
+        (None, None) => {
+            println!("  clients:       see `cairn admin client list`; secrets are shown once")
+        }
     }
     shutdown_signal().await;
     tracing::info!("shutting down");
