@@ -198,11 +198,15 @@ async fn too_large_as_json(
     if res.status() != axum::http::StatusCode::PAYLOAD_TOO_LARGE || json {
         return res;
     }
+    body_too_large(&state).into_response()
+}
+
+/// The refusal of a body over `max_body_mib`.
+pub(crate) fn body_too_large(state: &AppState) -> error::ApiError {
     error::ApiError(cairn_core::Error::PayloadTooLarge(format!(
         "the request body is larger than the {} bytes allowed (max_body_mib)",
         state.config.max_body_bytes
     )))
-    .into_response()
 }
 
 /// The whole application: the router behind the alternate-request-syntax rewrite, which must see

@@ -303,15 +303,15 @@ impl FromRequestParts<AppState> for Admin {
 /// A JSON body whose rejections are the API's JSON errors (400; 413 past the body limit).
 pub struct Body<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for Body<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         Json::<T>::from_request(req, state)
             .await
             .map(|Json(v)| Body(v))
             .map_err(|e| match e.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => ApiError(Error::PayloadTooLarge(e.body_text())),
+                StatusCode::PAYLOAD_TOO_LARGE => crate::body_too_large(state),
                 _ => ApiError::bad_request(e.body_text()),
             })
     }
