@@ -73,7 +73,7 @@ fi
 log="$repo/var/load/server-$scenario.log"
 CAIRN_HTTP_ADDR="$http" CAIRN_DATA_DIR="$data" CAIRN_CLICKHOUSE_URL="$ch_url" \
     CAIRN_CLICKHOUSE_DATABASE="$db" CAIRN_DEFAULT_CLIENT_KEY=load \
-    CAIRN_DEFAULT_CLIENT_SECRET=load-secret CAIRN_LOG="${CAIRN_LOG:-warn}" \
+    CAIRN_DEFAULT_CLIENT_SECRET=load-secret-load-secret CAIRN_LOG="${CAIRN_LOG:-warn}" \
     CAIRN_WEB_DIR="$repo/dashboards/dist" \
     "$target/release/cairn" serve >"$log" 2>&1 &
 server=$!

@@ -16,12 +16,12 @@ cargo build --release --bin cairn
 data="$(mktemp -d)"
 db="cairn_conformance_$(date +%s)"
 CAIRN_HTTP_ADDR=127.0.0.1:8089 CAIRN_DATA_DIR="$data" CAIRN_CLICKHOUSE_DATABASE="$db" \
-CAIRN_DEFAULT_CLIENT_KEY=conformance CAIRN_DEFAULT_CLIENT_SECRET=conformance CAIRN_LOG=warn \
+CAIRN_DEFAULT_CLIENT_KEY=conformance CAIRN_DEFAULT_CLIENT_SECRET=conformance-secret CAIRN_LOG=warn \
     ./target/release/cairn serve >"$data.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$data"' EXIT
 until curl -fs http://127.0.0.1:8089/health >/dev/null; do sleep 0.2; done
 for v in 1.0.3 2.0.0; do
     (cd "$suite" && node bin/console_runner.js -e http://127.0.0.1:8089/xapi -a \
-        -u conformance -p conformance -x "$v" -z 2>/dev/null | grep '"total"' | tail -n 1)
+        -u conformance -p conformance-secret -x "$v" -z 2>/dev/null | grep '"total"' | tail -n 1)
 done

@@ -21,7 +21,7 @@ fi
 
 export CAIRN_DATA_DIR="${CAIRN_DATA_DIR:-$repo/var/data}"
 # The default store's client: generated once into var/ (readable by this user only) so that every
-# run prints the same working credentials. Set CAIRN_DEFAULT_CLIENT_KEY/SECRET to choose them.
+# run uses the same working credentials. Set CAIRN_DEFAULT_CLIENT_KEY/SECRET to choose them.
 if [ -z "${CAIRN_DEFAULT_CLIENT_KEY:-}" ]; then
     creds="$repo/var/default-client.env"
     if [ ! -f "$creds" ]; then
@@ -62,4 +62,7 @@ CAIRN_ADMIN_EMAIL="${CAIRN_ADMIN_EMAIL:-admin@localhost}"
 addr="${CAIRN_HTTP_ADDR:-127.0.0.1:8080}"
 if [ -f "$admin_file" ]; then where="the password in var/site-admin.env"; else where="CAIRN_ADMIN_PASSWORD"; fi
 echo "Web app: http://$addr/ (sign in as $CAIRN_ADMIN_EMAIL with $where)"
+if [ -n "${creds:-}" ]; then
+    echo "xAPI client: key $CAIRN_DEFAULT_CLIENT_KEY, secret in var/default-client.env"
+fi
 exec ./target/release/cairn serve "$@"

@@ -125,6 +125,7 @@ fn log_append(c: &mut Criterion) {
                                             store: StoreId::DEFAULT,
                                             statements,
                                             attachments: vec![],
+                                            own_only: None,
                                         })
                                         .await
                                         .unwrap()

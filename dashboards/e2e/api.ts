@@ -17,7 +17,8 @@ export class Session {
   }
 
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { Cookie: this.cookie };
+    // As the web app in a browser: the cookie and the page's origin (cookie writes need both).
+    const headers: Record<string, string> = { Cookie: this.cookie, Origin: this.base };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const res = await fetch(`${this.base}${path}`, {
       method,

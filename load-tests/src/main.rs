@@ -30,7 +30,7 @@ pub struct Common {
     pub addr: SocketAddr,
     #[arg(long, global = true, default_value = "load")]
     pub key: String,
-    #[arg(long, global = true, default_value = "load-secret")]
+    #[arg(long, global = true, default_value = "load-secret-load-secret")]
     pub secret: String,
     /// Seeds actors, activities, registrations and the statement pool.
     #[arg(long, global = true, default_value_t = 42)]

@@ -2,25 +2,57 @@
 //! (`TabSeparatedRaw` of the `statement` column for whole statements, `JSONEachRow` or
 //! `CSVWithNames` for chosen fields) through a bounded channel: nothing buffers the result.
 //! Voided statements are left out, each statement appears once (`LIMIT 1 BY seq`), in seq order.
+//! In CSV, a text cell that a spreadsheet would read as a formula (it starts with `=`, `+`, `-`,
+//! `@`, a tab or a carriage return, and is not a plain number) gets a leading `'` (OWASP's
+//! advice against CSV injection).
 use crate::{ClickHouseProjection, err};
 use cairn_core::ProjectionError;
 use cairn_core::analytics::{ByteStream, ExportFormat, StatementsQuery};
-use cairn_filter::{FieldRef, Param};
+use cairn_filter::{FieldKind, FieldRef, Param};
 
 /// Chunks in flight between ClickHouse and the HTTP body.
 const CHANNEL: usize = 8;
 
+/// A text value a spreadsheet reads as a number, not a formula: left as it is.
+const PLAIN_NUMBER: &str = r"^[-+]?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$";
+/// The first character of a text value a spreadsheet would read as a formula.
+const FORMULA_START: &str = r"^([-=+@\t\r])";
+/// What replaces it: a quote, then the character.
+const FORMULA_ESCAPE: &str = r"'\1";
+
+/// `expr` (a text expression with its parameters) made safe for a CSV cell.
+fn csv_cell(expr: &str, expr_params: &[Param], params: &mut Vec<Param>) -> String {
+    params.extend_from_slice(expr_params);
+    params.push(Param::Str(PLAIN_NUMBER.into()));
+    params.extend_from_slice(expr_params);
+    params.extend_from_slice(expr_params);
+    params.push(Param::Str(FORMULA_START.into()));
+    params.push(Param::Str(FORMULA_ESCAPE.into()));
+    format!("if(match({expr}, ?), {expr}, replaceRegexpOne({expr}, ?, ?))")
+}
+
 /// A chosen field as a SELECT expression, with its parameters (an extension path binds its key).
-fn column(field: &str, params: &mut Vec<Param>) -> String {
+/// For CSV, text columns are escaped with [`csv_cell`].
+fn column(field: &str, params: &mut Vec<Param>, csv: bool) -> String {
+    let text = |expr: String, expr_params: Vec<Param>, params: &mut Vec<Param>| {
+        if csv {
+            csv_cell(&expr, &expr_params, params)
+        } else {
+            params.extend(expr_params);
+            expr
+        }
+    };
     let expr = match field {
         "seq" => "seq".to_string(),
         "id" => "toString(statement_id)".to_string(),
         path => match FieldRef::parse(path) {
+            Ok(FieldRef::Field(f)) if f.kind == FieldKind::Str => {
+                text(f.column.to_string(), Vec::new(), params)
+            }
             Ok(FieldRef::Field(f)) => f.column.to_string(),
             Ok(FieldRef::Extension(e)) => {
-                let text = e.text_sql();
-                params.extend(text.params);
-                text.clause
+                let t = e.text_sql();
+                text(t.clause, t.params, params)
             }
             Err(_) => "''".into(),
         },
@@ -42,15 +74,16 @@ pub fn export_sql(
     let (select, fmt) = match format {
         ExportFormat::Statements => ("statement".to_string(), "TabSeparatedRaw"),
         ExportFormat::Ndjson | ExportFormat::Csv => {
+            let csv = format == ExportFormat::Csv;
             let cols: Vec<String> = if q.fields.is_empty() {
                 ["seq", "id", "actor", "verb", "object.id", "timestamp"]
                     .iter()
-                    .map(|f| column(f, &mut select_params))
+                    .map(|f| column(f, &mut select_params, csv))
                     .collect()
             } else {
                 q.fields
                     .iter()
-                    .map(|f| column(f, &mut select_params))
+                    .map(|f| column(f, &mut select_params, csv))
                     .collect()
             };
             let fmt = if format == ExportFormat::Csv {

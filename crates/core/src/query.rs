@@ -3,7 +3,9 @@
 use crate::event::StatementRecord;
 use crate::ids::StoreId;
 use base64::Engine;
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 
 /// A statements query, already validated. Agents are IFI keys, as in [`crate::FilterKeys`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,18 +120,71 @@ pub struct Cursor {
     pub attachments: bool,
 }
 
+/// The key that signs `more` tokens (HMAC-SHA256): 32 random bytes, generated once and kept in
+/// the data directory, so tokens stay valid across restarts.
+#[derive(Clone)]
+pub struct CursorKey(std::sync::Arc<[u8; 32]>);
+
+impl CursorKey {
+    pub fn generate() -> Self {
+        use rand::RngCore;
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        CursorKey(std::sync::Arc::new(bytes))
+    }
+
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        CursorKey(std::sync::Arc::new(bytes))
+    }
+
+    pub fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    fn mac(&self) -> Hmac<Sha256> {
+        <Hmac<Sha256> as Mac>::new_from_slice(&self.0[..]).expect("HMAC takes any key length")
+    }
+}
+
+impl std::fmt::Debug for CursorKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CursorKey(..)")
+    }
+}
+
+/// The first byte of a token: its format.
+const CURSOR_FORMAT: u8 = 1;
+/// HMAC-SHA256 tag length.
+const TAG_LEN: usize = 32;
+
 impl Cursor {
-    /// URL-safe base64 (no `+`, `/` or `=`), so clients that mangle `+` cannot break it.
-    pub fn encode(&self) -> String {
-        let bytes = postcard::to_stdvec(self).expect("cursors always serialize");
+    /// The format byte, the postcard-encoded cursor and its HMAC, as URL-safe base64 (no `+`,
+    /// `/` or `=`, so clients that mangle `+` cannot break it). A client cannot change a token
+    /// (its page size, its store, its query) without the key.
+    pub fn encode(&self, key: &CursorKey) -> String {
+        let mut bytes = vec![CURSOR_FORMAT];
+        postcard::to_io(self, &mut bytes).expect("cursors always serialize");
+        let mut mac = key.mac();
+        mac.update(&bytes);
+        bytes.extend_from_slice(&mac.finalize().into_bytes());
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     }
 
-    pub fn decode(s: &str) -> Option<Self> {
+    /// The cursor of a token this server signed; None for anything else.
+    pub fn decode(s: &str, key: &CursorKey) -> Option<Self> {
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(s.trim())
             .ok()?;
-        postcard::from_bytes(&bytes).ok()
+        let body_len = bytes.len().checked_sub(TAG_LEN)?;
+        let (body, tag) = bytes.split_at(body_len);
+        let mut mac = key.mac();
+        mac.update(body);
+        mac.verify_slice(tag).ok()?;
+        let (&format, cursor) = body.split_first()?;
+        if format != CURSOR_FORMAT {
+            return None;
+        }
+        postcard::from_bytes(cursor).ok()
     }
 }
 
@@ -212,10 +267,53 @@ mod tests {
             format: 0,
             attachments: false,
         };
-        let s = c.encode();
+        let key = CursorKey::generate();
+        let s = c.encode(&key);
         assert!(!s.contains(['+', '/', '=']));
-        assert_eq!(Cursor::decode(&s), Some(c));
-        assert_eq!(Cursor::decode("not a cursor!"), None);
+        assert_eq!(Cursor::decode(&s, &key), Some(c));
+        assert_eq!(Cursor::decode("not a cursor!", &key), None);
+    }
+
+    /// A forged token could ask for any page size (only first pages applied `page_max`): a
+    /// token is now signed, and any change to it, or another server's key, is refused.
+    #[test]
+    fn forged_and_tampered_cursors_are_refused() {
+        let key = CursorKey::generate();
+        let mut c = Cursor {
+            query: StatementQuery::new(StoreId::DEFAULT),
+            page: Page {
+                max_seq: 99,
+                after: None,
+                limit: 10,
+            },
+            format: 0,
+            attachments: false,
+        };
+        let good = c.encode(&key);
+        c.page.limit = usize::MAX;
+        let unsigned = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(postcard::to_stdvec(&c).unwrap());
+        assert_eq!(
+            Cursor::decode(&unsigned, &key),
+            None,
+            "the old, unsigned form"
+        );
+        assert_eq!(
+            Cursor::decode(&c.encode(&CursorKey::generate()), &key),
+            None,
+            "signed with another key"
+        );
+        let mut bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&good)
+            .unwrap();
+        for i in 0..bytes.len() {
+            bytes[i] ^= 1;
+            let t = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes);
+            assert_eq!(Cursor::decode(&t, &key), None, "byte {i} flipped");
+            bytes[i] ^= 1;
+        }
+        assert!(Cursor::decode(&good, &key).is_some());
+        assert_eq!(Cursor::decode("", &key), None);
     }
 
     #[test]

@@ -25,6 +25,10 @@ pub struct WriteContext {
     /// The client holds the `define` scope: its activity definitions update the canonical
     /// Activity objects (xAPI: without it, the LRS keeps its own definitions).
     pub define: bool,
+    /// The client reads every statement of the store (`all`, `all/read`, `statements/read`).
+    /// Without it, it voids only its own statements and learns nothing of others' (see
+    /// [`crate::writer::AppendRequest::own_only`]).
+    pub reads_all: bool,
 }
 
 /// One attachment part of a multipart/mixed request.
@@ -230,7 +234,7 @@ impl StatementService {
     pub async fn query(&self, q: &StatementQuery, page: Page) -> Result<QueryPage, Error> {
         let mut out: Vec<FoundStatement> = Vec::with_capacity(page.limit.min(1024));
         let mut window = page;
-        let want = page.limit + 1;
+        let want = page.limit.saturating_add(1);
         let mut budget = self.degraded_scan_max;
         loop {
             let probe = Page {
@@ -447,6 +451,7 @@ fn prepare(
         store: ctx.store,
         statements: out,
         attachments: parts.into_iter().map(|p| (p.sha2, p.body)).collect(),
+        own_only: (!ctx.reads_all).then(|| ctx.authority.ifi_key().unwrap_or_default()),
     })
 }
 

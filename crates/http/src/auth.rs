@@ -1,15 +1,18 @@
 //! xAPI authentication and authorization: an extractor that resolves Basic credentials to a
 //! principal, applies the client's rate limit, and checks the client's scopes against what the
 //! request does (its resource and method). Every xAPI handler takes a [`Caller`], so no handler
-//! runs for a request its credentials do not allow.
+//! runs for a request its credentials do not allow. Failed authentications are limited per
+//! client key and per source address ([`crate::limits`]).
 use crate::AppState;
 use crate::error::ApiError;
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
+use axum_extra::headers::authorization::{Authorization, Basic};
+use axum_extra::headers::{self, HeaderMapExt};
 use cairn_core::auth::{Grant, Principal, XapiAction};
+use std::net::SocketAddr;
 
 /// The authenticated client and how much of its store the request may see.
 pub struct Caller(pub Principal, pub Grant);
@@ -49,18 +52,25 @@ fn unauthorized() -> Response {
         .into_response()
 }
 
-/// `key:secret` of a Basic `Authorization` header.
-fn basic(parts: &Parts) -> Option<(String, String)> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value
-        .strip_prefix("Basic ")
-        .or_else(|| value.strip_prefix("basic "))?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let (k, s) = text.split_once(':')?;
-    Some((k.to_owned(), s.to_owned()))
+/// The credentials of a Basic `Authorization` header (the scheme in any case): `Ok(None)`
+/// without the header, `Err` when it is there but unreadable.
+fn basic(parts: &Parts) -> Result<Option<Authorization<Basic>>, headers::Error> {
+    if !parts.headers.contains_key(header::AUTHORIZATION) {
+        return Ok(None);
+    }
+    parts
+        .headers
+        .typed_try_get::<Authorization<Basic>>()
+        .and_then(|b| b.ok_or_else(headers::Error::invalid))
+        .map(Some)
+}
+
+/// The peer's address, when the server was started with connection info.
+fn address(parts: &Parts) -> Option<String> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| a.ip().to_string())
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -70,11 +80,32 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let (key, secret) = basic(parts).ok_or_else(unauthorized)?;
-        let principal = state
-            .auth
-            .authenticate(&key, &secret)
-            .ok_or_else(unauthorized)?;
+        let address = address(parts);
+        let limits = &state.limits;
+        let refused = |e| ApiError(e).into_response();
+        let creds = match basic(parts) {
+            Ok(Some(c)) => c,
+            Ok(None) => return Err(unauthorized()),
+            Err(_) => {
+                limits
+                    .auth_admit(None, address.as_deref())
+                    .map_err(refused)?;
+                limits
+                    .auth_failed(None, address.as_deref())
+                    .map_err(refused)?;
+                return Err(unauthorized());
+            }
+        };
+        let key = creds.username();
+        limits
+            .auth_admit(Some(key), address.as_deref())
+            .map_err(refused)?;
+        let Some(principal) = state.auth.authenticate(key, creds.password()) else {
+            limits
+                .auth_failed(Some(key), address.as_deref())
+                .map_err(refused)?;
+            return Err(unauthorized());
+        };
         state
             .limits
             .client(&principal.client_key)
@@ -121,5 +152,28 @@ mod tests {
             Some(XapiAction::ReadDefinitions)
         );
         assert_eq!(a("/about", Method::GET), None);
+    }
+
+    fn parts(authorization: &str) -> Parts {
+        let (parts, _) = axum::http::Request::builder()
+            .header(header::AUTHORIZATION, authorization)
+            .body(())
+            .unwrap()
+            .into_parts();
+        parts
+    }
+
+    /// `Authorization: BASIC …` was refused: the scheme is case-insensitive (RFC 9110).
+    #[test]
+    fn basic_scheme_in_any_case() {
+        // "k:s3cret" in base64.
+        for scheme in ["Basic", "basic", "BASIC", "bAsIc"] {
+            let b = basic(&parts(&format!("{scheme} azpzM2NyZXQ=")))
+                .unwrap()
+                .unwrap();
+            assert_eq!((b.username(), b.password()), ("k", "s3cret"), "{scheme}");
+        }
+        assert!(basic(&parts("Bearer azpzM2NyZXQ=")).is_err());
+        assert!(basic(&parts("Basic !!!")).is_err());
     }
 }

@@ -48,6 +48,11 @@ pub struct HttpConfig {
     pub filter_limits: cairn_filter::Limits,
     /// Limits of the analytics requests (buckets, funnel steps, names per request).
     pub analytics: cairn_core::analytics::AnalyticsLimits,
+    /// Origins besides the server's own from which the admin API accepts writes authenticated
+    /// by the session cookie (e.g. `https://admin.example.org`).
+    pub admin_allowed_origins: Vec<String>,
+    /// The key that signs `more` links of statement queries (see [`cairn_core::query::Cursor`]).
+    pub cursor_key: cairn_core::query::CursorKey,
 }
 
 impl Default for HttpConfig {
@@ -61,6 +66,8 @@ impl Default for HttpConfig {
             web_dir: None,
             filter_limits: cairn_filter::Limits::default(),
             analytics: cairn_core::analytics::AnalyticsLimits::default(),
+            admin_allowed_origins: Vec::new(),
+            cursor_key: cairn_core::query::CursorKey::generate(),
         }
     }
 }
@@ -184,7 +191,36 @@ pub fn router(state: AppState) -> Router {
         .fallback(web::fallback)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(axum::middleware::from_fn(observe::record))
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            too_large_as_json,
+        ))
         .with_state(state)
+}
+
+/// A body over the limit is refused by the extractors before any handler runs, in plain text:
+/// every API answers it as its JSON error, 413.
+async fn too_large_as_json(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    res: axum::response::Response,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let json = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if res.status() != axum::http::StatusCode::PAYLOAD_TOO_LARGE || json {
+        return res;
+    }
+    body_too_large(&state).into_response()
+}
+
+/// The refusal of a body over `max_body_mib`.
+pub(crate) fn body_too_large(state: &AppState) -> error::ApiError {
+    error::ApiError(cairn_core::Error::PayloadTooLarge(format!(
+        "the request body is larger than the {} bytes allowed (max_body_mib)",
+        state.config.max_body_bytes
+    )))
 }
 
 /// The whole application: the router behind the alternate-request-syntax rewrite, which must see

@@ -1,10 +1,12 @@
-//! Rate limits (governor, GCRA): per xAPI client, per admin-API user, and per login email.
-//! A refusal is `429 Too Many Requests` with `Retry-After`.
+//! Rate limits (governor, GCRA): per xAPI client, per admin-API user, per login email, and
+//! failed xAPI authentications per client key and per source address. A refusal is
+//! `429 Too Many Requests` with `Retry-After`.
 use cairn_core::Error;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Requests per second and burst; `per_second == 0` turns the limit off.
 #[derive(Debug, Clone, Copy)]
@@ -19,6 +21,10 @@ pub struct RateLimitConfig {
     pub user: Rate,
     /// Login attempts per email, per minute (and the burst).
     pub login_per_minute: u32,
+    /// Failed xAPI authentications per client key, per minute (and the burst); 0: off.
+    pub auth_failures_per_minute: u32,
+    /// Failed xAPI authentications per source address, per minute (and the burst); 0: off.
+    pub auth_failures_per_minute_address: u32,
 }
 
 impl Default for RateLimitConfig {
@@ -33,6 +39,8 @@ impl Default for RateLimitConfig {
                 burst: 100,
             },
             login_per_minute: 10,
+            auth_failures_per_minute: 20,
+            auth_failures_per_minute_address: 60,
         }
     }
 }
@@ -44,6 +52,71 @@ pub struct Limits {
     client: Limiter,
     user: Limiter,
     login: Limiter,
+    failures_key: Failures,
+    failures_address: Failures,
+}
+
+/// Failed authentications of one kind of source (client key or address). The GCRA limiter
+/// counts failures only; once it refuses one, the source is barred until the limiter would let
+/// the next failure through, and while barred even right credentials are refused, so that a
+/// guess cannot be confirmed faster than the limit allows.
+#[derive(Clone)]
+struct Failures {
+    limiter: Limiter,
+    /// Source → when it may try again.
+    barred: moka::sync::Cache<String, Instant>,
+}
+
+/// Longest source key kept (client keys are chosen by whoever sends the header).
+const SOURCE_MAX: usize = 256;
+
+fn source(key: &str) -> String {
+    let mut end = key.len().min(SOURCE_MAX);
+    while !key.is_char_boundary(end) {
+        end -= 1;
+    }
+    key[..end].to_owned()
+}
+
+impl Failures {
+    fn new(per_minute: u32) -> Self {
+        Failures {
+            limiter: limiter(NonZeroU32::new(per_minute).map(Quota::per_minute)),
+            barred: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(3600))
+                .build(),
+        }
+    }
+
+    /// Refuses a source that is barred.
+    fn admit(&self, key: &str) -> Result<(), Error> {
+        if self.limiter.is_none() {
+            return Ok(());
+        }
+        match self.barred.get(&source(key)) {
+            Some(until) => {
+                let now = Instant::now();
+                if until > now {
+                    Err(Error::RateLimited((until - now).as_secs() + 1))
+                } else {
+                    Ok(())
+                }
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a failure; past the limit, bars the source and answers the refusal.
+    fn failed(&self, key: &str) -> Result<(), Error> {
+        let key = source(key);
+        check(&self.limiter, &key).inspect_err(|e| {
+            if let Error::RateLimited(secs) = e {
+                self.barred
+                    .insert(key.clone(), Instant::now() + Duration::from_secs(*secs));
+            }
+        })
+    }
 }
 
 fn limiter(q: Option<Quota>) -> Limiter {
@@ -73,7 +146,29 @@ impl Limits {
             client: limiter(per_second(cfg.client)),
             user: limiter(per_second(cfg.user)),
             login: limiter(login),
+            failures_key: Failures::new(cfg.auth_failures_per_minute),
+            failures_address: Failures::new(cfg.auth_failures_per_minute_address),
         }
+    }
+
+    /// Before checking xAPI credentials: refuses a client key or an address that failed too
+    /// often. `address` is absent when the connection's peer is not known.
+    pub fn auth_admit(&self, key: Option<&str>, address: Option<&str>) -> Result<(), Error> {
+        if let Some(a) = address {
+            self.failures_address.admit(a)?;
+        }
+        if let Some(k) = key {
+            self.failures_key.admit(k)?;
+        }
+        Ok(())
+    }
+
+    /// After credentials failed: counts the failure against the key and the address, and
+    /// answers the refusal when either is now over its limit.
+    pub fn auth_failed(&self, key: Option<&str>, address: Option<&str>) -> Result<(), Error> {
+        let by_address = address.map_or(Ok(()), |a| self.failures_address.failed(a));
+        let by_key = key.map_or(Ok(()), |k| self.failures_key.failed(k));
+        by_address.and(by_key)
     }
 
     pub fn client(&self, key: &str) -> Result<(), Error> {
@@ -111,6 +206,7 @@ mod tests {
                 burst: 0,
             },
             login_per_minute: 1,
+            ..RateLimitConfig::default()
         });
         assert!(l.client("a").is_ok() && l.client("a").is_ok());
         assert!(matches!(l.client("a"), Err(Error::RateLimited(s)) if s >= 1));
@@ -122,6 +218,65 @@ mod tests {
         assert!(
             l.login("a@x.org").is_err(),
             "emails compare case-insensitively"
+        );
+    }
+
+    /// 2,000 wrong secrets in 0.37 s were all answered 401: failures are now limited per
+    /// client key and per address, and a barred source is refused even with the right secret.
+    #[test]
+    fn failed_authentications_bar_the_key_and_the_address() {
+        let l = Limits::new(RateLimitConfig {
+            auth_failures_per_minute: 3,
+            auth_failures_per_minute_address: 5,
+            ..RateLimitConfig::default()
+        });
+        for _ in 0..3 {
+            assert!(l.auth_admit(Some("k"), Some("10.0.0.1")).is_ok());
+            assert!(l.auth_failed(Some("k"), Some("10.0.0.1")).is_ok());
+        }
+        assert!(matches!(
+            l.auth_failed(Some("k"), Some("10.0.0.1")),
+            Err(Error::RateLimited(s)) if s >= 1
+        ));
+        assert!(
+            matches!(
+                l.auth_admit(Some("k"), Some("10.0.0.2")),
+                Err(Error::RateLimited(_))
+            ),
+            "the key is barred from every address, right secret or not"
+        );
+        assert!(l.auth_admit(Some("other"), Some("10.0.0.1")).is_ok());
+        assert!(
+            l.auth_failed(Some("other"), Some("10.0.0.1")).is_ok(),
+            "5th from the address"
+        );
+        assert!(
+            l.auth_failed(Some("other"), Some("10.0.0.1")).is_err(),
+            "6th from the address"
+        );
+        assert!(
+            matches!(
+                l.auth_admit(Some("third"), Some("10.0.0.1")),
+                Err(Error::RateLimited(_))
+            ),
+            "the address is barred for every key"
+        );
+        assert!(l.auth_admit(Some("third"), Some("10.0.0.3")).is_ok());
+        assert!(
+            l.auth_admit(Some("third"), None).is_ok(),
+            "no address: the key alone"
+        );
+        let off = Limits::new(RateLimitConfig {
+            auth_failures_per_minute: 0,
+            auth_failures_per_minute_address: 0,
+            ..RateLimitConfig::default()
+        });
+        for _ in 0..100 {
+            assert!(off.auth_failed(Some("k"), Some("a")).is_ok());
+        }
+        assert!(
+            off.auth_admit(Some("k"), Some("a")).is_ok(),
+            "0 turns the limits off"
         );
     }
 }

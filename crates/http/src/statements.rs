@@ -8,6 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use cairn_core::auth::{Grant, XapiAction};
 use cairn_core::query::{Cursor, StatementQuery};
 use cairn_core::statements::{AttachmentPart, FoundStatement, WriteContext};
 use cairn_core::tenancy::Scope;
@@ -186,11 +187,13 @@ pub async fn get(
                 "more cannot be combined with other parameters",
             ));
         }
-        let cursor = Cursor::decode(token)
+        let mut cursor = Cursor::decode(token, &state.config.cursor_key)
             .ok_or_else(|| ApiError::bad_request("the more token is not valid"))?;
         if cursor.query.store != caller.0.store || cursor.query.authority != caller.mine() {
             return Err(ApiError::bad_request("the more token is not valid"));
         }
+        // Signed, so at most page_max when it was made; page_max may have been lowered since.
+        cursor.page.limit = cursor.page.limit.clamp(1, state.config.page_max);
         return query_page(&state, &caller, cursor, &langs).await;
     }
     let statement_id = p.uuid("statementId")?;
@@ -311,7 +314,7 @@ async fn query_page(
             page: next,
             ..cursor.clone()
         }
-        .encode();
+        .encode(&state.config.cursor_key);
         doc.extend_from_slice(b"/xapi/statements?more=");
         doc.extend_from_slice(token.as_bytes());
     }
@@ -351,6 +354,7 @@ fn context(caller: &Caller, version: XapiVersion) -> WriteContext {
             .scopes
             .iter()
             .any(|s| matches!(s, Scope::Define | Scope::All)),
+        reads_all: caller.0.grant(XapiAction::ReadStatements) == Some(Grant::Full),
     }
 }
 

@@ -90,6 +90,16 @@ pub struct Config {
     pub rate_limit_user_burst: u32,
     /// Login attempts per email per minute (0: unlimited).
     pub login_attempts_per_minute: u32,
+    /// Failed xAPI authentications per client key per minute (0: unlimited); past it, the key
+    /// is refused with 429 until the minute's budget refills, right secret or not.
+    pub auth_failures_per_minute: u32,
+    /// Failed xAPI authentications per source address per minute (0: unlimited).
+    pub auth_failures_per_minute_address: u32,
+    /// Shortest client secret accepted (the configured default client's included), in characters.
+    pub client_secret_min_chars: usize,
+    /// Origins besides Cairn's own from which the admin API accepts writes authenticated by the
+    /// session cookie, e.g. `["https://admin.example.org"]`.
+    pub admin_allowed_origins: Vec<String>,
     /// CSV rows of a persona import applied per writer request.
     pub persona_import_batch_rows: usize,
     /// Parsed CSV batches of a persona import waiting to be applied (bounded channel).
@@ -239,6 +249,10 @@ impl Default for Config {
             rate_limit_user_per_second: 50,
             rate_limit_user_burst: 100,
             login_attempts_per_minute: 10,
+            auth_failures_per_minute: 20,
+            auth_failures_per_minute_address: 60,
+            client_secret_min_chars: 16,
+            admin_allowed_origins: Vec::new(),
             web_dir: PathBuf::from("dashboards/dist"),
             dashboard_widgets_max: 50,
             dashboard_links_max: 20,
@@ -270,17 +284,45 @@ impl Config {
         if let Some(f) = file {
             fig = fig.merge(Toml::file_exact(f));
         }
+        // Unknown keys in the file are errors (`deny_unknown_fields`); unknown `CAIRN_*`
+        // variables are only left out (the environment is shared with other programs), and
+        // `serve` warns about them (see [`Config::unknown_env_vars`]).
+        let known = Self::setting_names();
         let cfg: Config = fig
-            // CAIRN_TEST_* belongs to the test suite (e.g. CAIRN_TEST_CLICKHOUSE_URL).
             .merge(
                 Env::prefixed("CAIRN_")
-                    .filter(|k| !k.as_str().to_ascii_lowercase().starts_with("test_")),
+                    .filter(move |k| known.contains(&k.as_str().to_ascii_lowercase())),
             )
             .merge(overrides)
             .extract()
             .map_err(Box::new)?;
         cfg.validate()?;
         Ok(cfg)
+    }
+
+    /// The names of every setting, lower case (as `CAIRN_*` variables name them).
+    fn setting_names() -> std::collections::HashSet<String> {
+        match serde_json::to_value(Config::default()) {
+            Ok(serde_json::Value::Object(m)) => m.into_iter().map(|(k, _)| k).collect(),
+            _ => Default::default(),
+        }
+    }
+
+    /// `CAIRN_*` environment variables that name no setting, and so are ignored. `CAIRN_TEST_*`
+    /// belongs to the test suite (e.g. `CAIRN_TEST_CLICKHOUSE_URL`) and is not reported.
+    pub fn unknown_env_vars() -> Vec<String> {
+        let known = Self::setting_names();
+        let mut out: Vec<String> = std::env::vars_os()
+            .filter_map(|(k, _)| k.into_string().ok())
+            .filter(|k| {
+                k.strip_prefix("CAIRN_").is_some_and(|rest| {
+                    let rest = rest.to_ascii_lowercase();
+                    !rest.starts_with("test_") && !known.contains(&rest)
+                })
+            })
+            .collect();
+        out.sort();
+        out
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -360,6 +402,25 @@ impl Config {
                 "default_client_key and default_client_secret must be set together".into(),
             ));
         }
+        if let Some(s) = &self.default_client_secret
+            && s.chars().count() < self.client_secret_min_chars
+        {
+            return Err(ConfigError::Invalid(format!(
+                "default_client_secret has {} characters; client_secret_min_chars asks for at \
+                 least {} (a long random string, e.g. `openssl rand -hex 24`)",
+                s.chars().count(),
+                self.client_secret_min_chars
+            )));
+        }
+        if let Some(o) = self
+            .admin_allowed_origins
+            .iter()
+            .find(|o| !o.starts_with("http://") && !o.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "admin_allowed_origins: {o:?} is not an origin (scheme://host[:port])"
+            )));
+        }
         Ok(())
     }
 
@@ -427,6 +488,8 @@ impl Config {
                 burst: self.rate_limit_user_burst,
             },
             login_per_minute: self.login_attempts_per_minute,
+            auth_failures_per_minute: self.auth_failures_per_minute,
+            auth_failures_per_minute_address: self.auth_failures_per_minute_address,
         }
     }
 }
@@ -464,6 +527,44 @@ mod tests {
             jail.set_env("CAIRN_DEFAULT_CLIENT_KEY", "only-key");
             let err = Config::load(None, Figment::new()).unwrap_err().to_string();
             assert!(err.contains("together"), "{err}");
+            // A one-character default secret was accepted.
+            jail.set_env("CAIRN_DEFAULT_CLIENT_SECRET", "x");
+            let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+            assert!(err.contains("client_secret_min_chars"), "{err}");
+            jail.set_env("CAIRN_DEFAULT_CLIENT_SECRET", "0123456789abcdef");
+            assert!(Config::load(None, Figment::new()).is_ok());
+            jail.set_env("CAIRN_ADMIN_ALLOWED_ORIGINS", "[admin.example.org]");
+            let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+            assert!(err.contains("admin_allowed_origins"), "{err}");
+            Ok(())
+        });
+    }
+
+    /// An unknown `CAIRN_*` variable stopped the server at start-up: it is now ignored (and
+    /// reported for a warning), while an unknown key in the file still fails.
+    #[test]
+    fn unknown_env_vars_are_reported_unknown_file_keys_fail() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("CAIRN_NO_SUCH_SETTING", "1");
+            jail.set_env("CAIRN_TEST_ANYTHING", "1");
+            jail.set_env("CAIRN_PAGE_MAX", "9");
+            let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
+            assert_eq!(cfg.page_max, 9, "known variables still apply");
+            let unknown = Config::unknown_env_vars();
+            assert!(
+                unknown.contains(&"CAIRN_NO_SUCH_SETTING".to_owned()),
+                "{unknown:?}"
+            );
+            assert!(
+                !unknown
+                    .iter()
+                    .any(|k| k == "CAIRN_PAGE_MAX" || k == "CAIRN_TEST_ANYTHING")
+            );
+            jail.create_file("cairn.toml", "no_such_setting = 1\n")?;
+            let err = Config::load(Some("cairn.toml".as_ref()), Figment::new())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("no_such_setting"), "{err}");
             Ok(())
         });
     }

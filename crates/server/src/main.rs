@@ -107,6 +107,12 @@ async fn main() {
         eprintln!("configuration: {e}");
         std::process::exit(2);
     });
+    for name in config::Config::unknown_env_vars() {
+        tracing::warn!(
+            variable = %name,
+            "ignoring an environment variable that names no setting (see docs/operations.md)"
+        );
+    }
     let result = match cli.command {
         Command::Serve => serve(cfg).await,
         Command::Migrate => app::projection(&cfg)
@@ -128,6 +134,7 @@ async fn main() {
 
 async fn serve(cfg: config::Config) -> app::anyhow_like::Result<()> {
     let scheme = if cfg.tls().is_some() { "https" } else { "http" };
+    let configured_key = cfg.default_client_key.clone();
     let mut running = app::start(cfg).await?;
     println!("Cairn is ready.");
     println!("  xAPI endpoint: {scheme}://{}/xapi", running.addr);
@@ -135,12 +142,18 @@ async fn serve(cfg: config::Config) -> app::anyhow_like::Result<()> {
         "  admin API:     {scheme}://{}/api/v1 (OpenAPI: /api/v1/openapi.json)",
         running.addr
     );
-    match &running.client {
-        Some((key, secret)) => {
+    match (&running.client, &configured_key) {
+        (Some((key, secret)), _) => {
             println!("  client key:    {key}");
             println!("  client secret: {secret}");
+            println!(
+                "                 (generated now and shown this once: Cairn keeps only a hash)"
+            );
         }
-        None => println!("  clients:       see `cairn admin client list`; secrets are shown once"),
+        (None, Some(key)) => println!("  client key:    {key} (secret as configured)"),
+        (None, None) => {
+            println!("  clients:       see `cairn admin client list`; secrets are shown once")
+        }
     }
     if let Some(addr) = running.metrics_addr {
         println!("  metrics:       http://{addr}/metrics");

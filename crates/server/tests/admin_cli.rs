@@ -219,3 +219,76 @@ fn provisioned_by_the_cli_then_served() {
     let _ = serve.kill();
     let _ = serve.wait();
 }
+
+/// `cairn admin … | jq` failed: logs went to standard output. And an unknown `CAIRN_*`
+/// variable stopped every command at start-up; it is now a warning, on standard error.
+#[test]
+fn admin_prints_only_json_and_unknown_variables_only_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("cairn_t_{}", uuid::Uuid::new_v4().simple());
+    let out = cairn(dir.path(), &db)
+        .env("CAIRN_LOG", "debug")
+        .env("CAIRN_NO_SUCH_SETTING", "1")
+        .args(["admin", "org", "list"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let orgs: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert!(orgs.is_array(), "{orgs}");
+    assert!(stderr.contains("CAIRN_NO_SUCH_SETTING"), "{stderr}");
+}
+
+/// The configured default secret was printed on every start, and one character was enough.
+#[test]
+fn a_configured_secret_is_never_printed_and_must_be_long() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("cairn_t_{}", uuid::Uuid::new_v4().simple());
+    let short = cairn(dir.path(), &db)
+        .env("CAIRN_DEFAULT_CLIENT_KEY", "ops")
+        .env("CAIRN_DEFAULT_CLIENT_SECRET", "x")
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert_eq!(short.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&short.stderr);
+    assert!(stderr.contains("client_secret_min_chars"), "{stderr}");
+
+    let secret = "configured-secret-0123456789";
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut serve = cairn(dir.path(), &db)
+        .env("CAIRN_DEFAULT_CLIENT_KEY", "ops")
+        .env("CAIRN_DEFAULT_CLIENT_SECRET", secret)
+        .env("CAIRN_HTTP_ADDR", format!("127.0.0.1:{port}"))
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let http = reqwest::blocking::Client::new();
+    let mut up = false;
+    for _ in 0..300 {
+        if http
+            .get(format!("http://127.0.0.1:{port}/health"))
+            .send()
+            .is_ok()
+        {
+            up = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = serve.kill();
+    let out = serve.wait_with_output().unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(up, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(printed.contains("client key:    ops"), "{printed}");
+    assert!(!printed.contains(secret), "{printed}");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(secret));
+}

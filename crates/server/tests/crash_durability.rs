@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const KEY: &str = "crash";
-const SECRET: &str = "crash-secret";
+const SECRET: &str = "crash-secret-crash-secret";
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

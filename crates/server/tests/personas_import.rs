@@ -103,6 +103,7 @@ async fn csv_import_streams_progress_and_lists_bad_rows() {
     let (st, v) = {
         let res = s
             .api(Method::POST, &format!("{path}/import"), &root)
+            .header("content-type", "text/csv")
             .body("mbox\nmailto:z@example.com\n")
             .send()
             .await

@@ -268,6 +268,9 @@ impl TenancyService {
             self.store(s, store)?;
             self.store_as(s, store, needs::MANAGE_CLIENTS)?;
         }
+        if let Some(chosen) = &spec.secret {
+            self.check_client_secret(chosen)?;
+        }
         let key = spec.key.unwrap_or_else(secrets::generate_key);
         let secret = spec.secret.unwrap_or_else(secrets::generate_secret);
         let c = Client {

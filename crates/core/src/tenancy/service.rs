@@ -19,6 +19,8 @@ pub struct TenancyConfig {
     pub session_idle: Duration,
     /// Sessions kept at most (the oldest are dropped first).
     pub session_capacity: u64,
+    /// Shortest client secret accepted, in characters (generated ones have 64).
+    pub client_secret_min_chars: usize,
 }
 
 impl Default for TenancyConfig {
@@ -26,6 +28,7 @@ impl Default for TenancyConfig {
         TenancyConfig {
             session_idle: Duration::from_secs(8 * 3600),
             session_capacity: 100_000,
+            client_secret_min_chars: 16,
         }
     }
 }
@@ -67,6 +70,7 @@ pub struct TenancyService {
     pub(super) writer: WriterHandle,
     /// SHA-256 of a session id → its user.
     sessions: moka::sync::Cache<Vec<u8>, UserId>,
+    pub(super) client_secret_min_chars: usize,
 }
 
 fn password_ok(p: &str) -> Result<(), Error> {
@@ -89,11 +93,34 @@ impl TenancyService {
         let sessions = moka::sync::Cache::builder()
             .max_capacity(cfg.session_capacity)
             .time_to_idle(cfg.session_idle)
+            .support_invalidation_closures()
             .build();
         TenancyService {
             registry,
             writer,
             sessions,
+            client_secret_min_chars: cfg.client_secret_min_chars,
+        }
+    }
+
+    /// A client secret chosen by an operator is long enough.
+    pub(super) fn check_client_secret(&self, secret: &str) -> Result<(), Error> {
+        let n = secret.chars().count();
+        if n < self.client_secret_min_chars {
+            return Err(Error::BadRequest(format!(
+                "a client secret must have at least {} characters (client_secret_min_chars), \
+                 this one has {n}",
+                self.client_secret_min_chars
+            )));
+        }
+        Ok(())
+    }
+
+    /// Ends every session of a user (sessions opened later are not affected).
+    fn end_sessions(&self, user: UserId) {
+        if let Err(e) = self.sessions.invalidate_entries_if(move |_, u| *u == user) {
+            // Only fails when the cache was built without invalidation closures.
+            tracing::error!(error = %e, "cannot end sessions");
         }
     }
 
@@ -317,7 +344,9 @@ impl TenancyService {
     }
 
     /// Changes a user. Everyone may change their own name and password; email, site
-    /// administration and disabling need a site administrator.
+    /// administration and disabling need a site administrator. A new password or disabling
+    /// ends every session of the user (re-enabling does not bring them back); personal tokens
+    /// are kept, and work again once the user is enabled.
     pub async fn update_user(
         &self,
         subject: &Subject,
@@ -344,12 +373,16 @@ impl TenancyService {
         if let Some(d) = spec.disabled {
             u.disabled = d;
         }
+        let end_sessions = spec.password.is_some() || spec.disabled == Some(true);
         if let Some(p) = spec.password {
             password_ok(&p)?;
             u.password_hash = blocking(move || secrets::hash_password(&p)).await?;
         }
         self.apply(vec![TenancyCommand::Update(Entity::User(u))])
             .await?;
+        if end_sessions {
+            self.end_sessions(id);
+        }
         self.user_after(id)
     }
 
@@ -404,6 +437,7 @@ impl TenancyService {
         secret: &str,
         name: &str,
     ) -> Result<(), Error> {
+        self.check_client_secret(secret)?;
         let snap = self.snapshot();
         match snap.state.client_by_key(key) {
             Some(c) if secrets::verify_secret(&c.secret_hash, secret) => Ok(()),

@@ -68,6 +68,11 @@ impl Group {
     }
 
     /// Checks one request and, when it is accepted as a whole, adds it to the group.
+    ///
+    /// A client that does not read every statement of the store (`own_only`) learns nothing
+    /// about statements it did not write: an id one of them holds is a conflict (409) without
+    /// comparing contents, and it voids only statements it wrote: voiding any other id, present
+    /// or not, is refused alike (403).
     pub(super) fn plan(
         &mut self,
         log: &dyn LogStore,
@@ -75,10 +80,20 @@ impl Group {
         req: AppendRequest,
     ) -> Result<(), Error> {
         let store = req.store;
+        let own_only = req.own_only.as_deref();
+        let own = |r: &StatementRecord| {
+            own_only.is_none_or(|a| crate::query::authority_key(&r.body).as_deref() == Some(a))
+        };
         let mut accepted: Vec<StatementRecord> = Vec::with_capacity(req.statements.len());
         let mut definitions: Vec<(String, Definition)> = Vec::new();
         for mut st in req.statements {
             if let Some(existing) = self.find(log, store, st.id)? {
+                if !own(&existing) {
+                    return Err(Error::Conflict(format!(
+                        "statement id {} is already taken",
+                        st.id
+                    )));
+                }
                 let old = cairn_xapi::parse_stored_statement(&existing.body).map_err(|e| {
                     Error::Internal(format!("stored statement {} unreadable: {e}", st.id))
                 })?;
@@ -100,11 +115,20 @@ impl Group {
             if let Some(target) = st.ref_target {
                 let earlier = accepted.iter().find(|r| r.id == target);
                 let found = match earlier {
-                    Some(r) => Some((r.voids.is_some(), r.keys.clone())),
+                    Some(r) => Some((r.voids.is_some(), r.keys.clone(), true)),
                     None => self
                         .find(log, store, target)?
-                        .map(|r| (r.voids.is_some(), r.keys.clone())),
+                        .map(|r| (r.voids.is_some(), r.keys.clone(), own(&r))),
                 };
+                let mine = found.as_ref().is_some_and(|(_, _, mine)| *mine);
+                if own_only.is_some() && st.voids.is_some() && !mine {
+                    return Err(Error::Forbidden(format!(
+                        "statement {}: this client may void only statements it wrote \
+                         (clients with the all, all/read or statements/read scope void any)",
+                        st.id
+                    )));
+                }
+                let found = found.map(|(voiding, keys, _)| (voiding, keys));
                 if let Some((target_is_voiding, keys)) = found {
                     if st.voids.is_some() && target_is_voiding {
                         return Err(Error::BadRequest(format!(

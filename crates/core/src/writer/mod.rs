@@ -70,6 +70,10 @@ pub struct AppendRequest {
     pub statements: Vec<NewStatement>,
     /// Attachment bodies by sha2 (hex).
     pub attachments: Vec<(String, Bytes)>,
+    /// None: the client reads every statement of the store. Some(authority key): only those it
+    /// wrote; it then voids only those, and an id taken by another client's statement is a
+    /// conflict whatever that statement says (see `Group::plan`).
+    pub own_only: Option<String>,
 }
 
 type Reply = oneshot::Sender<Result<u64, Error>>;

@@ -20,9 +20,12 @@ mod users;
 use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, header};
 use axum::{Json, Router};
+use axum_extra::extract::cookie::CookieJar;
+use axum_extra::headers::HeaderMapExt;
+use axum_extra::headers::authorization::{Authorization, Bearer};
 use cairn_core::Error;
 use cairn_core::tenancy::{ListQuery, Listed, Subject, TenancyService};
 use serde::de::DeserializeOwned;
@@ -166,18 +169,106 @@ fn tenancy(state: &AppState) -> Result<&TenancyService, ApiError> {
 }
 
 /// A logged-in user: session cookie or personal token, within the per-user rate limit.
+/// A write (any method but GET, HEAD and OPTIONS) authenticated by the cookie must also come
+/// from the web app's own origin ([`same_origin`]) and carry its body as JSON ([`body_type`]):
+/// a browser sends the cookie along with any site's form or `text/plain` request, never with
+/// a JSON one from another origin. Personal tokens are not sent by browsers on their own, so
+/// token requests are not checked.
 pub struct Admin(pub Subject);
 
-pub(crate) fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
-        .get_all(header::COOKIE)
+/// The value of a cookie of the request.
+pub(crate) fn cookie(parts: &Parts, name: &str) -> Option<String> {
+    CookieJar::from_headers(&parts.headers)
+        .get(name)
+        .map(|c| c.value().to_owned())
+}
+
+fn forbidden(msg: &str) -> ApiError {
+    ApiError(Error::Forbidden(msg.into()))
+}
+
+/// The `scheme://host[:port]` a header names (`Origin`, or the start of `Referer`).
+fn origin_of(value: &str) -> Option<&str> {
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))?;
+    let end = rest.find('/').unwrap_or(rest.len());
+    Some(&value[..value.len() - rest.len() + end])
+}
+
+/// The request comes from this server's own origin (its `Host`, over https when the cookie is
+/// `Secure`) or one of `admin_allowed_origins`.
+fn same_origin(parts: &Parts, state: &AppState) -> Result<(), ApiError> {
+    let header = |h| parts.headers.get(h).and_then(|v| v.to_str().ok());
+    let origin = match header(header::ORIGIN) {
+        Some(o) => Some(o),
+        None => header(header::REFERER).and_then(origin_of),
+    }
+    .ok_or_else(|| {
+        forbidden("a write with the session cookie must carry an Origin header (browsers send one)")
+    })?;
+    let allowed = &state.config.admin_allowed_origins;
+    if allowed
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+        .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    {
+        return Ok(());
+    }
+    let host = header(header::HOST).unwrap_or_default();
+    let schemes: &[&str] = if state.config.cookie_secure {
+        &["https://"]
+    } else {
+        &["https://", "http://"]
+    };
+    let ours = !host.is_empty()
+        && schemes.iter().any(|s| {
+            origin
+                .strip_prefix(s)
+                .is_some_and(|h| h.eq_ignore_ascii_case(host))
+        });
+    if ours {
+        Ok(())
+    } else {
+        Err(forbidden(&format!(
+            "a write with the session cookie from origin {origin:?} is refused: only this \
+             server's own origin and admin_allowed_origins may write with the cookie"
+        )))
+    }
+}
+
+/// A body, when there is one, is JSON (CSV for the persona import).
+fn body_type(parts: &Parts) -> Result<(), ApiError> {
+    let has_body = parts.headers.contains_key(header::TRANSFER_ENCODING)
+        || parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0");
+    if !has_body {
+        return Ok(());
+    }
+    let want = if parts.uri.path().ends_with("/personas/import") {
+        "text/csv"
+    } else {
+        "application/json"
+    };
+    let given = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = given.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case(want) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "the body must be sent as Content-Type: {want}, not {given:?}"
+        )))
+    }
+}
+
+fn is_write(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
 impl FromRequestParts<AppState> for Admin {
@@ -185,14 +276,19 @@ impl FromRequestParts<AppState> for Admin {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let t = tenancy(state)?;
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
+        let bearer = parts.headers.typed_get::<Authorization<Bearer>>();
         let subject = match bearer {
-            Some(b) => t.token(b.trim()),
-            None => cookie(parts, SESSION_COOKIE).and_then(|c| t.session(c)),
+            Some(b) => t.token(b.token().trim()),
+            None => match cookie(parts, SESSION_COOKIE) {
+                Some(sid) => {
+                    if is_write(&parts.method) {
+                        same_origin(parts, state)?;
+                        body_type(parts)?;
+                    }
+                    t.session(&sid)
+                }
+                None => None,
+            },
         }
         .ok_or_else(|| {
             ApiError(Error::Unauthenticated(
@@ -204,17 +300,20 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
-/// A JSON body whose rejections are the API's JSON errors (400).
+/// A JSON body whose rejections are the API's JSON errors (400; 413 past the body limit).
 pub struct Body<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for Body<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         Json::<T>::from_request(req, state)
             .await
             .map(|Json(v)| Body(v))
-            .map_err(|e| ApiError::bad_request(e.body_text()))
+            .map_err(|e| match e.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => crate::body_too_large(state),
+                _ => ApiError::bad_request(e.body_text()),
+            })
     }
 }
 

@@ -5,8 +5,9 @@ use crate::AppState;
 use crate::error::ApiError;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use cairn_core::tenancy::{Subject, TokenId, UserId, UserSpec};
 
 fn me_dto(state: &AppState, s: &Subject) -> Result<MeDto, ApiError> {
@@ -18,16 +19,17 @@ fn me_dto(state: &AppState, s: &Subject) -> Result<MeDto, ApiError> {
 }
 
 fn session_cookie(state: &AppState, value: &str, clear: bool) -> HeaderValue {
-    let secure = if state.config.cookie_secure {
-        "; Secure"
-    } else {
-        ""
-    };
-    let age = if clear { "; Max-Age=0" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict{secure}{age}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("cairn_session=; Max-Age=0"))
+    let mut c = Cookie::build((SESSION_COOKIE, value.to_owned()))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.cookie_secure)
+        .build();
+    if clear {
+        c.make_removal();
+    }
+    HeaderValue::from_str(&c.to_string())
+        .unwrap_or_else(|_| HeaderValue::from_static("cairn_session=; Max-Age=0"))
 }
 
 /// Log in with email and password; sets the session cookie (HttpOnly, SameSite=Strict, Secure
@@ -54,14 +56,9 @@ pub async fn login(
 /// End the session of the cookie sent, and clear the cookie.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(),
     responses((status = 204)))]
-pub async fn logout(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let (mut parts, _) = axum::http::Request::new(()).into_parts();
-    parts.headers = headers;
-    if let Some(sid) = super::cookie(&parts, SESSION_COOKIE) {
-        tenancy(&state)?.logout(sid);
+pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<Response, ApiError> {
+    if let Some(sid) = jar.get(SESSION_COOKIE) {
+        tenancy(&state)?.logout(sid.value());
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
     res.headers_mut()

@@ -25,7 +25,7 @@ pub fn test_config(dir: &std::path::Path) -> Config {
         clickhouse_url: cairn_testkit::server_url().to_string(),
         clickhouse_database: format!("cairn_t_{}", uuid::Uuid::new_v4().simple()),
         default_client_key: Some("tester".into()),
-        default_client_secret: Some("s3cret".into()),
+        default_client_secret: Some("s3cret-s3cret-s3cret".into()),
         page_max: 50,
         projector_linger_ms: 10,
         // Tests run side by side: no shared /metrics port.
@@ -202,7 +202,10 @@ impl TestServer {
         let r = self.http.request(method, format!("{}{}", self.base, path));
         match cred {
             Cred::None => r,
-            Cred::Session(s) => r.header("cookie", format!("cairn_session={s}")),
+            // As a browser on the web app: the cookie and the page's origin.
+            Cred::Session(s) => r
+                .header("cookie", format!("cairn_session={s}"))
+                .header("origin", &self.base),
             Cred::Token(t) => r.bearer_auth(t),
             Cred::Basic(k, s) => r.basic_auth(k, Some(s)),
         }

@@ -57,7 +57,15 @@ pub async fn client(
 }
 
 pub async fn world() -> World {
-    let s = TestServer::start_with_root().await;
+    // The matrix tries a wrong secret on every endpoint: failed authentications are not
+    // limited here (security_xapi.rs tests the limit).
+    let s = {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = crate::common::test_config(dir.path());
+        cfg.auth_failures_per_minute = 0;
+        cfg.auth_failures_per_minute_address = 0;
+        TestServer::start_with_root_cfg(cfg, dir).await
+    };
     let root = Cred::Session(s.login(ROOT_EMAIL, ROOT_PASSWORD).await);
     let id = |v: Value| v["id"].as_str().unwrap().to_owned();
     let org_a = id(s
