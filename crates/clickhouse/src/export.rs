@@ -1,9 +1,11 @@
-//! Statements matching a filter, streamed straight from ClickHouse in the requested format
-//! (`TabSeparatedRaw` of the `statement` column for whole statements, `JSONEachRow` or
-//! `CSVWithNames` for chosen fields) through a bounded channel: nothing buffers the result.
-//! Voided statements are left out, each statement appears once (`LIMIT 1 BY seq`), in seq order.
+//! Statements matching a filter, streamed from ClickHouse through a bounded channel: nothing
+//! buffers the result. Whole statements are the `statement` column as `TabSeparatedRaw`; chosen
+//! fields come as `JSONEachRow` and are rewritten line by line (`cairn_core::analytics::rows`:
+//! times in the query's zone, CSV or JSON). Voided statements are left out, each statement
+//! appears once (`LIMIT 1 BY seq`), in seq order (newest first when the query says so).
 use crate::{ClickHouseProjection, err};
 use cairn_core::ProjectionError;
+use cairn_core::analytics::rows::{RowFormat, RowWriter};
 use cairn_core::analytics::{ByteStream, ExportFormat, StatementsQuery};
 use cairn_filter::{FieldRef, Param};
 
@@ -15,6 +17,7 @@ fn column(field: &str, params: &mut Vec<Param>) -> String {
     let expr = match field {
         "seq" => "seq".to_string(),
         "id" => "toString(statement_id)".to_string(),
+        "statement" => "statement".to_string(),
         path => match FieldRef::parse(path) {
             Ok(FieldRef::Field(f)) => f.column.to_string(),
             Ok(FieldRef::Extension(e)) => {
@@ -42,23 +45,12 @@ pub fn export_sql(
     let (select, fmt) = match format {
         ExportFormat::Statements => ("statement".to_string(), "TabSeparatedRaw"),
         ExportFormat::Ndjson | ExportFormat::Csv => {
-            let cols: Vec<String> = if q.fields.is_empty() {
-                ["seq", "id", "actor", "verb", "object.id", "timestamp"]
-                    .iter()
-                    .map(|f| column(f, &mut select_params))
-                    .collect()
-            } else {
-                q.fields
-                    .iter()
-                    .map(|f| column(f, &mut select_params))
-                    .collect()
-            };
-            let fmt = if format == ExportFormat::Csv {
-                "CSVWithNames"
-            } else {
-                "JSONEachRow"
-            };
-            (cols.join(", "), fmt)
+            let cols: Vec<String> = q
+                .columns()
+                .iter()
+                .map(|f| column(f, &mut select_params))
+                .collect();
+            (cols.join(", "), "JSONEachRow")
         }
     };
     let store = q.store.0.to_string();
@@ -71,7 +63,12 @@ pub fn export_sql(
     } else {
         ""
     };
-    params.extend([Param::Str(store.clone()), Param::I64(q.after_seq as i64)]);
+    let (cursor, order) = match (q.descending, q.after_seq) {
+        (false, after) => (format!("seq > {after}"), "seq"),
+        (true, 0) => ("1".to_string(), "seq DESC"),
+        (true, before) => (format!("seq < {before}"), "seq DESC"),
+    };
+    params.push(Param::Str(store.clone()));
     let mut filter = String::new();
     if let Some(f) = &q.filter {
         let sql = f.to_sql(now_us);
@@ -80,9 +77,9 @@ pub fn export_sql(
     }
     params.push(Param::Str(store));
     let mut sql = format!(
-        "SELECT {select} FROM statements{join} WHERE store = toUUID(?) AND seq > ?{filter} \
+        "SELECT {select} FROM statements{join} WHERE store = toUUID(?) AND {cursor}{filter} \
          AND statement_id NOT IN (SELECT voided_id FROM voids WHERE store = toUUID(?)) \
-         ORDER BY seq LIMIT 1 BY seq"
+         ORDER BY {order} LIMIT 1 BY seq"
     );
     if let Some(limit) = q.limit {
         sql.push_str(" LIMIT ?");
@@ -106,12 +103,35 @@ impl ClickHouseProjection {
             .map_err(err("export"))?;
         // The first chunk (or error) before answering, so a bad query is an error, not a stream.
         let first = cursor.next().await.map_err(err("export"))?;
+        let mut rows = match format {
+            ExportFormat::Statements => None,
+            ExportFormat::Ndjson | ExportFormat::Csv => {
+                let tz = q.tz.as_deref().map(jiff::tz::TimeZone::get).transpose();
+                let tz = tz.map_err(|e| ProjectionError(format!("export: {e}")))?;
+                let f = if format == ExportFormat::Csv {
+                    RowFormat::Csv
+                } else {
+                    RowFormat::Json
+                };
+                Some(RowWriter::new(q.columns(), tz, f))
+            }
+        };
         let (tx, rx) = tokio::sync::mpsc::channel(CHANNEL);
         tokio::spawn(async move {
             let mut chunk = first;
-            while let Some(bytes) = chunk {
-                if tx.send(Ok(bytes)).await.is_err() {
-                    return; // the reader went away
+            loop {
+                let last = chunk.is_none();
+                let out = match (chunk, rows.as_mut()) {
+                    (Some(bytes), None) => Ok(bytes),
+                    (Some(bytes), Some(w)) => w.push(&bytes).map(Into::into),
+                    (None, Some(w)) => w.finish().map(Into::into),
+                    (None, None) => return,
+                };
+                let out = out.map_err(|e| ProjectionError(format!("export: {e}")));
+                let failed = out.is_err();
+                let empty = matches!(&out, Ok(b) if b.is_empty());
+                if (!empty && tx.send(out).await.is_err()) || failed || last {
+                    return; // the reader went away, or the end
                 }
                 chunk = match cursor.next().await {
                     Ok(c) => c,
