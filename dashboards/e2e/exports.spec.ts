@@ -32,6 +32,7 @@ test("export the filter as CSV and as whole statements, streamed by the browser"
   await page.getByRole("combobox", { name: "Extension IRI" }).pressSequentially("https://lms.example.com/ext/c");
   await page.getByRole("option", { name: new RegExp(COHORT_EXT) }).click();
   await page.getByRole("button", { name: "Add extension field" }).click();
+  await expect(page.getByRole("list", { name: "Extension fields" })).toContainText(`context.extensions.${COHORT_EXT}`);
   await page.getByLabel("Time zone").selectOption("America/New_York");
   await page.getByLabel("Order").selectOption("desc");
   await shot(page, "exports-csv");

@@ -28,6 +28,7 @@ test("build a filter with autocomplete, see the count, copy the JSON, save it", 
   await expect(options.first()).toContainText("completed");
   await value.press("Enter");
   await expect(value).toHaveValue(COMPLETED);
+  await expect(page.getByTestId("value-name")).toHaveText("“completed”");
   const completed = await countStatements(admin, env.store, { field: "verb", eq: COMPLETED });
   expect(completed).toBeGreaterThan(0);
   await expect(page.getByTestId("match-count")).toHaveAttribute("data-count", String(completed));
@@ -91,5 +92,5 @@ test("build a filter with autocomplete, see the count, copy the JSON, save it", 
   await page.reload();
   await expect(page.getByTestId("filter-json")).toHaveText(JSON.stringify(filter, null, 2));
   await page.getByRole("link", { name: "Explore these statements" }).click();
-  await expect(page.getByTestId("explorer-count")).toHaveText(`${narrowed.toLocaleString("en-US")} matching, newest first`);
+  await expect(page.getByTestId("explorer-count")).toHaveText(`${narrowed.toLocaleString("en-US")} matching, most recently stored first`);
 });

@@ -1,4 +1,5 @@
-// The statement explorer: the statements matching the filter, newest first, a page at a time,
+// The statement explorer: the statements matching the filter, the most recently stored first
+// (the store's own order: `timestamp` is what the statement claims), a page at a time,
 // with chosen columns (names, not IRIs); a row expands to the whole statement; actors, verbs
 // and activities link to a filter on them.
 import { useState } from "react";
@@ -69,7 +70,7 @@ export function ExplorerScreen() {
         <span className="muted">{store.name}</span>
         <div className="spacer" />
         {matching.data !== undefined && (
-          <span data-testid="explorer-count">{matching.data.toLocaleString()} matching, newest first</span>
+          <span data-testid="explorer-count">{matching.data.toLocaleString()} matching, most recently stored first</span>
         )}
         <ColumnPicker chosen={fields} onChange={chooseFields} />
         <Link className="btn" to={withFilter("/exports", store.id, filter)}>Export…</Link>
@@ -85,7 +86,7 @@ export function ExplorerScreen() {
       )}
       {items.length > 0 && (
         <div className="table-wrap card">
-          <table className="statements" aria-label="Statements, newest first">
+          <table className="statements" aria-label="Statements, most recently stored first">
             <thead>
               <tr>
                 <th scope="col"><span className="visually-hidden">Details</span></th>

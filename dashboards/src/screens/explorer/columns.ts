@@ -7,7 +7,8 @@ import type { StatementItem } from "../../api/statements";
 export type Column = { field: string; label: string; link: boolean };
 
 export const COLUMNS: Column[] = [
-  { field: "timestamp", label: "Time", link: false },
+  { field: "stored", label: "Stored", link: false },
+  { field: "timestamp", label: "Timestamp", link: false },
   { field: "actor", label: "Actor", link: true },
   { field: "verb", label: "Verb", link: true },
   { field: "object.id", label: "Activity", link: true },
@@ -18,11 +19,10 @@ export const COLUMNS: Column[] = [
   { field: "result.duration_ms", label: "Duration (ms)", link: false },
   { field: "registration", label: "Registration", link: true },
   { field: "context.platform", label: "Platform", link: true },
-  { field: "stored", label: "Stored", link: false },
   { field: "id", label: "Statement id", link: false },
 ];
 
-export const DEFAULT_COLUMNS = ["timestamp", "actor", "verb", "object.id", "result.success", "result.score.scaled"];
+export const DEFAULT_COLUMNS = ["stored", "timestamp", "actor", "verb", "object.id", "result.success", "result.score.scaled"];
 
 const TIMES = new Set(["timestamp", "stored"]);
 

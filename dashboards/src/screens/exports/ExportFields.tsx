@@ -24,13 +24,17 @@ export function ExportFields({ store, fields, onChange, disabled }: {
             {f.label}
           </label>
         ))}
-        {extras.map((f) => (
-          <label key={f} className="inline">
-            <input type="checkbox" checked onChange={() => toggle(f, false)} />
-            <code>{f}</code>
-          </label>
-        ))}
       </div>
+      {extras.length > 0 && (
+        <ul className="extra-fields" aria-label="Extension fields">
+          {extras.map((f) => (
+            <li key={f}>
+              <code>{f}</code>
+              <button className="btn ghost small" type="button" aria-label={`Remove field ${f}`} onClick={() => toggle(f, false)}>✕</button>
+            </li>
+          ))}
+        </ul>
+      )}
       <div className="row ext-add">
         <select aria-label="Extension kind" value={container} onChange={(e) => setContainer(e.target.value)}>
           {EXTENSION_CONTAINERS.map((c) => <option key={c.path} value={c.path}>{c.label}</option>)}

@@ -60,8 +60,8 @@ export function ExportsScreen() {
           <label className="inline">
             Order
             <select value={order} onChange={(e) => setOrder(e.target.value as "asc" | "desc")}>
-              <option value="asc">Oldest first</option>
-              <option value="desc">Newest first</option>
+              <option value="asc">Oldest stored first</option>
+              <option value="desc">Newest stored first</option>
             </select>
           </label>
           <p data-testid="export-count" role="status">
