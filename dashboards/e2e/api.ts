@@ -16,6 +16,16 @@ export class Session {
     return new Session(base, cookie);
   }
 
+  /** The body of an answer as text (exports). */
+  async text(method: string, path: string, body?: unknown): Promise<string> {
+    const headers: Record<string, string> = { Cookie: this.cookie };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const res = await fetch(`${this.base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return text;
+  }
+
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     // As the web app in a browser: the cookie and the page's origin (cookie writes need both).
     const headers: Record<string, string> = { Cookie: this.cookie, Origin: this.base };
@@ -46,10 +56,11 @@ export async function postStatements(base: string, statements: unknown[]): Promi
 }
 
 /** The number of statements ClickHouse answers for the store (once projected). */
-export async function countStatements(s: Session, store: string): Promise<number> {
+export async function countStatements(s: Session, store: string, filter?: unknown): Promise<number> {
   const a = await s.call<{ rows: { values: (number | null)[] }[] }>("POST", `/api/v1/stores/${store}/aggregate`, {
     group_by: [],
     measures: ["count"],
+    ...(filter ? { filter } : {}),
   });
   return a.rows[0]?.values[0] ?? 0;
 }

@@ -1,6 +1,7 @@
 // A deterministic, seeded generator of xAPI statements for the end-to-end tests: several verbs
 // with displays, activities with names and types, a few dozen actors, scores, success and
-// completion, timestamps spread over the last 90 days and over weekdays and hours.
+// completion, timestamps spread over the last 90 days and over weekdays and hours, a platform
+// and a cohort (a context extension, `COHORT_EXT`) that follow the statement's index.
 
 /** mulberry32: a small seeded PRNG, so every run writes the same statements. */
 export function rng(seed: number): () => number {
@@ -13,6 +14,9 @@ export function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** The context extension every statement carries: `cohort-1`, `cohort-2` or `cohort-3`. */
+export const COHORT_EXT = "https://lms.example.com/ext/cohort";
 
 export const VERBS = [
   { id: "http://adlnet.gov/expapi/verbs/experienced", display: "experienced", weight: 5 },
@@ -83,6 +87,8 @@ export function generateStatements(count: number, seed: number, now: Date): Reco
         definition: { name: { "en-US": act.name }, type: act.type },
       },
       timestamp: new Date(t).toISOString(),
+      // From the index, not the generator, so the other fields stay what they were.
+      context: { platform: i % 2 ? "Moodle" : "Mobile app", extensions: { [COHORT_EXT]: `cohort-${(i % 3) + 1}` } },
     };
     const result: Record<string, unknown> = {};
     if (verb.display === "passed" || verb.display === "failed" || act.type === TYPES.assessment) {

@@ -1,5 +1,6 @@
-// Client routes: /login, / (dashboards of the chosen store), /dashboards/:id, and the shared
-// views /s/:link and /embed/:link (which never touch the session API).
+// Client routes: /login, / (dashboards of the chosen store), /dashboards/:id, the query builder
+// (/query), the statement explorer (/explorer), exports (/exports), and the shared views
+// /s/:link and /embed/:link (which never touch the session API).
 import { createBrowserRouter } from "react-router";
 import { AppShell } from "./screens/shell/AppShell";
 import { SignIn } from "./screens/signin/SignIn";
@@ -13,6 +14,9 @@ export const router = createBrowserRouter([
     children: [
       { index: true, lazy: async () => ({ Component: (await import("./screens/dashboards/DashboardsList")).DashboardsList }) },
       { path: "dashboards/:id", lazy: async () => ({ Component: (await import("./screens/dashboard/DashboardScreen")).DashboardScreen }) },
+      { path: "query", lazy: async () => ({ Component: (await import("./screens/query/QueryScreen")).QueryScreen }) },
+      { path: "explorer", lazy: async () => ({ Component: (await import("./screens/explorer/ExplorerScreen")).ExplorerScreen }) },
+      { path: "exports", lazy: async () => ({ Component: (await import("./screens/exports/ExportsScreen")).ExportsScreen }) },
     ],
   },
   { path: "/s/:link", lazy: async () => ({ Component: (await import("./screens/shared/SharedPage")).SharedPage }) },

@@ -513,6 +513,8 @@ fn exports(now_us: i64) {
                 fields,
                 after_seq: 0,
                 limit: None,
+                descending: false,
+                tz: None,
             };
             let (sql, params, _) = export_sql(&q, format, now_us);
             let sql = cairn_filter::Sql {

@@ -1,50 +1,29 @@
-//! Statements matching a filter, streamed straight from ClickHouse in the requested format
-//! (`TabSeparatedRaw` of the `statement` column for whole statements, `JSONEachRow` or
-//! `CSVWithNames` for chosen fields) through a bounded channel: nothing buffers the result.
-//! Voided statements are left out, each statement appears once (`LIMIT 1 BY seq`), in seq order.
-//! In CSV, a text cell that a spreadsheet would read as a formula (it starts with `=`, `+`, `-`,
-//! `@`, a tab or a carriage return, and is not a plain number) gets a leading `'` (OWASP's
-//! advice against CSV injection).
+//! Statements matching a filter, streamed from ClickHouse through a bounded channel: nothing
+//! buffers the result. Whole statements are the `statement` column as `TabSeparatedRaw`; chosen
+//! fields come as `JSONEachRow` and are rewritten line by line (`cairn_core::analytics::rows`:
+//! times in the query's zone, CSV or JSON). Voided statements are left out, each statement
+//! appears once (`LIMIT 1 BY seq`), in seq order (newest first when the query says so).
 use crate::{ClickHouseProjection, err};
 use cairn_core::ProjectionError;
+use cairn_core::analytics::rows::{RowFormat, RowWriter};
 use cairn_core::analytics::{ByteStream, ExportFormat, StatementsQuery};
 use cairn_filter::{FieldKind, FieldRef, Param};
 
 /// Chunks in flight between ClickHouse and the HTTP body.
 const CHANNEL: usize = 8;
 
-/// A text value a spreadsheet reads as a number, not a formula: left as it is.
-const PLAIN_NUMBER: &str = r"^[-+]?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$";
-/// The first character of a text value a spreadsheet would read as a formula.
-const FORMULA_START: &str = r"^([-=+@\t\r])";
-/// What replaces it: a quote, then the character.
-const FORMULA_ESCAPE: &str = r"'\1";
-
-/// `expr` (a text expression with its parameters) made safe for a CSV cell.
-fn csv_cell(expr: &str, expr_params: &[Param], params: &mut Vec<Param>) -> String {
-    params.extend_from_slice(expr_params);
-    params.push(Param::Str(PLAIN_NUMBER.into()));
-    params.extend_from_slice(expr_params);
-    params.extend_from_slice(expr_params);
-    params.push(Param::Str(FORMULA_START.into()));
-    params.push(Param::Str(FORMULA_ESCAPE.into()));
-    format!("if(match({expr}, ?), {expr}, replaceRegexpOne({expr}, ?, ?))")
-}
-
 /// A chosen field as a SELECT expression, with its parameters (an extension path binds its key).
-/// For CSV, text columns are escaped with [`csv_cell`].
-fn column(field: &str, params: &mut Vec<Param>, csv: bool) -> String {
+/// (CSV cells that a spreadsheet would read as formulas are escaped where the rows are
+/// rewritten, `cairn_core::analytics::rows`.)
+fn column(field: &str, params: &mut Vec<Param>) -> String {
     let text = |expr: String, expr_params: Vec<Param>, params: &mut Vec<Param>| {
-        if csv {
-            csv_cell(&expr, &expr_params, params)
-        } else {
-            params.extend(expr_params);
-            expr
-        }
+        params.extend(expr_params);
+        expr
     };
     let expr = match field {
         "seq" => "seq".to_string(),
         "id" => "toString(statement_id)".to_string(),
+        "statement" => "statement".to_string(),
         path => match FieldRef::parse(path) {
             Ok(FieldRef::Field(f)) if f.kind == FieldKind::Str => {
                 text(f.column.to_string(), Vec::new(), params)
@@ -74,24 +53,12 @@ pub fn export_sql(
     let (select, fmt) = match format {
         ExportFormat::Statements => ("statement".to_string(), "TabSeparatedRaw"),
         ExportFormat::Ndjson | ExportFormat::Csv => {
-            let csv = format == ExportFormat::Csv;
-            let cols: Vec<String> = if q.fields.is_empty() {
-                ["seq", "id", "actor", "verb", "object.id", "timestamp"]
-                    .iter()
-                    .map(|f| column(f, &mut select_params, csv))
-                    .collect()
-            } else {
-                q.fields
-                    .iter()
-                    .map(|f| column(f, &mut select_params, csv))
-                    .collect()
-            };
-            let fmt = if format == ExportFormat::Csv {
-                "CSVWithNames"
-            } else {
-                "JSONEachRow"
-            };
-            (cols.join(", "), fmt)
+            let cols: Vec<String> = q
+                .columns()
+                .iter()
+                .map(|f| column(f, &mut select_params))
+                .collect();
+            (cols.join(", "), "JSONEachRow")
         }
     };
     let store = q.store.0.to_string();
@@ -104,7 +71,12 @@ pub fn export_sql(
     } else {
         ""
     };
-    params.extend([Param::Str(store.clone()), Param::I64(q.after_seq as i64)]);
+    let (cursor, order) = match (q.descending, q.after_seq) {
+        (false, after) => (format!("seq > {after}"), "seq"),
+        (true, 0) => ("1".to_string(), "seq DESC"),
+        (true, before) => (format!("seq < {before}"), "seq DESC"),
+    };
+    params.push(Param::Str(store.clone()));
     let mut filter = String::new();
     if let Some(f) = &q.filter {
         let sql = f.to_sql(now_us);
@@ -113,9 +85,9 @@ pub fn export_sql(
     }
     params.push(Param::Str(store));
     let mut sql = format!(
-        "SELECT {select} FROM statements{join} WHERE store = toUUID(?) AND seq > ?{filter} \
+        "SELECT {select} FROM statements{join} WHERE store = toUUID(?) AND {cursor}{filter} \
          AND statement_id NOT IN (SELECT voided_id FROM voids WHERE store = toUUID(?)) \
-         ORDER BY seq LIMIT 1 BY seq"
+         ORDER BY {order} LIMIT 1 BY seq"
     );
     if let Some(limit) = q.limit {
         sql.push_str(" LIMIT ?");
@@ -140,12 +112,35 @@ impl ClickHouseProjection {
             .map_err(err("export"))?;
         // The first chunk (or error) before answering, so a bad query is an error, not a stream.
         let first = cursor.next().await.map_err(err("export"))?;
+        let mut rows = match format {
+            ExportFormat::Statements => None,
+            ExportFormat::Ndjson | ExportFormat::Csv => {
+                let tz = q.tz.as_deref().map(jiff::tz::TimeZone::get).transpose();
+                let tz = tz.map_err(|e| ProjectionError::new(format!("export: {e}")))?;
+                let f = if format == ExportFormat::Csv {
+                    RowFormat::Csv
+                } else {
+                    RowFormat::Json
+                };
+                Some(RowWriter::new(q.columns(), tz, f))
+            }
+        };
         let (tx, rx) = tokio::sync::mpsc::channel(CHANNEL);
         tokio::spawn(async move {
             let mut chunk = first;
-            while let Some(bytes) = chunk {
-                if tx.send(Ok(bytes)).await.is_err() {
-                    return; // the reader went away
+            loop {
+                let last = chunk.is_none();
+                let out = match (chunk, rows.as_mut()) {
+                    (Some(bytes), None) => Ok(bytes),
+                    (Some(bytes), Some(w)) => w.push(&bytes).map(Into::into),
+                    (None, Some(w)) => w.finish().map(Into::into),
+                    (None, None) => return,
+                };
+                let out = out.map_err(|e| ProjectionError::new(format!("export: {e}")));
+                let failed = out.is_err();
+                let empty = matches!(&out, Ok(b) if b.is_empty());
+                if (!empty && tx.send(out).await.is_err()) || failed || last {
+                    return; // the reader went away, or the end
                 }
                 chunk = match cursor.next().await {
                     Ok(c) => c,

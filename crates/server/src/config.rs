@@ -116,6 +116,8 @@ pub struct Config {
     pub dashboard_name_max_chars: usize,
     /// Largest widget query, widget options or dashboard filter, in KiB of JSON.
     pub dashboard_json_max_kib: usize,
+    /// Saved filters one store may hold.
+    pub saved_filters_max: usize,
     /// Nodes (`and`, `or`, `not`, conditions) of an analytics filter.
     pub filter_max_nodes: usize,
     /// Values an analytics filter compares with (every `in` item and `eq`, all counted).
@@ -259,6 +261,7 @@ impl Default for Config {
             link_domains_max: 20,
             dashboard_name_max_chars: 200,
             dashboard_json_max_kib: 16,
+            saved_filters_max: 200,
             filter_max_nodes: filter.max_nodes,
             filter_max_values: filter.max_values,
             filter_max_string_bytes: filter.max_string_bytes,
@@ -342,6 +345,7 @@ impl Config {
             ("dashboard_widgets_max", self.dashboard_widgets_max),
             ("dashboard_name_max_chars", self.dashboard_name_max_chars),
             ("dashboard_json_max_kib", self.dashboard_json_max_kib),
+            ("saved_filters_max", self.saved_filters_max),
             ("filter_max_nodes", self.filter_max_nodes),
             ("filter_max_values", self.filter_max_values),
             ("filter_max_string_bytes", self.filter_max_string_bytes),
@@ -445,6 +449,7 @@ impl Config {
             domains_per_link: self.link_domains_max,
             name_chars: self.dashboard_name_max_chars,
             json_bytes: self.dashboard_json_max_kib << 10,
+            filters_per_store: self.saved_filters_max,
         }
     }
 

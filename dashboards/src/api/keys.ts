@@ -14,4 +14,9 @@ export const keys = {
   shared: (link: string, auth: unknown) => ["shared", link, auth] as const,
   sharedData: (link: string) => ["shared-data", link] as const,
   values: (store: string, path: string, prefix: string) => ["values", store, path, prefix] as const,
+  savedFilters: (store: string) => ["saved-filters", store] as const,
+  /** Every statement read of a store (count and pages; prefix of the two below). */
+  statements: (store: string) => ["statements", store] as const,
+  statementCount: (store: string, filter: unknown) => ["statements", store, "count", filter] as const,
+  statementPage: (store: string, params: unknown) => ["statements", store, "page", params] as const,
 };

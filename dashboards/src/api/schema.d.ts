@@ -533,6 +533,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stores/{id}/filters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A store's saved filters, in creation order (viewer or more); `name` filters. */
+        get: operations["list_filters"];
+        put?: never;
+        /** Save a filter by name (analyst or more). */
+        post: operations["create_filter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{id}/filters/{filter}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One saved filter (viewer or more). */
+        get: operations["get_filter"];
+        put?: never;
+        post?: never;
+        /** Delete a saved filter (analyst or more). Dashboards that applied it keep their copy. */
+        delete: operations["delete_filter"];
+        options?: never;
+        head?: never;
+        /** Rename a saved filter, or change its description or filter (analyst or more). */
+        patch: operations["update_filter"];
+        trace?: never;
+    };
     "/api/v1/stores/{id}/funnel": {
         parameters: {
             query?: never;
@@ -750,11 +787,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The same export as a download: the request in the `request` parameter (JSON), answered with
+         *     `Content-Disposition: attachment`.
+         */
+        get: operations["export_download"];
         put?: never;
         /**
          * Export every statement of a store matching a filter, streamed (viewer or more). Body:
-         *     `{"filter", "fields"}`.
+         *     `{"filter", "fields", "order": "asc" | "desc", "tz"}`. Oldest first unless `order` is `desc`;
+         *     times (`timestamp`, `stored`) are ISO 8601 in `tz` (default UTC) with the zone's offset.
          */
         post: operations["export_statements"];
         delete?: never;
@@ -774,8 +816,10 @@ export interface paths {
         put?: never;
         /**
          * Statements of a store matching a filter, paged, with chosen fields (viewer or more). Body:
-         *     `{"filter", "fields": ["id" | "seq" | FIELD, …]}`; `seq` is always included. Voided
-         *     statements are left out; statements not yet projected are not included yet.
+         *     `{"filter", "fields": ["id" | "seq" | "statement" | FIELD, …], "order": "asc" | "desc",
+         *     "tz"}`; `seq` is always included, `statement` is the whole statement. Oldest first unless
+         *     `order` is `desc`. Times are ISO 8601 in `tz` when it is given, else epoch microseconds.
+         *     Voided statements are left out; statements not yet projected are not included yet.
          */
         post: operations["query_statements"];
         delete?: never;
@@ -987,6 +1031,11 @@ export interface components {
                 [key: string]: string;
             };
             identifiers?: Record<string, never>[];
+            name: string;
+        };
+        CreateSavedFilter: {
+            description?: string | null;
+            filter: Record<string, never>;
             name: string;
         };
         CreateStore: {
@@ -1293,6 +1342,21 @@ export interface components {
             type: components["schemas"]["WidgetType"];
             tz?: string | null;
         };
+        /** @description A saved filter. */
+        SavedFilterDto: {
+            created: string;
+            description: string;
+            /** @description The filter (filter language JSON, docs/api.md). */
+            filter: Record<string, never>;
+            id: string;
+            name: string;
+            store: string;
+            updated: string;
+        };
+        SavedFilterPage: {
+            items: components["schemas"]["SavedFilterDto"][];
+            next_cursor?: string | null;
+        };
         SetMember: {
             /** @description owner, admin, analyst or viewer. */
             role: string;
@@ -1457,6 +1521,12 @@ export interface components {
             attributes?: {
                 [key: string]: string;
             } | null;
+            name?: string | null;
+        };
+        /** @description Absent fields are kept. */
+        UpdateSavedFilter: {
+            description?: string | null;
+            filter?: Record<string, never> | null;
             name?: string | null;
         };
         UpdateStore: {
@@ -3502,6 +3572,237 @@ export interface operations {
             };
         };
     };
+    list_filters: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1 to 1000, default 100). */
+                limit?: number;
+                /** @description Opaque: the `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Case-insensitive substring of the name. */
+                name?: string;
+                /** @description Only children of this organisation (organisations), or only stores of it (stores). */
+                organisation?: string;
+                /** @description Only clients of this store. */
+                store?: string;
+                /** @description Substring of the email (users). */
+                email?: string;
+            };
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedFilterPage"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_filter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSavedFilter"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedFilterDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_filter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+                /** @description saved filter id */
+                filter: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedFilterDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_filter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+                /** @description saved filter id */
+                filter: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_filter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+                /** @description saved filter id */
+                filter: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSavedFilter"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedFilterDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     funnel: {
         parameters: {
             query?: never;
@@ -4127,6 +4428,49 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": unknown;
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_download: {
+        parameters: {
+            query?: {
+                /** @description `statements` (the default), `ndjson` or `csv`. */
+                format?: string;
+                /** @description The export request as JSON: `{"filter", "fields", "order", "tz"}` (default `{}`). */
+                request?: string;
+            };
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": unknown;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             404: {

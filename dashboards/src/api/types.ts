@@ -136,3 +136,5 @@ export type SharedDashboard = {
   dashboard: Schemas["SharedDashboardInfo"];
   widgets: Omit<Widget, "dashboard">[];
 };
+
+export type SavedFilter = Omit<Schemas["SavedFilterDto"], "filter"> & { filter: Filter };

@@ -9,6 +9,7 @@
 mod funnel;
 pub mod names;
 mod parse;
+pub mod rows;
 
 pub use funnel::{FunnelBy, FunnelQuery, FunnelResult};
 pub use parse::MAX_LIMIT;
@@ -183,11 +184,17 @@ pub enum ExportFormat {
     Csv,
 }
 
-/// Extra columns a statements query may choose besides the filter fields.
-pub const EXTRA_FIELDS: &[&str] = &["seq", "id"];
+/// Extra columns a statements query may choose besides the filter fields (`statement`: the
+/// whole statement).
+pub const EXTRA_FIELDS: &[&str] = &["seq", "id", rows::STATEMENT_FIELD];
 
-/// Statements of a store matching a filter, in `seq` order, after `after_seq`, without voided
-/// ones; `fields` are `seq`, `id` or filter paths (times are epoch microseconds).
+/// The fields of a statements query that chooses none.
+pub const DEFAULT_FIELDS: &[&str] = &["seq", "id", "actor", "verb", "object.id", "timestamp"];
+
+/// Statements of a store matching a filter, in `seq` order (newest first when `descending`),
+/// after the cursor `after_seq` (in that order; 0: from the start), without voided ones;
+/// `fields` are `seq`, `id`, `statement` or filter paths. Times are ISO 8601 in `tz`, or epoch
+/// microseconds without one.
 #[derive(Debug, Clone)]
 pub struct StatementsQuery {
     pub store: StoreId,
@@ -195,20 +202,48 @@ pub struct StatementsQuery {
     pub fields: Vec<String>,
     pub after_seq: u64,
     pub limit: Option<u64>,
+    pub descending: bool,
+    /// IANA time zone of the times written.
+    pub tz: Option<String>,
 }
 
 impl StatementsQuery {
-    /// Parses `{"filter", "fields"}` (paging is the caller's).
+    /// The chosen fields, or [`DEFAULT_FIELDS`].
+    pub fn columns(&self) -> Vec<String> {
+        if self.fields.is_empty() {
+            DEFAULT_FIELDS.iter().map(|f| f.to_string()).collect()
+        } else {
+            self.fields.clone()
+        }
+    }
+
+    /// Parses `{"filter", "fields", "order": "asc" | "desc", "tz"}` (paging is the caller's).
     pub fn parse(store: StoreId, json: &Json) -> Result<StatementsQuery, RequestError> {
         let obj = json
             .as_object()
             .ok_or_else(|| RequestError::new("", "expected an object"))?;
         if let Some(key) = obj
             .keys()
-            .find(|k| !matches!(k.as_str(), "filter" | "fields"))
+            .find(|k| !matches!(k.as_str(), "filter" | "fields" | "order" | "tz"))
         {
             return Err(RequestError::new(format!("/{key}"), "unknown field"));
         }
+        let descending = match obj.get("order") {
+            None => false,
+            Some(o) if o == "asc" => false,
+            Some(o) if o == "desc" => true,
+            Some(_) => return Err(RequestError::new("/order", "expected asc or desc")),
+        };
+        let tz = match obj.get("tz") {
+            None => None,
+            Some(Json::String(t)) if jiff::tz::TimeZone::get(t).is_ok() => Some(t.clone()),
+            Some(_) => {
+                return Err(RequestError::new(
+                    "/tz",
+                    "expected an IANA time zone, e.g. Europe/Paris",
+                ));
+            }
+        };
         let filter = obj.get("filter").map(Filter::parse).transpose()?;
         let fields = match obj.get("fields") {
             None => Vec::new(),
@@ -243,6 +278,8 @@ impl StatementsQuery {
             fields,
             after_seq: 0,
             limit: None,
+            descending,
+            tz,
         })
     }
 }

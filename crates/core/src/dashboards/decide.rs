@@ -3,6 +3,7 @@
 //! (counts, sizes, name lengths) are checked here, so two concurrent requests cannot both pass
 //! a count.
 use super::model::*;
+pub use super::saved_filters::FilterCommand;
 use crate::error::Error;
 use crate::ids::StoreId;
 use uuid::Uuid;
@@ -17,6 +18,8 @@ pub struct DashboardLimits {
     pub name_chars: usize,
     /// Largest query, options or filter, as JSON bytes.
     pub json_bytes: usize,
+    /// Saved filters one store may hold.
+    pub filters_per_store: usize,
 }
 
 impl Default for DashboardLimits {
@@ -27,6 +30,7 @@ impl Default for DashboardLimits {
             domains_per_link: 20,
             name_chars: 200,
             json_bytes: 16 << 10,
+            filters_per_store: 200,
         }
     }
 }
@@ -105,6 +109,8 @@ pub enum DashboardCommand {
         dashboard: Uuid,
         id: Uuid,
     },
+    /// A change to the store's saved filters ([`super::saved_filters`]).
+    Filter(FilterCommand),
 }
 
 /// A name, title or description: trimmed, within the limit (`what` names the field).
@@ -127,7 +133,7 @@ pub fn text_ok(
     Ok(t.to_string())
 }
 
-fn json_ok(what: &str, s: &str, limits: &DashboardLimits) -> Result<(), Error> {
+pub(super) fn json_ok(what: &str, s: &str, limits: &DashboardLimits) -> Result<(), Error> {
     if s.len() > limits.json_bytes {
         return Err(Error::BadRequest(format!(
             "{what}: larger than {} bytes",
@@ -453,5 +459,6 @@ pub fn decide(
             k.updated_us = at_us;
             vec![C::LinkPut(k)]
         }
+        DashboardCommand::Filter(c) => super::saved_filters::decide(st, store, limits, at_us, c)?,
     })
 }

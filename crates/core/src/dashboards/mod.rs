@@ -1,5 +1,6 @@
 //! Dashboards: analysts' saved views of a store (a time range, a time zone, a filter and a grid
-//! of widgets, each a chart over one query) and the share links that publish them. Every change
+//! of widgets, each a chart over one query), the share links that publish them, and the store's
+//! saved filters ([`saved_filters`]). Every change
 //! is a [`DashboardEvent`] in the log, decided by the writer thread ([`decide`]) against the
 //! committed state plus its group, and materialized in the embedded store (loaded at start-up).
 //! [`plan`] turns a widget's query into the query the analytics port answers; [`shared`] checks
@@ -8,6 +9,7 @@ mod decide;
 mod links;
 pub mod model;
 pub mod plan;
+mod saved_filters;
 mod service;
 pub mod shared;
 pub mod templates;
@@ -18,9 +20,10 @@ pub use decide::{
 pub use links::{LinkEdit, NewLink, SharedView};
 pub use model::{
     Dashboard, DashboardChange, DashboardEvent, DashboardState, LayoutItem, Preset, Record,
-    ShareLink, TimeRange, UrlFilter, Visibility, WIDGET_TYPES, Widget,
+    SavedFilter, ShareLink, TimeRange, UrlFilter, Visibility, WIDGET_TYPES, Widget,
 };
 pub use plan::{time_range_from_json, time_range_json};
+pub use saved_filters::{FilterCommand, FilterEdit, NewFilter};
 pub use service::{DashboardEdit, DashboardService, NewDashboard, NewWidget, WidgetEdit, context};
 
 use crate::event::Event;

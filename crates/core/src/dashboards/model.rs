@@ -1,5 +1,5 @@
-//! Dashboards as data: the dashboard (time range, time zone, filter, layout), its widgets and
-//! its share links, the changes recorded in the log, and the state they build. Every change
+//! Dashboards as data: the dashboard (time range, time zone, filter, layout), its widgets, its
+//! share links and the store's saved filters, the changes recorded in the log, and the state they build. Every change
 //! carries the whole new entity (or the id it removes), so replaying the log needs no lookups.
 //! Filters, queries and options are kept as JSON text (the log's encoding cannot hold untyped
 //! JSON trees).
@@ -194,6 +194,20 @@ pub struct ShareLink {
     pub updated_us: i64,
 }
 
+/// A filter saved by name in a store, for dashboards, the statement explorer and exports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedFilter {
+    pub id: Uuid,
+    pub store: StoreId,
+    /// Unique in the store, ignoring case.
+    pub name: String,
+    pub description: String,
+    /// Filter language JSON.
+    pub filter: String,
+    pub created_us: i64,
+    pub updated_us: i64,
+}
+
 /// One change, carrying the whole new entity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum DashboardChange {
@@ -208,6 +222,10 @@ pub enum DashboardChange {
         id: Uuid,
     },
     LinkPut(ShareLink),
+    FilterPut(SavedFilter),
+    FilterDeleted {
+        id: Uuid,
+    },
 }
 
 /// A dashboard change as appended to the log.
@@ -226,6 +244,7 @@ pub enum Record {
     Dashboard(Dashboard),
     Widget(Widget),
     Link(ShareLink),
+    Filter(SavedFilter),
 }
 
 impl Record {
@@ -235,6 +254,7 @@ impl Record {
             Record::Dashboard(d) => key(b'd', d.id),
             Record::Widget(w) => key(b'w', w.id),
             Record::Link(l) => key(b'l', l.id),
+            Record::Filter(f) => key(b'f', f.id),
         }
     }
 
@@ -271,6 +291,8 @@ pub struct DashboardState {
     widgets: BTreeMap<(Uuid, Uuid), Widget>,
     links: BTreeMap<(Uuid, Uuid), ShareLink>,
     link_dashboards: BTreeMap<Uuid, Uuid>,
+    filters: BTreeMap<(StoreId, Uuid), SavedFilter>,
+    filter_stores: BTreeMap<Uuid, StoreId>,
 }
 
 fn range(id: Uuid) -> std::ops::RangeInclusive<(Uuid, Uuid)> {
@@ -299,6 +321,10 @@ impl DashboardState {
             Record::Link(l) => {
                 self.link_dashboards.insert(l.id, l.dashboard);
                 self.links.insert((l.dashboard, l.id), l);
+            }
+            Record::Filter(f) => {
+                self.filter_stores.insert(f.id, f.store);
+                self.filters.insert((f.store, f.id), f);
             }
         }
     }
@@ -333,6 +359,11 @@ impl DashboardState {
                 let r = Record::Link(l.clone());
                 vec![(r.key(), Some(r))]
             }
+            DashboardChange::FilterPut(f) => {
+                let r = Record::Filter(f.clone());
+                vec![(r.key(), Some(r))]
+            }
+            DashboardChange::FilterDeleted { id } => vec![(key(b'f', *id), None)],
         }
     }
 
@@ -359,6 +390,12 @@ impl DashboardState {
                 self.widgets.remove(&(*dashboard, *id));
             }
             DashboardChange::LinkPut(l) => self.put(Record::Link(l.clone())),
+            DashboardChange::FilterPut(f) => self.put(Record::Filter(f.clone())),
+            DashboardChange::FilterDeleted { id } => {
+                if let Some(store) = self.filter_stores.remove(id) {
+                    self.filters.remove(&(store, *id));
+                }
+            }
         }
     }
 
@@ -393,6 +430,18 @@ impl DashboardState {
         self.links.get(&(*d, id))
     }
 
+    pub fn filter(&self, id: Uuid) -> Option<&SavedFilter> {
+        let store = self.filter_stores.get(&id)?;
+        self.filters.get(&(*store, id))
+    }
+
+    /// A store's saved filters in creation order (ids are UUIDv7).
+    pub fn filters_of(&self, store: StoreId) -> impl Iterator<Item = &SavedFilter> {
+        self.filters
+            .range((store, Uuid::nil())..=(store, Uuid::max()))
+            .map(|(_, f)| f)
+    }
+
     /// Every row, as the embedded store should hold it.
     pub fn records(&self) -> Vec<Record> {
         let mut out: Vec<Record> = self
@@ -403,6 +452,7 @@ impl DashboardState {
             .collect();
         out.extend(self.widgets.values().cloned().map(Record::Widget));
         out.extend(self.links.values().cloned().map(Record::Link));
+        out.extend(self.filters.values().cloned().map(Record::Filter));
         out
     }
 }

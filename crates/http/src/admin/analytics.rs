@@ -9,7 +9,6 @@ use crate::AppState;
 use crate::error::ApiError;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::response::IntoResponse;
 use cairn_core::analytics::{
     AggregateQuery, AggregateResult, ExportFormat, FunnelQuery, StatementsQuery,
 };
@@ -294,7 +293,7 @@ pub(crate) fn within(state: &AppState, f: &serde_json::Value, at: &str) -> Resul
         .map_err(|e| ApiError::bad_request(format!("{at}{}: {}", e.pointer, e.message)))
 }
 
-fn statements_query(
+pub(super) fn statements_query(
     state: &AppState,
     store: StoreId,
     b: &serde_json::Value,
@@ -304,8 +303,10 @@ fn statements_query(
 }
 
 /// Statements of a store matching a filter, paged, with chosen fields (viewer or more). Body:
-/// `{"filter", "fields": ["id" | "seq" | FIELD, …]}`; `seq` is always included. Voided
-/// statements are left out; statements not yet projected are not included yet.
+/// `{"filter", "fields": ["id" | "seq" | "statement" | FIELD, …], "order": "asc" | "desc",
+/// "tz"}`; `seq` is always included, `statement` is the whole statement. Oldest first unless
+/// `order` is `desc`. Times are ISO 8601 in `tz` when it is given, else epoch microseconds.
+/// Voided statements are left out; statements not yet projected are not included yet.
 #[utoipa::path(post, path = "/api/v1/stores/{id}/statements/query", tag = "analytics",
     request_body = Object,
     params(("id" = String, Path, description = "store id"), StatementsParams),
@@ -355,54 +356,4 @@ pub(super) async fn statements_page(
         .flatten()
         .map(|s| s.to_string());
     Ok(StatementsPage { items, next_cursor })
-}
-
-/// Export format.
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ExportParams {
-    /// `statements` (whole statements, one JSON a line; the default), `ndjson` or `csv` (the
-    /// chosen fields).
-    pub format: Option<String>,
-}
-
-/// Export every statement of a store matching a filter, streamed (viewer or more). Body:
-/// `{"filter", "fields"}`.
-#[utoipa::path(post, path = "/api/v1/stores/{id}/statements/export", tag = "analytics",
-    request_body = Object,
-    params(("id" = String, Path, description = "store id"), ExportParams),
-    responses((status = 200, content_type = "application/x-ndjson"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn export_statements(
-    State(state): State<AppState>,
-    Admin(s): Admin,
-    Path(sid): Path<String>,
-    Params(p): Params<ExportParams>,
-    Body(b): Body<serde_json::Value>,
-) -> Result<axum::response::Response, ApiError> {
-    let store = StoreId(id(&sid)?);
-    tenancy(&state)?.store(&s, store)?;
-    let q = statements_query(&state, store, &b)?;
-    let (format, content_type) = match p.format.as_deref() {
-        None | Some("statements") => (ExportFormat::Statements, "application/x-ndjson"),
-        Some("ndjson") => (ExportFormat::Ndjson, "application/x-ndjson"),
-        Some("csv") => (ExportFormat::Csv, "text/csv; charset=utf-8"),
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "format: expected statements, ndjson or csv",
-            ));
-        }
-    };
-    let analytics = state.analytics.as_ref().ok_or(ApiError(Error::NotFound))?;
-    let rx = analytics.export(&q, format).await.map_err(Error::from)?;
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv()
-            .await
-            .map(|c| (c.map_err(|e| std::io::Error::other(e.message)), rx))
-    });
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, content_type)],
-        axum::body::Body::from_stream(stream),
-    )
-        .into_response())
 }

@@ -9,6 +9,8 @@ mod analytics_schema;
 mod dash_dto;
 mod dashboards;
 mod dto;
+mod exports;
+mod filters;
 mod link_dto;
 mod links;
 mod orgs;
@@ -42,7 +44,7 @@ pub const SESSION_COOKIE: &str = "cairn_session";
     info(
         title = "Cairn admin API",
         version = "1",
-        description = "Organisations, stores, clients, users and roles, analytics, personas, dashboards and share links of a Cairn LRS. See docs/api.md."
+        description = "Organisations, stores, clients, users and roles, analytics, exports, saved filters, personas, dashboards and share links of a Cairn LRS. See docs/api.md."
     ),
     modifiers(&Security),
     security(("session" = []), ("token" = []))
@@ -100,7 +102,16 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(analytics::names))
         .routes(routes!(analytics::values))
         .routes(routes!(analytics::query_statements))
-        .routes(routes!(analytics::export_statements))
+        .routes(routes!(
+            exports::export_statements,
+            exports::export_download
+        ))
+        .routes(routes!(filters::list_filters, filters::create_filter))
+        .routes(routes!(
+            filters::get_filter,
+            filters::update_filter,
+            filters::delete_filter
+        ))
         .routes(routes!(personas::list_personas, personas::create_persona))
         .routes(routes!(personas::lookup_persona))
         .routes(routes!(personas::import_personas))

@@ -117,6 +117,32 @@ pub fn admin_case(w: &World, method: &str, path: &str) -> (String, Option<Value>
             Some(json!({})),
             false,
         ),
+        ("get", "/api/v1/stores/{id}/statements/export") => (
+            format!("/api/v1/stores/{}/statements/export?format=csv", w.store_a1),
+            None,
+            false,
+        ),
+        // Saved filters: viewers read, analysts change (so A's analyst may succeed: not
+        // `targets_a`); explorer_api.rs checks each role's answer. Filter ids here exist nowhere.
+        ("get", "/api/v1/stores/{id}/filters") => (
+            format!("/api/v1/stores/{}/filters", w.store_a1),
+            None,
+            false,
+        ),
+        ("post", "/api/v1/stores/{id}/filters") => (
+            format!("/api/v1/stores/{}/filters", w.store_a1),
+            Some(json!({"name": "f", "filter": {"field": "verb", "exists": true}})),
+            false,
+        ),
+        (m, "/api/v1/stores/{id}/filters/{filter}") => (
+            format!(
+                "/api/v1/stores/{}/filters/{}",
+                w.store_a1,
+                uuid::Uuid::new_v4()
+            ),
+            (m == "patch").then(|| json!({"name": "g"})),
+            false,
+        ),
         // Personas: viewers read, analysts change (so A's analyst may succeed: not `targets_a`);
         // personas_api.rs checks each role's answer. Persona ids here exist nowhere (404).
         ("get", "/api/v1/stores/{id}/personas") => (

@@ -4,6 +4,7 @@ import { useState } from "react";
 import type { Filter } from "../../api/types";
 import { Modal } from "../../components/Modal";
 import { FIELDS, OPS, filterToRows, rowsToFilter, suggestable, type Op, type Row, type Rows } from "../../lib/filterRows";
+import { SavedFilterPicker } from "../filters/SavedFilterPicker";
 import { ValueInput } from "./ValueInput";
 
 export function FilterEditor({ store, filter, onApply, onClose }: {
@@ -40,7 +41,18 @@ export function FilterEditor({ store, filter, onApply, onClose }: {
         <button className="btn primary" onClick={apply}>Apply</button>
       </>
     }>
-      <p className="muted" style={{ margin: 0 }}>Every widget shows only the statements that match, on top of its own filter.</p>
+      <div className="row">
+        <p className="muted" style={{ margin: 0 }}>Every widget shows only the statements that match, on top of its own filter.</p>
+        <div className="spacer" />
+        <SavedFilterPicker store={store} label="Use a saved filter" onPick={(f) => {
+          const r = filterToRows(f);
+          setError(null);
+          if (r) {
+            setRows(r);
+            setJson(null);
+          } else setJson(JSON.stringify(f, null, 2));
+        }} />
+      </div>
       {json !== null ? (
         <label>
           Filter (filter language JSON)

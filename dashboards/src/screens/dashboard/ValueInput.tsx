@@ -1,6 +1,6 @@
 // A filter value with autocomplete: as the user types, GET /stores/{id}/values lists the values
 // seen at the field (most frequent first), shown by name when the LRS knows one.
-import { useEffect, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { useValues } from "../../api/analytics";
 import { useNames } from "../../api/names";
 
@@ -11,6 +11,7 @@ export function ValueInput({
   onChange,
   enabled,
   label,
+  placeholder,
 }: {
   store: string;
   path: string;
@@ -18,7 +19,9 @@ export function ValueInput({
   onChange: (v: string) => void;
   enabled: boolean;
   label: string;
+  placeholder?: string;
 }) {
+  const listId = useId();
   const [open, setOpen] = useState(false);
   const [prefix, setPrefix] = useState(value);
   const [hl, setHl] = useState(0);
@@ -31,6 +34,7 @@ export function ValueInput({
   // While the server answers the latest prefix, narrow the previous answer to what was typed.
   const items = (values.data ?? []).filter((i) => i.value.startsWith(value.trim()));
   const names = useNames(store, items.map((i) => i.value)).data ?? {};
+  const shown = enabled && open && items.length > 0;
   const choose = (v: string) => {
     onChange(v);
     setOpen(false);
@@ -39,8 +43,13 @@ export function ValueInput({
     <div className="suggest">
       <input
         aria-label={label}
+        role={enabled ? "combobox" : undefined}
+        aria-autocomplete={enabled ? "list" : undefined}
+        aria-expanded={enabled ? shown : undefined}
+        aria-controls={shown ? listId : undefined}
+        aria-activedescendant={shown ? `${listId}-${hl}` : undefined}
         value={value}
-        placeholder={enabled ? "Type to search values" : "Value"}
+        placeholder={placeholder ?? (enabled ? "Type to search values" : "Value")}
         onChange={(e) => {
           onChange(e.target.value);
           setOpen(true);
@@ -56,16 +65,18 @@ export function ValueInput({
             e.preventDefault();
             const it = items[hl];
             if (it) choose(it.value);
-          } else return;
+          } else if (e.key === "Escape") setOpen(false);
+          else return;
           e.preventDefault();
         }}
         style={{ width: "100%" }}
       />
-      {enabled && open && items.length > 0 && (
-        <ul role="listbox" aria-label={`${label} suggestions`}>
+      {shown && (
+        <ul role="listbox" id={listId} aria-label={`${label} suggestions`}>
           {items.map((it, i) => (
             <li
               key={it.value}
+              id={`${listId}-${i}`}
               role="option"
               aria-selected={i === hl}
               className={i === hl ? "hl" : undefined}

@@ -1,5 +1,5 @@
 // The signed-in frame: header (brand, store picker, user menu) around the routed screen.
-import { Link, Navigate, Outlet, useLocation } from "react-router";
+import { Link, NavLink, Navigate, Outlet, useLocation, useSearchParams } from "react-router";
 import { useMe, useLogout } from "../../api/session";
 import { StorePicker } from "./StorePicker";
 import { Loading, ErrorBox } from "../../components/Status";
@@ -8,6 +8,14 @@ export function AppShell() {
   const me = useMe();
   const logout = useLogout();
   const location = useLocation();
+  const [params] = useSearchParams();
+  // The store and the filter follow the reader from screen to screen.
+  const keep = new URLSearchParams();
+  for (const k of ["store", "filter"]) {
+    const v = params.get(k);
+    if (v) keep.set(k, v);
+  }
+  const to = (path: string) => (keep.size ? `${path}?${keep}` : path);
 
   if (me.isPending) return <Loading />;
   if (me.error) return <ErrorBox error={me.error} />;
@@ -21,6 +29,12 @@ export function AppShell() {
       <header className="topbar">
         <Link to="/" className="brand">Cairn</Link>
         <StorePicker />
+        <nav className="main-nav" aria-label="Screens">
+          <NavLink to={to("/")} end>Dashboards</NavLink>
+          <NavLink to={to("/query")}>Query builder</NavLink>
+          <NavLink to={to("/explorer")}>Explorer</NavLink>
+          <NavLink to={to("/exports")}>Exports</NavLink>
+        </nav>
         <div className="spacer" />
         <span className="muted user" title={user.email}>{user.name || user.email}</span>
         <button className="btn ghost" onClick={() => logout.mutate()}>Sign out</button>
