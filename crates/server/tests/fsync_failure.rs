@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const KEY: &str = "fsync";
-const SECRET: &str = "fsync-secret";
+const SECRET: &str = "fsync-secret-long-enough";
 
 const SHIM: &str = r#"
 #define _GNU_SOURCE

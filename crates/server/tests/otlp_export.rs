@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const KEY: &str = "otlp";
-const SECRET: &str = "otlp-secret";
+const SECRET: &str = "otlp-secret-long-enough";
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 
 /// Spans received: (name, trace id in hex).

@@ -97,7 +97,7 @@ async fn a_store_that_refused_a_write_is_not_ready_and_stops_the_node() {
     let http = reqwest::Client::new();
     let post = || {
         http.post(format!("{base}/xapi/statements"))
-            .basic_auth("tester", Some("s3cret"))
+            .basic_auth("tester", Some("s3cret-s3cret-s3cret"))
             .header("X-Experience-API-Version", "1.0.3")
             .json(&statement(
                 "http://example.com/verbs/did",
