@@ -18,7 +18,7 @@ export class Session {
 
   /** The body of an answer as text (exports). */
   async text(method: string, path: string, body?: unknown): Promise<string> {
-    const headers: Record<string, string> = { Cookie: this.cookie };
+    const headers: Record<string, string> = { Cookie: this.cookie, Origin: this.base };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const res = await fetch(`${this.base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
