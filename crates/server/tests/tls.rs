@@ -17,18 +17,27 @@ fn write_cert(dir: &Path) -> Vec<u8> {
     c.cert.der().to_vec()
 }
 
-/// Connects trusting `der`, sends one request, and returns the certificate the server presented
-/// with the response.
-async fn get(addr: std::net::SocketAddr, der: &[u8], path: &str) -> (Vec<u8>, String) {
+/// A TLS connection to `addr` that trusts only `der` (fails when another certificate is served).
+async fn connect(
+    addr: std::net::SocketAddr,
+    der: &[u8],
+) -> std::io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
     cairn_server::tls::install_provider();
     let mut roots = rustls::RootCertStore::empty();
     roots.add(CertificateDer::from(der.to_vec())).unwrap();
     let cfg = rustls::ClientConfig::builder()
         .with_root_certificates(roots)
         .with_no_client_auth();
-    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let mut tls = tokio_rustls::TlsConnector::from(Arc::new(cfg))
+    let tcp = tokio::net::TcpStream::connect(addr).await?;
+    tokio_rustls::TlsConnector::from(Arc::new(cfg))
         .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await
+}
+
+/// Connects trusting `der`, sends one request, and returns the certificate the server presented
+/// with the response.
+async fn get(addr: std::net::SocketAddr, der: &[u8], path: &str) -> (Vec<u8>, String) {
+    let mut tls = connect(addr, der)
         .await
         .expect("TLS handshake with the expected certificate");
     let served = tls.get_ref().1.peer_certificates().unwrap()[0].to_vec();
@@ -43,18 +52,7 @@ async fn get(addr: std::net::SocketAddr, der: &[u8], path: &str) -> (Vec<u8>, St
 
 async fn served_cert_becomes(addr: std::net::SocketAddr, der: &[u8]) {
     for _ in 0..100 {
-        cairn_server::tls::install_provider();
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add(CertificateDer::from(der.to_vec())).unwrap();
-        let cfg = rustls::ClientConfig::builder()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-        if tokio_rustls::TlsConnector::from(Arc::new(cfg))
-            .connect(ServerName::try_from("localhost").unwrap(), tcp)
-            .await
-            .is_ok()
-        {
+        if connect(addr, der).await.is_ok() {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
