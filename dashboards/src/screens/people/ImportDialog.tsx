@@ -65,7 +65,7 @@ export function ImportDialog({ store, onClose }: { store: string; onClose: () =>
             <button className="btn primary" disabled={!file} onClick={() => file && void run(file)}>Import</button>
           </>
         ) : (
-          <button className="btn" onClick={close} disabled={running}>{running ? "Importing…" : "Close"}</button>
+          <button className="btn" onClick={close} disabled={running}>{running ? "Importing…" : "Done"}</button>
         )
       }>
       {state.kind === "choose" && (

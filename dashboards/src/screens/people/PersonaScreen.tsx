@@ -49,7 +49,7 @@ export function PersonaScreen() {
   const attrs = Object.entries(p.attributes);
   return (
     <div className="persona">
-      <p><Link to={people}>← People</Link></p>
+      <p className="back"><Link to={people}>← People</Link></p>
       <div className="page-head">
         <h1>{p.name}</h1>
         <span className="muted">{store.name}</span>
@@ -110,7 +110,8 @@ export function PersonaScreen() {
           onSplit={(name, identifiers) => m.split.mutate({ from: p.id, name, identifiers }, {
             onSuccess: (a) => {
               close();
-              setNotice({ text: `${a.created.identifiers.length} identifier(s) moved to the new persona ${a.created.name}.`, link: a.created });
+              const n = a.created.identifiers.length;
+              setNotice({ text: `${n} ${n === 1 ? "identifier" : "identifiers"} moved to the new persona ${a.created.name}.`, link: a.created });
             },
           })} />
       )}

@@ -9,8 +9,8 @@ import { withFilter } from "../../lib/filterParam";
 import { cellText, iris } from "../explorer/columns";
 
 const RECENT = 10;
-const FIELDS = ["stored", "verb", "object.id", "result.success"];
-const LABELS: Record<string, string> = { stored: "Stored", verb: "Verb", "object.id": "Activity", "result.success": "Success" };
+const FIELDS = ["stored", "timestamp", "verb", "object.id", "result.success"];
+const LABELS: Record<string, string> = { stored: "Stored", timestamp: "Timestamp", verb: "Verb", "object.id": "Activity", "result.success": "Success" };
 
 export function RecentActivity({ store, filter, explorer }: { store: string; filter: Filter; explorer: string }) {
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
