@@ -6,6 +6,9 @@ import { importChunk, useAfterImport } from "../../api/personas";
 import { Modal } from "../../components/Modal";
 import { chunks, fileErrors, plan, type RowError } from "./csvImport";
 
+/** Refused rows listed in the dialog; past this they are only counted. */
+const LISTED_ERRORS = 1000;
+
 type Counts = { total: number; done: number; created: number; updated: number; failed: number };
 
 type State =
@@ -124,7 +127,7 @@ function RowErrors({ errors, truncated }: { errors: RowError[]; truncated: boole
           </tr>
         </thead>
         <tbody>
-          {errors.map((e, i) => (
+          {errors.slice(0, LISTED_ERRORS).map((e, i) => (
             <tr key={`${e.line}-${i}`}>
               <td>{e.line}</td>
               <td className="wrap">{e.message}</td>
@@ -132,6 +135,9 @@ function RowErrors({ errors, truncated }: { errors: RowError[]; truncated: boole
           ))}
         </tbody>
       </table>
+      {errors.length > LISTED_ERRORS && (
+        <p className="muted hint">… and {(errors.length - LISTED_ERRORS).toLocaleString()} more rows not listed.</p>
+      )}
     </div>
   );
 }
