@@ -73,6 +73,7 @@ test("find, rename, merge and split personas, and import them from CSV", async (
   const merge = page.getByRole("dialog", { name: "Merge another persona into Grace Hopper" });
   await merge.getByLabel("Find the persona to merge in").fill("home");
   await merge.getByRole("radio", { name: /Grace at home/ }).check();
+  await shot(page, "persona-merge-pick");
   await expectAccessible(page, "the merge dialog");
   await merge.getByRole("button", { name: "Merge…" }).click();
   const confirm = page.getByRole("dialog", { name: "Merge personas" });
@@ -90,6 +91,7 @@ test("find, rename, merge and split personas, and import them from CSV", async (
   const split = page.getByRole("dialog", { name: "Split identifiers out of Grace Hopper" });
   await split.getByRole("checkbox", { name: /grace-h at https:\/\/lms.example.com/ }).check();
   await split.getByLabel("Name of the new persona").fill("Grace (LMS)");
+  await shot(page, "persona-split-pick");
   await expectAccessible(page, "the split dialog");
   await split.getByRole("button", { name: "Split…" }).click();
   const confirmSplit = page.getByRole("dialog", { name: "Split identifiers out" });
