@@ -1,7 +1,8 @@
 // People on the generated store: search, a persona's page (identifiers, attributes, statement
 // count and recent statements by name), rename, merging a persona in and splitting an
 // identifier out (each confirmed), a CSV import with a bad row listed by row number and the
-// good rows imported, the empty state of a store without personas, and axe-core.
+// good rows imported, the empty state of a store without personas, axe-core, and a viewer who
+// reads but sees no action that changes a persona.
 import { test, expect, shot, signIn, env } from "./fixtures";
 import { countStatements } from "./api";
 import { expectAccessible } from "./a11y";
@@ -152,4 +153,23 @@ test("find, rename, merge and split personas, and import them from CSV", async (
   await expect(page.getByRole("button", { name: "Import a CSV file" })).toBeVisible();
   await shot(page, "people-empty");
   await expectAccessible(page, "the people screen of a store without personas");
+});
+
+test("a viewer reads people but changes nothing", async ({ page, admin }) => {
+  const email = "people-viewer@example.com";
+  const password = "people-viewer-password-1";
+  const user = await admin.call<{ id: string }>("POST", "/api/v1/users", { email, name: "Pia Viewer", password });
+  await admin.call("PUT", `/api/v1/organisations/${env.org}/members/${user.id}`, { role: "viewer" });
+  const p = await admin.call<Persona>("POST", `/api/v1/stores/${env.store}/personas`, {
+    name: "Read Only", identifiers: [{ mbox: "mailto:read.only@example.com" }],
+  });
+
+  await signIn(page, email, password);
+  await page.goto(`/people?store=${env.store}&q=read.only`);
+  await expect(page.getByRole("table", { name: "Personas" }).locator("tbody tr")).toHaveCount(1);
+  await expect(page.getByRole("button", { name: "Import CSV…" })).toHaveCount(0);
+  await page.getByRole("link", { name: "Read Only" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: p.name })).toBeVisible();
+  await expect(page.getByTestId("persona-count")).toHaveText("0 statements");
+  await expect(page.getByRole("button", { name: /Rename|Merge|Split|Delete/ })).toHaveCount(0);
 });
