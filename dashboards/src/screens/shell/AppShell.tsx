@@ -34,6 +34,7 @@ export function AppShell() {
           <NavLink to={to("/query")}>Query builder</NavLink>
           <NavLink to={to("/explorer")}>Explorer</NavLink>
           <NavLink to={to("/exports")}>Exports</NavLink>
+          <NavLink to={to("/people")}>People</NavLink>
         </nav>
         <div className="spacer" />
         <span className="muted user" title={user.email}>{user.name || user.email}</span>
