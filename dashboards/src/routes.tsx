@@ -1,4 +1,4 @@
-// Client routes: /login, / (dashboards of the chosen store), /dashboards/:id, the query builder
+// Client routes: /login, /setup (the first run's set-up link), / (dashboards of the chosen store), /dashboards/:id, the query builder
 // (/query), the statement explorer (/explorer), exports (/exports), and the shared views
 // /s/:link and /embed/:link (which never touch the session API).
 import { createBrowserRouter } from "react-router";
@@ -8,6 +8,7 @@ import { NotFound } from "./components/NotFound";
 
 export const router = createBrowserRouter([
   { path: "/login", element: <SignIn /> },
+  { path: "/setup", lazy: async () => ({ Component: (await import("./screens/setup/SetupScreen")).SetupScreen }) },
   {
     path: "/",
     element: <AppShell />,

@@ -5,6 +5,8 @@
 pub mod admin_cli;
 pub mod app;
 pub mod config;
+mod config_sign_in;
+pub mod sign_in;
 pub mod measured;
 pub mod metrics;
 pub mod telemetry;

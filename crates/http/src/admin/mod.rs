@@ -16,6 +16,7 @@ mod links;
 mod orgs;
 mod personas;
 mod shared;
+mod signin;
 mod stores;
 mod users;
 
@@ -70,6 +71,11 @@ impl utoipa::Modify for Security {
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(users::login))
+        .routes(routes!(signin::options))
+        .routes(routes!(signin::setup_check))
+        .routes(routes!(signin::setup))
+        .routes(routes!(signin::oidc_start))
+        .routes(routes!(signin::oidc_callback))
         .routes(routes!(users::logout))
         .routes(routes!(users::me))
         .routes(routes!(users::list_tokens, users::create_token))

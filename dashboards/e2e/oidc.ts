@@ -1,0 +1,48 @@
+// A real OpenID provider for the single sign-on tests: npm `oidc-provider` on a free loopback
+// port, with one client (Cairn) and a few people. Its development login form accepts any
+// password; the login name picks the person.
+import Provider from "oidc-provider";
+import type { Server } from "node:http";
+import { freePort } from "./server";
+
+export const OIDC_CLIENT = { id: "cairn-e2e", secret: "cairn-e2e-client-secret-0123456789" };
+
+export const PEOPLE: Record<string, { email: string; name: string }> = {
+  ada: { email: "ada@example.com", name: "Ada Lovelace" },
+  mallory: { email: "mallory@elsewhere.test", name: "Mallory" },
+};
+
+export type RunningProvider = { issuer: string; close: () => Promise<void> };
+
+export async function startProvider(redirectUri: string): Promise<RunningProvider> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: OIDC_CLIENT.id,
+        client_secret: OIDC_CLIENT.secret,
+        redirect_uris: [redirectUri],
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
+      },
+    ],
+    claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
+    async findAccount(_ctx, id) {
+      const person = PEOPLE[id];
+      if (!person) return undefined;
+      return {
+        accountId: id,
+        claims: async () => ({ sub: id, email: person.email, email_verified: true, name: person.name }),
+      };
+    },
+    pkce: { required: () => true },
+    cookies: { keys: ["cairn-e2e-cookie-key"] },
+  });
+  const server: Server = provider.listen(port, "127.0.0.1");
+  await new Promise<void>((ok) => server.once("listening", () => ok()));
+  return {
+    issuer,
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
+}

@@ -1,0 +1,105 @@
+// Single sign-on against a real OpenID provider (oidc-provider, started here): Cairn with
+// password sign-in turned off and an allow-list of one email domain. Sign in and out; an address
+// of another domain is refused; a tampered state parameter gets a clear 400 page.
+import { test, expect, type Page } from "@playwright/test";
+import { expectAccessible } from "./a11y";
+import { shot } from "./fixtures";
+import { OIDC_CLIENT, startProvider, type RunningProvider } from "./oidc";
+import { freePort, startCairn, stopCairn, type Running } from "./server";
+
+let cairn: Running;
+let provider: RunningProvider;
+const CALLBACK = "/api/v1/auth/oidc/callback";
+
+test.beforeAll(async () => {
+  const port = await freePort();
+  provider = await startProvider(`http://127.0.0.1:${port}${CALLBACK}`);
+  cairn = await startCairn({
+    port,
+    env: {
+      CAIRN_OIDC_ISSUER_URL: provider.issuer,
+      CAIRN_OIDC_CLIENT_ID: OIDC_CLIENT.id,
+      CAIRN_OIDC_CLIENT_SECRET: OIDC_CLIENT.secret,
+      CAIRN_OIDC_PROVIDER_NAME: "Test ID",
+      CAIRN_OIDC_EMAIL_DOMAINS: "[example.com]",
+      CAIRN_OIDC_DEFAULT_ROLE: "viewer",
+      CAIRN_PASSWORD_LOGIN: "false",
+    },
+  });
+});
+
+test.afterAll(async () => {
+  if (cairn) await stopCairn(cairn);
+  if (provider) await provider.close();
+});
+
+/** From Cairn's sign-in screen through the provider's login form (any password) and consent. */
+async function signInAtProvider(page: Page, login: string): Promise<void> {
+  await page.goto(`${cairn.url}/login`);
+  await page.getByRole("link", { name: "Sign in with Test ID" }).click();
+  await page.locator('input[name="login"]').fill(login);
+  await page.locator('input[name="password"]').fill("any password");
+  await page.getByRole("button", { name: "Sign-in" }).click();
+  await page.getByRole("button", { name: "Continue" }).click();
+}
+
+test("the sign-in screen offers only single sign-on, which signs in and out", async ({ page }) => {
+  await page.goto(`${cairn.url}/`);
+  await expect(page).toHaveURL(/\/login/);
+  await expect(page.getByRole("link", { name: "Sign in with Test ID" })).toBeVisible();
+  await expect(page.getByLabel("Password")).toHaveCount(0);
+  await expectAccessible(page, "the single sign-on sign-in screen");
+  await shot(page, "sso-signin");
+  const refused = await page.request.post(`${cairn.url}/api/v1/auth/login`, {
+    data: { email: "ada@example.com", password: "whatever-password" },
+  });
+  expect(refused.status()).toBe(403);
+
+  await signInAtProvider(page, "ada");
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+  await expect(page.getByLabel("Store")).toBeVisible();
+  await shot(page, "sso-signed-in");
+  const me = await page.request.get(`${cairn.url}/api/v1/me`);
+  expect(me.status()).toBe(200);
+  const body = (await me.json()) as { user: { email: string; name: string }; memberships: { role: string }[] };
+  expect(body.user.email).toBe("ada@example.com");
+  expect(body.user.name).toBe("Ada Lovelace");
+  expect(body.memberships.map((m) => m.role)).toEqual(["viewer"]);
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await page.goto(`${cairn.url}/`);
+  await expect(page).toHaveURL(/\/login/);
+  expect((await page.request.get(`${cairn.url}/api/v1/me`)).status()).toBe(401);
+});
+
+test("an address outside the allowed domains is refused", async ({ page }) => {
+  const answer = page.waitForResponse((r) => r.url().includes(CALLBACK));
+  await signInAtProvider(page, "mallory");
+  expect((await answer).status()).toBe(403);
+  await expect(page.getByRole("heading", { name: "Sign-in failed" })).toBeVisible();
+  await expect(page.getByText("addresses at elsewhere.test may not sign in")).toBeVisible();
+  await expectAccessible(page, "the refused sign-in page");
+  await shot(page, "sso-refused-domain");
+  expect((await page.request.get(`${cairn.url}/api/v1/me`)).status()).toBe(401);
+});
+
+test("a tampered state parameter gets a clear 400 page", async ({ page }) => {
+  // Hold the provider's redirect back, then send it on with another state.
+  let callback = "";
+  await page.route(`**${CALLBACK}?**`, async (route) => {
+    callback = route.request().url();
+    await route.abort();
+  });
+  await signInAtProvider(page, "ada").catch(() => undefined);
+  await expect.poll(() => callback).not.toBe("");
+  await page.unroute(`**${CALLBACK}?**`);
+  const tampered = new URL(callback);
+  tampered.searchParams.set("state", `${tampered.searchParams.get("state") ?? ""}x`);
+  const res = await page.goto(tampered.toString());
+  expect(res?.status()).toBe(400);
+  await expect(page.getByRole("heading", { name: "Sign-in failed" })).toBeVisible();
+  await expect(page.getByText("state parameter does not match")).toBeVisible();
+  await shot(page, "sso-tampered-state");
+  expect((await page.request.get(`${cairn.url}/api/v1/me`)).status()).toBe(401);
+});
