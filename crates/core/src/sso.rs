@@ -68,7 +68,9 @@ pub struct SsoService {
 }
 
 fn restart(why: &str) -> Error {
-    Error::BadRequest(format!("{why}. Start the sign-in again from the sign-in page."))
+    Error::BadRequest(format!(
+        "{why}. Start the sign-in again from the sign-in page."
+    ))
 }
 
 impl SsoService {
@@ -149,7 +151,7 @@ impl SsoService {
             .and_then(|e| e.rsplit_once('@'))
             .map(|(_, d)| d.to_ascii_lowercase());
         match domain {
-            Some(d) if allowed.iter().any(|a| *a == d) => Ok(()),
+            Some(d) if allowed.contains(&d) => Ok(()),
             Some(d) => Err(Error::Forbidden(format!(
                 "addresses at {d} may not sign in to this Cairn; allowed: {}",
                 allowed.join(", ")

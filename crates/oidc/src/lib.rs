@@ -11,8 +11,7 @@ use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreP
 use openidconnect::{
     AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
     EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse,
-    PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -110,7 +109,12 @@ impl OpenIdProvider {
         .set_redirect_uri(self.redirect.clone())
     }
 
-    fn verify(&self, d: &Discovered, token: &CoreIdToken, nonce: &Nonce) -> Result<Claims, ClaimsVerificationError> {
+    fn verify(
+        &self,
+        d: &Discovered,
+        token: &CoreIdToken,
+        nonce: &Nonce,
+    ) -> Result<Claims, ClaimsVerificationError> {
         let client = self.client(d);
         let c = token.claims(&client.id_token_verifier(), nonce)?;
         Ok(Claims {
@@ -174,13 +178,15 @@ impl IdentityProvider for OpenIdProvider {
             .request_async(&self.http)
             .await
             .map_err(|e| match e {
-                openidconnect::RequestTokenError::ServerResponse(r) => Error::BadRequest(format!(
-                    "the identity provider refused the sign-in: {r}"
-                )),
+                openidconnect::RequestTokenError::ServerResponse(r) => {
+                    Error::BadRequest(format!("the identity provider refused the sign-in: {r}"))
+                }
                 other => unreachable(&self.cfg.issuer_url, error_chain(&other)),
             })?;
         let token = response.id_token().ok_or_else(|| {
-            Error::BadRequest("the identity provider sent no ID token (is `openid` allowed?)".into())
+            Error::BadRequest(
+                "the identity provider sent no ID token (is `openid` allowed?)".into(),
+            )
         })?;
         let nonce = Nonce::new(pending.nonce);
         let refused = |e: ClaimsVerificationError| {
@@ -205,7 +211,8 @@ impl IdentityProvider for OpenIdProvider {
         }
         // Providers may keep the email for the UserInfo endpoint (the ID token of the code
         // flow then carries only the subject).
-        self.user_info(&d, response.access_token().clone(), claims).await
+        self.user_info(&d, response.access_token().clone(), claims)
+            .await
     }
 }
 

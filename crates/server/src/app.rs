@@ -294,9 +294,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow_like::Resul
     let dashboards = DashboardService::new(dashboards, writer.clone(), tenancy.clone())
         .with_analytics_limits(cfg.analytics_limits());
     let client = bootstrap(&cfg, &*log, &tenancy).await?;
-    let setup_token = tenancy
-        .new_setup_link(cfg.setup_link_valid_for())
-        .await?;
+    let setup_token = tenancy.new_setup_link(cfg.setup_link_valid_for()).await?;
     let (shutdown, shutdown_rx) = watch::channel(false);
     let committed = writer.subscribe();
     let documents = DocumentService::new(

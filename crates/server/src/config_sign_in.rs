@@ -22,7 +22,10 @@ impl Config {
             ("setup_link_hours", self.setup_link_hours),
             ("oidc_flow_minutes", self.oidc_flow_minutes),
             ("oidc_flows_max", self.oidc_flows_max),
-            ("oidc_metadata_refresh_minutes", self.oidc_metadata_refresh_minutes),
+            (
+                "oidc_metadata_refresh_minutes",
+                self.oidc_metadata_refresh_minutes,
+            ),
             ("oidc_http_timeout_seconds", self.oidc_http_timeout_seconds),
         ] {
             if v == 0 {
@@ -75,7 +78,11 @@ impl Config {
         match &self.public_url {
             Some(u) => u.trim_end_matches('/').to_owned(),
             None => {
-                let scheme = if self.tls().is_some() { "https" } else { "http" };
+                let scheme = if self.tls().is_some() {
+                    "https"
+                } else {
+                    "http"
+                };
                 format!("{scheme}://{listening}")
             }
         }
@@ -132,7 +139,10 @@ mod tests {
             let err = Config::load(Some("cairn.toml".as_ref()), Figment::new())
                 .unwrap_err()
                 .to_string();
-            assert!(err.contains("oidc_issuer"), "unknown keys are refused: {err}");
+            assert!(
+                err.contains("oidc_issuer"),
+                "unknown keys are refused: {err}"
+            );
             Ok(())
         });
     }

@@ -14,7 +14,9 @@ pub enum TenancyCommand {
     /// Uses the set-up link whose token hashes to `token_hash`: refused once it is used,
     /// expired or replaced, or when a site administrator exists. Sent together with the
     /// creation of the site administrator, so the link works once.
-    ClaimSetup { token_hash: Vec<u8> },
+    ClaimSetup {
+        token_hash: Vec<u8>,
+    },
 }
 
 const MAX_NAME: usize = 200;

@@ -1,7 +1,7 @@
 //! Signing in with an identity vouched for by an OpenID provider (single sign-on): the
 //! provider's issuer and subject name a Cairn user. The first sign-in links the identity to the
-//! user with the same verified email, or creates that user (no password) with the role new
-//! users get; each is a tenancy event, like every other change.
+//! user with the same email (only when the provider verified it), or creates that user (no
+//! password) with the role new users get; each is a tenancy event, like every other change.
 use super::decide::TenancyCommand;
 use super::model::*;
 use super::service::TenancyService;
@@ -50,21 +50,12 @@ impl TenancyService {
             }
             return Ok((self.open_session(u.id), u.clone()));
         }
-        let email = match who.email {
-            Some(e) if who.email_verified => e.trim().to_ascii_lowercase(),
-            Some(e) => {
-                return Err(Error::Forbidden(format!(
-                    "the identity provider has not verified the email address {e}: verify it \
-                     there, then sign in again"
-                )));
-            }
-            None => {
-                return Err(Error::Forbidden(
-                    "the identity provider gave no email address: allow Cairn the `email` \
-                     scope there"
-                        .into(),
-                ));
-            }
+        let Some(email) = who.email.map(|e| e.trim().to_ascii_lowercase()) else {
+            return Err(Error::Forbidden(
+                "the identity provider gave no email address: allow Cairn the `email` scope \
+                 there"
+                    .into(),
+            ));
         };
         let identity = |user: UserId| Identity {
             id,
@@ -76,6 +67,15 @@ impl TenancyService {
         };
         let (user, cmds) = match snap.state.user_by_email(&email) {
             Some(u) if u.disabled => return Err(disabled()),
+            // Only a verified email links to an existing account: anyone could claim an
+            // unverified one at some providers.
+            Some(_) if !who.email_verified => {
+                return Err(Error::Forbidden(format!(
+                    "a Cairn account with the email {email} exists, but the identity provider \
+                     has not verified that address, so it cannot be linked: verify it at the \
+                     provider, or ask an administrator"
+                )));
+            }
             Some(u) => (
                 u.id,
                 vec![TenancyCommand::Create(Entity::Identity(identity(u.id)))],

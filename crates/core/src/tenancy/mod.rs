@@ -21,9 +21,9 @@ pub mod state;
 pub use access::Subject;
 pub use admin::{ListQuery, Listed, page};
 pub use decide::{TenancyCommand, decide};
+pub use identity::{ExternalSignIn, NewUsers};
 pub use model::*;
 pub use service::{ClientSpec, NewSecret, TenancyConfig, TenancyService, UserSpec};
-pub use identity::{ExternalSignIn, NewUsers};
 pub use setup::SetupSpec;
 pub use state::{Change, TenancyEvent, TenancyState};
 

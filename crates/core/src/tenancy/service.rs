@@ -82,7 +82,9 @@ pub(super) fn password_ok(p: &str) -> Result<(), Error> {
     Ok(())
 }
 
-pub(super) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
+pub(super) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Error> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| Error::Internal(e.to_string()))

@@ -81,13 +81,7 @@ impl TenancyService {
         ])
         .await?;
         let sid = self.open_session(u.id);
-        let user = self
-            .snapshot()
-            .state
-            .users
-            .get(&u.id)
-            .cloned()
-            .unwrap_or(u);
+        let user = self.snapshot().state.users.get(&u.id).cloned().unwrap_or(u);
         Ok((sid, user))
     }
 }

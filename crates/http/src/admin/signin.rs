@@ -129,7 +129,14 @@ fn page(e: Error) -> Response {
     }
     let message = match &e {
         Error::Internal(_) => "Something went wrong on the server; try again later.".to_owned(),
-        other => other.to_string(),
+        other => {
+            let m = other.to_string();
+            let mut chars = m.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or(m)
+        }
     };
     let body = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -147,10 +154,8 @@ fn page(e: Error) -> Response {
         body,
     )
         .into_response();
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
 
@@ -159,10 +164,8 @@ fn redirect(to: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(to) {
         res.headers_mut().insert(header::LOCATION, v);
     }
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
 
@@ -182,10 +185,8 @@ pub async fn oidc_start(State(state): State<AppState>) -> Response {
     match sso.start().await {
         Ok((url, st)) => {
             let mut res = redirect(&url);
-            res.headers_mut().insert(
-                header::SET_COOKIE,
-                sso_cookie(&state, &st, false),
-            );
+            res.headers_mut()
+                .insert(header::SET_COOKIE, sso_cookie(&state, &st, false));
             res
         }
         Err(e) => page(e),

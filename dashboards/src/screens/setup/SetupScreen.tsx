@@ -21,9 +21,10 @@ export function SetupScreen() {
   const [mismatch, setMismatch] = useState(false);
 
   if (!token || check.isError) {
-    const why = token
+    const message = token
       ? (check.error?.message ?? "")
       : "This address has no set-up token: open the whole link that `cairn serve` printed.";
+    const why = message.charAt(0).toUpperCase() + message.slice(1);
     return (
       <main className="page-center">
         <div className="card narrow signin">
