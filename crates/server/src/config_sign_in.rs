@@ -117,10 +117,16 @@ mod tests {
             assert!(cfg.password_login && cfg.oidc_issuer_url.is_none());
             assert_eq!(cfg.setup_link_valid_for(), Duration::from_secs(24 * 3600));
             jail.set_env("CAIRN_PASSWORD_LOGIN", "false");
-            let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+            let err = Config::load(None, Figment::new())
+                .unwrap_err()
+                .to_string()
+                .to_lowercase();
             assert!(err.contains("oidc_issuer_url"), "{err}");
             jail.set_env("CAIRN_OIDC_ISSUER_URL", "https://id.example.org");
-            let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+            let err = Config::load(None, Figment::new())
+                .unwrap_err()
+                .to_string()
+                .to_lowercase();
             assert!(err.contains("oidc_client_id"), "{err}");
             jail.set_env("CAIRN_OIDC_CLIENT_ID", "cairn");
             jail.set_env("CAIRN_OIDC_EMAIL_DOMAINS", "[example.org, Example.NET]");
@@ -129,11 +135,17 @@ mod tests {
             assert_eq!(cfg.oidc_email_domains, ["example.org", "Example.NET"]);
             assert_eq!(cfg.oidc_new_user_role(), Some(Role::Analyst));
             jail.set_env("CAIRN_OIDC_DEFAULT_ROLE", "boss");
-            let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+            let err = Config::load(None, Figment::new())
+                .unwrap_err()
+                .to_string()
+                .to_lowercase();
             assert!(err.contains("oidc_default_role"), "{err}");
             jail.set_env("CAIRN_OIDC_DEFAULT_ROLE", "none");
             jail.set_env("CAIRN_OIDC_EMAIL_DOMAINS", "[\"a@example.org\"]");
-            let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+            let err = Config::load(None, Figment::new())
+                .unwrap_err()
+                .to_string()
+                .to_lowercase();
             assert!(err.contains("oidc_email_domains"), "{err}");
             jail.create_file("cairn.toml", "oidc_issuer = \"https://x\"\n")?;
             let err = Config::load(Some("cairn.toml".as_ref()), Figment::new())

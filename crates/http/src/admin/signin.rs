@@ -173,11 +173,8 @@ fn not_configured() -> Error {
     Error::BadRequest("single sign-on is not configured on this Cairn (oidc_issuer_url)".into())
 }
 
-/// Starts single sign-on: redirects to the identity provider.
-#[utoipa::path(get, path = "/api/v1/auth/oidc/start", tag = "auth", security(),
-    responses((status = 303, description = "to the identity provider"),
-        (status = 400, description = "an HTML page saying why"),
-        (status = 503, description = "the provider cannot be reached (HTML)")))]
+/// Starts single sign-on: 303 to the identity provider, or an HTML page saying why not (400 not
+/// configured, 503 the provider cannot be reached).
 pub async fn oidc_start(State(state): State<AppState>) -> Response {
     let Some(sso) = state.sso.as_ref() else {
         return page(not_configured());
@@ -193,7 +190,7 @@ pub async fn oidc_start(State(state): State<AppState>) -> Response {
     }
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
+#[derive(Deserialize)]
 pub struct CallbackParams {
     pub code: Option<String>,
     pub state: Option<String>,
@@ -202,12 +199,8 @@ pub struct CallbackParams {
     pub error_description: Option<String>,
 }
 
-/// The identity provider's redirect back: signs the user in and goes to the app.
-#[utoipa::path(get, path = "/api/v1/auth/oidc/callback", tag = "auth", security(),
-    params(CallbackParams),
-    responses((status = 303, description = "signed in: to the web app"),
-        (status = 400, description = "an HTML page saying why"),
-        (status = 403, description = "refused (HTML)")))]
+/// The identity provider's redirect back: signs the user in and 303 to the web app, or an HTML
+/// page saying why not (400 a bad or tampered callback, 403 refused, 503 the provider failed).
 pub async fn oidc_callback(
     State(state): State<AppState>,
     jar: CookieJar,
