@@ -54,6 +54,7 @@ test("the printed link creates the administrator once; they land in the app and 
   await page.getByRole("dialog").getByLabel("Name").fill("First steps");
   await page.getByRole("dialog").getByRole("button", { name: "Create" }).click();
   await expect(page.getByRole("heading", { name: "First steps" })).toBeVisible();
+  await expect(page.getByText("This dashboard has no widgets yet")).toBeVisible();
   await shot(page, "first-run-dashboard");
   await first.close();
 

@@ -102,3 +102,16 @@ test("a tampered state parameter gets a clear 400 page", async ({ page }) => {
   await shot(page, "sso-tampered-state");
   expect((await page.request.get(`${cairn.url}/api/v1/me`)).status()).toBe(401);
 });
+
+test("with password sign-in on, the screen offers both", async ({ page }) => {
+  // This server has password sign-in off; the screen as a server with both on describes it.
+  await page.route("**/api/v1/auth/options", (route) =>
+    route.fulfill({ json: { password: true, sso: { name: "Test ID", start: "/api/v1/auth/oidc/start" } } }),
+  );
+  await page.goto(`${cairn.url}/login`);
+  await expect(page.getByRole("link", { name: "Sign in with Test ID" })).toBeVisible();
+  await expect(page.getByLabel("Email")).toBeVisible();
+  await expect(page.getByLabel("Password")).toBeVisible();
+  await expectAccessible(page, "the sign-in screen with both ways");
+  await shot(page, "sso-signin-both");
+});

@@ -26,7 +26,7 @@ export function SignIn() {
   const sso = options.data?.sso;
   const passwordOn = options.data?.password ?? true;
   const ssoLink = sso && (
-    <a className="btn primary sso" href={sso.start}>Sign in with {sso.name}</a>
+    <a className={passwordOn ? "btn sso" : "btn primary sso"} href={sso.start}>Sign in with {sso.name}</a>
   );
   if (!passwordOn) {
     return (
