@@ -204,3 +204,35 @@ async fn password_sign_in_off_and_single_sign_on_refusals() {
     );
     s.stop().await;
 }
+
+#[tokio::test]
+async fn the_cli_still_creates_the_site_admin_and_the_link_then_goes() {
+    let s = TestServer::start().await;
+    let token = token_of(s.setup_link.as_deref().expect("a link"));
+    let (cfg, dir) = s.stop().await;
+    use cairn_server::admin_cli::{AdminCommand, run};
+    run(
+        &cfg,
+        AdminCommand::SiteAdmin {
+            email: common::ROOT_EMAIL.into(),
+            name: None,
+            password: Some(common::ROOT_PASSWORD.into()),
+            password_stdin: false,
+        },
+    )
+    .await
+    .expect("site admin created by the CLI");
+    let s = TestServer::start_with(cfg, dir).await;
+    assert_eq!(s.setup_link, None);
+    let (st, _) = s
+        .call(
+            Method::POST,
+            "/api/v1/setup/check",
+            &Cred::None,
+            Some(json!({"token": token})),
+        )
+        .await;
+    assert_eq!(st, 409, "set up already");
+    s.login(common::ROOT_EMAIL, common::ROOT_PASSWORD).await;
+    s.stop().await;
+}

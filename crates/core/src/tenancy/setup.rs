@@ -21,7 +21,13 @@ impl TenancyService {
     /// When the installation has no site administrator: a new set-up link token, valid for
     /// `valid_for`, that replaces any earlier one. Shown once: only its hash is stored.
     pub async fn new_setup_link(&self, valid_for: Duration) -> Result<Option<String>, Error> {
-        if self.snapshot().state.has_site_admin() {
+        let snap = self.snapshot();
+        if snap.state.has_site_admin() {
+            // A link left from before the administrator was created by the CLI goes.
+            if snap.state.setup.is_some() {
+                self.apply(vec![TenancyCommand::Delete(EntityRef::Setup)])
+                    .await?;
+            }
             return Ok(None);
         }
         let token = secrets::generate_secret();
