@@ -2,6 +2,7 @@
 // port, with one client (Cairn) and a few people. Its development login form accepts any
 // password; the login name picks the person.
 import Provider from "oidc-provider";
+import { generateKeyPairSync, randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import { freePort } from "./server";
 
@@ -12,10 +13,15 @@ export const PEOPLE: Record<string, { email: string; name: string }> = {
   mallory: { email: "mallory@elsewhere.test", name: "Mallory" },
 };
 
-export type RunningProvider = { issuer: string; close: () => Promise<void> };
+export type RunningProvider = { issuer: string; port: number; kid: string; close: () => Promise<void> };
 
-export async function startProvider(redirectUri: string): Promise<RunningProvider> {
-  const port = await freePort();
+/** Starts the provider with a new RSA signing key of its own (a restart on the same port is a
+ * key rotation). */
+export async function startProvider(redirectUri: string, at?: number): Promise<RunningProvider> {
+  const port = at ?? (await freePort());
+  const kid = randomUUID();
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const jwk = { ...privateKey.export({ format: "jwk" }), kid, use: "sig", alg: "RS256" };
   const issuer = `http://127.0.0.1:${port}`;
   const provider = new Provider(issuer, {
     clients: [
@@ -36,6 +42,7 @@ export async function startProvider(redirectUri: string): Promise<RunningProvide
         claims: async () => ({ sub: id, email: person.email, email_verified: true, name: person.name }),
       };
     },
+    jwks: { keys: [jwk] },
     pkce: { required: () => true },
     cookies: { keys: ["cairn-e2e-cookie-key"] },
   });
@@ -43,6 +50,12 @@ export async function startProvider(redirectUri: string): Promise<RunningProvide
   await new Promise<void>((ok) => server.once("listening", () => ok()));
   return {
     issuer,
-    close: () => new Promise<void>((ok) => server.close(() => ok())),
+    port,
+    kid,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      }),
   };
 }

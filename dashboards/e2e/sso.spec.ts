@@ -1,6 +1,7 @@
 // Single sign-on against a real OpenID provider (oidc-provider, started here): Cairn with
 // password sign-in turned off and an allow-list of one email domain. Sign in and out; an address
-// of another domain is refused; a tampered state parameter gets a clear 400 page.
+// of another domain is refused; a tampered state parameter gets a clear 400 page; the provider's
+// keys rotate.
 import { test, expect, type Page } from "@playwright/test";
 import { expectAccessible } from "./a11y";
 import { shot } from "./fixtures";
@@ -101,6 +102,18 @@ test("a tampered state parameter gets a clear 400 page", async ({ page }) => {
   await expectAccessible(page, "the tampered sign-in page");
   await shot(page, "sso-tampered-state");
   expect((await page.request.get(`${cairn.url}/api/v1/me`)).status()).toBe(401);
+});
+
+test("a new signing key of the provider is fetched (JWKS rotation)", async ({ page }) => {
+  // The same issuer comes back with another key: Cairn's cached keys lack it.
+  const before = provider.kid;
+  await provider.close();
+  provider = await startProvider(`${cairn.url}${CALLBACK}`, provider.port);
+  expect(provider.kid).not.toBe(before);
+  await signInAtProvider(page, "ada");
+  await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+  const me = (await (await page.request.get(`${cairn.url}/api/v1/me`)).json()) as { user: { email: string } };
+  expect(me.user.email).toBe("ada@example.com");
 });
 
 test("with password sign-in on, the screen offers both", async ({ page }) => {
