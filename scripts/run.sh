@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs Cairn on this machine: installs and starts ClickHouse on loopback (data under var/),
-# builds the web app (dashboards/dist) and the release binary, applies the schema migrations,
-# makes sure a site administrator exists (password generated once into var/), and starts the
-# server, which prints the xAPI endpoint and the default store's client credentials. Ctrl-C stops Cairn (ClickHouse
-# keeps running; `scripts/clickhouse.sh stop` stops it).
+# builds the web app (dashboards/dist) and the release binary, applies the schema migrations and
+# starts the server, which prints the xAPI endpoint, the default store's client credentials and,
+# on the first run, the one-time link that creates the site administrator in the browser.
+# Ctrl-C stops Cairn (ClickHouse keeps running; `scripts/clickhouse.sh stop` stops it).
 #
 # Settings come from the environment (CAIRN_HTTP_ADDR, CAIRN_DATA_DIR, CAIRN_CLICKHOUSE_URL, ...,
 # see docs/operations.md) or from a TOML file given as `scripts/run.sh --config cairn.toml`.
@@ -47,21 +47,24 @@ fi
 cargo build --release --bin cairn
 ./target/release/cairn migrate "$@"
 
-# The site administrator who signs in to the web app: generated once into var/ (readable by
-# this user only). Set CAIRN_ADMIN_EMAIL/CAIRN_ADMIN_PASSWORD to choose them.
+# The site administrator. On the first run there is none: `cairn serve` prints a one-time set-up
+# link that creates them in the browser. A script may create them here instead with
+# CAIRN_ADMIN_EMAIL/CAIRN_ADMIN_PASSWORD (an installation set up by an earlier run.sh keeps its
+# generated password in var/site-admin.env, readable by this user only).
 admin_file="$repo/var/site-admin.env"
-if [ -z "${CAIRN_ADMIN_PASSWORD:-}" ]; then
-    if [ ! -f "$admin_file" ]; then
-        mkdir -p "$repo/var"
-        (umask 077; printf 'CAIRN_ADMIN_EMAIL=%s\nCAIRN_ADMIN_PASSWORD=%s\n' "${CAIRN_ADMIN_EMAIL:-admin@localhost}" "$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$admin_file")
-    fi
+if [ -z "${CAIRN_ADMIN_PASSWORD:-}" ] && [ -f "$admin_file" ]; then
     . "$admin_file"
 fi
-CAIRN_ADMIN_EMAIL="${CAIRN_ADMIN_EMAIL:-admin@localhost}"
-./target/release/cairn admin "$@" site-admin --email "$CAIRN_ADMIN_EMAIL" --password-stdin <<<"$CAIRN_ADMIN_PASSWORD" >/dev/null
 addr="${CAIRN_HTTP_ADDR:-127.0.0.1:8080}"
-if [ -f "$admin_file" ]; then where="the password in var/site-admin.env"; else where="CAIRN_ADMIN_PASSWORD"; fi
-echo "Web app: http://$addr/ (sign in as $CAIRN_ADMIN_EMAIL with $where)"
+if [ -n "${CAIRN_ADMIN_PASSWORD:-}" ]; then
+    CAIRN_ADMIN_EMAIL="${CAIRN_ADMIN_EMAIL:-admin@localhost}"
+    ./target/release/cairn admin "$@" site-admin --email "$CAIRN_ADMIN_EMAIL" --password-stdin <<<"$CAIRN_ADMIN_PASSWORD" >/dev/null
+    if [ -f "$admin_file" ]; then where="the password in var/site-admin.env"; else where="CAIRN_ADMIN_PASSWORD"; fi
+    echo "Web app: http://$addr/ (sign in as $CAIRN_ADMIN_EMAIL with $where)"
+else
+    echo "Web app: http://$addr/ (first run: open the set-up link printed below to create the site"
+    echo "         administrator; afterwards, sign in with the email and password chosen there)"
+fi
 if [ -n "${creds:-}" ]; then
     echo "xAPI client: key $CAIRN_DEFAULT_CLIENT_KEY, secret in var/default-client.env"
 fi

@@ -1,6 +1,7 @@
 // Starts and stops the cairn debug binary for the end-to-end tests: a free loopback port, a
 // temporary data directory, a fresh ClickHouse database, the built app (dist/) as web_dir, and a
-// site administrator created before `serve`.
+// site administrator created before `serve` (unless asked not to: the first run). The server's
+// standard output is kept (the set-up link is printed there).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -22,15 +23,32 @@ export function freePort(): Promise<number> {
   });
 }
 
-export type Running = { url: string; child: ChildProcess; dataDir: string; database: string; clickhouse: string };
+export type Running = {
+  url: string;
+  child: ChildProcess;
+  dataDir: string;
+  database: string;
+  clickhouse: string;
+  /** What the server printed on its standard output so far. */
+  output: () => string;
+};
 
-export async function startCairn(): Promise<Running> {
+export type StartOptions = {
+  /** Create the site administrator before `serve` (default true). */
+  siteAdmin?: boolean;
+  /** More settings, as CAIRN_* variables. */
+  env?: Record<string, string>;
+  /** Listen on this port (default: a free one). */
+  port?: number;
+};
+
+export async function startCairn(opts: StartOptions = {}): Promise<Running> {
   const bin = resolve(process.env.CAIRN_BIN ?? join(import.meta.dirname, "../../target/debug/cairn"));
   const clickhouse = process.env.CAIRN_TEST_CLICKHOUSE_URL;
   if (!clickhouse) {
     throw new Error("set CAIRN_TEST_CLICKHOUSE_URL to a ClickHouse server (scripts/clickhouse.sh start --port 18400 --dir var/ch)");
   }
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const dataDir = mkdtempSync(join(tmpdir(), "cairn-e2e-"));
   const database = `cairn_e2e_${process.pid}_${port}`;
   // Only the settings below reach the server: the test's own CAIRN_BIN and
@@ -52,14 +70,23 @@ export async function startCairn(): Promise<Running> {
     CAIRN_LOG: process.env.CAIRN_LOG ?? "warn",
     // Servers run side by side: no shared /metrics port.
     CAIRN_METRICS_ADDR: "off",
+    ...opts.env,
   };
   const run = (args: string[], input?: string) => {
     const r = spawnSync(bin, args, { env, input, encoding: "utf8" });
     if (r.status !== 0) throw new Error(`cairn ${args.join(" ")} failed: ${r.error?.message ?? ""}${r.stderr}`);
   };
   run(["migrate"]);
-  run(["admin", "site-admin", "--email", ADMIN.email, "--password-stdin"], ADMIN.password);
-  const child = spawn(bin, ["serve"], { env, stdio: ["ignore", "inherit", "inherit"] });
+  if (opts.siteAdmin ?? true) {
+    run(["admin", "site-admin", "--email", ADMIN.email, "--password-stdin"], ADMIN.password);
+  }
+  const child = spawn(bin, ["serve"], { env, stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout?.setEncoding("utf8");
+  child.stdout?.on("data", (chunk: string) => {
+    out += chunk;
+    process.stdout.write(chunk);
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -73,7 +100,7 @@ export async function startCairn(): Promise<Running> {
     if (Date.now() > deadline) throw new Error("cairn serve did not answer within 60 s");
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url, child, dataDir, database, clickhouse };
+  return { url, child, dataDir, database, clickhouse, output: () => out };
 }
 
 export async function stopCairn(r: Running): Promise<void> {

@@ -1,6 +1,6 @@
-// Client routes: /login, / (dashboards of the chosen store), /dashboards/:id, the query builder
-// (/query), the statement explorer (/explorer), exports (/exports), people (/people, a persona at
-// /people/:id), and the shared views
+// Client routes: /login, /setup (the first run's set-up link), / (dashboards of the chosen store),
+// /dashboards/:id, the query builder (/query), the statement explorer (/explorer), exports
+// (/exports), people (/people, a persona at /people/:id), and the shared views
 // /s/:link and /embed/:link (which never touch the session API).
 import { createBrowserRouter } from "react-router";
 import { AppShell } from "./screens/shell/AppShell";
@@ -9,6 +9,7 @@ import { NotFound } from "./components/NotFound";
 
 export const router = createBrowserRouter([
   { path: "/login", element: <SignIn /> },
+  { path: "/setup", lazy: async () => ({ Component: (await import("./screens/setup/SetupScreen")).SetupScreen }) },
   {
     path: "/",
     element: <AppShell />,

@@ -155,6 +155,33 @@ mod tests {
         );
     }
 
+    /// The entities of signing in (the set-up link, single sign-on identities), added later:
+    /// new variants at the end of `Entity`, so every earlier record keeps its bytes.
+    #[test]
+    fn frozen_sign_in_entities() {
+        use crate::tenancy::{Identity, IdentityId, SetupLink, UserId};
+        let setup = Entity::Setup(SetupLink {
+            token_hash: vec![1, 2],
+            expires_us: 5,
+            created_us: 1,
+            updated_us: 2,
+        });
+        check(setup, "070201020a0204", "c1070201020a0204");
+        let identity = Entity::Identity(Identity {
+            id: IdentityId(Uuid::from_u128(3)),
+            issuer: "i".into(),
+            subject: "s".into(),
+            user: UserId(Uuid::from_u128(4)),
+            created_us: 1,
+            updated_us: 2,
+        });
+        check(
+            identity,
+            "0610000000000000000000000000000000030169017310000000000000000000000000000000040204",
+            "c10610000000000000000000000000000000030169017310000000000000000000000000000000040204",
+        );
+    }
+
     #[test]
     fn unknown_versions_and_empty_records_are_errors() {
         let e = decode::<Persona>(&[0xC2, 0, 0]).unwrap_err();

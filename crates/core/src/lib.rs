@@ -19,6 +19,7 @@ pub mod personas;
 pub mod ports;
 pub mod projector;
 pub mod query;
+pub mod sso;
 pub mod statements;
 pub mod tail;
 pub mod tenancy;

@@ -53,6 +53,9 @@ pub struct HttpConfig {
     pub admin_allowed_origins: Vec<String>,
     /// The key that signs `more` links of statement queries (see [`cairn_core::query::Cursor`]).
     pub cursor_key: cairn_core::query::CursorKey,
+    /// Sign-in with email and password is allowed (off: single sign-on only; the CLI and
+    /// personal tokens still work).
+    pub password_login: bool,
 }
 
 impl Default for HttpConfig {
@@ -68,6 +71,7 @@ impl Default for HttpConfig {
             analytics: cairn_core::analytics::AnalyticsLimits::default(),
             admin_allowed_origins: Vec::new(),
             cursor_key: cairn_core::query::CursorKey::generate(),
+            password_login: true,
         }
     }
 }
@@ -94,6 +98,8 @@ pub struct AppState {
     pub limits: limits::Limits,
     /// Readiness checks for `/health/ready` (absent: ready whenever the process answers).
     pub health: Option<cairn_core::health::Health>,
+    /// Single sign-on with OpenID Connect (absent: not configured).
+    pub sso: Option<cairn_core::sso::SsoService>,
 }
 
 impl AppState {
@@ -116,7 +122,14 @@ impl AppState {
             dashboards: None,
             progress: None,
             health: None,
+            sso: None,
         }
+    }
+
+    /// Offers single sign-on through this service.
+    pub fn with_sso(mut self, sso: cairn_core::sso::SsoService) -> Self {
+        self.sso = Some(sso);
+        self
     }
 
     /// Answers `/health/ready` with these checks.

@@ -171,6 +171,8 @@ pub struct Running {
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// The default client's key and secret when this start generated them (shown once).
     pub client: Option<(String, String)>,
+    /// The first run's set-up link, while no site administrator exists (shown once).
+    pub setup_link: Option<String>,
     shutdown: watch::Sender<bool>,
     server: tokio::task::JoinHandle<()>,
     metrics: Option<tokio::task::JoinHandle<()>>,
@@ -292,6 +294,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow_like::Resul
     let dashboards = DashboardService::new(dashboards, writer.clone(), tenancy.clone())
         .with_analytics_limits(cfg.analytics_limits());
     let client = bootstrap(&cfg, &*log, &tenancy).await?;
+    let setup_token = tenancy.new_setup_link(cfg.setup_link_valid_for()).await?;
     let (shutdown, shutdown_rx) = watch::channel(false);
     let committed = writer.subscribe();
     let documents = DocumentService::new(
@@ -301,6 +304,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow_like::Resul
             max_bytes: cfg.max_document_kib << 10,
         },
     );
+    let sso_tenancy = tenancy.clone();
     let statements = StatementService::new(log, writer, tail, cache, projection)
         .with_backlog_limit(BacklogLimit {
             max_statements: cfg.ingest_backlog_max,
@@ -322,6 +326,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow_like::Resul
             analytics: cfg.analytics_limits(),
             admin_allowed_origins: cfg.admin_allowed_origins.clone(),
             cursor_key,
+            password_login: cfg.password_login,
         },
     )
     .with_tenancy(tenancy)
@@ -334,6 +339,12 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow_like::Resul
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cfg.http_addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let base = cfg.public_base(addr);
+    let state = match crate::sign_in::sso(&cfg, &base, sso_tenancy)? {
+        Some(sso) => state.with_sso(sso),
+        None => state,
+    };
+    let setup_link = setup_token.map(|t| format!("{base}/setup#token={t}"));
     let (metrics_addr, metrics) = match cfg.metrics_addr {
         MetricsAddr::At(at) => {
             let (bound, task) = crate::metrics::serve(at, health, shutdown_rx.clone()).await?;
@@ -392,6 +403,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow_like::Resul
         addr,
         metrics_addr,
         client,
+        setup_link,
         shutdown,
         server,
         metrics,

@@ -137,6 +137,48 @@ pub struct Config {
     pub analytics_max_execution_seconds: u64,
     /// Memory one analytics query or export may use in ClickHouse, in MiB (400 beyond).
     pub analytics_max_memory_mb: u64,
+    /// The address people open Cairn at, e.g. `https://lrs.example.org` (unset: the scheme and
+    /// `http_addr`). The set-up link and the default OpenID redirect URL start with it.
+    pub public_url: Option<String>,
+    /// How long the first run's set-up link works, in hours (each start prints a new one while
+    /// no site administrator exists).
+    pub setup_link_hours: u64,
+    /// Sign-in with email and password (false: single sign-on only; needs `oidc_issuer_url`).
+    pub password_login: bool,
+    /// Single sign-on with OpenID Connect: the provider's issuer URL (unset: off), Cairn's
+    /// client id and secret there, and the redirect URL registered there (unset:
+    /// `<public_url>/api/v1/auth/oidc/callback`). See docs/sso.md.
+    pub oidc_issuer_url: Option<String>,
+    pub oidc_client_id: Option<String>,
+    pub oidc_client_secret: Option<String>,
+    pub oidc_redirect_url: Option<String>,
+    /// Shown on the sign-in button: "Sign in with <name>".
+    pub oidc_provider_name: String,
+    /// Email domains allowed to sign in with single sign-on, e.g. `["example.org"]` (empty: any).
+    pub oidc_email_domains: Vec<String>,
+    /// The role a user created by their first single sign-on gets in the default
+    /// organisation: `viewer`, `analyst`, `admin`, `owner` or `none`.
+    pub oidc_default_role: RoleSetting,
+    /// How long a person may take at the provider before the sign-in must start again, in minutes.
+    pub oidc_flow_minutes: u64,
+    /// Single sign-ons in progress remembered at most.
+    pub oidc_flows_max: u64,
+    /// The provider's metadata and keys are fetched again after this many minutes (and at once
+    /// when a token names an unknown key).
+    pub oidc_metadata_refresh_minutes: u64,
+    /// A call to the provider gives up after this many seconds.
+    pub oidc_http_timeout_seconds: u64,
+}
+
+/// `oidc_default_role`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RoleSetting {
+    None,
+    Viewer,
+    Analyst,
+    Admin,
+    Owner,
 }
 
 /// `log_format`: `"text"` or `"json"`.
@@ -268,6 +310,20 @@ impl Default for Config {
             degraded_read_scan_max: cairn_core::statements::DEGRADED_SCAN_MAX,
             analytics_max_execution_seconds: 60,
             analytics_max_memory_mb: 4096,
+            public_url: None,
+            setup_link_hours: 24,
+            password_login: true,
+            oidc_issuer_url: None,
+            oidc_client_id: None,
+            oidc_client_secret: None,
+            oidc_redirect_url: None,
+            oidc_provider_name: "single sign-on".into(),
+            oidc_email_domains: Vec::new(),
+            oidc_default_role: RoleSetting::Viewer,
+            oidc_flow_minutes: 10,
+            oidc_flows_max: 10_000,
+            oidc_metadata_refresh_minutes: 60,
+            oidc_http_timeout_seconds: 10,
         }
     }
 }
@@ -425,7 +481,7 @@ impl Config {
                 "admin_allowed_origins: {o:?} is not an origin (scheme://host[:port])"
             )));
         }
-        Ok(())
+        self.validate_sign_in()
     }
 
     /// The certificate files when Cairn serves HTTPS itself.

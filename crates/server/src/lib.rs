@@ -5,7 +5,9 @@
 pub mod admin_cli;
 pub mod app;
 pub mod config;
+mod config_sign_in;
 pub mod measured;
 pub mod metrics;
+pub mod sign_in;
 pub mod telemetry;
 pub mod tls;

@@ -135,6 +135,7 @@ async fn main() {
 async fn serve(cfg: config::Config) -> app::anyhow_like::Result<()> {
     let scheme = if cfg.tls().is_some() { "https" } else { "http" };
     let configured_key = cfg.default_client_key.clone();
+    let setup_hours = cfg.setup_link_hours;
     let mut running = app::start(cfg).await?;
     println!("Cairn is ready.");
     println!("  xAPI endpoint: {scheme}://{}/xapi", running.addr);
@@ -157,6 +158,14 @@ async fn serve(cfg: config::Config) -> app::anyhow_like::Result<()> {
     }
     if let Some(addr) = running.metrics_addr {
         println!("  metrics:       http://{addr}/metrics");
+    }
+    if let Some(link) = &running.setup_link {
+        println!("  set-up link:   {link}");
+        println!(
+            "                 (no site administrator yet: open the link to create one; it works \
+             once, until {} hours from now, and each start prints a new one)",
+            setup_hours
+        );
     }
     let failure = tokio::select! {
         _ = shutdown_signal() => None,

@@ -11,6 +11,12 @@ pub enum TenancyCommand {
     Create(Entity),
     Update(Entity),
     Delete(EntityRef),
+    /// Uses the set-up link whose token hashes to `token_hash`: refused once it is used,
+    /// expired or replaced, or when a site administrator exists. Sent together with the
+    /// creation of the site administrator, so the link works once.
+    ClaimSetup {
+        token_hash: Vec<u8>,
+    },
 }
 
 const MAX_NAME: usize = 200;
@@ -58,6 +64,32 @@ pub fn decide(
             }
             delete(state, r)
         }
+        TenancyCommand::ClaimSetup { token_hash } => {
+            claim_setup(state, &token_hash, now_us)?;
+            Ok(vec![Change::Delete(EntityRef::Setup)])
+        }
+    }
+}
+
+/// Why a set-up link cannot be used, if it cannot.
+pub fn claim_setup(state: &TenancyState, token_hash: &[u8], now_us: i64) -> Result<(), Error> {
+    if state.has_site_admin() {
+        return Err(Error::Conflict(
+            "this installation is already set up: its site administrator exists. Sign in \
+             instead."
+                .into(),
+        ));
+    }
+    match &state.setup {
+        Some(l) if l.token_hash == token_hash && now_us <= l.expires_us => Ok(()),
+        Some(l) if l.token_hash == token_hash => Err(Error::Forbidden(
+            "this set-up link has expired. Restart `cairn serve` to print a new one.".into(),
+        )),
+        _ => Err(Error::Forbidden(
+            "this set-up link is not valid: copy the whole link that `cairn serve` printed last \
+             (each start replaces the link of the start before)."
+                .into(),
+        )),
     }
 }
 
@@ -69,6 +101,8 @@ fn created_of(e: &Entity) -> i64 {
         Entity::User(x) => x.created_us,
         Entity::Membership(x) => x.created_us,
         Entity::Token(x) => x.created_us,
+        Entity::Identity(x) => x.created_us,
+        Entity::Setup(x) => x.created_us,
     }
 }
 
@@ -81,6 +115,8 @@ fn restore_created(e: &mut Entity, old: &Entity) {
         Entity::User(x) => x.created_us = c,
         Entity::Membership(x) => x.created_us = c,
         Entity::Token(x) => x.created_us = c,
+        Entity::Identity(x) => x.created_us = c,
+        Entity::Setup(x) => x.created_us = c,
     }
 }
 
@@ -176,6 +212,17 @@ fn validate(state: &TenancyState, e: &Entity, old: Option<&Entity>) -> Result<()
                 return Err(missing("the user"));
             }
         }
+        (Entity::Identity(i), _) => {
+            if i.id != IdentityId::of(&i.issuer, &i.subject) {
+                return Err(Error::BadRequest(
+                    "an identity's id must be derived from its issuer and subject".into(),
+                ));
+            }
+            if !state.users.contains_key(&i.user) {
+                return Err(missing("the user"));
+            }
+        }
+        (Entity::Setup(_), _) => {}
     }
     Ok(())
 }
@@ -219,8 +266,15 @@ fn delete(state: &TenancyState, r: EntityRef) -> Result<Vec<Change>, Error> {
             for t in state.tokens.values().filter(|t| t.user == id) {
                 out.push(Change::Delete(EntityRef::Token(t.id)));
             }
+            for i in state.identities.values().filter(|i| i.user == id) {
+                out.push(Change::Delete(EntityRef::Identity(i.id)));
+            }
         }
-        EntityRef::Client(_) | EntityRef::Membership(..) | EntityRef::Token(_) => {}
+        EntityRef::Client(_)
+        | EntityRef::Membership(..)
+        | EntityRef::Token(_)
+        | EntityRef::Identity(_)
+        | EntityRef::Setup => {}
     }
     out.push(Change::Delete(r));
     Ok(out)

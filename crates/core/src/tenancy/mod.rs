@@ -11,16 +11,20 @@
 pub mod access;
 mod admin;
 mod decide;
+mod identity;
 mod model;
 pub mod secrets;
 mod service;
+mod setup;
 pub mod state;
 
 pub use access::Subject;
 pub use admin::{ListQuery, Listed, page};
 pub use decide::{TenancyCommand, decide};
+pub use identity::{ExternalSignIn, NewUsers};
 pub use model::*;
 pub use service::{ClientSpec, NewSecret, TenancyConfig, TenancyService, UserSpec};
+pub use setup::SetupSpec;
 pub use state::{Change, TenancyEvent, TenancyState};
 
 use crate::auth::Principal;

@@ -42,6 +42,25 @@ id_type!(
     /// A personal API token of a user.
     TokenId
 );
+id_type!(
+    /// A sign-in identity at an OpenID provider (derived from its issuer and subject).
+    IdentityId
+);
+
+impl IdentityId {
+    /// The id of the identity `subject` at `issuer`: the same pair always gives the same id.
+    pub fn of(issuer: &str, subject: &str) -> Self {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(issuer.as_bytes());
+        h.update([0]);
+        h.update(subject.as_bytes());
+        let d = h.finalize();
+        let mut b = [0u8; 16];
+        b.copy_from_slice(&d[..16]);
+        IdentityId(Uuid::from_bytes(b))
+    }
+}
 
 /// The store created on first start (it keeps [`StoreId::DEFAULT`]) and its organisation.
 pub const DEFAULT_ORG: OrgId = OrgId(Uuid::from_u128(1));
@@ -188,6 +207,30 @@ pub struct ApiToken {
     pub updated_us: i64,
 }
 
+/// A user's identity at an OpenID provider: signing in there as `subject` signs in as `user`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// [`IdentityId::of`] the issuer and subject.
+    pub id: IdentityId,
+    pub issuer: String,
+    pub subject: String,
+    pub user: UserId,
+    pub created_us: i64,
+    pub updated_us: i64,
+}
+
+/// The one-time set-up link of an installation without a site administrator. Only the hash of
+/// its token is kept; a new start replaces it, and creating the site administrator with it
+/// removes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupLink {
+    pub token_hash: Vec<u8>,
+    /// After this time (epoch µs) the link no longer works.
+    pub expires_us: i64,
+    pub created_us: i64,
+    pub updated_us: i64,
+}
+
 /// Any entity, as carried by events and commands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Entity {
@@ -197,6 +240,8 @@ pub enum Entity {
     User(User),
     Membership(Membership),
     Token(ApiToken),
+    Identity(Identity),
+    Setup(SetupLink),
 }
 
 /// The address of an entity.
@@ -208,6 +253,9 @@ pub enum EntityRef {
     User(UserId),
     Membership(OrgId, UserId),
     Token(TokenId),
+    Identity(IdentityId),
+    /// The set-up link (there is at most one).
+    Setup,
 }
 
 impl Entity {
@@ -219,6 +267,8 @@ impl Entity {
             Entity::User(u) => EntityRef::User(u.id),
             Entity::Membership(m) => EntityRef::Membership(m.org, m.user),
             Entity::Token(t) => EntityRef::Token(t.id),
+            Entity::Identity(i) => EntityRef::Identity(i.id),
+            Entity::Setup(_) => EntityRef::Setup,
         }
     }
 
@@ -231,6 +281,8 @@ impl Entity {
             Entity::User(x) => (&mut x.created_us, &mut x.updated_us),
             Entity::Membership(x) => (&mut x.created_us, &mut x.updated_us),
             Entity::Token(x) => (&mut x.created_us, &mut x.updated_us),
+            Entity::Identity(x) => (&mut x.created_us, &mut x.updated_us),
+            Entity::Setup(x) => (&mut x.created_us, &mut x.updated_us),
         };
         if created {
             *c = now_us;
@@ -249,6 +301,8 @@ impl EntityRef {
             EntityRef::User(id) => (4, &id.0, None),
             EntityRef::Membership(o, u) => (5, &o.0, Some(&u.0)),
             EntityRef::Token(id) => (6, &id.0, None),
+            EntityRef::Identity(id) => (7, &id.0, None),
+            EntityRef::Setup => (8, &Uuid::nil(), None),
         };
         let mut k = Vec::with_capacity(33);
         k.push(tag);

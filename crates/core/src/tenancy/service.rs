@@ -73,7 +73,7 @@ pub struct TenancyService {
     pub(super) client_secret_min_chars: usize,
 }
 
-fn password_ok(p: &str) -> Result<(), Error> {
+pub(super) fn password_ok(p: &str) -> Result<(), Error> {
     if p.chars().count() < 10 || p.len() > 1024 {
         return Err(Error::BadRequest(
             "a password must be 10 to 1024 characters".into(),
@@ -82,7 +82,9 @@ fn password_ok(p: &str) -> Result<(), Error> {
     Ok(())
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
+pub(super) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Error> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| Error::Internal(e.to_string()))
@@ -146,14 +148,20 @@ impl TenancyService {
         let ok = blocking(move || secrets::verify_password(&phc, &pw)).await?;
         match user {
             Some(u) if ok && !u.disabled && !u.password_hash.is_empty() => {
-                let sid = secrets::generate_secret();
-                self.sessions.insert(secrets::hash_secret(&sid), u.id);
-                Ok((sid, u))
+                Ok((self.open_session(u.id), u))
             }
             _ => Err(Error::Unauthenticated(
                 "the email or password is not right".into(),
             )),
         }
+    }
+
+    /// Opens a session of the user (signed in by other means than a password: the set-up
+    /// link, single sign-on) and returns its id.
+    pub fn open_session(&self, user: UserId) -> String {
+        let sid = secrets::generate_secret();
+        self.sessions.insert(secrets::hash_secret(&sid), user);
+        sid
     }
 
     pub fn logout(&self, session: &str) {

@@ -39,6 +39,9 @@ pub struct TenancyState {
     pub users: BTreeMap<UserId, User>,
     pub members: BTreeMap<(OrgId, UserId), Membership>,
     pub tokens: BTreeMap<TokenId, ApiToken>,
+    pub identities: BTreeMap<IdentityId, Identity>,
+    /// The set-up link, while the installation waits for its site administrator.
+    pub setup: Option<SetupLink>,
     client_keys: HashMap<String, ClientId>,
     emails: HashMap<String, UserId>,
 }
@@ -89,6 +92,10 @@ impl TenancyState {
             Entity::Token(t) => {
                 self.tokens.insert(t.id, t);
             }
+            Entity::Identity(i) => {
+                self.identities.insert(i.id, i);
+            }
+            Entity::Setup(l) => self.setup = Some(l),
         }
     }
 
@@ -116,6 +123,10 @@ impl TenancyState {
             EntityRef::Token(id) => {
                 self.tokens.remove(&id);
             }
+            EntityRef::Identity(id) => {
+                self.identities.remove(&id);
+            }
+            EntityRef::Setup => self.setup = None,
         }
     }
 
@@ -129,6 +140,8 @@ impl TenancyState {
                 self.members.get(&(o, u)).cloned().map(Entity::Membership)
             }
             EntityRef::Token(id) => self.tokens.get(&id).cloned().map(Entity::Token),
+            EntityRef::Identity(id) => self.identities.get(&id).cloned().map(Entity::Identity),
+            EntityRef::Setup => self.setup.clone().map(Entity::Setup),
         }
     }
 
@@ -140,6 +153,8 @@ impl TenancyState {
             EntityRef::User(id) => self.users.contains_key(&id),
             EntityRef::Membership(o, u) => self.members.contains_key(&(o, u)),
             EntityRef::Token(id) => self.tokens.contains_key(&id),
+            EntityRef::Identity(id) => self.identities.contains_key(&id),
+            EntityRef::Setup => self.setup.is_some(),
         }
     }
 
@@ -153,6 +168,11 @@ impl TenancyState {
         self.emails
             .get(&email.to_ascii_lowercase())
             .and_then(|id| self.users.get(id))
+    }
+
+    /// Whether an enabled site administrator exists (else the installation needs its first).
+    pub fn has_site_admin(&self) -> bool {
+        self.users.values().any(|u| u.site_admin && !u.disabled)
     }
 
     /// The organisation and its ancestors, nearest first (cycles are refused on write; the walk

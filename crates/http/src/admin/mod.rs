@@ -16,6 +16,7 @@ mod links;
 mod orgs;
 mod personas;
 mod shared;
+mod signin;
 mod stores;
 mod users;
 
@@ -70,6 +71,9 @@ impl utoipa::Modify for Security {
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(users::login))
+        .routes(routes!(signin::options))
+        .routes(routes!(signin::setup_check))
+        .routes(routes!(signin::setup))
         .routes(routes!(users::logout))
         .routes(routes!(users::me))
         .routes(routes!(users::list_tokens, users::create_token))
@@ -157,9 +161,19 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api().split_for_parts().1
 }
 
-/// The admin routes and `GET /api/v1/openapi.json`.
+/// The admin routes and `GET /api/v1/openapi.json`, and the single sign-on browser redirects
+/// (HTML, not JSON: outside the OpenAPI document).
 pub fn routes() -> Router<AppState> {
     let (router, doc) = api().split_for_parts();
+    let router = router
+        .route(
+            "/api/v1/auth/oidc/start",
+            axum::routing::get(signin::oidc_start),
+        )
+        .route(
+            "/api/v1/auth/oidc/callback",
+            axum::routing::get(signin::oidc_callback),
+        );
     let json = std::sync::Arc::new(doc.to_json().unwrap_or_else(|_| "{}".into()));
     router.route(
         "/api/v1/openapi.json",

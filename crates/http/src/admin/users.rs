@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use cairn_core::tenancy::{Subject, TokenId, UserId, UserSpec};
 
-fn me_dto(state: &AppState, s: &Subject) -> Result<MeDto, ApiError> {
+pub(super) fn me_dto(state: &AppState, s: &Subject) -> Result<MeDto, ApiError> {
     let (user, memberships) = tenancy(state)?.me(s)?;
     Ok(MeDto {
         user: user.into(),
@@ -18,7 +18,7 @@ fn me_dto(state: &AppState, s: &Subject) -> Result<MeDto, ApiError> {
     })
 }
 
-fn session_cookie(state: &AppState, value: &str, clear: bool) -> HeaderValue {
+pub(super) fn session_cookie(state: &AppState, value: &str, clear: bool) -> HeaderValue {
     let mut c = Cookie::build((SESSION_COOKIE, value.to_owned()))
         .path("/")
         .http_only(true)
@@ -36,11 +36,18 @@ fn session_cookie(state: &AppState, value: &str, clear: bool) -> HeaderValue {
 /// behind TLS). Rate limited per email.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(),
     request_body = Login,
-    responses((status = 200, body = MeDto), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = MeDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     Body(b): Body<Login>,
 ) -> Result<Response, ApiError> {
+    if !state.config.password_login {
+        return Err(ApiError(cairn_core::Error::Forbidden(
+            "password sign-in is turned off on this Cairn (password_login): sign in with single \
+             sign-on"
+                .into(),
+        )));
+    }
     state.limits.login(&b.email)?;
     let (sid, user) = tenancy(&state)?.login(&b.email, &b.password).await?;
     let s = Subject {

@@ -14,6 +14,8 @@ pub struct TestServer {
     pub cfg: Config,
     pub key: String,
     pub secret: String,
+    /// The set-up link this start printed (no site administrator yet).
+    pub setup_link: Option<String>,
     running: Option<Running>,
     _dir: tempfile::TempDir,
 }
@@ -50,6 +52,7 @@ impl TestServer {
             http: reqwest::Client::new(),
             key: cfg.default_client_key.clone().unwrap_or_default(),
             secret: cfg.default_client_secret.clone().unwrap_or_default(),
+            setup_link: running.setup_link.clone(),
             cfg,
             running: Some(running),
             _dir: dir,
@@ -64,6 +67,7 @@ impl TestServer {
         let running = app::start(cfg).await.expect("server restarts");
         self.base = format!("http://{}", running.addr);
         self.metrics = running.metrics_addr;
+        self.setup_link = running.setup_link.clone();
         self.running = Some(running);
         self
     }

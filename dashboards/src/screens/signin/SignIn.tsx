@@ -1,11 +1,15 @@
-// Sign-in: email + password against POST /api/v1/auth/login; the server sets the session cookie.
+// Sign-in: email + password against POST /api/v1/auth/login (the server sets the session
+// cookie), and "Sign in with <provider>" when single sign-on is configured. The password form
+// is hidden when password sign-in is turned off.
 import { useState, type FormEvent } from "react";
 import { Navigate, useNavigate, useSearchParams } from "react-router";
 import { useLogin, useMe } from "../../api/session";
+import { useSignInOptions } from "../../api/signin";
 
 export function SignIn() {
   const me = useMe();
   const login = useLogin();
+  const options = useSignInOptions();
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const [email, setEmail] = useState("");
@@ -19,11 +23,34 @@ export function SignIn() {
     login.mutate({ email, password }, { onSuccess: () => navigate(next, { replace: true }) });
   };
 
+  const sso = options.data?.sso;
+  const passwordOn = options.data?.password ?? true;
+  const ssoLink = sso && (
+    <a className={passwordOn ? "btn sso" : "btn primary sso"} href={sso.start}>Sign in with {sso.name}</a>
+  );
+  if (!passwordOn) {
+    return (
+      <div className="page-center">
+        <main className="card narrow signin" aria-labelledby="signin-title">
+          <div className="brand large" aria-hidden="true">Cairn</div>
+          <h1 id="signin-title">Sign in</h1>
+          {ssoLink}
+        </main>
+      </div>
+    );
+  }
+
   return (
     <div className="page-center">
       <form className="card narrow signin" onSubmit={submit} aria-label="Sign in">
         <div className="brand large">Cairn</div>
         <h1>Sign in</h1>
+        {ssoLink && (
+          <>
+            {ssoLink}
+            <p className="hint muted or">or with your email and password</p>
+          </>
+        )}
         <label>
           Email
           <input type="email" autoComplete="username" required value={email}
