@@ -20,7 +20,7 @@ pub use access::Subject;
 pub use admin::{ListQuery, Listed, page};
 pub use decide::{TenancyCommand, decide};
 pub use model::*;
-pub use service::{ClientSpec, NewSecret, TenancyConfig, TenancyService, UserSpec};
+pub use service::{ClientSpec, NewSecret, SessionInfo, TenancyConfig, TenancyService, UserSpec};
 pub use state::{Change, TenancyEvent, TenancyState};
 
 use crate::auth::Principal;
