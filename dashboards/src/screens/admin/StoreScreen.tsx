@@ -54,7 +54,11 @@ export function StoreScreen() {
         <button className="btn danger" onClick={() => setDialog("delete")}>Delete store</button>
       </div>
       <section className={`card ${css.section}`} aria-labelledby="stmts-title">
-        <h3 id="stmts-title">Statements</h3>
+        <div className={css.sectionHead}>
+          <h3 id="stmts-title">Statements</h3>
+          <div className="spacer" />
+          <Link className="btn small" to={`/explorer?store=${store.id}`}>Explore statements</Link>
+        </div>
         {count.isPending ? <Loading /> : count.error ? (
           <ErrorBox error={count.error} title="The statements could not be counted" />
         ) : (
@@ -62,7 +66,7 @@ export function StoreScreen() {
         )}
         <p className="muted hint">
           xAPI endpoint: <code>{xapiEndpoint()}</code>. Statements count here once stored and indexed,
-          normally within a second. <Link to={`/explorer?store=${store.id}`}>Explore them</Link>
+          normally within a second.
         </p>
       </section>
       {count.data === 0 && <NoStatements credentials={usable ? { key: usable.client.key, secret: usable.secret } : undefined} />}
