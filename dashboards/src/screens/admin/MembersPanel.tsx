@@ -38,7 +38,7 @@ export function MembersPanel({ org, myRole }: { org: Organisation; myRole: Role 
         </label>
         <label>
           Role
-          <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
+          <select aria-label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
             {offered.map((r) => <option key={r} value={r}>{r} ({ROLE_HELP[r]})</option>)}
           </select>
         </label>

@@ -65,7 +65,7 @@ export function OrganisationsScreen() {
                       {atLeast(r, "admin") && (
                         <>
                           <button className="btn small" aria-pressed={chosen === org.id} onClick={() => setChosen(org.id)} aria-label={`Members of ${org.name}`}>Members</button>
-                          <button className="btn small" onClick={() => setDialog({ kind: "create", parent: org })} aria-label={`New organisation under ${org.name}`}>New sub-organisation</button>
+                          <button className="btn small" onClick={() => setDialog({ kind: "create", parent: org })} aria-label={`New sub-organisation of ${org.name}`}>New sub-organisation</button>
                           <button className="btn small" onClick={() => setDialog({ kind: "rename", org })} aria-label={`Rename ${org.name}`}>Rename</button>
                         </>
                       )}

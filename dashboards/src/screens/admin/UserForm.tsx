@@ -54,14 +54,14 @@ export function UserForm({
         <div className="row">
           <label style={{ flex: 1 }}>
             Role in organisation
-            <select name="organisation" defaultValue="">
+            <select name="organisation" defaultValue="" aria-label="Role in organisation">
               <option value="">No role yet</option>
               {orgs.map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
             </select>
           </label>
           <label style={{ flex: 1 }}>
             Role
-            <select name="role" defaultValue="viewer">
+            <select name="role" defaultValue="viewer" aria-label="Role">
               {(["viewer", "analyst", "admin", "owner"] as const).map((r) => <option key={r} value={r}>{r} ({ROLE_HELP[r]})</option>)}
             </select>
           </label>
