@@ -2,6 +2,9 @@
 // administrator, disable or enable, delete, and see or end their sessions. Disabling, deleting
 // and removing a site administrator ask first.
 import { useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { useNavigate } from "react-router";
+import { keys } from "../../api/keys";
 import { useUserMutations, useUsers, type UserItem, type UserPatch } from "../../api/accounts";
 import { useMe } from "../../api/session";
 import { useOrganisations } from "../../api/stores";
@@ -23,6 +26,8 @@ export function UsersScreen() {
   const [creating, setCreating] = useState(false);
   const [ask, setAsk] = useState<Ask | null>(null);
   const [sessionsOf, setSessionsOf] = useState<UserItem | null>(null);
+  const qc = useQueryClient();
+  const navigate = useNavigate();
   if (users.isPending) return <Loading />;
   if (users.error) return <ErrorBox error={users.error} title="The users could not be loaded" />;
   const close = () => { setAsk(null); m.update.reset(); m.remove.reset(); };
@@ -89,7 +94,7 @@ export function UsersScreen() {
       )}
       {sessionsOf && (
         <Modal title={`Sessions of ${who(sessionsOf)}`} onClose={() => setSessionsOf(null)} wide>
-          <SessionsList user={sessionsOf.id} />
+          <SessionsList user={sessionsOf.id} onEndedCurrent={() => { qc.clear(); qc.setQueryData(keys.me, null); navigate("/login"); }} />
         </Modal>
       )}
     </section>
