@@ -57,7 +57,7 @@ test("each role sees only the screens it may use", async ({ page, browser }) => 
   await shot(page, "admin-users");
   await page.screenshot({ path: "../docs/images/admin-users.png" });
 
-  const analytics = ["Dashboards", "Query builder", "Explorer", "Exports"];
+  const analytics = ["Dashboards", "Query builder", "Explorer", "Exports", "People"];
   for (const role of ["viewer", "analyst"] as const) {
     const p = await freshSignIn(browser, users[role]);
     await expectLinks(p, "Screens", analytics);

@@ -432,6 +432,45 @@ async fn viewers_read_analysts_change_outsiders_see_nothing() {
         .call(Method::DELETE, &format!("{path}/{pid}"), &viewer, None)
         .await;
     assert_eq!(st, 403);
+    // Search: name, identifier or attribute value, case-insensitive, paged.
+    let acct = json!({"name": "Quinn", "attributes": {"team": "Night Shift"},
+        "identifiers": [{"account": {"homePage": "https://lms.example.com", "name": "q-7"}}]});
+    let q = id(s.ok(Method::POST, &path, &analyst, Some(acct), 201).await);
+    let found = |v: Value| -> Vec<String> {
+        let items = v["items"].as_array().unwrap();
+        items.iter().map(|i| id(i.clone())).collect()
+    };
+    for (text, want) in [
+        ("quinn", vec![q.clone()]),
+        ("P%40EXAMPLE", vec![pid.to_owned()]),
+        ("q-7", vec![q.clone()]),
+        ("night", vec![q.clone()]),
+        ("nobody", vec![]),
+        ("", vec![pid.to_owned(), q.clone()]),
+    ] {
+        let v = s
+            .ok(Method::GET, &format!("{path}?q={text}"), &viewer, None, 200)
+            .await;
+        assert_eq!(found(v), want, "q={text}");
+    }
+    let first = s
+        .ok(
+            Method::GET,
+            &format!("{path}?q=e&limit=1"),
+            &viewer,
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(first["next_cursor"], pid, "{first}");
+    let next = format!("{path}?q=e&limit=1&cursor={pid}");
+    let second = s.ok(Method::GET, &next, &viewer, None, 200).await;
+    assert_eq!(found(second.clone()), vec![q.clone()]);
+    assert_eq!(second["next_cursor"], Value::Null);
+    let (st, v) = s
+        .call(Method::GET, &format!("{path}?search=x"), &viewer, None)
+        .await;
+    assert_eq!(st, 400, "{v}");
     // Bad identifiers get a 400 saying what is wrong.
     let (st, v) = s
         .call(

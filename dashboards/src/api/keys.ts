@@ -19,4 +19,8 @@ export const keys = {
   statements: (store: string) => ["statements", store] as const,
   statementCount: (store: string, filter: unknown) => ["statements", store, "count", filter] as const,
   statementPage: (store: string, params: unknown) => ["statements", store, "page", params] as const,
+  /** Every persona read of a store (lists and single personas; prefix of the two below). */
+  personas: (store: string) => ["personas", store] as const,
+  personaList: (store: string, params: unknown) => ["personas", store, "list", params] as const,
+  persona: (store: string, id: string) => ["personas", store, "one", id] as const,
 };

@@ -622,7 +622,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A store's personas, in creation order (viewer or more). */
+        /**
+         * A store's personas, in creation order, optionally searched by name, identifier or attribute
+         *     value (viewer or more).
+         */
         get: operations["list_personas"];
         put?: never;
         /** Create a persona (analyst or more). Each identifier may belong to one persona only (409). */
@@ -4024,6 +4027,11 @@ export interface operations {
                 limit?: number;
                 /** @description Case-insensitive substring of the name. */
                 name?: string;
+                /**
+                 * @description Search text: a case-insensitive substring of the name, of an identifier (an email
+                 *     address, an account name or home page, an OpenID, a SHA1 sum) or of an attribute value.
+                 */
+                q?: string;
             };
             header?: never;
             path: {

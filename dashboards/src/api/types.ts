@@ -137,4 +137,8 @@ export type SharedDashboard = {
   widgets: Omit<Widget, "dashboard">[];
 };
 
+export type Persona = Schemas["PersonaDto"];
+export type PersonaPage = Schemas["PersonaPage"];
+export type SplitAnswer = Schemas["SplitAnswer"];
+
 export type SavedFilter = Omit<Schemas["SavedFilterDto"], "filter"> & { filter: Filter };

@@ -19,6 +19,23 @@ pub struct Persona {
     pub updated_us: i64,
 }
 
+impl Persona {
+    /// Whether a search text matches this persona: a case-insensitive substring of its name, of
+    /// one of its identifiers (as IFI keys, so `ada@example.com` finds `mbox:mailto:ada@…` and
+    /// `lms.example.com` an account's home page) or of an attribute value. Blank text matches
+    /// every persona.
+    pub fn matches(&self, text: &str) -> bool {
+        let needle = text.trim().to_lowercase();
+        if needle.is_empty() {
+            return true;
+        }
+        let has = |s: &str| s.to_lowercase().contains(&needle);
+        has(&self.name)
+            || self.identifiers.iter().any(|i| has(i))
+            || self.attributes.values().any(|v| has(v))
+    }
+}
+
 /// One change to the personas of a store. Each names the identifiers whose persona it changes,
 /// so the projection of the mapping never needs the state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -94,18 +94,21 @@ impl PersonaService {
         self.writer.personas(store, commands).await.map(|_| ())
     }
 
-    /// A store's personas in creation order, optionally by name (case-insensitive substring).
+    /// A store's personas in creation order, optionally by name (case-insensitive substring)
+    /// and by a search text matching the name, an identifier or an attribute value (see
+    /// [`Persona::matches`]).
     pub fn list(
         &self,
         s: &Subject,
         store: StoreId,
         q: &ListQuery,
+        search: Option<&str>,
     ) -> Result<Listed<Persona>, Error> {
         self.can_view(s, store)?;
         let st = self.personas.read();
         Ok(page(
             st.of_store(store)
-                .filter(|p| q.name_matches(&p.name))
+                .filter(|p| q.name_matches(&p.name) && search.is_none_or(|t| p.matches(t)))
                 .map(|p| (p.id, p.clone())),
             q,
         ))

@@ -197,3 +197,31 @@ fn person_object_lists_every_identifier() {
     assert_eq!(v["mbox"].as_array().unwrap().len(), 2);
     assert_eq!(v["account"][0]["name"], "u1");
 }
+
+#[test]
+fn search_matches_name_identifiers_and_attribute_values() {
+    let p = Persona {
+        id: Uuid::nil(),
+        store: S,
+        name: "Ada Lovelace".into(),
+        attributes: BTreeMap::from([("team".to_string(), "Analytical Engines".to_string())]),
+        identifiers: vec![mbox("ada"), "account:https://lms.example.com|u-42".into()],
+        created_us: 0,
+        updated_us: 0,
+    };
+    for hit in [
+        "lovelace",
+        "ADA L",
+        "ada@example.com",
+        "u-42",
+        "lms.example",
+        "engines",
+        "",
+        "   ",
+    ] {
+        assert!(p.matches(hit), "{hit:?} should match");
+    }
+    for miss in ["grace", "team", "u-43", "mailto:grace"] {
+        assert!(!p.matches(miss), "{miss:?} should not match");
+    }
+}

@@ -59,6 +59,9 @@ pub struct PersonaListParams {
     pub limit: Option<usize>,
     /// Case-insensitive substring of the name.
     pub name: Option<String>,
+    /// Search text: a case-insensitive substring of the name, of an identifier (an email
+    /// address, an account name or home page, an OpenID, a SHA1 sum) or of an attribute value.
+    pub q: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -149,7 +152,8 @@ fn ids(sid: &str, pid: &str) -> Result<(StoreId, Uuid), ApiError> {
     Ok((StoreId(id(sid)?), id(pid)?))
 }
 
-/// A store's personas, in creation order (viewer or more).
+/// A store's personas, in creation order, optionally searched by name, identifier or attribute
+/// value (viewer or more).
 #[utoipa::path(get, path = "/api/v1/stores/{id}/personas", tag = "personas",
     params(("id" = String, Path, description = "store id"), PersonaListParams),
     responses((status = 200, body = PersonaPage), (status = 404, body = ErrorBody)))]
@@ -165,7 +169,7 @@ pub async fn list_personas(
         limit: p.limit.unwrap_or(100).clamp(1, 1000),
         name: p.name,
     };
-    let l = personas(&state)?.list(&s, StoreId(id(&sid)?), &q)?;
+    let l = personas(&state)?.list(&s, StoreId(id(&sid)?), &q, p.q.as_deref())?;
     Ok(Json(PersonaPage {
         items: l.items.into_iter().map(PersonaDto::from).collect(),
         next_cursor: l.next.map(|u| u.to_string()),

@@ -35,6 +35,7 @@ export function AppShell() {
           <NavLink to={to("/query")}>Query builder</NavLink>
           <NavLink to={to("/explorer")}>Explorer</NavLink>
           <NavLink to={to("/exports")}>Exports</NavLink>
+          <NavLink to={to("/people")}>People</NavLink>
           {adminScreens(me.data).organisations && <NavLink to="/admin">Administration</NavLink>}
         </nav>
         <div className="spacer" />
