@@ -1,6 +1,7 @@
 // Client routes: /login, /setup (the first run's set-up link), / (dashboards of the chosen store),
 // /dashboards/:id, the query builder (/query), the statement explorer (/explorer), exports
-// (/exports), people (/people, a persona at /people/:id), and the shared views
+// (/exports), people (/people, a persona at /people/:id), the caller's account (/account),
+// administration (/admin/..., its own routes), and the shared views
 // /s/:link and /embed/:link (which never touch the session API).
 import { createBrowserRouter } from "react-router";
 import { AppShell } from "./screens/shell/AppShell";
@@ -21,6 +22,8 @@ export const router = createBrowserRouter([
       { path: "people", lazy: async () => ({ Component: (await import("./screens/people/PeopleScreen")).PeopleScreen }) },
       { path: "people/:id", lazy: async () => ({ Component: (await import("./screens/people/PersonaScreen")).PersonaScreen }) },
       { path: "exports", lazy: async () => ({ Component: (await import("./screens/exports/ExportsScreen")).ExportsScreen }) },
+      { path: "account", lazy: async () => ({ Component: (await import("./screens/account/AccountScreen")).AccountScreen }) },
+      { path: "admin/*", lazy: async () => ({ Component: (await import("./screens/admin/AdminRoutes")).AdminRoutes }) },
     ],
   },
   { path: "/s/:link", lazy: async () => ({ Component: (await import("./screens/shared/SharedPage")).SharedPage }) },

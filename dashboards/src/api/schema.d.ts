@@ -376,10 +376,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The members of an organisation, with their roles (admin). */
+        /** The members of an organisation, with their roles, emails and names (admin). */
         get: operations["list_members"];
         put?: never;
-        post?: never;
+        /**
+         * Give the user with this email a role in the organisation (admin; owner for the owner role).
+         *     An email without an account is a 400: site administrators create users.
+         */
+        post: operations["add_member"];
         delete?: never;
         options?: never;
         head?: never;
@@ -956,10 +960,56 @@ export interface paths {
         patch: operations["update_user"];
         trace?: never;
     };
+    "/api/v1/users/{id}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The user's open sessions, oldest first; `current` marks the session of this request. The
+         *     user themself or a site administrator (others: 404).
+         */
+        get: operations["list_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/sessions/{session}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End one of the user's sessions: its cookie stops working at once (the user themself or a
+         *     site administrator).
+         */
+        delete: operations["end_session"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description Give the user with this email a role (the user must exist: site administrators create users). */
+        AddMember: {
+            email: string;
+            /** @description owner, admin, analyst or viewer. */
+            role: string;
+        };
         /** @description Groups and their measures, and the table that served them (`aggregate` or `raw`). */
         AggregateAnswer: {
             rows: components["schemas"]["AggregateGroup"][];
@@ -1276,6 +1326,24 @@ export interface components {
         } | {
             max: string;
         };
+        /** @description A member of an organisation with the user's email and name (the members list). */
+        MemberDto: {
+            created: string;
+            email: string;
+            name: string;
+            /** Format: uuid */
+            organisation: string;
+            /** @description owner, admin, analyst or viewer. */
+            role: string;
+            updated: string;
+            /** Format: uuid */
+            user: string;
+        };
+        MemberPage: {
+            items: components["schemas"]["MemberDto"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
         MembershipDto: {
             created: string;
             /** Format: uuid */
@@ -1285,11 +1353,6 @@ export interface components {
             updated: string;
             /** Format: uuid */
             user: string;
-        };
-        MembershipPage: {
-            items: components["schemas"]["MembershipDto"][];
-            /** @description Pass as `cursor` for the next page; null on the last page. */
-            next_cursor?: string | null;
         };
         MergeBody: {
             /**
@@ -1409,6 +1472,22 @@ export interface components {
         };
         SavedFilterPage: {
             items: components["schemas"]["SavedFilterDto"][];
+            next_cursor?: string | null;
+        };
+        /** @description An open session of a user (held in memory; it ends after `session_idle_minutes` unused). */
+        SessionDto: {
+            /** @description When the session was opened (sign-in). */
+            created: string;
+            /** @description The session of this request's cookie. */
+            current: boolean;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            user: string;
+        };
+        SessionPage: {
+            items: components["schemas"]["SessionDto"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
             next_cursor?: string | null;
         };
         SetMember: {
@@ -3017,7 +3096,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MembershipPage"];
+                    "application/json": components["schemas"]["MemberPage"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    add_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description organisation id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddMember"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             403: {
@@ -5039,6 +5168,95 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_sessions: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1 to 1000, default 100). */
+                limit?: number;
+                /** @description Opaque: the `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Case-insensitive substring of the name. */
+                name?: string;
+                /** @description Only children of this organisation (organisations), or only stores of it (stores). */
+                organisation?: string;
+                /** @description Only clients of this store. */
+                store?: string;
+                /** @description Substring of the email (users). */
+                email?: string;
+            };
+            header?: never;
+            path: {
+                /** @description user id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    end_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description user id */
+                id: string;
+                /** @description session id */
+                session: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,12 +1,9 @@
 // The empty state of a store without statements: its xAPI endpoint and a curl command that
-// sends one, with a client's key and secret to fill in.
-export function NoStatements() {
-  const endpoint = `${window.location.origin}/xapi/`;
-  const curl = [
-    `curl -u CLIENT_KEY:CLIENT_SECRET -H 'X-Experience-API-Version: 1.0.3' \\`,
-    `  -H 'Content-Type: application/json' ${endpoint}statements \\`,
-    `  -d '{"actor":{"mbox":"mailto:ada@example.com"},"verb":{"id":"http://adlnet.gov/expapi/verbs/completed"},"object":{"id":"https://example.com/course/1"}}'`,
-  ].join("\n");
+// sends one, with a client's key and secret to fill in (or filled in, when the screen has them).
+import { curlCommand, xapiEndpoint } from "../lib/curl";
+
+export function NoStatements({ credentials }: { credentials?: { key: string; secret: string } }) {
+  const endpoint = xapiEndpoint();
   return (
     <div className="empty">
       <h2>This store has no statements yet</h2>
@@ -14,7 +11,7 @@ export function NoStatements() {
         Point your LMS or learning app at the store's xAPI endpoint, <code>{endpoint}</code>, with one of
         the store's clients (an administrator creates them), or send one from a terminal:
       </p>
-      <pre className="code" style={{ textAlign: "left", maxWidth: 760, margin: "0 auto" }}>{curl}</pre>
+      <pre className="code" style={{ textAlign: "left", maxWidth: 760, margin: "0 auto" }}>{curlCommand(credentials)}</pre>
     </div>
   );
 }

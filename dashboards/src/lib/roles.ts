@@ -30,3 +30,19 @@ export function roleOnOrganisation(me: Me, orgs: Organisation[], org: string): R
 export function canEdit(role: Role | null): boolean {
   return role !== null && RANK[role] >= RANK.analyst;
 }
+
+/** `role` is at least `min`. */
+export function atLeast(role: Role | null, min: Role): boolean {
+  return role !== null && RANK[role] >= RANK[min];
+}
+
+/**
+ * Which administration screens the caller may use, as the admin API allows (docs/api.md, Roles):
+ * organisations and stores for admins and owners of some organisation (their roles cover its
+ * descendants) and site administrators; users for site administrators alone.
+ */
+export function adminScreens(me: Me): { organisations: boolean; stores: boolean; users: boolean } {
+  const site = me.user.site_admin;
+  const admin = site || me.memberships.some((m) => isRole(m.role) && RANK[m.role] >= RANK.admin);
+  return { organisations: admin, stores: admin, users: site };
+}

@@ -354,7 +354,7 @@ impl TenancyService {
         s: &Subject,
         org: OrgId,
         q: &ListQuery,
-    ) -> Result<Listed<Membership>, Error> {
+    ) -> Result<Listed<(Membership, User)>, Error> {
         let snap = self.snapshot();
         s.require(&snap.state, org, needs::VIEW_ORG)?;
         s.require(&snap.state, org, needs::MANAGE_MEMBERS)?;
@@ -363,9 +363,37 @@ impl TenancyService {
                 .members
                 .values()
                 .filter(|m| m.org == org)
-                .map(|m| (m.user.0, m.clone())),
+                .filter_map(|m| {
+                    let u = snap.state.users.get(&m.user)?;
+                    Some((m.user.0, (m.clone(), u.clone())))
+                }),
             q,
         ))
+    }
+
+    /// Gives the user with this email a role in an organisation, for administrators who do not
+    /// see the list of users. The role is checked before the email is looked up, so only an
+    /// administrator of the organisation learns whether an email has an account.
+    pub async fn set_member_by_email(
+        &self,
+        s: &Subject,
+        org: OrgId,
+        email: &str,
+        role: Role,
+    ) -> Result<(Membership, User), Error> {
+        let snap = self.snapshot();
+        s.require(&snap.state, org, needs::MANAGE_MEMBERS)?;
+        let email = email.trim();
+        if email.is_empty() {
+            return Err(Error::BadRequest("the email is empty".into()));
+        }
+        let user = snap.state.user_by_email(email).cloned().ok_or_else(|| {
+            Error::BadRequest(format!(
+                "no user has the email {email:?}: a site administrator creates users"
+            ))
+        })?;
+        let m = self.set_member(Some(s), org, user.id, role).await?;
+        Ok((m, user))
     }
 
     /// Gives a user a role in an organisation (owners only grant or change the owner role).

@@ -23,7 +23,7 @@ pub use admin::{ListQuery, Listed, page};
 pub use decide::{TenancyCommand, decide};
 pub use identity::{ExternalSignIn, NewUsers};
 pub use model::*;
-pub use service::{ClientSpec, NewSecret, TenancyConfig, TenancyService, UserSpec};
+pub use service::{ClientSpec, NewSecret, SessionInfo, TenancyConfig, TenancyService, UserSpec};
 pub use setup::SetupSpec;
 pub use state::{Change, TenancyEvent, TenancyState};
 

@@ -64,12 +64,21 @@ pub struct UserSpec {
 
 const TOKEN_PREFIX: &str = "cairn_pat_";
 
+/// An open session, as its user and site administrators see it (never its secret cookie value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// A public id (UUIDv7: in opening order), to name the session when ending it.
+    pub id: uuid::Uuid,
+    pub user: UserId,
+    pub created_us: i64,
+}
+
 #[derive(Clone)]
 pub struct TenancyService {
     pub(super) registry: Arc<Registry>,
     pub(super) writer: WriterHandle,
-    /// SHA-256 of a session id → its user.
-    sessions: moka::sync::Cache<Vec<u8>, UserId>,
+    /// SHA-256 of a session id → the session.
+    sessions: moka::sync::Cache<Vec<u8>, SessionInfo>,
     pub(super) client_secret_min_chars: usize,
 }
 
@@ -120,7 +129,10 @@ impl TenancyService {
 
     /// Ends every session of a user (sessions opened later are not affected).
     fn end_sessions(&self, user: UserId) {
-        if let Err(e) = self.sessions.invalidate_entries_if(move |_, u| *u == user) {
+        if let Err(e) = self
+            .sessions
+            .invalidate_entries_if(move |_, s| s.user == user)
+        {
             // Only fails when the cache was built without invalidation closures.
             tracing::error!(error = %e, "cannot end sessions");
         }
@@ -156,12 +168,56 @@ impl TenancyService {
         }
     }
 
-    /// Opens a session of the user (signed in by other means than a password: the set-up
-    /// link, single sign-on) and returns its id.
+    /// Opens a session for a user (signed in by password, the set-up link or single sign-on)
+    /// and returns its secret id (the cookie's value).
     pub fn open_session(&self, user: UserId) -> String {
         let sid = secrets::generate_secret();
-        self.sessions.insert(secrets::hash_secret(&sid), user);
+        let info = SessionInfo {
+            id: uuid::Uuid::now_v7(),
+            user,
+            created_us: crate::time_fmt::now_us(),
+        };
+        self.sessions.insert(secrets::hash_secret(&sid), info);
         sid
+    }
+
+    /// The open sessions of a user, oldest first, each with whether it is `current` (the
+    /// caller's own cookie). The user themself or a site administrator; others get NotFound.
+    pub fn sessions(
+        &self,
+        subject: &Subject,
+        user: UserId,
+        current: Option<&str>,
+        q: &super::ListQuery,
+    ) -> Result<super::Listed<(SessionInfo, bool)>, Error> {
+        self.user(subject, user)?;
+        let current = current.map(secrets::hash_secret);
+        let mut open: Vec<(SessionInfo, bool)> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.user == user)
+            .map(|(k, s)| (s, current.as_deref() == Some(k.as_slice())))
+            .collect();
+        open.sort_by_key(|(s, _)| s.id);
+        Ok(super::admin::page(open.into_iter().map(|x| (x.0.id, x)), q))
+    }
+
+    /// Ends one session of a user (the user themself or a site administrator).
+    pub fn end_session(
+        &self,
+        subject: &Subject,
+        user: UserId,
+        id: uuid::Uuid,
+    ) -> Result<(), Error> {
+        self.user(subject, user)?;
+        let key = self
+            .sessions
+            .iter()
+            .find(|(_, s)| s.user == user && s.id == id)
+            .map(|(k, _)| k)
+            .ok_or(Error::NotFound)?;
+        self.sessions.invalidate(key.as_ref());
+        Ok(())
     }
 
     pub fn logout(&self, session: &str) {
@@ -179,8 +235,8 @@ impl TenancyService {
 
     /// The user of a session cookie, if the session is alive and the user still enabled.
     pub fn session(&self, session: &str) -> Option<Subject> {
-        let user = self.sessions.get(&secrets::hash_secret(session))?;
-        self.subject_of(user)
+        let s = self.sessions.get(&secrets::hash_secret(session))?;
+        self.subject_of(s.user)
     }
 
     /// The user of a personal token (`cairn_pat_<id>_<secret>`).

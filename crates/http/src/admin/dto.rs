@@ -1,6 +1,6 @@
 //! The admin API's JSON shapes. Inputs reject unknown fields; secrets appear only in the
 //! `…Created` / `…Rotated` answers, once.
-use cairn_core::tenancy::{ApiToken, Client, Membership, Organisation, Store, User};
+use cairn_core::tenancy::{ApiToken, Client, Membership, Organisation, SessionInfo, Store, User};
 use cairn_core::time_fmt::format_us;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -50,8 +50,9 @@ page_type!(OrganisationPage, OrganisationDto);
 page_type!(StorePage, StoreDto);
 page_type!(ClientPage, ClientDto);
 page_type!(UserPage, UserDto);
-page_type!(MembershipPage, MembershipDto);
 page_type!(TokenPage, TokenDto);
+page_type!(MemberPage, MemberDto);
+page_type!(SessionPage, SessionDto);
 
 #[derive(Serialize, ToSchema)]
 pub struct OrganisationDto {
@@ -252,6 +253,64 @@ impl From<Membership> for MembershipDto {
             role: m.role.as_str().into(),
             created: format_us(m.created_us),
             updated: format_us(m.updated_us),
+        }
+    }
+}
+
+/// A member of an organisation with the user's email and name (the members list).
+#[derive(Serialize, ToSchema)]
+pub struct MemberDto {
+    pub organisation: Uuid,
+    pub user: Uuid,
+    pub email: String,
+    pub name: String,
+    /// owner, admin, analyst or viewer.
+    pub role: String,
+    pub created: String,
+    pub updated: String,
+}
+
+impl From<(Membership, User)> for MemberDto {
+    fn from((m, u): (Membership, User)) -> Self {
+        MemberDto {
+            organisation: m.org.0,
+            user: m.user.0,
+            email: u.email,
+            name: u.name,
+            role: m.role.as_str().into(),
+            created: format_us(m.created_us),
+            updated: format_us(m.updated_us),
+        }
+    }
+}
+
+/// Give the user with this email a role (the user must exist: site administrators create users).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddMember {
+    pub email: String,
+    /// owner, admin, analyst or viewer.
+    pub role: String,
+}
+
+/// An open session of a user (held in memory; it ends after `session_idle_minutes` unused).
+#[derive(Serialize, ToSchema)]
+pub struct SessionDto {
+    pub id: Uuid,
+    pub user: Uuid,
+    /// When the session was opened (sign-in).
+    pub created: String,
+    /// The session of this request's cookie.
+    pub current: bool,
+}
+
+impl From<(SessionInfo, bool)> for SessionDto {
+    fn from((s, current): (SessionInfo, bool)) -> Self {
+        SessionDto {
+            id: s.id,
+            user: s.user.0,
+            created: format_us(s.created_us),
+            current,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The admin API, `/api/v1/...`: JSON over HTTP for every entity of the tenancy (organisations,
-//! stores, clients, users, members, personal tokens) plus login. Callers authenticate with the
+//! stores, clients, users, members, personal tokens, sessions) plus login. Callers authenticate with the
 //! session cookie set by `POST /api/v1/auth/login` or a personal token (`Authorization: Bearer`).
 //! Every handler extracts, makes one call on the `TenancyService` (which checks the caller's
 //! role) and maps the answer to a DTO. The OpenAPI document, `GET /api/v1/openapi.json`, is
@@ -15,6 +15,7 @@ mod link_dto;
 mod links;
 mod orgs;
 mod personas;
+mod sessions;
 mod shared;
 mod signin;
 mod stores;
@@ -84,9 +85,11 @@ fn api() -> OpenApiRouter<AppState> {
             users::update_user,
             users::delete_user
         ))
+        .routes(routes!(sessions::list_sessions))
+        .routes(routes!(sessions::end_session))
         .routes(routes!(orgs::list_orgs, orgs::create_org))
         .routes(routes!(orgs::get_org, orgs::update_org, orgs::delete_org))
-        .routes(routes!(orgs::list_members))
+        .routes(routes!(orgs::list_members, orgs::add_member))
         .routes(routes!(orgs::set_member, orgs::remove_member))
         .routes(routes!(stores::list_stores, stores::create_store))
         .routes(routes!(

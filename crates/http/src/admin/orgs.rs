@@ -85,19 +85,42 @@ pub async fn delete_org(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The members of an organisation, with their roles (admin).
+/// The members of an organisation, with their roles, emails and names (admin).
 #[utoipa::path(get, path = "/api/v1/organisations/{id}/members", tag = "organisations",
     params(("id" = String, Path, description = "organisation id"), ListParams),
-    responses((status = 200, body = MembershipPage), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = MemberPage), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_members(
     State(state): State<AppState>,
     Admin(s): Admin,
     Path(oid): Path<String>,
     Params(p): Params<ListParams>,
-) -> Result<Json<MembershipPage>, ApiError> {
+) -> Result<Json<MemberPage>, ApiError> {
     let l = tenancy(&state)?.members(&s, OrgId(id(&oid)?), &p.query()?)?;
     let (items, next_cursor) = paged(l);
-    Ok(Json(MembershipPage { items, next_cursor }))
+    Ok(Json(MemberPage { items, next_cursor }))
+}
+
+fn role(r: &str) -> Result<Role, ApiError> {
+    Role::parse(r)
+        .ok_or_else(|| ApiError::bad_request("role must be owner, admin, analyst or viewer"))
+}
+
+/// Give the user with this email a role in the organisation (admin; owner for the owner role).
+/// An email without an account is a 400: site administrators create users.
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/members", tag = "organisations", request_body = AddMember,
+    params(("id" = String, Path, description = "organisation id")),
+    responses((status = 200, body = MemberDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn add_member(
+    State(state): State<AppState>,
+    Admin(s): Admin,
+    Path(oid): Path<String>,
+    Body(b): Body<AddMember>,
+) -> Result<Json<MemberDto>, ApiError> {
+    let r = role(&b.role)?;
+    let m = tenancy(&state)?
+        .set_member_by_email(&s, OrgId(id(&oid)?), &b.email, r)
+        .await?;
+    Ok(Json(m.into()))
 }
 
 /// Give a user a role in the organisation (admin; owner to grant or change the owner role).
@@ -110,10 +133,13 @@ pub async fn set_member(
     Path((oid, uid)): Path<(String, String)>,
     Body(b): Body<SetMember>,
 ) -> Result<Json<MembershipDto>, ApiError> {
-    let role = Role::parse(&b.role)
-        .ok_or_else(|| ApiError::bad_request("role must be owner, admin, analyst or viewer"))?;
     let m = tenancy(&state)?
-        .set_member(Some(&s), OrgId(id(&oid)?), UserId(id(&uid)?), role)
+        .set_member(
+            Some(&s),
+            OrgId(id(&oid)?),
+            UserId(id(&uid)?),
+            role(&b.role)?,
+        )
         .await?;
     Ok(Json(m.into()))
 }

@@ -50,8 +50,16 @@ pub fn admin_case(w: &World, method: &str, path: &str) -> (String, Option<Value>
             Some(json!({"name": "pwned"})),
             true,
         ),
-        (_, "/api/v1/organisations/{id}/members") => (
+        (m, "/api/v1/organisations/{id}/members") => (
             format!("/api/v1/organisations/{}/members", w.org_a),
+            (m == "post").then(|| json!({"email": "viewer-a@example.com", "role": "owner"})),
+            true,
+        ),
+        ("get", "/api/v1/users/{id}/sessions") => {
+            (format!("/api/v1/users/{owner_id}/sessions"), None, true)
+        }
+        ("delete", "/api/v1/users/{id}/sessions/{session}") => (
+            format!("/api/v1/users/{owner_id}/sessions/{}", uuid::Uuid::new_v4()),
             None,
             true,
         ),

@@ -3,6 +3,7 @@ import { Link, NavLink, Navigate, Outlet, useLocation, useSearchParams } from "r
 import { useMe, useLogout } from "../../api/session";
 import { StorePicker } from "./StorePicker";
 import { Loading, ErrorBox } from "../../components/Status";
+import { adminScreens } from "../../lib/roles";
 
 export function AppShell() {
   const me = useMe();
@@ -35,9 +36,10 @@ export function AppShell() {
           <NavLink to={to("/explorer")}>Explorer</NavLink>
           <NavLink to={to("/exports")}>Exports</NavLink>
           <NavLink to={to("/people")}>People</NavLink>
+          {adminScreens(me.data).organisations && <NavLink to="/admin">Administration</NavLink>}
         </nav>
         <div className="spacer" />
-        <span className="muted user" title={user.email}>{user.name || user.email}</span>
+        <NavLink to="/account" className="user" title={`Your account: ${user.email}`}>{user.name || user.email}</NavLink>
         <button className="btn ghost" onClick={() => logout.mutate()}>Sign out</button>
       </header>
       <main className="content">
