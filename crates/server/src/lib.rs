@@ -5,6 +5,7 @@
 pub mod admin_cli;
 pub mod app;
 pub mod config;
+pub mod forwarding;
 pub mod measured;
 pub mod metrics;
 pub mod telemetry;
