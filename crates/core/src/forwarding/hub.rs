@@ -8,14 +8,13 @@
 //! can never move a cursor after it.
 use super::delivery::*;
 use super::model::*;
-use super::state::{Forwarders, LastError, Status};
+use super::state::{Forwarders, Status};
 use crate::error::Error;
 use crate::ports::LogStore;
 use crate::writer::WriterHandle;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
@@ -54,17 +53,17 @@ pub struct Hub {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    log: Arc<dyn LogStore>,
-    writer: WriterHandle,
-    deliver: Arc<dyn Deliver>,
-    matcher: Matcher,
-    settings: DeliverySettings,
-    forwarders: Arc<Forwarders>,
+pub(super) struct Inner {
+    pub(super) log: Arc<dyn LogStore>,
+    pub(super) writer: WriterHandle,
+    pub(super) deliver: Arc<dyn Deliver>,
+    pub(super) matcher: Matcher,
+    pub(super) settings: DeliverySettings,
+    pub(super) forwarders: Arc<Forwarders>,
     slots: tokio::sync::Mutex<HashMap<Uuid, Slot>>,
 }
 
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Error> {
     tokio::task::spawn_blocking(f)
@@ -72,7 +71,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| Error::Internal(e.to_string()))?
 }
 
-fn now_us() -> i64 {
+pub(super) fn now_us() -> i64 {
     crate::time_fmt::now_us()
 }
 
@@ -192,7 +191,7 @@ impl Hub {
             *g += 1;
             *g
         };
-        let runner = Runner {
+        let runner = super::runner::Runner {
             hub: self.inner.clone(),
             status: slot.status.clone(),
             lock: slot.generation.clone(),
@@ -403,7 +402,7 @@ fn stop(slot: &mut Slot) {
     *slot.generation.lock().unwrap_or_else(|e| e.into_inner()) += 1;
 }
 
-fn parse_filter(f: &Forwarder) -> Option<cairn_filter::Filter> {
+pub(super) fn parse_filter(f: &Forwarder) -> Option<cairn_filter::Filter> {
     f.filter
         .as_deref()
         .and_then(|t| cairn_filter::Filter::parse_str(t).ok())
@@ -429,219 +428,4 @@ fn metrics_forget(id: Uuid) {
     metrics::gauge!("cairn_forward_lag_seconds", &l).set(0.0);
     metrics::gauge!("cairn_forward_consecutive_failures", &l).set(0.0);
     metrics::gauge!("cairn_forward_dead_letters", &l).set(0.0);
-}
-
-/// One forwarder's task.
-struct Runner {
-    hub: Arc<Inner>,
-    status: Arc<Status>,
-    lock: Arc<Mutex<u64>>,
-    generation: u64,
-    forwarder: Forwarder,
-}
-
-enum Step {
-    /// The cursor moved (or nothing was there to move it).
-    Went,
-    /// Caught up with the log.
-    Idle,
-    /// This task was replaced.
-    Stale,
-}
-
-impl Runner {
-    fn labels(&self) -> [(&'static str, String); 1] {
-        [("forwarder", self.forwarder.id.to_string())]
-    }
-
-    fn publish(&self, pending_since_us: Option<i64>) {
-        let s = self.status.snapshot();
-        let head = self.hub.writer.last_seq();
-        let l = self.labels();
-        metrics::gauge!("cairn_forward_lag_log_entries", &l)
-            .set(head.saturating_sub(s.cursor) as f64);
-        let lag = pending_since_us.map_or(0.0, |p| (now_us() - p).max(0) as f64 / 1e6);
-        metrics::gauge!("cairn_forward_lag_seconds", &l).set(lag);
-        metrics::gauge!("cairn_forward_consecutive_failures", &l)
-            .set(s.consecutive_failures as f64);
-        metrics::gauge!("cairn_forward_dead_letters", &l).set(s.dead_letters as f64);
-        metrics::gauge!("cairn_forward_cursor", &l).set(s.cursor as f64);
-    }
-
-    async fn run(self) {
-        let filter = parse_filter(&self.forwarder);
-        let mut commits = self.hub.writer.subscribe();
-        let mut read_failures = 0u32;
-        loop {
-            let step = self.step(filter.as_ref()).await;
-            match step {
-                Ok(Step::Went) => read_failures = 0,
-                Ok(Step::Idle) => {
-                    read_failures = 0;
-                    self.publish(None);
-                    let cursor = self.status.snapshot().cursor;
-                    if wait_past(&mut commits, cursor).await.is_err() {
-                        return;
-                    }
-                }
-                Ok(Step::Stale) => return,
-                Err(e) => {
-                    read_failures += 1;
-                    tracing::warn!(forwarder = %self.forwarder.id, error = %e, "forwarding cannot read or write its records");
-                    self.status.update(|s| {
-                        s.last_error = Some(LastError {
-                            at_us: now_us(),
-                            status: None,
-                            message: e.to_string(),
-                        });
-                    });
-                    let wait = self
-                        .hub
-                        .settings
-                        .retry
-                        .backoff(read_failures, rand::random(), None);
-                    tokio::time::sleep(wait).await;
-                }
-            }
-        }
-    }
-
-    async fn step(&self, filter: Option<&cairn_filter::Filter>) -> Result<Step, Error> {
-        let cursor = self.status.snapshot().cursor;
-        let (log, matcher, f) = (
-            self.hub.log.clone(),
-            self.hub.matcher.clone(),
-            self.forwarder.clone(),
-        );
-        let filter = filter.cloned();
-        let scan_entries = self.hub.settings.scan_entries;
-        let found = blocking(move || {
-            Ok(scan(
-                &*log,
-                f.store,
-                filter.as_ref(),
-                &matcher,
-                cursor,
-                f.batch_size as usize,
-                scan_entries,
-                now_us(),
-            )?)
-        })
-        .await?;
-        if found.upto == cursor {
-            return Ok(Step::Idle);
-        }
-        if found.statements.is_empty() {
-            return self.advance(found.upto, None).await;
-        }
-        let batch = Batch::new(&self.forwarder, found.statements);
-        let dead = self.send(&batch).await;
-        self.advance(found.upto, dead).await
-    }
-
-    /// Sends until acknowledged, or until the batch is refused or out of tries: then answers
-    /// the dead letter to record.
-    async fn send(&self, batch: &Batch) -> Option<DeadLetter> {
-        let policy = self.hub.settings.retry;
-        let first = Instant::now();
-        let since = batch.statements.first().map(|(_, r)| r.stored_us);
-        let mut attempt = 0u32;
-        let (started_us, counter) = (now_us(), self.labels());
-        loop {
-            attempt += 1;
-            self.publish(since);
-            let outcome = classify(self.hub.deliver.deliver(&self.forwarder, batch).await);
-            let (status, error, retry_after, refused) = match outcome {
-                Outcome::Acked => {
-                    self.status.update(|s| {
-                        s.last_success_us = Some(now_us());
-                        s.consecutive_failures = 0;
-                        s.delivered += batch.statements.len() as u64;
-                    });
-                    metrics::counter!("cairn_forward_statements_total", &counter)
-                        .increment(batch.statements.len() as u64);
-                    return None;
-                }
-                Outcome::Retry {
-                    status,
-                    error,
-                    retry_after,
-                } => (status, error, retry_after, false),
-                Outcome::Refused { status, error } => (Some(status), error, None, true),
-            };
-            metrics::counter!("cairn_forward_failures_total", &counter).increment(1);
-            tracing::warn!(forwarder = %self.forwarder.id, status = ?status, error = %error, attempt, "forwarding a batch failed");
-            self.status.update(|s| {
-                s.consecutive_failures += 1;
-                s.last_error = Some(LastError {
-                    at_us: now_us(),
-                    status,
-                    message: error.clone(),
-                });
-            });
-            if refused || policy.exhausted(attempt, first.elapsed()) {
-                return Some(DeadLetter {
-                    id: Uuid::now_v7(),
-                    forwarder: self.forwarder.id,
-                    seqs: batch.seqs(),
-                    attempts: attempt,
-                    status,
-                    error,
-                    created_us: started_us,
-                    last_attempt_us: now_us(),
-                });
-            }
-            self.publish(since);
-            tokio::time::sleep(policy.backoff(attempt, rand::random(), retry_after)).await;
-        }
-    }
-
-    /// Moves the cursor to `upto`, recording a dead letter in the same durable write.
-    async fn advance(&self, upto: u64, dead: Option<DeadLetter>) -> Result<Step, Error> {
-        let (log, lock, generation, id) = (
-            self.hub.log.clone(),
-            self.lock.clone(),
-            self.generation,
-            self.forwarder.id,
-        );
-        let is_dead = dead.is_some();
-        let written = blocking(move || {
-            let g = lock.lock().unwrap_or_else(|e| e.into_inner());
-            if *g != generation {
-                return Ok(false);
-            }
-            let c = crate::codec::encode(&Cursor {
-                seq: upto,
-                updated_us: now_us(),
-            });
-            let mut rows = vec![(cursor_key(id), Some(c))];
-            if let Some(d) = &dead {
-                rows.push((dead_key(id, d.id), Some(crate::codec::encode(d))));
-            }
-            log.forwarding_write(&rows)?;
-            drop(g);
-            Ok(true)
-        })
-        .await?;
-        if !written {
-            return Ok(Step::Stale);
-        }
-        self.status.update(|s| {
-            s.cursor = upto;
-            if is_dead {
-                s.dead_letters += 1;
-            }
-        });
-        self.publish(None);
-        Ok(Step::Went)
-    }
-}
-
-/// Waits until the log goes past `cursor`; an error once the writer is gone.
-async fn wait_past(commits: &mut watch::Receiver<u64>, cursor: u64) -> Result<(), ()> {
-    commits
-        .wait_for(|last| *last > cursor)
-        .await
-        .map(|_| ())
-        .map_err(|_| ())
 }

@@ -11,6 +11,7 @@ mod decide;
 pub mod delivery;
 pub mod hub;
 pub mod model;
+mod runner;
 mod service;
 mod state;
 
