@@ -154,6 +154,25 @@ async fn a_second_cairn_gets_every_matching_statement_exactly_once_across_kill_9
     .await;
     let again = target.ids(&format!("verb={}", urlencode(KEEP))).await;
     assert_eq!(again.len(), want, "a replay adds no duplicate");
+    // From a time: before everything is the start of the log; the future is its end.
+    let (s, r) = source
+        .admin(
+            Method::POST,
+            &format!("/stores/{DEFAULT_STORE}/forwarders/{fid}/replay"),
+            Some(json!({"from_time": "2000-01-01T00:00:00Z"})),
+        )
+        .await;
+    assert_eq!((s, r["cursor"].as_u64()), (200, Some(0)), "{r}");
+    let (s, r) = source
+        .admin(
+            Method::POST,
+            &format!("/stores/{DEFAULT_STORE}/forwarders/{fid}/replay"),
+            Some(json!({"from_time": "2999-01-01T00:00:00Z"})),
+        )
+        .await;
+    let head = source.forwarder(&fid).await["status"]["head"].clone();
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["cursor"], head, "{r}");
     let (s, _) = source
         .admin(
             Method::POST,

@@ -157,35 +157,41 @@ pub struct Scan {
     pub upto: u64,
 }
 
-/// Reads the log (blocking: call it inside `spawn_blocking`).
-pub fn scan(
-    log: &dyn LogStore,
-    store: StoreId,
-    filter: Option<&cairn_filter::Filter>,
-    matcher: &Matcher,
-    cursor: u64,
-    batch: usize,
-    scan: usize,
-    now_us: i64,
-) -> Result<Scan, StoreError> {
-    let mut out = Vec::new();
-    let mut upto = cursor;
-    for (seq, e) in log.events_after(cursor, scan)? {
-        if let Event::Statement(r) = e
-            && r.store == store
-            && filter.is_none_or(|f| matcher(&r, f, now_us))
-        {
-            out.push((seq, r));
+/// What a forwarder reads: statements of `store` meeting `filter` (relative times resolved
+/// at `now_us`), `batch` of them at most, from at most `entries` log entries per read.
+pub struct Reader<'a> {
+    pub store: StoreId,
+    pub filter: Option<&'a cairn_filter::Filter>,
+    pub matcher: &'a Matcher,
+    pub batch: usize,
+    pub entries: usize,
+    pub now_us: i64,
+}
+
+impl Reader<'_> {
+    /// Reads the log after `cursor` (blocking: call it inside `spawn_blocking`).
+    pub fn scan(&self, log: &dyn LogStore, cursor: u64) -> Result<Scan, StoreError> {
+        let mut out = Vec::new();
+        let mut upto = cursor;
+        for (seq, e) in log.events_after(cursor, self.entries)? {
+            if let Event::Statement(r) = e
+                && r.store == self.store
+                && self
+                    .filter
+                    .is_none_or(|f| (self.matcher)(&r, f, self.now_us))
+            {
+                out.push((seq, r));
+            }
+            upto = seq;
+            if out.len() >= self.batch {
+                break;
+            }
         }
-        upto = seq;
-        if out.len() >= batch {
-            break;
-        }
+        Ok(Scan {
+            statements: out,
+            upto,
+        })
     }
-    Ok(Scan {
-        statements: out,
-        upto,
-    })
 }
 
 /// The first log position whose event happened at or after `at_us` (one past the end when

@@ -14,7 +14,6 @@ use crate::ports::LogStore;
 use crate::writer::WriterHandle;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
@@ -132,9 +131,8 @@ impl Hub {
             }
         }
         for f in wanted {
-            if !slots.contains_key(&f.id) {
-                let slot = self.load(&f).await?;
-                slots.insert(f.id, slot);
+            if let std::collections::hash_map::Entry::Vacant(e) = slots.entry(f.id) {
+                e.insert(self.load(&f).await?);
             }
             let slot = slots.get_mut(&f.id).expect("inserted above");
             if slot.running.as_ref() == Some(&f) {
@@ -232,16 +230,15 @@ impl Hub {
             let mut at = cursor;
             let mut seen = 0usize;
             while at < head && seen < max {
-                let s = scan(
-                    &*log,
-                    f2.store,
-                    filter.as_ref(),
-                    &matcher,
-                    at,
-                    usize::MAX,
-                    (max - seen).min(4096),
-                    now_us(),
-                )?;
+                let reader = Reader {
+                    store: f2.store,
+                    filter: filter.as_ref(),
+                    matcher: &matcher,
+                    batch: usize::MAX,
+                    entries: (max - seen).min(4096),
+                    now_us: now_us(),
+                };
+                let s = reader.scan(&*log, at)?;
                 if s.upto == at {
                     break;
                 }

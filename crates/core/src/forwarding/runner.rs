@@ -97,16 +97,15 @@ impl Runner {
         let filter = filter.cloned();
         let scan_entries = self.hub.settings.scan_entries;
         let found = blocking(move || {
-            Ok(scan(
-                &*log,
-                f.store,
-                filter.as_ref(),
-                &matcher,
-                cursor,
-                f.batch_size as usize,
-                scan_entries,
-                now_us(),
-            )?)
+            let reader = Reader {
+                store: f.store,
+                filter: filter.as_ref(),
+                matcher: &matcher,
+                batch: f.batch_size as usize,
+                entries: scan_entries,
+                now_us: now_us(),
+            };
+            Ok(reader.scan(&*log, cursor)?)
         })
         .await?;
         if found.upto == cursor {
