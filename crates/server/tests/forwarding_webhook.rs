@@ -389,12 +389,33 @@ async fn webhook_retries_signs_dead_letters_and_recovers() {
         );
     }
 
-    // Pausing and deleting.
+    // Paused: statements wait (the lag shows them); resumed: they go.
+    receiver.set_default(Act::Status(200, "ok"));
     let (s, v) = node
         .admin(Method::PATCH, &fpath, Some(json!({"enabled": false})))
         .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["enabled"], false);
+    let (waiting, body) = batch(2);
+    assert_eq!(node.post(&body).await, 200);
+    let st = node.forwarder(&fid).await["status"].clone();
+    assert_eq!(st["lag_statements"], 2, "{st}");
+    assert!(st["lag_seconds"].as_f64().unwrap() >= 0.0, "{st}");
+    let (s, v) = node
+        .admin(Method::PATCH, &fpath, Some(json!({"enabled": true})))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    eventually(30, "statements sent after resuming", || async {
+        let d = receiver.delivered();
+        waiting.iter().all(|id| d.contains(id))
+    })
+    .await;
+    eventually(30, "no lag", || async {
+        node.forwarder(&fid).await["status"]["lag_statements"] == 0
+    })
+    .await;
+
+    // Deleting.
     let (s, _) = node.admin(Method::DELETE, &fpath, None).await;
     assert_eq!(s, 204);
     let (s, _) = node.admin(Method::GET, &fpath, None).await;
