@@ -35,14 +35,18 @@ impl Runner {
         [("forwarder", self.forwarder.id.to_string())]
     }
 
-    fn publish(&self, pending_since_us: Option<i64>) {
+    /// Sets the gauges; `pending_since_us` (the oldest statement in hand, `Some(None)` when
+    /// caught up) sets the lag in seconds, `None` leaves it as it is.
+    fn publish(&self, pending_since_us: Option<Option<i64>>) {
         let s = self.status.snapshot();
         let head = self.hub.writer.last_seq();
         let l = self.labels();
         metrics::gauge!("cairn_forward_lag_log_entries", &l)
             .set(head.saturating_sub(s.cursor) as f64);
-        let lag = pending_since_us.map_or(0.0, |p| (now_us() - p).max(0) as f64 / 1e6);
-        metrics::gauge!("cairn_forward_lag_seconds", &l).set(lag);
+        if let Some(since) = pending_since_us {
+            let lag = since.map_or(0.0, |p| (now_us() - p).max(0) as f64 / 1e6);
+            metrics::gauge!("cairn_forward_lag_seconds", &l).set(lag);
+        }
         metrics::gauge!("cairn_forward_consecutive_failures", &l)
             .set(s.consecutive_failures as f64);
         metrics::gauge!("cairn_forward_dead_letters", &l).set(s.dead_letters as f64);
@@ -59,7 +63,7 @@ impl Runner {
                 Ok(Step::Went) => read_failures = 0,
                 Ok(Step::Idle) => {
                     read_failures = 0;
-                    self.publish(None);
+                    self.publish(Some(None));
                     let cursor = self.status.snapshot().cursor;
                     if wait_past(&mut commits, cursor).await.is_err() {
                         return;
@@ -129,7 +133,7 @@ impl Runner {
         let (started_us, counter) = (now_us(), self.labels());
         loop {
             attempt += 1;
-            self.publish(since);
+            self.publish(Some(since));
             let outcome = classify(self.hub.deliver.deliver(&self.forwarder, batch).await);
             let (status, error, retry_after, refused) = match outcome {
                 Outcome::Acked => {
@@ -171,7 +175,7 @@ impl Runner {
                     last_attempt_us: now_us(),
                 });
             }
-            self.publish(since);
+            self.publish(Some(since));
             tokio::time::sleep(policy.backoff(attempt, rand::random(), retry_after)).await;
         }
     }
