@@ -5,6 +5,7 @@
 //! the event log does not depend on the services built around it.
 use crate::dashboards::model::DashboardEvent;
 use crate::documents::rules::DocumentEvent;
+use crate::forwarding::model::ForwarderEvent;
 use crate::ids::StoreId;
 use crate::personas::model::PersonaEvent;
 use crate::tenancy::state::TenancyEvent;
@@ -25,6 +26,8 @@ pub enum Event {
     Persona(Arc<PersonaEvent>),
     /// A change to the dashboards, widgets or share links of a store.
     Dashboard(Arc<DashboardEvent>),
+    /// A change to the forwarders of a store.
+    Forwarder(Arc<ForwarderEvent>),
 }
 
 impl Event {
@@ -36,6 +39,18 @@ impl Event {
     /// Decodes every format version (entries written before versioning included).
     pub fn decode(bytes: &[u8]) -> Result<Self, String> {
         crate::codec::decode(bytes)
+    }
+
+    /// When the event was committed (`stored` for a statement); grows with the log.
+    pub fn at_us(&self) -> i64 {
+        match self {
+            Event::Statement(r) => r.stored_us,
+            Event::Document(d) => d.doc.updated_us,
+            Event::Tenancy(t) => t.at_us,
+            Event::Persona(p) => p.at_us,
+            Event::Dashboard(d) => d.at_us,
+            Event::Forwarder(f) => f.at_us,
+        }
     }
 
     /// The statement record, when this event is a statement.
@@ -53,6 +68,7 @@ impl Event {
             Event::Document(d) => Some(d.store),
             Event::Persona(p) => Some(p.store),
             Event::Dashboard(d) => Some(d.store),
+            Event::Forwarder(f) => Some(f.store),
             Event::Tenancy(_) => None,
         }
     }

@@ -13,6 +13,7 @@ pub mod degraded;
 pub mod documents;
 pub mod error;
 pub mod event;
+pub mod forwarding;
 pub mod health;
 pub mod ids;
 pub mod personas;

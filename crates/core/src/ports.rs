@@ -75,6 +75,8 @@ pub struct WriteSet {
     /// Materialized dashboard rows (dashboards, widgets, share links): key → encoded record,
     /// or None to delete it.
     pub dashboards: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    /// Materialized forwarders: id → encoded forwarder, or None to delete it.
+    pub forwarders: Vec<(Vec<u8>, Option<Vec<u8>>)>,
 }
 
 impl WriteSet {
@@ -118,6 +120,13 @@ pub trait LogStore: Send + Sync + 'static {
     fn personas(&self) -> Result<Vec<Vec<u8>>, StoreError>;
     /// Every materialized dashboard row (key, encoded record), in key order.
     fn dashboards(&self) -> Result<Vec<EntityRow>, StoreError>;
+    /// Every materialized forwarder row (key, encoded forwarder), in key order.
+    fn forwarders(&self) -> Result<Vec<EntityRow>, StoreError>;
+    /// Forwarding's delivery records (cursors, dead letters) whose key starts with `prefix`,
+    /// in key order. They are not in the log: a cursor moves with every delivered batch.
+    fn forwarding_rows(&self, prefix: &[u8]) -> Result<Vec<EntityRow>, StoreError>;
+    /// Writes delivery records (None deletes) atomically and durably (fsync).
+    fn forwarding_write(&self, rows: &[(Vec<u8>, Option<Vec<u8>>)]) -> Result<(), StoreError>;
     /// Small durable settings such as the projection checkpoint.
     fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     fn meta_put(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;

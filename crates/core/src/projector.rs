@@ -167,7 +167,10 @@ impl Projector {
                     match e {
                         Event::Statement(r) => tail.push(seq, r),
                         Event::Persona(p) => tail.push_persona(seq, p),
-                        Event::Document(_) | Event::Tenancy(_) | Event::Dashboard(_) => {}
+                        Event::Document(_)
+                        | Event::Tenancy(_)
+                        | Event::Dashboard(_)
+                        | Event::Forwarder(_) => {}
                     }
                 }
             }
@@ -208,7 +211,10 @@ impl Projector {
                 Event::Statement(r) => rows.push((seq, r)),
                 Event::Persona(p) => personas.push((seq, p)),
                 // Documents and the tenancy are never projected; the checkpoint moves past them.
-                Event::Document(_) | Event::Tenancy(_) | Event::Dashboard(_) => {}
+                Event::Document(_)
+                | Event::Tenancy(_)
+                | Event::Dashboard(_)
+                | Event::Forwarder(_) => {}
             }
         }
         self.project(

@@ -214,9 +214,11 @@ impl StatementService {
     fn record(&self, seq: u64) -> Result<Option<Arc<StatementRecord>>, Error> {
         Ok(self.log.event(seq)?.and_then(|e| match e {
             Event::Statement(r) => Some(r),
-            Event::Document(_) | Event::Tenancy(_) | Event::Persona(_) | Event::Dashboard(_) => {
-                None
-            }
+            Event::Document(_)
+            | Event::Tenancy(_)
+            | Event::Persona(_)
+            | Event::Dashboard(_)
+            | Event::Forwarder(_) => None,
         }))
     }
 

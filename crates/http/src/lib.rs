@@ -93,6 +93,8 @@ pub struct AppState {
     pub personas: Option<cairn_core::personas::PersonaService>,
     /// Dashboards, widgets and share links (absent: 404).
     pub dashboards: Option<cairn_core::dashboards::DashboardService>,
+    /// Statement forwarders (absent: 404).
+    pub forwarders: Option<cairn_core::forwarding::ForwarderService>,
     /// The projector's progress, for live mode (absent: 404).
     pub progress: Option<Arc<tokio::sync::broadcast::Receiver<cairn_core::projector::Progress>>>,
     pub limits: limits::Limits,
@@ -120,6 +122,7 @@ impl AppState {
             analytics: None,
             personas: None,
             dashboards: None,
+            forwarders: None,
             progress: None,
             health: None,
             sso: None,
@@ -135,6 +138,12 @@ impl AppState {
     /// Answers `/health/ready` with these checks.
     pub fn with_health(mut self, health: cairn_core::health::Health) -> Self {
         self.health = Some(health);
+        self
+    }
+
+    /// Serves the forwarders API with this service.
+    pub fn with_forwarders(mut self, f: cairn_core::forwarding::ForwarderService) -> Self {
+        self.forwarders = Some(f);
         self
     }
 

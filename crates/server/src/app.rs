@@ -4,6 +4,7 @@ use cairn_clickhouse::{ClickHouseConfig, ClickHouseProjection};
 use cairn_core::dashboards::{DashboardService, Dashboards};
 use cairn_core::degraded::ProjectionStatus;
 use cairn_core::documents::{DocumentConfig, DocumentService};
+use cairn_core::forwarding::{ForwarderService, Forwarders, Hub};
 use cairn_core::health::Health;
 use cairn_core::personas::{PersonaService, PersonaServiceConfig, Personas};
 use cairn_core::ports::{LogStore, Projection};
@@ -179,6 +180,7 @@ pub struct Running {
     projector: tokio::task::JoinHandle<()>,
     store_failed: watch::Receiver<Option<String>>,
     writer: std::thread::JoinHandle<()>,
+    forwarding: Hub,
 }
 
 impl Running {
@@ -195,6 +197,9 @@ impl Running {
     /// Resolves when asked to stop (or when the server fails).
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
+        self.forwarding.stop_all().await;
+        // The hub holds a writer handle: the writer thread ends once every handle is gone.
+        drop(self.forwarding);
         let _ = self.server.await;
         if let Some(m) = self.metrics {
             let _ = m.await;
@@ -255,6 +260,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow_like::Resul
     let registry = Arc::new(Registry::load(&*log)?);
     let personas = Arc::new(Personas::load(&*log)?);
     let dashboards = Arc::new(Dashboards::load(&*log, cfg.dashboard_limits())?);
+    let forwarders = Arc::new(Forwarders::load(&*log, cfg.forwarding_limits())?);
     let (writer, writer_join) = Writer::new(
         log.clone(),
         tail.clone(),
@@ -272,6 +278,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow_like::Resul
     .with_tenancy(registry.clone())
     .with_personas(personas.clone())
     .with_dashboards(dashboards.clone())
+    .with_forwarders(forwarders.clone())
     .spawn()?;
     let health = Health::new(
         writer.clone(),
@@ -295,6 +302,17 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow_like::Resul
         .with_analytics_limits(cfg.analytics_limits());
     let client = bootstrap(&cfg, &*log, &tenancy).await?;
     let setup_token = tenancy.new_setup_link(cfg.setup_link_valid_for()).await?;
+    let hub = Hub::new(
+        log.clone(),
+        writer.clone(),
+        forwarders.clone(),
+        Arc::new(crate::forwarding::HttpDeliver::new(&cfg)?),
+        crate::forwarding::matcher(),
+        cfg.delivery_settings(),
+    );
+    hub.sync().await?;
+    let forwarding =
+        ForwarderService::new(forwarders, writer.clone(), tenancy.clone(), hub.clone());
     let (shutdown, shutdown_rx) = watch::channel(false);
     let committed = writer.subscribe();
     let documents = DocumentService::new(
@@ -333,6 +351,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow_like::Resul
     .with_personas(personas)
     .with_analytics(analytics)
     .with_dashboards(dashboards)
+    .with_forwarders(forwarding)
     .with_progress(progress_rx)
     .with_health(health.clone());
     let listener = tokio::net::TcpListener::bind(cfg.http_addr)
@@ -410,6 +429,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow_like::Resul
         projector,
         store_failed,
         writer: writer_join,
+        forwarding: hub,
     })
 }
 

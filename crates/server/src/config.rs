@@ -137,6 +137,30 @@ pub struct Config {
     pub analytics_max_execution_seconds: u64,
     /// Memory one analytics query or export may use in ClickHouse, in MiB (400 beyond).
     pub analytics_max_memory_mb: u64,
+    /// Statement forwarders one store may have (docs/forwarding.md).
+    pub forwarders_per_store_max: usize,
+    /// The largest batch (statements per request) a forwarder may ask for.
+    pub forward_batch_max: u32,
+    /// Allow forwarding to loopback, private and link-local addresses (closed networks, tests).
+    pub forward_allow_private_targets: bool,
+    /// Tries of one batch before it becomes a dead letter.
+    pub forward_retry_max_attempts: u32,
+    /// How long one batch may keep failing before it becomes a dead letter, in seconds.
+    pub forward_retry_max_age_seconds: u64,
+    /// The wait after a batch's first failure, in milliseconds; it doubles with each failure.
+    pub forward_backoff_initial_ms: u64,
+    /// The longest wait between two tries, in milliseconds (`Retry-After` is capped by it too).
+    pub forward_backoff_max_ms: u64,
+    /// How long connecting to a target may take, in milliseconds.
+    pub forward_connect_timeout_ms: u64,
+    /// How long one whole request to a target may take, in milliseconds.
+    pub forward_request_timeout_ms: u64,
+    /// Log entries a forwarder reads at a time.
+    pub forward_scan_entries: usize,
+    /// Log entries a forwarder's status reads to count its lag exactly (beyond: a lower bound).
+    pub forward_lag_count_max: usize,
+    /// Bytes of a target's error body kept in the status and dead letters.
+    pub forward_error_body_max_bytes: usize,
     /// The address people open Cairn at, e.g. `https://lrs.example.org` (unset: the scheme and
     /// `http_addr`). The set-up link and the default OpenID redirect URL start with it.
     pub public_url: Option<String>,
@@ -324,6 +348,18 @@ impl Default for Config {
             oidc_flows_max: 10_000,
             oidc_metadata_refresh_minutes: 60,
             oidc_http_timeout_seconds: 10,
+            forwarders_per_store_max: 20,
+            forward_batch_max: 1000,
+            forward_allow_private_targets: false,
+            forward_retry_max_attempts: 12,
+            forward_retry_max_age_seconds: 3600,
+            forward_backoff_initial_ms: 500,
+            forward_backoff_max_ms: 60_000,
+            forward_connect_timeout_ms: 5_000,
+            forward_request_timeout_ms: 30_000,
+            forward_scan_entries: 4096,
+            forward_lag_count_max: 100_000,
+            forward_error_body_max_bytes: 1024,
         }
     }
 }
@@ -402,6 +438,30 @@ impl Config {
             ("dashboard_name_max_chars", self.dashboard_name_max_chars),
             ("dashboard_json_max_kib", self.dashboard_json_max_kib),
             ("saved_filters_max", self.saved_filters_max),
+            ("forwarders_per_store_max", self.forwarders_per_store_max),
+            ("forward_batch_max", self.forward_batch_max as usize),
+            (
+                "forward_retry_max_attempts",
+                self.forward_retry_max_attempts as usize,
+            ),
+            (
+                "forward_backoff_initial_ms",
+                self.forward_backoff_initial_ms as usize,
+            ),
+            (
+                "forward_backoff_max_ms",
+                self.forward_backoff_max_ms as usize,
+            ),
+            (
+                "forward_connect_timeout_ms",
+                self.forward_connect_timeout_ms as usize,
+            ),
+            (
+                "forward_request_timeout_ms",
+                self.forward_request_timeout_ms as usize,
+            ),
+            ("forward_scan_entries", self.forward_scan_entries),
+            ("forward_lag_count_max", self.forward_lag_count_max),
             ("filter_max_nodes", self.filter_max_nodes),
             ("filter_max_values", self.filter_max_values),
             ("filter_max_string_bytes", self.filter_max_string_bytes),

@@ -6,6 +6,7 @@ pub mod admin_cli;
 pub mod app;
 pub mod config;
 mod config_sign_in;
+pub mod forwarding;
 pub mod measured;
 pub mod metrics;
 pub mod sign_in;

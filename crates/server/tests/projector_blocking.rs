@@ -86,6 +86,15 @@ impl LogStore for Watched {
         self.check("dashboards");
         self.inner.dashboards()
     }
+    fn forwarders(&self) -> Result<Vec<EntityRow>, StoreError> {
+        self.inner.forwarders()
+    }
+    fn forwarding_rows(&self, prefix: &[u8]) -> Result<Vec<EntityRow>, StoreError> {
+        self.inner.forwarding_rows(prefix)
+    }
+    fn forwarding_write(&self, rows: &[(Vec<u8>, Option<Vec<u8>>)]) -> Result<(), StoreError> {
+        self.inner.forwarding_write(rows)
+    }
     fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.check("meta_get");
         self.inner.meta_get(key)

@@ -73,6 +73,15 @@ impl LogStore for Breakable {
     fn dashboards(&self) -> Result<Vec<EntityRow>, StoreError> {
         self.inner.dashboards()
     }
+    fn forwarders(&self) -> Result<Vec<EntityRow>, StoreError> {
+        self.inner.forwarders()
+    }
+    fn forwarding_rows(&self, prefix: &[u8]) -> Result<Vec<EntityRow>, StoreError> {
+        self.inner.forwarding_rows(prefix)
+    }
+    fn forwarding_write(&self, rows: &[(Vec<u8>, Option<Vec<u8>>)]) -> Result<(), StoreError> {
+        self.inner.forwarding_write(rows)
+    }
     fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.inner.meta_get(key)
     }

@@ -13,6 +13,9 @@
 //! - `personas`: `store(16) ‖ persona id(16)` → encoded persona (see `cairn_core::personas`)
 //! - `dashboards`: kind tag (`d`ashboard, `w`idget, share `l`ink) ‖ id(16) → versioned record
 //!   (see `cairn_core::dashboards`)
+//! - `forwarders`: forwarder id(16) → versioned forwarder (see `cairn_core::forwarding`)
+//! - `forwarding`: `c` ‖ forwarder id → cursor; `d` ‖ forwarder id ‖ dead letter id → dead
+//!   letter (delivery records, written by the forwarding tasks, not the writer)
 //! - `documents`, `activities`: see [`documents`]
 mod documents;
 
@@ -41,6 +44,8 @@ pub struct FjallStore {
     entities: Keyspace,
     personas: Keyspace,
     dashboards: Keyspace,
+    forwarders: Keyspace,
+    forwarding: Keyspace,
 }
 
 pub(crate) fn err(e: impl std::fmt::Display) -> StoreError {
@@ -104,6 +109,8 @@ impl FjallStore {
             entities: ks("entities")?,
             personas: ks("personas")?,
             dashboards: ks("dashboards")?,
+            forwarders: ks("forwarders")?,
+            forwarding: ks("forwarding")?,
             db,
         })
     }
@@ -161,6 +168,12 @@ impl LogStore for FjallStore {
             match value {
                 Some(v) => b.insert(&self.dashboards, key.as_slice(), v.as_slice()),
                 None => b.remove(&self.dashboards, key.as_slice()),
+            }
+        }
+        for (key, value) in &ws.forwarders {
+            match value {
+                Some(v) => b.insert(&self.forwarders, key.as_slice(), v.as_slice()),
+                None => b.remove(&self.forwarders, key.as_slice()),
             }
         }
         for (key, value) in &ws.entities {
@@ -268,6 +281,38 @@ impl LogStore for FjallStore {
             out.push((k.to_vec(), v.to_vec()));
         }
         Ok(out)
+    }
+
+    fn forwarders(&self) -> Result<Vec<cairn_core::ports::EntityRow>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.forwarders.iter() {
+            let (k, v) = kv.into_inner().map_err(err)?;
+            out.push((k.to_vec(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    fn forwarding_rows(
+        &self,
+        prefix: &[u8],
+    ) -> Result<Vec<cairn_core::ports::EntityRow>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.forwarding.prefix(prefix) {
+            let (k, v) = kv.into_inner().map_err(err)?;
+            out.push((k.to_vec(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    fn forwarding_write(&self, rows: &[(Vec<u8>, Option<Vec<u8>>)]) -> Result<(), StoreError> {
+        let mut b = self.db.batch().durability(Some(PersistMode::SyncAll));
+        for (key, value) in rows {
+            match value {
+                Some(v) => b.insert(&self.forwarding, key.as_slice(), v.as_slice()),
+                None => b.remove(&self.forwarding, key.as_slice()),
+            }
+        }
+        b.commit().map_err(err)
     }
 
     fn personas(&self) -> Result<Vec<Vec<u8>>, StoreError> {

@@ -625,6 +625,124 @@ export interface paths {
         patch: operations["update_filter"];
         trace?: never;
     };
+    "/api/v1/stores/{id}/forwarders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A store's forwarders with their status, in creation order (viewer or more). */
+        get: operations["list_forwarders"];
+        put?: never;
+        /**
+         * Create a forwarder (store admin). It forwards statements stored from now on; replay to
+         *     send earlier ones.
+         */
+        post: operations["create_forwarder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{id}/forwarders/{forwarder}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One forwarder with its status (viewer or more). */
+        get: operations["get_forwarder"];
+        put?: never;
+        post?: never;
+        /** Delete a forwarder with its cursor and dead letters (store admin). */
+        delete: operations["delete_forwarder"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a forwarder: name, filter, target, batch size, or pause and resume it with
+         *     `enabled` (store admin). Secrets left out are kept.
+         */
+        patch: operations["update_forwarder"];
+        trace?: never;
+    };
+    "/api/v1/stores/{id}/forwarders/{forwarder}/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A forwarder's dead letters, oldest first (viewer or more). */
+        get: operations["list_dead_letters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{id}/forwarders/{forwarder}/dead-letters/{dead_letter}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Discard a dead letter without sending it (store admin). */
+        delete: operations["discard_dead_letter"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{id}/forwarders/{forwarder}/dead-letters/{dead_letter}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a dead letter's statements again, now (store admin). Delivered: it is removed.
+         *     Otherwise it stays, with the target's new answer.
+         */
+        post: operations["retry_dead_letter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stores/{id}/forwarders/{forwarder}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Forward again from a log position or a time (store admin): the cursor moves there, and
+         *     every matching statement from it on is sent again (targets dedupe by statement id or
+         *     idempotency key).
+         */
+        post: operations["replay_forwarder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stores/{id}/funnel": {
         parameters: {
             query?: never;
@@ -1047,6 +1165,23 @@ export interface components {
             tz?: string | null;
         };
         /**
+         * @description How the forwarder authenticates to a target LRS. Passwords and tokens are write-only;
+         *     absent on a change, the stored one is kept.
+         */
+        AuthBody: {
+            /** @enum {string} */
+            type: "none";
+        } | {
+            password?: string | null;
+            /** @enum {string} */
+            type: "basic";
+            user: string;
+        } | {
+            token?: string | null;
+            /** @enum {string} */
+            type: "bearer";
+        };
+        /**
          * @description `[origin + k·width, origin + (k+1)·width)`, keyed by the lower bound as text (`""` when the
          *     statement has no number there). At most `aggregate_buckets_max` buckets.
          */
@@ -1112,6 +1247,18 @@ export interface components {
             time_range?: null | components["schemas"]["TimeRangeDto"];
             /** @description Default `UTC`. */
             tz?: string | null;
+        };
+        CreateForwarder: {
+            /**
+             * Format: int32
+             * @description Statements per request (default 100, at most `forward_batch_max`).
+             */
+            batch_size?: number | null;
+            /** @description Default true. */
+            enabled?: boolean | null;
+            filter?: Record<string, never> | null;
+            name: string;
+            target: components["schemas"]["TargetBody"];
         };
         CreateLink: {
             /** @description Origins such as `https://lms.example.com` (visibility `domains`). */
@@ -1233,6 +1380,26 @@ export interface components {
             previous?: (number | null)[] | null;
             values: (number | null)[];
         };
+        /** @description A batch the target refused for good, or that failed until the retry limits. */
+        DeadLetterDto: {
+            /** Format: int32 */
+            attempts: number;
+            created: string;
+            /** @description The start of the target's last body, or the transport error. */
+            error: string;
+            id: string;
+            last_attempt: string;
+            /** @description The log positions of its statements. */
+            seqs: number[];
+            /**
+             * Format: int32
+             * @description The target's last HTTP status (absent: it did not answer).
+             */
+            status?: number | null;
+        };
+        DeadLetterList: {
+            items: components["schemas"]["DeadLetterDto"][];
+        };
         /** @description A dimension of `group_by`. */
         Dimension: components["schemas"]["NamedDimension"] | {
             time: components["schemas"]["TimeBucket"];
@@ -1254,6 +1421,26 @@ export interface components {
             /** Format: int32 */
             code: number;
             message: string;
+        };
+        /** @description A forwarder with its delivery status. */
+        ForwarderDto: {
+            /** Format: int32 */
+            batch_size: number;
+            created: string;
+            /** @description `false`: paused. */
+            enabled: boolean;
+            /** @description The filter (filter language JSON); absent: every statement of the store. */
+            filter?: Record<string, never> | null;
+            id: string;
+            name: string;
+            status: components["schemas"]["StatusDto"];
+            store: string;
+            target: components["schemas"]["TargetDto"];
+            updated: string;
+        };
+        ForwarderPage: {
+            items: components["schemas"]["ForwarderDto"][];
+            next_cursor?: string | null;
         };
         FromTemplateBody: {
             name?: string | null;
@@ -1289,8 +1476,25 @@ export interface components {
             count: number;
             label: string;
         };
+        /** @description A request header a forwarder adds. Its value is write-only. */
+        HeaderBody: {
+            name: string;
+            /** @description Absent on a change: the stored value is kept. */
+            value?: string | null;
+        };
         IdentifierBody: {
             identifier: Record<string, never>;
+        };
+        /** @description The target's last failure. */
+        LastErrorDto: {
+            at: string;
+            /** @description The start of the target's body, or the transport error. */
+            message: string;
+            /**
+             * Format: int32
+             * @description The target's HTTP status (absent: no answer, e.g. refused, reset or timed out).
+             */
+            status?: number | null;
         };
         LayoutBody: {
             items: components["schemas"]["LayoutItemDto"][];
@@ -1459,6 +1663,24 @@ export interface components {
             type: components["schemas"]["WidgetType"];
             tz?: string | null;
         };
+        /** @description Where to forward again from: a log position, or a time (ISO 8601); exactly one. */
+        ReplayBody: {
+            /** Format: int64 */
+            from_seq?: number | null;
+            from_time?: string | null;
+        };
+        ReplayDto: {
+            /**
+             * Format: int64
+             * @description The new cursor: statements after it are forwarded again.
+             */
+            cursor: number;
+        };
+        /** @description What a retry did: delivered (the dead letter is gone), or not (it stays, with this answer). */
+        RetryDto: {
+            dead_letter?: null | components["schemas"]["DeadLetterDto"];
+            delivered: boolean;
+        };
         /** @description A saved filter. */
         SavedFilterDto: {
             created: string;
@@ -1589,6 +1811,45 @@ export interface components {
             items: unknown[];
             next_cursor?: string | null;
         };
+        /** @description How delivery goes. */
+        StatusDto: {
+            /**
+             * Format: int32
+             * @description Failed tries since the last success.
+             */
+            consecutive_failures: number;
+            /**
+             * Format: int64
+             * @description Every statement up to this log position was acknowledged (or dead-lettered).
+             */
+            cursor: number;
+            /** Format: int64 */
+            dead_letters: number;
+            /**
+             * Format: int64
+             * @description Statements acknowledged since the server started.
+             */
+            delivered: number;
+            /**
+             * Format: int64
+             * @description The log's last position.
+             */
+            head: number;
+            /** @description The lag count stopped at `forward_lag_count_max` log entries: there are more. */
+            lag_capped: boolean;
+            /**
+             * Format: double
+             * @description Age of the oldest statement waiting to be forwarded, in seconds (0: caught up).
+             */
+            lag_seconds: number;
+            /**
+             * Format: int64
+             * @description Statements waiting to be forwarded.
+             */
+            lag_statements: number;
+            last_error?: null | components["schemas"]["LastErrorDto"];
+            last_success?: string | null;
+        };
         StoreDto: {
             created: string;
             /** Format: uuid */
@@ -1602,6 +1863,41 @@ export interface components {
             items: components["schemas"]["StoreDto"][];
             /** @description Pass as `cursor` for the next page; null on the last page. */
             next_cursor?: string | null;
+        };
+        /**
+         * @description Where batches go: another xAPI LRS (`POST <endpoint>/statements`), or a webhook (a signed
+         *     JSON batch, docs/forwarding.md).
+         */
+        TargetBody: {
+            auth?: null | components["schemas"]["AuthBody"];
+            /** @description The LRS's xAPI endpoint, e.g. `https://lrs.example.com/xapi/`. */
+            endpoint: string;
+            headers?: components["schemas"]["HeaderBody"][] | null;
+            /** @enum {string} */
+            type: "xapi";
+            /** @description `1.0.3` or `2.0.0` (default), sent as `X-Experience-API-Version`. */
+            version?: string | null;
+        } | {
+            headers?: components["schemas"]["HeaderBody"][] | null;
+            /** @description The HMAC-SHA256 signing secret (at least 16 characters). Absent on a change: kept. */
+            secret?: string | null;
+            /** @enum {string} */
+            type: "webhook";
+            url: string;
+        };
+        /** @description A target as shown: no secrets, header names only. */
+        TargetDto: {
+            /** @description xapi: `none`, `basic` or `bearer`. */
+            auth?: string | null;
+            header_names: string[];
+            /** @description `xapi` or `webhook`. */
+            type: string;
+            /** @description The endpoint (xapi) or URL (webhook). */
+            url: string;
+            /** @description xapi with basic auth: the user name. */
+            user?: string | null;
+            /** @description xapi: the version sent. */
+            version?: string | null;
         };
         TemplateDto: {
             description: string;
@@ -1653,6 +1949,15 @@ export interface components {
             refresh_seconds?: number | null;
             time_range?: null | components["schemas"]["TimeRangeDto"];
             tz?: string | null;
+        };
+        /** @description Absent fields are kept; `"filter": null` removes the filter. */
+        UpdateForwarder: {
+            /** Format: int32 */
+            batch_size?: number | null;
+            enabled?: boolean | null;
+            filter?: Record<string, never> | null;
+            name?: string | null;
+            target?: null | components["schemas"]["TargetBody"];
         };
         UpdateLink: {
             domains?: string[] | null;
@@ -4109,6 +4414,403 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_forwarders: {
+        parameters: {
+            query?: {
+                /** @description Items per page (1 to 1000, default 100). */
+                limit?: number;
+                /** @description Opaque: the `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Case-insensitive substring of the name. */
+                name?: string;
+                /** @description Only children of this organisation (organisations), or only stores of it (stores). */
+                organisation?: string;
+                /** @description Only clients of this store. */
+                store?: string;
+                /** @description Substring of the email (users). */
+                email?: string;
+            };
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForwarderPage"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_forwarder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateForwarder"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForwarderDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_forwarder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+                /** @description forwarder id */
+                forwarder: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForwarderDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_forwarder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+                /** @description forwarder id */
+                forwarder: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_forwarder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+                /** @description forwarder id */
+                forwarder: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateForwarder"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ForwarderDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_dead_letters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+                /** @description forwarder id */
+                forwarder: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    discard_dead_letter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+                /** @description forwarder id */
+                forwarder: string;
+                /** @description dead letter id */
+                dead_letter: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retry_dead_letter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+                /** @description forwarder id */
+                forwarder: string;
+                /** @description dead letter id */
+                dead_letter: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetryDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    replay_forwarder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+                /** @description forwarder id */
+                forwarder: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -63,6 +63,8 @@ pub mod needs {
     pub const EDIT_PERSONAS: Role = Role::Analyst;
     /// Creating, changing and deleting dashboards, widgets and share links.
     pub const EDIT_DASHBOARDS: Role = Role::Analyst;
+    /// Creating, changing, pausing, replaying and deleting forwarders; their dead letters.
+    pub const MANAGE_FORWARDERS: Role = Role::Admin;
     /// Granting or revoking the owner role.
     pub const MANAGE_OWNERS: Role = Role::Owner;
 }

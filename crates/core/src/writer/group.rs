@@ -24,6 +24,8 @@ pub(super) struct Group {
     pub(super) persona_events: Vec<Arc<crate::personas::PersonaEvent>>,
     /// The dashboards as changed by this group, once it has a dashboard request.
     pub(super) dashboards: Option<crate::dashboards::DashboardState>,
+    /// The forwarders as changed by this group, once it has a forwarder request.
+    pub(super) forwarders: Option<crate::forwarding::ForwarderState>,
 }
 
 impl Group {
@@ -41,6 +43,7 @@ impl Group {
             personas: Default::default(),
             persona_events: Vec::new(),
             dashboards: None,
+            forwarders: None,
         }
     }
 
@@ -59,7 +62,11 @@ impl Group {
         match log.event(seq)? {
             Some(Event::Statement(r)) => Ok(Some(r)),
             Some(
-                Event::Document(_) | Event::Tenancy(_) | Event::Persona(_) | Event::Dashboard(_),
+                Event::Document(_)
+                | Event::Tenancy(_)
+                | Event::Persona(_)
+                | Event::Dashboard(_)
+                | Event::Forwarder(_),
             )
             | None => Err(Error::Internal(format!(
                 "index points at missing event {seq}"

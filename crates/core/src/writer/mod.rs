@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 mod dashboards;
 mod documents;
+mod forwarders;
 mod group;
 mod personas;
 
@@ -86,6 +87,7 @@ enum WriteRequest {
     Tenancy(Vec<crate::tenancy::TenancyCommand>),
     Personas(StoreId, Vec<crate::personas::PersonaCommand>),
     Dashboards(StoreId, Vec<crate::dashboards::DashboardCommand>),
+    Forwarders(StoreId, Vec<crate::forwarding::ForwarderCommand>),
 }
 
 /// What the rest of the system sees of the writer. Cheap to clone.
@@ -146,6 +148,16 @@ impl WriterHandle {
         self.send(WriteRequest::Dashboards(store, commands)).await
     }
 
+    /// Applies forwarder commands of one store, all or nothing, checked by the writer thread
+    /// against the committed forwarders plus the earlier changes of its group.
+    pub async fn forwarders(
+        &self,
+        store: StoreId,
+        commands: Vec<crate::forwarding::ForwarderCommand>,
+    ) -> Result<u64, Error> {
+        self.send(WriteRequest::Forwarders(store, commands)).await
+    }
+
     async fn send(&self, req: WriteRequest) -> Result<u64, Error> {
         let (tx, rx) = oneshot::channel();
         self.tx
@@ -203,6 +215,7 @@ pub struct Writer {
     tenancy: Option<Arc<crate::tenancy::Registry>>,
     personas: Arc<crate::personas::Personas>,
     dashboards: Arc<crate::dashboards::Dashboards>,
+    forwarders: Arc<crate::forwarding::Forwarders>,
 }
 
 impl Writer {
@@ -216,6 +229,7 @@ impl Writer {
             tenancy: None,
             personas: Arc::default(),
             dashboards: Arc::default(),
+            forwarders: Arc::default(),
         }
     }
 
@@ -229,6 +243,13 @@ impl Writer {
     /// state).
     pub fn with_dashboards(mut self, dashboards: Arc<crate::dashboards::Dashboards>) -> Self {
         self.dashboards = dashboards;
+        self
+    }
+
+    /// Lets the writer change the forwarders held by `forwarders` (it publishes each committed
+    /// state).
+    pub fn with_forwarders(mut self, forwarders: Arc<crate::forwarding::Forwarders>) -> Self {
+        self.forwarders = forwarders;
         self
     }
 
@@ -246,14 +267,7 @@ impl Writer {
     /// Starts the writer thread. It stops when every handle is dropped.
     pub fn spawn(self) -> Result<(WriterHandle, std::thread::JoinHandle<()>), Error> {
         let last_seq = self.log.last_seq()?;
-        let last_stored = match self.log.event(last_seq)? {
-            Some(Event::Statement(r)) => r.stored_us,
-            Some(Event::Document(d)) => d.doc.updated_us,
-            Some(Event::Tenancy(t)) => t.at_us,
-            Some(Event::Persona(p)) => p.at_us,
-            Some(Event::Dashboard(d)) => d.at_us,
-            None => 0,
-        };
+        let last_stored = self.log.event(last_seq)?.map_or(0, |e| e.at_us());
         let (tx, rx) = mpsc::channel(self.config.queue_capacity);
         let shared = Arc::new(Shared {
             last_seq: AtomicU64::new(last_seq),
@@ -300,6 +314,9 @@ impl Writer {
                     WriteRequest::Dashboards(store, r) => {
                         g.plan_dashboards(&self.dashboards, store, r)
                     }
+                    WriteRequest::Forwarders(store, r) => {
+                        g.plan_forwarders(&self.forwarders, store, r)
+                    }
                 };
                 replies.push((reply, outcome));
             }
@@ -343,6 +360,9 @@ impl Writer {
                 }
                 if let Some(d) = g.dashboards.take() {
                     self.dashboards.replace(d);
+                }
+                if let Some(f) = g.forwarders.take() {
+                    self.forwarders.replace(f);
                 }
                 if !g.persona_events.is_empty() {
                     self.personas.apply(&g.persona_events);

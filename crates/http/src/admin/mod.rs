@@ -11,6 +11,8 @@ mod dashboards;
 mod dto;
 mod exports;
 mod filters;
+mod forwarders;
+mod fwd_dto;
 mod link_dto;
 mod links;
 mod orgs;
@@ -46,7 +48,7 @@ pub const SESSION_COOKIE: &str = "cairn_session";
     info(
         title = "Cairn admin API",
         version = "1",
-        description = "Organisations, stores, clients, users and roles, analytics, exports, saved filters, personas, dashboards and share links of a Cairn LRS. See docs/api.md."
+        description = "Organisations, stores, clients, users and roles, analytics, exports, saved filters, personas, dashboards, share links and statement forwarders of a Cairn LRS. See docs/api.md."
     ),
     modifiers(&Security),
     security(("session" = []), ("token" = []))
@@ -119,6 +121,19 @@ fn api() -> OpenApiRouter<AppState> {
             filters::update_filter,
             filters::delete_filter
         ))
+        .routes(routes!(
+            forwarders::list_forwarders,
+            forwarders::create_forwarder
+        ))
+        .routes(routes!(
+            forwarders::get_forwarder,
+            forwarders::update_forwarder,
+            forwarders::delete_forwarder
+        ))
+        .routes(routes!(forwarders::replay_forwarder))
+        .routes(routes!(forwarders::list_dead_letters))
+        .routes(routes!(forwarders::retry_dead_letter))
+        .routes(routes!(forwarders::discard_dead_letter))
         .routes(routes!(personas::list_personas, personas::create_persona))
         .routes(routes!(personas::lookup_persona))
         .routes(routes!(personas::import_personas))

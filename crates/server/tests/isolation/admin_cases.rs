@@ -194,6 +194,25 @@ pub fn admin_case(w: &World, method: &str, path: &str) -> (String, Option<Value>
             );
             (url, body, false)
         }
+        // Forwarders: viewers read, store admins change (so A's admins may succeed: not
+        // `targets_a`). Ids here exist nowhere; a create names a target refused by validation,
+        // so no forwarder ever sends anything.
+        (m, p) if p.starts_with("/api/v1/stores/{id}/forwarders") => {
+            let none = uuid::Uuid::new_v4().to_string();
+            let url = p
+                .replace("{id}", &w.store_a1.to_string())
+                .replace("{forwarder}", &none)
+                .replace("{dead_letter}", &none);
+            let body = match (m, p.rsplit('/').next()) {
+                ("post", Some("forwarders")) => Some(json!({"name": "f", "target": {
+                    "type": "webhook", "url": "ftp://never.invalid/", "secret": "0123456789abcdef"
+                }})),
+                ("post", Some("replay")) => Some(json!({"from_seq": 1})),
+                ("patch", _) => Some(json!({"name": "g"})),
+                _ => None,
+            };
+            (url, body, false)
+        }
         (_, "/api/v1/clients/{id}/rotate") => {
             (format!("/api/v1/clients/{}/rotate", w.a1.2), None, true)
         }

@@ -1,0 +1,428 @@
+//! The delivery hub: one task per enabled forwarder, each reading the log from its durable
+//! cursor (inside `spawn_blocking`), sending batches through the [`Deliver`] port, retrying
+//! with backoff, and moving the cursor only once the target acknowledged (or the batch was
+//! dead-lettered, in the same durable write). A slow target holds only its own task.
+//!
+//! Every cursor write happens under the forwarder's generation lock and only when the writer's
+//! generation is still current, so a task that was stopped (pause, change, replay, delete)
+//! can never move a cursor after it.
+use super::delivery::*;
+use super::model::*;
+use super::state::{Forwarders, Status};
+use crate::error::Error;
+use crate::ports::LogStore;
+use crate::writer::WriterHandle;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+/// Delivery settings (server settings `forward_*`).
+#[derive(Debug, Clone, Copy)]
+pub struct DeliverySettings {
+    pub retry: RetryPolicy,
+    /// Log entries one read looks at, at most.
+    pub scan_entries: usize,
+    /// Log entries the status's exact lag count looks at, at most.
+    pub lag_count_max: usize,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        DeliverySettings {
+            retry: RetryPolicy::default(),
+            scan_entries: 4096,
+            lag_count_max: 100_000,
+        }
+    }
+}
+
+/// One forwarder's place in the hub.
+struct Slot {
+    status: Arc<Status>,
+    /// Bumped whenever the running task is replaced; cursor writes check it under the lock.
+    generation: Arc<Mutex<u64>>,
+    task: Option<JoinHandle<()>>,
+    /// The forwarder the task runs with.
+    running: Option<Forwarder>,
+}
+
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+pub(super) struct Inner {
+    pub(super) log: Arc<dyn LogStore>,
+    pub(super) writer: WriterHandle,
+    pub(super) deliver: Arc<dyn Deliver>,
+    pub(super) matcher: Matcher,
+    pub(super) settings: DeliverySettings,
+    pub(super) forwarders: Arc<Forwarders>,
+    slots: tokio::sync::Mutex<HashMap<Uuid, Slot>>,
+}
+
+pub(super) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?
+}
+
+pub(super) fn now_us() -> i64 {
+    crate::time_fmt::now_us()
+}
+
+impl Hub {
+    pub fn new(
+        log: Arc<dyn LogStore>,
+        writer: WriterHandle,
+        forwarders: Arc<Forwarders>,
+        deliver: Arc<dyn Deliver>,
+        matcher: Matcher,
+        settings: DeliverySettings,
+    ) -> Self {
+        Hub {
+            inner: Arc::new(Inner {
+                log,
+                writer,
+                deliver,
+                matcher,
+                settings,
+                forwarders,
+                slots: Default::default(),
+            }),
+        }
+    }
+
+    /// Brings the running tasks in line with the committed forwarders: starts new and resumed
+    /// ones, restarts changed ones, stops paused ones, and forgets deleted ones (their cursor
+    /// and dead letters go too).
+    pub async fn sync(&self) -> Result<(), Error> {
+        let wanted: Vec<Forwarder> = self
+            .inner
+            .forwarders
+            .read()
+            .by_id
+            .values()
+            .cloned()
+            .collect();
+        let mut slots = self.inner.slots.lock().await;
+        let gone: Vec<Uuid> = slots
+            .keys()
+            .filter(|id| !wanted.iter().any(|f| f.id == **id))
+            .copied()
+            .collect();
+        for id in gone {
+            if let Some(mut slot) = slots.remove(&id) {
+                stop(&mut slot);
+                let (log, generation) = (self.inner.log.clone(), slot.generation.clone());
+                blocking(move || {
+                    let _g = generation.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut rows = vec![(cursor_key(id), None)];
+                    for (k, _) in log.forwarding_rows(&dead_prefix(id))? {
+                        rows.push((k, None));
+                    }
+                    Ok(log.forwarding_write(&rows)?)
+                })
+                .await?;
+                metrics_forget(id);
+            }
+        }
+        for f in wanted {
+            if let std::collections::hash_map::Entry::Vacant(e) = slots.entry(f.id) {
+                e.insert(self.load(&f).await?);
+            }
+            let slot = slots.get_mut(&f.id).expect("inserted above");
+            if slot.running.as_ref() == Some(&f) {
+                continue;
+            }
+            stop(slot);
+            if f.enabled {
+                self.start(slot, f);
+            }
+        }
+        Ok(())
+    }
+
+    /// A new slot: the stored cursor, or (first time) the log position where the forwarder was
+    /// created, written down; and the number of stored dead letters.
+    async fn load(&self, f: &Forwarder) -> Result<Slot, Error> {
+        let (log, id, created) = (self.inner.log.clone(), f.id, f.created_us);
+        let (cursor, dead) = blocking(move || {
+            let cursor = match log.forwarding_rows(&cursor_key(id))?.first() {
+                Some((_, v)) => {
+                    crate::codec::decode::<Cursor>(v)
+                        .map_err(Error::Internal)?
+                        .seq
+                }
+                None => {
+                    let seq = first_seq_at(&*log, created)?.saturating_sub(1);
+                    let c = crate::codec::encode(&Cursor {
+                        seq,
+                        updated_us: now_us(),
+                    });
+                    log.forwarding_write(&[(cursor_key(id), Some(c))])?;
+                    seq
+                }
+            };
+            Ok((cursor, log.forwarding_rows(&dead_prefix(id))?.len() as u64))
+        })
+        .await?;
+        let status = Arc::new(Status::default());
+        status.update(|s| {
+            s.cursor = cursor;
+            s.dead_letters = dead;
+        });
+        Ok(Slot {
+            status,
+            generation: Arc::default(),
+            task: None,
+            running: None,
+        })
+    }
+
+    fn start(&self, slot: &mut Slot, f: Forwarder) {
+        let generation = {
+            let mut g = slot.generation.lock().unwrap_or_else(|e| e.into_inner());
+            *g += 1;
+            *g
+        };
+        let runner = super::runner::Runner {
+            hub: self.inner.clone(),
+            status: slot.status.clone(),
+            lock: slot.generation.clone(),
+            generation,
+            forwarder: f.clone(),
+        };
+        slot.task = Some(tokio::spawn(runner.run()));
+        slot.running = Some(f);
+    }
+
+    /// Stops every task (shutdown). Unacknowledged batches are sent again after a restart.
+    pub async fn stop_all(&self) {
+        for slot in self.inner.slots.lock().await.values_mut() {
+            stop(slot);
+        }
+    }
+
+    /// The forwarder's delivery status, lag included.
+    pub async fn status(&self, f: &Forwarder) -> Result<StatusView, Error> {
+        let status = {
+            let slots = self.inner.slots.lock().await;
+            slots
+                .get(&f.id)
+                .map(|s| s.status.snapshot())
+                .unwrap_or_default()
+        };
+        let head = self.inner.writer.last_seq();
+        let (log, matcher, f2) = (
+            self.inner.log.clone(),
+            self.inner.matcher.clone(),
+            f.clone(),
+        );
+        let (max, cursor) = (self.inner.settings.lag_count_max, status.cursor);
+        let (lag, capped, oldest) = blocking(move || {
+            let filter = parse_filter(&f2);
+            let mut count = 0u64;
+            let mut oldest = None;
+            let mut at = cursor;
+            let mut seen = 0usize;
+            while at < head && seen < max {
+                let reader = Reader {
+                    store: f2.store,
+                    filter: filter.as_ref(),
+                    matcher: &matcher,
+                    batch: usize::MAX,
+                    entries: (max - seen).min(4096),
+                    now_us: now_us(),
+                };
+                let s = reader.scan(&*log, at)?;
+                if s.upto == at {
+                    break;
+                }
+                seen += (s.upto - at) as usize;
+                at = s.upto;
+                if oldest.is_none() {
+                    oldest = s.statements.first().map(|(_, r)| r.stored_us);
+                }
+                count += s.statements.len() as u64;
+            }
+            Ok((count, at < head, oldest))
+        })
+        .await?;
+        let lag_seconds = oldest.map_or(0.0, |o| ((now_us() - o).max(0) as f64) / 1e6);
+        Ok(StatusView {
+            status,
+            head,
+            lag_statements: lag,
+            lag_capped: capped,
+            lag_seconds,
+        })
+    }
+
+    /// The forwarder's dead letters, oldest first.
+    pub async fn dead_letters(&self, forwarder: Uuid) -> Result<Vec<DeadLetter>, Error> {
+        let log = self.inner.log.clone();
+        blocking(move || {
+            log.forwarding_rows(&dead_prefix(forwarder))?
+                .into_iter()
+                .map(|(_, v)| crate::codec::decode(&v).map_err(Error::Internal))
+                .collect()
+        })
+        .await
+    }
+
+    async fn dead_letter(&self, forwarder: Uuid, id: Uuid) -> Result<DeadLetter, Error> {
+        let log = self.inner.log.clone();
+        blocking(
+            move || match log.forwarding_rows(&dead_key(forwarder, id))?.first() {
+                Some((_, v)) => crate::codec::decode(v).map_err(Error::Internal),
+                None => Err(Error::NotFound),
+            },
+        )
+        .await
+    }
+
+    /// Removes a dead letter without sending it.
+    pub async fn discard(&self, forwarder: Uuid, id: Uuid) -> Result<(), Error> {
+        self.dead_letter(forwarder, id).await?;
+        let log = self.inner.log.clone();
+        blocking(move || Ok(log.forwarding_write(&[(dead_key(forwarder, id), None)])?)).await?;
+        self.with_status(forwarder, |s| {
+            s.dead_letters = s.dead_letters.saturating_sub(1)
+        })
+        .await;
+        Ok(())
+    }
+
+    /// Sends a dead letter's statements once more, now. Acknowledged: it is removed (`None`).
+    /// Otherwise it stays, with this answer (`Some`).
+    pub async fn retry(&self, f: &Forwarder, id: Uuid) -> Result<Option<DeadLetter>, Error> {
+        let mut dl = self.dead_letter(f.id, id).await?;
+        let (log, seqs) = (self.inner.log.clone(), dl.seqs.clone());
+        let statements = blocking(move || {
+            let mut out = Vec::with_capacity(seqs.len());
+            for seq in seqs {
+                if let Some(crate::Event::Statement(r)) = log.event(seq)? {
+                    out.push((seq, r));
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+        let batch = Batch::new(f, statements);
+        let outcome = classify(self.inner.deliver.deliver(f, &batch).await);
+        let log = self.inner.log.clone();
+        dl.attempts += 1;
+        dl.last_attempt_us = now_us();
+        match outcome {
+            Outcome::Acked => {
+                let key = dead_key(f.id, id);
+                blocking(move || Ok(log.forwarding_write(&[(key, None)])?)).await?;
+                self.with_status(f.id, |s| {
+                    s.dead_letters = s.dead_letters.saturating_sub(1);
+                    s.last_success_us = Some(now_us());
+                })
+                .await;
+                Ok(None)
+            }
+            Outcome::Retry { status, error, .. } => self.keep(dl, status, error).await,
+            Outcome::Refused { status, error } => self.keep(dl, Some(status), error).await,
+        }
+    }
+
+    async fn keep(
+        &self,
+        mut dl: DeadLetter,
+        status: Option<u16>,
+        error: String,
+    ) -> Result<Option<DeadLetter>, Error> {
+        dl.status = status;
+        dl.error = error;
+        let (log, row) = (self.inner.log.clone(), dl.clone());
+        blocking(move || {
+            let v = crate::codec::encode(&row);
+            Ok(log.forwarding_write(&[(dead_key(row.forwarder, row.id), Some(v))])?)
+        })
+        .await?;
+        Ok(Some(dl))
+    }
+
+    /// Moves the cursor back (or forward) so that forwarding goes on from log position `from`
+    /// (the statement at `from` is sent again), and restarts the forwarder's task.
+    pub async fn replay(&self, f: &Forwarder, from: u64) -> Result<u64, Error> {
+        let mut slots = self.inner.slots.lock().await;
+        let slot = slots.get_mut(&f.id).ok_or(Error::NotFound)?;
+        stop(slot);
+        let (log, generation) = (self.inner.log.clone(), slot.generation.clone());
+        let seq = from.saturating_sub(1);
+        let id = f.id;
+        blocking(move || {
+            let mut g = generation.lock().unwrap_or_else(|e| e.into_inner());
+            *g += 1;
+            let c = crate::codec::encode(&Cursor {
+                seq,
+                updated_us: now_us(),
+            });
+            Ok(log.forwarding_write(&[(cursor_key(id), Some(c))])?)
+        })
+        .await?;
+        slot.status.update(|s| s.cursor = seq);
+        let current = self.inner.forwarders.read().by_id.get(&f.id).cloned();
+        if let Some(cur) = current.filter(|c| c.enabled) {
+            self.start(slot, cur);
+        }
+        Ok(seq)
+    }
+
+    /// The first log position at or after a time.
+    pub async fn seq_at(&self, at_us: i64) -> Result<u64, Error> {
+        let log = self.inner.log.clone();
+        blocking(move || Ok(first_seq_at(&*log, at_us)?)).await
+    }
+
+    async fn with_status(&self, forwarder: Uuid, f: impl FnOnce(&mut super::state::StatusData)) {
+        if let Some(slot) = self.inner.slots.lock().await.get(&forwarder) {
+            slot.status.update(f);
+        }
+    }
+}
+
+fn stop(slot: &mut Slot) {
+    if let Some(t) = slot.task.take() {
+        t.abort();
+    }
+    slot.running = None;
+    // Cursor writes of the stopped task still in flight are refused from now on.
+    *slot.generation.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+}
+
+pub(super) fn parse_filter(f: &Forwarder) -> Option<cairn_filter::Filter> {
+    f.filter
+        .as_deref()
+        .and_then(|t| cairn_filter::Filter::parse_str(t).ok())
+}
+
+/// What the API shows of a forwarder's delivery.
+#[derive(Debug, Clone, Default)]
+pub struct StatusView {
+    pub status: super::state::StatusData,
+    /// The log's last position.
+    pub head: u64,
+    /// Statements waiting to be forwarded (counted up to `forward_lag_count_max` log entries).
+    pub lag_statements: u64,
+    /// The count stopped at `forward_lag_count_max`: there are more.
+    pub lag_capped: bool,
+    /// Age of the oldest statement waiting to be forwarded.
+    pub lag_seconds: f64,
+}
+
+fn metrics_forget(id: Uuid) {
+    let l = [("forwarder", id.to_string())];
+    metrics::gauge!("cairn_forward_lag_log_entries", &l).set(0.0);
+    metrics::gauge!("cairn_forward_lag_seconds", &l).set(0.0);
+    metrics::gauge!("cairn_forward_consecutive_failures", &l).set(0.0);
+    metrics::gauge!("cairn_forward_dead_letters", &l).set(0.0);
+}

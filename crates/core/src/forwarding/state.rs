@@ -1,0 +1,100 @@
+//! The forwarders in memory (published by the writer after each commit, loaded from the
+//! `forwarders` keyspace at start-up, rebuilt from the log by [`Forwarders::replay`]), and each
+//! forwarder's delivery status as its task reports it.
+use super::decide::ForwardingLimits;
+use super::model::{ForwarderState, decode};
+use crate::event::Event;
+use crate::ports::{LogStore, StoreError};
+use std::sync::{Mutex, RwLock, RwLockReadGuard};
+
+#[derive(Default)]
+pub struct Forwarders {
+    state: RwLock<ForwarderState>,
+    limits: ForwardingLimits,
+}
+
+impl Forwarders {
+    pub fn new(state: ForwarderState, limits: ForwardingLimits) -> Self {
+        Forwarders {
+            state: RwLock::new(state),
+            limits,
+        }
+    }
+
+    /// Loads the materialized rows from the embedded store.
+    pub fn load(log: &dyn LogStore, limits: ForwardingLimits) -> Result<Self, StoreError> {
+        let mut st = ForwarderState::default();
+        for (_, bytes) in log.forwarders()? {
+            let f = decode(&bytes).map_err(StoreError)?;
+            st.by_id.insert(f.id, f);
+        }
+        Ok(Forwarders::new(st, limits))
+    }
+
+    /// Rebuilds the state by replaying every forwarder event of the log (the materialized rows
+    /// must always equal this).
+    pub fn replay(log: &dyn LogStore) -> Result<ForwarderState, StoreError> {
+        let mut state = ForwarderState::default();
+        let mut after = 0;
+        loop {
+            let batch = log.events_after(after, 10_000)?;
+            let Some((last, _)) = batch.last() else { break };
+            after = *last;
+            for (_, e) in batch {
+                if let Event::Forwarder(f) = e {
+                    state.apply(&f.change);
+                }
+            }
+        }
+        Ok(state)
+    }
+
+    pub fn read(&self) -> RwLockReadGuard<'_, ForwarderState> {
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn limits(&self) -> &ForwardingLimits {
+        &self.limits
+    }
+
+    /// Publishes the state a committed group leaves (the writer thread, after the commit).
+    pub(crate) fn replace(&self, state: ForwarderState) {
+        *self.state.write().unwrap_or_else(|e| e.into_inner()) = state;
+    }
+}
+
+/// The target's last failure.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LastError {
+    pub at_us: i64,
+    /// The target's HTTP status, when it answered.
+    pub status: Option<u16>,
+    /// The start of its body, or the transport error.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatusData {
+    /// Every statement at or below this log position was acknowledged or dead-lettered.
+    pub cursor: u64,
+    pub last_success_us: Option<i64>,
+    pub last_error: Option<LastError>,
+    pub consecutive_failures: u32,
+    pub dead_letters: u64,
+    /// Statements acknowledged since the server started.
+    pub delivered: u64,
+}
+
+/// A forwarder's status, shared by its task and the API.
+#[derive(Debug, Default)]
+pub struct Status(Mutex<StatusData>);
+
+impl Status {
+    pub fn snapshot(&self) -> StatusData {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn update(&self, f: impl FnOnce(&mut StatusData)) {
+        f(&mut self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
