@@ -30,7 +30,7 @@ test("personal tokens and sessions of the signed-in user", async ({ page, browse
   await expect(sessions).toContainText("another browser or device");
   await expectAccessible(page, "account");
   await shot(page, "account");
-  await page.screenshot({ path: "../docs/images/account.png", fullPage: true });
+  await page.screenshot({ path: "../docs/img/account.png", fullPage: true });
   const others = await sessions.getByRole("row").filter({ hasText: "another browser or device" }).count();
   expect(others).toBeGreaterThanOrEqual(1);
   await sessions.getByRole("row").filter({ hasText: "another browser or device" }).last().getByRole("button", { name: "End session" }).click();

@@ -41,7 +41,7 @@ test("organisations and their members are managed in the browser", async ({ page
   expect(members.items).toEqual([expect.objectContaining({ email, role: "admin" })]);
   await expectAccessible(page, "members");
   await shot(page, "admin-organisations");
-  await page.screenshot({ path: "../docs/images/admin-organisations.png", fullPage: true });
+  await page.screenshot({ path: "../docs/img/admin-organisations.png", fullPage: true });
 
   await page.getByRole("button", { name: `Remove ${email}` }).click();
   await expect(page.getByRole("dialog")).toContainText("Their account stays");

@@ -28,7 +28,7 @@ async function send(key: string, secret: string): Promise<number> {
 
 async function docShot(page: Page, name: string): Promise<void> {
   await shot(page, name);
-  await page.screenshot({ path: `../docs/images/${name}.png` });
+  await page.screenshot({ path: `../docs/img/${name}.png` });
 }
 
 /** Reads the key and secret from the dialog shown once, then closes it. */

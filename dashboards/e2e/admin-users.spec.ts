@@ -55,7 +55,7 @@ test("each role sees only the screens it may use", async ({ page, browser }) => 
   await expect(page.getByRole("row", { name: new RegExp(users.site) })).toContainText("site administrator");
   await expectAccessible(page, "users");
   await shot(page, "admin-users");
-  await page.screenshot({ path: "../docs/images/admin-users.png" });
+  await page.screenshot({ path: "../docs/img/admin-users.png" });
 
   const analytics = ["Dashboards", "Query builder", "Explorer", "Exports", "People"];
   for (const role of ["viewer", "analyst"] as const) {
