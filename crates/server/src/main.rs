@@ -127,12 +127,13 @@ async fn main() {
     // Spans still buffered are sent before exiting (the exporter blocks: off the runtime).
     let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
     if let Err(e) = result {
-        eprintln!("cairn: {e}");
+        // `:#` prints the causes too ("cannot listen on …: Address already in use").
+        eprintln!("cairn: {e:#}");
         std::process::exit(1);
     }
 }
 
-async fn serve(cfg: config::Config) -> app::anyhow_like::Result<()> {
+async fn serve(cfg: config::Config) -> anyhow::Result<()> {
     let scheme = if cfg.tls().is_some() { "https" } else { "http" };
     let configured_key = cfg.default_client_key.clone();
     let mut running = app::start(cfg).await?;
@@ -167,10 +168,9 @@ async fn serve(cfg: config::Config) -> app::anyhow_like::Result<()> {
     match failure {
         // Exit non-zero so that a supervisor restarts the node: the store recovers from its
         // journal on the next start.
-        Some(e) => Err(format!(
+        Some(e) => Err(anyhow::anyhow!(
             "the embedded store refused a write ({e}); exiting so that Cairn is restarted"
-        )
-        .into()),
+        )),
         None => Ok(()),
     }
 }

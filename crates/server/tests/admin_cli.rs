@@ -292,3 +292,48 @@ fn a_configured_secret_is_never_printed_and_must_be_long() {
     assert!(!printed.contains(secret), "{printed}");
     assert!(!String::from_utf8_lossy(&out.stderr).contains(secret));
 }
+
+/// Start-up errors name what failed and why (the `anyhow` chain, printed with its causes), and
+/// command errors are one line on standard error with a non-zero exit.
+#[test]
+fn errors_print_their_causes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("cairn_t_{}", uuid::Uuid::new_v4().simple());
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let out = cairn(dir.path(), &db)
+        .env("CAIRN_HTTP_ADDR", addr.to_string())
+        .arg("serve")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cairn: cannot listen on {addr}: ")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.to_lowercase().contains("address already in use"),
+        "{stderr}"
+    );
+
+    let out = cairn(dir.path(), &db)
+        .args([
+            "admin",
+            "member",
+            "--org",
+            &uuid::Uuid::new_v4().to_string(),
+        ])
+        .args(["--email", "nobody@example.com", "--role", "emperor"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cairn: role must be owner, admin, analyst or viewer"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
