@@ -92,11 +92,14 @@ fn describe() {
     );
     describe_counter!(
         "cairn_rate_limited_total",
-        "Requests refused with 429 by a rate limit"
+        "Requests refused with 429 by a rate limit, by limit (client, user, login, \
+         auth_failures_key, auth_failures_address)"
     );
     // Counters that may stay at zero for long are exported from the start, so that rates and
     // alerts on them see 0 rather than no data.
-    metrics::counter!("cairn_rate_limited_total").absolute(0);
+    for limit in cairn_http::limits::LIMIT_NAMES {
+        metrics::counter!("cairn_rate_limited_total", "limit" => *limit).absolute(0);
+    }
     for op in crate::measured::OPERATIONS {
         metrics::counter!("cairn_clickhouse_errors_total", "op" => *op).absolute(0);
     }
