@@ -3,7 +3,8 @@
 # chDB), starts a private ClickHouse on loopback under var/, then runs formatting and lint
 # checks, every Rust test (unit, HTTP, real-ClickHouse integration, kill -9 durability), a
 # ClickHouse outage under load (its own step), a client-library compatibility check
-# (TinCanPython) and the schema + generated SQL on modern ClickHouse (chDB), then the web app's checks: lint,
+# (TinCanPython), schemathesis against the served OpenAPI document (no 5xx, answers as
+# documented) and the schema + generated SQL on modern ClickHouse (chDB), then the web app's checks: lint,
 # typecheck, Vitest, build, the committed OpenAPI document against the server's, and the
 # Playwright end-to-end tests on Debian's chromium. `.ci/run` calls this.
 set -euo pipefail
@@ -49,6 +50,9 @@ cargo test -p cairn-server --test degraded_mode -- --exact "$outage_test"
 
 step "client compatibility (TinCanPython against a served Cairn)"
 scripts/client_compat.sh
+
+step "API conformance: schemathesis against the served OpenAPI document"
+scripts/schemathesis.sh
 
 step "schema and generated SQL on modern ClickHouse (chDB)"
 python3 scripts/chdb_check.py

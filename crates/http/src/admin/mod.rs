@@ -6,6 +6,7 @@
 //! generated from the same handler annotations that build the router, so it matches the routes.
 mod analytics;
 mod analytics_schema;
+mod common_responses;
 mod dash_dto;
 mod dashboards;
 mod dto;
@@ -154,12 +155,15 @@ fn api() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document of the admin API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    let mut doc = api().split_for_parts().1;
+    common_responses::add(&mut doc);
+    doc
 }
 
 /// The admin routes and `GET /api/v1/openapi.json`.
 pub fn routes() -> Router<AppState> {
-    let (router, doc) = api().split_for_parts();
+    let (router, mut doc) = api().split_for_parts();
+    common_responses::add(&mut doc);
     let json = std::sync::Arc::new(doc.to_json().unwrap_or_else(|_| "{}".into()));
     router.route(
         "/api/v1/openapi.json",
