@@ -415,5 +415,21 @@ pub async fn reproject(cfg: &Config) -> anyhow::Result<u64> {
             ..ProjectorConfig::default()
         },
     );
-    Ok(p.reproject().await?)
+    let mut progress = crate::progress::Progress::new("reprojecting the log", "events", 0);
+    let last = p
+        .reproject_reporting(|done, head| progress.set(done, head))
+        .await?;
+    progress.finish();
+    Ok(last)
+}
+
+/// Applies the ClickHouse migrations not applied yet (`cairn migrate`), showing progress.
+pub async fn migrate(cfg: &Config) -> anyhow::Result<()> {
+    let p = ClickHouseProjection::new(clickhouse_config(cfg));
+    let total = cairn_clickhouse::MIGRATIONS.len() as u64;
+    let mut progress = crate::progress::Progress::new("migrating ClickHouse", "migrations", total);
+    p.migrate_reporting(|done, total, _| progress.set(done as u64, total as u64))
+        .await?;
+    progress.finish();
+    Ok(())
 }

@@ -115,7 +115,7 @@ async fn main() {
     }
     let result = match cli.command {
         Command::Serve => serve(cfg).await,
-        Command::Migrate => app::projection(&cfg)
+        Command::Migrate => app::migrate(&cfg)
             .await
             .map(|_| println!("migrations applied")),
         Command::Reproject => app::reproject(&cfg)

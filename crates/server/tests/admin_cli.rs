@@ -337,3 +337,37 @@ fn errors_print_their_causes() {
     );
     assert!(out.stdout.is_empty());
 }
+
+/// `migrate` and `reproject` report progress: a bar on a terminal (see `progress`), and
+/// otherwise log lines with the counts and an estimate, free of a bar's control characters.
+#[test]
+fn migrate_and_reproject_report_progress_in_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("cairn_t_{}", uuid::Uuid::new_v4().simple());
+    for (command, line) in [
+        ("migrate", "migrating ClickHouse"),
+        ("reproject", "reprojecting the log"),
+    ] {
+        let out = cairn(dir.path(), &db)
+            .env("CAIRN_LOG", "info")
+            .arg(command)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        let progress = stderr
+            .lines()
+            .find(|l| l.contains(line))
+            .unwrap_or_else(|| panic!("{command}: {stderr}"));
+        assert!(
+            progress.contains("done=") && progress.contains("total="),
+            "{progress}"
+        );
+        assert!(progress.contains("eta_seconds="), "{progress}");
+        assert!(
+            !stderr.contains('\r'),
+            "no bar when stderr is not a terminal"
+        );
+    }
+}
