@@ -284,9 +284,24 @@ fn a_configured_secret_is_never_printed_and_must_be_long() {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    // The start-up lines are printed just after the listener answers: read up to the key's
+    // line before stopping the server (killing it at once raced with the printing).
+    let mut printed = String::new();
+    if up {
+        use std::io::BufRead;
+        let stdout = std::io::BufReader::new(serve.stdout.take().unwrap());
+        for line in stdout.lines().take(20) {
+            let line = line.unwrap();
+            printed.push_str(&line);
+            printed.push('\n');
+            if line.contains("client key:") {
+                break;
+            }
+        }
+    }
     let _ = serve.kill();
     let out = serve.wait_with_output().unwrap();
-    let printed = String::from_utf8_lossy(&out.stdout);
+    printed.push_str(&String::from_utf8_lossy(&out.stdout));
     assert!(up, "{}", String::from_utf8_lossy(&out.stderr));
     assert!(printed.contains("client key:    ops"), "{printed}");
     assert!(!printed.contains(secret), "{printed}");
