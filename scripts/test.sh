@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test of Cairn on a fresh Debian machine: installs what is missing (ClickHouse,
 # chDB), starts a private ClickHouse on loopback under var/, then runs formatting and lint
-# checks, every Rust test (unit, HTTP, real-ClickHouse integration, kill -9 durability, a
-# ClickHouse outage), a client-library compatibility check (TinCanPython) and the
-# schema + generated SQL on modern ClickHouse (chDB), then the web app's checks: lint,
+# checks, every Rust test (unit, HTTP, real-ClickHouse integration, kill -9 durability), a
+# ClickHouse outage under load (its own step), bounded fuzzing of the parsers (cargo fuzz,
+# CAIRN_FUZZ_SECONDS per target), a client-library compatibility check
+# (TinCanPython), schemathesis against the served OpenAPI document (no 5xx, answers as
+# documented) and the schema + generated SQL on modern ClickHouse (chDB), then the web app's checks: lint,
 # typecheck, Vitest, build, the committed OpenAPI document against the server's, and the
 # Playwright end-to-end tests on Debian's chromium. `.ci/run` calls this.
 set -euo pipefail
@@ -38,11 +40,23 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
+# The ClickHouse outage test runs as its own step below, so that its failure is named.
+outage_test="the_lrs_outlasts_clickhouse"
+
 step "cargo test"
-cargo test --workspace
+cargo test --workspace -- --skip "$outage_test"
+
+step "ClickHouse outage: a private ClickHouse stopped and started under load (degraded mode)"
+cargo test -p cairn-server --test degraded_mode -- --exact "$outage_test"
+
+step "fuzzing: cargo fuzz on the parsers, ${CAIRN_FUZZ_SECONDS:-60}s per target"
+scripts/fuzz.sh
 
 step "client compatibility (TinCanPython against a served Cairn)"
 scripts/client_compat.sh
+
+step "API conformance: schemathesis against the served OpenAPI document"
+scripts/schemathesis.sh
 
 step "schema and generated SQL on modern ClickHouse (chDB)"
 python3 scripts/chdb_check.py

@@ -338,15 +338,25 @@ impl ClickHouseProjection {
     }
 }
 
-#[async_trait::async_trait]
-impl Projection for ClickHouseProjection {
-    async fn migrate(&self) -> Result<(), ProjectionError> {
+impl ClickHouseProjection {
+    /// Applies the migrations not applied yet, in order; after each, `applied(done, total,
+    /// name)` with the count of migrations now in place out of all of them (`cairn migrate`
+    /// shows it as progress).
+    pub async fn migrate_reporting(
+        &self,
+        mut applied: impl FnMut(usize, usize, &str) + Send,
+    ) -> Result<(), ProjectionError> {
         self.create_database().await?;
         let (bootstrap, rest) = MIGRATIONS.split_first().expect("at least one migration");
         self.run_migration(bootstrap).await?;
-        let applied = self.applied_migrations().await?;
+        let done = self.applied_migrations().await?;
+        let total = MIGRATIONS.len();
+        let mut count = MIGRATIONS
+            .iter()
+            .filter(|m| done.contains(&m.version))
+            .count();
         for m in std::iter::once(bootstrap).chain(rest) {
-            if applied.contains(&m.version) {
+            if done.contains(&m.version) {
                 continue;
             }
             self.run_migration(m).await?;
@@ -358,8 +368,17 @@ impl Projection for ClickHouseProjection {
                 .await
                 .map_err(err("record migration"))?;
             tracing::info!(migration = m.name, database = %self.database, "applied ClickHouse migration");
+            count += 1;
+            applied(count, total, m.name);
         }
         Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Projection for ClickHouseProjection {
+    async fn migrate(&self) -> Result<(), ProjectionError> {
+        self.migrate_reporting(|_, _, _| {}).await
     }
 
     async fn ping(&self) -> Result<(), ProjectionError> {

@@ -180,9 +180,21 @@ impl Projector {
 
     /// Replays the whole log into an emptied projection (the `reproject` command).
     pub async fn reproject(&self) -> Result<u64, crate::Error> {
+        self.reproject_reporting(|_, _| {}).await
+    }
+
+    /// [`Projector::reproject`], calling `projected(seq, head)` first and after each batch with the
+    /// sequence number projected up to and the log's last one (`cairn reproject` shows it as
+    /// progress).
+    pub async fn reproject_reporting(
+        &self,
+        mut projected: impl FnMut(u64, u64) + Send,
+    ) -> Result<u64, crate::Error> {
         self.blocking(|log| log.meta_put(CHECKPOINT_KEY, &0u64.to_be_bytes()))
             .await?;
         self.projection.discard_after(0).await?;
+        let head = self.blocking(|log| log.last_seq()).await?;
+        projected(0, head);
         let mut after = 0;
         loop {
             let n = self.project_once(after).await?;
@@ -190,6 +202,7 @@ impl Projector {
                 return Ok(after);
             }
             after = n;
+            projected(after, head.max(after));
         }
     }
 

@@ -47,8 +47,8 @@ impl IntoResponse for ApiError {
         let body = serde_json::json!({ "error": { "code": status.as_u16(), "message": message } });
         let mut res = (status, axum::Json(body)).into_response();
         match &self.0 {
+            // Counted where the limit refused (`limits`), which knows which limit it was.
             Error::RateLimited(secs) => {
-                metrics::counter!("cairn_rate_limited_total").increment(1);
                 res.headers_mut()
                     .insert(axum::http::header::RETRY_AFTER, (*secs).into());
             }

@@ -13,10 +13,13 @@ mod alternate;
 mod auth;
 mod documents;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod limits;
 mod multipart;
 pub mod observe;
 mod protocol;
+mod statement_params;
 mod statements;
 mod web;
 

@@ -1,6 +1,7 @@
 //! Rate limits (governor, GCRA): per xAPI client, per admin-API user, per login email, and
 //! failed xAPI authentications per client key and per source address. A refusal is
-//! `429 Too Many Requests` with `Retry-After`.
+//! `429 Too Many Requests` with `Retry-After`, counted in `cairn_rate_limited_total` with a
+//! `limit` label naming the limit that refused (one of [`LIMIT_NAMES`]).
 use cairn_core::Error;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -47,6 +48,24 @@ impl Default for RateLimitConfig {
 
 type Limiter = Option<Arc<DefaultKeyedRateLimiter<String>>>;
 
+/// The `limit` label of `cairn_rate_limited_total`: per xAPI client, per admin-API user, per
+/// login email, failed xAPI authentications per client key and per source address.
+pub const LIMIT_NAMES: &[&str] = &[
+    "client",
+    "user",
+    "login",
+    "auth_failures_key",
+    "auth_failures_address",
+];
+
+/// Counts a refusal by `limit` and passes the result on.
+fn counted(limit: &'static str, r: Result<(), Error>) -> Result<(), Error> {
+    if r.is_err() {
+        metrics::counter!("cairn_rate_limited_total", "limit" => limit).increment(1);
+    }
+    r
+}
+
 #[derive(Clone)]
 pub struct Limits {
     client: Limiter,
@@ -62,6 +81,8 @@ pub struct Limits {
 /// guess cannot be confirmed faster than the limit allows.
 #[derive(Clone)]
 struct Failures {
+    /// The `limit` label of its refusals.
+    name: &'static str,
     limiter: Limiter,
     /// Source → when it may try again.
     barred: moka::sync::Cache<String, Instant>,
@@ -79,8 +100,9 @@ fn source(key: &str) -> String {
 }
 
 impl Failures {
-    fn new(per_minute: u32) -> Self {
+    fn new(name: &'static str, per_minute: u32) -> Self {
         Failures {
+            name,
             limiter: limiter(NonZeroU32::new(per_minute).map(Quota::per_minute)),
             barred: moka::sync::Cache::builder()
                 .max_capacity(100_000)
@@ -94,23 +116,20 @@ impl Failures {
         if self.limiter.is_none() {
             return Ok(());
         }
+        let now = Instant::now();
         match self.barred.get(&source(key)) {
-            Some(until) => {
-                let now = Instant::now();
-                if until > now {
-                    Err(Error::RateLimited((until - now).as_secs() + 1))
-                } else {
-                    Ok(())
-                }
-            }
-            None => Ok(()),
+            Some(until) if until > now => counted(
+                self.name,
+                Err(Error::RateLimited((until - now).as_secs() + 1)),
+            ),
+            _ => Ok(()),
         }
     }
 
     /// Counts a failure; past the limit, bars the source and answers the refusal.
     fn failed(&self, key: &str) -> Result<(), Error> {
         let key = source(key);
-        check(&self.limiter, &key).inspect_err(|e| {
+        check(self.name, &self.limiter, &key).inspect_err(|e| {
             if let Error::RateLimited(secs) = e {
                 self.barred
                     .insert(key.clone(), Instant::now() + Duration::from_secs(*secs));
@@ -128,15 +147,17 @@ fn per_second(r: Rate) -> Option<Quota> {
     Some(Quota::per_second(n).allow_burst(NonZeroU32::new(r.burst).unwrap_or(n)))
 }
 
-fn check(l: &Limiter, key: &str) -> Result<(), Error> {
+/// Asks the limiter `l`, named `limit`, whether `key` may go on.
+fn check(limit: &'static str, l: &Limiter, key: &str) -> Result<(), Error> {
     let Some(l) = l else { return Ok(()) };
     if l.len() > 100_000 {
         l.retain_recent();
     }
-    l.check_key(&key.to_owned()).map_err(|not_until| {
+    let r = l.check_key(&key.to_owned()).map_err(|not_until| {
         let wait = not_until.wait_time_from(DefaultClock::default().now());
         Error::RateLimited(wait.as_secs() + 1)
-    })
+    });
+    counted(limit, r)
 }
 
 impl Limits {
@@ -146,8 +167,11 @@ impl Limits {
             client: limiter(per_second(cfg.client)),
             user: limiter(per_second(cfg.user)),
             login: limiter(login),
-            failures_key: Failures::new(cfg.auth_failures_per_minute),
-            failures_address: Failures::new(cfg.auth_failures_per_minute_address),
+            failures_key: Failures::new("auth_failures_key", cfg.auth_failures_per_minute),
+            failures_address: Failures::new(
+                "auth_failures_address",
+                cfg.auth_failures_per_minute_address,
+            ),
         }
     }
 
@@ -172,15 +196,15 @@ impl Limits {
     }
 
     pub fn client(&self, key: &str) -> Result<(), Error> {
-        check(&self.client, key)
+        check("client", &self.client, key)
     }
 
     pub fn user(&self, id: &str) -> Result<(), Error> {
-        check(&self.user, id)
+        check("user", &self.user, id)
     }
 
     pub fn login(&self, email: &str) -> Result<(), Error> {
-        check(&self.login, &email.trim().to_ascii_lowercase())
+        check("login", &self.login, &email.trim().to_ascii_lowercase())
     }
 }
 

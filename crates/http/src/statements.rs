@@ -3,98 +3,18 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::multipart::{self, MultipartWriter};
+use crate::statement_params::{GetRequest, Params, parse_get};
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cairn_core::auth::{Grant, XapiAction};
-use cairn_core::query::{Cursor, StatementQuery};
+use cairn_core::query::Cursor;
 use cairn_core::statements::{AttachmentPart, FoundStatement, WriteContext};
 use cairn_core::tenancy::Scope;
 use cairn_core::time_fmt::http_date;
 use cairn_xapi::{Format, XapiVersion};
-use uuid::Uuid;
-
-const PARAMS: [&str; 15] = [
-    "statementId",
-    "voidedStatementId",
-    "agent",
-    "verb",
-    "activity",
-    "registration",
-    "related_activities",
-    "related_agents",
-    "since",
-    "until",
-    "limit",
-    "format",
-    "attachments",
-    "ascending",
-    "more",
-];
-
-struct Params(Vec<(String, String)>);
-
-impl Params {
-    fn parse(raw: Option<&str>, allowed: &[&str]) -> Result<Self, ApiError> {
-        let mut out: Vec<(String, String)> = Vec::new();
-        for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-            if !allowed.contains(&k.as_ref()) {
-                return Err(ApiError::bad_request(format!("unknown parameter {k:?}")));
-            }
-            if out.iter().any(|(e, _)| *e == k) {
-                return Err(ApiError::bad_request(format!(
-                    "parameter {k:?} is given twice"
-                )));
-            }
-            out.push((k.into_owned(), v.into_owned()));
-        }
-        Ok(Params(out))
-    }
-
-    fn get(&self, k: &str) -> Option<&str> {
-        self.0.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
-    }
-
-    fn bool(&self, k: &str) -> Result<bool, ApiError> {
-        match self.get(k) {
-            None | Some("false") => Ok(false),
-            Some("true") => Ok(true),
-            Some(v) => Err(ApiError::bad_request(format!(
-                "{k} must be true or false, not {v:?}"
-            ))),
-        }
-    }
-
-    fn uuid(&self, k: &str) -> Result<Option<Uuid>, ApiError> {
-        self.get(k)
-            .map(|v| {
-                Uuid::parse_str(v)
-                    .map_err(|_| ApiError::bad_request(format!("{k} must be a UUID, not {v:?}")))
-            })
-            .transpose()
-    }
-}
-
-fn parse_format(v: Option<&str>) -> Result<Format, ApiError> {
-    match v {
-        None | Some("exact") => Ok(Format::Exact),
-        Some("ids") => Ok(Format::Ids),
-        Some("canonical") => Ok(Format::Canonical),
-        Some(o) => Err(ApiError::bad_request(format!(
-            "format must be ids, exact or canonical, not {o:?}"
-        ))),
-    }
-}
-
-fn format_code(f: &Format) -> u8 {
-    match f {
-        Format::Exact => 0,
-        Format::Ids => 1,
-        Format::Canonical => 2,
-    }
-}
 
 fn format_from_code(c: u8) -> Format {
     match c {
@@ -179,118 +99,61 @@ pub async fn get(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let p = Params::parse(raw.as_deref(), &PARAMS)?;
     let langs = accept_languages(&headers);
-    if let Some(token) = p.get("more") {
-        if p.0.len() != 1 {
-            return Err(ApiError::bad_request(
-                "more cannot be combined with other parameters",
-            ));
+    let request = parse_get(
+        raw.as_deref(),
+        caller.0.store,
+        caller.mine(),
+        state.config.page_max,
+    )?;
+    match request {
+        GetRequest::More(token) => {
+            let mut cursor = Cursor::decode(&token, &state.config.cursor_key)
+                .ok_or_else(|| ApiError::bad_request("the more token is not valid"))?;
+            if cursor.query.store != caller.0.store || cursor.query.authority != caller.mine() {
+                return Err(ApiError::bad_request("the more token is not valid"));
+            }
+            // Signed, so at most page_max when it was made; page_max may have been lowered since.
+            cursor.page.limit = cursor.page.limit.clamp(1, state.config.page_max);
+            query_page(&state, &caller, cursor, &langs).await
         }
-        let mut cursor = Cursor::decode(token, &state.config.cursor_key)
-            .ok_or_else(|| ApiError::bad_request("the more token is not valid"))?;
-        if cursor.query.store != caller.0.store || cursor.query.authority != caller.mine() {
-            return Err(ApiError::bad_request("the more token is not valid"));
-        }
-        // Signed, so at most page_max when it was made; page_max may have been lowered since.
-        cursor.page.limit = cursor.page.limit.clamp(1, state.config.page_max);
-        return query_page(&state, &caller, cursor, &langs).await;
-    }
-    let statement_id = p.uuid("statementId")?;
-    let voided_id = p.uuid("voidedStatementId")?;
-    let format = parse_format(p.get("format"))?;
-    let attachments = p.bool("attachments")?;
-    if let Some((id, voided)) = match (statement_id, voided_id) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::bad_request(
-                "statementId and voidedStatementId cannot be used together",
-            ));
-        }
-        (Some(id), None) => Some((id, false)),
-        (None, Some(id)) => Some((id, true)),
-        (None, None) => None,
-    } {
-        if let Some((k, _)) = p.0.iter().find(|(k, _)| {
-            !matches!(
-                k.as_str(),
-                "statementId" | "voidedStatementId" | "format" | "attachments"
-            )
-        }) {
-            return Err(ApiError::bad_request(format!(
-                "{k} cannot be used with statementId or voidedStatementId"
-            )));
-        }
-        let found = state.statements.get(caller.0.store, id, voided).await?;
-        if let Some(mine) = caller.mine()
-            && cairn_core::query::authority_key(&found.record.body).as_deref() != Some(&mine)
-        {
-            return Err(ApiError(cairn_core::Error::NotFound));
-        }
-        let doc = render(&found, format_code(&format), &langs)?;
-        return respond(
-            &state,
-            &caller,
-            doc,
-            std::slice::from_ref(&found),
+        GetRequest::Single {
+            id,
+            voided,
+            format,
             attachments,
-        )
-        .await;
+        } => {
+            let found = state.statements.get(caller.0.store, id, voided).await?;
+            if let Some(mine) = caller.mine()
+                && cairn_core::query::authority_key(&found.record.body).as_deref() != Some(&mine)
+            {
+                return Err(ApiError(cairn_core::Error::NotFound));
+            }
+            let doc = render(&found, format, &langs)?;
+            respond(
+                &state,
+                &caller,
+                doc,
+                std::slice::from_ref(&found),
+                attachments,
+            )
+            .await
+        }
+        GetRequest::Query {
+            query,
+            limit,
+            format,
+            attachments,
+        } => {
+            let cursor = Cursor {
+                query,
+                page: state.statements.first_page(limit),
+                format,
+                attachments,
+            };
+            query_page(&state, &caller, cursor, &langs).await
+        }
     }
-    let version = XapiVersion::V2_0_0;
-    let mut q = StatementQuery::new(caller.0.store);
-    q.authority = caller.mine();
-    if let Some(a) = p.get("agent") {
-        let actor = cairn_xapi::parse_agent_param(a, version)
-            .map_err(|e| ApiError::bad_request(format!("agent: {e}")))?;
-        q.agent = Some(actor.ifi_key().ok_or_else(|| {
-            ApiError::bad_request("agent must be an Agent or an identified Group")
-        })?);
-    }
-    let iri = |k: &str| {
-        p.get(k)
-            .map(|v| {
-                cairn_xapi::parse_iri_param(k, v)
-                    .map(str::to_owned)
-                    .map_err(|e| ApiError(e.into()))
-            })
-            .transpose()
-    };
-    q.verb = iri("verb")?;
-    q.activity = iri("activity")?;
-    q.registration = p.uuid("registration")?.map(|u| u.hyphenated().to_string());
-    q.related_activities = p.bool("related_activities")?;
-    q.related_agents = p.bool("related_agents")?;
-    q.ascending = p.bool("ascending")?;
-    let time = |k: &str| {
-        p.get(k)
-            .map(|v| {
-                cairn_xapi::parse_timestamp_param(k, v)
-                    .map(|nanos| (nanos / 1000) as i64)
-                    .map_err(|e| ApiError(e.into()))
-            })
-            .transpose()
-    };
-    q.since_us = time("since")?;
-    q.until_us = time("until")?;
-    let limit = match p.get("limit") {
-        None => 0,
-        Some(v) => v.parse::<usize>().map_err(|_| {
-            ApiError::bad_request(format!("limit must be a non-negative integer, not {v:?}"))
-        })?,
-    };
-    let max = state.config.page_max;
-    let limit = if limit == 0 || limit > max {
-        max
-    } else {
-        limit
-    };
-    let cursor = Cursor {
-        query: q,
-        page: state.statements.first_page(limit),
-        format: format_code(&format),
-        attachments,
-    };
-    query_page(&state, &caller, cursor, &langs).await
 }
 
 async fn query_page(

@@ -1,8 +1,9 @@
 //! `cairn admin …`: provisions an installation from a script. Works on the data directory
 //! directly (stop the server first: the embedded store allows one process), writes through the
 //! same writer and rules as the admin API, and prints one JSON object per command.
-use crate::app::{self, anyhow_like};
+use crate::app;
 use crate::config::Config;
+use anyhow::Context;
 use cairn_core::StoreId;
 use cairn_core::ports::LogStore;
 use cairn_core::tail::Tail;
@@ -93,19 +94,19 @@ pub enum ClientCommand {
     List,
 }
 
-fn read_password(password: Option<String>, stdin: bool) -> anyhow_like::Result<String> {
+fn read_password(password: Option<String>, stdin: bool) -> anyhow::Result<String> {
     if stdin {
         let mut line = String::new();
         std::io::stdin()
             .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
+            .context("cannot read the password from standard input")?;
         return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
     }
-    password.ok_or_else(|| "give --password or --password-stdin".into())
+    password.ok_or_else(|| anyhow::anyhow!("give --password or --password-stdin"))
 }
 
 /// Runs one admin command against the data directory and prints its JSON result.
-pub async fn run(cfg: &Config, cmd: AdminCommand) -> anyhow_like::Result<()> {
+pub async fn run(cfg: &Config, cmd: AdminCommand) -> anyhow::Result<()> {
     let store = app::open_store(cfg)?;
     let log: Arc<dyn LogStore> = store;
     let registry = Arc::new(Registry::load(&*log)?);
@@ -136,7 +137,7 @@ fn client_json(c: &cairn_core::tenancy::Client) -> Value {
     })
 }
 
-async fn execute(t: &TenancyService, cmd: AdminCommand) -> anyhow_like::Result<Value> {
+async fn execute(t: &TenancyService, cmd: AdminCommand) -> anyhow::Result<Value> {
     let snap = t.snapshot();
     Ok(match cmd {
         AdminCommand::SiteAdmin {
@@ -207,7 +208,7 @@ async fn execute(t: &TenancyService, cmd: AdminCommand) -> anyhow_like::Result<V
             } else {
                 scopes
                     .iter()
-                    .map(|s| Scope::parse(s).ok_or_else(|| format!("unknown scope {s:?}")))
+                    .map(|s| Scope::parse(s).with_context(|| format!("unknown scope {s:?}")))
                     .collect::<Result<Vec<_>, _>>()?
             };
             let spec = ClientSpec {
@@ -236,11 +237,12 @@ async fn execute(t: &TenancyService, cmd: AdminCommand) -> anyhow_like::Result<V
             )
         }
         AdminCommand::Member { org, email, role } => {
-            let role = Role::parse(&role).ok_or("role must be owner, admin, analyst or viewer")?;
+            let role =
+                Role::parse(&role).context("role must be owner, admin, analyst or viewer")?;
             let u = snap
                 .state
                 .user_by_email(&email)
-                .ok_or("no user has that email")?;
+                .context("no user has that email")?;
             let m = t.set_member(None, OrgId(org), u.id, role).await?;
             json!({"organisation": m.org.0, "user": m.user.0, "role": m.role.as_str()})
         }

@@ -1,5 +1,6 @@
 //! Wiring: builds every component from the configuration and runs them until shutdown.
 use crate::config::{Config, MetricsAddr};
+use anyhow::{Context, anyhow};
 use cairn_clickhouse::{ClickHouseConfig, ClickHouseProjection};
 use cairn_core::dashboards::{DashboardService, Dashboards};
 use cairn_core::degraded::ProjectionStatus;
@@ -27,9 +28,9 @@ const LEGACY_DEFAULT_CLIENT_META: &str = "default_client";
 /// Set once the default organisation, store and client have been created.
 pub const BOOTSTRAPPED_META: &str = "tenancy_bootstrapped";
 
-pub fn open_store(cfg: &Config) -> anyhow_like::Result<Arc<FjallStore>> {
+pub fn open_store(cfg: &Config) -> anyhow::Result<Arc<FjallStore>> {
     std::fs::create_dir_all(&cfg.data_dir)
-        .map_err(|e| format!("cannot create data dir {}: {e}", cfg.data_dir.display()))?;
+        .with_context(|| format!("cannot create data dir {}", cfg.data_dir.display()))?;
     Ok(Arc::new(FjallStore::open(
         &cfg.data_dir.join("store"),
         cfg.store_cache_mib << 20,
@@ -51,7 +52,7 @@ pub fn clickhouse_config(cfg: &Config) -> ClickHouseConfig {
 }
 
 /// The projection, migrated (for `migrate` and `reproject`, which need ClickHouse).
-pub async fn projection(cfg: &Config) -> anyhow_like::Result<Arc<ClickHouseProjection>> {
+pub async fn projection(cfg: &Config) -> anyhow::Result<Arc<ClickHouseProjection>> {
     let p = ClickHouseProjection::new(clickhouse_config(cfg));
     p.migrate().await?;
     Ok(Arc::new(p))
@@ -79,12 +80,12 @@ pub const CURSOR_KEY_FILE: &str = "cursor.key";
 
 /// The key that signs `more` links: read from the data directory, or made and written there
 /// (readable by the owner only) on the first start. Blocking: call off the async runtime.
-pub fn cursor_key(data_dir: &std::path::Path) -> anyhow_like::Result<CursorKey> {
+pub fn cursor_key(data_dir: &std::path::Path) -> anyhow::Result<CursorKey> {
     let path = data_dir.join(CURSOR_KEY_FILE);
     match std::fs::read(&path) {
         Ok(bytes) => {
             let bytes: [u8; 32] = bytes.try_into().map_err(|_| {
-                format!(
+                anyhow!(
                     "{} is not a 32-byte key; delete it to make a new one (links already \
                      handed out then stop working)",
                     path.display()
@@ -108,10 +109,10 @@ pub fn cursor_key(data_dir: &std::path::Path) -> anyhow_like::Result<CursorKey> 
                 .open(&tmp)
                 .and_then(|mut f| write(&mut f))
                 .and_then(|_| std::fs::rename(&tmp, &path))
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                .with_context(|| format!("cannot write {}", path.display()))?;
             Ok(key)
         }
-        Err(e) => Err(format!("cannot read {}: {e}", path.display()).into()),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("cannot read {}", path.display()))),
     }
 }
 
@@ -124,7 +125,7 @@ pub async fn bootstrap(
     cfg: &Config,
     log: &dyn LogStore,
     tenancy: &TenancyService,
-) -> anyhow_like::Result<Option<(String, String)>> {
+) -> anyhow::Result<Option<(String, String)>> {
     let first = log.meta_get(BOOTSTRAPPED_META)?.is_none();
     if first {
         tenancy.ensure_default_store().await?;
@@ -210,17 +211,15 @@ impl Running {
 }
 
 /// Builds and starts everything; returns once the server is accepting connections.
-pub async fn start(cfg: Config) -> anyhow_like::Result<Running> {
+pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let store = open_store(&cfg)?;
     start_on(cfg, store).await
 }
 
 /// [`start`] on an opened log store (tests wrap the embedded store to make it fail).
-pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow_like::Result<Running> {
+pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Running> {
     let data_dir = cfg.data_dir.clone();
-    let cursor_key = tokio::task::spawn_blocking(move || cursor_key(&data_dir))
-        .await
-        .map_err(|e| e.to_string())??;
+    let cursor_key = tokio::task::spawn_blocking(move || cursor_key(&data_dir)).await??;
     // Not reached yet: the projector migrates it, now or once it answers (degraded mode).
     let clickhouse = Arc::new(ClickHouseProjection::new(clickhouse_config(&cfg)));
     let measured = Arc::new(crate::measured::Measured(clickhouse));
@@ -306,7 +305,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow_like::Resul
         log.clone(),
         writer.clone(),
         forwarders.clone(),
-        Arc::new(crate::forwarding::HttpDeliver::new(&cfg)?),
+        Arc::new(crate::forwarding::HttpDeliver::new(&cfg).map_err(anyhow::Error::msg)?),
         crate::forwarding::matcher(),
         cfg.delivery_settings(),
     );
@@ -356,10 +355,10 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow_like::Resul
     .with_health(health.clone());
     let listener = tokio::net::TcpListener::bind(cfg.http_addr)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", cfg.http_addr))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        .with_context(|| format!("cannot listen on {}", cfg.http_addr))?;
+    let addr = listener.local_addr()?;
     let base = cfg.public_base(addr);
-    let state = match crate::sign_in::sso(&cfg, &base, sso_tenancy)? {
+    let state = match crate::sign_in::sso(&cfg, &base, sso_tenancy).map_err(anyhow::Error::msg)? {
         Some(sso) => state.with_sso(sso),
         None => state,
     };
@@ -394,7 +393,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow_like::Resul
             let every =
                 (cfg.tls_reload_seconds > 0).then(|| Duration::from_secs(cfg.tls_reload_seconds));
             crate::tls::spawn_reloader(tls.clone(), files, every, shutdown_rx.clone());
-            let listener = listener.into_std().map_err(|e| e.to_string())?;
+            let listener = listener.into_std()?;
             let handle = axum_server::Handle::new();
             let on_stop = handle.clone();
             tokio::spawn(async move {
@@ -402,7 +401,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow_like::Resul
                 on_stop.graceful_shutdown(Some(Duration::from_secs(10)));
             });
             let https = axum_server::from_tcp_rustls(listener, tls)
-                .map_err(|e| format!("cannot serve HTTPS on {addr}: {e}"))?
+                .with_context(|| format!("cannot serve HTTPS on {addr}"))?
                 .handle(handle);
             // The HTTPS server hands over hyper's request bodies; the app takes axum's.
             let app = tower::ServiceExt::map_request(
@@ -434,7 +433,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow_like::Resul
 }
 
 /// Replays the whole log into an emptied projection.
-pub async fn reproject(cfg: &Config) -> anyhow_like::Result<u64> {
+pub async fn reproject(cfg: &Config) -> anyhow::Result<u64> {
     let store = open_store(cfg)?;
     let log: Arc<dyn LogStore> = store;
     let projection: Arc<dyn Projection> = projection(cfg).await?;
@@ -448,11 +447,21 @@ pub async fn reproject(cfg: &Config) -> anyhow_like::Result<u64> {
             ..ProjectorConfig::default()
         },
     );
-    Ok(p.reproject().await?)
+    let mut progress = crate::progress::Progress::new("reprojecting the log", "events", 0);
+    let last = p
+        .reproject_reporting(|done, head| progress.set(done, head))
+        .await?;
+    progress.finish();
+    Ok(last)
 }
 
-/// A tiny boxed-error result for start-up paths, where every error ends the process with a message.
-pub mod anyhow_like {
-    pub type Error = Box<dyn std::error::Error + Send + Sync>;
-    pub type Result<T> = std::result::Result<T, Error>;
+/// Applies the ClickHouse migrations not applied yet (`cairn migrate`), showing progress.
+pub async fn migrate(cfg: &Config) -> anyhow::Result<()> {
+    let p = ClickHouseProjection::new(clickhouse_config(cfg));
+    let total = cairn_clickhouse::MIGRATIONS.len() as u64;
+    let mut progress = crate::progress::Progress::new("migrating ClickHouse", "migrations", total);
+    p.migrate_reporting(|done, total, _| progress.set(done as u64, total as u64))
+        .await?;
+    progress.finish();
+    Ok(())
 }

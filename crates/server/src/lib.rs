@@ -1,7 +1,8 @@
 //! `cairn-server` wires Cairn together: the typed configuration ([`config`]) and the assembly
 //! of the embedded store, the ClickHouse projection, the writer, the projector and the HTTP
 //! server into a running node ([`app`]), and its observability: logs and traces ([`telemetry`]),
-//! Prometheus metrics ([`metrics`], [`measured`]). The `cairn` binary is a thin CLI over this crate.
+//! Prometheus metrics ([`metrics`], [`measured`]), and the progress of long commands
+//! ([`progress`]). The `cairn` binary is a thin CLI over this crate.
 pub mod admin_cli;
 pub mod app;
 pub mod config;
@@ -9,6 +10,7 @@ mod config_sign_in;
 pub mod forwarding;
 pub mod measured;
 pub mod metrics;
+pub mod progress;
 pub mod sign_in;
 pub mod telemetry;
 pub mod tls;

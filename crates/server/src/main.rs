@@ -115,7 +115,7 @@ async fn main() {
     }
     let result = match cli.command {
         Command::Serve => serve(cfg).await,
-        Command::Migrate => app::projection(&cfg)
+        Command::Migrate => app::migrate(&cfg)
             .await
             .map(|_| println!("migrations applied")),
         Command::Reproject => app::reproject(&cfg)
@@ -127,12 +127,13 @@ async fn main() {
     // Spans still buffered are sent before exiting (the exporter blocks: off the runtime).
     let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
     if let Err(e) = result {
-        eprintln!("cairn: {e}");
+        // `:#` prints the causes too ("cannot listen on …: Address already in use").
+        eprintln!("cairn: {e:#}");
         std::process::exit(1);
     }
 }
 
-async fn serve(cfg: config::Config) -> app::anyhow_like::Result<()> {
+async fn serve(cfg: config::Config) -> anyhow::Result<()> {
     let scheme = if cfg.tls().is_some() { "https" } else { "http" };
     let configured_key = cfg.default_client_key.clone();
     let setup_hours = cfg.setup_link_hours;
@@ -176,10 +177,9 @@ async fn serve(cfg: config::Config) -> app::anyhow_like::Result<()> {
     match failure {
         // Exit non-zero so that a supervisor restarts the node: the store recovers from its
         // journal on the next start.
-        Some(e) => Err(format!(
+        Some(e) => Err(anyhow::anyhow!(
             "the embedded store refused a write ({e}); exiting so that Cairn is restarted"
-        )
-        .into()),
+        )),
         None => Ok(()),
     }
 }

@@ -92,11 +92,14 @@ fn describe() {
     );
     describe_counter!(
         "cairn_rate_limited_total",
-        "Requests refused with 429 by a rate limit"
+        "Requests refused with 429 by a rate limit, by limit (client, user, login, \
+         auth_failures_key, auth_failures_address)"
     );
     // Counters that may stay at zero for long are exported from the start, so that rates and
     // alerts on them see 0 rather than no data.
-    metrics::counter!("cairn_rate_limited_total").absolute(0);
+    for limit in cairn_http::limits::LIMIT_NAMES {
+        metrics::counter!("cairn_rate_limited_total", "limit" => *limit).absolute(0);
+    }
     for op in crate::measured::OPERATIONS {
         metrics::counter!("cairn_clickhouse_errors_total", "op" => *op).absolute(0);
     }
@@ -119,12 +122,13 @@ pub async fn serve(
     addr: SocketAddr,
     health: Health,
     mut shutdown: watch::Receiver<bool>,
-) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), String> {
-    let handle = handle()?;
+) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    use anyhow::Context;
+    let handle = handle().map_err(anyhow::Error::msg)?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| format!("cannot listen on metrics_addr {addr}: {e}"))?;
-    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+        .with_context(|| format!("cannot listen on metrics_addr {addr}"))?;
+    let bound = listener.local_addr()?;
     let app = axum::Router::new().route(
         "/metrics",
         axum::routing::get(move || {

@@ -15,13 +15,14 @@ pub struct TlsFiles {
 }
 
 /// Reads the files into a server configuration (HTTP/1.1 and HTTP/2 by ALPN).
-pub async fn load(files: &TlsFiles) -> Result<RustlsConfig, String> {
+pub async fn load(files: &TlsFiles) -> anyhow::Result<RustlsConfig> {
+    use anyhow::Context;
     install_provider();
     RustlsConfig::from_pem_file(&files.cert, &files.key)
         .await
-        .map_err(|e| {
+        .with_context(|| {
             format!(
-                "TLS: cannot use certificate {} with key {}: {e}",
+                "TLS: cannot use certificate {} with key {}",
                 files.cert.display(),
                 files.key.display()
             )

@@ -284,11 +284,105 @@ fn a_configured_secret_is_never_printed_and_must_be_long() {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    // The start-up lines are printed just after the listener answers: read up to the key's
+    // line before stopping the server (killing it at once raced with the printing).
+    let mut printed = String::new();
+    if up {
+        use std::io::BufRead;
+        let stdout = std::io::BufReader::new(serve.stdout.take().unwrap());
+        for line in stdout.lines().take(20) {
+            let line = line.unwrap();
+            printed.push_str(&line);
+            printed.push('\n');
+            if line.contains("client key:") {
+                break;
+            }
+        }
+    }
     let _ = serve.kill();
     let out = serve.wait_with_output().unwrap();
-    let printed = String::from_utf8_lossy(&out.stdout);
+    printed.push_str(&String::from_utf8_lossy(&out.stdout));
     assert!(up, "{}", String::from_utf8_lossy(&out.stderr));
     assert!(printed.contains("client key:    ops"), "{printed}");
     assert!(!printed.contains(secret), "{printed}");
     assert!(!String::from_utf8_lossy(&out.stderr).contains(secret));
+}
+
+/// Start-up errors name what failed and why (the `anyhow` chain, printed with its causes), and
+/// command errors are one line on standard error with a non-zero exit.
+#[test]
+fn errors_print_their_causes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("cairn_t_{}", uuid::Uuid::new_v4().simple());
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let out = cairn(dir.path(), &db)
+        .env("CAIRN_HTTP_ADDR", addr.to_string())
+        .arg("serve")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cairn: cannot listen on {addr}: ")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.to_lowercase().contains("address already in use"),
+        "{stderr}"
+    );
+
+    let out = cairn(dir.path(), &db)
+        .args([
+            "admin",
+            "member",
+            "--org",
+            &uuid::Uuid::new_v4().to_string(),
+        ])
+        .args(["--email", "nobody@example.com", "--role", "emperor"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cairn: role must be owner, admin, analyst or viewer"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+/// `migrate` and `reproject` report progress: a bar on a terminal (see `progress`), and
+/// otherwise log lines with the counts and an estimate, free of a bar's control characters.
+#[test]
+fn migrate_and_reproject_report_progress_in_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("cairn_t_{}", uuid::Uuid::new_v4().simple());
+    for (command, line) in [
+        ("migrate", "migrating ClickHouse"),
+        ("reproject", "reprojecting the log"),
+    ] {
+        let out = cairn(dir.path(), &db)
+            .env("CAIRN_LOG", "info")
+            .arg(command)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        let progress = stderr
+            .lines()
+            .find(|l| l.contains(line))
+            .unwrap_or_else(|| panic!("{command}: {stderr}"));
+        assert!(
+            progress.contains("done=") && progress.contains("total="),
+            "{progress}"
+        );
+        assert!(progress.contains("eta_seconds="), "{progress}");
+        assert!(
+            !stderr.contains('\r'),
+            "no bar when stderr is not a terminal"
+        );
+    }
 }

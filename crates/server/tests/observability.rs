@@ -316,3 +316,61 @@ async fn ready_follows_clickhouse_reachability_and_projection_lag() {
     assert_eq!(body["projection"]["lag_statements"], 0);
     s.wait_projected(&format!("verb = '{verb}'"), 1).await;
 }
+
+/// Refusals by a rate limit are counted by the limit that refused: here the failed
+/// authentications of one client key, then the requests of one client.
+#[tokio::test]
+async fn rate_limit_refusals_are_counted_by_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = test_config(dir.path());
+    cfg.metrics_addr = "127.0.0.1:0".to_owned().try_into().unwrap();
+    cfg.auth_failures_per_minute = 2;
+    cfg.rate_limit_client_per_second = 1;
+    cfg.rate_limit_client_burst = 3;
+    let s = TestServer::start_with(cfg, dir).await;
+    let count = |text: &str, limit: &str| {
+        value(
+            text,
+            &format!("cairn_rate_limited_total{{limit=\"{limit}\"}}"),
+        )
+        .unwrap_or(-1.0)
+    };
+    let before = scrape(&s).await;
+    for limit in cairn_http::limits::LIMIT_NAMES {
+        assert!(
+            count(&before, limit) >= 0.0,
+            "{limit} is exported from the start"
+        );
+    }
+    let key = format!("guess-{}", uuid());
+    let mut refused = 0;
+    for _ in 0..4 {
+        let res = reqwest::Client::new()
+            .get(format!("{}/xapi/statements?limit=1", s.base))
+            .basic_auth(&key, Some("wrong-secret-wrong-secret"))
+            .header("X-Experience-API-Version", "1.0.3")
+            .send()
+            .await
+            .unwrap();
+        if res.status() == 429 {
+            refused += 1;
+        }
+    }
+    let mut too_fast = 0;
+    for _ in 0..6 {
+        if s.req(Method::GET, "/xapi/statements?limit=1")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            == 429
+        {
+            too_fast += 1;
+        }
+    }
+    assert!(refused >= 1 && too_fast >= 1, "{refused} {too_fast}");
+    let after = scrape(&s).await;
+    let grew = |limit: &str| count(&after, limit) - count(&before, limit);
+    assert!(grew("auth_failures_key") >= refused as f64, "{after}");
+    assert!(grew("client") >= too_fast as f64, "{after}");
+}

@@ -77,10 +77,12 @@ pub fn parse_statements(
         Some(b'[') => {
             let list: Vec<Statement> = typed(body, "statement")?;
             let root = Path::root("statement");
+            // Ids seen so far: a batch may hold hundreds of thousands of statements.
+            let mut ids = std::collections::HashSet::with_capacity(list.len());
             for (i, st) in list.iter().enumerate() {
                 validate::validate_statement(st, version, &root.index(i))?;
                 if let Some(id) = st.id
-                    && list[..i].iter().any(|o| o.id == Some(id))
+                    && !ids.insert(id)
                 {
                     return Err(root
                         .index(i)

@@ -6,6 +6,7 @@
 //! generated from the same handler annotations that build the router, so it matches the routes.
 mod analytics;
 mod analytics_schema;
+mod common_responses;
 mod dash_dto;
 mod dashboards;
 mod dto;
@@ -176,13 +177,16 @@ fn api() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document of the admin API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    let mut doc = api().split_for_parts().1;
+    common_responses::add(&mut doc);
+    doc
 }
 
 /// The admin routes and `GET /api/v1/openapi.json`, and the single sign-on browser redirects
 /// (HTML, not JSON: outside the OpenAPI document).
 pub fn routes() -> Router<AppState> {
-    let (router, doc) = api().split_for_parts();
+    let (router, mut doc) = api().split_for_parts();
+    common_responses::add(&mut doc);
     let router = router
         .route(
             "/api/v1/auth/oidc/start",
