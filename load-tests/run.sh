@@ -17,7 +17,8 @@
 #
 # ingest, lag and mixed start from an empty store (var/load/scratch, database cairn_scratch);
 # fill, reads and aggregates share var/load/fill (database cairn_fill), so fills accumulate until
-# you delete var/load/fill. aggregates first makes a site administrator on that data directory
+# you delete var/load/fill. ingest, lag, mixed and fill end with the bytes on disk per statement
+# (load-tests/disk.sh). aggregates first makes a site administrator on that data directory
 # (`cairn admin site-admin`; LOAD_ADMIN_EMAIL, LOAD_ADMIN_PASSWORD) and lifts the admin API's
 # per-user rate limit (CAIRN_RATE_LIMIT_USER_PER_SECOND=0 unless set). Every CAIRN_* variable
 # you set reaches the server (see docs/operations.md).
@@ -110,4 +111,7 @@ if [ "$scenario" = fill ]; then
         sleep 3
     done
     echo "projected up to seq $cur"
+fi
+if [ "$scenario" != reads ] && [ "$scenario" != aggregates ]; then
+    load-tests/disk.sh "$data" "$ch_url" "$db"
 fi

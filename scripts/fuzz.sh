@@ -2,7 +2,7 @@
 # Bounded fuzzing of the parsers of untrusted input (cargo fuzz, libFuzzer): statement bodies,
 # the filter language, multipart/mixed bodies, statements query strings and `more` tokens
 # (targets in fuzz/fuzz_targets/, seed inputs in fuzz/seeds/). Each target runs for
-# CAIRN_FUZZ_SECONDS seconds (default 60); CAIRN_FUZZ_TARGETS narrows the list. A crash, a
+# CAIRN_FUZZ_SECONDS seconds (default 30); CAIRN_FUZZ_TARGETS narrows the list. A crash, a
 # panic or an input slower than 5 s fails the step and leaves the input under
 # fuzz/artifacts/<target>/ (replay: cargo fuzz run <target> <file>).
 #
@@ -13,7 +13,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo/fuzz"
 
-seconds="${CAIRN_FUZZ_SECONDS:-60}"
+seconds="${CAIRN_FUZZ_SECONDS:-30}"
 read -r -a targets <<<"${CAIRN_FUZZ_TARGETS:-statements filter multipart query_params more_token}"
 export CARGO_INCREMENTAL=0
 

@@ -49,7 +49,7 @@ cargo test --workspace -- --skip "$outage_test"
 step "ClickHouse outage: a private ClickHouse stopped and started under load (degraded mode)"
 cargo test -p cairn-server --test degraded_mode -- --exact "$outage_test"
 
-step "fuzzing: cargo fuzz on the parsers, ${CAIRN_FUZZ_SECONDS:-60}s per target"
+step "fuzzing: cargo fuzz on the parsers, ${CAIRN_FUZZ_SECONDS:-30}s per target"
 scripts/fuzz.sh
 
 step "client compatibility (TinCanPython against a served Cairn)"

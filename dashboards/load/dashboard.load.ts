@@ -34,7 +34,7 @@ const WIDGETS = [
     group_by: [{ time: "week" }], measures: ["completions", "successes"],
     filter: { field: "verb", in: [`${VERB}/completed`, `${VERB}/passed`] },
   }],
-  ["Activities", "table", { group_by: ["activity"], measures: ["count", "unique_actors"], order_by: top, limit: 20 }],
+  ["Activities", "leaderboard", { group_by: ["activity"], measures: ["count", "unique_actors"], order_by: top, limit: 20 }],
 ] as const;
 
 type Created = { id: string; widgets: { id: string }[] };
@@ -42,7 +42,8 @@ type Created = { id: string; widgets: { id: string }[] };
 async function api<T>(cookie: string, method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { Cookie: cookie, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+    // Cookie writes must carry the page's Origin, as a browser's do.
+    headers: { Cookie: cookie, Origin: base, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
