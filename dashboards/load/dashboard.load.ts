@@ -149,8 +149,11 @@ test("8-widget dashboard over the filled store: cold load, refresh, widget queri
       await page.waitForTimeout(200);
       const t0 = await page.evaluate(() => performance.now());
       await button.click();
-      // The button says "Refreshing…" while any widget's data is being fetched.
-      await page.waitForFunction(() => document.querySelector('[aria-label="Refresh"]')?.textContent?.includes("Refreshing"), null, { polling: "raf" }).catch(() => undefined);
+      // The button says "Refreshing…" while any widget's data is being fetched. A refresh that
+      // ends within one frame is never seen refreshing: wait for it at most 2 s, not forever.
+      await page
+        .waitForFunction(() => document.querySelector('[aria-label="Refresh"]')?.textContent?.includes("Refreshing"), null, { polling: "raf", timeout: 2_000 })
+        .catch(() => undefined);
       const t1 = await page.waitForFunction(
         () => {
           const b = document.querySelector('[aria-label="Refresh"]');
