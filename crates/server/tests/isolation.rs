@@ -297,6 +297,21 @@ async fn admin_isolation_matrix() {
                 assert_eq!(st, 404, "{who}: {method} {path} → {text}");
                 continue;
             }
+            if path == "/api/v1/auth/options" {
+                // How to sign in: the same public answer for everyone, nothing of a tenant.
+                assert_eq!(st, 200, "{who}: {method} {path} → {text}");
+                assert!(!text.contains(MARK));
+                continue;
+            }
+            if path.starts_with("/api/v1/setup") {
+                // The first run's set-up link: a link that is not valid is refused for everyone.
+                assert!(
+                    (400..500).contains(&st),
+                    "{who}: {method} {path} → {st} {text}"
+                );
+                assert!(!text.contains(MARK));
+                continue;
+            }
             if public {
                 assert!(
                     matches!(st, 204 | 401),

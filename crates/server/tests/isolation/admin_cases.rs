@@ -15,6 +15,16 @@ pub fn admin_case(w: &World, method: &str, path: &str) -> (String, Option<Value>
             Some(json!({"email": "owner-a@example.com", "password": "wrong password"})),
             false,
         ),
+        // Sign-in options and the first run's set-up link: public, and the link is not valid.
+        ("get", "/api/v1/auth/options") => (s(path), None, false),
+        ("post", "/api/v1/setup/check") => (s(path), Some(json!({"token": "not-a-link"})), false),
+        ("post", "/api/v1/setup") => (
+            s(path),
+            Some(
+                json!({"token": "not-a-link", "email": "evil@example.com", "password": "a long password"}),
+            ),
+            false,
+        ),
         ("post", "/api/v1/auth/logout") | ("get", "/api/v1/me") | ("get", "/api/v1/me/tokens") => {
             (s(path), None, false)
         }
