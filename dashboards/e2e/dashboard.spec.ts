@@ -3,6 +3,7 @@
 import { test, expect, shot, signIn, env } from "./fixtures";
 import { postStatements, waitForCount, countStatements } from "./api";
 import type { Session } from "./api";
+import { expectAccessible } from "./a11y";
 
 type Dash = { id: string; layout: { widget: string; x: number; y: number; w: number; h: number }[]; widgets: { id: string; title: string }[] };
 
@@ -75,6 +76,7 @@ test("drag and resize are saved and survive a reload", async ({ page, admin }) =
   expect(after.y).toBeLessThan(before!.y - 100);
   expect(after.width).toBeGreaterThan(before!.width + 100);
   await shot(page, "dashboard-after-drag-resize");
+  await expectAccessible(page, "dashboard");
 });
 
 test("dashboard filter with autocomplete narrows every widget", async ({ page, admin }) => {
@@ -92,6 +94,7 @@ test("dashboard filter with autocomplete narrows every widget", async ({ page, a
   const suggestion = page.getByRole("listbox", { name: "Value 1 suggestions" }).getByRole("option", { name: /completed/ });
   await expect(suggestion).toBeVisible();
   await shot(page, "dashboard-filter-autocomplete");
+  await expectAccessible(page, "dashboard filter");
   await suggestion.click();
   await expect(page.getByLabel("Value 1", { exact: true })).toHaveValue("http://adlnet.gov/expapi/verbs/completed");
   await page.getByRole("button", { name: "Apply" }).click();
@@ -169,4 +172,5 @@ test("Add widget opens the visualisation editor", async ({ page, admin }) => {
   await expect(page.getByRole("dialog")).toBeVisible();
   await expect(page.getByText("The widget editor is not part of this build")).toHaveCount(0);
   await shot(page, "editor-open");
+  await expectAccessible(page, "visualisation editor");
 });

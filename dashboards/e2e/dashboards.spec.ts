@@ -1,6 +1,7 @@
 // Dashboards list: create blank, rename, duplicate, delete with confirmation; one dashboard from
 // each template, whose widgets the server created.
 import { test, expect, shot, signIn, env } from "./fixtures";
+import { expectAccessible } from "./a11y";
 
 test("empty state, create, rename, duplicate, delete", async ({ page, admin }) => {
   const existing = await admin.call<{ items: { id: string }[] }>("GET", `/api/v1/stores/${env.store}/dashboards`);
@@ -8,6 +9,7 @@ test("empty state, create, rename, duplicate, delete", async ({ page, admin }) =
   await signIn(page);
   await expect(page.getByRole("heading", { name: "No dashboards yet" })).toBeVisible();
   await shot(page, "dashboards-empty");
+  await expectAccessible(page, "dashboards, empty");
 
   await page.getByRole("button", { name: "Blank dashboard" }).click();
   await page.getByRole("dialog").getByLabel("Name").fill("Quarterly review");
@@ -25,6 +27,7 @@ test("empty state, create, rename, duplicate, delete", async ({ page, admin }) =
   await page.getByRole("dialog").getByRole("button", { name: "Duplicate" }).click();
   await expect(page.getByRole("link", { name: "Q3 review (copy)" })).toBeVisible();
   await shot(page, "dashboards-list");
+  await expectAccessible(page, "dashboards");
 
   await page.getByRole("button", { name: "Delete Q3 review (copy)" }).click();
   await expect(page.getByRole("dialog")).toContainText("Delete Q3 review (copy)");

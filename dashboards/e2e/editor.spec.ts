@@ -4,6 +4,7 @@
 import type { Page } from "@playwright/test";
 import { test, expect, shot, signIn, env } from "./fixtures";
 import type { Session } from "./api";
+import { expectAccessible } from "./a11y";
 
 type Query = { kind: string; [k: string]: unknown };
 type Widget = { id: string; title: string; type: string; query: Query };
@@ -89,6 +90,7 @@ test("one widget of every type, drawn as the aggregate API answers", async ({ pa
   }
   await page.setViewportSize({ width: 1440, height: 2400 });
   await shot(page, "editor-dashboard");
+  await expectAccessible(page, "dashboard with every widget type");
 
   const d = await admin.call<{ widgets: Widget[] }>("GET", `/api/v1/dashboards/${dash.id}`);
   expect(d.widgets.map((w) => w.type).sort()).toEqual([...TYPES].sort());

@@ -6,6 +6,7 @@ import { createServer, type Server } from "node:http";
 import { test, expect, shot, signIn, env } from "./fixtures";
 import type { Session } from "./api";
 import { freePort } from "./server";
+import { expectAccessible } from "./a11y";
 
 const COMPLETED = { field: "verb", eq: "http://adlnet.gov/expapi/verbs/completed" };
 
@@ -74,12 +75,13 @@ test("anyone with the link sees the dashboard; revoking refuses it", async ({ pa
   await signIn(page);
   await page.goto(`/dashboards/${id}`);
   const link = await createInDialog(page, { visibility: "anyone", mode: "Off" });
-  const visitor = await page.context().browser()!.newPage();
+  const visitor = await (await page.context().browser()!.newContext()).newPage();
   await visitor.goto(link.url);
   await expect(visitor.getByRole("heading", { name: "Shared with anyone" })).toBeVisible();
   await expect(counterIn(visitor)).toContainText(total.toLocaleString("en-US"));
   await expect(visitor.getByRole("button", { name: "Sign out" })).toHaveCount(0);
   await shot(visitor, "share-page-anyone");
+  await expectAccessible(visitor, "shared dashboard");
 
   await page.getByRole("button", { name: "Share" }).click();
   await page.getByRole("button", { name: "Revoke…" }).click();

@@ -2,6 +2,7 @@
 // sign-out returns to the sign-in screen; a viewer sees no edit actions.
 import { test, expect, shot, signIn, env } from "./fixtures";
 import { ADMIN } from "./server";
+import { expectAccessible } from "./a11y";
 
 test("wrong password is refused, right one signs in, sign-out signs out", async ({ page }) => {
   await page.goto("/");
@@ -11,12 +12,14 @@ test("wrong password is refused, right one signs in, sign-out signs out", async 
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("alert")).toBeVisible();
   await shot(page, "signin-refused");
+  await expectAccessible(page, "sign-in");
 
   await page.getByLabel("Password").fill(ADMIN.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
   await expect(page.getByLabel("Store")).toBeVisible();
   await shot(page, "signin-home");
+  await expectAccessible(page, "home");
 
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login/);

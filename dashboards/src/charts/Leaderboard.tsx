@@ -10,7 +10,8 @@ export function Leaderboard({ query, data, o }: { query: AggregateQuery; data: A
   const entries = leaderboard(query, data, o);
   const tint = `${seriesColour('m0', 0, o)}22`;
   return (
-    <ol className={css.board} data-testid="leaderboard">
+    // Scrolls when long: focusable so a keyboard can scroll it too.
+    <ol className={css.board} data-testid="leaderboard" tabIndex={0}>
       {entries.map((e) => (
         <li
           key={e.key}

@@ -22,7 +22,7 @@ export function StatementsTable({ query, data, o, onPage }: StatementsTableProps
   const next = data.next_cursor ?? null;
   return (
     <>
-      <div className={css.tableWrap}>
+      <div className={css.tableWrap} tabIndex={0} role="region" aria-label="Statements">
         <table className={css.table} data-testid="statements-table">
           <thead>
             <tr>
