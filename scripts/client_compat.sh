@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Client compatibility: runs TinCanPython (a widely used xAPI client library that knows only
 # xAPI 1.0.x) against a served Cairn: about, save a statement, read it back by id and by query.
-# Installs the library into a virtualenv under var/ (from PyPI), serves target/debug/cairn on a
+# Installs the library into a virtualenv under var/ (from PyPI), serves target/debug/cairn (built when
+# absent: after changing the code, run `cargo build --bin cairn` first) on a
 # free loopback port with a fresh data directory, and stops it afterwards.
 #
 # ClickHouse: CAIRN_TEST_CLICKHOUSE_URL when set (scripts/test.sh sets it), else the URL of
@@ -16,7 +17,9 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check tincan
 
-cargo build --quiet --bin cairn
+# scripts/test.sh has built target/debug/cairn in its `cargo test` step: building it again here
+# with `cargo build` resolves features differently and recompiles much of the tree.
+[ -x target/debug/cairn ] || cargo build --quiet --bin cairn
 ch_url="${CAIRN_TEST_CLICKHOUSE_URL:-}"
 if [ -z "$ch_url" ]; then
     ch_url="$(scripts/clickhouse.sh status 2>/dev/null || echo http://127.0.0.1:8123)"

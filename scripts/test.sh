@@ -12,7 +12,31 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step's elapsed seconds are printed when the next one starts, and all of them with the
+# total at the end, so that CI's log shows where the time goes.
+suite_start=$SECONDS
+step_name=""
+step_start=$SECONDS
+timings=""
+end_step() {
+    if [ -n "$step_name" ]; then
+        local took=$((SECONDS - step_start))
+        printf '<== %s: %ss\n' "$step_name" "$took"
+        timings+="$(printf '%6ss  %s' "$took" "$step_name")"$'\n'
+    fi
+}
+step() {
+    end_step
+    step_name="$*"
+    step_start=$SECONDS
+    printf '\n==> %s\n' "$*"
+}
+# On success and on failure alike: the failing step is the last one listed.
+report_timings() {
+    end_step
+    step_name=""
+    printf '\nseconds per step:\n%s%6ss  total\n' "$timings" "$((SECONDS - suite_start))"
+}
 
 # Incremental compilation only pays off on repeated local builds; in a one-shot run it costs disk.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
@@ -31,7 +55,7 @@ step "ClickHouse (private test instance)"
 ch_dir="$repo/var/test-clickhouse"
 ch_port="${CAIRN_TEST_CLICKHOUSE_PORT:-18123}"
 scripts/clickhouse.sh start --port "$ch_port" --dir "$ch_dir"
-trap 'scripts/clickhouse.sh stop --port "$ch_port" --dir "$ch_dir" >/dev/null 2>&1 || true' EXIT
+trap 'report_timings; scripts/clickhouse.sh stop --port "$ch_port" --dir "$ch_dir" >/dev/null 2>&1 || true' EXIT
 export CAIRN_TEST_CLICKHOUSE_URL="http://127.0.0.1:$ch_port"
 
 step "cargo fmt --check"
