@@ -17,8 +17,12 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Where Prometheus scrapes `/metrics`: an address, or `off` (`CAIRN_METRICS_ADDR`).
     pub metrics_addr: MetricsAddr,
-    /// An OTLP/HTTP collector receiving traces, e.g. `http://127.0.0.1:4318` (unset: no traces).
+    /// An OTLP/HTTP collector receiving traces, e.g. `http://127.0.0.1:4318` or
+    /// `https://collector.example.org:4318` (unset: no traces).
     pub otlp_endpoint: Option<String>,
+    /// A PEM file of CA certificates trusted for an `https://` `otlp_endpoint`, besides the
+    /// public web roots (a private CA). Unset: the public roots only.
+    pub otlp_ca_file: Option<PathBuf>,
     /// Share of requests and projector batches traced, from 0.0 to 1.0 (a request carrying a
     /// sampled `traceparent` is not affected: its caller decided).
     pub trace_sample_ratio: f64,
@@ -276,6 +280,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             metrics_addr: MetricsAddr::At("127.0.0.1:9464".parse().expect("valid default address")),
             otlp_endpoint: None,
+            otlp_ca_file: None,
             trace_sample_ratio: 0.1,
             ready_clickhouse_timeout_ms: 1_000,
             ready_max_lag_seconds: 300,
@@ -502,10 +507,21 @@ impl Config {
         }
         if let Some(e) = &self.otlp_endpoint
             && !e.starts_with("http://")
+            && !e.starts_with("https://")
         {
             return Err(ConfigError::Invalid(format!(
-                "otlp_endpoint must be an http:// URL (OTLP over HTTP), not {e:?}"
+                "otlp_endpoint must be an http:// or https:// URL (OTLP over HTTP), not {e:?}"
             )));
+        }
+        if self.otlp_ca_file.is_some()
+            && !self
+                .otlp_endpoint
+                .as_deref()
+                .is_some_and(|e| e.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid(
+                "otlp_ca_file is only used with an https:// otlp_endpoint".into(),
+            ));
         }
         if self.funnel_steps_max < 2 {
             return Err(ConfigError::Invalid(
@@ -704,6 +720,10 @@ mod tests {
             assert_eq!(cfg.metrics_addr, MetricsAddr::Off);
             assert_eq!(cfg.log_format, LogFormat::Json);
             assert_eq!(cfg.otlp_endpoint.as_deref(), Some("http://127.0.0.1:4318"));
+            jail.set_env("CAIRN_OTLP_ENDPOINT", "https://collector.example.org:4318");
+            jail.set_env("CAIRN_OTLP_CA_FILE", "ca.pem");
+            let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
+            assert_eq!(cfg.otlp_ca_file, Some(PathBuf::from("ca.pem")));
             jail.set_env("CAIRN_METRICS_ADDR", "127.0.0.1:0");
             let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
             assert_eq!(cfg.metrics_addr.to_string_lossy(), "127.0.0.1:0");
@@ -712,6 +732,7 @@ mod tests {
                 ("CAIRN_LOG_FORMAT", "xml", "log_format"),
                 ("CAIRN_TRACE_SAMPLE_RATIO", "1.5", "trace_sample_ratio"),
                 ("CAIRN_OTLP_ENDPOINT", "grpc://collector", "otlp_endpoint"),
+                ("CAIRN_OTLP_CA_FILE", "ca.pem", "otlp_ca_file"),
                 (
                     "CAIRN_READY_CLICKHOUSE_TIMEOUT_MS",
                     "0",

@@ -1,13 +1,15 @@
 //! Logs and traces: the log subscriber (text or JSON lines on stderr, filtered by `log`), the
-//! OpenTelemetry export of spans over OTLP/HTTP when `otlp_endpoint` is set (sampled by
-//! `trace_sample_ratio`), and the layers that give every request an id and a span.
+//! OpenTelemetry export of spans over OTLP/HTTP or HTTPS when `otlp_endpoint` is set (sampled by
+//! `trace_sample_ratio`; `otlp_ca_file` for a private CA), and the layers that give every request
+//! an id and a span.
 use crate::config::{Config, LogFormat};
 use axum::extract::Request;
 use axum::http::HeaderName;
 use axum::response::{IntoResponse, Response};
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_otlp::WithExportConfig;
+use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
+use std::path::Path;
 use std::time::Duration;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -53,13 +55,63 @@ impl Telemetry {
     }
 }
 
+/// How long one export request may take.
+const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The exporter's HTTP client: rustls (ring) trusting the public web roots and, with `ca_file`,
+/// the certificates of that PEM file (a private CA). Plain `http://` endpoints use it too.
+fn otlp_client(ca_file: Option<&Path>) -> Result<reqwest_otlp::blocking::Client, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    if let Some(path) = ca_file {
+        let at = || format!("otlp_ca_file {}", path.display());
+        let certs = CertificateDer::pem_file_iter(path)
+            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| format!("{}: {e}", at()))?;
+        if certs.is_empty() {
+            return Err(format!("{}: no PEM certificate in it", at()));
+        }
+        for cert in certs {
+            roots.add(cert).map_err(|e| format!("{}: {e}", at()))?;
+        }
+    }
+    crate::tls::install_provider();
+    let provider = rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .ok_or("no TLS provider is installed")?;
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    // A blocking client owns a runtime, which cannot be built (or dropped) on an async worker:
+    // build it on a thread of its own, as the exporter's default client is.
+    std::thread::spawn(move || {
+        reqwest_otlp::blocking::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .timeout(EXPORT_TIMEOUT)
+            .build()
+    })
+    .join()
+    .map_err(|_| "building the OTLP HTTP client panicked".to_owned())?
+    .map_err(|e| format!("the OTLP HTTP client: {e}"))
+}
+
 /// The OTLP trace pipeline: batches of spans sent to `{endpoint}/v1/traces` as protobuf.
-fn tracer_provider(endpoint: &str, ratio: f64) -> Result<SdkTracerProvider, String> {
+fn tracer_provider(
+    endpoint: &str,
+    ca_file: Option<&Path>,
+    ratio: f64,
+) -> Result<SdkTracerProvider, String> {
     let url = format!("{}/v1/traces", endpoint.trim_end_matches('/'));
     let exporter = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
+        .with_http_client(otlp_client(ca_file)?)
         .with_endpoint(url)
-        .with_timeout(Duration::from_secs(10))
+        .with_timeout(EXPORT_TIMEOUT)
         .build()
         .map_err(|e| format!("otlp_endpoint {endpoint:?}: {e}"))?;
     let resource = opentelemetry_sdk::Resource::builder()
@@ -93,7 +145,11 @@ pub fn init(cfg: &Config) -> Result<Telemetry, String> {
             .boxed(),
     };
     let provider = match &cfg.otlp_endpoint {
-        Some(endpoint) => Some(tracer_provider(endpoint, cfg.trace_sample_ratio)?),
+        Some(endpoint) => Some(tracer_provider(
+            endpoint,
+            cfg.otlp_ca_file.as_deref(),
+            cfg.trace_sample_ratio,
+        )?),
         None => None,
     };
     let otel = provider.as_ref().map(|p| {

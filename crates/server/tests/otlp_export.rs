@@ -2,7 +2,9 @@
 //! server decoding the protobuf export requests with `opentelemetry-proto`), points the node at it
 //! and checks that the spans of a request (joined to the caller's `traceparent`) and of a
 //! projector batch arrive. The same run checks the JSON log lines: one per request, carrying the
-//! request id, and no storage-engine chatter at the default level.
+//! request id, and no storage-engine chatter at the default level. A second case serves the
+//! receiver over HTTPS with a certificate of a private CA (rcgen): a node given the CA in
+//! `otlp_ca_file` delivers its spans, a node without it delivers none.
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
@@ -18,7 +20,8 @@ const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 /// Spans received: (name, trace id in hex).
 type Received = Arc<Mutex<Vec<(String, String)>>>;
 
-async fn receiver() -> (String, Received) {
+/// The OTLP receiver's routes, and what they received.
+fn receiver_app() -> (axum::Router, Received) {
     let received: Received = Arc::default();
     let sink = received.clone();
     let app = axum::Router::new().route(
@@ -50,9 +53,49 @@ async fn receiver() -> (String, Received) {
             }
         }),
     );
+    (app, received)
+}
+
+/// An OTLP receiver over plain HTTP.
+async fn receiver() -> (String, Received) {
+    let (app, received) = receiver_app();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, received)
+}
+
+/// An OTLP receiver over HTTPS at `https://localhost:PORT`, its certificate issued by a private
+/// CA whose certificate is written to `ca_pem`.
+async fn tls_receiver(ca_pem: &std::path::Path) -> (String, Received) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(DnType::CommonName, "Cairn test private CA");
+    std::fs::write(ca_pem, ca.self_signed(&ca_key).unwrap().pem()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &Issuer::new(ca, ca_key))
+        .unwrap();
+    cairn_server::tls::install_provider();
+    let tls = axum_server::tls_rustls::RustlsConfig::from_pem(
+        cert.pem().into_bytes(),
+        key.serialize_pem().into_bytes(),
+    )
+    .await
+    .unwrap();
+    let (app, received) = receiver_app();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "https://localhost:{}",
+        listener.local_addr().unwrap().port()
+    );
+    listener.set_nonblocking(true).unwrap();
+    let server = axum_server::from_tcp_rustls(listener, tls).unwrap();
+    tokio::spawn(async move { server.serve(app.into_make_service()).await.unwrap() });
     (url, received)
 }
 
@@ -64,9 +107,12 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn spawn(dir: &std::path::Path, port: u16, otlp: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .arg("serve")
+fn spawn(dir: &std::path::Path, port: u16, otlp: &str, ca_file: Option<&std::path::Path>) -> Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
+    if let Some(ca) = ca_file {
+        cmd.env("CAIRN_OTLP_CA_FILE", ca);
+    }
+    cmd.arg("serve")
         .env("CAIRN_HTTP_ADDR", format!("127.0.0.1:{port}"))
         .env("CAIRN_DATA_DIR", dir.join("data"))
         .env("CAIRN_CLICKHOUSE_URL", cairn_testkit::server_url())
@@ -103,14 +149,7 @@ async fn wait_for(received: &Received, name: &str) -> String {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn spans_reach_an_otlp_receiver_and_logs_are_json() {
-    let (otlp, received) = receiver().await;
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut child = spawn(dir.path(), port, &otlp);
-    let http = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{port}");
+async fn wait_started(http: &reqwest::Client, base: &str, child: &mut Child) {
     let started = Instant::now();
     while http
         .get(format!("{base}/health/live"))
@@ -125,12 +164,16 @@ async fn spans_reach_an_otlp_receiver_and_logs_are_json() {
         assert!(child.try_wait().unwrap().is_none(), "cairn exited");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Posts a statement as a part of the caller's trace `trace_id`.
+async fn traced_post(http: &reqwest::Client, base: &str, trace_id: &str) -> reqwest::Response {
     let res = http
         .post(format!("{base}/xapi/statements"))
         .basic_auth(KEY, Some(SECRET))
         .header("X-Experience-API-Version", "1.0.3")
         .header("x-request-id", "otlp-request-1")
-        .header("traceparent", format!("00-{TRACE_ID}-00f067aa0ba902b7-01"))
+        .header("traceparent", format!("00-{trace_id}-00f067aa0ba902b7-01"))
         .json(&serde_json::json!({
             "actor": {"mbox": "mailto:otlp@example.com"},
             "verb": {"id": "http://example.com/verbs/traced"},
@@ -140,18 +183,35 @@ async fn spans_reach_an_otlp_receiver_and_logs_are_json() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    res
+}
+
+/// Stops the node with SIGTERM: a clean stop, exit status 0.
+async fn stop(mut child: Child) {
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spans_reach_an_otlp_receiver_and_logs_are_json() {
+    let (otlp, received) = receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = spawn(dir.path(), port, &otlp, None);
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_started(&http, &base, &mut child).await;
+    let res = traced_post(&http, &base, TRACE_ID).await;
     assert_eq!(res.headers()["x-request-id"], "otlp-request-1");
 
     let trace = wait_for(&received, "POST /xapi/statements").await;
     assert_eq!(trace, TRACE_ID, "the request joins the caller's trace");
     wait_for(&received, "projector batch").await;
 
-    // SIGTERM: a clean stop, exit status 0.
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
-        .await
-        .unwrap();
-    assert!(status.success(), "{status}");
+    stop(child).await;
 
     let log = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap();
     let lines: Vec<serde_json::Value> = log
@@ -173,5 +233,46 @@ async fn spans_reach_an_otlp_receiver_and_logs_are_json() {
             .as_str()
             .is_some_and(|t| t.starts_with("fjall") || t.starts_with("lsm_tree"))),
         "the storage engine is quiet at info:\n{log}"
+    );
+}
+
+/// Export to an `https://` collector whose certificate a private CA issued: trusted through
+/// `otlp_ca_file`; without it the certificate is refused and no span is delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spans_reach_an_otlp_receiver_over_https_with_a_private_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    let (otlp, received) = tls_receiver(&ca).await;
+    assert!(otlp.starts_with("https://"), "{otlp}");
+    let http = reqwest::Client::new();
+
+    let trusting = dir.path().join("trusting");
+    std::fs::create_dir(&trusting).unwrap();
+    let port = free_port();
+    let mut child = spawn(&trusting, port, &otlp, Some(&ca));
+    let base = format!("http://127.0.0.1:{port}");
+    wait_started(&http, &base, &mut child).await;
+    traced_post(&http, &base, TRACE_ID).await;
+    let trace = wait_for(&received, "POST /xapi/statements").await;
+    assert_eq!(trace, TRACE_ID, "the request's span arrived over HTTPS");
+    wait_for(&received, "projector batch").await;
+    stop(child).await;
+
+    // The same collector, the CA not given: the public roots do not vouch for it.
+    const UNTRUSTED: &str = "0af7651916cd43dd8448eb211c80319c";
+    let untrusting = dir.path().join("untrusting");
+    std::fs::create_dir(&untrusting).unwrap();
+    let port = free_port();
+    let mut child = spawn(&untrusting, port, &otlp, None);
+    let base = format!("http://127.0.0.1:{port}");
+    wait_started(&http, &base, &mut child).await;
+    traced_post(&http, &base, UNTRUSTED).await;
+    // Batches leave every 100 ms (OTEL_BSP_SCHEDULE_DELAY); the trusting node's arrived at once.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    stop(child).await;
+    let spans = received.lock().unwrap();
+    assert!(
+        !spans.iter().any(|(_, t)| t == UNTRUSTED),
+        "a certificate of an unknown CA was trusted: {spans:?}"
     );
 }
