@@ -47,8 +47,6 @@ pub struct HttpConfig {
     pub rate_limits: limits::RateLimitConfig,
     /// The built web app served at `/` (absent: not served).
     pub web_dir: Option<std::path::PathBuf>,
-    /// Bounds on the size of an analytics filter.
-    pub filter_limits: cairn_filter::Limits,
     /// Limits of the analytics requests (buckets, funnel steps, names per request).
     pub analytics: cairn_core::analytics::AnalyticsLimits,
     /// Origins besides the server's own from which the admin API accepts writes authenticated
@@ -70,7 +68,6 @@ impl Default for HttpConfig {
             cookie_secure: false,
             rate_limits: limits::RateLimitConfig::default(),
             web_dir: None,
-            filter_limits: cairn_filter::Limits::default(),
             analytics: cairn_core::analytics::AnalyticsLimits::default(),
             admin_allowed_origins: Vec::new(),
             cursor_key: cairn_core::query::CursorKey::generate(),

@@ -339,7 +339,6 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
             cookie_secure: cfg.cookie_is_secure(),
             rate_limits: cfg.rate_limits(),
             web_dir: Some(cfg.web_dir.clone()),
-            filter_limits: cfg.filter_limits(),
             analytics: cfg.analytics_limits(),
             admin_allowed_origins: cfg.admin_allowed_origins.clone(),
             cursor_key,

@@ -122,11 +122,12 @@ pub struct Config {
     pub dashboard_json_max_kib: usize,
     /// Saved filters one store may hold.
     pub saved_filters_max: usize,
-    /// Nodes (`and`, `or`, `not`, conditions) of an analytics filter.
+    /// Nodes (`and`, `or`, `not`, conditions) of a filter (analytics, dashboards, saved filters,
+    /// share links, forwarders: checked in core wherever a filter is accepted).
     pub filter_max_nodes: usize,
-    /// Values an analytics filter compares with (every `in` item and `eq`, all counted).
+    /// Values a filter compares with (every `in` item and `eq`, all counted).
     pub filter_max_values: usize,
-    /// Bytes of the longest string in an analytics filter.
+    /// Bytes of the longest string in a filter.
     pub filter_max_string_bytes: usize,
     /// Distinct buckets one numeric-bucket dimension of an aggregate may produce.
     pub aggregate_buckets_max: u64,
@@ -585,7 +586,7 @@ impl Config {
         }
     }
 
-    /// The bounds on an analytics filter's size.
+    /// The bounds on a filter.s size.
     pub fn filter_limits(&self) -> cairn_filter::Limits {
         cairn_filter::Limits {
             max_nodes: self.filter_max_nodes,
@@ -600,6 +601,7 @@ impl Config {
             buckets_max: self.aggregate_buckets_max,
             funnel_steps_max: self.funnel_steps_max,
             names_max: self.names_ids_max,
+            filter: self.filter_limits(),
         }
     }
 

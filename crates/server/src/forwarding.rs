@@ -27,6 +27,7 @@ impl Config {
             per_store_max: self.forwarders_per_store_max,
             batch_max: self.forward_batch_max,
             allow_private: self.forward_allow_private_targets,
+            filter: self.filter_limits(),
         }
     }
 

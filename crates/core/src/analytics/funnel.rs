@@ -53,14 +53,18 @@ impl FunnelQuery {
             tz,
             from_us,
             to_us,
-        } = common(json, &["filter", "from", "to", "tz", "steps", "by"])?;
+        } = common(
+            json,
+            &["filter", "from", "to", "tz", "steps", "by"],
+            &limits.filter,
+        )?;
         let max = limits.funnel_steps_max.max(2);
         let steps = match obj.get("steps") {
             Some(Json::Array(items)) if (2..=max).contains(&items.len()) => items
                 .iter()
                 .enumerate()
                 .map(|(i, f)| {
-                    Filter::parse(f).map_err(|e| {
+                    Filter::parse_within(f, &limits.filter).map_err(|e| {
                         RequestError::new(format!("/steps/{i}{}", e.pointer), e.message)
                     })
                 })

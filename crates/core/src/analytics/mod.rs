@@ -74,6 +74,9 @@ pub struct AnalyticsLimits {
     pub funnel_steps_max: usize,
     /// Ids of one names request (`names_ids_max`).
     pub names_max: usize,
+    /// The size of every filter a request carries (`filter_max_nodes`, `filter_max_values`,
+    /// `filter_max_string_bytes`): checked before the filter is parsed.
+    pub filter: cairn_filter::Limits,
 }
 
 impl Default for AnalyticsLimits {
@@ -82,6 +85,7 @@ impl Default for AnalyticsLimits {
             buckets_max: 1000,
             funnel_steps_max: 8,
             names_max: 200,
+            filter: cairn_filter::Limits::default(),
         }
     }
 }
@@ -217,8 +221,18 @@ impl StatementsQuery {
         }
     }
 
-    /// Parses `{"filter", "fields", "order": "asc" | "desc", "tz"}` (paging is the caller's).
+    /// Parses `{"filter", "fields", "order": "asc" | "desc", "tz"}` (paging is the caller's)
+    /// with the default limits.
     pub fn parse(store: StoreId, json: &Json) -> Result<StatementsQuery, RequestError> {
+        Self::parse_with(store, json, &AnalyticsLimits::default())
+    }
+
+    /// [`StatementsQuery::parse`] with the server's limits (the filter's size).
+    pub fn parse_with(
+        store: StoreId,
+        json: &Json,
+        limits: &AnalyticsLimits,
+    ) -> Result<StatementsQuery, RequestError> {
         let obj = json
             .as_object()
             .ok_or_else(|| RequestError::new("", "expected an object"))?;
@@ -244,7 +258,10 @@ impl StatementsQuery {
                 ));
             }
         };
-        let filter = obj.get("filter").map(Filter::parse).transpose()?;
+        let filter = obj
+            .get("filter")
+            .map(|f| Filter::parse_within(f, &limits.filter))
+            .transpose()?;
         let fields = match obj.get("fields") {
             None => Vec::new(),
             Some(Json::Array(items)) if items.len() <= 64 => items
@@ -298,14 +315,23 @@ pub(crate) struct Common<'a> {
     pub to_us: Option<i64>,
 }
 
-pub(crate) fn common<'a>(json: &'a Json, allowed: &[&str]) -> Result<Common<'a>, RequestError> {
+/// The parts every analytics request shares; the filter is bounded by `limits` before it is
+/// parsed (`400` naming the bound).
+pub(crate) fn common<'a>(
+    json: &'a Json,
+    allowed: &[&str],
+    limits: &cairn_filter::Limits,
+) -> Result<Common<'a>, RequestError> {
     let obj = json
         .as_object()
         .ok_or_else(|| RequestError::new("", "expected an object"))?;
     if let Some(key) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
         return Err(RequestError::new(format!("/{key}"), "unknown field"));
     }
-    let filter = obj.get("filter").map(Filter::parse).transpose()?;
+    let filter = obj
+        .get("filter")
+        .map(|f| Filter::parse_within(f, limits))
+        .transpose()?;
     let tz = match obj.get("tz") {
         None => "UTC".to_string(),
         Some(Json::String(s)) if jiff::tz::TimeZone::get(s).is_ok() => s.clone(),

@@ -31,6 +31,7 @@ impl AggregateQuery {
                 "filter", "from", "to", "group_by", "measures", "tz", "source", "limit",
                 "order_by", "compare",
             ],
+            &limits.filter,
         )?;
         let group_by = match obj.get("group_by") {
             None => Vec::new(),

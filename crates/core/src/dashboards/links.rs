@@ -167,7 +167,7 @@ impl DashboardService {
     ) -> Result<SharedView, Error> {
         let (l, d) = self.link(link)?;
         shared::usable(&l, crate::time_fmt::now_us())?;
-        let url_filter = shared::url_filter(&l, filter, token)?;
+        let url_filter = shared::url_filter(&l, filter, token, &self.limits.filter)?;
         let widgets = self.dashboards.read().widgets(d.id).cloned().collect();
         Ok(SharedView {
             link: l,

@@ -134,18 +134,15 @@ fn check_keys(obj: &serde_json::Map<String, Json>, allowed: &[&str]) -> Result<(
     Ok(())
 }
 
-fn filter_ok(f: &Json, pointer: &str) -> Result<(), Error> {
-    cairn_filter::Filter::parse(f)
-        .map(|_| ())
-        .map_err(|e| bad(&format!("{pointer}{}", e.pointer), e.message))
-}
+use super::service::filter_ok;
 
 /// Checks the shape of a funnel query: `{"kind": "funnel", "filter"?, "steps": [{"label",
 /// "filter"}, ...], "by"?: "actor" | "persona"}`.
-fn funnel_ok(obj: &serde_json::Map<String, Json>, steps_max: usize) -> Result<(), Error> {
+fn funnel_ok(obj: &serde_json::Map<String, Json>, limits: &AnalyticsLimits) -> Result<(), Error> {
+    let steps_max = limits.funnel_steps_max.max(2);
     check_keys(obj, &["kind", "filter", "steps", "by"])?;
     if let Some(f) = obj.get("filter") {
-        filter_ok(f, "/query/filter")?;
+        filter_ok(f, &limits.filter, "/query/filter")?;
     }
     let steps = obj
         .get("steps")
@@ -167,6 +164,7 @@ fn funnel_ok(obj: &serde_json::Map<String, Json>, steps_max: usize) -> Result<()
         }
         filter_ok(
             s.get("filter").unwrap_or(&Json::Null),
+            &limits.filter,
             &format!("{p}/filter"),
         )?;
     }
@@ -182,7 +180,7 @@ pub fn plan(ctx: &PlanContext, query: &Json, req: &DataRequest) -> Result<Widget
     let kind = query_kind(query)?;
     let obj = object(query)?;
     if kind == "funnel" {
-        funnel_ok(obj, ctx.limits.funnel_steps_max.max(2))?;
+        funnel_ok(obj, &ctx.limits)?;
     }
     let tz = req.tz.clone().unwrap_or_else(|| ctx.tz.clone());
     zone(&tz, "/tz")?;
@@ -202,11 +200,11 @@ pub fn plan(ctx: &PlanContext, query: &Json, req: &DataRequest) -> Result<Widget
         return Err(bad("/from", "must be before to"));
     }
     if let Some(f) = &req.filter {
-        filter_ok(f, "/filter")?;
+        filter_ok(f, &ctx.limits.filter, "/filter")?;
     }
     let mut filters = ctx.filters.clone();
     if let Some(f) = obj.get("filter") {
-        filter_ok(f, "/query/filter")?;
+        filter_ok(f, &ctx.limits.filter, "/query/filter")?;
         filters.push(f.clone());
     }
     filters.extend(req.filter.clone());
@@ -282,7 +280,7 @@ pub fn plan(ctx: &PlanContext, query: &Json, req: &DataRequest) -> Result<Widget
                     own.insert(k.into(), v.clone());
                 }
             }
-            StatementsQuery::parse(ctx.store, &Json::Object(own.clone()))
+            StatementsQuery::parse_with(ctx.store, &Json::Object(own.clone()), &ctx.limits)
                 .map_err(|e| bad(&format!("/query{}", e.pointer), e.message))?;
             filters.push(
                 json!({"field": "timestamp", "range": {"gte": rfc3339(from), "lt": rfc3339(to)}}),
@@ -290,7 +288,7 @@ pub fn plan(ctx: &PlanContext, query: &Json, req: &DataRequest) -> Result<Widget
             if let Some(f) = and_filters(filters) {
                 own.insert("filter".into(), f);
             }
-            let mut q = StatementsQuery::parse(ctx.store, &Json::Object(own))
+            let mut q = StatementsQuery::parse_with(ctx.store, &Json::Object(own), &ctx.limits)
                 .map_err(|e| bad(&e.pointer, e.message))?;
             if !q.fields.iter().any(|f| f == "seq") {
                 q.fields.insert(0, "seq".into());

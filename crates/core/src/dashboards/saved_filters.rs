@@ -5,7 +5,7 @@
 //! calls. Viewers read, analysts and more change. Names are unique in a store, ignoring case.
 use super::decide::{DashboardCommand, DashboardLimits, json_ok, text_ok};
 use super::model::{DashboardChange, DashboardState, SavedFilter};
-use super::service::{DashboardService, json_text};
+use super::service::{DashboardService, filter_ok, json_text};
 use crate::error::Error;
 use crate::ids::StoreId;
 use crate::tenancy::{ListQuery, Listed, Subject, page};
@@ -125,12 +125,6 @@ pub struct FilterEdit {
     pub filter: Option<Json>,
 }
 
-fn filter_ok(f: &Json) -> Result<(), Error> {
-    cairn_filter::Filter::parse(f)
-        .map(|_| ())
-        .map_err(|e| Error::BadRequest(format!("/filter{}: {}", e.pointer, e.message)))
-}
-
 impl DashboardService {
     /// A store's saved filters in creation order, optionally by name (viewer or more).
     pub fn list_filters(
@@ -168,7 +162,7 @@ impl DashboardService {
         n: NewFilter,
     ) -> Result<SavedFilter, Error> {
         self.can(s, store, true)?;
-        filter_ok(&n.filter)?;
+        filter_ok(&n.filter, &self.limits.filter, "/filter")?;
         let id = Uuid::now_v7();
         let f = SavedFilter {
             id,
@@ -194,7 +188,7 @@ impl DashboardService {
     ) -> Result<SavedFilter, Error> {
         self.can(s, store, true)?;
         if let Some(f) = &e.filter {
-            filter_ok(f)?;
+            filter_ok(f, &self.limits.filter, "/filter")?;
         }
         let cmd = DashboardCommand::Filter(FilterCommand::Update {
             id,

@@ -73,10 +73,16 @@ pub(super) fn parse_json(s: &str) -> Json {
     serde_json::from_str(s).unwrap_or(Json::Null)
 }
 
-fn filter_ok(f: &Json) -> Result<(), Error> {
-    cairn_filter::Filter::parse(f)
+/// Checks a filter found at `pointer` of a request: its size against `limits` (`400` naming
+/// the bound), then its form.
+pub(super) fn filter_ok(
+    f: &Json,
+    limits: &cairn_filter::Limits,
+    pointer: &str,
+) -> Result<(), Error> {
+    cairn_filter::Filter::parse_within(f, limits)
         .map(|_| ())
-        .map_err(|e| Error::BadRequest(format!("/filter{}: {}", e.pointer, e.message)))
+        .map_err(|e| Error::BadRequest(format!("{pointer}{}: {}", e.pointer, e.message)))
 }
 
 fn tz_ok(tz: &str) -> Result<(), Error> {
@@ -205,9 +211,9 @@ impl DashboardService {
         self.current(id)
     }
 
-    fn build(store: StoreId, n: NewDashboard) -> Result<Dashboard, Error> {
+    fn build(&self, store: StoreId, n: NewDashboard) -> Result<Dashboard, Error> {
         if let Some(f) = &n.filter {
-            filter_ok(f)?;
+            filter_ok(f, &self.limits.filter, "/filter")?;
         }
         let tz = n.tz.unwrap_or_else(|| "UTC".into());
         tz_ok(&tz)?;
@@ -233,7 +239,7 @@ impl DashboardService {
         n: NewDashboard,
     ) -> Result<(Dashboard, Vec<Widget>), Error> {
         self.can(s, store, true)?;
-        let d = Self::build(store, n)?;
+        let d = self.build(store, n)?;
         let id = d.id;
         self.apply(store, vec![DashboardCommand::CreateDashboard(d)])
             .await?;
@@ -248,7 +254,7 @@ impl DashboardService {
     ) -> Result<(Dashboard, Vec<Widget>), Error> {
         let d = self.dashboard_as(s, id, true)?;
         if let Some(Some(f)) = &e.filter {
-            filter_ok(f)?;
+            filter_ok(f, &self.limits.filter, "/filter")?;
         }
         if let Some(tz) = &e.tz {
             tz_ok(tz)?;
@@ -322,7 +328,7 @@ impl DashboardService {
         self.can(s, store, true)?;
         let t = super::templates::find(template)
             .ok_or_else(|| Error::BadRequest(format!("/template: no template {template:?}")))?;
-        let d = Self::build(
+        let d = self.build(
             store,
             NewDashboard {
                 name: name.unwrap_or(t.name.clone()),

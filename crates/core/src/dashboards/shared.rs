@@ -111,6 +111,7 @@ pub fn url_filter(
     link: &ShareLink,
     filter: Option<&Json>,
     token: Option<&str>,
+    limits: &cairn_filter::Limits,
 ) -> Result<Option<Json>, Error> {
     match link.url_filter {
         UrlFilter::Off => {
@@ -128,7 +129,7 @@ pub fn url_filter(
                 ));
             }
             if let Some(f) = filter {
-                cairn_filter::Filter::parse(f).map_err(|e| {
+                cairn_filter::Filter::parse_within(f, limits).map_err(|e| {
                     Error::BadRequest(format!("/filter{}: {}", e.pointer, e.message))
                 })?;
             }
@@ -158,7 +159,7 @@ pub fn url_filter(
                 }
                 _ => Error::Unauthenticated(format!("the token is not valid: {e}")),
             })?;
-            cairn_filter::Filter::parse(&data.claims.filter).map_err(|e| {
+            cairn_filter::Filter::parse_within(&data.claims.filter, limits).map_err(|e| {
                 Error::BadRequest(format!("token filter{}: {}", e.pointer, e.message))
             })?;
             Ok(Some(data.claims.filter))
@@ -169,6 +170,14 @@ pub fn url_filter(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn url_filter(
+        link: &ShareLink,
+        filter: Option<&Json>,
+        token: Option<&str>,
+    ) -> Result<Option<Json>, Error> {
+        super::url_filter(link, filter, token, &cairn_filter::Limits::default())
+    }
     use uuid::Uuid;
 
     fn link(url_filter: UrlFilter, secret: Option<&str>) -> ShareLink {

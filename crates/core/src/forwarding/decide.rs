@@ -15,6 +15,8 @@ pub struct ForwardingLimits {
     pub batch_max: u32,
     /// Loopback and private target addresses are allowed (tests, closed networks).
     pub allow_private: bool,
+    /// The size of a forwarder's filter.
+    pub filter: cairn_filter::Limits,
 }
 
 impl Default for ForwardingLimits {
@@ -23,6 +25,7 @@ impl Default for ForwardingLimits {
             per_store_max: 20,
             batch_max: 1000,
             allow_private: false,
+            filter: cairn_filter::Limits::default(),
         }
     }
 }
@@ -148,7 +151,9 @@ fn check(st: &ForwarderState, f: &Forwarder, limits: &ForwardingLimits) -> Resul
         )));
     }
     if let Some(text) = &f.filter {
-        cairn_filter::Filter::parse_str(text)
+        let json: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| bad(format!("/filter: not JSON: {e}")))?;
+        cairn_filter::Filter::parse_within(&json, &limits.filter)
             .map_err(|e| bad(format!("/filter{}: {}", e.pointer, e.message)))?;
     }
     check_target(&f.target, limits.allow_private)

@@ -336,9 +336,6 @@ pub async fn widget_data(
     Path((did, wid)): Path<(String, String)>,
     Body(b): Body<DataBody>,
 ) -> Result<Json<WidgetData>, ApiError> {
-    if let Some(f) = &b.filter {
-        super::analytics::within(&state, f, "/filter")?;
-    }
     let req = DataRequest {
         from: b.from,
         to: b.to,
@@ -362,9 +359,6 @@ pub async fn widget_preview(
     Path(sid): Path<String>,
     Body(b): Body<PreviewBody>,
 ) -> Result<Json<WidgetData>, ApiError> {
-    if let Some(f) = &b.filter {
-        super::analytics::within(&state, f, "/filter")?;
-    }
     let req = DataRequest {
         from: b.from,
         to: b.to,

@@ -32,13 +32,12 @@ pub struct LinkParams {
 }
 
 impl LinkParams {
-    fn filter(&self, state: &AppState) -> Result<Option<serde_json::Value>, ApiError> {
+    fn filter(&self) -> Result<Option<serde_json::Value>, ApiError> {
         let Some(text) = self.filter.as_deref() else {
             return Ok(None);
         };
         let f = serde_json::from_str(text)
             .map_err(|e| ApiError::bad_request(format!("/filter: not JSON: {e}")))?;
-        super::analytics::within(state, &f, "/filter")?;
         Ok(Some(f))
     }
 }
@@ -52,7 +51,7 @@ pub async fn shared_dashboard(
     Path(lid): Path<String>,
     Params(p): Params<LinkParams>,
 ) -> Result<Json<SharedDashboard>, ApiError> {
-    let f = p.filter(&state)?;
+    let f = p.filter()?;
     let v = service(&state)?.shared(id(&lid)?, f.as_ref(), p.token.as_deref())?;
     let d = DashboardDto::of(&v.dashboard, &[]);
     Ok(Json(SharedDashboard {
@@ -97,9 +96,6 @@ pub async fn shared_widget_data(
         filter: None,
         cursor: cursor(b.cursor.as_deref())?,
     };
-    if let Some(f) = &b.filter {
-        super::analytics::within(&state, f, "/filter")?;
-    }
     let (plan, _) = service(&state)?.shared_plan(
         id(&lid)?,
         id(&wid)?,
@@ -160,7 +156,7 @@ pub async fn shared_progress(
     Path(lid): Path<String>,
     Params(p): Params<LinkParams>,
 ) -> Result<Events, ApiError> {
-    let f = p.filter(&state)?;
+    let f = p.filter()?;
     let v = service(&state)?.shared(id(&lid)?, f.as_ref(), p.token.as_deref())?;
     progress(&state, v.dashboard.store)
 }
