@@ -6,7 +6,6 @@
 pub mod admin_cli;
 pub mod app;
 pub mod config;
-mod config_sign_in;
 pub mod forwarding;
 pub mod measured;
 pub mod metrics;

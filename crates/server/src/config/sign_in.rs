@@ -1,6 +1,6 @@
 //! The sign-in settings of [`Config`]: the first run's set-up link, password sign-in and single
 //! sign-on with OpenID Connect. Checked with the rest of the configuration at start-up.
-use crate::config::{Config, ConfigError, RoleSetting};
+use super::{Config, ConfigError, RoleSetting};
 use cairn_core::tenancy::Role;
 use std::time::Duration;
 

@@ -1,0 +1,26 @@
+//! Settings of the embedded store, the writer, imports and the projection to ClickHouse.
+use super::{Config, ConfigError, positive};
+
+impl Config {
+    pub(super) fn validate_storage(&self) -> Result<(), ConfigError> {
+        positive(&[
+            ("writer_queue_capacity", self.writer_queue_capacity),
+            ("persona_import_batch_rows", self.persona_import_batch_rows),
+            (
+                "persona_import_queue_batches",
+                self.persona_import_queue_batches,
+            ),
+            ("writer_max_group", self.writer_max_group),
+            ("projector_batch_max", self.projector_batch_max),
+        ])?;
+        if !self.clickhouse_url.starts_with("http://")
+            && !self.clickhouse_url.starts_with("https://")
+        {
+            return Err(ConfigError::Invalid(format!(
+                "clickhouse_url must be an http(s) URL, not {:?}",
+                self.clickhouse_url
+            )));
+        }
+        Ok(())
+    }
+}

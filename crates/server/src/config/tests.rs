@@ -1,0 +1,122 @@
+//! The configuration's layers, checks and unknown keys.
+#![allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error
+use super::*;
+
+#[test]
+fn layers_apply_in_order() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file(
+            "cairn.toml",
+            "http_addr = \"127.0.0.1:9000\"\npage_max = 7\n",
+        )?;
+        jail.set_env("CAIRN_PAGE_MAX", "9");
+        let flags = Figment::new().merge(Serialized::default("clickhouse_database", "flagged"));
+        let cfg = Config::load(Some("cairn.toml".as_ref()), flags).map_err(|e| e.to_string())?;
+        assert_eq!(cfg.http_addr.port(), 9000);
+        assert_eq!(cfg.page_max, 9, "env beats the file");
+        assert_eq!(cfg.clickhouse_database, "flagged", "flags beat env");
+        Ok(())
+    });
+}
+
+#[test]
+fn rejects_invalid_values() {
+    figment::Jail::expect_with(|jail| {
+        jail.set_env("CAIRN_PAGE_MAX", "0");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(err.contains("page_max"), "{err}");
+        jail.set_env("CAIRN_PAGE_MAX", "5");
+        jail.set_env("CAIRN_DEFAULT_CLIENT_KEY", "only-key");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(err.contains("together"), "{err}");
+        // A one-character default secret was accepted.
+        jail.set_env("CAIRN_DEFAULT_CLIENT_SECRET", "x");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(err.contains("client_secret_min_chars"), "{err}");
+        jail.set_env("CAIRN_DEFAULT_CLIENT_SECRET", "0123456789abcdef");
+        assert!(Config::load(None, Figment::new()).is_ok());
+        jail.set_env("CAIRN_ADMIN_ALLOWED_ORIGINS", "[admin.example.org]");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(err.contains("admin_allowed_origins"), "{err}");
+        Ok(())
+    });
+}
+
+/// An unknown `CAIRN_*` variable stopped the server at start-up: it is now ignored (and
+/// reported for a warning), while an unknown key in the file still fails.
+#[test]
+fn unknown_env_vars_are_reported_unknown_file_keys_fail() {
+    figment::Jail::expect_with(|jail| {
+        jail.set_env("CAIRN_NO_SUCH_SETTING", "1");
+        jail.set_env("CAIRN_TEST_ANYTHING", "1");
+        jail.set_env("CAIRN_PAGE_MAX", "9");
+        let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
+        assert_eq!(cfg.page_max, 9, "known variables still apply");
+        let unknown = Config::unknown_env_vars();
+        assert!(
+            unknown.contains(&"CAIRN_NO_SUCH_SETTING".to_owned()),
+            "{unknown:?}"
+        );
+        assert!(
+            !unknown
+                .iter()
+                .any(|k| k == "CAIRN_PAGE_MAX" || k == "CAIRN_TEST_ANYTHING")
+        );
+        jail.create_file("cairn.toml", "no_such_setting = 1\n")?;
+        let err = Config::load(Some("cairn.toml".as_ref()), Figment::new())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no_such_setting"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn observability_settings() {
+    figment::Jail::expect_with(|jail| {
+        let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
+        assert_eq!(cfg.metrics_addr.to_string_lossy(), "127.0.0.1:9464");
+        assert_eq!(cfg.log_format, LogFormat::Text);
+        assert_eq!(cfg.otlp_endpoint, None, "traces are off by default");
+        jail.set_env("CAIRN_METRICS_ADDR", "OFF");
+        jail.set_env("CAIRN_LOG_FORMAT", "json");
+        jail.set_env("CAIRN_OTLP_ENDPOINT", "http://127.0.0.1:4318");
+        let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
+        assert_eq!(cfg.metrics_addr, MetricsAddr::Off);
+        assert_eq!(cfg.log_format, LogFormat::Json);
+        assert_eq!(cfg.otlp_endpoint.as_deref(), Some("http://127.0.0.1:4318"));
+        jail.set_env("CAIRN_OTLP_ENDPOINT", "https://collector.example.org:4318");
+        jail.set_env("CAIRN_OTLP_CA_FILE", "ca.pem");
+        let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
+        assert_eq!(cfg.otlp_ca_file, Some(PathBuf::from("ca.pem")));
+        jail.set_env("CAIRN_METRICS_ADDR", "127.0.0.1:0");
+        let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
+        assert_eq!(cfg.metrics_addr.to_string_lossy(), "127.0.0.1:0");
+        for (var, bad, named) in [
+            ("CAIRN_METRICS_ADDR", "everywhere", "metrics_addr"),
+            ("CAIRN_LOG_FORMAT", "xml", "log_format"),
+            ("CAIRN_TRACE_SAMPLE_RATIO", "1.5", "trace_sample_ratio"),
+            ("CAIRN_OTLP_ENDPOINT", "grpc://collector", "otlp_endpoint"),
+            ("CAIRN_OTLP_CA_FILE", "ca.pem", "otlp_ca_file"),
+            (
+                "CAIRN_READY_CLICKHOUSE_TIMEOUT_MS",
+                "0",
+                "ready_clickhouse_timeout_ms",
+            ),
+        ] {
+            jail.set_env(var, bad);
+            let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+            assert!(err.to_lowercase().contains(named), "{var}={bad}: {err}");
+            jail.clear_env();
+        }
+        jail.create_file("cairn.toml", "metrics_adr = \"off\"\n")?;
+        let err = Config::load(Some("cairn.toml".as_ref()), Figment::new())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("metrics_adr"),
+            "unknown keys are refused: {err}"
+        );
+        Ok(())
+    });
+}
