@@ -124,17 +124,32 @@ impl Projector {
     /// Migrates the projection, cleans it of rows past the checkpoint and loads the unprojected
     /// part of the log into the tail. Call before serving reads.
     pub async fn recover(&self) -> Result<u64, crate::Error> {
+        self.recover_reporting(|_, _| {}).await
+    }
+
+    /// [`Projector::recover`], calling `projected(done, total)` with the log entries of a long
+    /// backlog projected so far and in all, before the first batch and after each (start-up
+    /// shows it as progress). Not called when the backlog fits in the tail.
+    pub async fn recover_reporting(
+        &self,
+        mut projected: impl FnMut(u64, u64) + Send,
+    ) -> Result<u64, crate::Error> {
         let mut checkpoint = self.blocking(read_checkpoint).await?;
         self.prepare(checkpoint).await?;
         // A long backlog (ClickHouse was away or slow) is projected now rather than held in
         // memory: the tail keeps at most about `recover_tail_max` events.
         let head = self.blocking(|log| log.last_seq()).await?;
+        let start = checkpoint;
+        if head.saturating_sub(checkpoint) > self.config.recover_tail_max as u64 {
+            projected(0, head - start);
+        }
         while head.saturating_sub(checkpoint) > self.config.recover_tail_max as u64 {
             let next = self.project_once(checkpoint).await?;
             if next == checkpoint {
                 break;
             }
             checkpoint = next;
+            projected(checkpoint.min(head) - start, head - start);
         }
         self.load_tail(checkpoint).await?;
         Ok(checkpoint)

@@ -244,7 +244,26 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     let projector = projector
         .with_progress(progress)
         .with_status(status.clone());
-    if let Err(e) = projector.recover().await {
+    // A backlog too long for the tail is projected before serving: its progress is shown like
+    // `cairn reproject`'s.
+    let mut backlog: Option<crate::progress::Progress> = None;
+    let recovered = projector
+        .recover_reporting(|done, total| {
+            backlog
+                .get_or_insert_with(|| {
+                    crate::progress::Progress::new(
+                        "projecting the backlog before serving",
+                        "events",
+                        total,
+                    )
+                })
+                .set(done, total)
+        })
+        .await;
+    if let Some(p) = backlog {
+        p.finish();
+    }
+    if let Err(e) = recovered {
         tracing::warn!(
             error = %e,
             url = %cfg.clickhouse_url,

@@ -1,5 +1,6 @@
-//! Progress of the long commands (`cairn migrate`, `cairn reproject`): a progress bar
-//! (indicatif) with counts, rate and an estimate when standard error is a terminal; otherwise
+//! Progress of the long commands (`cairn migrate`, `cairn reproject`) and of a backlog that
+//! `cairn serve` projects before serving: a progress bar (indicatif) with counts, rate and an
+//! estimate when standard error is a terminal; otherwise
 //! a log line at most every [`LOG_EVERY`] with the same counts and estimate, so that a log
 //! collector sees the command advance without a bar's control characters.
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};

@@ -386,3 +386,95 @@ fn migrate_and_reproject_report_progress_in_the_log() {
         );
     }
 }
+
+/// Start-up projects a backlog too long for the tail before serving, and reports its progress
+/// like `reproject`: statements are taken while ClickHouse cannot be reached (degraded mode),
+/// then the node starts again with ClickHouse and `projector_recover_tail_max` = 1.
+#[test]
+fn start_up_reports_the_progress_of_a_long_backlog() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("cairn_t_{}", uuid::Uuid::new_v4().simple());
+    let free_port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let serve = |clickhouse: &str, port: u16| {
+        cairn(dir.path(), &db)
+            .env("CAIRN_CLICKHOUSE_URL", clickhouse)
+            .env("CAIRN_HTTP_ADDR", format!("127.0.0.1:{port}"))
+            .env("CAIRN_DEFAULT_CLIENT_KEY", "ops")
+            .env("CAIRN_DEFAULT_CLIENT_SECRET", "backlog-secret-0123456789")
+            .env("CAIRN_PROJECTOR_RECOVER_TAIL_MAX", "1")
+            .env("CAIRN_LOG", "info")
+            .arg("serve")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let http = reqwest::blocking::Client::new();
+    let wait_up = |port: u16| {
+        for _ in 0..600 {
+            let live = http.get(format!("http://127.0.0.1:{port}/health/live"));
+            if live.send().is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("cairn did not start");
+    };
+    let stop = |child: std::process::Child| {
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        stderr
+    };
+
+    // No ClickHouse listens on a just-freed port: degraded mode, statements still taken.
+    let port = free_port();
+    let node = serve(&format!("http://127.0.0.1:{}", free_port()), port);
+    wait_up(port);
+    let batch: Vec<serde_json::Value> = (0..5)
+        .map(|i| {
+            serde_json::json!({
+                "actor": {"mbox": format!("mailto:b{i}@example.com")},
+                "verb": {"id": "http://example.com/verbs/v"},
+                "object": {"id": "http://example.com/a"},
+            })
+        })
+        .collect();
+    let res = http
+        .post(format!("http://127.0.0.1:{port}/xapi/statements"))
+        .basic_auth("ops", Some("backlog-secret-0123456789"))
+        .header("X-Experience-API-Version", "1.0.3")
+        .json(&batch)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    stop(node);
+
+    let port = free_port();
+    let node = serve(cairn_testkit::server_url(), port);
+    wait_up(port);
+    let stderr = stop(node);
+    let progress: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("projecting the backlog before serving"))
+        .collect();
+    assert!(
+        !progress.is_empty()
+            && progress
+                .iter()
+                .all(|l| l.contains("done=") && l.contains("total=")),
+        "{stderr}"
+    );
+    // The last line: everything projected, with the estimate (0 s left).
+    assert!(
+        progress.iter().any(|l| l.contains("eta_seconds=")),
+        "{progress:?}"
+    );
+}
