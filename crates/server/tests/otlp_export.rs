@@ -107,12 +107,10 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn spawn(dir: &std::path::Path, port: u16, otlp: &str, ca_file: Option<&std::path::Path>) -> Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
-    if let Some(ca) = ca_file {
-        cmd.env("CAIRN_OTLP_CA_FILE", ca);
-    }
-    cmd.arg("serve")
+/// `cairn serve` exporting every trace to `otlp`, with `extra` settings on top.
+fn spawn(dir: &std::path::Path, port: u16, otlp: &str, extra: &[(&str, &str)]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .arg("serve")
         .env("CAIRN_HTTP_ADDR", format!("127.0.0.1:{port}"))
         .env("CAIRN_DATA_DIR", dir.join("data"))
         .env("CAIRN_CLICKHOUSE_URL", cairn_testkit::server_url())
@@ -129,6 +127,7 @@ fn spawn(dir: &std::path::Path, port: u16, otlp: &str, ca_file: Option<&std::pat
         .env("CAIRN_TRACE_SAMPLE_RATIO", "1.0")
         .env("CAIRN_PROJECTOR_LINGER_MS", "10")
         .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+        .envs(extra.iter().copied())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
         .spawn()
@@ -166,14 +165,22 @@ async fn wait_started(http: &reqwest::Client, base: &str, child: &mut Child) {
     }
 }
 
-/// Posts a statement as a part of the caller's trace `trace_id`.
+/// Posts a statement as a part of the caller's (sampled) trace `trace_id`.
 async fn traced_post(http: &reqwest::Client, base: &str, trace_id: &str) -> reqwest::Response {
-    let res = http
+    post(http, base, Some(trace_id)).await
+}
+
+/// Posts a statement, in the caller's sampled trace `trace_id` when given.
+async fn post(http: &reqwest::Client, base: &str, trace_id: Option<&str>) -> reqwest::Response {
+    let mut req = http
         .post(format!("{base}/xapi/statements"))
         .basic_auth(KEY, Some(SECRET))
         .header("X-Experience-API-Version", "1.0.3")
-        .header("x-request-id", "otlp-request-1")
-        .header("traceparent", format!("00-{trace_id}-00f067aa0ba902b7-01"))
+        .header("x-request-id", "otlp-request-1");
+    if let Some(t) = trace_id {
+        req = req.header("traceparent", format!("00-{t}-00f067aa0ba902b7-01"));
+    }
+    let res = req
         .json(&serde_json::json!({
             "actor": {"mbox": "mailto:otlp@example.com"},
             "verb": {"id": "http://example.com/verbs/traced"},
@@ -200,7 +207,7 @@ async fn spans_reach_an_otlp_receiver_and_logs_are_json() {
     let (otlp, received) = receiver().await;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut child = spawn(dir.path(), port, &otlp, None);
+    let mut child = spawn(dir.path(), port, &otlp, &[]);
     let http = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
     wait_started(&http, &base, &mut child).await;
@@ -249,7 +256,8 @@ async fn spans_reach_an_otlp_receiver_over_https_with_a_private_ca() {
     let trusting = dir.path().join("trusting");
     std::fs::create_dir(&trusting).unwrap();
     let port = free_port();
-    let mut child = spawn(&trusting, port, &otlp, Some(&ca));
+    let ca_file = ca.to_str().unwrap();
+    let mut child = spawn(&trusting, port, &otlp, &[("CAIRN_OTLP_CA_FILE", ca_file)]);
     let base = format!("http://127.0.0.1:{port}");
     wait_started(&http, &base, &mut child).await;
     traced_post(&http, &base, TRACE_ID).await;
@@ -263,7 +271,7 @@ async fn spans_reach_an_otlp_receiver_over_https_with_a_private_ca() {
     let untrusting = dir.path().join("untrusting");
     std::fs::create_dir(&untrusting).unwrap();
     let port = free_port();
-    let mut child = spawn(&untrusting, port, &otlp, None);
+    let mut child = spawn(&untrusting, port, &otlp, &[]);
     let base = format!("http://127.0.0.1:{port}");
     wait_started(&http, &base, &mut child).await;
     traced_post(&http, &base, UNTRUSTED).await;
@@ -274,5 +282,35 @@ async fn spans_reach_an_otlp_receiver_over_https_with_a_private_ca() {
     assert!(
         !spans.iter().any(|(_, t)| t == UNTRUSTED),
         "a certificate of an unknown CA was trusted: {spans:?}"
+    );
+}
+
+/// `trace_sample_ratio` 0: Cairn starts no trace of its own (requests without a `traceparent`,
+/// projector batches), while a caller's sampled trace is still followed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sampling_follows_the_ratio_and_the_callers_decision() {
+    let (otlp, received) = receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = spawn(
+        dir.path(),
+        port,
+        &otlp,
+        &[("CAIRN_TRACE_SAMPLE_RATIO", "0.0")],
+    );
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_started(&http, &base, &mut child).await;
+    post(&http, &base, None).await;
+    // Let the unsampled request's statement be projected, then join a caller's trace.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    traced_post(&http, &base, TRACE_ID).await;
+    assert_eq!(wait_for(&received, "POST /xapi/statements").await, TRACE_ID);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stop(child).await;
+    let spans = received.lock().unwrap();
+    assert!(
+        spans.iter().all(|(_, t)| t == TRACE_ID),
+        "only the caller's trace was exported: {spans:?}"
     );
 }
