@@ -92,3 +92,17 @@ pub type Events = Vec<Arc<DashboardEvent>>;
 
 #[cfg(test)]
 mod tests;
+
+/// Checks a filter found at `pointer` of a request: its size against `limits` (`400` naming
+/// the bound), then its form.
+pub(crate) fn filter_ok(
+    f: &serde_json::Value,
+    limits: &cairn_filter::Limits,
+    pointer: &str,
+) -> Result<(), crate::error::Error> {
+    cairn_filter::Filter::parse_within(f, limits)
+        .map(|_| ())
+        .map_err(|e| {
+            crate::error::Error::BadRequest(format!("{pointer}{}: {}", e.pointer, e.message))
+        })
+}

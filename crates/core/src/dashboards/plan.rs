@@ -3,6 +3,7 @@
 //! preset resolved in the time zone), the time zone the request's or else the dashboard's, and
 //! the filters of the dashboard, the widget, the request and the share link are AND-ed. Pure:
 //! the clock is an argument.
+use super::filter_ok;
 use super::model::{Preset, TimeRange};
 use crate::analytics::{AggregateQuery, AnalyticsLimits, FunnelQuery, StatementsQuery};
 use crate::error::Error;
@@ -133,8 +134,6 @@ fn check_keys(obj: &serde_json::Map<String, Json>, allowed: &[&str]) -> Result<(
     }
     Ok(())
 }
-
-use super::service::filter_ok;
 
 /// Checks the shape of a funnel query: `{"kind": "funnel", "filter"?, "steps": [{"label",
 /// "filter"}, ...], "by"?: "actor" | "persona"}`.

@@ -4,8 +4,9 @@
 //! [`FilterCommand`] against the state, and the service methods below are what the admin API
 //! calls. Viewers read, analysts and more change. Names are unique in a store, ignoring case.
 use super::decide::{DashboardCommand, DashboardLimits, json_ok, text_ok};
+use super::filter_ok;
 use super::model::{DashboardChange, DashboardState, SavedFilter};
-use super::service::{DashboardService, filter_ok, json_text};
+use super::service::{DashboardService, json_text};
 use crate::error::Error;
 use crate::ids::StoreId;
 use crate::tenancy::{ListQuery, Listed, Subject, page};

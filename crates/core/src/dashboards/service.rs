@@ -4,6 +4,7 @@
 //! the caller cannot see (or of a deleted store) is `404`. Queries are validated at save time.
 use super::Dashboards;
 use super::decide::{DashboardCommand, DashboardPatch, WidgetPatch};
+use super::filter_ok;
 use super::model::*;
 use super::plan::{self, DataRequest, PlanContext, WidgetPlan};
 use crate::analytics::AnalyticsLimits;
@@ -71,18 +72,6 @@ pub(super) fn json_text(v: &Json) -> String {
 
 pub(super) fn parse_json(s: &str) -> Json {
     serde_json::from_str(s).unwrap_or(Json::Null)
-}
-
-/// Checks a filter found at `pointer` of a request: its size against `limits` (`400` naming
-/// the bound), then its form.
-pub(super) fn filter_ok(
-    f: &Json,
-    limits: &cairn_filter::Limits,
-    pointer: &str,
-) -> Result<(), Error> {
-    cairn_filter::Filter::parse_within(f, limits)
-        .map(|_| ())
-        .map_err(|e| Error::BadRequest(format!("{pointer}{}: {}", e.pointer, e.message)))
 }
 
 fn tz_ok(tz: &str) -> Result<(), Error> {
