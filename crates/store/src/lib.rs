@@ -18,6 +18,7 @@
 //!   letter (delivery records, written by the forwarding tasks, not the writer)
 //! - `documents`, `activities`: see [`documents`]
 mod documents;
+mod purge;
 
 use bytes::Bytes;
 use cairn_core::ports::{LogStore, StoreError, WriteSet};
@@ -182,6 +183,12 @@ impl LogStore for FjallStore {
                 None => b.remove(&self.entities, key.as_slice()),
             }
         }
+        for (key, value) in &ws.meta {
+            match value {
+                Some(v) => b.insert(&self.meta, key.as_str(), v.as_slice()),
+                None => b.remove(&self.meta, key.as_str()),
+            }
+        }
         for (store, id, value) in &ws.personas {
             let mut key = Vec::with_capacity(32);
             key.extend_from_slice(store.0.as_bytes());
@@ -330,6 +337,18 @@ impl LogStore for FjallStore {
 
     fn meta_put(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
         self.meta.insert(key, value).map_err(err)
+    }
+
+    fn purge(&self, plan: &cairn_core::purge::PurgePlan) -> Result<u64, StoreError> {
+        self.purge_plan(plan)
+    }
+
+    fn compact(&self) -> Result<(), StoreError> {
+        self.compact_all()
+    }
+
+    fn compact_meta(&self) -> Result<(), StoreError> {
+        self.rewrite_meta()
     }
 }
 
