@@ -133,6 +133,8 @@ pub struct Config {
     /// While ClickHouse cannot be reached, filtered statement reads scan the log: at most this
     /// many log entries per request (beyond: 503).
     pub degraded_read_scan_max: usize,
+    /// Statements one erasure may remove (beyond: 400, split it).
+    pub purge_max_statements: usize,
     /// Analytics queries (aggregates, funnels, autocomplete) stop after this many seconds (503).
     pub analytics_max_execution_seconds: u64,
     /// Memory one analytics query or export may use in ClickHouse, in MiB (400 beyond).
@@ -332,6 +334,7 @@ impl Default for Config {
             filter_max_values: filter.max_values,
             filter_max_string_bytes: filter.max_string_bytes,
             degraded_read_scan_max: cairn_core::statements::DEGRADED_SCAN_MAX,
+            purge_max_statements: 100_000,
             analytics_max_execution_seconds: 60,
             analytics_max_memory_mb: 4096,
             public_url: None,
@@ -472,6 +475,7 @@ impl Config {
                 self.ready_clickhouse_timeout_ms as usize,
             ),
             ("degraded_read_scan_max", self.degraded_read_scan_max),
+            ("purge_max_statements", self.purge_max_statements),
             (
                 "analytics_max_execution_seconds",
                 self.analytics_max_execution_seconds as usize,

@@ -21,7 +21,9 @@
 //! identifier the purge was asked for: never the identifiers themselves nor any content of the
 //! removed entries. (A SHA-256 of an email address can be matched against a guessed address;
 //! that is how an operator can answer "was this person erased?", and it is all that is kept.)
+pub mod erasure;
 pub mod run;
+pub mod service;
 
 use crate::documents::DocumentKey;
 use crate::ids::StoreId;

@@ -1,0 +1,182 @@
+//! Erasures as the admin API starts and follows them: who may erase where, the plan made on a
+//! blocking thread, the purge run in the background, and its progress by id.
+use super::erasure;
+use super::run::{Purger, Stage};
+use crate::error::Error;
+use crate::ids::StoreId;
+use crate::ports::LogStore;
+use crate::tenancy::{OrgId, Role, Subject, TenancyService};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use uuid::Uuid;
+
+/// Where an erasure applies: one store, or every store of an organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErasureScope {
+    Store(StoreId),
+    Organisation(OrgId),
+}
+
+/// Where an erasure stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErasureState {
+    /// Finding the statements and documents to remove.
+    Planning,
+    /// Waiting for an earlier purge to end.
+    Queued,
+    /// One of the purge's stages ([`Stage`]).
+    Running(Stage),
+    Finished,
+    Failed,
+}
+
+/// An erasure's progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErasureStatus {
+    pub id: Uuid,
+    pub state: ErasureState,
+    pub stores: Vec<StoreId>,
+    /// Statements it removes (known once planned).
+    pub statements: u64,
+    pub error: Option<String>,
+}
+
+/// Starts erasures and reports their progress (kept in memory: after a restart an interrupted
+/// erasure is finished at start-up, and its record stays in the log).
+#[derive(Clone)]
+pub struct ErasureService {
+    log: Arc<dyn LogStore>,
+    purger: Arc<Purger>,
+    tenancy: TenancyService,
+    max_statements: u64,
+    erasures: Arc<Mutex<HashMap<Uuid, ErasureStatus>>>,
+}
+
+impl ErasureService {
+    pub fn new(
+        log: Arc<dyn LogStore>,
+        purger: Arc<Purger>,
+        tenancy: TenancyService,
+        max_statements: u64,
+    ) -> Self {
+        ErasureService {
+            log,
+            purger,
+            tenancy,
+            max_statements,
+            erasures: Arc::default(),
+        }
+    }
+
+    /// The stores of `scope`, once `subject` may erase there: a site administrator, or an
+    /// administrator of the organisation (the store's organisation).
+    fn stores(&self, subject: &Subject, scope: ErasureScope) -> Result<Vec<StoreId>, Error> {
+        let snap = self.tenancy.snapshot();
+        let st = &snap.state;
+        let org = match scope {
+            ErasureScope::Store(s) => st.stores.get(&s).ok_or(Error::NotFound)?.org,
+            ErasureScope::Organisation(o) => o,
+        };
+        subject.require(st, org, Role::Admin)?;
+        Ok(match scope {
+            ErasureScope::Store(s) => vec![s],
+            ErasureScope::Organisation(o) => st
+                .stores
+                .values()
+                .filter(|s| s.org == o)
+                .map(|s| s.id)
+                .collect(),
+        })
+    }
+
+    fn set(&self, id: Uuid, f: impl FnOnce(&mut ErasureStatus)) {
+        if let Some(s) = self.erasures.lock().expect("erasures lock").get_mut(&id) {
+            f(s);
+        }
+    }
+
+    /// Starts erasing the person with these identifiers (IFI keys) in `scope`; answers at once
+    /// with the erasure's id, the work goes on in the background.
+    pub fn start(
+        &self,
+        subject: &Subject,
+        scope: ErasureScope,
+        identifiers: Vec<String>,
+    ) -> Result<ErasureStatus, Error> {
+        if identifiers.is_empty() {
+            return Err(Error::BadRequest("no identifier to erase".into()));
+        }
+        let stores = self.stores(subject, scope)?;
+        let id = Uuid::now_v7();
+        let status = ErasureStatus {
+            id,
+            state: ErasureState::Planning,
+            stores: stores.clone(),
+            statements: 0,
+            error: None,
+        };
+        self.erasures
+            .lock()
+            .expect("erasures lock")
+            .insert(id, status.clone());
+        let me = self.clone();
+        let by = subject.user.0.to_string();
+        tokio::spawn(async move {
+            if let Err(e) = me.erase(id, stores, identifiers, by).await {
+                tracing::error!(erasure = %id, error = %e, "erasure failed");
+                me.set(id, |s| {
+                    s.state = ErasureState::Failed;
+                    s.error = Some(e.to_string());
+                });
+            }
+        });
+        Ok(status)
+    }
+
+    async fn erase(
+        &self,
+        id: Uuid,
+        stores: Vec<StoreId>,
+        identifiers: Vec<String>,
+        by: String,
+    ) -> Result<(), Error> {
+        let log = self.log.clone();
+        let max = self.max_statements;
+        let mut plan = tokio::task::spawn_blocking(move || {
+            erasure::plan(&*log, &stores, &identifiers, &by, max)
+        })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))??;
+        plan.id = id;
+        self.set(id, |s| {
+            s.statements = plan.statements;
+            s.state = ErasureState::Queued;
+        });
+        self.purger.run(plan).await?;
+        self.set(id, |s| s.state = ErasureState::Finished);
+        Ok(())
+    }
+
+    /// An erasure's progress, for a subject who may erase in all of its stores.
+    pub fn status(&self, subject: &Subject, id: Uuid) -> Result<ErasureStatus, Error> {
+        let mut s = self
+            .erasures
+            .lock()
+            .expect("erasures lock")
+            .get(&id)
+            .cloned()
+            .ok_or(Error::NotFound)?;
+        for store in &s.stores {
+            self.stores(subject, ErasureScope::Store(*store))?;
+        }
+        if s.state == ErasureState::Queued
+            && let Some(p) = self.purger.status().borrow().clone()
+            && p.id == id
+            && p.stage != Stage::Finished
+        {
+            s.state = ErasureState::Running(p.stage);
+        }
+        Ok(s)
+    }
+}
