@@ -131,7 +131,9 @@ async fn an_erasure_killed_midway_is_finished_at_restart() {
         .post(format!("{base}/api/v1/erasures"))
         .header("cookie", &cookie)
         .header("origin", &base)
-        .json(&serde_json::json!({"agent": {"mbox": ALICE}, "store": cairn_core::StoreId::DEFAULT.0}))
+        .json(
+            &serde_json::json!({"agent": {"mbox": ALICE}, "store": cairn_core::StoreId::DEFAULT.0}),
+        )
         .send()
         .await
         .unwrap();
@@ -156,7 +158,10 @@ async fn an_erasure_killed_midway_is_finished_at_restart() {
         if ["waiting", "projection", "removing", "compacting"].contains(&state.as_str()) {
             break;
         }
-        assert_ne!(state, "finished", "the erasure ended before it could be killed");
+        assert_ne!(
+            state, "finished",
+            "the erasure ended before it could be killed"
+        );
         assert!(started.elapsed() < Duration::from_secs(60), "{v}");
     }
     child.kill().unwrap();
@@ -182,19 +187,30 @@ async fn an_erasure_killed_midway_is_finished_at_restart() {
     };
     for st in &alice {
         let id = st["id"].as_str().unwrap();
-        let res = xapi(format!("/xapi/statements?statementId={id}")).send().await.unwrap();
+        let res = xapi(format!("/xapi/statements?statementId={id}"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 404);
     }
     for st in &bob {
         let id = st["id"].as_str().unwrap();
-        let res = xapi(format!("/xapi/statements?statementId={id}")).send().await.unwrap();
+        let res = xapi(format!("/xapi/statements?statementId={id}"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 200);
     }
     let sql = format!(
         "SELECT count() FROM {}.statements WHERE position(actor_ifi, '{TAG}') > 0",
         cfg.clickhouse_database
     );
-    let left = http.post(&cfg.clickhouse_url).body(sql).send().await.unwrap();
+    let left = http
+        .post(&cfg.clickhouse_url)
+        .body(sql)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(left.text().await.unwrap().trim(), "0");
     child.kill().unwrap();
     child.wait().unwrap();

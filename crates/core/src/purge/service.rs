@@ -1,7 +1,7 @@
 //! Erasures as the admin API starts and follows them: who may erase where, the plan made on a
 //! blocking thread, the purge run in the background, and its progress by id.
-use super::erasure;
 use super::run::{Purger, Stage};
+use super::{PurgePlan, PurgeReason, PurgeScope, erasure};
 use crate::error::Error;
 use crate::ids::StoreId;
 use crate::ports::LogStore;
@@ -156,6 +156,28 @@ impl ErasureService {
         self.purger.run(plan).await?;
         self.set(id, |s| s.state = ErasureState::Finished);
         Ok(())
+    }
+
+    /// Deletes a store (the tenancy's rules decide who may), then purges everything of it in
+    /// the background: statements, documents, attachments, personas and projected rows.
+    pub async fn delete_store(&self, subject: &Subject, store: StoreId) -> Result<Uuid, Error> {
+        self.tenancy.delete_store(subject, store).await?;
+        let plan = PurgePlan::new(
+            PurgeReason::StoreDeletion,
+            subject.user.0.to_string(),
+            PurgeScope::Store(store),
+        );
+        let id = plan.id;
+        let purger = self.purger.clone();
+        tokio::spawn(async move {
+            match purger.run(plan).await {
+                Ok(n) => tracing::info!(%store, entries = n, "deleted store purged"),
+                Err(e) => {
+                    tracing::error!(%store, error = %e, "purging a deleted store failed; it is finished at the next start")
+                }
+            }
+        });
+        Ok(id)
     }
 
     /// An erasure's progress, for a subject who may erase in all of its stores.
