@@ -300,7 +300,8 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         purger.clone(),
         tenancy.clone(),
         cfg.purge_max_statements as u64,
-    );
+    )
+    .with_matcher(crate::forwarding::matcher());
     let personas = PersonaService::new(
         personas,
         writer.clone(),

@@ -56,6 +56,27 @@ pub fn plan(
         },
     );
     plan.identifiers = identifiers.to_vec();
+    fill(
+        log,
+        &mut plan,
+        max_statements,
+        |r| is_about(r, identifiers),
+        |agent| identifiers.iter().any(|i| i == agent),
+    )?;
+    Ok(plan)
+}
+
+/// Adds to `plan` (over its stores) the statements `statement` accepts, with their attachments
+/// that no remaining statement refers to and the statements they voided, and the documents
+/// of the agents `agent` accepts.
+pub fn fill(
+    log: &dyn LogStore,
+    plan: &mut PurgePlan,
+    max_statements: u64,
+    statement: impl Fn(&StatementRecord) -> bool,
+    agent: impl Fn(&str) -> bool,
+) -> Result<(), Error> {
+    let stores = plan.scope.stores();
     let mut purged_attachments = Vec::new();
     let mut kept_attachments = HashSet::new();
     let mut voided = Vec::new();
@@ -68,12 +89,12 @@ pub fn plan(
         for (seq, e) in chunk {
             match &e {
                 Event::Statement(r) if stores.contains(&r.store) => {
-                    if is_about(r, identifiers) {
+                    if statement(r) {
                         plan.seqs.push(seq);
                         plan.statements += 1;
                         if plan.statements > max_statements {
                             return Err(Error::BadRequest(format!(
-                                "the erasure would remove more than {max_statements} statements \
+                                "this would remove more than {max_statements} statements \
                                  (purge_max_statements)"
                             )));
                         }
@@ -88,16 +109,12 @@ pub fn plan(
                         kept_attachments.extend(r.attachments.iter().map(|a| (r.store, a.clone())));
                     }
                 }
-                Event::Document(d) if stores.contains(&d.store) => {
-                    if d.doc
-                        .key
-                        .agent
-                        .as_ref()
-                        .is_some_and(|a| identifiers.contains(a))
-                    {
-                        plan.seqs.push(seq);
-                        plan.documents.push((d.store, d.doc.key.clone()));
-                    }
+                Event::Document(d)
+                    if stores.contains(&d.store)
+                        && d.doc.key.agent.as_deref().is_some_and(&agent) =>
+                {
+                    plan.seqs.push(seq);
+                    plan.documents.push((d.store, d.doc.key.clone()));
                 }
                 _ => {}
             }
@@ -123,5 +140,5 @@ pub fn plan(
     plan.documents.retain(|d| seen.insert(d.clone()));
     plan.normalise();
     plan.until = log.last_seq()?;
-    Ok(plan)
+    Ok(())
 }

@@ -151,11 +151,7 @@ impl Purger {
         // or the projector would write them back.
         self.stage(&plan, Stage::Waiting);
         let until = plan.until;
-        while self
-            .blocking(|log| crate::projector::read_checkpoint(log))
-            .await?
-            < until
-        {
+        while self.blocking(crate::projector::read_checkpoint).await? < until {
             tokio::time::sleep(self.poll).await;
         }
         self.stage(&plan, Stage::Projection);

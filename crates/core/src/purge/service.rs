@@ -51,6 +51,8 @@ pub struct ErasureService {
     tenancy: TenancyService,
     max_statements: u64,
     erasures: Arc<Mutex<HashMap<Uuid, ErasureStatus>>>,
+    /// Evaluates a filter on a statement (batch deletes; absent: refused).
+    matcher: Option<crate::forwarding::delivery::Matcher>,
 }
 
 impl ErasureService {
@@ -66,7 +68,14 @@ impl ErasureService {
             tenancy,
             max_statements,
             erasures: Arc::default(),
+            matcher: None,
         }
+    }
+
+    /// Lets batch deletes evaluate filters with `matcher`.
+    pub fn with_matcher(mut self, matcher: crate::forwarding::delivery::Matcher) -> Self {
+        self.matcher = Some(matcher);
+        self
     }
 
     /// The stores of `scope`, once `subject` may erase there: a site administrator, or an
@@ -108,6 +117,77 @@ impl ErasureService {
             return Err(Error::BadRequest("no identifier to erase".into()));
         }
         let stores = self.stores(subject, scope)?;
+        let by = subject.user.0.to_string();
+        let max = self.max_statements;
+        self.launch(stores, move |log, stores| {
+            erasure::plan(log, stores, &identifiers, &by, max)
+        })
+    }
+
+    /// The plan deleting the statements of `store` that `filter` matches.
+    fn filter_plan(
+        &self,
+        subject: &Subject,
+        filter: cairn_filter::Filter,
+    ) -> Result<
+        impl Fn(&dyn LogStore, &[StoreId]) -> Result<PurgePlan, Error> + Send + 'static,
+        Error,
+    > {
+        let matcher = self
+            .matcher
+            .clone()
+            .ok_or_else(|| Error::Internal("no filter matcher".into()))?;
+        let by = subject.user.0.to_string();
+        let max = self.max_statements;
+        let now = crate::time_fmt::now_us();
+        Ok(move |log: &dyn LogStore, stores: &[StoreId]| {
+            let mut plan = PurgePlan::new(
+                PurgeReason::BatchDelete,
+                by.clone(),
+                PurgeScope::Entries {
+                    stores: stores.to_vec(),
+                },
+            );
+            erasure::fill(log, &mut plan, max, |r| matcher(r, &filter, now), |_| false)?;
+            Ok(plan)
+        })
+    }
+
+    /// Deletes the statements of `store` matching `filter` (site or organisation
+    /// administrators). With `dry_run`, only answers how many it would delete.
+    pub async fn batch_delete(
+        &self,
+        subject: &Subject,
+        store: StoreId,
+        filter: cairn_filter::Filter,
+        dry_run: bool,
+    ) -> Result<ErasureStatus, Error> {
+        let stores = self.stores(subject, ErasureScope::Store(store))?;
+        let plan = self.filter_plan(subject, filter)?;
+        if !dry_run {
+            return self.launch(stores, plan);
+        }
+        let log = self.log.clone();
+        let counted = stores.clone();
+        let planned = tokio::task::spawn_blocking(move || plan(&*log, &counted))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))??;
+        Ok(ErasureStatus {
+            id: planned.id,
+            state: ErasureState::Planning,
+            stores,
+            statements: planned.statements,
+            error: None,
+        })
+    }
+
+    /// Plans (with `plan`, on a blocking thread) and runs a purge in the background; answers
+    /// its status at once.
+    fn launch(
+        &self,
+        stores: Vec<StoreId>,
+        plan: impl FnOnce(&dyn LogStore, &[StoreId]) -> Result<PurgePlan, Error> + Send + 'static,
+    ) -> Result<ErasureStatus, Error> {
         let id = Uuid::now_v7();
         let status = ErasureStatus {
             id,
@@ -121,9 +201,8 @@ impl ErasureService {
             .expect("erasures lock")
             .insert(id, status.clone());
         let me = self.clone();
-        let by = subject.user.0.to_string();
         tokio::spawn(async move {
-            if let Err(e) = me.erase(id, stores, identifiers, by).await {
+            if let Err(e) = me.erase(id, stores, plan).await {
                 tracing::error!(erasure = %id, error = %e, "erasure failed");
                 me.set(id, |s| {
                     s.state = ErasureState::Failed;
@@ -138,16 +217,12 @@ impl ErasureService {
         &self,
         id: Uuid,
         stores: Vec<StoreId>,
-        identifiers: Vec<String>,
-        by: String,
+        plan: impl FnOnce(&dyn LogStore, &[StoreId]) -> Result<PurgePlan, Error> + Send + 'static,
     ) -> Result<(), Error> {
         let log = self.log.clone();
-        let max = self.max_statements;
-        let mut plan = tokio::task::spawn_blocking(move || {
-            erasure::plan(&*log, &stores, &identifiers, &by, max)
-        })
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))??;
+        let mut plan = tokio::task::spawn_blocking(move || plan(&*log, &stores))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))??;
         plan.id = id;
         self.set(id, |s| {
             s.statements = plan.statements;

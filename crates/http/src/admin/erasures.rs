@@ -32,7 +32,7 @@ pub struct CreateErasure {
 #[derive(Serialize, ToSchema)]
 pub struct ErasureDto {
     pub id: uuid::Uuid,
-    /// `planning`, `queued`, `waiting` (for the projection to catch up), `projection`
+    /// `dry_run` (a batch delete's count), `planning`, `queued`, `waiting` (for the projection to catch up), `projection`
     /// (deleting ClickHouse rows, rebuilding aggregates), `removing`, `compacting` (rewriting
     /// the data directory's files), `finished` or `failed`.
     pub state: String,
@@ -110,4 +110,48 @@ pub async fn get_erasure(
     Path(eid): Path<String>,
 ) -> Result<Json<ErasureDto>, ApiError> {
     Ok(Json(erasures(&state)?.status(&s, id(&eid)?)?.into()))
+}
+
+/// Which statements to delete.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchDelete {
+    /// A filter of the filter language (docs/api.md, "Analytics").
+    #[schema(value_type = Object)]
+    pub filter: serde_json::Value,
+    /// Only count them: answers `200` with `statements`, deletes nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Delete the statements of a store that a filter matches, with their attachments no other
+/// statement refers to and every ClickHouse row derived from them; the bytes leave the disk
+/// like an erasure's (site administrators, or administrators of the store's organisation).
+/// `dry_run` answers the count first (`200`); otherwise `202`, followed with
+/// `GET /api/v1/erasures/{id}`.
+#[utoipa::path(post, path = "/api/v1/stores/{id}/statements/delete", tag = "erasures", request_body = BatchDelete,
+    params(("id" = String, Path, description = "store id")),
+    responses((status = 200, body = ErasureDto), (status = 202, body = ErasureDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn batch_delete(
+    State(state): State<AppState>,
+    Admin(s): Admin,
+    Path(sid): Path<String>,
+    Body(b): Body<BatchDelete>,
+) -> Result<Response, ApiError> {
+    let store = StoreId(id(&sid)?);
+    let filter = cairn_filter::Filter::parse_within(&b.filter, &state.config.filter_limits)
+        .map_err(|e| ApiError::bad_request(format!("filter{}: {}", e.pointer, e.message)))?;
+    let status = erasures(&state)?
+        .batch_delete(&s, store, filter, b.dry_run)
+        .await?;
+    let code = if b.dry_run {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    let mut dto = ErasureDto::from(status);
+    if b.dry_run {
+        dto.state = "dry_run".into();
+    }
+    Ok((code, Json(dto)).into_response())
 }

@@ -110,6 +110,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(stores::rotate_client))
         .routes(routes!(erasures::create_erasure))
         .routes(routes!(erasures::get_erasure))
+        .routes(routes!(erasures::batch_delete))
         .routes(routes!(analytics::aggregate))
         .routes(routes!(analytics::funnel))
         .routes(routes!(analytics::names))
