@@ -1000,6 +1000,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stores/{id}/statements/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete the statements of a store that a filter matches, with their attachments no other
+         *     statement refers to and every ClickHouse row derived from them; the bytes leave the disk
+         *     like an erasure's (site administrators, or administrators of the store's organisation).
+         *     `dry_run` answers the count first (`200`); otherwise `202`, followed with
+         *     `GET /api/v1/erasures/{id}`.
+         */
+        post: operations["batch_delete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stores/{id}/statements/export": {
         parameters: {
             query?: never;
@@ -1224,6 +1247,13 @@ export interface components {
             token?: string | null;
             /** @enum {string} */
             type: "bearer";
+        };
+        /** @description Which statements to delete. */
+        BatchDelete: {
+            /** @description Only count them: answers `200` with `statements`, deletes nothing. */
+            dry_run?: boolean;
+            /** @description A filter of the filter language (docs/api.md, "Analytics"). */
+            filter: Record<string, never>;
         };
         /**
          * @description `[origin + k·width, origin + (k+1)·width)`, keyed by the lower bound as text (`""` when the
@@ -1483,7 +1513,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /**
-             * @description `planning`, `queued`, `waiting` (for the projection to catch up), `projection`
+             * @description `dry_run` (a batch delete's count), `planning`, `queued`, `waiting` (for the projection to catch up), `projection`
              *     (deleting ClickHouse rows, rebuilding aggregates), `removing`, `compacting` (rewriting
              *     the data directory's files), `finished` or `failed`.
              */
@@ -7517,6 +7547,91 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests from this user (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    batch_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchDelete"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureDto"];
+                };
+            };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in (no valid session cookie or personal token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than max_body_mib */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
