@@ -10,6 +10,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
+/// Makes a purge's plan from the log, for the given stores (run on a blocking thread).
+type Planner = Box<dyn FnOnce(&dyn LogStore, &[StoreId]) -> Result<PurgePlan, Error> + Send>;
+
 /// Where an erasure applies: one store, or every store of an organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErasureScope {
@@ -119,9 +122,10 @@ impl ErasureService {
         let stores = self.stores(subject, scope)?;
         let by = subject.user.0.to_string();
         let max = self.max_statements;
-        self.launch(stores, move |log, stores| {
-            erasure::plan(log, stores, &identifiers, &by, max)
-        })
+        self.launch(
+            stores,
+            Box::new(move |log, stores| erasure::plan(log, stores, &identifiers, &by, max)),
+        )
     }
 
     /// The plan deleting the statements of `store` that `filter` matches.
@@ -129,10 +133,7 @@ impl ErasureService {
         &self,
         subject: &Subject,
         filter: cairn_filter::Filter,
-    ) -> Result<
-        impl Fn(&dyn LogStore, &[StoreId]) -> Result<PurgePlan, Error> + Send + 'static,
-        Error,
-    > {
+    ) -> Result<Planner, Error> {
         let matcher = self
             .matcher
             .clone()
@@ -140,7 +141,7 @@ impl ErasureService {
         let by = subject.user.0.to_string();
         let max = self.max_statements;
         let now = crate::time_fmt::now_us();
-        Ok(move |log: &dyn LogStore, stores: &[StoreId]| {
+        Ok(Box::new(move |log: &dyn LogStore, stores: &[StoreId]| {
             let mut plan = PurgePlan::new(
                 PurgeReason::BatchDelete,
                 by.clone(),
@@ -150,7 +151,7 @@ impl ErasureService {
             );
             erasure::fill(log, &mut plan, max, |r| matcher(r, &filter, now), |_| false)?;
             Ok(plan)
-        })
+        }))
     }
 
     /// Deletes the statements of `store` matching `filter` (site or organisation
@@ -183,11 +184,7 @@ impl ErasureService {
 
     /// Plans (with `plan`, on a blocking thread) and runs a purge in the background; answers
     /// its status at once.
-    fn launch(
-        &self,
-        stores: Vec<StoreId>,
-        plan: impl FnOnce(&dyn LogStore, &[StoreId]) -> Result<PurgePlan, Error> + Send + 'static,
-    ) -> Result<ErasureStatus, Error> {
+    fn launch(&self, stores: Vec<StoreId>, plan: Planner) -> Result<ErasureStatus, Error> {
         let id = Uuid::now_v7();
         let status = ErasureStatus {
             id,
@@ -213,12 +210,7 @@ impl ErasureService {
         Ok(status)
     }
 
-    async fn erase(
-        &self,
-        id: Uuid,
-        stores: Vec<StoreId>,
-        plan: impl FnOnce(&dyn LogStore, &[StoreId]) -> Result<PurgePlan, Error> + Send + 'static,
-    ) -> Result<(), Error> {
+    async fn erase(&self, id: Uuid, stores: Vec<StoreId>, plan: Planner) -> Result<(), Error> {
         let log = self.log.clone();
         let mut plan = tokio::task::spawn_blocking(move || plan(&*log, &stores))
             .await
