@@ -47,6 +47,8 @@ pub struct FjallStore {
     dashboards: Keyspace,
     forwarders: Keyspace,
     forwarding: Keyspace,
+    /// The data directory (purges look at its journal files).
+    dir: std::path::PathBuf,
 }
 
 pub(crate) fn err(e: impl std::fmt::Display) -> StoreError {
@@ -112,6 +114,7 @@ impl FjallStore {
             dashboards: ks("dashboards")?,
             forwarders: ks("forwarders")?,
             forwarding: ks("forwarding")?,
+            dir: dir.to_path_buf(),
             db,
         })
     }

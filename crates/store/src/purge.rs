@@ -201,10 +201,12 @@ impl FjallStore {
             x ^= x << 17;
             b.copy_from_slice(&x.to_le_bytes()[..b.len()]);
         }
-        let journals = self.db.journal_count();
+        // Any journal started after the removal was committed means the one holding the
+        // removed entries is sealed (fjall numbers its journals upwards).
+        let journal = newest_journal(&self.dir)?;
         let mut written = 0u64;
         let mut i = 0u32;
-        while self.db.journal_count() <= journals {
+        while newest_journal(&self.dir)? <= journal {
             if i > 4 * (JOURNAL_SEAL_BYTES / PAD_CHUNK_BYTES as u64) as u32 {
                 return Err(err("the journal did not rotate after padding"));
             }
@@ -279,6 +281,22 @@ impl FjallStore {
         self.meta.rotate_memtable_and_wait().map_err(err)?;
         self.major_compact(&self.meta)
     }
+}
+
+/// The number of the newest journal file (`<n>.jnl`) of the data directory.
+fn newest_journal(dir: &std::path::Path) -> Result<u64, StoreError> {
+    let mut newest = 0;
+    for e in std::fs::read_dir(dir).map_err(err)? {
+        let name = e.map_err(err)?.file_name();
+        if let Some(n) = name
+            .to_str()
+            .and_then(|n| n.strip_suffix(".jnl"))
+            .and_then(|n| n.parse().ok())
+        {
+            newest = newest.max(n);
+        }
+    }
+    Ok(newest)
 }
 
 /// The ids of a keyspace's table files (their names).
