@@ -36,6 +36,7 @@ pub mod funnel;
 pub mod hourly;
 pub mod migrations;
 pub mod persona;
+pub mod purge;
 mod reconcile;
 pub mod row;
 pub mod samples;
@@ -485,6 +486,10 @@ impl Projection for ClickHouseProjection {
         self.wait_for_mutations().await?;
         self.reconcile_hourly().await?;
         self.reconcile_values().await.map(|_| ())
+    }
+
+    async fn purge(&self, plan: &cairn_core::purge::PurgePlan) -> Result<(), ProjectionError> {
+        self.purge_plan(plan).await
     }
 
     async fn query_seqs(

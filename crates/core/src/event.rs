@@ -8,6 +8,7 @@ use crate::documents::rules::DocumentEvent;
 use crate::forwarding::model::ForwarderEvent;
 use crate::ids::StoreId;
 use crate::personas::model::PersonaEvent;
+use crate::purge::PurgeEvent;
 use crate::tenancy::state::TenancyEvent;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -28,6 +29,9 @@ pub enum Event {
     Dashboard(Arc<DashboardEvent>),
     /// A change to the forwarders of a store.
     Forwarder(Arc<ForwarderEvent>),
+    /// Entries removed from the log for good (erasure, store deletion, batch delete,
+    /// retention): a record of the removal, never of the removed data ([`crate::purge`]).
+    Purge(Arc<PurgeEvent>),
 }
 
 impl Event {
@@ -50,6 +54,7 @@ impl Event {
             Event::Persona(p) => p.at_us,
             Event::Dashboard(d) => d.at_us,
             Event::Forwarder(f) => f.at_us,
+            Event::Purge(p) => p.at_us,
         }
     }
 
@@ -69,7 +74,7 @@ impl Event {
             Event::Persona(p) => Some(p.store),
             Event::Dashboard(d) => Some(d.store),
             Event::Forwarder(f) => Some(f.store),
-            Event::Tenancy(_) => None,
+            Event::Tenancy(_) | Event::Purge(_) => None,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod ids;
 pub mod personas;
 pub mod ports;
 pub mod projector;
+pub mod purge;
 pub mod query;
 pub mod sso;
 pub mod statements;

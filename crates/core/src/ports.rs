@@ -8,6 +8,11 @@ use bytes::Bytes;
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// The `meta` key counting how many times entries were removed from the log (purges). Every
+/// removal increments it in the same write batch, so an incremental backup that sees it change
+/// knows the log was rewritten since the previous backup. Big-endian u64.
+pub const LOG_REWRITES_KEY: &str = "log.rewrites";
+
 #[derive(Debug, thiserror::Error)]
 #[error("storage: {0}")]
 pub struct StoreError(pub String);
@@ -77,6 +82,8 @@ pub struct WriteSet {
     pub dashboards: Vec<(Vec<u8>, Option<Vec<u8>>)>,
     /// Materialized forwarders: id → encoded forwarder, or None to delete it.
     pub forwarders: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    /// `meta` rows: key → value, or None to delete it (a purge's pending plan).
+    pub meta: Vec<(String, Option<Vec<u8>>)>,
 }
 
 impl WriteSet {
@@ -130,6 +137,23 @@ pub trait LogStore: Send + Sync + 'static {
     /// Small durable settings such as the projection checkpoint.
     fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     fn meta_put(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
+    /// Removes what `plan` lists (log entries with their indexes, documents, attachments,
+    /// personas; every entry of the store for a whole-store scope) and increments
+    /// [`LOG_REWRITES_KEY`] in the same durable batch (several batches for a whole store, each
+    /// counted). Repeating it is harmless. Returns how many log entries it removed.
+    fn purge(&self, plan: &crate::purge::PurgePlan) -> Result<u64, StoreError> {
+        let _ = plan;
+        Err(StoreError("this store cannot purge".into()))
+    }
+    /// Rewrites the store's files so that removed entries are no longer on disk (journals
+    /// rotated and deleted, tables compacted). Blocks until done.
+    fn compact(&self) -> Result<(), StoreError> {
+        Err(StoreError("this store cannot compact".into()))
+    }
+    /// Rewrites only the small `meta` rows' files (after a purge's pending plan was removed).
+    fn compact_meta(&self) -> Result<(), StoreError> {
+        self.compact()
+    }
 }
 
 /// One identifier → persona assignment, as of the event `seq`.
@@ -162,6 +186,13 @@ pub trait Projection: Send + Sync + 'static {
     async fn link_personas(&self, links: &[PersonaLink]) -> Result<(), ProjectionError>;
     /// Removes every row with a sequence number above `seq` (all rows when 0), and waits until done.
     async fn discard_after(&self, seq: u64) -> Result<(), ProjectionError>;
+    /// Removes every row derived from the log entries `plan` lists (or from its whole store),
+    /// rebuilds the aggregates of the hours and months they were in from the remaining rows,
+    /// and waits until done. Repeating it is harmless.
+    async fn purge(&self, plan: &crate::purge::PurgePlan) -> Result<(), ProjectionError> {
+        let _ = plan;
+        Err(ProjectionError::new("this projection cannot purge"))
+    }
     /// Sequence numbers of statements matching `query` within `page`, in the query's order,
     /// excluding statements voided by a projected voiding statement.
     async fn query_seqs(

@@ -48,6 +48,8 @@ pub struct Projector {
     config: ProjectorConfig,
     progress: Option<tokio::sync::broadcast::Sender<Progress>>,
     status: Arc<ProjectionStatus>,
+    /// Held around each batch; a purge holds it while it rebuilds aggregates.
+    gate: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Published after each projected batch: the new checkpoint and the stores whose statements or
@@ -86,7 +88,15 @@ impl Projector {
             config,
             progress: None,
             status: Arc::new(ProjectionStatus::default()),
+            gate: Arc::default(),
         }
+    }
+
+    /// Shares the lock a purge takes so that no batch is inserted while it rebuilds the
+    /// aggregates ([`crate::purge::run::Purger`]).
+    pub fn with_gate(mut self, gate: Arc<tokio::sync::Mutex<()>>) -> Self {
+        self.gate = gate;
+        self
     }
 
     /// Publishes each projected batch on `tx`.
@@ -185,7 +195,8 @@ impl Projector {
                         Event::Document(_)
                         | Event::Tenancy(_)
                         | Event::Dashboard(_)
-                        | Event::Forwarder(_) => {}
+                        | Event::Forwarder(_)
+                        | Event::Purge(_) => {}
                     }
                 }
             }
@@ -242,7 +253,8 @@ impl Projector {
                 Event::Document(_)
                 | Event::Tenancy(_)
                 | Event::Dashboard(_)
-                | Event::Forwarder(_) => {}
+                | Event::Forwarder(_)
+                | Event::Purge(_) => {}
             }
         }
         self.project(
@@ -271,6 +283,7 @@ impl Projector {
         batch: TailBatch,
         started: std::time::Instant,
     ) -> Result<u64, crate::Error> {
+        let _no_purge = self.gate.lock().await;
         let TailBatch {
             statements: rows,
             personas,

@@ -95,6 +95,8 @@ pub struct AppState {
     pub dashboards: Option<cairn_core::dashboards::DashboardService>,
     /// Statement forwarders (absent: 404).
     pub forwarders: Option<cairn_core::forwarding::ForwarderService>,
+    /// Erasures (absent: 404).
+    pub erasures: Option<cairn_core::purge::service::ErasureService>,
     /// The projector's progress, for live mode (absent: 404).
     pub progress: Option<Arc<tokio::sync::broadcast::Receiver<cairn_core::projector::Progress>>>,
     pub limits: limits::Limits,
@@ -123,6 +125,7 @@ impl AppState {
             personas: None,
             dashboards: None,
             forwarders: None,
+            erasures: None,
             progress: None,
             health: None,
             sso: None,
@@ -144,6 +147,12 @@ impl AppState {
     /// Serves the forwarders API with this service.
     pub fn with_forwarders(mut self, f: cairn_core::forwarding::ForwarderService) -> Self {
         self.forwarders = Some(f);
+        self
+    }
+
+    /// Serves erasures with this service.
+    pub fn with_erasures(mut self, e: cairn_core::purge::service::ErasureService) -> Self {
+        self.erasures = Some(e);
         self
     }
 

@@ -10,6 +10,8 @@ use cairn_core::health::Health;
 use cairn_core::personas::{PersonaService, PersonaServiceConfig, Personas};
 use cairn_core::ports::{LogStore, Projection};
 use cairn_core::projector::{Projector, ProjectorConfig};
+use cairn_core::purge::run::Purger;
+use cairn_core::purge::service::ErasureService;
 use cairn_core::query::CursorKey;
 use cairn_core::statements::{BacklogLimit, StatementService};
 use cairn_core::tail::Tail;
@@ -241,9 +243,11 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     let progress = cairn_core::projector::progress_channel();
     let progress_rx = progress.subscribe();
     let status = Arc::new(ProjectionStatus::default());
+    let gate = Arc::new(tokio::sync::Mutex::new(()));
     let projector = projector
         .with_progress(progress)
-        .with_status(status.clone());
+        .with_status(status.clone())
+        .with_gate(gate.clone());
     // A backlog too long for the tail is projected before serving: its progress is shown like
     // `cairn reproject`'s.
     let mut backlog: Option<crate::progress::Progress> = None;
@@ -306,6 +310,18 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     );
     let store_failed = writer.failed();
     let tenancy = tenancy(&cfg, &writer, registry);
+    let purger = Arc::new(
+        Purger::new(log.clone(), projection.clone(), writer.clone(), gate)
+            .with_cache(cache.clone()),
+    );
+    let erasures = ErasureService::new(
+        log.clone(),
+        purger.clone(),
+        tenancy.clone(),
+        cfg.purge_max_statements as u64,
+    )
+    .with_matcher(crate::forwarding::matcher())
+    .with_filter_limits(cfg.filter_limits());
     let personas = PersonaService::new(
         personas,
         writer.clone(),
@@ -369,6 +385,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     .with_analytics(analytics)
     .with_dashboards(dashboards)
     .with_forwarders(forwarding)
+    .with_erasures(erasures)
     .with_progress(progress_rx)
     .with_health(health.clone());
     let listener = tokio::net::TcpListener::bind(cfg.http_addr)
@@ -435,6 +452,12 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         }
     };
     let projector = tokio::spawn(projector.run(committed, shutdown_rx));
+    // A purge (erasure) that a crash interrupted is finished now that the projector runs.
+    tokio::spawn(async move {
+        if let Err(e) = purger.resume().await {
+            tracing::error!(error = %e, "an interrupted purge could not be finished; it is tried again at the next start");
+        }
+    });
     Ok(Running {
         addr,
         metrics_addr,

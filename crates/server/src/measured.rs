@@ -89,6 +89,10 @@ impl<T: Projection> Projection for Measured<T> {
         measure("discard_after", self.0.discard_after(seq)).await
     }
 
+    async fn purge(&self, plan: &cairn_core::purge::PurgePlan) -> Result<(), ProjectionError> {
+        measure("purge", self.0.purge(plan)).await
+    }
+
     async fn query_seqs(
         &self,
         query: &StatementQuery,

@@ -18,6 +18,7 @@
 //!   letter (delivery records, written by the forwarding tasks, not the writer)
 //! - `documents`, `activities`: see [`documents`]
 mod documents;
+mod purge;
 
 use bytes::Bytes;
 use cairn_core::ports::{LogStore, StoreError, WriteSet};
@@ -46,6 +47,8 @@ pub struct FjallStore {
     dashboards: Keyspace,
     forwarders: Keyspace,
     forwarding: Keyspace,
+    /// The data directory (purges look at its journal files).
+    dir: std::path::PathBuf,
 }
 
 pub(crate) fn err(e: impl std::fmt::Display) -> StoreError {
@@ -111,6 +114,7 @@ impl FjallStore {
             dashboards: ks("dashboards")?,
             forwarders: ks("forwarders")?,
             forwarding: ks("forwarding")?,
+            dir: dir.to_path_buf(),
             db,
         })
     }
@@ -180,6 +184,12 @@ impl LogStore for FjallStore {
             match value {
                 Some(v) => b.insert(&self.entities, key.as_slice(), v.as_slice()),
                 None => b.remove(&self.entities, key.as_slice()),
+            }
+        }
+        for (key, value) in &ws.meta {
+            match value {
+                Some(v) => b.insert(&self.meta, key.as_str(), v.as_slice()),
+                None => b.remove(&self.meta, key.as_str()),
             }
         }
         for (store, id, value) in &ws.personas {
@@ -330,6 +340,18 @@ impl LogStore for FjallStore {
 
     fn meta_put(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
         self.meta.insert(key, value).map_err(err)
+    }
+
+    fn purge(&self, plan: &cairn_core::purge::PurgePlan) -> Result<u64, StoreError> {
+        self.purge_plan(plan)
+    }
+
+    fn compact(&self) -> Result<(), StoreError> {
+        self.compact_all()
+    }
+
+    fn compact_meta(&self) -> Result<(), StoreError> {
+        self.rewrite_meta()
     }
 }
 

@@ -277,6 +277,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/erasures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase a person: every statement about them (actor, object, instructor, team or group
+         *     member, also inside sub-statements; not as the authority), their agent profiles and state
+         *     documents, the attachments only those statements had, and every ClickHouse row derived
+         *     from them. Site administrators, or administrators of the store's organisation. Answers
+         *     202 at once; follow it with `GET /api/v1/erasures/{id}`. See docs/operations.md.
+         */
+        post: operations["create_erasure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/erasures/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An erasure's progress (the same roles as starting it). Kept until the server restarts. */
+        get: operations["get_erasure"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -522,7 +562,11 @@ export interface paths {
         get: operations["get_store"];
         put?: never;
         post?: never;
-        /** Delete a store and its clients (admin). Its statements become unreachable. */
+        /**
+         * Delete a store and its clients (admin). Its statements, documents, attachments, personas
+         *     and ClickHouse rows are then purged in the background, and leave the disk
+         *     (docs/operations.md, "Erasure, deletion and retention").
+         */
         delete: operations["delete_store"];
         options?: never;
         head?: never;
@@ -956,6 +1000,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stores/{id}/statements/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete the statements of a store that a filter matches, with their attachments no other
+         *     statement refers to and every ClickHouse row derived from them; the bytes leave the disk
+         *     like an erasure's (site administrators, or administrators of the store's organisation).
+         *     `dry_run` answers the count first (`200`); otherwise `202`, followed with
+         *     `GET /api/v1/erasures/{id}`.
+         */
+        post: operations["batch_delete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stores/{id}/statements/export": {
         parameters: {
             query?: never;
@@ -1181,6 +1248,13 @@ export interface components {
             /** @enum {string} */
             type: "bearer";
         };
+        /** @description Which statements to delete. */
+        BatchDelete: {
+            /** @description Only count them: answers `200` with `statements`, deletes nothing. */
+            dry_run?: boolean;
+            /** @description A filter of the filter language (docs/api.md, "Analytics"). */
+            filter: Record<string, never>;
+        };
         /**
          * @description `[origin + k·width, origin + (k+1)·width)`, keyed by the lower bound as text (`""` when the
          *     statement has no number there). At most `aggregate_buckets_max` buckets.
@@ -1247,6 +1321,24 @@ export interface components {
             time_range?: null | components["schemas"]["TimeRangeDto"];
             /** @description Default `UTC`. */
             tz?: string | null;
+        };
+        /** @description What to erase, and where: exactly one of `store` and `organisation`. */
+        CreateErasure: {
+            /**
+             * @description The person: an xAPI Agent (or identified Group) with one identifier (`mbox`,
+             *     `mbox_sha1sum`, `openid` or `account`).
+             */
+            agent: Record<string, never>;
+            /**
+             * Format: uuid
+             * @description Erase in every store of this organisation.
+             */
+            organisation?: string | null;
+            /**
+             * Format: uuid
+             * @description Erase in this store.
+             */
+            store?: string | null;
         };
         CreateForwarder: {
             /**
@@ -1413,6 +1505,25 @@ export interface components {
         DuplicateBody: {
             /** @description Default: the name with " (copy)". */
             name?: string | null;
+        };
+        /** @description An erasure and its progress. */
+        ErasureDto: {
+            /** @description Why it failed (it is finished at the next start when it failed after removing began). */
+            error?: string | null;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description `dry_run` (a batch delete's count), `planning`, `queued`, `waiting` (for the projection to catch up), `projection`
+             *     (deleting ClickHouse rows, rebuilding aggregates), `removing`, `compacting` (rewriting
+             *     the data directory's files), `finished` or `failed`.
+             */
+            state: string;
+            /**
+             * Format: int64
+             * @description Statements it removes (0 until planned).
+             */
+            statements: number;
+            stores: string[];
         };
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -3561,6 +3672,135 @@ export interface operations {
             };
             /** @description The body is larger than max_body_mib */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests from this user (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_erasure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateErasure"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than max_body_mib */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests from this user (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_erasure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description erasure id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in (no valid session cookie or personal token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7307,6 +7547,91 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests from this user (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    batch_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description store id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchDelete"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureDto"];
+                };
+            };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureDto"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not signed in (no valid session cookie or personal token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than max_body_mib */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

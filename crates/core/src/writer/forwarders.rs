@@ -47,3 +47,16 @@ impl Group {
         Ok(())
     }
 }
+
+impl Group {
+    /// Adds a purge's event and `meta` rows to the group (a purge phase is never refused).
+    pub(super) fn plan_purge(&mut self, w: PurgeWrite) {
+        self.stored_us += 1;
+        self.seq += 1;
+        let event = w.plan.event(w.phase, self.stored_us);
+        self.ws
+            .events
+            .push((self.seq, Arc::new(Event::Purge(Arc::new(event)))));
+        self.ws.meta.extend(w.meta);
+    }
+}

@@ -88,6 +88,14 @@ enum WriteRequest {
     Personas(StoreId, Vec<crate::personas::PersonaCommand>),
     Dashboards(StoreId, Vec<crate::dashboards::DashboardCommand>),
     Forwarders(StoreId, Vec<crate::forwarding::ForwarderCommand>),
+    Purge(PurgeWrite),
+}
+
+/// A purge's phase: its event, and the `meta` rows written with it (the pending plan).
+pub struct PurgeWrite {
+    pub plan: crate::purge::PurgePlan,
+    pub phase: crate::purge::PurgePhase,
+    pub meta: Vec<(String, Option<Vec<u8>>)>,
 }
 
 /// What the rest of the system sees of the writer. Cheap to clone.
@@ -156,6 +164,12 @@ impl WriterHandle {
         commands: Vec<crate::forwarding::ForwarderCommand>,
     ) -> Result<u64, Error> {
         self.send(WriteRequest::Forwarders(store, commands)).await
+    }
+
+    /// Appends a purge's event and writes its `meta` rows in the same durable batch; answers
+    /// with the event's sequence number.
+    pub async fn purge(&self, write: PurgeWrite) -> Result<u64, Error> {
+        self.send(WriteRequest::Purge(write)).await
     }
 
     async fn send(&self, req: WriteRequest) -> Result<u64, Error> {
@@ -316,6 +330,10 @@ impl Writer {
                     }
                     WriteRequest::Forwarders(store, r) => {
                         g.plan_forwarders(&self.forwarders, store, r)
+                    }
+                    WriteRequest::Purge(w) => {
+                        g.plan_purge(w);
+                        Ok(())
                     }
                 };
                 replies.push((reply, outcome));

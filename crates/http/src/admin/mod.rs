@@ -10,6 +10,7 @@ mod common_responses;
 mod dash_dto;
 mod dashboards;
 mod dto;
+mod erasures;
 mod exports;
 mod filters;
 mod forwarders;
@@ -49,7 +50,7 @@ pub const SESSION_COOKIE: &str = "cairn_session";
     info(
         title = "Cairn admin API",
         version = "1",
-        description = "Organisations, stores, clients, users and roles, analytics, exports, saved filters, personas, dashboards, share links and statement forwarders of a Cairn LRS. See docs/api.md."
+        description = "Organisations, stores, clients, users and roles, analytics, exports, saved filters, personas, dashboards, share links, statement forwarders and erasures of a Cairn LRS. See docs/api.md."
     ),
     modifiers(&Security),
     security(("session" = []), ("token" = []))
@@ -107,6 +108,9 @@ fn api() -> OpenApiRouter<AppState> {
             stores::delete_client
         ))
         .routes(routes!(stores::rotate_client))
+        .routes(routes!(erasures::create_erasure))
+        .routes(routes!(erasures::get_erasure))
+        .routes(routes!(erasures::batch_delete))
         .routes(routes!(analytics::aggregate))
         .routes(routes!(analytics::funnel))
         .routes(routes!(analytics::names))

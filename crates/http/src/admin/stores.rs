@@ -67,7 +67,9 @@ pub async fn update_store(
     ))
 }
 
-/// Delete a store and its clients (admin). Its statements become unreachable.
+/// Delete a store and its clients (admin). Its statements, documents, attachments, personas
+/// and ClickHouse rows are then purged in the background, and leave the disk
+/// (docs/operations.md, "Erasure, deletion and retention").
 #[utoipa::path(delete, path = "/api/v1/stores/{id}", tag = "stores",
     params(("id" = String, Path, description = "store id")),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -76,9 +78,13 @@ pub async fn delete_store(
     Admin(s): Admin,
     Path(sid): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    tenancy(&state)?
-        .delete_store(&s, StoreId(id(&sid)?))
-        .await?;
+    let store = StoreId(id(&sid)?);
+    match &state.erasures {
+        Some(e) => {
+            e.delete_store(&s, store).await?;
+        }
+        None => tenancy(&state)?.delete_store(&s, store).await?,
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

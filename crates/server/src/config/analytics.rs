@@ -14,6 +14,7 @@ impl Config {
             ("aggregate_buckets_max", self.aggregate_buckets_max as usize),
             ("names_ids_max", self.names_ids_max),
             ("degraded_read_scan_max", self.degraded_read_scan_max),
+            ("purge_max_statements", self.purge_max_statements),
             (
                 "analytics_max_execution_seconds",
                 self.analytics_max_execution_seconds as usize,

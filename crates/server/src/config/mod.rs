@@ -159,6 +159,8 @@ pub struct Config {
     /// While ClickHouse cannot be reached, filtered statement reads scan the log: at most this
     /// many log entries per request (beyond: 503).
     pub degraded_read_scan_max: usize,
+    /// Statements one erasure may remove (beyond: 400, split it).
+    pub purge_max_statements: usize,
     /// Analytics queries (aggregates, funnels, autocomplete) stop after this many seconds (503).
     pub analytics_max_execution_seconds: u64,
     /// Memory one analytics query or export may use in ClickHouse, in MiB (400 beyond).

@@ -1,0 +1,208 @@
+//! Purges: deleting the rows derived from removed log entries, and rebuilding the aggregates of
+//! the hours and months they were in ([`cairn_core::Projection::purge`]).
+//!
+//! Rows keyed by `seq` are deleted with `ALTER TABLE … DELETE WHERE seq IN (…)` mutations, in
+//! chunks of [`SEQ_CHUNK`] (skipped when no row matches); the aggregate tables cannot subtract,
+//! so the rows of each touched `(store, stored hour)` of `statements_hourly` and `(store,
+//! month)` of `query_values` are deleted and rebuilt from the remaining `statements` with the
+//! views' own SELECTs. Every step is idempotent: a purge interrupted here runs again from the
+//! start. A whole store is one `DELETE WHERE store = …` per table. The SQL names sequence
+//! numbers and store ids only, never an identifier or a statement's content (the server's query
+//! log keeps no trace of what was erased).
+use crate::{ClickHouseProjection, err, hourly, values};
+use cairn_core::ProjectionError;
+use cairn_core::StoreId;
+use cairn_core::purge::{PurgePlan, PurgeScope};
+use clickhouse::sql::Identifier;
+use std::collections::BTreeMap;
+
+/// Sequence numbers per `IN` list.
+pub const SEQ_CHUNK: usize = 10_000;
+
+/// Every table holding rows of a store.
+pub const STORE_TABLES: &[&str] = &[
+    "statements",
+    "voids",
+    "actor_hours",
+    "voided",
+    "statement_key_index",
+    "persona_identifiers",
+    "statements_hourly",
+    "query_values",
+];
+
+/// Tables whose rows belong to one log entry, by their column of its sequence number. (`voids`
+/// rows are the voiding statement's; `voided` rows are the voided statement's.)
+pub const ENTRY_TABLES: &[(&str, &str)] = &[
+    ("statements", "seq"),
+    ("voids", "seq"),
+    ("actor_hours", "seq"),
+    ("voided", "seq"),
+    ("statement_key_index", "seq"),
+    ("persona_identifiers", "seq"),
+];
+
+/// `a, b, c`: sequence numbers or hours, as SQL literals.
+fn list(values: &[impl ToString]) -> String {
+    values
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The months (`YYYYMM`) of the hours (epoch seconds, UTC).
+pub fn months(hours: &[u32]) -> Vec<u32> {
+    let mut out: Vec<u32> = hours
+        .iter()
+        .filter_map(|h| {
+            let t = jiff::Timestamp::from_second(i64::from(*h)).ok()?;
+            let d = t.to_zoned(jiff::tz::TimeZone::UTC).date();
+            Some(d.year() as u32 * 100 + d.month() as u32)
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+impl ClickHouseProjection {
+    pub(crate) async fn purge_plan(&self, plan: &PurgePlan) -> Result<(), ProjectionError> {
+        match &plan.scope {
+            PurgeScope::Store(store) => self.purge_store(*store).await,
+            PurgeScope::Entries { .. } => self.purge_entries(plan).await,
+        }
+    }
+
+    async fn purge_store(&self, store: StoreId) -> Result<(), ProjectionError> {
+        for table in STORE_TABLES {
+            self.client
+                .query("ALTER TABLE ? DELETE WHERE store = toUUID(?)")
+                .bind(Identifier(table))
+                .bind(store.0.to_string())
+                .execute()
+                .await
+                .map_err(err("purge: delete a store"))?;
+        }
+        self.wait_for_mutations().await
+    }
+
+    /// Deletes the rows of `table` whose `column` is one of `seqs`, when there are any.
+    async fn delete_seqs(
+        &self,
+        table: &str,
+        column: &str,
+        seqs: &[u64],
+    ) -> Result<(), ProjectionError> {
+        for chunk in seqs.chunks(SEQ_CHUNK) {
+            let cond = format!("{column} IN ({})", list(chunk));
+            let n: u64 = self
+                .client
+                .query(&format!("SELECT count() FROM {table} WHERE {cond}"))
+                .fetch_one()
+                .await
+                .map_err(err("purge: count"))?;
+            if n > 0 {
+                self.client
+                    .query(&format!("ALTER TABLE {table} DELETE WHERE {cond}"))
+                    .execute()
+                    .await
+                    .map_err(err("purge: delete"))?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn purge_entries(&self, plan: &PurgePlan) -> Result<(), ProjectionError> {
+        for (table, column) in ENTRY_TABLES {
+            self.delete_seqs(table, column, &plan.seqs).await?;
+        }
+        let unvoided: Vec<u64> = plan.unvoid.iter().map(|u| u.seq).collect();
+        self.delete_seqs("voided", "seq", &unvoided).await?;
+        self.wait_for_mutations().await?;
+        let mut by_store: BTreeMap<StoreId, Vec<u32>> = BTreeMap::new();
+        for (store, hour) in &plan.hours {
+            by_store.entry(*store).or_default().push(*hour);
+        }
+        for (store, hours) in by_store {
+            self.rebuild_hours(store, &hours).await?;
+            self.rebuild_months(store, &months(&hours)).await?;
+        }
+        Ok(())
+    }
+
+    /// Rebuilds `statements_hourly` for these `stored` hours of `store` from `statements`.
+    async fn rebuild_hours(&self, store: StoreId, hours: &[u32]) -> Result<(), ProjectionError> {
+        for chunk in hours.chunks(SEQ_CHUNK) {
+            let hours = list(chunk);
+            self.client
+                .query(&format!(
+                    "ALTER TABLE statements_hourly DELETE WHERE store = toUUID(?) \
+                     AND toUInt32(stored_hour) IN ({hours})"
+                ))
+                .bind(store.0.to_string())
+                .execute()
+                .await
+                .map_err(err("purge: delete hours"))?;
+            self.wait_for_mutations().await?;
+            self.client
+                .query(&format!(
+                    "INSERT INTO statements_hourly SELECT {} FROM statements \
+                     WHERE store = toUUID(?) AND toUInt32(toStartOfHour(stored, 'UTC')) IN ({hours}) {}",
+                    hourly::STATE_COLUMNS,
+                    hourly::GROUP_BY
+                ))
+                .bind(store.0.to_string())
+                .execute()
+                .await
+                .map_err(err("purge: rebuild hours"))?;
+        }
+        Ok(())
+    }
+
+    /// Rebuilds `query_values` for these months (`YYYYMM`) of `store` from `statements`.
+    async fn rebuild_months(&self, store: StoreId, months: &[u32]) -> Result<(), ProjectionError> {
+        if months.is_empty() {
+            return Ok(());
+        }
+        let months = list(months);
+        self.client
+            .query(&format!(
+                "ALTER TABLE query_values DELETE WHERE store = toUUID(?) \
+                 AND toYYYYMM(month) IN ({months})"
+            ))
+            .bind(store.0.to_string())
+            .execute()
+            .await
+            .map_err(err("purge: delete months"))?;
+        self.wait_for_mutations().await?;
+        self.client
+            .query(&format!(
+                "INSERT INTO query_values SELECT {} FROM statements {} \
+                 WHERE store = toUUID(?) AND toYYYYMM(stored) IN ({months}) {}",
+                values::STATE_COLUMNS,
+                values::pairs(),
+                values::GROUP_BY
+            ))
+            .bind(store.0.to_string())
+            .execute()
+            .await
+            .map_err(err("purge: rebuild months"))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_of_hours() {
+        // 2023-11-30T23:00Z and 2023-12-01T00:00Z.
+        assert_eq!(
+            months(&[1_701_385_200, 1_701_388_800]),
+            vec![202311, 202312]
+        );
+        assert_eq!(months(&[]), Vec::<u32>::new());
+    }
+}

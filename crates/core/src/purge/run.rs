@@ -1,0 +1,197 @@
+//! Running a purge through its phases (see the module doc of [`crate::purge`]), one at a time,
+//! and finishing one that a crash interrupted.
+use super::{PENDING_KEY, PurgePhase, PurgePlan, PurgeScope};
+use crate::error::Error;
+use crate::event::StatementRecord;
+use crate::ids::StoreId;
+use crate::ports::{LogStore, Projection};
+use crate::writer::{PurgeWrite, WriterHandle};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, watch};
+use uuid::Uuid;
+
+/// The statements-by-id cache of the statement service (purged statements are evicted).
+pub type StatementCache = moka::sync::Cache<(StoreId, Uuid), (u64, Arc<StatementRecord>)>;
+
+/// Where a purge stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Waiting for the projector to reach the purge.
+    Waiting,
+    /// Deleting the projected rows and rebuilding aggregates.
+    Projection,
+    /// Removing the entries from the embedded store.
+    Removing,
+    /// Rewriting the embedded store's files.
+    Compacting,
+    Finished,
+}
+
+/// A purge's progress, published on [`Purger::status`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurgeStatus {
+    pub id: Uuid,
+    pub stage: Stage,
+    /// Statements the purge removes.
+    pub statements: u64,
+}
+
+/// Runs purges one at a time. Cheap to share behind an `Arc`.
+pub struct Purger {
+    log: Arc<dyn LogStore>,
+    projection: Arc<dyn Projection>,
+    writer: WriterHandle,
+    /// Held by the projector around each batch: the aggregates are rebuilt while no batch is
+    /// being inserted, so a rebuilt hour never misses or doubles a statement.
+    gate: Arc<Mutex<()>>,
+    cache: Option<StatementCache>,
+    one_at_a_time: Mutex<()>,
+    status: watch::Sender<Option<PurgeStatus>>,
+    poll: Duration,
+}
+
+impl Purger {
+    pub fn new(
+        log: Arc<dyn LogStore>,
+        projection: Arc<dyn Projection>,
+        writer: WriterHandle,
+        gate: Arc<Mutex<()>>,
+    ) -> Self {
+        Purger {
+            log,
+            projection,
+            writer,
+            gate,
+            cache: None,
+            one_at_a_time: Mutex::new(()),
+            status: watch::channel(None).0,
+            poll: Duration::from_millis(50),
+        }
+    }
+
+    /// Evicts purged statements from the statement service's cache.
+    pub fn with_cache(mut self, cache: StatementCache) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// The current or last purge's progress.
+    pub fn status(&self) -> watch::Receiver<Option<PurgeStatus>> {
+        self.status.subscribe()
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn LogStore) -> Result<T, crate::ports::StoreError> + Send + 'static,
+    ) -> Result<T, Error> {
+        let log = self.log.clone();
+        tokio::task::spawn_blocking(move || f(&*log))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?
+            .map_err(Error::from)
+    }
+
+    /// The purge that has begun and not finished, if any.
+    pub async fn pending(&self) -> Result<Option<PurgePlan>, Error> {
+        let raw = self.blocking(|log| log.meta_get(PENDING_KEY)).await?;
+        raw.map(|v| {
+            crate::codec::decode(&v)
+                .map_err(|e| Error::Internal(format!("pending purge cannot be decoded: {e}")))
+        })
+        .transpose()
+    }
+
+    /// Finishes a purge a crash interrupted (call at start-up, once the projector runs).
+    /// Returns the statements it removed, if there was one.
+    pub async fn resume(&self) -> Result<Option<u64>, Error> {
+        let _one = self.one_at_a_time.lock().await;
+        match self.pending().await? {
+            Some(plan) => {
+                tracing::info!(purge = %plan.id, "finishing an interrupted purge");
+                self.finish(plan).await.map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Runs `plan` to its end (after finishing an interrupted one); returns how many log entries
+    /// it removed. An error leaves it pending: [`Purger::resume`] finishes it.
+    pub async fn run(&self, mut plan: PurgePlan) -> Result<u64, Error> {
+        let _one = self.one_at_a_time.lock().await;
+        if let Some(earlier) = self.pending().await? {
+            self.finish(earlier).await?;
+        }
+        plan.normalise();
+        plan.until = self.writer.last_seq();
+        let meta = vec![(PENDING_KEY.to_owned(), Some(crate::codec::encode(&plan)))];
+        self.writer
+            .purge(PurgeWrite {
+                plan: plan.clone(),
+                phase: PurgePhase::Begun,
+                meta,
+            })
+            .await?;
+        self.finish(plan).await
+    }
+
+    fn stage(&self, plan: &PurgePlan, stage: Stage) {
+        tracing::info!(purge = %plan.id, ?stage, statements = plan.statements, "purge");
+        self.status.send_replace(Some(PurgeStatus {
+            id: plan.id,
+            stage,
+            statements: plan.statements,
+        }));
+    }
+
+    async fn finish(&self, plan: PurgePlan) -> Result<u64, Error> {
+        // The entries must have left the in-memory tail (projected) before they are removed,
+        // or the projector would write them back.
+        self.stage(&plan, Stage::Waiting);
+        let until = plan.until;
+        while self.blocking(crate::projector::read_checkpoint).await? < until {
+            tokio::time::sleep(self.poll).await;
+        }
+        self.stage(&plan, Stage::Projection);
+        {
+            let _no_batch = self.gate.lock().await;
+            self.projection.purge(&plan).await?;
+        }
+        self.stage(&plan, Stage::Removing);
+        let shared = Arc::new(plan);
+        let p = shared.clone();
+        let removed = self.blocking(move |log| log.purge(&p)).await?;
+        self.evict(&shared);
+        self.stage(&shared, Stage::Compacting);
+        self.blocking(|log| log.compact()).await?;
+        let plan = Arc::unwrap_or_clone(shared);
+        self.writer
+            .purge(PurgeWrite {
+                plan: plan.clone(),
+                phase: PurgePhase::Finished,
+                meta: vec![(PENDING_KEY.to_owned(), None)],
+            })
+            .await?;
+        self.blocking(|log| log.compact_meta()).await?;
+        self.stage(&plan, Stage::Finished);
+        Ok(removed)
+    }
+
+    fn evict(&self, plan: &PurgePlan) {
+        let Some(cache) = &self.cache else { return };
+        let seqs: HashSet<u64> = plan.seqs.iter().copied().collect();
+        let gone: Vec<(StoreId, Uuid)> = cache
+            .iter()
+            .filter(|(k, (seq, _))| match &plan.scope {
+                PurgeScope::Store(s) => k.0 == *s,
+                PurgeScope::Entries { .. } => seqs.contains(seq),
+            })
+            .map(|(k, _)| *k)
+            .collect();
+        for k in gone {
+            cache.invalidate(&k);
+        }
+    }
+}
