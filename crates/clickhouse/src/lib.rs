@@ -290,7 +290,9 @@ impl ClickHouseProjection {
 
     async fn run_migration(&self, m: &Migration) -> Result<(), ProjectionError> {
         for stmt in migrations::statements(m.sql) {
-            if let Some((table, column)) = migrations::added_column(&stmt) {
+            let added = migrations::added_column(&stmt).map(|c| (c, true));
+            let dropped = migrations::dropped_column(&stmt).map(|c| (c, false));
+            if let Some(((table, column), adding)) = added.or(dropped) {
                 let exists: u64 = self
                     .client
                     .query(sql::COLUMN_EXISTS)
@@ -300,7 +302,7 @@ impl ClickHouseProjection {
                     .fetch_one()
                     .await
                     .map_err(err("migration: column exists"))?;
-                if exists > 0 {
+                if (exists > 0) == adding {
                     continue;
                 }
             }
@@ -496,7 +498,7 @@ impl Projection for ClickHouseProjection {
             return Ok(Vec::new());
         }
         let asc = query.ascending;
-        let whole = SeqRange::of_page(page, asc);
+        let whole = SeqRange::of(query, page);
         let mut windows = Windows::new(whole, asc, self.read_window, WINDOW_GROWTH);
         let mut out: Vec<u64> = Vec::with_capacity(page.limit);
         // No key: windows of `statements`, newest first.

@@ -34,6 +34,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(10, "0010_feeds"),
     migration!(11, "0011_statement_key_index"),
     migration!(12, "0012_drop_statement_keys"),
+    migration!(13, "0013_drop_statement_json"),
 ];
 
 /// The tables and views the migrations create, in an order that is safe to drop them in
@@ -83,14 +84,24 @@ pub fn statements(sql: &str) -> Vec<String> {
 /// `(table, column)` of an `ALTER TABLE t ADD COLUMN c …` statement (one column). 18.16 has no
 /// `ADD COLUMN IF NOT EXISTS`, so the runner skips such a statement when the column exists.
 pub fn added_column(stmt: &str) -> Option<(&str, &str)> {
+    altered_column(stmt, "ADD")
+}
+
+/// `(table, column)` of an `ALTER TABLE t DROP COLUMN c` statement (one column). 18.16 has no
+/// `DROP COLUMN IF EXISTS`, so the runner skips such a statement when the column is gone.
+pub fn dropped_column(stmt: &str) -> Option<(&str, &str)> {
+    altered_column(stmt, "DROP")
+}
+
+fn altered_column<'a>(stmt: &'a str, verb: &str) -> Option<(&'a str, &'a str)> {
     let mut words = stmt.split_whitespace();
     let head: Vec<&str> = words.by_ref().take(2).collect();
     if head != ["ALTER", "TABLE"] {
         return None;
     }
     let table = words.next()?;
-    let add: Vec<&str> = words.by_ref().take(2).collect();
-    if add != ["ADD", "COLUMN"] || stmt.contains(',') {
+    let alter: Vec<&str> = words.by_ref().take(2).collect();
+    if alter != [verb, "COLUMN"] || stmt.contains(',') {
         return None;
     }
     Some((table, words.next()?))
@@ -169,6 +180,12 @@ mod tests {
             added_column("CREATE TABLE IF NOT EXISTS t (a String)"),
             None
         );
+        assert_eq!(
+            dropped_column("ALTER TABLE statements DROP COLUMN statement"),
+            Some(("statements", "statement"))
+        );
+        assert_eq!(dropped_column("ALTER TABLE t ADD COLUMN a String"), None);
+        assert_eq!(added_column("ALTER TABLE t DROP COLUMN a"), None);
     }
 
     #[test]
@@ -181,11 +198,12 @@ mod tests {
                     continue;
                 }
                 // Creations say IF NOT EXISTS, drops IF EXISTS; added columns are skipped by the
-                // runner when they exist.
+                // runner when they exist, dropped ones when they do not.
                 assert!(
                     s.contains("IF NOT EXISTS")
                         || s.starts_with("DROP TABLE IF EXISTS ")
-                        || added_column(&s).is_some(),
+                        || added_column(&s).is_some()
+                        || dropped_column(&s).is_some(),
                     "{}: {s}",
                     m.name
                 );

@@ -57,6 +57,16 @@ impl SeqRange {
         }
     }
 
+    /// [`SeqRange::of_page`] within the log positions that the query's `since` / `until`
+    /// imply (`seq_above`, `seq_upto`): the primary key prunes what the times would only filter.
+    pub fn of(query: &StatementQuery, page: &Page) -> Self {
+        let r = Self::of_page(page, query.ascending);
+        SeqRange {
+            above: r.above.max(query.seq_above),
+            upto: query.seq_upto.map_or(r.upto, |u| u.min(r.upto)),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.above >= self.upto
     }
@@ -158,7 +168,7 @@ impl SeqQuery {
     /// merges every selected part), and unlike `SELECT DISTINCT seq` it is right on 18.16, whose
     /// DISTINCT returns duplicates when the WHERE clause holds an `IN (subquery)`.
     pub fn build(query: &StatementQuery, page: &Page) -> Self {
-        let range = SeqRange::of_page(page, query.ascending);
+        let range = SeqRange::of(query, page);
         Self::build_with(query, range, page.limit, None)
     }
 
@@ -233,7 +243,7 @@ impl SeqQuery {
     /// granules that hold them. Seqs are numbers the server read back, inlined because 18.16
     /// rejects a bound array on the right of `IN`.
     pub fn build_in(query: &StatementQuery, page: &Page, seqs: &[u64]) -> Self {
-        let range = SeqRange::of_page(page, query.ascending);
+        let range = SeqRange::of(query, page);
         Self::build_with(query, range, page.limit, Some(seqs))
     }
 
