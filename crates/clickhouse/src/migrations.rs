@@ -1,5 +1,8 @@
 //! The schema migrations in `schema/`, embedded into the binary, and how a file is split into
-//! statements (ClickHouse's HTTP interface runs one statement per request).
+//! statements (ClickHouse's HTTP interface runs one statement per request), and the runner that
+//! applies them.
+use crate::{ClickHouseProjection, err, kind_of, sql};
+use cairn_core::ProjectionError;
 
 /// One numbered migration file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +116,70 @@ fn push(out: &mut Vec<String>, current: &mut String) {
         out.push(stmt.to_string());
     }
     current.clear();
+}
+
+impl ClickHouseProjection {
+    pub(crate) async fn run_migration(&self, m: &Migration) -> Result<(), ProjectionError> {
+        for stmt in statements(m.sql) {
+            let added = added_column(&stmt).map(|c| (c, true));
+            let dropped = dropped_column(&stmt).map(|c| (c, false));
+            if let Some(((table, column), adding)) = added.or(dropped) {
+                let exists: u64 = self
+                    .client
+                    .query(sql::COLUMN_EXISTS)
+                    .bind(&self.database)
+                    .bind(table)
+                    .bind(column)
+                    .fetch_one()
+                    .await
+                    .map_err(err("migration: column exists"))?;
+                if (exists > 0) == adding {
+                    continue;
+                }
+            }
+            self.client.query_raw(&stmt).execute().await.map_err(|e| {
+                ProjectionError::of(kind_of(&e), format!("migration {}: {e}", m.name))
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl ClickHouseProjection {
+    /// Applies the migrations not applied yet, in order; after each, `applied(done, total,
+    /// name)` with the count of migrations now in place out of all of them (`cairn migrate`
+    /// shows it as progress).
+    pub async fn migrate_reporting(
+        &self,
+        mut applied: impl FnMut(usize, usize, &str) + Send,
+    ) -> Result<(), ProjectionError> {
+        self.create_database().await?;
+        let (bootstrap, rest) = MIGRATIONS.split_first().expect("at least one migration");
+        self.run_migration(bootstrap).await?;
+        let done = self.applied_migrations().await?;
+        let total = MIGRATIONS.len();
+        let mut count = MIGRATIONS
+            .iter()
+            .filter(|m| done.contains(&m.version))
+            .count();
+        for m in std::iter::once(bootstrap).chain(rest) {
+            if done.contains(&m.version) {
+                continue;
+            }
+            self.run_migration(m).await?;
+            self.client
+                .query(sql::RECORD_MIGRATION)
+                .bind(m.version)
+                .bind(m.name)
+                .execute()
+                .await
+                .map_err(err("record migration"))?;
+            tracing::info!(migration = m.name, database = %self.database, "applied ClickHouse migration");
+            count += 1;
+            applied(count, total, m.name);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
