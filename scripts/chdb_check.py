@@ -75,20 +75,23 @@ def split_statements(sql):
 
 
 ADD_COLUMN = re.compile(r"^ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)\s[^,]*$", re.S)
+DROP_COLUMN = re.compile(r"^ALTER\s+TABLE\s+(\w+)\s+DROP\s+COLUMN\s+(\w+)\s*$", re.S)
 
 
 def migrate(c, migrations, label):
     """Mirror of the Rust runner: each statement of each file, skipping an `ALTER TABLE t ADD
-    COLUMN c` whose column exists (18.16 has no ADD COLUMN IF NOT EXISTS)."""
+    COLUMN c` whose column exists and an `ALTER TABLE t DROP COLUMN c` whose column is gone
+    (18.16 has neither ADD COLUMN IF NOT EXISTS nor DROP COLUMN IF EXISTS)."""
     for path in migrations:
         for i, stmt in enumerate(split_statements(path.read_text())):
-            added = ADD_COLUMN.match(stmt)
-            if added:
+            added, dropped = ADD_COLUMN.match(stmt), DROP_COLUMN.match(stmt)
+            altered = added or dropped
+            if altered:
                 exists = c.run(
                     "SELECT count() FROM system.columns WHERE database = currentDatabase() "
-                    f"AND table = '{added.group(1)}' AND name = '{added.group(2)}'"
+                    f"AND table = '{altered.group(1)}' AND name = '{altered.group(2)}'"
                 )
-                if str(exists[0][0]) != "0":
+                if (str(exists[0][0]) != "0") == bool(added):
                     continue
             c.attempt(f"{label} {path.name} #{i + 1}", stmt)
 

@@ -149,7 +149,7 @@ fn main() {
         );
         // The two-step read of a rare key: its candidates, then the page among all of them
         // (the same answer as the one-step read).
-        let range = SeqRange::of_page(&page, query.ascending);
+        let range = SeqRange::of(&query, &page);
         if let (Some(q), Some((kind, key, _))) = (
             SeqQuery::candidates(&query, range, 1000),
             SeqQuery::driver(&query),

@@ -1,11 +1,13 @@
 //! Statements matching a filter, streamed from ClickHouse through a bounded channel: nothing
-//! buffers the result. Whole statements are the `statement` column as `TabSeparatedRaw`; chosen
-//! fields come as `JSONEachRow` and are rewritten line by line (`cairn_core::analytics::rows`:
-//! times in the query's zone, CSV or JSON). Voided statements are left out, each statement
-//! appears once (`LIMIT 1 BY seq`), in seq order (newest first when the query says so).
+//! buffers the result. Chosen fields come as `JSONEachRow` and are rewritten line by line
+//! (`cairn_core::analytics::rows`: times in the query's zone, CSV or JSON). Voided statements
+//! are left out, each statement appears once (`LIMIT 1 BY seq`), in seq order (newest first
+//! when the query says so). ClickHouse does not hold the statements' JSON: whole statements
+//! (and the `statement` field) are read from the log by `cairn_core::analytics::bodies`, which
+//! asks this export for their `seq`.
 use crate::{ClickHouseProjection, err};
 use cairn_core::ProjectionError;
-use cairn_core::analytics::rows::{RowFormat, RowWriter};
+use cairn_core::analytics::rows::{RowFormat, RowWriter, STATEMENT_FIELD};
 use cairn_core::analytics::{ByteStream, ExportFormat, StatementsQuery};
 use cairn_filter::{FieldKind, FieldRef, Param};
 
@@ -23,7 +25,6 @@ fn column(field: &str, params: &mut Vec<Param>) -> String {
     let expr = match field {
         "seq" => "seq".to_string(),
         "id" => "toString(statement_id)".to_string(),
-        "statement" => "statement".to_string(),
         path => match FieldRef::parse(path) {
             Ok(FieldRef::Field(f)) if f.kind == FieldKind::Str => {
                 text(f.column.to_string(), Vec::new(), params)
@@ -50,17 +51,16 @@ pub fn export_sql(
     now_us: i64,
 ) -> (String, Vec<Param>, &'static str) {
     let mut select_params = Vec::new();
-    let (select, fmt) = match format {
-        ExportFormat::Statements => ("statement".to_string(), "TabSeparatedRaw"),
-        ExportFormat::Ndjson | ExportFormat::Csv => {
-            let cols: Vec<String> = q
-                .columns()
-                .iter()
-                .map(|f| column(f, &mut select_params))
-                .collect();
-            (cols.join(", "), "JSONEachRow")
-        }
+    // Whole statements are read from the log; ClickHouse names them by `seq`.
+    let fields = match format {
+        ExportFormat::Statements => vec!["seq".to_string()],
+        ExportFormat::Ndjson | ExportFormat::Csv => q.columns(),
     };
+    let cols: Vec<String> = fields
+        .iter()
+        .map(|f| column(f, &mut select_params))
+        .collect();
+    let (select, fmt) = (cols.join(", "), "JSONEachRow");
     let store = q.store.0.to_string();
     let persona = q.fields.iter().any(|f| f == "persona")
         || q.filter.as_ref().is_some_and(crate::persona::filter_uses);
@@ -103,6 +103,11 @@ impl ClickHouseProjection {
         q: &StatementsQuery,
         format: ExportFormat,
     ) -> Result<ByteStream, ProjectionError> {
+        if format == ExportFormat::Statements || q.columns().iter().any(|f| f == STATEMENT_FIELD) {
+            return Err(ProjectionError::new(
+                "export: statement bodies are read from the log, not from ClickHouse",
+            ));
+        }
         let now_us = jiff::Timestamp::now().as_microsecond();
         let (sql, params, fmt) = export_sql(q, format, now_us);
         let mut cursor = crate::filter::query(&self.client, &sql, &params)
@@ -112,34 +117,27 @@ impl ClickHouseProjection {
             .map_err(err("export"))?;
         // The first chunk (or error) before answering, so a bad query is an error, not a stream.
         let first = cursor.next().await.map_err(err("export"))?;
-        let mut rows = match format {
-            ExportFormat::Statements => None,
-            ExportFormat::Ndjson | ExportFormat::Csv => {
-                let tz = q.tz.as_deref().map(jiff::tz::TimeZone::get).transpose();
-                let tz = tz.map_err(|e| ProjectionError::new(format!("export: {e}")))?;
-                let f = if format == ExportFormat::Csv {
-                    RowFormat::Csv
-                } else {
-                    RowFormat::Json
-                };
-                Some(RowWriter::new(q.columns(), tz, f))
-            }
+        let tz = q.tz.as_deref().map(jiff::tz::TimeZone::get).transpose();
+        let tz = tz.map_err(|e| ProjectionError::new(format!("export: {e}")))?;
+        let f = if format == ExportFormat::Csv {
+            RowFormat::Csv
+        } else {
+            RowFormat::Json
         };
+        let mut rows = RowWriter::new(q.columns(), tz, f);
         let (tx, rx) = tokio::sync::mpsc::channel(CHANNEL);
         tokio::spawn(async move {
             let mut chunk = first;
             loop {
                 let last = chunk.is_none();
-                let out = match (chunk, rows.as_mut()) {
-                    (Some(bytes), None) => Ok(bytes),
-                    (Some(bytes), Some(w)) => w.push(&bytes).map(Into::into),
-                    (None, Some(w)) => w.finish().map(Into::into),
-                    (None, None) => return,
+                let out = match chunk {
+                    Some(bytes) => rows.push(&bytes),
+                    None => rows.finish(),
                 };
                 let out = out.map_err(|e| ProjectionError::new(format!("export: {e}")));
                 let failed = out.is_err();
                 let empty = matches!(&out, Ok(b) if b.is_empty());
-                if (!empty && tx.send(out).await.is_err()) || failed || last {
+                if (!empty && tx.send(out.map(Into::into)).await.is_err()) || failed || last {
                     return; // the reader went away, or the end
                 }
                 chunk = match cursor.next().await {

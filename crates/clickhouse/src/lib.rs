@@ -2,8 +2,8 @@
 //! ClickHouse over HTTP with the official `clickhouse` crate. It owns the schema migrations in
 //! `schema/` (embedded into the binary and applied in order by [`Projection::migrate`]), turns
 //! each [`StatementRecord`] into one row of the `statements` table (the filter keys plus typed
-//! columns pulled from the statement's JSON, and the served JSON itself), and answers filtered
-//! statement reads with parameterised SQL. It also implements the analytics port
+//! columns pulled from the statement's JSON; the JSON itself stays in Cairn's log), and answers
+//! filtered statement reads with the matching sequence numbers (`read`), in parameterised SQL. It also implements the analytics port
 //! ([`cairn_core::analytics::Analytics`]): the aggregate planner (`aggregate`, hourly aggregates or
 //! raw table), streaming exports (`export`) and autocomplete (`values`), keeps the aggregate
 //! tables exact after `discard_after` (`hourly`, `values`), and records which statements are
@@ -37,12 +37,14 @@ pub mod hourly;
 pub mod migrations;
 pub mod persona;
 pub mod purge;
+mod read;
 mod reconcile;
 pub mod row;
 pub mod samples;
 pub mod sql;
 pub mod values;
 pub mod voided;
+mod windows;
 
 use cairn_core::ports::ProjectionErrorKind;
 use cairn_core::{
@@ -149,12 +151,6 @@ pub fn kind_of(e: &clickhouse::error::Error) -> ProjectionErrorKind {
     }
 }
 
-/// The first window of seq a filtered read searches, and how much each next window grows.
-const FIRST_WINDOW: u64 = 1 << 16;
-const WINDOW_GROWTH: u64 = 8;
-/// The most candidates one round of a two-step read asks for (the literal list of step two).
-const MAX_CANDIDATES: u64 = 16_384;
-
 /// The tables that `discard_after` trims, with the column holding the sequence number of the
 /// batch that wrote each row (`sql::PENDING_MUTATIONS` names them too). `voided` rows belong to
 /// the batch that made their statement voided (`at_seq`), not to the statement.
@@ -212,7 +208,7 @@ impl ClickHouseProjection {
             export_memory: cfg.analytics_max_memory_bytes,
             database: cfg.database,
             mutation_timeout: cfg.mutation_timeout,
-            read_window: FIRST_WINDOW,
+            read_window: read::FIRST_WINDOW,
         }
     }
 
@@ -289,29 +285,6 @@ impl ClickHouseProjection {
         self.migrate().await
     }
 
-    async fn run_migration(&self, m: &Migration) -> Result<(), ProjectionError> {
-        for stmt in migrations::statements(m.sql) {
-            if let Some((table, column)) = migrations::added_column(&stmt) {
-                let exists: u64 = self
-                    .client
-                    .query(sql::COLUMN_EXISTS)
-                    .bind(&self.database)
-                    .bind(table)
-                    .bind(column)
-                    .fetch_one()
-                    .await
-                    .map_err(err("migration: column exists"))?;
-                if exists > 0 {
-                    continue;
-                }
-            }
-            self.client.query_raw(&stmt).execute().await.map_err(|e| {
-                ProjectionError::of(kind_of(&e), format!("migration {}: {e}", m.name))
-            })?;
-        }
-        Ok(())
-    }
-
     /// Waits until no mutation of the seq-keyed tables is pending (18.16 has no `mutations_sync`).
     pub(crate) async fn wait_for_mutations(&self) -> Result<(), ProjectionError> {
         let started = Instant::now();
@@ -336,43 +309,6 @@ impl ClickHouseProjection {
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_millis(500));
         }
-    }
-}
-
-impl ClickHouseProjection {
-    /// Applies the migrations not applied yet, in order; after each, `applied(done, total,
-    /// name)` with the count of migrations now in place out of all of them (`cairn migrate`
-    /// shows it as progress).
-    pub async fn migrate_reporting(
-        &self,
-        mut applied: impl FnMut(usize, usize, &str) + Send,
-    ) -> Result<(), ProjectionError> {
-        self.create_database().await?;
-        let (bootstrap, rest) = MIGRATIONS.split_first().expect("at least one migration");
-        self.run_migration(bootstrap).await?;
-        let done = self.applied_migrations().await?;
-        let total = MIGRATIONS.len();
-        let mut count = MIGRATIONS
-            .iter()
-            .filter(|m| done.contains(&m.version))
-            .count();
-        for m in std::iter::once(bootstrap).chain(rest) {
-            if done.contains(&m.version) {
-                continue;
-            }
-            self.run_migration(m).await?;
-            self.client
-                .query(sql::RECORD_MIGRATION)
-                .bind(m.version)
-                .bind(m.name)
-                .execute()
-                .await
-                .map_err(err("record migration"))?;
-            tracing::info!(migration = m.name, database = %self.database, "applied ClickHouse migration");
-            count += 1;
-            applied(count, total, m.name);
-        }
-        Ok(())
     }
 }
 
@@ -497,84 +433,7 @@ impl Projection for ClickHouseProjection {
         query: &StatementQuery,
         page: &Page,
     ) -> Result<Vec<u64>, ProjectionError> {
-        if page.limit == 0 {
-            return Ok(Vec::new());
-        }
-        let asc = query.ascending;
-        let whole = SeqRange::of_page(page, asc);
-        let mut windows = Windows::new(whole, asc, self.read_window, WINDOW_GROWTH);
-        let mut out: Vec<u64> = Vec::with_capacity(page.limit);
-        // No key: windows of `statements`, newest first.
-        if SeqQuery::driver(query).is_none() {
-            for w in windows {
-                let q = SeqQuery::build_range(query, w, page.limit - out.len());
-                out.extend(self.fetch_seqs(q, "query statements").await?);
-                if out.len() >= page.limit {
-                    break;
-                }
-            }
-            return Ok(out);
-        }
-        // A key: its seqs window by window from `statement_key_index` (one primary-key range,
-        // pruned to the window); with other conditions, the page is then picked among each
-        // round of candidates on `statements`.
-        let key_only = SeqQuery::key_only(query);
-        let mut n = (page.limit as u64).saturating_mul(4).max(256);
-        // A registration, or an agent or activity as actor or object, rarely has more than a
-        // few thousand statements: its whole range is one cheap read. A verb or a related
-        // agent or activity can cover much of the store: windows, newest first.
-        if let Some((kind, _, true)) = SeqQuery::driver(query)
-            && kind != "verb"
-        {
-            windows.widen();
-        }
-        while let Some(w) = windows.next() {
-            let before = out.len();
-            let mut rest = w;
-            while !rest.is_empty() {
-                let want = if key_only {
-                    (page.limit - out.len()) as u64
-                } else {
-                    n
-                };
-                let Some(q) = SeqQuery::candidates(query, rest, want) else {
-                    break;
-                };
-                let cands = self.fetch_seqs(q, "query statement keys").await?;
-                let Some(&last) = cands.last() else { break };
-                let more = cands.len() as u64 == want;
-                if key_only {
-                    out.extend(cands);
-                } else {
-                    let left = Page {
-                        limit: page.limit - out.len(),
-                        ..*page
-                    };
-                    let q = SeqQuery::build_in(query, &left, &cands);
-                    out.extend(self.fetch_seqs(q, "query statements").await?);
-                    n = n.saturating_mul(4).min(MAX_CANDIDATES);
-                }
-                if out.len() >= page.limit {
-                    out.truncate(page.limit);
-                    return Ok(out);
-                }
-                if !more {
-                    break;
-                }
-                rest = rest.past(last, asc);
-            }
-            // Sparse here: the key is rare, so read the rest of its range at once.
-            if (out.len() - before) * 8 < page.limit {
-                windows.widen();
-            }
-        }
-        Ok(out)
-    }
-}
-
-impl ClickHouseProjection {
-    async fn fetch_seqs(&self, q: SeqQuery, context: &str) -> Result<Vec<u64>, ProjectionError> {
-        q.bind(&self.client).fetch_all().await.map_err(err(context))
+        self.read_seqs(query, page).await
     }
 }
 

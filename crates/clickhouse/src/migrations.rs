@@ -1,5 +1,8 @@
 //! The schema migrations in `schema/`, embedded into the binary, and how a file is split into
-//! statements (ClickHouse's HTTP interface runs one statement per request).
+//! statements (ClickHouse's HTTP interface runs one statement per request), and the runner that
+//! applies them.
+use crate::{ClickHouseProjection, err, kind_of, sql};
+use cairn_core::ProjectionError;
 
 /// One numbered migration file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +37,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(10, "0010_feeds"),
     migration!(11, "0011_statement_key_index"),
     migration!(12, "0012_drop_statement_keys"),
+    migration!(13, "0013_drop_statement_json"),
 ];
 
 /// The tables and views the migrations create, in an order that is safe to drop them in
@@ -83,14 +87,24 @@ pub fn statements(sql: &str) -> Vec<String> {
 /// `(table, column)` of an `ALTER TABLE t ADD COLUMN c …` statement (one column). 18.16 has no
 /// `ADD COLUMN IF NOT EXISTS`, so the runner skips such a statement when the column exists.
 pub fn added_column(stmt: &str) -> Option<(&str, &str)> {
+    altered_column(stmt, "ADD")
+}
+
+/// `(table, column)` of an `ALTER TABLE t DROP COLUMN c` statement (one column). 18.16 has no
+/// `DROP COLUMN IF EXISTS`, so the runner skips such a statement when the column is gone.
+pub fn dropped_column(stmt: &str) -> Option<(&str, &str)> {
+    altered_column(stmt, "DROP")
+}
+
+fn altered_column<'a>(stmt: &'a str, verb: &str) -> Option<(&'a str, &'a str)> {
     let mut words = stmt.split_whitespace();
     let head: Vec<&str> = words.by_ref().take(2).collect();
     if head != ["ALTER", "TABLE"] {
         return None;
     }
     let table = words.next()?;
-    let add: Vec<&str> = words.by_ref().take(2).collect();
-    if add != ["ADD", "COLUMN"] || stmt.contains(',') {
+    let alter: Vec<&str> = words.by_ref().take(2).collect();
+    if alter != [verb, "COLUMN"] || stmt.contains(',') {
         return None;
     }
     Some((table, words.next()?))
@@ -102,6 +116,70 @@ fn push(out: &mut Vec<String>, current: &mut String) {
         out.push(stmt.to_string());
     }
     current.clear();
+}
+
+impl ClickHouseProjection {
+    pub(crate) async fn run_migration(&self, m: &Migration) -> Result<(), ProjectionError> {
+        for stmt in statements(m.sql) {
+            let added = added_column(&stmt).map(|c| (c, true));
+            let dropped = dropped_column(&stmt).map(|c| (c, false));
+            if let Some(((table, column), adding)) = added.or(dropped) {
+                let exists: u64 = self
+                    .client
+                    .query(sql::COLUMN_EXISTS)
+                    .bind(&self.database)
+                    .bind(table)
+                    .bind(column)
+                    .fetch_one()
+                    .await
+                    .map_err(err("migration: column exists"))?;
+                if (exists > 0) == adding {
+                    continue;
+                }
+            }
+            self.client.query_raw(&stmt).execute().await.map_err(|e| {
+                ProjectionError::of(kind_of(&e), format!("migration {}: {e}", m.name))
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl ClickHouseProjection {
+    /// Applies the migrations not applied yet, in order; after each, `applied(done, total,
+    /// name)` with the count of migrations now in place out of all of them (`cairn migrate`
+    /// shows it as progress).
+    pub async fn migrate_reporting(
+        &self,
+        mut applied: impl FnMut(usize, usize, &str) + Send,
+    ) -> Result<(), ProjectionError> {
+        self.create_database().await?;
+        let (bootstrap, rest) = MIGRATIONS.split_first().expect("at least one migration");
+        self.run_migration(bootstrap).await?;
+        let done = self.applied_migrations().await?;
+        let total = MIGRATIONS.len();
+        let mut count = MIGRATIONS
+            .iter()
+            .filter(|m| done.contains(&m.version))
+            .count();
+        for m in std::iter::once(bootstrap).chain(rest) {
+            if done.contains(&m.version) {
+                continue;
+            }
+            self.run_migration(m).await?;
+            self.client
+                .query(sql::RECORD_MIGRATION)
+                .bind(m.version)
+                .bind(m.name)
+                .execute()
+                .await
+                .map_err(err("record migration"))?;
+            tracing::info!(migration = m.name, database = %self.database, "applied ClickHouse migration");
+            count += 1;
+            applied(count, total, m.name);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -169,6 +247,12 @@ mod tests {
             added_column("CREATE TABLE IF NOT EXISTS t (a String)"),
             None
         );
+        assert_eq!(
+            dropped_column("ALTER TABLE statements DROP COLUMN statement"),
+            Some(("statements", "statement"))
+        );
+        assert_eq!(dropped_column("ALTER TABLE t ADD COLUMN a String"), None);
+        assert_eq!(added_column("ALTER TABLE t DROP COLUMN a"), None);
     }
 
     #[test]
@@ -181,11 +265,12 @@ mod tests {
                     continue;
                 }
                 // Creations say IF NOT EXISTS, drops IF EXISTS; added columns are skipped by the
-                // runner when they exist.
+                // runner when they exist, dropped ones when they do not.
                 assert!(
                     s.contains("IF NOT EXISTS")
                         || s.starts_with("DROP TABLE IF EXISTS ")
-                        || added_column(&s).is_some(),
+                        || added_column(&s).is_some()
+                        || dropped_column(&s).is_some(),
                     "{}: {s}",
                     m.name
                 );

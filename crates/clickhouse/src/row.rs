@@ -9,7 +9,8 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
-/// The columns of `statements` (schema/0002_statements.sql), in table order. Inserted as plain
+/// The columns of `statements` (schema/0002_statements.sql, and later migrations: 0013 drops
+/// the statement's JSON, which Cairn reads from its log), in table order. Inserted as plain
 /// RowBinary, so field order and types must match the table exactly; the integration tests
 /// read every column back to prove it.
 #[derive(Debug, Clone, PartialEq, Row, Serialize)]
@@ -52,7 +53,6 @@ pub struct StatementRow<'a> {
     pub authority: String,
     pub voids: String,
     pub attachments: &'a [String],
-    pub statement: String,
     /// Every extension's full path (`result.extensions.<IRI>`, …), added by 0006.
     pub ext_keys: Vec<String>,
     /// Each extension's value text, parallel to `ext_keys` (see `cairn_filter::value_text`).
@@ -104,8 +104,6 @@ impl<'a> StatementRow<'a> {
         let strings =
             |v: Vec<std::borrow::Cow<'_, str>>| v.into_iter().map(|s| s.into_owned()).collect();
         let score = result.score.unwrap_or_default();
-        let statement = String::from_utf8(record.full_json())
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         StatementRow {
             store: record.store.0,
             seq,
@@ -143,7 +141,6 @@ impl<'a> StatementRow<'a> {
             authority: doc.authority.map(ifi).unwrap_or_default(),
             voids: record.voids.map(|u| u.to_string()).unwrap_or_default(),
             attachments: &record.attachments,
-            statement,
             ext_keys,
             ext_values,
         }
@@ -341,7 +338,6 @@ mod tests {
         );
         assert_eq!(row.version, "1.0.3");
         assert_eq!(row.voids, "");
-        assert!(row.statement.starts_with("{\"stored\":\""));
         assert_eq!(row.verbs, ["v".to_string()]);
         // The same IRI in three containers: three paths.
         assert_eq!(

@@ -26,6 +26,7 @@ pub mod statements;
 pub mod tail;
 pub mod tenancy;
 pub mod time_fmt;
+pub mod timeline;
 pub mod voiding;
 pub mod writer;
 

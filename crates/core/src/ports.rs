@@ -100,6 +100,14 @@ pub trait LogStore: Send + Sync + 'static {
     /// Applies a write set atomically; returns only once it is durable (fsync).
     fn commit(&self, ws: &WriteSet) -> Result<(), StoreError>;
     fn event(&self, seq: u64) -> Result<Option<Event>, StoreError>;
+    /// The statements at these log positions, in the same order (`None` where the entry is
+    /// missing or is not a statement): how statement bodies are read for a page or an export
+    /// whose positions ClickHouse chose.
+    fn statements_at(&self, seqs: &[u64]) -> Result<Vec<Option<Arc<StatementRecord>>>, StoreError> {
+        seqs.iter()
+            .map(|s| Ok(self.event(*s)?.and_then(|e| e.as_statement().cloned())))
+            .collect()
+    }
     /// Events with sequence numbers greater than `after`, in order, at most `limit`.
     fn events_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Event)>, StoreError>;
     /// Events with sequence numbers below `before`, newest first, at most `limit`.

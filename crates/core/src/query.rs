@@ -24,6 +24,13 @@ pub struct StatementQuery {
     pub ascending: bool,
     /// Only statements whose authority has this IFI key (`statements/read/mine`).
     pub authority: Option<String>,
+    /// Log positions that `since` and `until` imply ([`crate::timeline`]): every statement
+    /// stored after `since` is above `seq_above`, every one stored at or before `until` is at or
+    /// below `seq_upto`. Set per request for the projection, never carried in a cursor.
+    #[serde(skip)]
+    pub seq_above: u64,
+    #[serde(skip)]
+    pub seq_upto: Option<u64>,
 }
 
 impl StatementQuery {
@@ -40,6 +47,8 @@ impl StatementQuery {
             until_us: None,
             ascending: false,
             authority: None,
+            seq_above: 0,
+            seq_upto: None,
         }
     }
 

@@ -80,6 +80,8 @@ pub struct StatementService {
     status: Arc<ProjectionStatus>,
     /// Log entries one filtered read may scan while the projection is unreachable.
     degraded_scan_max: usize,
+    /// Turns `since` / `until` into log positions for the projection.
+    timeline: Arc<crate::timeline::Timeline>,
 }
 
 /// The default of `degraded_read_scan_max`.
@@ -102,6 +104,7 @@ impl StatementService {
             projection,
             status: Arc::new(ProjectionStatus::default()),
             degraded_scan_max: DEGRADED_SCAN_MAX,
+            timeline: Arc::new(crate::timeline::Timeline::new()),
         }
     }
 
@@ -239,6 +242,9 @@ impl StatementService {
         let mut window = page;
         let want = page.limit.saturating_add(1);
         let mut budget = self.degraded_scan_max;
+        // The projection reads `since` / `until` as log positions too: the same statements,
+        // found by its primary key.
+        let bounded = self.time_bounds(q, page.max_seq).await?;
         loop {
             let probe = Page {
                 limit: want - out.len(),
@@ -253,7 +259,7 @@ impl StatementService {
                     max_seq: projected,
                     ..probe
                 };
-                match self.projected_seqs(q, &ch_page).await? {
+                match self.projected_seqs(&bounded, &ch_page).await? {
                     Some(ch) => seqs.extend(ch.into_iter().map(|s| (s, None))),
                     None => {
                         let (hits, left) = self.scan_log(q, ch_page, budget).await?;
@@ -295,6 +301,18 @@ impl StatementService {
             statements: out,
             next,
         })
+    }
+
+    /// `q` with the log positions that its `since` / `until` imply, up to `max_seq`.
+    async fn time_bounds(&self, q: &StatementQuery, max_seq: u64) -> Result<StatementQuery, Error> {
+        if q.since_us.is_none() && q.until_us.is_none() {
+            return Ok(q.clone());
+        }
+        let (log, timeline, q) = (self.log.clone(), self.timeline.clone(), q.clone());
+        tokio::task::spawn_blocking(move || timeline.bounds(&*log, &q, max_seq))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?
+            .map_err(Error::from)
     }
 
     /// The projection's matches, or `None` when it cannot be reached (degraded mode).

@@ -225,7 +225,10 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     // Not reached yet: the projector migrates it, now or once it answers (degraded mode).
     let clickhouse = Arc::new(ClickHouseProjection::new(clickhouse_config(&cfg)));
     let measured = Arc::new(crate::measured::Measured(clickhouse));
-    let analytics: Arc<dyn cairn_core::analytics::Analytics> = measured.clone();
+    // Statement bodies of exports and statement pages come from the log, not ClickHouse.
+    let analytics: Arc<dyn cairn_core::analytics::Analytics> = Arc::new(
+        cairn_core::analytics::bodies::WithBodies::new(measured.clone(), log.clone()),
+    );
     let projection: Arc<dyn Projection> = measured;
     let tail = Arc::new(Tail::new(cairn_core::projector::read_checkpoint(&*log)?));
     let projector = Projector::new(

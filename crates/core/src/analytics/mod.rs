@@ -6,6 +6,7 @@
 //!
 //! Also here: top-N ordering by a measure, the comparison with the previous period, numeric
 //! buckets (histograms), funnels ([`funnel`]) and the names of verbs and activities ([`names`]).
+pub mod bodies;
 mod funnel;
 pub mod names;
 mod parse;

@@ -1,15 +1,16 @@
 //! The rows of a statements query or export, rewritten as they stream: the projection sends one
 //! JSON object a line (ClickHouse's `JSONEachRow`, times as epoch microseconds); [`RowWriter`]
 //! turns each complete line into the output line — JSON with the chosen fields in their order,
-//! or CSV — with times as ISO 8601 in the chosen time zone and the whole `statement` embedded
-//! as JSON. It holds at most one partial line between chunks, so nothing buffers the result.
+//! or CSV — with times as ISO 8601 in the chosen time zone (the whole `statement`, which
+//! [`super::bodies`] adds from the log, is JSON like any other value). It holds at most one
+//! partial line between chunks, so nothing buffers the result.
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 
 /// Fields holding epoch microseconds.
 pub const TIME_FIELDS: &[&str] = &["timestamp", "stored"];
 
-/// The extra field holding the whole statement (its JSON text in the projection).
+/// The extra field holding the whole statement (read from the log, [`super::bodies`]).
 pub const STATEMENT_FIELD: &str = "statement";
 
 /// `2026-11-27T04:43:20.123456+01:00`: the instant in `tz`, microsecond precision, with the
@@ -106,7 +107,6 @@ impl RowWriter {
                     out.push(b':');
                     match c {
                         Cell::Raw(r) => out.extend_from_slice(r.get().as_bytes()),
-                        Cell::Json(r) => out.extend_from_slice(r.get().as_bytes()),
                         Cell::Text(t) => out.extend(serde_json::to_vec(&t).unwrap_or_default()),
                     }
                 }
@@ -126,14 +126,6 @@ impl RowWriter {
             && let Ok(us) = serde_json::from_str::<i64>(v.get())
         {
             return Cell::Text(iso_in(us, tz));
-        }
-        if field == STATEMENT_FIELD
-            && let Ok(text) = serde_json::from_str::<String>(v.get())
-        {
-            return match RawValue::from_string(text) {
-                Ok(raw) => Cell::Json(raw),
-                Err(_) => Cell::Raw(v),
-            };
         }
         Cell::Raw(v)
     }
@@ -161,8 +153,6 @@ fn null() -> &'static RawValue {
 enum Cell<'a> {
     /// A JSON value as the projection sent it.
     Raw(&'a RawValue),
-    /// JSON made here (the embedded statement).
-    Json(Box<RawValue>),
     /// A string (a formatted time; in CSV also a header).
     Text(String),
 }
@@ -173,7 +163,6 @@ impl Cell<'_> {
     fn csv_text(self) -> String {
         match self {
             Cell::Text(t) => t,
-            Cell::Json(b) => b.get().to_string(),
             Cell::Raw(r) => match serde_json::from_str::<serde_json::Value>(r.get()) {
                 Ok(serde_json::Value::String(s)) => formula_safe(s),
                 Ok(serde_json::Value::Null) => String::new(),
@@ -242,7 +231,7 @@ mod tests {
     fn without_a_zone_times_stay_microseconds_and_statements_are_embedded() {
         let mut w = RowWriter::new(fields(&["stored", "statement"]), None, RowFormat::Json);
         let out = w
-            .push(b"{\"stored\":5,\"statement\":\"{\\\"id\\\":\\\"x\\\"}\"}")
+            .push(b"{\"stored\":5,\"statement\":{\"id\":\"x\"}}")
             .unwrap();
         assert!(out.is_empty(), "no complete line yet");
         let out = String::from_utf8(w.finish().unwrap()).unwrap();
