@@ -5,7 +5,7 @@
 use super::delivery::*;
 use super::hub::{Inner, blocking, now_us, parse_filter};
 use super::model::*;
-use super::state::{LastError, Status};
+use super::state::{LastError, Status, StatusData};
 use crate::error::Error;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -19,6 +19,14 @@ pub(super) struct Runner {
     pub(super) lock: Arc<Mutex<u64>>,
     pub(super) generation: u64,
     pub(super) forwarder: Forwarder,
+}
+
+/// How sending a batch ended.
+enum Sent {
+    /// The target acknowledged it, at this time.
+    Acked(i64),
+    /// Refused for good, or out of tries: this dead letter is to be recorded.
+    Dead(DeadLetter),
 }
 
 enum Step {
@@ -119,13 +127,14 @@ impl Runner {
             return self.advance(found.upto, None).await;
         }
         let batch = Batch::new(&self.forwarder, found.statements);
-        let dead = self.send(&batch).await;
-        self.advance(found.upto, dead).await
+        let sent = self.send(&batch).await;
+        let n = batch.statements.len() as u64;
+        self.advance(found.upto, Some((sent, n))).await
     }
 
     /// Sends until acknowledged, or until the batch is refused or out of tries: then answers
-    /// the dead letter to record.
-    async fn send(&self, batch: &Batch) -> Option<DeadLetter> {
+    /// the dead letter to record. Each failed try is recorded durably (the status's health).
+    async fn send(&self, batch: &Batch) -> Sent {
         let policy = self.hub.settings.retry;
         let first = Instant::now();
         let since = batch.statements.first().map(|(_, r)| r.stored_us);
@@ -137,14 +146,9 @@ impl Runner {
             let outcome = classify(self.hub.deliver.deliver(&self.forwarder, batch).await);
             let (status, error, retry_after, refused) = match outcome {
                 Outcome::Acked => {
-                    self.status.update(|s| {
-                        s.last_success_us = Some(now_us());
-                        s.consecutive_failures = 0;
-                        s.delivered += batch.statements.len() as u64;
-                    });
                     metrics::counter!("cairn_forward_statements_total", &counter)
                         .increment(batch.statements.len() as u64);
-                    return None;
+                    return Sent::Acked(now_us());
                 }
                 Outcome::Retry {
                     status,
@@ -155,67 +159,118 @@ impl Runner {
             };
             metrics::counter!("cairn_forward_failures_total", &counter).increment(1);
             tracing::warn!(forwarder = %self.forwarder.id, status = ?status, error = %error, attempt, "forwarding a batch failed");
-            self.status.update(|s| {
+            let last = LastError {
+                at_us: now_us(),
+                status,
+                message: error.clone(),
+            };
+            let record = move |s: &mut StatusData| {
                 s.consecutive_failures += 1;
-                s.last_error = Some(LastError {
-                    at_us: now_us(),
-                    status,
-                    message: error.clone(),
-                });
-            });
+                s.last_error = Some(last.clone());
+            };
+            match self.durably(vec![], record.clone()).await {
+                Ok(true) => {}
+                // Replaced: the next step's write is refused, and the new task sends it again.
+                Ok(false) => {
+                    let dl = self.dead_letter(batch, attempt, (status, error), started_us);
+                    return Sent::Dead(dl);
+                }
+                Err(e) => {
+                    tracing::warn!(forwarder = %self.forwarder.id, error = %e, "cannot record a forwarding failure");
+                    self.status.update(record);
+                }
+            }
             if refused || policy.exhausted(attempt, first.elapsed()) {
-                return Some(DeadLetter {
-                    id: Uuid::now_v7(),
-                    forwarder: self.forwarder.id,
-                    seqs: batch.seqs(),
-                    attempts: attempt,
-                    status,
-                    error,
-                    created_us: started_us,
-                    last_attempt_us: now_us(),
-                });
+                let dl = self.dead_letter(batch, attempt, (status, error), started_us);
+                return Sent::Dead(dl);
             }
             self.publish(Some(since));
             tokio::time::sleep(policy.backoff(attempt, rand::random(), retry_after)).await;
         }
     }
 
-    /// Moves the cursor to `upto`, recording a dead letter in the same durable write.
-    async fn advance(&self, upto: u64, dead: Option<DeadLetter>) -> Result<Step, Error> {
-        let (log, lock, generation, id) = (
+    /// The dead letter of a batch given up on, first tried at `created_us`.
+    fn dead_letter(
+        &self,
+        batch: &Batch,
+        attempts: u32,
+        (status, error): (Option<u16>, String),
+        created_us: i64,
+    ) -> DeadLetter {
+        DeadLetter {
+            id: Uuid::now_v7(),
+            forwarder: self.forwarder.id,
+            seqs: batch.seqs(),
+            attempts,
+            status,
+            error,
+            created_us,
+            last_attempt_us: now_us(),
+        }
+    }
+
+    /// Changes the status and writes its health with `rows`, in one durable write, unless this
+    /// task was replaced (`false`).
+    async fn durably(
+        &self,
+        rows: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+        f: impl Fn(&mut StatusData) + Send + 'static,
+    ) -> Result<bool, Error> {
+        let (log, lock, generation, id, status) = (
             self.hub.log.clone(),
             self.lock.clone(),
             self.generation,
             self.forwarder.id,
+            self.status.clone(),
         );
-        let is_dead = dead.is_some();
-        let written = blocking(move || {
+        blocking(move || {
             let g = lock.lock().unwrap_or_else(|e| e.into_inner());
             if *g != generation {
                 return Ok(false);
             }
-            let c = crate::codec::encode(&Cursor {
-                seq: upto,
-                updated_us: now_us(),
-            });
-            let mut rows = vec![(cursor_key(id), Some(c))];
-            if let Some(d) = &dead {
-                rows.push((dead_key(id, d.id), Some(crate::codec::encode(d))));
-            }
-            log.forwarding_write(&rows)?;
+            status.change_durably(&*log, id, rows, f)?;
             drop(g);
             Ok(true)
         })
-        .await?;
+        .await
+    }
+
+    /// Moves the cursor to `upto` and records how the batch went (`sent`, with its number of
+    /// statements): the cursor, a dead letter and the health in one durable write.
+    async fn advance(&self, upto: u64, sent: Option<(Sent, u64)>) -> Result<Step, Error> {
+        let c = crate::codec::encode(&Cursor {
+            seq: upto,
+            updated_us: now_us(),
+        });
+        let mut rows = vec![(cursor_key(self.forwarder.id), Some(c))];
+        let (mut acked, mut dead, mut n) = (None, false, 0);
+        match sent {
+            Some((Sent::Acked(at), count)) => (acked, n) = (Some(at), count),
+            Some((Sent::Dead(d), _)) => {
+                rows.push((
+                    dead_key(self.forwarder.id, d.id),
+                    Some(crate::codec::encode(&d)),
+                ));
+                dead = true;
+            }
+            None => {}
+        }
+        let written = self
+            .durably(rows, move |s| {
+                s.cursor = upto;
+                if dead {
+                    s.dead_letters += 1;
+                }
+                if let Some(at) = acked {
+                    s.last_success_us = Some(at);
+                    s.consecutive_failures = 0;
+                    s.delivered += n;
+                }
+            })
+            .await?;
         if !written {
             return Ok(Step::Stale);
         }
-        self.status.update(|s| {
-            s.cursor = upto;
-            if is_dead {
-                s.dead_letters += 1;
-            }
-        });
         self.publish(None);
         Ok(Step::Went)
     }
