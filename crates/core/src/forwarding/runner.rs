@@ -21,6 +21,12 @@ pub(super) struct Runner {
     pub(super) forwarder: Forwarder,
 }
 
+/// A read of the log under way, from a cursor.
+struct Ahead {
+    from: u64,
+    task: tokio::task::JoinHandle<Result<Scan, Error>>,
+}
+
 /// How sending a batch ended.
 enum Sent {
     /// The target acknowledged it, at this time.
@@ -65,8 +71,9 @@ impl Runner {
         let filter = parse_filter(&self.forwarder);
         let mut commits = self.hub.writer.subscribe();
         let mut read_failures = 0u32;
+        let mut ahead = None;
         loop {
-            let step = self.step(filter.as_ref()).await;
+            let step = self.step(filter.as_ref(), &mut ahead).await;
             match step {
                 Ok(Step::Went) => read_failures = 0,
                 Ok(Step::Idle) => {
@@ -99,8 +106,8 @@ impl Runner {
         }
     }
 
-    async fn step(&self, filter: Option<&cairn_filter::Filter>) -> Result<Step, Error> {
-        let cursor = self.status.snapshot().cursor;
+    /// Reads the next batch after `cursor`, off the async workers.
+    fn scan_from(&self, filter: Option<&cairn_filter::Filter>, cursor: u64) -> Ahead {
         let (log, matcher, f) = (
             self.hub.log.clone(),
             self.hub.matcher.clone(),
@@ -108,7 +115,7 @@ impl Runner {
         );
         let filter = filter.cloned();
         let scan_entries = self.hub.settings.scan_entries;
-        let found = blocking(move || {
+        let task = tokio::task::spawn_blocking(move || {
             let reader = Reader {
                 store: f.store,
                 filter: filter.as_ref(),
@@ -118,11 +125,34 @@ impl Runner {
                 now_us: now_us(),
             };
             Ok(reader.scan(&*log, cursor)?)
-        })
-        .await?;
+        });
+        Ahead { from: cursor, task }
+    }
+
+    /// One batch: read (or take the batch read ahead), send, move the cursor. The batch after
+    /// it is read while this one is in flight.
+    async fn step(
+        &self,
+        filter: Option<&cairn_filter::Filter>,
+        ahead: &mut Option<Ahead>,
+    ) -> Result<Step, Error> {
+        let cursor = self.status.snapshot().cursor;
+        let read = match ahead.take() {
+            Some(a) if a.from == cursor => a,
+            Some(a) => {
+                a.task.abort();
+                self.scan_from(filter, cursor)
+            }
+            None => self.scan_from(filter, cursor),
+        };
+        let found = read
+            .task
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))??;
         if found.upto == cursor {
             return Ok(Step::Idle);
         }
+        *ahead = Some(self.scan_from(filter, found.upto));
         if found.statements.is_empty() {
             return self.advance(found.upto, None).await;
         }
