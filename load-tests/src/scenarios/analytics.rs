@@ -119,16 +119,15 @@ async fn void(c: &Common, a: &AggregatesArgs, rng: &mut StdRng) -> Result {
 }
 
 /// Logs in and creates a personal token for this run.
-async fn token(c: &Common, a: &AggregatesArgs) -> Result<String> {
+pub(super) async fn token(c: &Common, email: &str, password: &str) -> Result<String> {
     let mut conn = Conn::new(Target::plain(c.addr));
-    let login = json!({"email": a.email, "password": a.password}).to_string();
+    let login = json!({"email": email, "password": password}).to_string();
     let (status, headers, body) = conn
         .send_with(Method::POST, "/api/v1/auth/login", Some(login.into()), &[])
         .await?;
     if !status.is_success() {
         return Err(format!(
-            "login as {}: {status}: {}",
-            a.email,
+            "login as {email}: {status}: {}",
             String::from_utf8_lossy(&body)
         ));
     }
@@ -138,7 +137,7 @@ async fn token(c: &Common, a: &AggregatesArgs) -> Result<String> {
         .and_then(|v| v.split(';').next())
         .ok_or("login answered without a session cookie")?;
     let cookie = HeaderValue::from_str(cookie).map_err(|e| e.to_string())?;
-    let body = json!({"name": "load-tests aggregates"}).to_string();
+    let body = json!({"name": "load-tests"}).to_string();
     let (status, _, body) = conn
         .send_with(
             Method::POST,
@@ -282,7 +281,7 @@ pub async fn aggregates(c: &Common, a: AggregatesArgs) -> Result {
     if a.void > 0 {
         void(c, &a, &mut StdRng::seed_from_u64(c.seed ^ 0x701D)).await?;
     }
-    let token = token(c, &a).await?;
+    let token = token(c, &a.email, &a.password).await?;
     let target = Target::bearer(c.addr, &token);
     let pools = Arc::new(value_pools(&universe));
     let a = Arc::new(a);
