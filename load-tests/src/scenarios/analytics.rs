@@ -11,7 +11,7 @@ use crate::stats::{CpuWindow, Recorder};
 use crate::workload::{EPOCH_END_S, SPAN_S, Universe, format_rfc3339, statement_id};
 use clap::Args;
 use hyper::Method;
-use hyper::header::{COOKIE, HeaderValue, SET_COOKIE};
+use hyper::header::{COOKIE, HeaderValue, ORIGIN, SET_COOKIE};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
@@ -143,7 +143,15 @@ pub(super) async fn token(c: &Common, email: &str, password: &str) -> Result<Str
             Method::POST,
             "/api/v1/me/tokens",
             Some(body.into()),
-            &[(COOKIE, cookie)],
+            &[
+                (COOKIE, cookie),
+                // A cookie-authenticated write must carry the page's origin (CSRF check).
+                (
+                    ORIGIN,
+                    HeaderValue::from_str(&format!("http://{}", c.addr))
+                        .map_err(|e| e.to_string())?,
+                ),
+            ],
         )
         .await?;
     let v: Value = serde_json::from_slice(&body).unwrap_or_default();
