@@ -11,6 +11,10 @@
 #   load-tests/run.sh mixed  [--writers 4] [--readers 4] [--batch 10]
 #   load-tests/run.sh aggregates [--concurrency 8] [--duration 30] [--days 90] [--tz Europe/Paris]
 #                                [--source auto|aggregate|raw]   (against var/load/fill)
+#   load-tests/run.sh forward [--rate 5000] [--duration 60] [--forward-batch 500]
+#                             (paced ingest without, then with, a forwarder to a second Cairn
+#                              on LOAD_TARGET_ADDR, default 127.0.0.1:18281, database
+#                              cairn_forward_target: throughput drop, forwarding lag, delivered)
 #   load-tests/run.sh dashboard   (an 8-widget dashboard in headless chromium, against var/load/fill:
 #                                  cold load, refresh and each widget's query, p50/p95; LOAD_RUNS,
 #                                  LOAD_QUERY_RUNS; report in var/load/dashboard-load.json)
@@ -35,11 +39,11 @@ ch_url="http://127.0.0.1:$ch_port"
 
 args=()
 case "$scenario" in
-    ingest|mixed) mode=scratch; args=("$scenario") ;;
+    ingest|mixed|forward) mode=scratch; args=("$scenario") ;;
     lag) mode=scratch; args=(ingest --lag)
          case " $* " in *" --rate "*) ;; *) args+=(--rate 20000) ;; esac ;;
     fill|reads|aggregates|dashboard) mode=fill; args=("$scenario") ;;
-    *) sed -n '2,23p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,27p' "$0" >&2; exit 2 ;;
 esac
 
 cargo build --release -q -p cairn-server -p cairn-loadgen
@@ -60,7 +64,7 @@ if [ "$scenario" = dashboard ]; then
     [ -f dashboards/dist/index.html ] || (cd dashboards && npm ci --no-audit --no-fund && npm run build)
     [ -d dashboards/node_modules ] || (cd dashboards && npm ci --no-audit --no-fund)
 fi
-if [ "$scenario" = aggregates ] || [ "$scenario" = dashboard ]; then
+if [ "$scenario" = aggregates ] || [ "$scenario" = dashboard ] || [ "$scenario" = forward ]; then
     # The CLI writes to the data directory directly: before the server opens it.
     export LOAD_ADMIN_PASSWORD="${LOAD_ADMIN_PASSWORD:-load-admin-password}"
     admin_email="${LOAD_ADMIN_EMAIL:-load-admin@example.com}"
@@ -71,6 +75,29 @@ if [ "$scenario" = aggregates ] || [ "$scenario" = dashboard ]; then
     args+=(--email "$admin_email")
 fi
 
+extra_pids=()
+if [ "$scenario" = forward ]; then
+    # The second Cairn that the forwarder sends to: its own data and database, the same client.
+    target_http="${LOAD_TARGET_ADDR:-127.0.0.1:18281}"
+    target_data="$repo/var/load/forward-target"
+    target_db=cairn_forward_target
+    rm -rf "$target_data"; mkdir -p "$target_data"
+    curl -fsS "$ch_url/" --data-binary "DROP DATABASE IF EXISTS $target_db" >/dev/null
+    CAIRN_HTTP_ADDR="$target_http" CAIRN_DATA_DIR="$target_data" CAIRN_CLICKHOUSE_URL="$ch_url" \
+        CAIRN_CLICKHOUSE_DATABASE="$target_db" CAIRN_DEFAULT_CLIENT_KEY=load \
+        CAIRN_DEFAULT_CLIENT_SECRET=load-secret-load-secret CAIRN_LOG="${CAIRN_LOG:-warn}" \
+        CAIRN_METRICS_ADDR=off "$target/release/cairn" serve >"$repo/var/load/server-forward-target.log" 2>&1 &
+    extra_pids+=($!)
+    trap 'kill "${extra_pids[@]}" 2>/dev/null || true' EXIT
+    for _ in $(seq 1 600); do
+        curl -fsS --max-time 1 "http://$target_http/health" >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    # The target is on loopback: the operator setting that allows private targets.
+    export CAIRN_FORWARD_ALLOW_PRIVATE_TARGETS=true
+    args+=(--target-addr "$target_http" --target-db "$target_db" --target-pid "${extra_pids[0]}")
+fi
+
 log="$repo/var/load/server-$scenario.log"
 CAIRN_HTTP_ADDR="$http" CAIRN_DATA_DIR="$data" CAIRN_CLICKHOUSE_URL="$ch_url" \
     CAIRN_CLICKHOUSE_DATABASE="$db" CAIRN_DEFAULT_CLIENT_KEY=load \
@@ -78,7 +105,7 @@ CAIRN_HTTP_ADDR="$http" CAIRN_DATA_DIR="$data" CAIRN_CLICKHOUSE_URL="$ch_url" \
     CAIRN_WEB_DIR="$repo/dashboards/dist" \
     "$target/release/cairn" serve >"$log" 2>&1 &
 server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
+trap 'for p in "$server" "${extra_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done' EXIT
 for _ in $(seq 1 600); do
     curl -fsS --max-time 1 "http://$http/health" >/dev/null 2>&1 && break
     kill -0 "$server" 2>/dev/null || { echo "server exited; see $log" >&2; tail -n 20 "$log" >&2; exit 1; }

@@ -68,6 +68,8 @@ enum Scenario {
     Mixed(scenarios::MixedArgs),
     /// The analytics API against a filled store: a daily series by verb, then autocomplete.
     Aggregates(scenarios::AggregatesArgs),
+    /// Paced ingest without, then with, a forwarder to a second Cairn: lag and throughput.
+    Forward(scenarios::ForwardArgs),
 }
 
 /// Where `fill` records the statement ids it wrote, for `reads`.
@@ -89,6 +91,7 @@ fn main() {
             Scenario::Reads(a) => scenarios::reads(&cli.common, a).await,
             Scenario::Mixed(a) => scenarios::mixed(&cli.common, a).await,
             Scenario::Aggregates(a) => scenarios::aggregates(&cli.common, a).await,
+            Scenario::Forward(a) => scenarios::forward(&cli.common, a).await,
         }
     });
     if let Err(e) = code {

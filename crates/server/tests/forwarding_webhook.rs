@@ -6,150 +6,16 @@
 //! what happened.
 #[path = "forwarding/node.rs"]
 mod node;
+#[path = "forwarding/receiver.rs"]
+mod receiver;
 
 use hmac::{Hmac, Mac};
 use node::*;
+use receiver::{Act, Received, Receiver};
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const HOOK_SECRET: &str = "webhook-secret-0123456789";
-
-#[derive(Clone, Debug)]
-enum Act {
-    Drop,
-    Status(u16, &'static str),
-    TooMany,
-    Hang,
-}
-
-#[derive(Clone, Debug)]
-struct Received {
-    headers: HashMap<String, String>,
-    body: Vec<u8>,
-    answered: u16,
-}
-
-#[derive(Clone, Default)]
-struct Receiver {
-    script: Arc<Mutex<VecDeque<Act>>>,
-    default: Arc<Mutex<Option<Act>>>,
-    got: Arc<Mutex<Vec<Received>>>,
-}
-
-impl Receiver {
-    fn next(&self) -> Act {
-        self.script
-            .lock()
-            .unwrap()
-            .pop_front()
-            .or_else(|| self.default.lock().unwrap().clone())
-            .unwrap_or(Act::Status(200, "ok"))
-    }
-
-    fn set_default(&self, a: Act) {
-        *self.default.lock().unwrap() = Some(a);
-    }
-
-    fn got(&self) -> Vec<Received> {
-        self.got.lock().unwrap().clone()
-    }
-
-    /// Statement ids delivered (answered 2xx).
-    fn delivered(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        for r in self.got().iter().filter(|r| r.answered == 200) {
-            let v: Value = serde_json::from_slice(&r.body).unwrap();
-            for s in v["statements"].as_array().unwrap() {
-                out.push(s["id"].as_str().unwrap().to_owned());
-            }
-        }
-        out
-    }
-
-    async fn serve(self) -> u16 {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        tokio::spawn(async move {
-            loop {
-                let (mut sock, _) = listener.accept().await.unwrap();
-                let me = self.clone();
-                tokio::spawn(async move {
-                    let Some((headers, body)) = read_request(&mut sock).await else {
-                        return;
-                    };
-                    let act = me.next();
-                    let (code, text, extra) = match act {
-                        Act::Drop => {
-                            me.record(headers, body, 0);
-                            return;
-                        }
-                        Act::Hang => {
-                            me.record(headers, body, 0);
-                            tokio::time::sleep(Duration::from_secs(5)).await;
-                            return;
-                        }
-                        Act::TooMany => (429, "slow down", "Retry-After: 1\r\n"),
-                        Act::Status(c, t) => (c, t, ""),
-                    };
-                    me.record(headers, body, code);
-                    let res = format!(
-                        "HTTP/1.1 {code} X\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n{text}",
-                        text.len()
-                    );
-                    let _ = sock.write_all(res.as_bytes()).await;
-                    let _ = sock.shutdown().await;
-                });
-            }
-        });
-        port
-    }
-
-    fn record(&self, headers: HashMap<String, String>, body: Vec<u8>, answered: u16) {
-        self.got.lock().unwrap().push(Received {
-            headers,
-            body,
-            answered,
-        });
-    }
-}
-
-async fn read_request(
-    sock: &mut tokio::net::TcpStream,
-) -> Option<(HashMap<String, String>, Vec<u8>)> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let end = loop {
-        let n = sock.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p;
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-    let headers: HashMap<String, String> = head
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let len: usize = headers.get("content-length")?.parse().ok()?;
-    let mut body = buf[end + 4..].to_vec();
-    while body.len() < len {
-        let n = sock.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
-    Some((headers, body))
-}
 
 /// The receiver's check: HMAC-SHA256 over `timestamp "." body`, compared in constant time.
 fn signature_ok(r: &Received) -> bool {

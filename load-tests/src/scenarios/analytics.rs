@@ -11,7 +11,7 @@ use crate::stats::{CpuWindow, Recorder};
 use crate::workload::{EPOCH_END_S, SPAN_S, Universe, format_rfc3339, statement_id};
 use clap::Args;
 use hyper::Method;
-use hyper::header::{COOKIE, HeaderValue, SET_COOKIE};
+use hyper::header::{COOKIE, HeaderValue, ORIGIN, SET_COOKIE};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
@@ -119,16 +119,15 @@ async fn void(c: &Common, a: &AggregatesArgs, rng: &mut StdRng) -> Result {
 }
 
 /// Logs in and creates a personal token for this run.
-async fn token(c: &Common, a: &AggregatesArgs) -> Result<String> {
+pub(super) async fn token(c: &Common, email: &str, password: &str) -> Result<String> {
     let mut conn = Conn::new(Target::plain(c.addr));
-    let login = json!({"email": a.email, "password": a.password}).to_string();
+    let login = json!({"email": email, "password": password}).to_string();
     let (status, headers, body) = conn
         .send_with(Method::POST, "/api/v1/auth/login", Some(login.into()), &[])
         .await?;
     if !status.is_success() {
         return Err(format!(
-            "login as {}: {status}: {}",
-            a.email,
+            "login as {email}: {status}: {}",
             String::from_utf8_lossy(&body)
         ));
     }
@@ -138,13 +137,21 @@ async fn token(c: &Common, a: &AggregatesArgs) -> Result<String> {
         .and_then(|v| v.split(';').next())
         .ok_or("login answered without a session cookie")?;
     let cookie = HeaderValue::from_str(cookie).map_err(|e| e.to_string())?;
-    let body = json!({"name": "load-tests aggregates"}).to_string();
+    let body = json!({"name": "load-tests"}).to_string();
     let (status, _, body) = conn
         .send_with(
             Method::POST,
             "/api/v1/me/tokens",
             Some(body.into()),
-            &[(COOKIE, cookie)],
+            &[
+                (COOKIE, cookie),
+                // A cookie-authenticated write must carry the page's origin (CSRF check).
+                (
+                    ORIGIN,
+                    HeaderValue::from_str(&format!("http://{}", c.addr))
+                        .map_err(|e| e.to_string())?,
+                ),
+            ],
         )
         .await?;
     let v: Value = serde_json::from_slice(&body).unwrap_or_default();
@@ -282,7 +289,7 @@ pub async fn aggregates(c: &Common, a: AggregatesArgs) -> Result {
     if a.void > 0 {
         void(c, &a, &mut StdRng::seed_from_u64(c.seed ^ 0x701D)).await?;
     }
-    let token = token(c, &a).await?;
+    let token = token(c, &a.email, &a.password).await?;
     let target = Target::bearer(c.addr, &token);
     let pools = Arc::new(value_pools(&universe));
     let a = Arc::new(a);

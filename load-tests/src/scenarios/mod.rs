@@ -1,11 +1,14 @@
 //! The scenarios. Write scenarios (`ingest`, `fill`) live in [`write`], read scenarios
-//! (`reads`, `mixed`) in [`read`], the analytics API (`aggregates`) in [`analytics`]; what they
+//! (`reads`, `mixed`) in [`read`], the analytics API (`aggregates`) in [`analytics`], forwarding
+//! under ingest (`forward`) in [`forward`]; what they
 //! share is here.
 mod analytics;
+mod forward;
 mod read;
 mod write;
 
 pub use analytics::{AggregatesArgs, aggregates};
+pub use forward::{ForwardArgs, forward};
 pub use read::{MixedArgs, ReadArgs, mixed, reads};
 pub use write::{FillArgs, IngestArgs, fill, ingest};
 

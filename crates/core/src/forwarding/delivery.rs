@@ -157,6 +157,9 @@ pub struct Scan {
     pub upto: u64,
 }
 
+/// Log entries one read of a scan asks for, at least (fewer only near `entries`).
+const SCAN_CHUNK_MIN: usize = 256;
+
 /// What a forwarder reads: statements of `store` meeting `filter` (relative times resolved
 /// at `now_us`), `batch` of them at most, from at most `entries` log entries per read.
 pub struct Reader<'a> {
@@ -169,21 +172,32 @@ pub struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    /// Reads the log after `cursor` (blocking: call it inside `spawn_blocking`).
+    /// Reads the log after `cursor` (blocking: call it inside `spawn_blocking`), in chunks of
+    /// about a batch, so that a full batch never costs `entries` decoded log entries.
     pub fn scan(&self, log: &dyn LogStore, cursor: u64) -> Result<Scan, StoreError> {
         let mut out = Vec::new();
         let mut upto = cursor;
-        for (seq, e) in log.events_after(cursor, self.entries)? {
-            if let Event::Statement(r) = e
-                && r.store == self.store
-                && self
-                    .filter
-                    .is_none_or(|f| (self.matcher)(&r, f, self.now_us))
-            {
-                out.push((seq, r));
+        let mut left = self.entries;
+        while left > 0 && out.len() < self.batch {
+            let chunk = self.batch.max(SCAN_CHUNK_MIN).min(left);
+            let events = log.events_after(upto, chunk)?;
+            let n = events.len();
+            for (seq, e) in events {
+                if let Event::Statement(r) = e
+                    && r.store == self.store
+                    && self
+                        .filter
+                        .is_none_or(|f| (self.matcher)(&r, f, self.now_us))
+                {
+                    out.push((seq, r));
+                }
+                upto = seq;
+                left -= 1;
+                if out.len() >= self.batch {
+                    break;
+                }
             }
-            upto = seq;
-            if out.len() >= self.batch {
+            if n < chunk {
                 break;
             }
         }

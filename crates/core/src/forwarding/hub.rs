@@ -120,7 +120,7 @@ impl Hub {
                 let (log, generation) = (self.inner.log.clone(), slot.generation.clone());
                 blocking(move || {
                     let _g = generation.lock().unwrap_or_else(|e| e.into_inner());
-                    let mut rows = vec![(cursor_key(id), None)];
+                    let mut rows = vec![(cursor_key(id), None), (health_key(id), None)];
                     for (k, _) in log.forwarding_rows(&dead_prefix(id))? {
                         rows.push((k, None));
                     }
@@ -147,10 +147,11 @@ impl Hub {
     }
 
     /// A new slot: the stored cursor, or (first time) the log position where the forwarder was
-    /// created, written down; and the number of stored dead letters.
+    /// created, written down; the health a previous run kept; and the number of stored dead
+    /// letters.
     async fn load(&self, f: &Forwarder) -> Result<Slot, Error> {
         let (log, id, created) = (self.inner.log.clone(), f.id, f.created_us);
-        let (cursor, dead) = blocking(move || {
+        let (cursor, health, dead) = blocking(move || {
             let cursor = match log.forwarding_rows(&cursor_key(id))?.first() {
                 Some((_, v)) => {
                     crate::codec::decode::<Cursor>(v)
@@ -167,13 +168,19 @@ impl Hub {
                     seq
                 }
             };
-            Ok((cursor, log.forwarding_rows(&dead_prefix(id))?.len() as u64))
+            let health: Health = match log.forwarding_rows(&health_key(id))?.first() {
+                Some((_, v)) => crate::codec::decode(v).map_err(Error::Internal)?,
+                None => Health::default(),
+            };
+            let dead = log.forwarding_rows(&dead_prefix(id))?.len() as u64;
+            Ok((cursor, health, dead))
         })
         .await?;
         let status = Arc::new(Status::default());
         status.update(|s| {
             s.cursor = cursor;
             s.dead_letters = dead;
+            s.restore(health);
         });
         Ok(Slot {
             status,
@@ -314,18 +321,22 @@ impl Hub {
         .await?;
         let batch = Batch::new(f, statements);
         let outcome = classify(self.inner.deliver.deliver(f, &batch).await);
-        let log = self.inner.log.clone();
+        let (log, f_id) = (self.inner.log.clone(), f.id);
         dl.attempts += 1;
         dl.last_attempt_us = now_us();
         match outcome {
             Outcome::Acked => {
-                let key = dead_key(f.id, id);
-                blocking(move || Ok(log.forwarding_write(&[(key, None)])?)).await?;
-                self.with_status(f.id, |s| {
-                    s.dead_letters = s.dead_letters.saturating_sub(1);
-                    s.last_success_us = Some(now_us());
+                let rows = vec![(dead_key(f.id, id), None)];
+                let status = self.slot_status(f.id).await;
+                let at = now_us();
+                blocking(move || match status {
+                    Some(st) => Ok(st.change_durably(&*log, f_id, rows, |s| {
+                        s.dead_letters = s.dead_letters.saturating_sub(1);
+                        s.last_success_us = Some(at);
+                    })?),
+                    None => Ok(log.forwarding_write(&rows)?),
                 })
-                .await;
+                .await?;
                 Ok(None)
             }
             Outcome::Retry { status, error, .. } => self.keep(dl, status, error).await,
@@ -381,6 +392,11 @@ impl Hub {
     pub async fn seq_at(&self, at_us: i64) -> Result<u64, Error> {
         let log = self.inner.log.clone();
         blocking(move || Ok(first_seq_at(&*log, at_us)?)).await
+    }
+
+    async fn slot_status(&self, forwarder: Uuid) -> Option<Arc<Status>> {
+        let slots = self.inner.slots.lock().await;
+        slots.get(&forwarder).map(|s| s.status.clone())
     }
 
     async fn with_status(&self, forwarder: Uuid, f: impl FnOnce(&mut super::state::StatusData)) {

@@ -22,7 +22,7 @@ pub use decide::{
 pub use delivery::{Answer, Batch, Deliver, Matcher, RetryPolicy};
 pub use hub::{DeliverySettings, Hub, StatusView};
 pub use model::{
-    Auth, DeadLetter, Forwarder, ForwarderChange, ForwarderEvent, ForwarderState, Target,
+    Auth, DeadLetter, Forwarder, ForwarderChange, ForwarderEvent, ForwarderState, Health, Target,
     XapiVersion,
 };
 pub use service::{

@@ -164,6 +164,27 @@ pub struct Cursor {
     pub updated_us: i64,
 }
 
+/// The target's last failure.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastError {
+    pub at_us: i64,
+    /// The target's HTTP status, when it answered.
+    pub status: Option<u16>,
+    /// The start of its body, or the transport error.
+    pub message: String,
+}
+
+/// What a forwarder's delivery status keeps across restarts, stored in the `forwarding`
+/// keyspace under [`health_key`]. It is written with the cursor (one write per batch) and after
+/// each failed try, never once per statement.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub last_success_us: Option<i64>,
+    pub last_error: Option<LastError>,
+    /// Failed tries since the last success.
+    pub consecutive_failures: u32,
+}
+
 /// A batch the target refused for good (a 4xx retrying cannot fix), or that still failed when
 /// the retry limits were reached: the statements (by log position) and the target's last answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,6 +205,13 @@ pub struct DeadLetter {
 /// `c` ‖ forwarder id.
 pub fn cursor_key(forwarder: Uuid) -> Vec<u8> {
     let mut k = vec![b'c'];
+    k.extend_from_slice(forwarder.as_bytes());
+    k
+}
+
+/// `s` ‖ forwarder id.
+pub fn health_key(forwarder: Uuid) -> Vec<u8> {
+    let mut k = vec![b's'];
     k.extend_from_slice(forwarder.as_bytes());
     k
 }
@@ -249,5 +277,34 @@ mod tests {
         let (f, d) = (Uuid::from_u128(1), Uuid::from_u128(2));
         assert!(dead_key(f, d).starts_with(&dead_prefix(f)));
         assert_ne!(cursor_key(f)[0], dead_prefix(f)[0]);
+        assert_ne!(health_key(f)[0], dead_prefix(f)[0]);
+        assert_ne!(health_key(f)[0], cursor_key(f)[0]);
+    }
+
+    /// Frozen bytes: a health record as written by this version must keep decoding (a change
+    /// to [`Health`] that breaks this needs a new format version).
+    #[test]
+    fn health_records_keep_their_format() {
+        let h = Health {
+            last_success_us: Some(1_700_000_000_000_000),
+            last_error: Some(LastError {
+                at_us: 1_700_000_001_000_000,
+                status: Some(503),
+                message: "down".into(),
+            }),
+            consecutive_failures: 3,
+        };
+        let frozen = "c1018080f28183898506018089ec828389850601f70304646f776e03";
+        let bytes = crate::codec::encode(&h);
+        assert_eq!(hex::encode(&bytes), frozen);
+        assert_eq!(
+            crate::codec::decode::<Health>(&hex::decode(frozen).unwrap()).unwrap(),
+            h
+        );
+        assert_eq!(crate::codec::decode::<Health>(&bytes).unwrap(), h);
+        assert_eq!(
+            crate::codec::decode::<Health>(&crate::codec::encode(&Health::default())).unwrap(),
+            Health::default()
+        );
     }
 }

@@ -5,7 +5,7 @@
 use super::delivery::*;
 use super::hub::{Inner, blocking, now_us, parse_filter};
 use super::model::*;
-use super::state::{LastError, Status};
+use super::state::{LastError, Status, StatusData};
 use crate::error::Error;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -19,6 +19,20 @@ pub(super) struct Runner {
     pub(super) lock: Arc<Mutex<u64>>,
     pub(super) generation: u64,
     pub(super) forwarder: Forwarder,
+}
+
+/// A read of the log under way, from a cursor.
+struct Ahead {
+    from: u64,
+    task: tokio::task::JoinHandle<Result<Scan, Error>>,
+}
+
+/// How sending a batch ended.
+enum Sent {
+    /// The target acknowledged it, at this time.
+    Acked(i64),
+    /// Refused for good, or out of tries: this dead letter is to be recorded.
+    Dead(DeadLetter),
 }
 
 enum Step {
@@ -57,8 +71,9 @@ impl Runner {
         let filter = parse_filter(&self.forwarder);
         let mut commits = self.hub.writer.subscribe();
         let mut read_failures = 0u32;
+        let mut ahead = None;
         loop {
-            let step = self.step(filter.as_ref()).await;
+            let step = self.step(filter.as_ref(), &mut ahead).await;
             match step {
                 Ok(Step::Went) => read_failures = 0,
                 Ok(Step::Idle) => {
@@ -91,8 +106,8 @@ impl Runner {
         }
     }
 
-    async fn step(&self, filter: Option<&cairn_filter::Filter>) -> Result<Step, Error> {
-        let cursor = self.status.snapshot().cursor;
+    /// Reads the next batch after `cursor`, off the async workers.
+    fn scan_from(&self, filter: Option<&cairn_filter::Filter>, cursor: u64) -> Ahead {
         let (log, matcher, f) = (
             self.hub.log.clone(),
             self.hub.matcher.clone(),
@@ -100,7 +115,7 @@ impl Runner {
         );
         let filter = filter.cloned();
         let scan_entries = self.hub.settings.scan_entries;
-        let found = blocking(move || {
+        let task = tokio::task::spawn_blocking(move || {
             let reader = Reader {
                 store: f.store,
                 filter: filter.as_ref(),
@@ -110,22 +125,46 @@ impl Runner {
                 now_us: now_us(),
             };
             Ok(reader.scan(&*log, cursor)?)
-        })
-        .await?;
+        });
+        Ahead { from: cursor, task }
+    }
+
+    /// One batch: read (or take the batch read ahead), send, move the cursor. The batch after
+    /// it is read while this one is in flight.
+    async fn step(
+        &self,
+        filter: Option<&cairn_filter::Filter>,
+        ahead: &mut Option<Ahead>,
+    ) -> Result<Step, Error> {
+        let cursor = self.status.snapshot().cursor;
+        let read = match ahead.take() {
+            Some(a) if a.from == cursor => a,
+            Some(a) => {
+                a.task.abort();
+                self.scan_from(filter, cursor)
+            }
+            None => self.scan_from(filter, cursor),
+        };
+        let found = read
+            .task
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))??;
         if found.upto == cursor {
             return Ok(Step::Idle);
         }
+        *ahead = Some(self.scan_from(filter, found.upto));
         if found.statements.is_empty() {
             return self.advance(found.upto, None).await;
         }
         let batch = Batch::new(&self.forwarder, found.statements);
-        let dead = self.send(&batch).await;
-        self.advance(found.upto, dead).await
+        let sent = self.send(&batch).await;
+        let n = batch.statements.len() as u64;
+        self.advance(found.upto, Some((sent, n))).await
     }
 
     /// Sends until acknowledged, or until the batch is refused or out of tries: then answers
-    /// the dead letter to record.
-    async fn send(&self, batch: &Batch) -> Option<DeadLetter> {
+    /// the dead letter to record. Each failed try is recorded durably (the status's health).
+    async fn send(&self, batch: &Batch) -> Sent {
         let policy = self.hub.settings.retry;
         let first = Instant::now();
         let since = batch.statements.first().map(|(_, r)| r.stored_us);
@@ -137,14 +176,9 @@ impl Runner {
             let outcome = classify(self.hub.deliver.deliver(&self.forwarder, batch).await);
             let (status, error, retry_after, refused) = match outcome {
                 Outcome::Acked => {
-                    self.status.update(|s| {
-                        s.last_success_us = Some(now_us());
-                        s.consecutive_failures = 0;
-                        s.delivered += batch.statements.len() as u64;
-                    });
                     metrics::counter!("cairn_forward_statements_total", &counter)
                         .increment(batch.statements.len() as u64);
-                    return None;
+                    return Sent::Acked(now_us());
                 }
                 Outcome::Retry {
                     status,
@@ -155,67 +189,118 @@ impl Runner {
             };
             metrics::counter!("cairn_forward_failures_total", &counter).increment(1);
             tracing::warn!(forwarder = %self.forwarder.id, status = ?status, error = %error, attempt, "forwarding a batch failed");
-            self.status.update(|s| {
+            let last = LastError {
+                at_us: now_us(),
+                status,
+                message: error.clone(),
+            };
+            let record = move |s: &mut StatusData| {
                 s.consecutive_failures += 1;
-                s.last_error = Some(LastError {
-                    at_us: now_us(),
-                    status,
-                    message: error.clone(),
-                });
-            });
+                s.last_error = Some(last.clone());
+            };
+            match self.durably(vec![], record.clone()).await {
+                Ok(true) => {}
+                // Replaced: the next step's write is refused, and the new task sends it again.
+                Ok(false) => {
+                    let dl = self.dead_letter(batch, attempt, (status, error), started_us);
+                    return Sent::Dead(dl);
+                }
+                Err(e) => {
+                    tracing::warn!(forwarder = %self.forwarder.id, error = %e, "cannot record a forwarding failure");
+                    self.status.update(record);
+                }
+            }
             if refused || policy.exhausted(attempt, first.elapsed()) {
-                return Some(DeadLetter {
-                    id: Uuid::now_v7(),
-                    forwarder: self.forwarder.id,
-                    seqs: batch.seqs(),
-                    attempts: attempt,
-                    status,
-                    error,
-                    created_us: started_us,
-                    last_attempt_us: now_us(),
-                });
+                let dl = self.dead_letter(batch, attempt, (status, error), started_us);
+                return Sent::Dead(dl);
             }
             self.publish(Some(since));
             tokio::time::sleep(policy.backoff(attempt, rand::random(), retry_after)).await;
         }
     }
 
-    /// Moves the cursor to `upto`, recording a dead letter in the same durable write.
-    async fn advance(&self, upto: u64, dead: Option<DeadLetter>) -> Result<Step, Error> {
-        let (log, lock, generation, id) = (
+    /// The dead letter of a batch given up on, first tried at `created_us`.
+    fn dead_letter(
+        &self,
+        batch: &Batch,
+        attempts: u32,
+        (status, error): (Option<u16>, String),
+        created_us: i64,
+    ) -> DeadLetter {
+        DeadLetter {
+            id: Uuid::now_v7(),
+            forwarder: self.forwarder.id,
+            seqs: batch.seqs(),
+            attempts,
+            status,
+            error,
+            created_us,
+            last_attempt_us: now_us(),
+        }
+    }
+
+    /// Changes the status and writes its health with `rows`, in one durable write, unless this
+    /// task was replaced (`false`).
+    async fn durably(
+        &self,
+        rows: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+        f: impl Fn(&mut StatusData) + Send + 'static,
+    ) -> Result<bool, Error> {
+        let (log, lock, generation, id, status) = (
             self.hub.log.clone(),
             self.lock.clone(),
             self.generation,
             self.forwarder.id,
+            self.status.clone(),
         );
-        let is_dead = dead.is_some();
-        let written = blocking(move || {
+        blocking(move || {
             let g = lock.lock().unwrap_or_else(|e| e.into_inner());
             if *g != generation {
                 return Ok(false);
             }
-            let c = crate::codec::encode(&Cursor {
-                seq: upto,
-                updated_us: now_us(),
-            });
-            let mut rows = vec![(cursor_key(id), Some(c))];
-            if let Some(d) = &dead {
-                rows.push((dead_key(id, d.id), Some(crate::codec::encode(d))));
-            }
-            log.forwarding_write(&rows)?;
+            status.change_durably(&*log, id, rows, f)?;
             drop(g);
             Ok(true)
         })
-        .await?;
+        .await
+    }
+
+    /// Moves the cursor to `upto` and records how the batch went (`sent`, with its number of
+    /// statements): the cursor, a dead letter and the health in one durable write.
+    async fn advance(&self, upto: u64, sent: Option<(Sent, u64)>) -> Result<Step, Error> {
+        let c = crate::codec::encode(&Cursor {
+            seq: upto,
+            updated_us: now_us(),
+        });
+        let mut rows = vec![(cursor_key(self.forwarder.id), Some(c))];
+        let (mut acked, mut dead, mut n) = (None, false, 0);
+        match sent {
+            Some((Sent::Acked(at), count)) => (acked, n) = (Some(at), count),
+            Some((Sent::Dead(d), _)) => {
+                rows.push((
+                    dead_key(self.forwarder.id, d.id),
+                    Some(crate::codec::encode(&d)),
+                ));
+                dead = true;
+            }
+            None => {}
+        }
+        let written = self
+            .durably(rows, move |s| {
+                s.cursor = upto;
+                if dead {
+                    s.dead_letters += 1;
+                }
+                if let Some(at) = acked {
+                    s.last_success_us = Some(at);
+                    s.consecutive_failures = 0;
+                    s.delivered += n;
+                }
+            })
+            .await?;
         if !written {
             return Ok(Step::Stale);
         }
-        self.status.update(|s| {
-            s.cursor = upto;
-            if is_dead {
-                s.dead_letters += 1;
-            }
-        });
         self.publish(None);
         Ok(Step::Went)
     }

@@ -2,10 +2,12 @@
 //! `forwarders` keyspace at start-up, rebuilt from the log by [`Forwarders::replay`]), and each
 //! forwarder's delivery status as its task reports it.
 use super::decide::ForwardingLimits;
-use super::model::{ForwarderState, decode};
+pub use super::model::LastError;
+use super::model::{ForwarderState, Health, decode, health_key};
 use crate::event::Event;
 use crate::ports::{LogStore, StoreError};
 use std::sync::{Mutex, RwLock, RwLockReadGuard};
+use uuid::Uuid;
 
 #[derive(Default)]
 pub struct Forwarders {
@@ -63,16 +65,6 @@ impl Forwarders {
     }
 }
 
-/// The target's last failure.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LastError {
-    pub at_us: i64,
-    /// The target's HTTP status, when it answered.
-    pub status: Option<u16>,
-    /// The start of its body, or the transport error.
-    pub message: String,
-}
-
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StatusData {
     /// Every statement at or below this log position was acknowledged or dead-lettered.
@@ -85,16 +77,60 @@ pub struct StatusData {
     pub delivered: u64,
 }
 
+impl StatusData {
+    /// The part kept across restarts.
+    pub fn health(&self) -> Health {
+        Health {
+            last_success_us: self.last_success_us,
+            last_error: self.last_error.clone(),
+            consecutive_failures: self.consecutive_failures,
+        }
+    }
+
+    /// Takes back what a previous run kept.
+    pub fn restore(&mut self, h: Health) {
+        self.last_success_us = h.last_success_us;
+        self.last_error = h.last_error;
+        self.consecutive_failures = h.consecutive_failures;
+    }
+}
+
 /// A forwarder's status, shared by its task and the API.
 #[derive(Debug, Default)]
-pub struct Status(Mutex<StatusData>);
+pub struct Status {
+    data: Mutex<StatusData>,
+    /// Held across a durable change, so that the stored health follows the order of changes.
+    writing: Mutex<()>,
+}
 
 impl Status {
     pub fn snapshot(&self) -> StatusData {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.data.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// Changes what only lives in memory (or what another durable write already recorded).
     pub fn update(&self, f: impl FnOnce(&mut StatusData)) {
-        f(&mut self.0.lock().unwrap_or_else(|e| e.into_inner()))
+        f(&mut self.data.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Changes the status and writes its health, with `rows`, in one durable write; the change
+    /// is seen only once written. Blocking: call it off the async workers.
+    pub fn change_durably(
+        &self,
+        log: &dyn LogStore,
+        forwarder: Uuid,
+        mut rows: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+        f: impl Fn(&mut StatusData),
+    ) -> Result<(), StoreError> {
+        let _w = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        let mut next = self.snapshot();
+        f(&mut next);
+        rows.push((
+            health_key(forwarder),
+            Some(crate::codec::encode(&next.health())),
+        ));
+        log.forwarding_write(&rows)?;
+        self.update(f);
+        Ok(())
     }
 }

@@ -10,6 +10,8 @@ import { adminScreens } from "../../lib/roles";
 import { OrganisationsScreen } from "./OrganisationsScreen";
 import { StoresScreen } from "./StoresScreen";
 import { StoreScreen } from "./StoreScreen";
+import { ForwarderScreen } from "./ForwarderScreen";
+import { ForwardersScreen } from "./ForwardersScreen";
 import { UsersScreen } from "./UsersScreen";
 import css from "./admin.module.css";
 
@@ -42,6 +44,8 @@ export function AdminRoutes() {
         <Route path="organisations" element={<OrganisationsScreen />} />
         <Route path="stores" element={<StoresScreen />} />
         <Route path="stores/:id" element={<StoreScreen />} />
+        <Route path="stores/:id/forwarders" element={<ForwardersScreen />} />
+        <Route path="stores/:id/forwarders/:fid" element={<ForwarderScreen />} />
         <Route path="users" element={may.users ? <UsersScreen /> : <NotAllowed what="Managing users" />} />
         <Route path="*" element={<NotFound />} />
       </Routes>

@@ -69,6 +69,14 @@ export function StoreScreen() {
           normally within a second.
         </p>
       </section>
+      <section className={`card ${css.section}`} aria-labelledby="forwarding-title">
+        <div className={css.sectionHead}>
+          <h3 id="forwarding-title">Forwarding</h3>
+          <span className="muted">Send this store's statements on to another LRS or a webhook.</span>
+          <div className="spacer" />
+          <Link className="btn small" to={`/admin/stores/${store.id}/forwarders`}>Forwarders</Link>
+        </div>
+      </section>
       {count.data === 0 && <NoStatements credentials={usable ? { key: usable.client.key, secret: usable.secret } : undefined} />}
       <section className={css.section} aria-labelledby="clients-title" style={{ marginTop: 16 }}>
         <div className={css.sectionHead}>
