@@ -8,6 +8,11 @@ use bytes::Bytes;
 use std::sync::Arc;
 use uuid::Uuid;
 
+/// The key (in the log store's small metadata, [`LogStore::meta_get`]) of a counter that grows
+/// each time log entries are removed (erasure, retention). Absent means 0. A backup compares it
+/// with the previous generation's: when it changed, the next generation is a full one.
+pub const LOG_REWRITES_KEY: &str = "log.rewrites";
+
 #[derive(Debug, thiserror::Error)]
 #[error("storage: {0}")]
 pub struct StoreError(pub String);

@@ -17,6 +17,7 @@
 //! - `forwarding`: `c` ‖ forwarder id → cursor; `d` ‖ forwarder id ‖ dead letter id → dead
 //!   letter (delivery records, written by the forwarding tasks, not the writer)
 //! - `documents`, `activities`: see [`documents`]
+pub mod backup;
 mod documents;
 
 use bytes::Bytes;
@@ -113,6 +114,24 @@ impl FjallStore {
             forwarding: ks("forwarding")?,
             db,
         })
+    }
+
+    /// Every keyspace with its name, in a fixed order.
+    pub(crate) fn keyspaces(&self) -> [(&'static str, &Keyspace); 12] {
+        [
+            ("log", &self.log),
+            ("statement_ids", &self.statement_ids),
+            ("voided", &self.voided),
+            ("attachments", &self.attachments),
+            ("meta", &self.meta),
+            ("documents", &self.documents),
+            ("activities", &self.activities),
+            ("entities", &self.entities),
+            ("personas", &self.personas),
+            ("dashboards", &self.dashboards),
+            ("forwarders", &self.forwarders),
+            ("forwarding", &self.forwarding),
+        ]
     }
 
     fn decode(&self, seq: u64, v: &[u8]) -> Result<Event, StoreError> {
