@@ -29,6 +29,7 @@ const LEGACY_DEFAULT_CLIENT_META: &str = "default_client";
 pub const BOOTSTRAPPED_META: &str = "tenancy_bootstrapped";
 
 pub fn open_store(cfg: &Config) -> anyhow::Result<Arc<FjallStore>> {
+    crate::backup::check_not_restoring(&cfg.data_dir)?;
     std::fs::create_dir_all(&cfg.data_dir)
         .with_context(|| format!("cannot create data dir {}", cfg.data_dir.display()))?;
     Ok(Arc::new(FjallStore::open(
@@ -182,6 +183,8 @@ pub struct Running {
     store_failed: watch::Receiver<Option<String>>,
     writer: std::thread::JoinHandle<()>,
     forwarding: Hub,
+    /// The control socket and the backup schedule.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -206,6 +209,9 @@ impl Running {
             let _ = m.await;
         }
         let _ = self.projector.await;
+        for task in self.background {
+            let _ = task.await;
+        }
         let _ = tokio::task::spawn_blocking(move || self.writer.join()).await;
     }
 }
@@ -213,7 +219,10 @@ impl Running {
 /// Builds and starts everything; returns once the server is accepting connections.
 pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let store = open_store(&cfg)?;
-    start_on(cfg, store).await
+    let backups = cfg.clone();
+    let mut running = start_on(cfg, store.clone()).await?;
+    running.background = crate::backup::spawn(&backups, store, running.shutdown.subscribe())?;
+    Ok(running)
 }
 
 /// [`start`] on an opened log store (tests wrap the embedded store to make it fail).
@@ -429,6 +438,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         store_failed,
         writer: writer_join,
         forwarding: hub,
+        background: Vec::new(),
     })
 }
 

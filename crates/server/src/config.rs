@@ -192,6 +192,15 @@ pub struct Config {
     pub oidc_metadata_refresh_minutes: u64,
     /// A call to the provider gives up after this many seconds.
     pub oidc_http_timeout_seconds: u64,
+    /// Where scheduled backups are written (unset: no scheduled backups).
+    pub backup_dir: Option<PathBuf>,
+    /// Minutes between two scheduled backups.
+    pub backup_interval_minutes: u64,
+    /// Scheduled backups keep at least this many newest generations restorable.
+    pub backup_keep: usize,
+    /// A backup generation is full rather than incremental once this many generations would
+    /// otherwise depend on one another.
+    pub backup_full_every: u64,
 }
 
 /// `oidc_default_role`.
@@ -360,6 +369,10 @@ impl Default for Config {
             forward_scan_entries: 4096,
             forward_lag_count_max: 100_000,
             forward_error_body_max_bytes: 1024,
+            backup_dir: None,
+            backup_interval_minutes: 24 * 60,
+            backup_keep: 7,
+            backup_full_every: 7,
         }
     }
 }
@@ -438,6 +451,12 @@ impl Config {
             ("dashboard_name_max_chars", self.dashboard_name_max_chars),
             ("dashboard_json_max_kib", self.dashboard_json_max_kib),
             ("saved_filters_max", self.saved_filters_max),
+            (
+                "backup_interval_minutes",
+                self.backup_interval_minutes as usize,
+            ),
+            ("backup_keep", self.backup_keep),
+            ("backup_full_every", self.backup_full_every as usize),
             ("forwarders_per_store_max", self.forwarders_per_store_max),
             ("forward_batch_max", self.forward_batch_max as usize),
             (

@@ -35,6 +35,7 @@ pub const MANIFEST_FORMAT: u32 = 1;
 pub const MANIFEST: &str = "manifest.json";
 const PREFIX: &str = "generation-";
 const PARTIAL: &str = ".partial";
+const DELETING: &str = ".deleting";
 
 /// Keyspaces that an incremental generation holds a delta of (the log and what grows with it).
 /// Every other keyspace is written whole in every generation.
@@ -157,8 +158,12 @@ pub fn generations(dir: &Path) -> Result<Vec<Manifest>, StoreError> {
             continue;
         };
         let path = entry.path().join(MANIFEST);
-        let bytes = std::fs::read(&path)
-            .map_err(|e| err(format!("cannot read {}: {e}", path.display())))?;
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            // Not a complete generation (it is being deleted, or was never finished).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(err(format!("cannot read {}: {e}", path.display()))),
+        };
         let m: Manifest = serde_json::from_slice(&bytes)
             .map_err(|e| err(format!("{} is not a backup manifest: {e}", path.display())))?;
         if m.format != MANIFEST_FORMAT {
@@ -190,8 +195,11 @@ pub fn prune_dir(dir: &Path, keep: usize) -> Result<Vec<u64>, StoreError> {
         .collect();
     let gone = prune(&gens, keep);
     for g in &gone {
+        // Renamed first, so that no one lists a generation whose files are half deleted.
         let path = generation_dir(dir, *g);
-        std::fs::remove_dir_all(&path)
+        let doomed = path.with_extension(&DELETING[1..]);
+        std::fs::rename(&path, &doomed)
+            .and_then(|_| std::fs::remove_dir_all(&doomed))
             .map_err(|e| err(format!("cannot delete {}: {e}", path.display())))?;
     }
     Ok(gone)

@@ -1,7 +1,7 @@
 //! Taking a generation from one snapshot of the store.
 use super::{
-    FullReason, Kind, MANIFEST, MANIFEST_FORMAT, Manifest, Now, PARTIAL, decide, generation_dir,
-    generations,
+    DELETING, FullReason, Kind, MANIFEST, MANIFEST_FORMAT, Manifest, Now, PARTIAL, decide,
+    generation_dir, generations,
 };
 use crate::{FjallStore, attachment_key, err, seq_of};
 use cairn_core::Event;
@@ -138,9 +138,14 @@ fn sync_dir(dir: &Path) -> Result<(), StoreError> {
 fn remove_partial(dir: &Path) -> Result<(), StoreError> {
     for entry in std::fs::read_dir(dir).map_err(err)? {
         let entry = entry.map_err(err)?;
-        if entry.file_name().to_string_lossy().ends_with(PARTIAL) {
-            tracing::info!(path = %entry.path().display(), "removing an interrupted backup");
-            std::fs::remove_dir_all(entry.path()).map_err(err)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(PARTIAL) || name.ends_with(DELETING) {
+            tracing::info!(path = %entry.path().display(), "removing an unfinished generation");
+            match std::fs::remove_dir_all(entry.path()) {
+                // Removed meanwhile by the pruning that renamed it.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                r => r.map_err(err)?,
+            }
         }
     }
     Ok(())
