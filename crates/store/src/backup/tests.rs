@@ -108,7 +108,9 @@ fn ingest(s: &FjallStore, from: u64, to: u64) {
     s.commit(&ws).unwrap();
 }
 
-fn dump(s: &FjallStore) -> BTreeMap<String, Vec<(Vec<u8>, Vec<u8>)>> {
+type Dump = BTreeMap<String, Vec<(Vec<u8>, Vec<u8>)>>;
+
+fn dump(s: &FjallStore) -> Dump {
     s.keyspaces()
         .into_iter()
         .map(|(name, ks)| {
