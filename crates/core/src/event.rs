@@ -3,6 +3,7 @@
 //!
 //! It imports the event types from the modules' `model`-level files (not their `mod.rs`), so
 //! the event log does not depend on the services built around it.
+use crate::audit::model::AuditRecord;
 use crate::dashboards::model::DashboardEvent;
 use crate::documents::rules::DocumentEvent;
 use crate::forwarding::model::ForwarderEvent;
@@ -28,6 +29,8 @@ pub enum Event {
     Dashboard(Arc<DashboardEvent>),
     /// A change to the forwarders of a store.
     Forwarder(Arc<ForwarderEvent>),
+    /// An audited request to the admin API (who did what, when), see [`crate::audit`].
+    Audit(Arc<AuditRecord>),
 }
 
 impl Event {
@@ -50,6 +53,7 @@ impl Event {
             Event::Persona(p) => p.at_us,
             Event::Dashboard(d) => d.at_us,
             Event::Forwarder(f) => f.at_us,
+            Event::Audit(a) => a.at_us,
         }
     }
 
@@ -69,7 +73,7 @@ impl Event {
             Event::Persona(p) => Some(p.store),
             Event::Dashboard(d) => Some(d.store),
             Event::Forwarder(f) => Some(f.store),
-            Event::Tenancy(_) => None,
+            Event::Tenancy(_) | Event::Audit(_) => None,
         }
     }
 }

@@ -170,7 +170,8 @@ impl Projector {
                         Event::Document(_)
                         | Event::Tenancy(_)
                         | Event::Dashboard(_)
-                        | Event::Forwarder(_) => {}
+                        | Event::Forwarder(_)
+                        | Event::Audit(_) => {}
                     }
                 }
             }
@@ -227,7 +228,8 @@ impl Projector {
                 Event::Document(_)
                 | Event::Tenancy(_)
                 | Event::Dashboard(_)
-                | Event::Forwarder(_) => {}
+                | Event::Forwarder(_)
+                | Event::Audit(_) => {}
             }
         }
         self.project(

@@ -218,7 +218,8 @@ impl StatementService {
             | Event::Tenancy(_)
             | Event::Persona(_)
             | Event::Dashboard(_)
-            | Event::Forwarder(_) => None,
+            | Event::Forwarder(_)
+            | Event::Audit(_) => None,
         }))
     }
 

@@ -17,6 +17,7 @@
 //! - `forwarding`: `c` ‖ forwarder id → cursor; `d` ‖ forwarder id ‖ dead letter id → dead
 //!   letter (delivery records, written by the forwarding tasks, not the writer)
 //! - `documents`, `activities`: see [`documents`]
+//! - `audit`: `at_us(8) ‖ seq(8)` → encoded audit record (see `cairn_core::audit`)
 pub mod backup;
 mod documents;
 
@@ -47,6 +48,7 @@ pub struct FjallStore {
     dashboards: Keyspace,
     forwarders: Keyspace,
     forwarding: Keyspace,
+    audit: Keyspace,
 }
 
 pub(crate) fn err(e: impl std::fmt::Display) -> StoreError {
@@ -112,12 +114,13 @@ impl FjallStore {
             dashboards: ks("dashboards")?,
             forwarders: ks("forwarders")?,
             forwarding: ks("forwarding")?,
+            audit: ks("audit")?,
             db,
         })
     }
 
     /// Every keyspace with its name, in a fixed order.
-    pub(crate) fn keyspaces(&self) -> [(&'static str, &Keyspace); 12] {
+    pub(crate) fn keyspaces(&self) -> [(&'static str, &Keyspace); 13] {
         [
             ("log", &self.log),
             ("statement_ids", &self.statement_ids),
@@ -131,6 +134,7 @@ impl FjallStore {
             ("dashboards", &self.dashboards),
             ("forwarders", &self.forwarders),
             ("forwarding", &self.forwarding),
+            ("audit", &self.audit),
         ]
     }
 
@@ -200,6 +204,9 @@ impl LogStore for FjallStore {
                 Some(v) => b.insert(&self.entities, key.as_slice(), v.as_slice()),
                 None => b.remove(&self.entities, key.as_slice()),
             }
+        }
+        for (key, value) in &ws.audit {
+            b.insert(&self.audit, key.as_slice(), value.as_slice());
         }
         for (store, id, value) in &ws.personas {
             let mut key = Vec::with_capacity(32);
@@ -339,6 +346,23 @@ impl LogStore for FjallStore {
         for kv in self.personas.iter() {
             let (_, v) = kv.into_inner().map_err(err)?;
             out.push(v.to_vec());
+        }
+        Ok(out)
+    }
+
+    fn audit_before(
+        &self,
+        before: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<cairn_core::ports::EntityRow>, StoreError> {
+        let rows = match before {
+            Some(b) => self.audit.range(..b.to_vec()),
+            None => self.audit.iter(),
+        };
+        let mut out = Vec::new();
+        for kv in rows.rev().take(limit) {
+            let (k, v) = kv.into_inner().map_err(err)?;
+            out.push((k.to_vec(), v.to_vec()));
         }
         Ok(out)
     }

@@ -66,7 +66,8 @@ impl Group {
                 | Event::Tenancy(_)
                 | Event::Persona(_)
                 | Event::Dashboard(_)
-                | Event::Forwarder(_),
+                | Event::Forwarder(_)
+                | Event::Audit(_),
             )
             | None => Err(Error::Internal(format!(
                 "index points at missing event {seq}"

@@ -20,6 +20,20 @@ use uuid::Uuid;
 mod dashboards;
 mod documents;
 mod forwarders;
+
+impl group::Group {
+    /// Adds an audit record to the group, at the group's time.
+    fn plan_audit(&mut self, mut record: crate::audit::AuditRecord) {
+        self.stored_us += 1;
+        self.seq += 1;
+        record.at_us = self.stored_us;
+        let key = crate::audit::model::key(record.at_us, self.seq);
+        self.ws.audit.push((key, crate::codec::encode(&record)));
+        self.ws
+            .events
+            .push((self.seq, Arc::new(Event::Audit(Arc::new(record)))));
+    }
+}
 mod group;
 mod personas;
 
@@ -88,6 +102,7 @@ enum WriteRequest {
     Personas(StoreId, Vec<crate::personas::PersonaCommand>),
     Dashboards(StoreId, Vec<crate::dashboards::DashboardCommand>),
     Forwarders(StoreId, Vec<crate::forwarding::ForwarderCommand>),
+    Audit(crate::audit::AuditRecord),
 }
 
 /// What the rest of the system sees of the writer. Cheap to clone.
@@ -156,6 +171,11 @@ impl WriterHandle {
         commands: Vec<crate::forwarding::ForwarderCommand>,
     ) -> Result<u64, Error> {
         self.send(WriteRequest::Forwarders(store, commands)).await
+    }
+
+    /// Appends an audit record; the writer sets its time to the commit's.
+    pub async fn audit(&self, record: crate::audit::AuditRecord) -> Result<u64, Error> {
+        self.send(WriteRequest::Audit(record)).await
     }
 
     async fn send(&self, req: WriteRequest) -> Result<u64, Error> {
@@ -316,6 +336,10 @@ impl Writer {
                     }
                     WriteRequest::Forwarders(store, r) => {
                         g.plan_forwarders(&self.forwarders, store, r)
+                    }
+                    WriteRequest::Audit(r) => {
+                        g.plan_audit(r);
+                        Ok(())
                     }
                 };
                 replies.push((reply, outcome));
