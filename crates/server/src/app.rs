@@ -306,6 +306,8 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
             ..PersonaServiceConfig::default()
         },
     );
+    let audit = cairn_core::audit::AuditService::new(log.clone(), writer.clone(), tenancy.clone())
+        .with_dashboards(dashboards.clone());
     let dashboards = DashboardService::new(dashboards, writer.clone(), tenancy.clone())
         .with_analytics_limits(cfg.analytics_limits());
     let client = bootstrap(&cfg, &*log, &tenancy).await?;
@@ -360,6 +362,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     .with_analytics(analytics)
     .with_dashboards(dashboards)
     .with_forwarders(forwarding)
+    .with_audit(audit)
     .with_progress(progress_rx)
     .with_health(health.clone());
     let listener = tokio::net::TcpListener::bind(cfg.http_addr)
