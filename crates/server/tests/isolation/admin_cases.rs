@@ -50,6 +50,9 @@ pub fn admin_case(w: &World, method: &str, path: &str) -> (String, Option<Value>
         ("get", "/api/v1/organisations")
         | ("get", "/api/v1/stores")
         | ("get", "/api/v1/clients") => (s(path), None, true),
+        // The audit log: the owner of another organisation sees only its own organisation's
+        // records (none of A's ids); A's viewers and analysts are refused.
+        ("get", "/api/v1/audit") => (s("/api/v1/audit?limit=1000"), None, true),
         ("post", "/api/v1/organisations") => (
             s(path),
             Some(json!({"name": "nested", "parent": w.org_a})),
