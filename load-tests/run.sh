@@ -18,6 +18,10 @@
 #   load-tests/run.sh dashboard   (an 8-widget dashboard in headless chromium, against var/load/fill:
 #                                  cold load, refresh and each widget's query, p50/p95; LOAD_RUNS,
 #                                  LOAD_QUERY_RUNS; report in var/load/dashboard-load.json)
+#   load-tests/run.sh backup      (fills LOAD_BACKUP_COUNT statements (default 1000000) into
+#                                  var/load/backup, then ingests while `cairn backup` writes a
+#                                  full generation, then an incremental one: each one's duration,
+#                                  the ingest rate before and during it, and the CPU split)
 #
 # ingest, lag and mixed start from an empty store (var/load/scratch, database cairn_scratch);
 # fill, reads and aggregates share var/load/fill (database cairn_fill), so fills accumulate until
@@ -43,7 +47,10 @@ case "$scenario" in
     lag) mode=scratch; args=(ingest --lag)
          case " $* " in *" --rate "*) ;; *) args+=(--rate 20000) ;; esac ;;
     fill|reads|aggregates|dashboard) mode=fill; args=("$scenario") ;;
-    *) sed -n '2,27p' "$0" >&2; exit 2 ;;
+    backup) mode=backup
+            # The log position is read from the metrics endpoint.
+            export CAIRN_METRICS_ADDR="${CAIRN_METRICS_ADDR:-127.0.0.1:18281}" ;;
+    *) sed -n '2,28p' "$0" >&2; exit 2 ;;
 esac
 
 cargo build --release -q -p cairn-server -p cairn-loadgen
@@ -53,7 +60,7 @@ scripts/clickhouse.sh start --port "$ch_port" --dir "$ch_dir" >/dev/null
 ch_pid="$(cat "$ch_dir/clickhouse.pid")"
 data="$repo/var/load/$mode"
 db="cairn_$mode"
-if [ "$mode" = scratch ]; then
+if [ "$mode" = scratch ] || [ "$mode" = backup ]; then
     rm -rf "$data"
     curl -fsS "$ch_url/" --data-binary "DROP DATABASE IF EXISTS $db" >/dev/null
 fi
@@ -122,6 +129,42 @@ if [ "$scenario" = dashboard ]; then
     t1="$(date +%s.%N)"; tick="$(getconf CLK_TCK)"
     awk -v s="$(( $(cpu "$server") - s0 ))" -v c="$(( $(cpu "$ch_pid") - c0 ))" -v t="$t0" -v u="$t1" -v k="$tick" \
         'BEGIN { w = u - t; printf "cpu over %.0f s wall: cairn %.1f s, clickhouse %.1f s, load average %s\n", w, s / k, c / k, "'"$(cut -d' ' -f1-3 /proc/loadavg)"'" }'
+    exit 0
+fi
+if [ "$scenario" = backup ]; then
+    common=(--addr "$http" --server-pid "$server" --clickhouse-pid "$ch_pid"
+            --clickhouse-addr "127.0.0.1:$ch_port" --clickhouse-db "$db")
+    gens="$repo/var/load/backup-generations"
+    rm -rf "$gens"
+    "$loadgen" "${common[@]}" fill --count "${LOAD_BACKUP_COUNT:-1000000}" \
+        --record "$repo/var/load/backup-ids.jsonl"
+    position() { curl -fsS "http://$CAIRN_METRICS_ADDR/metrics" | awk '/^cairn_log_sequence / {printf "%d", $2}'; }
+    cpu() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+    busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+    # Ingest (8 connections, batches of 100) through both backups, stopped after them; the
+    # rate is read from the log position over a quiet window first, then over each backup.
+    "$loadgen" "${common[@]}" ingest --duration 3600 >/dev/null &
+    gen=$!
+    sleep 8
+    p0="$(position)"; sleep 15; p1="$(position)"
+    echo "ingest without a backup: $(( (p1 - p0) / 15 )) statements/s"
+    tick="$(getconf CLK_TCK)"
+    for kind in first second; do
+        q0="$(position)"; s0="$(cpu "$server")"; c0="$(cpu "$ch_pid")"; g0="$(cpu "$gen")"; m0="$(busy)"
+        t0="$(date +%s.%N)"
+        out="$(CAIRN_DATA_DIR="$data" CAIRN_LOG=warn "$target/release/cairn" backup "$gens")"
+        t1="$(date +%s.%N)"
+        q1="$(position)"; s1="$(cpu "$server")"; c1="$(cpu "$ch_pid")"; g1="$(cpu "$gen")"; m1="$(busy)"
+        echo "$kind backup: $out"
+        awk -v t="$t0" -v u="$t1" -v q="$(( q1 - q0 ))" -v s="$(( s1 - s0 ))" -v c="$(( c1 - c0 ))" \
+            -v g="$(( g1 - g0 ))" -v m="$(( m1 - m0 ))" -v k="$tick" 'BEGIN { w = u - t;
+            printf "  %.1f s; ingest during it %.0f statements/s; cpu: cairn %.1f s, clickhouse %.1f s, loadgen %.1f s, rest of the machine %.1f s (of %.1f s busy)\n",
+                w, q / w, s / k, c / k, g / k, (m - s - c - g) / k, m / k }'
+        sleep 10
+    done
+    echo "backup on disk: $(du -sh "$gens" | cut -f1) ($(ls "$gens" | tr '\n' ' '))"
+    echo "data directory: $(du -sh "$data/store" | cut -f1)"
+    kill "$gen"
     exit 0
 fi
 "$loadgen" --addr "$http" --server-pid "$server" --clickhouse-pid "$ch_pid" \

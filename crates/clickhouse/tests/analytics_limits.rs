@@ -60,13 +60,17 @@ async fn an_analytics_query_over_the_time_limit_is_stopped_and_told_apart() {
         .await;
     let elapsed = started.elapsed();
     let e = out.expect_err("an endless count must be stopped by max_execution_time");
-    assert_eq!(cairn_clickhouse::kind_of(&e), ProjectionErrorKind::TooSlow, "{e}");
-    assert!(elapsed < std::time::Duration::from_secs(30), "stopped after {elapsed:?}");
-    let api: cairn_core::Error = cairn_core::ports::ProjectionError::of(
+    assert_eq!(
         cairn_clickhouse::kind_of(&e),
-        e.to_string(),
-    )
-    .into();
+        ProjectionErrorKind::TooSlow,
+        "{e}"
+    );
+    assert!(
+        elapsed < std::time::Duration::from_secs(30),
+        "stopped after {elapsed:?}"
+    );
+    let api: cairn_core::Error =
+        cairn_core::ports::ProjectionError::of(cairn_clickhouse::kind_of(&e), e.to_string()).into();
     assert!(
         matches!(api, cairn_core::Error::Unavailable(..)),
         "a timed-out analytics query answers 503: {api:?}"

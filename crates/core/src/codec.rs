@@ -182,6 +182,34 @@ mod tests {
         );
     }
 
+    /// The index of `Event::Audit` in the enum: appended after `Forwarder` (5). When another
+    /// variant is appended before it, change this one constant: the record's bytes after the
+    /// tag stay the same.
+    const AUDIT_VARIANT: u8 = 7;
+
+    #[test]
+    fn frozen_audit_entries() {
+        use crate::audit::{AuditKind, AuditRecord};
+        use crate::tenancy::UserId;
+        let e = Event::Audit(Arc::new(AuditRecord {
+            at_us: 1_700_000_000_000_000,
+            actor: UserId(Uuid::from_u128(4)),
+            kind: AuditKind::ShareLink,
+            method: "POST".into(),
+            route: "/api/v1/dashboards/{id}/links".into(),
+            targets: vec!["d".into()],
+            org: Some(OrgId(Uuid::from_u128(2))),
+            status: 201,
+        }));
+        // at_us, actor, kind (ShareLink = 3), method, route, targets, org, status.
+        let record = "8080f2818389850610000000000000000000000000000000040304504f53541d2f6170692f76312f64617368626f617264732f7b69647d2f6c696e6b73010164011000000000000000000000000000000002c901";
+        check(
+            e,
+            &format!("{AUDIT_VARIANT:02x}{record}"),
+            &format!("c1{AUDIT_VARIANT:02x}{record}"),
+        );
+    }
+
     #[test]
     fn unknown_versions_and_empty_records_are_errors() {
         let e = decode::<Persona>(&[0xC2, 0, 0]).unwrap_err();

@@ -3,6 +3,7 @@
 //!
 //! It imports the event types from the modules' `model`-level files (not their `mod.rs`), so
 //! the event log does not depend on the services built around it.
+use crate::audit::model::AuditRecord;
 use crate::dashboards::model::DashboardEvent;
 use crate::documents::rules::DocumentEvent;
 use crate::forwarding::model::ForwarderEvent;
@@ -32,6 +33,8 @@ pub enum Event {
     /// Entries removed from the log for good (erasure, store deletion, batch delete,
     /// retention): a record of the removal, never of the removed data ([`crate::purge`]).
     Purge(Arc<PurgeEvent>),
+    /// An audited request to the admin API (who did what, when), see [`crate::audit`].
+    Audit(Arc<AuditRecord>),
 }
 
 impl Event {
@@ -55,6 +58,7 @@ impl Event {
             Event::Dashboard(d) => d.at_us,
             Event::Forwarder(f) => f.at_us,
             Event::Purge(p) => p.at_us,
+            Event::Audit(a) => a.at_us,
         }
     }
 
@@ -74,7 +78,7 @@ impl Event {
             Event::Persona(p) => Some(p.store),
             Event::Dashboard(d) => Some(d.store),
             Event::Forwarder(f) => Some(f.store),
-            Event::Tenancy(_) | Event::Purge(_) => None,
+            Event::Tenancy(_) | Event::Purge(_) | Event::Audit(_) => None,
         }
     }
 }

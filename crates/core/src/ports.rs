@@ -84,6 +84,8 @@ pub struct WriteSet {
     pub forwarders: Vec<(Vec<u8>, Option<Vec<u8>>)>,
     /// `meta` rows: key → value, or None to delete it (a purge's pending plan).
     pub meta: Vec<(String, Option<Vec<u8>>)>,
+    /// The audit index: time ‖ seq → encoded audit record.
+    pub audit: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 impl WriteSet {
@@ -142,6 +144,13 @@ pub trait LogStore: Send + Sync + 'static {
     fn forwarding_rows(&self, prefix: &[u8]) -> Result<Vec<EntityRow>, StoreError>;
     /// Writes delivery records (None deletes) atomically and durably (fsync).
     fn forwarding_write(&self, rows: &[(Vec<u8>, Option<Vec<u8>>)]) -> Result<(), StoreError>;
+    /// Audit index rows (key, encoded record) with keys below `before` (all when `None`),
+    /// newest first, at most `limit`.
+    fn audit_before(
+        &self,
+        before: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<EntityRow>, StoreError>;
     /// Small durable settings such as the projection checkpoint.
     fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     fn meta_put(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;

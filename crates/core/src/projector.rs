@@ -196,7 +196,8 @@ impl Projector {
                         | Event::Tenancy(_)
                         | Event::Dashboard(_)
                         | Event::Forwarder(_)
-                        | Event::Purge(_) => {}
+                        | Event::Purge(_)
+                        | Event::Audit(_) => {}
                     }
                 }
             }
@@ -254,7 +255,8 @@ impl Projector {
                 | Event::Tenancy(_)
                 | Event::Dashboard(_)
                 | Event::Forwarder(_)
-                | Event::Purge(_) => {}
+                | Event::Purge(_)
+                | Event::Audit(_) => {}
             }
         }
         self.project(

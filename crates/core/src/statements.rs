@@ -222,7 +222,8 @@ impl StatementService {
             | Event::Persona(_)
             | Event::Dashboard(_)
             | Event::Forwarder(_)
-            | Event::Purge(_) => None,
+            | Event::Purge(_)
+            | Event::Audit(_) => None,
         }))
     }
 

@@ -104,6 +104,8 @@ pub struct AppState {
     pub health: Option<cairn_core::health::Health>,
     /// Single sign-on with OpenID Connect (absent: not configured).
     pub sso: Option<cairn_core::sso::SsoService>,
+    /// The audit log (absent: nothing is recorded, and listing it answers 404).
+    pub audit: Option<cairn_core::audit::AuditService>,
 }
 
 impl AppState {
@@ -129,7 +131,14 @@ impl AppState {
             progress: None,
             health: None,
             sso: None,
+            audit: None,
         }
+    }
+
+    /// Records audited admin requests with this service, and lists them.
+    pub fn with_audit(mut self, audit: cairn_core::audit::AuditService) -> Self {
+        self.audit = Some(audit);
+        self
     }
 
     /// Offers single sign-on through this service.
@@ -215,7 +224,12 @@ pub fn router(state: AppState) -> Router {
         .route("/health/live", get(observe::live))
         .route("/health/ready", get(observe::ready));
     if state.tenancy.is_some() {
-        app = app.merge(admin::routes());
+        app = app.merge(
+            admin::routes().route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                admin::audit::record,
+            )),
+        );
     }
     app.route("/s/{link}", get(web::share_page))
         .route("/embed/{link}", get(web::share_page))

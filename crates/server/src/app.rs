@@ -31,6 +31,7 @@ const LEGACY_DEFAULT_CLIENT_META: &str = "default_client";
 pub const BOOTSTRAPPED_META: &str = "tenancy_bootstrapped";
 
 pub fn open_store(cfg: &Config) -> anyhow::Result<Arc<FjallStore>> {
+    crate::backup::check_not_restoring(&cfg.data_dir)?;
     std::fs::create_dir_all(&cfg.data_dir)
         .with_context(|| format!("cannot create data dir {}", cfg.data_dir.display()))?;
     Ok(Arc::new(FjallStore::open(
@@ -184,6 +185,8 @@ pub struct Running {
     store_failed: watch::Receiver<Option<String>>,
     writer: std::thread::JoinHandle<()>,
     forwarding: Hub,
+    /// The control socket and the backup schedule.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -208,6 +211,9 @@ impl Running {
             let _ = m.await;
         }
         let _ = self.projector.await;
+        for task in self.background {
+            let _ = task.await;
+        }
         let _ = tokio::task::spawn_blocking(move || self.writer.join()).await;
     }
 }
@@ -215,7 +221,10 @@ impl Running {
 /// Builds and starts everything; returns once the server is accepting connections.
 pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let store = open_store(&cfg)?;
-    start_on(cfg, store).await
+    let backups = cfg.clone();
+    let mut running = start_on(cfg, store.clone()).await?;
+    running.background = crate::backup::spawn(&backups, store, running.shutdown.subscribe())?;
+    Ok(running)
 }
 
 /// [`start`] on an opened log store (tests wrap the embedded store to make it fail).
@@ -335,6 +344,8 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
             ..PersonaServiceConfig::default()
         },
     );
+    let audit = cairn_core::audit::AuditService::new(log.clone(), writer.clone(), tenancy.clone())
+        .with_dashboards(dashboards.clone());
     let dashboards = DashboardService::new(dashboards, writer.clone(), tenancy.clone())
         .with_analytics_limits(cfg.analytics_limits());
     let client = bootstrap(&cfg, &*log, &tenancy).await?;
@@ -389,6 +400,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     .with_dashboards(dashboards)
     .with_forwarders(forwarding)
     .with_erasures(erasures)
+    .with_audit(audit)
     .with_progress(progress_rx)
     .with_health(health.clone());
     let listener = tokio::net::TcpListener::bind(cfg.http_addr)
@@ -473,6 +485,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         store_failed,
         writer: writer_join,
         forwarding: hub,
+        background: Vec::new(),
     })
 }
 

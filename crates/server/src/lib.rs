@@ -2,9 +2,10 @@
 //! of the embedded store, the ClickHouse projection, the writer, the projector and the HTTP
 //! server into a running node ([`app`]), and its observability: logs and traces ([`telemetry`]),
 //! Prometheus metrics ([`metrics`], [`measured`]), and the progress of long commands
-//! ([`progress`]). The `cairn` binary is a thin CLI over this crate.
+//! ([`progress`]), and online backups and restores ([`backup`]). The `cairn` binary is a thin CLI over this crate.
 pub mod admin_cli;
 pub mod app;
+pub mod backup;
 pub mod config;
 pub mod forwarding;
 pub mod measured;

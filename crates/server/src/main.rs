@@ -1,7 +1,8 @@
 //! `cairn`: the Cairn LRS binary. `cairn serve` runs the server, `cairn migrate` applies the
 //! ClickHouse migrations, `cairn reproject` rebuilds the projection from the event log,
-//! `cairn openapi` prints the admin API's OpenAPI document.
-use cairn_server::{admin_cli, app, config, telemetry};
+//! `cairn openapi` prints the admin API's OpenAPI document, `cairn backup` and `cairn restore`
+//! back the data directory up and restore it.
+use cairn_server::{admin_cli, app, backup, config, telemetry};
 
 use clap::{Parser, Subcommand};
 use figment::Figment;
@@ -45,6 +46,20 @@ enum Command {
     Migrate,
     /// Rebuild the ClickHouse projection from the event log and exit (stop the server first).
     Reproject,
+    /// Write the next backup generation into DIR, while the server runs (or while it is stopped).
+    Backup {
+        /// The backup directory (created when missing); one subdirectory per generation.
+        dir: PathBuf,
+    },
+    /// Restore a backup into the data directory, which must be empty or missing; `cairn serve`
+    /// then rebuilds ClickHouse from the restored log.
+    Restore {
+        /// The backup directory.
+        dir: PathBuf,
+        /// The generation to restore (default: the newest).
+        #[arg(long)]
+        generation: Option<u64>,
+    },
     /// Print the admin API's OpenAPI document (JSON) and exit.
     Openapi,
     /// Provision organisations, stores, clients and the site administrator (stop the server first).
@@ -122,6 +137,26 @@ async fn main() {
             .await
             .map(|last| println!("reprojected the log up to sequence {last}")),
         Command::Admin(cmd) => admin_cli::run(&cfg, cmd).await,
+        Command::Backup { dir } => backup::backup_command(&cfg, &dir).await.map(|m| {
+            let kind = if m.full { "full" } else { "incremental" };
+            println!(
+                "backup generation {} ({kind}) written to {}, consistent to log position {}",
+                m.generation,
+                dir.display(),
+                m.seq
+            )
+        }),
+        Command::Restore { dir, generation } => backup::restore_command(&cfg, &dir, generation)
+            .await
+            .map(|m| {
+                println!(
+                    "restored generation {} (log position {}) into {}; `cairn serve` now \
+                     rebuilds the ClickHouse projection from the log",
+                    m.generation,
+                    m.seq,
+                    cfg.data_dir.display()
+                )
+            }),
         Command::Openapi => Ok(()),
     };
     // Spans still buffered are sent before exiting (the exporter blocks: off the runtime).

@@ -82,6 +82,13 @@ impl LogStore for Breakable {
     fn forwarding_write(&self, rows: &[(Vec<u8>, Option<Vec<u8>>)]) -> Result<(), StoreError> {
         self.inner.forwarding_write(rows)
     }
+    fn audit_before(
+        &self,
+        before: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<cairn_core::ports::EntityRow>, StoreError> {
+        self.inner.audit_before(before, limit)
+    }
     fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.inner.meta_get(key)
     }

@@ -17,6 +17,8 @@
 //! - `forwarding`: `c` ‖ forwarder id → cursor; `d` ‖ forwarder id ‖ dead letter id → dead
 //!   letter (delivery records, written by the forwarding tasks, not the writer)
 //! - `documents`, `activities`: see [`documents`]
+//! - `audit`: `at_us(8) ‖ seq(8)` → encoded audit record (see `cairn_core::audit`)
+pub mod backup;
 mod documents;
 mod purge;
 
@@ -49,6 +51,7 @@ pub struct FjallStore {
     forwarding: Keyspace,
     /// The data directory (purges look at its journal files).
     dir: std::path::PathBuf,
+    audit: Keyspace,
 }
 
 pub(crate) fn err(e: impl std::fmt::Display) -> StoreError {
@@ -115,8 +118,28 @@ impl FjallStore {
             forwarders: ks("forwarders")?,
             forwarding: ks("forwarding")?,
             dir: dir.to_path_buf(),
+            audit: ks("audit")?,
             db,
         })
+    }
+
+    /// Every keyspace with its name, in a fixed order.
+    pub(crate) fn keyspaces(&self) -> [(&'static str, &Keyspace); 13] {
+        [
+            ("log", &self.log),
+            ("statement_ids", &self.statement_ids),
+            ("voided", &self.voided),
+            ("attachments", &self.attachments),
+            ("meta", &self.meta),
+            ("documents", &self.documents),
+            ("activities", &self.activities),
+            ("entities", &self.entities),
+            ("personas", &self.personas),
+            ("dashboards", &self.dashboards),
+            ("forwarders", &self.forwarders),
+            ("forwarding", &self.forwarding),
+            ("audit", &self.audit),
+        ]
     }
 
     fn decode(&self, seq: u64, v: &[u8]) -> Result<Event, StoreError> {
@@ -191,6 +214,9 @@ impl LogStore for FjallStore {
                 Some(v) => b.insert(&self.meta, key.as_str(), v.as_slice()),
                 None => b.remove(&self.meta, key.as_str()),
             }
+        }
+        for (key, value) in &ws.audit {
+            b.insert(&self.audit, key.as_slice(), value.as_slice());
         }
         for (store, id, value) in &ws.personas {
             let mut key = Vec::with_capacity(32);
@@ -330,6 +356,23 @@ impl LogStore for FjallStore {
         for kv in self.personas.iter() {
             let (_, v) = kv.into_inner().map_err(err)?;
             out.push(v.to_vec());
+        }
+        Ok(out)
+    }
+
+    fn audit_before(
+        &self,
+        before: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<cairn_core::ports::EntityRow>, StoreError> {
+        let rows = match before {
+            Some(b) => self.audit.range(..b.to_vec()),
+            None => self.audit.iter(),
+        };
+        let mut out = Vec::new();
+        for kv in rows.rev().take(limit) {
+            let (k, v) = kv.into_inner().map_err(err)?;
+            out.push((k.to_vec(), v.to_vec()));
         }
         Ok(out)
     }

@@ -168,23 +168,6 @@ impl FjallStore {
         Ok(removed)
     }
 
-    fn keyspaces(&self) -> [&fjall::Keyspace; 12] {
-        [
-            &self.log,
-            &self.statement_ids,
-            &self.voided,
-            &self.attachments,
-            &self.meta,
-            &self.documents,
-            &self.activities,
-            &self.entities,
-            &self.personas,
-            &self.dashboards,
-            &self.forwarders,
-            &self.forwarding,
-        ]
-    }
-
     /// Rewrites the journal and every table so removed entries leave the disk (module doc).
     pub(crate) fn compact_all(&self) -> Result<(), StoreError> {
         self.db.persist(PersistMode::SyncAll).map_err(err)?;
@@ -222,7 +205,12 @@ impl FjallStore {
             b.remove(&pad, k.to_be_bytes());
         }
         b.commit().map_err(err)?;
-        let all: Vec<&fjall::Keyspace> = self.keyspaces().into_iter().chain([&pad]).collect();
+        let all: Vec<&fjall::Keyspace> = self
+            .keyspaces()
+            .into_iter()
+            .map(|(_, k)| k)
+            .chain([&pad])
+            .collect();
         for ks in &all {
             ks.rotate_memtable_and_wait().map_err(err)?;
         }

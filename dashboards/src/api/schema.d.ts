@@ -4,6 +4,28 @@
  */
 
 export interface paths {
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log, newest first: every administrative change, deletion, erasure, export and
+         *     share link made through this API, with who made it, when and the answer's status. Site
+         *     administrators see every record, organisation administrators those of their organisations
+         *     (others: 403).
+         */
+        get: operations["list_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -1231,6 +1253,39 @@ export interface components {
             /** @description IANA time zone of the time buckets (default UTC). */
             tz?: string | null;
         };
+        /** @description One audited request. */
+        AuditEntry: {
+            /**
+             * Format: uuid
+             * @description The user who made it.
+             */
+            actor: string;
+            /** @description When it was recorded (RFC 3339, UTC). */
+            at: string;
+            /** @description `change`, `deletion`, `export`, `share_link` or `erasure`. */
+            kind: string;
+            method: string;
+            /**
+             * Format: uuid
+             * @description The organisation of the target (absent: installation-wide, such as users).
+             */
+            organisation?: string | null;
+            /** @description The route, e.g. `/api/v1/stores/{id}/clients`. */
+            route: string;
+            /**
+             * Format: int32
+             * @description The HTTP status it was answered with.
+             */
+            status: number;
+            /** @description The ids in the request's path, in order. */
+            targets: string[];
+        };
+        /** @description A page of the audit log, newest first. */
+        AuditLogPage: {
+            items: components["schemas"]["AuditEntry"][];
+            /** @description Pass as `cursor` for the next page; absent on the last. */
+            next_cursor?: string | null;
+        };
         /**
          * @description How the forwarder authenticates to a target LRS. Passwords and tokens are write-only;
          *     absent on a change, the stored one is kept.
@@ -2205,6 +2260,71 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_audit: {
+        parameters: {
+            query?: {
+                /** @description Records at or after this time (RFC 3339). */
+                since?: string;
+                /** @description Records before this time (RFC 3339). */
+                until?: string;
+                /** @description Only what this user did (user id). */
+                actor?: string;
+                /** @description Only this kind: `change`, `deletion`, `export`, `share_link` or `erasure`. */
+                kind?: string;
+                /** @description Records per page (1 to 1000, default 100). */
+                limit?: number;
+                /** @description Opaque: the `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditLogPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests from this user (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;

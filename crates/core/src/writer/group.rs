@@ -67,7 +67,8 @@ impl Group {
                 | Event::Persona(_)
                 | Event::Dashboard(_)
                 | Event::Forwarder(_)
-                | Event::Purge(_),
+                | Event::Purge(_)
+                | Event::Audit(_),
             )
             | None => Err(Error::Internal(format!(
                 "index points at missing event {seq}"

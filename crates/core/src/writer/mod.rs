@@ -20,6 +20,20 @@ use uuid::Uuid;
 mod dashboards;
 mod documents;
 mod forwarders;
+
+impl group::Group {
+    /// Adds an audit record to the group, at the group's time.
+    fn plan_audit(&mut self, mut record: crate::audit::AuditRecord) {
+        self.stored_us += 1;
+        self.seq += 1;
+        record.at_us = self.stored_us;
+        let key = crate::audit::model::key(record.at_us, self.seq);
+        self.ws.audit.push((key, crate::codec::encode(&record)));
+        self.ws
+            .events
+            .push((self.seq, Arc::new(Event::Audit(Arc::new(record)))));
+    }
+}
 mod group;
 mod personas;
 
@@ -89,6 +103,7 @@ enum WriteRequest {
     Dashboards(StoreId, Vec<crate::dashboards::DashboardCommand>),
     Forwarders(StoreId, Vec<crate::forwarding::ForwarderCommand>),
     Purge(PurgeWrite),
+    Audit(crate::audit::AuditRecord),
 }
 
 /// A purge's phase: its event, and the `meta` rows written with it (the pending plan).
@@ -170,6 +185,11 @@ impl WriterHandle {
     /// with the event's sequence number.
     pub async fn purge(&self, write: PurgeWrite) -> Result<u64, Error> {
         self.send(WriteRequest::Purge(write)).await
+    }
+
+    /// Appends an audit record; the writer sets its time to the commit's.
+    pub async fn audit(&self, record: crate::audit::AuditRecord) -> Result<u64, Error> {
+        self.send(WriteRequest::Audit(record)).await
     }
 
     async fn send(&self, req: WriteRequest) -> Result<u64, Error> {
@@ -333,6 +353,10 @@ impl Writer {
                     }
                     WriteRequest::Purge(w) => {
                         g.plan_purge(w);
+                        Ok(())
+                    }
+                    WriteRequest::Audit(r) => {
+                        g.plan_audit(r);
                         Ok(())
                     }
                 };

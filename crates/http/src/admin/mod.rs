@@ -6,6 +6,7 @@
 //! generated from the same handler annotations that build the router, so it matches the routes.
 mod analytics;
 mod analytics_schema;
+pub mod audit;
 mod common_responses;
 mod dash_dto;
 mod dashboards;
@@ -50,7 +51,7 @@ pub const SESSION_COOKIE: &str = "cairn_session";
     info(
         title = "Cairn admin API",
         version = "1",
-        description = "Organisations, stores, clients, users and roles, analytics, exports, saved filters, personas, dashboards, share links, statement forwarders and erasures of a Cairn LRS. See docs/api.md."
+        description = "Organisations, stores, clients, users and roles, analytics, exports, saved filters, personas, dashboards, share links, statement forwarders erasures and the audit log of a Cairn LRS. See docs/api.md."
     ),
     modifiers(&Security),
     security(("session" = []), ("token" = []))
@@ -177,6 +178,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(shared::shared_dashboard))
         .routes(routes!(shared::shared_widget_data))
         .routes(routes!(shared::shared_progress))
+        .routes(routes!(audit::list_audit))
 }
 
 /// The OpenAPI document of the admin API.
@@ -347,6 +349,9 @@ impl FromRequestParts<AppState> for Admin {
             ))
         })?;
         state.limits.user(&subject.user.0.to_string())?;
+        if let Some(slot) = parts.extensions.get::<audit::AuditSlot>() {
+            slot.set(subject);
+        }
         Ok(Admin(subject))
     }
 }

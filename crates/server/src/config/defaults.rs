@@ -96,6 +96,10 @@ impl Default for Config {
             forward_scan_entries: 4096,
             forward_lag_count_max: 100_000,
             forward_error_body_max_bytes: 1024,
+            backup_dir: None,
+            backup_interval_minutes: 24 * 60,
+            backup_keep: 7,
+            backup_full_every: 7,
         }
     }
 }

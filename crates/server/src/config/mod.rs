@@ -220,6 +220,15 @@ pub struct Config {
     pub oidc_metadata_refresh_minutes: u64,
     /// A call to the provider gives up after this many seconds.
     pub oidc_http_timeout_seconds: u64,
+    /// Where scheduled backups are written (unset: no scheduled backups).
+    pub backup_dir: Option<PathBuf>,
+    /// Minutes between two scheduled backups.
+    pub backup_interval_minutes: u64,
+    /// Scheduled backups keep at least this many newest generations restorable.
+    pub backup_keep: usize,
+    /// A backup generation is full rather than incremental once this many generations would
+    /// otherwise depend on one another.
+    pub backup_full_every: u64,
 }
 
 #[derive(Debug, thiserror::Error)]

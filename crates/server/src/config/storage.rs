@@ -12,6 +12,12 @@ impl Config {
             ),
             ("writer_max_group", self.writer_max_group),
             ("projector_batch_max", self.projector_batch_max),
+            (
+                "backup_interval_minutes",
+                self.backup_interval_minutes as usize,
+            ),
+            ("backup_keep", self.backup_keep),
+            ("backup_full_every", self.backup_full_every as usize),
         ])?;
         if !self.clickhouse_url.starts_with("http://")
             && !self.clickhouse_url.starts_with("https://")

@@ -38,6 +38,18 @@ fn rejects_invalid_values() {
         jail.set_env("CAIRN_ADMIN_ALLOWED_ORIGINS", "[admin.example.org]");
         let err = Config::load(None, Figment::new()).unwrap_err().to_string();
         assert!(err.contains("admin_allowed_origins"), "{err}");
+        jail.set_env("CAIRN_ADMIN_ALLOWED_ORIGINS", "[]");
+        // Backups: off by default; a schedule needs a positive interval and count.
+        let cfg = Config::load(None, Figment::new()).unwrap();
+        assert_eq!(cfg.backup_dir, None);
+        assert_eq!((cfg.backup_interval_minutes, cfg.backup_keep), (1440, 7));
+        jail.set_env("CAIRN_BACKUP_DIR", "/backups");
+        jail.set_env("CAIRN_BACKUP_KEEP", "0");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(err.contains("backup_keep"), "{err}");
+        jail.set_env("CAIRN_BACKUP_KEEP", "3");
+        let cfg = Config::load(None, Figment::new()).unwrap();
+        assert_eq!(cfg.backup_dir, Some("/backups".into()));
         Ok(())
     });
 }

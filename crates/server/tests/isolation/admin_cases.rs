@@ -50,6 +50,9 @@ pub fn admin_case(w: &World, method: &str, path: &str) -> (String, Option<Value>
         ("get", "/api/v1/organisations")
         | ("get", "/api/v1/stores")
         | ("get", "/api/v1/clients") => (s(path), None, true),
+        // The audit log: the owner of another organisation sees only its own organisation's
+        // records (none of A's ids); A's viewers and analysts are refused.
+        ("get", "/api/v1/audit") => (s("/api/v1/audit?limit=1000"), None, true),
         ("post", "/api/v1/organisations") => (
             s(path),
             Some(json!({"name": "nested", "parent": w.org_a})),
@@ -223,6 +226,29 @@ pub fn admin_case(w: &World, method: &str, path: &str) -> (String, Option<Value>
             };
             (url, body, false)
         }
+        // Erasures and batch deletes: organisation administrators of A may erase in A's
+        // stores (an agent who exists nowhere, so nothing is removed; a batch delete only
+        // counts); an erasure id that exists nowhere is 404 to everyone.
+        ("post", "/api/v1/erasures") => (
+            s(path),
+            Some(json!({
+                "agent": {"mbox": format!("mailto:nobody-{}@example.com", uuid::Uuid::new_v4())},
+                "store": w.store_a1,
+            })),
+            true,
+        ),
+        ("get", "/api/v1/erasures/{id}") => (
+            format!("/api/v1/erasures/{}", uuid::Uuid::new_v4()),
+            None,
+            false,
+        ),
+        ("post", "/api/v1/stores/{id}/statements/delete") => (
+            format!("/api/v1/stores/{}/statements/delete", w.store_a1),
+            Some(
+                json!({"filter": {"field": "verb", "eq": "http://example.com/never"}, "dry_run": true}),
+            ),
+            true,
+        ),
         (_, "/api/v1/clients/{id}/rotate") => {
             (format!("/api/v1/clients/{}/rotate", w.a1.2), None, true)
         }
