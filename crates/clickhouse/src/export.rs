@@ -110,7 +110,8 @@ impl ClickHouseProjection {
         }
         let now_us = jiff::Timestamp::now().as_microsecond();
         let (sql, params, fmt) = export_sql(q, format, now_us);
-        let mut cursor = crate::filter::query(&self.client, &sql, &params)
+        let mut cursor = crate::filter::query_off_runtime(&self.client, sql, params)
+            .await
             .with_setting("output_format_json_quote_64bit_integers", "0")
             .with_setting("max_memory_usage", self.export_memory().to_string())
             .fetch_bytes(fmt)

@@ -41,7 +41,27 @@ pub fn matching_seqs(
 /// ClickHouse's default `max_query_size` raises that setting for this query, so a filter
 /// within the configured limits is never refused by the database for its size.
 pub fn query(client: &Client, sql: &str, params: &[Param]) -> Query {
-    let text = cairn_filter::inline(sql, params);
+    raw(client, cairn_filter::inline(sql, params))
+}
+
+/// Values in a query that [`query_off_runtime`] still binds on the calling task: below this,
+/// writing them costs microseconds and a hop to the blocking pool would cost more.
+pub const BIND_ON_TASK_MAX_PARAMS: usize = 64;
+
+/// [`query`] for callers on the async runtime: a query with many values (a large `in` list, as
+/// many as `filter_max_values` allows) is written on the blocking pool, so no worker is held
+/// by its size.
+pub async fn query_off_runtime(client: &Client, sql: String, params: Vec<Param>) -> Query {
+    if params.len() <= BIND_ON_TASK_MAX_PARAMS {
+        return query(client, &sql, &params);
+    }
+    let text = tokio::task::spawn_blocking(move || cairn_filter::inline(&sql, &params))
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    raw(client, text)
+}
+
+fn raw(client: &Client, text: String) -> Query {
     let q = client.query_raw(&text);
     if text.len() + 4096 > DEFAULT_MAX_QUERY_SIZE {
         q.with_setting("max_query_size", (text.len() + (64 << 10)).to_string())

@@ -96,7 +96,8 @@ pub async fn funnel(
     now_us: i64,
 ) -> Result<FunnelResult, AnalyticsError> {
     let (sql, params) = funnel_sql(q, now_us);
-    let rows: Vec<Steps> = crate::filter::query(p.analytics_client(), &sql, &params)
+    let rows: Vec<Steps> = crate::filter::query_off_runtime(p.analytics_client(), sql, params)
+        .await
         .fetch_all()
         .await
         .map_err(err("funnel"))?;

@@ -78,7 +78,8 @@ pub async fn in_range(
     q: &AggregateQuery,
 ) -> Result<bool, AnalyticsError> {
     let (sql, params) = in_range_sql(q);
-    let n: u64 = crate::filter::query(p.analytics_client(), &sql, &params)
+    let n: u64 = crate::filter::query_off_runtime(p.analytics_client(), sql, params)
+        .await
         .fetch_one()
         .await
         .map_err(err("voided in range"))?;

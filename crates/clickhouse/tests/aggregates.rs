@@ -116,6 +116,12 @@ async fn aggregates_and_raw_agree_on_every_dimension_and_measure() {
         Some(
             json!({"not": {"and": [{"field": "actor", "prefix": "mbox:mailto:1"}, {"field": "activity.type", "eq": "http://t/1"}]}}),
         ),
+        // More values than are bound on the calling task: written on the blocking pool.
+        Some(
+            json!({"field": "verb", "in": std::iter::once("http://v/1".to_string())
+            .chain((0..500).map(|i| format!("http://absent/{i}")))
+            .collect::<Vec<_>>()}),
+        ),
     ];
     let mut checked = 0;
     for (i, a) in dims.iter().enumerate() {

@@ -107,14 +107,17 @@ pub async fn aggregate(
 }
 
 async fn fetch(p: &ClickHouseProjection, plan: &Plan) -> Result<Vec<Group>, AnalyticsError> {
-    Ok(
-        crate::filter::query(p.analytics_client(), &plan.sql, &plan.params)
-            // The previous period names up to `limit` groups in its SQL.
-            .with_setting("max_query_size", "16777216")
-            .fetch_all()
-            .await
-            .map_err(err("aggregate"))?,
+    Ok(crate::filter::query_off_runtime(
+        p.analytics_client(),
+        plan.sql.clone(),
+        plan.params.clone(),
     )
+    .await
+    // The previous period names up to `limit` groups in its SQL.
+    .with_setting("max_query_size", "16777216")
+    .fetch_all()
+    .await
+    .map_err(err("aggregate"))?)
 }
 
 /// A bucket dimension yields at most `buckets_max` distinct buckets.
