@@ -19,8 +19,11 @@ test.afterAll(async () => {
 const OWNER = { email: "owner@example.org", name: "Olive Owner", password: "first-run-password-1" };
 
 test("the printed link creates the administrator once; they land in the app and create a dashboard", async ({ browser }) => {
+  // The link is printed once start-up is done, which may be a moment after the port answers.
+  await expect
+    .poll(() => /set-up link:\s+(\S+)/.exec(cairn.output()), { message: "cairn serve prints the set-up link", timeout: 15_000 })
+    .not.toBeNull();
   const printed = /set-up link:\s+(\S+)/.exec(cairn.output());
-  expect(printed, "cairn serve prints the set-up link").not.toBeNull();
   const link = printed?.[1] ?? "";
   expect(link.startsWith(`${cairn.url}/setup#token=`)).toBe(true);
 

@@ -42,6 +42,7 @@ mod reconcile;
 pub mod row;
 pub mod samples;
 pub mod sql;
+mod tls;
 pub mod values;
 pub mod voided;
 mod windows;
@@ -77,6 +78,9 @@ pub struct ClickHouseConfig {
     pub analytics_max_execution: Duration,
     /// Memory one analytics query or export may use, in bytes (`max_memory_usage`).
     pub analytics_max_memory_bytes: u64,
+    /// Certificates (DER) trusted for an `https://` URL besides the public roots: a private
+    /// certificate authority (`clickhouse_ca_file`). Empty: the public roots only.
+    pub ca_certs: Vec<Vec<u8>>,
 }
 
 impl Default for ClickHouseConfig {
@@ -90,6 +94,7 @@ impl Default for ClickHouseConfig {
             mutation_timeout: Duration::from_secs(300),
             analytics_max_execution: Duration::from_secs(60),
             analytics_max_memory_bytes: 4096 << 20,
+            ca_certs: Vec::new(),
         }
     }
 }
@@ -176,7 +181,7 @@ impl ClickHouseProjection {
     /// The projection on `cfg`, without reaching the server ([`Projection::migrate`] creates
     /// the database): `cairn serve` starts while ClickHouse is down.
     pub fn new(cfg: ClickHouseConfig) -> Self {
-        let mut client = Client::default()
+        let mut client = tls::client(&cfg.ca_certs)
             .with_url(&cfg.url)
             .with_validation(false)
             .with_compression(if cfg.compression {

@@ -50,6 +50,14 @@ pub fn clickhouse_config(cfg: &Config) -> ClickHouseConfig {
         compression: cfg.clickhouse_compression,
         analytics_max_execution: Duration::from_secs(cfg.analytics_max_execution_seconds),
         analytics_max_memory_bytes: cfg.analytics_max_memory_mb << 20,
+        // Checked when the configuration was loaded; a file gone since is reported here.
+        ca_certs: match &cfg.clickhouse_ca_file {
+            Some(path) => crate::config::clickhouse_ca_certs(path).unwrap_or_else(|e| {
+                tracing::error!(error = %e, "ClickHouse certificates not loaded");
+                Vec::new()
+            }),
+            None => Vec::new(),
+        },
         ..ClickHouseConfig::default()
     }
 }

@@ -25,6 +25,7 @@ mod telemetry;
 mod tests;
 pub mod values;
 
+pub use storage::clickhouse_ca_certs;
 pub use values::{LogFormat, MetricsAddr, RoleSetting, XapiVersionSetting};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -64,6 +65,9 @@ pub struct Config {
     /// LZ4-compress what travels to and from ClickHouse. Worth it when ClickHouse is across a
     /// network; on the same machine it only costs CPU on both sides.
     pub clickhouse_compression: bool,
+    /// A PEM file of certificates to trust for an `https://` ClickHouse besides the public
+    /// roots (a private certificate authority). Unset: the public roots only.
+    pub clickhouse_ca_file: Option<PathBuf>,
     /// Basic-auth credentials of the default store's client; generated once when unset.
     pub default_client_key: Option<String>,
     pub default_client_secret: Option<String>,

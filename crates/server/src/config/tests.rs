@@ -50,6 +50,19 @@ fn rejects_invalid_values() {
         jail.set_env("CAIRN_BACKUP_KEEP", "3");
         let cfg = Config::load(None, Figment::new()).unwrap();
         assert_eq!(cfg.backup_dir, Some("/backups".into()));
+        // A ClickHouse certificate authority needs an https URL and a readable PEM file.
+        jail.set_env("CAIRN_CLICKHOUSE_CA_FILE", "/nonexistent/ca.pem");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(err.contains("needs an https://"), "{err}");
+        jail.set_env(
+            "CAIRN_CLICKHOUSE_URL",
+            "https://clickhouse.example.org:8443",
+        );
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(
+            err.contains("clickhouse_ca_file /nonexistent/ca.pem"),
+            "{err}"
+        );
         Ok(())
     });
 }
