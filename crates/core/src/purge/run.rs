@@ -48,6 +48,8 @@ pub struct Purger {
     /// being inserted, so a rebuilt hour never misses or doubles a statement.
     gate: Arc<Mutex<()>>,
     cache: Option<StatementCache>,
+    /// The in-memory personas, updated when a purge rewrites persona history.
+    personas: Option<Arc<crate::personas::Personas>>,
     one_at_a_time: Mutex<()>,
     status: watch::Sender<Option<PurgeStatus>>,
     poll: Duration,
@@ -66,6 +68,7 @@ impl Purger {
             writer,
             gate,
             cache: None,
+            personas: None,
             one_at_a_time: Mutex::new(()),
             status: watch::channel(None).0,
             poll: Duration::from_millis(50),
@@ -75,6 +78,12 @@ impl Purger {
     /// Evicts purged statements from the statement service's cache.
     pub fn with_cache(mut self, cache: StatementCache) -> Self {
         self.cache = Some(cache);
+        self
+    }
+
+    /// Keeps the in-memory personas equal to the stored ones after a purge.
+    pub fn with_personas(mut self, personas: Arc<crate::personas::Personas>) -> Self {
+        self.personas = Some(personas);
         self
     }
 
@@ -98,7 +107,7 @@ impl Purger {
     pub async fn pending(&self) -> Result<Option<PurgePlan>, Error> {
         let raw = self.blocking(|log| log.meta_get(PENDING_KEY)).await?;
         raw.map(|v| {
-            crate::codec::decode(&v)
+            PurgePlan::decode(&v)
                 .map_err(|e| Error::Internal(format!("pending purge cannot be decoded: {e}")))
         })
         .transpose()
@@ -164,6 +173,27 @@ impl Purger {
         let p = shared.clone();
         let removed = self.blocking(move |log| log.purge(&p)).await?;
         self.evict(&shared);
+        if let Some(personas) = &self.personas {
+            personas.purged(&shared.personas, shared.rewritten_personas());
+        }
+        let links: Vec<crate::ports::PersonaLink> = shared
+            .persona_rewrites
+            .iter()
+            .flat_map(|(seq, e)| {
+                e.change
+                    .links()
+                    .into_iter()
+                    .map(|(ifi, persona)| crate::ports::PersonaLink {
+                        seq: *seq,
+                        store: e.store,
+                        ifi: ifi.to_string(),
+                        persona,
+                    })
+            })
+            .collect();
+        if !links.is_empty() {
+            self.projection.link_personas(&links).await?;
+        }
         self.stage(&shared, Stage::Compacting);
         self.blocking(|log| log.compact()).await?;
         let plan = Arc::unwrap_or_clone(shared);
