@@ -150,5 +150,6 @@ pub fn fill(
     plan.documents.retain(|d| seen.insert(d.clone()));
     plan.normalise();
     plan.until = log.last_seq()?;
+    plan.personas_after = after;
     Ok(personas)
 }

@@ -135,6 +135,12 @@ pub struct PurgePlan {
     pub until: u64,
     /// Persona events written in place of removed entries (see [`personas`]), ascending.
     pub persona_rewrites: Vec<(u64, crate::personas::PersonaEvent)>,
+    /// The log position the persona history was read up to when planned.
+    pub personas_after: u64,
+    /// Persona events of the plan's stores appended after `personas_after`, read just before the
+    /// removal (never stored): the stored personas must include their changes.
+    #[serde(skip)]
+    pub later_personas: Vec<crate::personas::PersonaEvent>,
 }
 
 impl PurgePlan {
@@ -156,16 +162,18 @@ impl PurgePlan {
             personas: Vec::new(),
             until: 0,
             persona_rewrites: Vec::new(),
+            personas_after: 0,
+            later_personas: Vec::new(),
         }
     }
 
     /// Decodes a stored plan of any format version (a version-1 plan is a version-2 one
-    /// without the trailing, then empty, `persona_rewrites`: postcard writes an empty list as
-    /// one zero byte).
+    /// without the trailing `persona_rewrites` and `personas_after`, then an empty list and 0:
+    /// postcard writes each as one zero byte).
     pub fn decode(bytes: &[u8]) -> Result<Self, String> {
         crate::codec::decode(bytes).or_else(|e| {
             let mut v1 = bytes.to_vec();
-            v1.push(0);
+            v1.extend([0, 0]);
             crate::codec::decode::<PurgePlan>(&v1)
                 .ok()
                 .filter(|p| p.v == 1)
@@ -173,17 +181,19 @@ impl PurgePlan {
         })
     }
 
-    /// The personas as the rewritten entries leave them (to store alongside).
+    /// The affected personas ([`PurgePlan::personas`]) as the rewritten history builds them:
+    /// the rewritten entries, then the persona events appended since the plan was made.
     pub fn rewritten_personas(&self) -> Vec<crate::personas::Persona> {
         let mut st = crate::personas::PersonaState::default();
         for (_, e) in &self.persona_rewrites {
             st.apply(e);
         }
-        let stores: std::collections::BTreeSet<StoreId> =
-            self.persona_rewrites.iter().map(|(_, e)| e.store).collect();
-        stores
-            .into_iter()
-            .flat_map(|s| st.of_store(s).cloned().collect::<Vec<_>>())
+        for e in &self.later_personas {
+            st.apply(e);
+        }
+        self.personas
+            .iter()
+            .filter_map(|(store, id)| crate::personas::Lookup::persona(&st, *store, *id))
             .collect()
     }
 
@@ -294,8 +304,8 @@ mod tests {
         p.v = 1;
         p.seqs = vec![4, 9];
         let mut bytes = crate::codec::encode(&p);
-        // Version 1 had no `persona_rewrites` (here the last byte, an empty list).
-        assert_eq!(bytes.pop(), Some(0));
+        // Version 1 had no `persona_rewrites` nor `personas_after` (the last two bytes).
+        assert_eq!(bytes.split_off(bytes.len() - 2), vec![0, 0]);
         assert_eq!(PurgePlan::decode(&bytes).unwrap(), p);
         p.v = PLAN_FORMAT_VERSION;
         assert_eq!(PurgePlan::decode(&crate::codec::encode(&p)).unwrap(), p);

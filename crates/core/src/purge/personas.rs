@@ -43,7 +43,11 @@ pub fn scrub(
     let mut affected: HashSet<(StoreId, Uuid)> = erased.iter().copied().collect();
     for (_, e) in events {
         state.apply(e);
-        if e.change.links().iter().any(|(i, _)| identifiers.iter().any(|x| x == i)) {
+        if e.change
+            .links()
+            .iter()
+            .any(|(i, _)| identifiers.iter().any(|x| x == i))
+        {
             affected.extend(ids(&e.change).into_iter().map(|id| (e.store, id)));
         }
     }
@@ -202,7 +206,10 @@ mod tests {
         assert!(crate::personas::Lookup::persona(&st, S, Uuid::from_u128(3)).is_none());
         let two = crate::personas::Lookup::persona(&st, S, Uuid::from_u128(2)).unwrap();
         assert_eq!(two.name, "c");
-        assert_eq!(two.updated_us, 50, "an unaffected persona keeps its history");
+        assert_eq!(
+            two.updated_us, 50,
+            "an unaffected persona keeps its history"
+        );
         for (seq, _) in &p.persona_rewrites {
             assert!(p.seqs.contains(seq));
         }
@@ -250,5 +257,30 @@ mod tests {
         assert_eq!(one.identifiers, vec!["mbox:b"]);
         assert_eq!(two.identifiers, vec!["mbox:c"]);
         assert_eq!(two.name, "two");
+    }
+
+    #[test]
+    fn changes_made_while_the_erasure_runs_are_kept() {
+        let events = history();
+        let mut p = plan();
+        scrub(&mut p, &events, &["mbox:a".into()], &[]);
+        p.later_personas = vec![ev(
+            60,
+            PersonaChange::Renamed {
+                id: Uuid::from_u128(1),
+                name: "renamed".into(),
+            },
+        )];
+        let kept = p.rewritten_personas();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].name, "renamed");
+        assert_eq!(kept[0].identifiers, vec!["mbox:b", "mbox:d"]);
+        // The log replays to the same: the rewritten history, then the later event.
+        let mut st = replay_after(&events, &p);
+        st.apply(&p.later_personas[0]);
+        assert_eq!(
+            crate::personas::Lookup::persona(&st, S, Uuid::from_u128(1)).as_ref(),
+            Some(&kept[0])
+        );
     }
 }

@@ -169,6 +169,10 @@ impl Purger {
             self.projection.purge(&plan).await?;
         }
         self.stage(&plan, Stage::Removing);
+        let mut plan = plan;
+        if !plan.personas.is_empty() {
+            plan.later_personas = self.later_personas(&plan).await?;
+        }
         let shared = Arc::new(plan);
         let p = shared.clone();
         let removed = self.blocking(move |log| log.purge(&p)).await?;
@@ -207,6 +211,32 @@ impl Purger {
         self.blocking(|log| log.compact_meta()).await?;
         self.stage(&plan, Stage::Finished);
         Ok(removed)
+    }
+
+    /// The persona events of `plan`'s stores appended after it was made.
+    async fn later_personas(
+        &self,
+        plan: &PurgePlan,
+    ) -> Result<Vec<crate::personas::PersonaEvent>, Error> {
+        let (stores, until) = (plan.scope.stores(), plan.personas_after);
+        self.blocking(move |log| {
+            let mut out = Vec::new();
+            let mut after = until;
+            loop {
+                let chunk = log.events_after(after, 10_000)?;
+                let Some((last, _)) = chunk.last() else { break };
+                after = *last;
+                for (_, e) in chunk {
+                    if let crate::event::Event::Persona(p) = e
+                        && stores.contains(&p.store)
+                    {
+                        out.push((*p).clone());
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await
     }
 
     fn evict(&self, plan: &PurgePlan) {
