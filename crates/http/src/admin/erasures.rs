@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 pub struct CreateErasure {
     /// The person: an xAPI Agent (or identified Group) with one identifier (`mbox`,
     /// `mbox_sha1sum`, `openid` or `account`).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub agent: Option<serde_json::Value>,
     /// A persona of `store`: every identifier it lists, and the persona itself.
     pub persona: Option<uuid::Uuid>,
@@ -73,10 +73,10 @@ fn erasures(state: &AppState) -> Result<&ErasureService, ApiError> {
 }
 
 /// Erase a person (an agent, or a whole persona: each identifier it lists, and the persona):
-/// every statement about them (actor, object, instructor, team or group
-/// member, also inside sub-statements; not as the authority), their agent profiles and state
-/// documents, the attachments only those statements had, and every ClickHouse row derived
-/// from them. Site administrators, or administrators of the store's organisation. Answers
+/// every statement about them (actor, object, instructor, team or group member, also inside
+/// sub-statements; not as the authority), their agent profiles and state documents, the
+/// attachments only those statements had, their identifier in personas, and every ClickHouse
+/// row derived from them. Site administrators, or administrators of the store's organisation. Answers
 /// 202 at once; follow it with `GET /api/v1/erasures/{id}`. See docs/operations.md.
 #[utoipa::path(post, path = "/api/v1/erasures", tag = "erasures", request_body = CreateErasure,
     responses((status = 202, body = ErasureDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
