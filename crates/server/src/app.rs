@@ -332,7 +332,8 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     let tenancy = tenancy(&cfg, &writer, registry);
     let purger = Arc::new(
         Purger::new(log.clone(), projection.clone(), writer.clone(), gate)
-            .with_cache(cache.clone()),
+            .with_cache(cache.clone())
+            .with_personas(personas.clone()),
     );
     let erasures = ErasureService::new(
         log.clone(),

@@ -75,8 +75,24 @@ impl FjallStore {
     fn purge_entries(&self, plan: &PurgePlan) -> Result<u64, StoreError> {
         let mut b = self.batch();
         let mut removed = 0;
-        for seq in &plan.seqs {
+        let rewritten: std::collections::HashSet<u64> =
+            plan.persona_rewrites.iter().map(|(s, _)| *s).collect();
+        for seq in plan.seqs.iter().filter(|s| !rewritten.contains(s)) {
             removed += u64::from(self.remove_entry(&mut b, *seq)?);
+        }
+        // Persona history rewritten without the erased identifiers (in place of removed
+        // entries), and the personas as it now builds them.
+        for (seq, e) in &plan.persona_rewrites {
+            let event = Event::Persona(std::sync::Arc::new(e.clone()));
+            b.insert(&self.log, seq.to_be_bytes(), event.encode());
+        }
+        let kept: Vec<_> = plan.rewritten_personas();
+        for p in &kept {
+            b.insert(
+                &self.personas,
+                pair_key(p.store, p.id),
+                cairn_core::personas::encode(p),
+            );
         }
         for u in &plan.unvoid {
             b.remove(&self.voided, pair_key(u.store, u.id));
@@ -88,7 +104,9 @@ impl FjallStore {
             b.remove(&self.attachments, crate::attachment_key(*store, sha2));
         }
         for (store, id) in &plan.personas {
-            b.remove(&self.personas, pair_key(*store, *id));
+            if !kept.iter().any(|p| p.store == *store && p.id == *id) {
+                b.remove(&self.personas, pair_key(*store, *id));
+            }
         }
         self.count_rewrite(&mut b)?;
         b.commit().map_err(err)?;

@@ -309,10 +309,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Erase a person: every statement about them (actor, object, instructor, team or group
-         *     member, also inside sub-statements; not as the authority), their agent profiles and state
-         *     documents, the attachments only those statements had, and every ClickHouse row derived
-         *     from them. Site administrators, or administrators of the store's organisation. Answers
+         * Erase a person (an agent, or a whole persona: each identifier it lists, and the persona):
+         *     every statement about them (actor, object, instructor, team or group member, also inside
+         *     sub-statements; not as the authority), their agent profiles and state documents, the
+         *     attachments only those statements had, their identifier in personas, and every ClickHouse
+         *     row derived from them. Site administrators, or administrators of the store's organisation. Answers
          *     202 at once; follow it with `GET /api/v1/erasures/{id}`. See docs/operations.md.
          */
         post: operations["create_erasure"];
@@ -1377,18 +1378,26 @@ export interface components {
             /** @description Default `UTC`. */
             tz?: string | null;
         };
-        /** @description What to erase, and where: exactly one of `store` and `organisation`. */
+        /**
+         * @description What to erase, and where: exactly one of `agent` and `persona`, and exactly one of `store`
+         *     and `organisation` (a persona belongs to one store: `store` only).
+         */
         CreateErasure: {
             /**
              * @description The person: an xAPI Agent (or identified Group) with one identifier (`mbox`,
              *     `mbox_sha1sum`, `openid` or `account`).
              */
-            agent: Record<string, never>;
+            agent?: Record<string, never> | null;
             /**
              * Format: uuid
              * @description Erase in every store of this organisation.
              */
             organisation?: string | null;
+            /**
+             * Format: uuid
+             * @description A persona of `store`: every identifier it lists, and the persona itself.
+             */
+            persona?: string | null;
             /**
              * Format: uuid
              * @description Erase in this store.

@@ -69,6 +69,18 @@ impl Personas {
         self.state.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// After a purge rewrote persona history: `removed` personas leave the state, then
+    /// `rewritten` ones are put back as they are now stored.
+    pub fn purged(&self, removed: &[(crate::ids::StoreId, uuid::Uuid)], rewritten: Vec<Persona>) {
+        let mut st = self.state.write().unwrap_or_else(|e| e.into_inner());
+        for (store, id) in removed {
+            st.put(*id, None, Some(*store));
+        }
+        for p in rewritten {
+            st.put(p.id, Some(p), None);
+        }
+    }
+
     /// Applies committed changes (the writer thread, after the commit is durable).
     pub(crate) fn apply(&self, events: &[std::sync::Arc<PersonaEvent>]) {
         let mut st = self.state.write().unwrap_or_else(|e| e.into_inner());

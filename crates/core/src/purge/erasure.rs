@@ -11,6 +11,7 @@ use super::{PurgePlan, PurgeReason, PurgeScope, Unvoid, hour_of};
 use crate::error::Error;
 use crate::event::{Event, StatementRecord};
 use crate::ids::StoreId;
+use crate::personas::PersonaEvent;
 use crate::ports::LogStore;
 use std::collections::HashSet;
 
@@ -39,12 +40,15 @@ pub fn is_about(record: &StatementRecord, identifiers: &[String]) -> bool {
     }
 }
 
-/// The purge erasing `identifiers` from `stores`. Refuses (400) a plan of more than
-/// `max_statements` statements: split the erasure, or raise `purge_max_statements`.
+/// The purge erasing `identifiers` (and the `erased` personas) from `stores`: their statements
+/// and documents, and the persona history rewritten without them ([`super::personas`]).
+/// Refuses (400) a plan of more than `max_statements` statements: split the erasure, or raise
+/// `purge_max_statements`.
 pub fn plan(
     log: &dyn LogStore,
     stores: &[StoreId],
     identifiers: &[String],
+    erased: &[(StoreId, uuid::Uuid)],
     by: &str,
     max_statements: u64,
 ) -> Result<PurgePlan, Error> {
@@ -56,26 +60,29 @@ pub fn plan(
         },
     );
     plan.identifiers = identifiers.to_vec();
-    fill(
+    let personas = fill(
         log,
         &mut plan,
         max_statements,
         |r| is_about(r, identifiers),
         |agent| identifiers.iter().any(|i| i == agent),
     )?;
+    super::personas::scrub(&mut plan, &personas, identifiers, erased);
+    plan.normalise();
     Ok(plan)
 }
 
 /// Adds to `plan` (over its stores) the statements `statement` accepts, with their attachments
 /// that no remaining statement refers to and the statements they voided, and the documents
-/// of the agents `agent` accepts.
+/// of the agents `agent` accepts. Answers the persona events of its stores, ascending.
 pub fn fill(
     log: &dyn LogStore,
     plan: &mut PurgePlan,
     max_statements: u64,
     statement: impl Fn(&StatementRecord) -> bool,
     agent: impl Fn(&str) -> bool,
-) -> Result<(), Error> {
+) -> Result<Vec<(u64, PersonaEvent)>, Error> {
+    let mut personas = Vec::new();
     let stores = plan.scope.stores();
     let mut purged_attachments = Vec::new();
     let mut kept_attachments = HashSet::new();
@@ -116,6 +123,9 @@ pub fn fill(
                     plan.seqs.push(seq);
                     plan.documents.push((d.store, d.doc.key.clone()));
                 }
+                Event::Persona(p) if stores.contains(&p.store) => {
+                    personas.push((seq, (**p).clone()));
+                }
                 _ => {}
             }
         }
@@ -140,5 +150,6 @@ pub fn fill(
     plan.documents.retain(|d| seen.insert(d.clone()));
     plan.normalise();
     plan.until = log.last_seq()?;
-    Ok(())
+    plan.personas_after = after;
+    Ok(personas)
 }

@@ -22,6 +22,7 @@
 //! removed entries. (A SHA-256 of an email address can be matched against a guessed address;
 //! that is how an operator can answer "was this person erased?", and it is all that is kept.)
 pub mod erasure;
+pub mod personas;
 pub mod run;
 pub mod service;
 
@@ -31,8 +32,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-/// The format of [`PurgeEvent`] and [`PurgePlan`] (besides the codec's record version).
+/// The format of [`PurgeEvent`] (besides the codec's record version).
 pub const FORMAT_VERSION: u8 = 1;
+
+/// The format of [`PurgePlan`]: version 2 added [`PurgePlan::persona_rewrites`] (version 1
+/// plans are read by [`PurgePlan::decode`]).
+pub const PLAN_FORMAT_VERSION: u8 = 2;
 
 /// The `meta` key of the purge that has begun and not finished yet.
 pub const PENDING_KEY: &str = "purge.pending";
@@ -128,13 +133,21 @@ pub struct PurgePlan {
     /// The log's last sequence number when planned: the projector must have passed it before
     /// the entries are removed.
     pub until: u64,
+    /// Persona events written in place of removed entries (see [`personas`]), ascending.
+    pub persona_rewrites: Vec<(u64, crate::personas::PersonaEvent)>,
+    /// The log position the persona history was read up to when planned.
+    pub personas_after: u64,
+    /// Persona events of the plan's stores appended after `personas_after`, read just before the
+    /// removal (never stored): the stored personas must include their changes.
+    #[serde(skip)]
+    pub later_personas: Vec<crate::personas::PersonaEvent>,
 }
 
 impl PurgePlan {
     /// An empty plan of `reason` over `scope`, asked by `by`.
     pub fn new(reason: PurgeReason, by: impl Into<String>, scope: PurgeScope) -> Self {
         PurgePlan {
-            v: FORMAT_VERSION,
+            v: PLAN_FORMAT_VERSION,
             id: Uuid::now_v7(),
             reason,
             by: by.into(),
@@ -148,7 +161,40 @@ impl PurgePlan {
             attachments: Vec::new(),
             personas: Vec::new(),
             until: 0,
+            persona_rewrites: Vec::new(),
+            personas_after: 0,
+            later_personas: Vec::new(),
         }
+    }
+
+    /// Decodes a stored plan of any format version (a version-1 plan is a version-2 one
+    /// without the trailing `persona_rewrites` and `personas_after`, then an empty list and 0:
+    /// postcard writes each as one zero byte).
+    pub fn decode(bytes: &[u8]) -> Result<Self, String> {
+        crate::codec::decode(bytes).or_else(|e| {
+            let mut v1 = bytes.to_vec();
+            v1.extend([0, 0]);
+            crate::codec::decode::<PurgePlan>(&v1)
+                .ok()
+                .filter(|p| p.v == 1)
+                .ok_or(e)
+        })
+    }
+
+    /// The affected personas ([`PurgePlan::personas`]) as the rewritten history builds them:
+    /// the rewritten entries, then the persona events appended since the plan was made.
+    pub fn rewritten_personas(&self) -> Vec<crate::personas::Persona> {
+        let mut st = crate::personas::PersonaState::default();
+        for (_, e) in &self.persona_rewrites {
+            st.apply(e);
+        }
+        for e in &self.later_personas {
+            st.apply(e);
+        }
+        self.personas
+            .iter()
+            .filter_map(|(store, id)| crate::personas::Lookup::persona(&st, *store, *id))
+            .collect()
     }
 
     /// The log event of this plan in `phase`.
@@ -246,6 +292,23 @@ mod tests {
             p.event(PurgePhase::Begun, 1).identifiers,
             vec![hash_identifier("mbox:mailto:secret@example.com")]
         );
+    }
+
+    #[test]
+    fn a_version_1_plan_still_decodes() {
+        let mut p = PurgePlan::new(
+            PurgeReason::Erasure,
+            "admin",
+            PurgeScope::Store(StoreId::DEFAULT),
+        );
+        p.v = 1;
+        p.seqs = vec![4, 9];
+        let mut bytes = crate::codec::encode(&p);
+        // Version 1 had no `persona_rewrites` nor `personas_after` (the last two bytes).
+        assert_eq!(bytes.split_off(bytes.len() - 2), vec![0, 0]);
+        assert_eq!(PurgePlan::decode(&bytes).unwrap(), p);
+        p.v = PLAN_FORMAT_VERSION;
+        assert_eq!(PurgePlan::decode(&crate::codec::encode(&p)).unwrap(), p);
     }
 
     #[test]

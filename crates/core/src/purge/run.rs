@@ -48,6 +48,8 @@ pub struct Purger {
     /// being inserted, so a rebuilt hour never misses or doubles a statement.
     gate: Arc<Mutex<()>>,
     cache: Option<StatementCache>,
+    /// The in-memory personas, updated when a purge rewrites persona history.
+    personas: Option<Arc<crate::personas::Personas>>,
     one_at_a_time: Mutex<()>,
     status: watch::Sender<Option<PurgeStatus>>,
     poll: Duration,
@@ -66,6 +68,7 @@ impl Purger {
             writer,
             gate,
             cache: None,
+            personas: None,
             one_at_a_time: Mutex::new(()),
             status: watch::channel(None).0,
             poll: Duration::from_millis(50),
@@ -75,6 +78,12 @@ impl Purger {
     /// Evicts purged statements from the statement service's cache.
     pub fn with_cache(mut self, cache: StatementCache) -> Self {
         self.cache = Some(cache);
+        self
+    }
+
+    /// Keeps the in-memory personas equal to the stored ones after a purge.
+    pub fn with_personas(mut self, personas: Arc<crate::personas::Personas>) -> Self {
+        self.personas = Some(personas);
         self
     }
 
@@ -98,7 +107,7 @@ impl Purger {
     pub async fn pending(&self) -> Result<Option<PurgePlan>, Error> {
         let raw = self.blocking(|log| log.meta_get(PENDING_KEY)).await?;
         raw.map(|v| {
-            crate::codec::decode(&v)
+            PurgePlan::decode(&v)
                 .map_err(|e| Error::Internal(format!("pending purge cannot be decoded: {e}")))
         })
         .transpose()
@@ -160,10 +169,35 @@ impl Purger {
             self.projection.purge(&plan).await?;
         }
         self.stage(&plan, Stage::Removing);
+        let mut plan = plan;
+        if !plan.personas.is_empty() {
+            plan.later_personas = self.later_personas(&plan).await?;
+        }
         let shared = Arc::new(plan);
         let p = shared.clone();
         let removed = self.blocking(move |log| log.purge(&p)).await?;
         self.evict(&shared);
+        if let Some(personas) = &self.personas {
+            personas.purged(&shared.personas, shared.rewritten_personas());
+        }
+        let links: Vec<crate::ports::PersonaLink> = shared
+            .persona_rewrites
+            .iter()
+            .flat_map(|(seq, e)| {
+                e.change
+                    .links()
+                    .into_iter()
+                    .map(|(ifi, persona)| crate::ports::PersonaLink {
+                        seq: *seq,
+                        store: e.store,
+                        ifi: ifi.to_string(),
+                        persona,
+                    })
+            })
+            .collect();
+        if !links.is_empty() {
+            self.projection.link_personas(&links).await?;
+        }
         self.stage(&shared, Stage::Compacting);
         self.blocking(|log| log.compact()).await?;
         let plan = Arc::unwrap_or_clone(shared);
@@ -177,6 +211,32 @@ impl Purger {
         self.blocking(|log| log.compact_meta()).await?;
         self.stage(&plan, Stage::Finished);
         Ok(removed)
+    }
+
+    /// The persona events of `plan`'s stores appended after it was made.
+    async fn later_personas(
+        &self,
+        plan: &PurgePlan,
+    ) -> Result<Vec<crate::personas::PersonaEvent>, Error> {
+        let (stores, until) = (plan.scope.stores(), plan.personas_after);
+        self.blocking(move |log| {
+            let mut out = Vec::new();
+            let mut after = until;
+            loop {
+                let chunk = log.events_after(after, 10_000)?;
+                let Some((last, _)) = chunk.last() else { break };
+                after = *last;
+                for (_, e) in chunk {
+                    if let crate::event::Event::Persona(p) = e
+                        && stores.contains(&p.store)
+                    {
+                        out.push((*p).clone());
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await
     }
 
     fn evict(&self, plan: &PurgePlan) {

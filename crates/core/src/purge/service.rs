@@ -128,12 +128,41 @@ impl ErasureService {
         if identifiers.is_empty() {
             return Err(Error::BadRequest("no identifier to erase".into()));
         }
+        self.erase_in(subject, scope, identifiers, Vec::new())
+    }
+
+    /// Starts erasing a whole persona of `store`: every identifier it lists (`identifiers`, as
+    /// the caller read the persona), and the persona itself.
+    pub fn start_persona(
+        &self,
+        subject: &Subject,
+        store: StoreId,
+        persona: Uuid,
+        identifiers: Vec<String>,
+    ) -> Result<ErasureStatus, Error> {
+        self.erase_in(
+            subject,
+            ErasureScope::Store(store),
+            identifiers,
+            vec![(store, persona)],
+        )
+    }
+
+    fn erase_in(
+        &self,
+        subject: &Subject,
+        scope: ErasureScope,
+        identifiers: Vec<String>,
+        personas: Vec<(StoreId, Uuid)>,
+    ) -> Result<ErasureStatus, Error> {
         let stores = self.stores(subject, scope)?;
         let by = subject.user.0.to_string();
         let max = self.max_statements;
         self.launch(
             stores,
-            Box::new(move |log, stores| erasure::plan(log, stores, &identifiers, &by, max)),
+            Box::new(move |log, stores| {
+                erasure::plan(log, stores, &identifiers, &personas, &by, max)
+            }),
         )
     }
 

@@ -14,14 +14,17 @@ use cairn_core::{StoreId, purge::run::Stage};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// What to erase, and where: exactly one of `store` and `organisation`.
+/// What to erase, and where: exactly one of `agent` and `persona`, and exactly one of `store`
+/// and `organisation` (a persona belongs to one store: `store` only).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateErasure {
     /// The person: an xAPI Agent (or identified Group) with one identifier (`mbox`,
     /// `mbox_sha1sum`, `openid` or `account`).
-    #[schema(value_type = Object)]
-    pub agent: serde_json::Value,
+    #[schema(value_type = Option<Object>)]
+    pub agent: Option<serde_json::Value>,
+    /// A persona of `store`: every identifier it lists, and the persona itself.
+    pub persona: Option<uuid::Uuid>,
     /// Erase in this store.
     pub store: Option<uuid::Uuid>,
     /// Erase in every store of this organisation.
@@ -69,10 +72,11 @@ fn erasures(state: &AppState) -> Result<&ErasureService, ApiError> {
     state.erasures.as_ref().ok_or(ApiError(Error::NotFound))
 }
 
-/// Erase a person: every statement about them (actor, object, instructor, team or group
-/// member, also inside sub-statements; not as the authority), their agent profiles and state
-/// documents, the attachments only those statements had, and every ClickHouse row derived
-/// from them. Site administrators, or administrators of the store's organisation. Answers
+/// Erase a person (an agent, or a whole persona: each identifier it lists, and the persona):
+/// every statement about them (actor, object, instructor, team or group member, also inside
+/// sub-statements; not as the authority), their agent profiles and state documents, the
+/// attachments only those statements had, their identifier in personas, and every ClickHouse
+/// row derived from them. Site administrators, or administrators of the store's organisation. Answers
 /// 202 at once; follow it with `GET /api/v1/erasures/{id}`. See docs/operations.md.
 #[utoipa::path(post, path = "/api/v1/erasures", tag = "erasures", request_body = CreateErasure,
     responses((status = 202, body = ErasureDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -90,13 +94,32 @@ pub async fn create_erasure(
             ));
         }
     };
-    let agent =
-        cairn_xapi::parse_agent_param(&b.agent.to_string(), cairn_xapi::XapiVersion::V2_0_0)
-            .map_err(|e| ApiError::bad_request(format!("agent: {e}")))?;
-    let ifi = agent
-        .ifi_key()
-        .ok_or_else(|| ApiError::bad_request("agent: an identifier is needed"))?;
-    let status = erasures(&state)?.start(&s, scope, vec![ifi])?;
+    let status = match (b.agent, b.persona) {
+        (Some(agent), None) => {
+            let agent =
+                cairn_xapi::parse_agent_param(&agent.to_string(), cairn_xapi::XapiVersion::V2_0_0)
+                    .map_err(|e| ApiError::bad_request(format!("agent: {e}")))?;
+            let ifi = agent
+                .ifi_key()
+                .ok_or_else(|| ApiError::bad_request("agent: an identifier is needed"))?;
+            erasures(&state)?.start(&s, scope, vec![ifi])?
+        }
+        (None, Some(persona)) => {
+            let ErasureScope::Store(store) = scope else {
+                return Err(ApiError::bad_request(
+                    "persona: a persona belongs to one store; give `store`",
+                ));
+            };
+            let personas = state.personas.as_ref().ok_or(ApiError(Error::NotFound))?;
+            let p = personas.get(&s, store, persona)?;
+            erasures(&state)?.start_persona(&s, store, persona, p.identifiers)?
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "give exactly one of `agent` and `persona`",
+            ));
+        }
+    };
     Ok((StatusCode::ACCEPTED, Json(ErasureDto::from(status))).into_response())
 }
 
