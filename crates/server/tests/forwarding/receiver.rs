@@ -130,9 +130,12 @@ impl Receiver {
             .await
             .map(|b| b.to_bytes().to_vec())
             .unwrap_or_default();
-        let refused = self.refuse.lock().unwrap().as_ref().is_some_and(|t| {
-            std::str::from_utf8(&body).is_ok_and(|b| b.contains(t.as_str()))
-        });
+        let refused = self
+            .refuse
+            .lock()
+            .unwrap()
+            .as_ref()
+            .is_some_and(|t| std::str::from_utf8(&body).is_ok_and(|b| b.contains(t.as_str())));
         let act = if refused {
             Act::Status(503, "not this one yet")
         } else {
