@@ -144,6 +144,15 @@ pub trait LogStore: Send + Sync + 'static {
     fn forwarding_rows(&self, prefix: &[u8]) -> Result<Vec<EntityRow>, StoreError>;
     /// Writes delivery records (None deletes) atomically and durably (fsync).
     fn forwarding_write(&self, rows: &[(Vec<u8>, Option<Vec<u8>>)]) -> Result<(), StoreError>;
+    /// Writes delivery records atomically, handed to the operating system but not forced to
+    /// disk: they survive the process crashing, and may be lost with the machine (a forwarding
+    /// cursor that goes back only sends acknowledged batches again). By default, durably.
+    fn forwarding_write_buffered(
+        &self,
+        rows: &[(Vec<u8>, Option<Vec<u8>>)],
+    ) -> Result<(), StoreError> {
+        self.forwarding_write(rows)
+    }
     /// Audit index rows (key, encoded record) with keys below `before` (all when `None`),
     /// newest first, at most `limit`.
     fn audit_before(

@@ -41,6 +41,7 @@ impl Config {
             },
             scan_entries: self.forward_scan_entries,
             lag_count_max: self.forward_lag_count_max,
+            in_flight: self.forward_in_flight,
         }
     }
 }

@@ -79,6 +79,22 @@ fn seq_of(v: &[u8]) -> Result<u64, StoreError> {
 }
 
 impl FjallStore {
+    /// Writes forwarding's delivery records in one batch, persisted as `mode` says.
+    fn forwarding_batch(
+        &self,
+        rows: &[(Vec<u8>, Option<Vec<u8>>)],
+        mode: PersistMode,
+    ) -> Result<(), StoreError> {
+        let mut b = self.db.batch().durability(Some(mode));
+        for (key, value) in rows {
+            match value {
+                Some(v) => b.insert(&self.forwarding, key.as_slice(), v.as_slice()),
+                None => b.remove(&self.forwarding, key.as_slice()),
+            }
+        }
+        b.commit().map_err(err)
+    }
+
     /// Opens (or creates) the store in `dir`. `cache_bytes` sizes fjall's block cache.
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
         let db = Database::builder(dir)
@@ -341,14 +357,14 @@ impl LogStore for FjallStore {
     }
 
     fn forwarding_write(&self, rows: &[(Vec<u8>, Option<Vec<u8>>)]) -> Result<(), StoreError> {
-        let mut b = self.db.batch().durability(Some(PersistMode::SyncAll));
-        for (key, value) in rows {
-            match value {
-                Some(v) => b.insert(&self.forwarding, key.as_slice(), v.as_slice()),
-                None => b.remove(&self.forwarding, key.as_slice()),
-            }
-        }
-        b.commit().map_err(err)
+        self.forwarding_batch(rows, PersistMode::SyncAll)
+    }
+
+    fn forwarding_write_buffered(
+        &self,
+        rows: &[(Vec<u8>, Option<Vec<u8>>)],
+    ) -> Result<(), StoreError> {
+        self.forwarding_batch(rows, PersistMode::Buffer)
     }
 
     fn personas(&self) -> Result<Vec<Vec<u8>>, StoreError> {

@@ -1,7 +1,8 @@
 //! The delivery hub: one task per enabled forwarder, each reading the log from its durable
-//! cursor (inside `spawn_blocking`), sending batches through the [`Deliver`] port, retrying
-//! with backoff, and moving the cursor only once the target acknowledged (or the batch was
-//! dead-lettered, in the same durable write). A slow target holds only its own task.
+//! cursor (inside `spawn_blocking`), sending up to `forward_in_flight` batches at once through
+//! the [`Deliver`] port, retrying with backoff, and moving the cursor only over batches the
+//! target acknowledged (or that were dead-lettered, in the same durable write), in log order.
+//! A slow target holds only its own task.
 //!
 //! Every cursor write happens under the forwarder's generation lock and only when the writer's
 //! generation is still current, so a task that was stopped (pause, change, replay, delete)
@@ -25,6 +26,8 @@ pub struct DeliverySettings {
     pub scan_entries: usize,
     /// Log entries the status's exact lag count looks at, at most.
     pub lag_count_max: usize,
+    /// Batches one forwarder keeps in flight at once (1: strictly one after the other).
+    pub in_flight: usize,
 }
 
 impl Default for DeliverySettings {
@@ -33,6 +36,7 @@ impl Default for DeliverySettings {
             retry: RetryPolicy::default(),
             scan_entries: 4096,
             lag_count_max: 100_000,
+            in_flight: 4,
         }
     }
 }
@@ -202,6 +206,7 @@ impl Hub {
             lock: slot.generation.clone(),
             generation,
             forwarder: f.clone(),
+            oldest_us: Mutex::new(None),
         };
         slot.task = Some(tokio::spawn(runner.run()));
         slot.running = Some(f);

@@ -1,12 +1,14 @@
-//! One forwarder's task: reads the log after its cursor (off the async workers), sends each
-//! batch until the target acknowledges it or it becomes a dead letter, then moves the cursor
-//! (one durable write, refused when the task was replaced), and waits for new commits when
-//! caught up. It reports its status and metrics as it goes.
+//! One forwarder's task: reads the log after its cursor (off the async workers), keeps up to
+//! `forward_in_flight` batches in flight (each sent until the target acknowledges it or it
+//! becomes a dead letter), and moves the cursor, in log order, over the batches that finished
+//! before every unfinished one (one write, refused when the task was replaced); it waits for
+//! new commits when caught up, and reports its status and metrics as it goes.
 use super::delivery::*;
 use super::hub::{Inner, blocking, now_us, parse_filter};
 use super::model::*;
 use super::state::{LastError, Status, StatusData};
 use crate::error::Error;
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tokio::sync::watch;
@@ -19,6 +21,8 @@ pub(super) struct Runner {
     pub(super) lock: Arc<Mutex<u64>>,
     pub(super) generation: u64,
     pub(super) forwarder: Forwarder,
+    /// When the oldest statement in flight was stored (`None`: nothing in flight).
+    pub(super) oldest_us: Mutex<Option<i64>>,
 }
 
 /// A read of the log under way, from a cursor.
@@ -35,11 +39,59 @@ enum Sent {
     Dead(DeadLetter),
 }
 
+/// A batch read from the log, being sent (or with nothing to send).
+struct InFlight {
+    /// The log position its read got to: the cursor once it and every batch before it finished.
+    upto: u64,
+    /// Its statements, and when the first one was stored.
+    count: u64,
+    since: Option<i64>,
+    /// The sending task (`None`: the read found nothing to send). Aborted when dropped.
+    task: Option<tokio::task::JoinHandle<Sent>>,
+    /// The task's output, once taken while waiting for something else too.
+    out: Option<Result<Sent, tokio::task::JoinError>>,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Some(t) = &self.task {
+            t.abort();
+        }
+    }
+}
+
+impl InFlight {
+    fn is_finished(&self) -> bool {
+        self.out.is_some() || self.task.as_ref().is_none_or(|t| t.is_finished())
+    }
+
+    /// Waits for the batch to be acknowledged or dead-lettered.
+    async fn finish(mut self) -> Result<Done, Error> {
+        let out = match (self.out.take(), self.task.as_mut()) {
+            (Some(out), _) => Some(out),
+            (None, Some(t)) => Some(t.await),
+            (None, None) => None,
+        };
+        let sent = match out {
+            Some(r) => Some((r.map_err(|e| Error::Internal(e.to_string()))?, self.count)),
+            None => None,
+        };
+        Ok(Done {
+            upto: self.upto,
+            sent,
+        })
+    }
+}
+
+/// A finished batch: how far it moves the cursor, and how it went (with its statement count).
+struct Done {
+    upto: u64,
+    sent: Option<(Sent, u64)>,
+}
+
 enum Step {
     /// The cursor moved (or nothing was there to move it).
     Went,
-    /// Caught up with the log.
-    Idle,
     /// This task was replaced.
     Stale,
 }
@@ -67,42 +119,42 @@ impl Runner {
         metrics::gauge!("cairn_forward_cursor", &l).set(s.cursor as f64);
     }
 
+    /// Publishes the gauges with the oldest statement in flight, and remembers it.
+    fn publish_oldest(&self, flight: &VecDeque<InFlight>) {
+        let oldest = flight.iter().find_map(|f| f.since);
+        *self.oldest_us.lock().unwrap_or_else(|e| e.into_inner()) = oldest;
+        self.publish(Some(oldest));
+    }
+
     pub(super) async fn run(self) {
-        let filter = parse_filter(&self.forwarder);
-        let mut commits = self.hub.writer.subscribe();
+        let this = Arc::new(self);
+        let filter = parse_filter(&this.forwarder);
+        let mut commits = this.hub.writer.subscribe();
         let mut read_failures = 0u32;
-        let mut ahead = None;
         loop {
-            let step = self.step(filter.as_ref(), &mut ahead).await;
-            match step {
-                Ok(Step::Went) => read_failures = 0,
-                Ok(Step::Idle) => {
-                    read_failures = 0;
-                    self.publish(Some(None));
-                    let cursor = self.status.snapshot().cursor;
-                    if wait_past(&mut commits, cursor).await.is_err() {
-                        return;
-                    }
-                }
-                Ok(Step::Stale) => return,
-                Err(e) => {
-                    read_failures += 1;
-                    tracing::warn!(forwarder = %self.forwarder.id, error = %e, "forwarding cannot read or write its records");
-                    self.status.update(|s| {
-                        s.last_error = Some(LastError {
-                            at_us: now_us(),
-                            status: None,
-                            message: e.to_string(),
-                        });
-                    });
-                    let wait = self
-                        .hub
-                        .settings
-                        .retry
-                        .backoff(read_failures, rand::random(), None);
-                    tokio::time::sleep(wait).await;
-                }
-            }
+            // Ok: replaced, or the writer is gone. Batches in flight are dropped (aborted) on
+            // an error and sent again from the cursor.
+            let Err(e) = this
+                .pipeline(filter.as_ref(), &mut commits, &mut read_failures)
+                .await
+            else {
+                return;
+            };
+            read_failures += 1;
+            tracing::warn!(forwarder = %this.forwarder.id, error = %e, "forwarding cannot read or write its records");
+            this.status.update(|s| {
+                s.last_error = Some(LastError {
+                    at_us: now_us(),
+                    status: None,
+                    message: e.to_string(),
+                });
+            });
+            let wait = this
+                .hub
+                .settings
+                .retry
+                .backoff(read_failures, rand::random(), None);
+            tokio::time::sleep(wait).await;
         }
     }
 
@@ -129,37 +181,87 @@ impl Runner {
         Ahead { from: cursor, task }
     }
 
-    /// One batch: read (or take the batch read ahead), send, move the cursor. The batch after
-    /// it is read while this one is in flight.
-    async fn step(
-        &self,
+    /// Starts sending a batch read from the log.
+    fn launch(self: &Arc<Self>, found: Scan) -> InFlight {
+        let (upto, count) = (found.upto, found.statements.len() as u64);
+        let since = found.statements.first().map(|(_, r)| r.stored_us);
+        let task = (!found.statements.is_empty()).then(|| {
+            let (me, batch) = (self.clone(), Batch::new(&self.forwarder, found.statements));
+            tokio::spawn(async move { me.send(&batch).await })
+        });
+        InFlight {
+            upto,
+            count,
+            since,
+            task,
+            out: None,
+        }
+    }
+
+    /// Reads batches (the next one while the others are in flight), keeps up to
+    /// `forward_in_flight` of them in flight, and moves the cursor over the finished ones in log
+    /// order. Returns when the task was replaced or the writer is gone.
+    async fn pipeline(
+        self: &Arc<Self>,
         filter: Option<&cairn_filter::Filter>,
-        ahead: &mut Option<Ahead>,
-    ) -> Result<Step, Error> {
-        let cursor = self.status.snapshot().cursor;
-        let read = match ahead.take() {
-            Some(a) if a.from == cursor => a,
-            Some(a) => {
-                a.task.abort();
-                self.scan_from(filter, cursor)
+        commits: &mut watch::Receiver<u64>,
+        read_failures: &mut u32,
+    ) -> Result<(), Error> {
+        let window = self.hub.settings.in_flight.max(1);
+        let mut next = self.status.snapshot().cursor;
+        let mut flight: VecDeque<InFlight> = VecDeque::new();
+        let mut ahead: Option<Ahead> = None;
+        loop {
+            let mut caught_up = false;
+            if flight.len() < window {
+                let read = match ahead.take() {
+                    Some(a) if a.from == next => a,
+                    _ => self.scan_from(filter, next),
+                };
+                let found = read
+                    .task
+                    .await
+                    .map_err(|e| Error::Internal(e.to_string()))??;
+                *read_failures = 0;
+                if found.upto > next {
+                    next = found.upto;
+                    ahead = Some(self.scan_from(filter, next));
+                    flight.push_back(self.launch(found));
+                    self.publish_oldest(&flight);
+                    continue;
+                }
+                caught_up = true;
             }
-            None => self.scan_from(filter, cursor),
-        };
-        let found = read
-            .task
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))??;
-        if found.upto == cursor {
-            return Ok(Step::Idle);
+            let Some(head) = flight.front_mut() else {
+                self.publish_oldest(&flight);
+                if wait_past(commits, next).await.is_err() {
+                    return Ok(());
+                }
+                continue;
+            };
+            if caught_up && !head.is_finished() {
+                // Wait for the oldest batch, or for new statements to read meanwhile.
+                let task = head.task.as_mut().expect("unfinished batches have a task");
+                tokio::select! {
+                    out = task => head.out = Some(out),
+                    r = wait_past(commits, next) => {
+                        if r.is_err() {
+                            return Ok(());
+                        }
+                        continue;
+                    }
+                }
+            }
+            // The oldest batch, and every finished one right after it.
+            let mut done = vec![flight.pop_front().expect("a head").finish().await?];
+            while flight.front().is_some_and(InFlight::is_finished) {
+                done.push(flight.pop_front().expect("a head").finish().await?);
+            }
+            if let Step::Stale = self.advance(done).await? {
+                return Ok(());
+            }
+            self.publish_oldest(&flight);
         }
-        *ahead = Some(self.scan_from(filter, found.upto));
-        if found.statements.is_empty() {
-            return self.advance(found.upto, None).await;
-        }
-        let batch = Batch::new(&self.forwarder, found.statements);
-        let sent = self.send(&batch).await;
-        let n = batch.statements.len() as u64;
-        self.advance(found.upto, Some((sent, n))).await
     }
 
     /// Sends until acknowledged, or until the batch is refused or out of tries: then answers
@@ -167,12 +269,11 @@ impl Runner {
     async fn send(&self, batch: &Batch) -> Sent {
         let policy = self.hub.settings.retry;
         let first = Instant::now();
-        let since = batch.statements.first().map(|(_, r)| r.stored_us);
         let mut attempt = 0u32;
         let (started_us, counter) = (now_us(), self.labels());
         loop {
             attempt += 1;
-            self.publish(Some(since));
+            self.publish_pending();
             let outcome = classify(self.hub.deliver.deliver(&self.forwarder, batch).await);
             let (status, error, retry_after, refused) = match outcome {
                 Outcome::Acked => {
@@ -214,7 +315,7 @@ impl Runner {
                 let dl = self.dead_letter(batch, attempt, (status, error), started_us);
                 return Sent::Dead(dl);
             }
-            self.publish(Some(since));
+            self.publish_pending();
             tokio::time::sleep(policy.backoff(attempt, rand::random(), retry_after)).await;
         }
     }
@@ -246,6 +347,16 @@ impl Runner {
         rows: Vec<(Vec<u8>, Option<Vec<u8>>)>,
         f: impl Fn(&mut StatusData) + Send + 'static,
     ) -> Result<bool, Error> {
+        self.write(rows, true, f).await
+    }
+
+    /// Like [`Self::durably`]; forced to disk only when `sync`.
+    async fn write(
+        &self,
+        rows: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+        sync: bool,
+        f: impl Fn(&mut StatusData) + Send + 'static,
+    ) -> Result<bool, Error> {
         let (log, lock, generation, id, status) = (
             self.hub.log.clone(),
             self.lock.clone(),
@@ -258,39 +369,51 @@ impl Runner {
             if *g != generation {
                 return Ok(false);
             }
-            status.change_durably(&*log, id, rows, f)?;
+            status.change(&*log, id, rows, sync, f)?;
             drop(g);
             Ok(true)
         })
         .await
     }
 
-    /// Moves the cursor to `upto` and records how the batch went (`sent`, with its number of
-    /// statements): the cursor, a dead letter and the health in one durable write.
-    async fn advance(&self, upto: u64, sent: Option<(Sent, u64)>) -> Result<Step, Error> {
+    /// Publishes the gauges with the oldest statement in flight.
+    fn publish_pending(&self) {
+        let oldest = *self.oldest_us.lock().unwrap_or_else(|e| e.into_inner());
+        self.publish(Some(oldest));
+    }
+
+    /// Moves the cursor past finished batches (in log order) and records how they went: the
+    /// cursor, their dead letters and the health in one write. It is forced to disk only with a
+    /// dead letter: a cursor lost in a crash only sends acknowledged batches again.
+    async fn advance(&self, done: Vec<Done>) -> Result<Step, Error> {
+        let upto = done.last().map_or(0, |d| d.upto);
         let c = crate::codec::encode(&Cursor {
             seq: upto,
             updated_us: now_us(),
         });
         let mut rows = vec![(cursor_key(self.forwarder.id), Some(c))];
-        let (mut acked, mut dead, mut n) = (None, false, 0);
-        match sent {
-            Some((Sent::Acked(at), count)) => (acked, n) = (Some(at), count),
-            Some((Sent::Dead(d), _)) => {
-                rows.push((
-                    dead_key(self.forwarder.id, d.id),
-                    Some(crate::codec::encode(&d)),
-                ));
-                dead = true;
-            }
-            None => {}
-        }
-        let written = self
-            .durably(rows, move |s| {
-                s.cursor = upto;
-                if dead {
-                    s.dead_letters += 1;
+        let (mut acked, mut dead, mut n) = (None, 0u64, 0u64);
+        for d in done {
+            match d.sent {
+                Some((Sent::Acked(at), count)) => {
+                    acked = Some(at);
+                    n += count;
                 }
+                Some((Sent::Dead(dl), _)) => {
+                    rows.push((
+                        dead_key(self.forwarder.id, dl.id),
+                        Some(crate::codec::encode(&dl)),
+                    ));
+                    dead += 1;
+                }
+                None => {}
+            }
+        }
+        let sync = dead > 0;
+        let written = self
+            .write(rows, sync, move |s| {
+                s.cursor = upto;
+                s.dead_letters += dead;
                 if let Some(at) = acked {
                     s.last_success_us = Some(at);
                     s.consecutive_failures = 0;

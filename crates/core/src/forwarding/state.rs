@@ -119,7 +119,20 @@ impl Status {
         &self,
         log: &dyn LogStore,
         forwarder: Uuid,
+        rows: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+        f: impl Fn(&mut StatusData),
+    ) -> Result<(), StoreError> {
+        self.change(log, forwarder, rows, true, f)
+    }
+
+    /// Like [`Self::change_durably`], but forced to disk only when `sync` (otherwise the write
+    /// survives the process crashing, not the machine).
+    pub fn change(
+        &self,
+        log: &dyn LogStore,
+        forwarder: Uuid,
         mut rows: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+        sync: bool,
         f: impl Fn(&mut StatusData),
     ) -> Result<(), StoreError> {
         let _w = self.writing.lock().unwrap_or_else(|e| e.into_inner());
@@ -129,7 +142,11 @@ impl Status {
             health_key(forwarder),
             Some(crate::codec::encode(&next.health())),
         ));
-        log.forwarding_write(&rows)?;
+        if sync {
+            log.forwarding_write(&rows)?;
+        } else {
+            log.forwarding_write_buffered(&rows)?;
+        }
         self.update(f);
         Ok(())
     }

@@ -96,6 +96,7 @@ impl Default for Config {
             forward_request_timeout_ms: 30_000,
             forward_scan_entries: 4096,
             forward_lag_count_max: 100_000,
+            forward_in_flight: 4,
             forward_error_body_max_bytes: 1024,
             backup_dir: None,
             backup_interval_minutes: 24 * 60,

@@ -29,6 +29,7 @@ impl Config {
             ),
             ("forward_scan_entries", self.forward_scan_entries),
             ("forward_lag_count_max", self.forward_lag_count_max),
+            ("forward_in_flight", self.forward_in_flight),
         ])
     }
 }

@@ -191,6 +191,8 @@ pub struct Config {
     pub forward_scan_entries: usize,
     /// Log entries a forwarder's status reads to count its lag exactly (beyond: a lower bound).
     pub forward_lag_count_max: usize,
+    /// Batches one forwarder keeps in flight at once (1 keeps strict order at the target).
+    pub forward_in_flight: usize,
     /// Bytes of a target's error body kept in the status and dead letters.
     pub forward_error_body_max_bytes: usize,
     /// The address people open Cairn at, e.g. `https://lrs.example.org` (unset: the scheme and

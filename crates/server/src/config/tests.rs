@@ -50,6 +50,14 @@ fn rejects_invalid_values() {
         jail.set_env("CAIRN_BACKUP_KEEP", "3");
         let cfg = Config::load(None, Figment::new()).unwrap();
         assert_eq!(cfg.backup_dir, Some("/backups".into()));
+        // Forwarding: four batches in flight by default; at least one.
+        assert_eq!(cfg.delivery_settings().in_flight, 4);
+        jail.set_env("CAIRN_FORWARD_IN_FLIGHT", "0");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(err.contains("forward_in_flight"), "{err}");
+        jail.set_env("CAIRN_FORWARD_IN_FLIGHT", "1");
+        let cfg = Config::load(None, Figment::new()).unwrap();
+        assert_eq!(cfg.delivery_settings().in_flight, 1);
         // A ClickHouse certificate authority needs an https URL and a readable PEM file.
         jail.set_env("CAIRN_CLICKHOUSE_CA_FILE", "/nonexistent/ca.pem");
         let err = Config::load(None, Figment::new()).unwrap_err().to_string();

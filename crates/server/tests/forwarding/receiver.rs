@@ -1,6 +1,7 @@
 //! A webhook receiver for the forwarding tests, on hyper's HTTP/1 server. It answers each
 //! request as its script says: a status and a body, a 429 with `Retry-After`, or, through the
 //! per-connection hook, no answer at all (the connection is dropped, at once or after hanging).
+//! It can also answer 503 to every request carrying a given text, whatever the script says.
 #![allow(dead_code)]
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -41,6 +42,8 @@ pub struct Receiver {
     pub script: Arc<Mutex<VecDeque<Act>>>,
     default: Arc<Mutex<Option<Act>>>,
     got: Arc<Mutex<Vec<Received>>>,
+    /// While set, a request whose body contains this text is answered 503 (before the script).
+    pub refuse: Arc<Mutex<Option<String>>>,
 }
 
 impl Receiver {
@@ -127,7 +130,18 @@ impl Receiver {
             .await
             .map(|b| b.to_bytes().to_vec())
             .unwrap_or_default();
-        let (code, text) = match self.next() {
+        let refused = self
+            .refuse
+            .lock()
+            .unwrap()
+            .as_ref()
+            .is_some_and(|t| std::str::from_utf8(&body).is_ok_and(|b| b.contains(t.as_str())));
+        let act = if refused {
+            Act::Status(503, "not this one yet")
+        } else {
+            self.next()
+        };
+        let (code, text) = match act {
             act @ (Act::Drop | Act::Hang) => {
                 self.record(headers, body, 0);
                 if matches!(act, Act::Hang) {
