@@ -3,6 +3,8 @@
 //! the data directory while the others stay.
 mod common;
 
+use common::erased::files_with;
+
 use common::{Cred, ROOT_EMAIL, ROOT_PASSWORD, TestServer};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -21,25 +23,6 @@ fn statement(verb: &str, response: &str) -> Value {
         "result": {"response": response},
     })
 }
-
-fn files_with(dir: &std::path::Path, needle: &str) -> usize {
-    let mut n = 0;
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Ok(b) = std::fs::read(&p)
-                && memchr::memmem::find(&b, needle.as_bytes()).is_some()
-            {
-                n += 1;
-            }
-        }
-    }
-    n
-}
-
 #[tokio::test]
 async fn statements_matching_a_filter_are_deleted_after_a_dry_run() {
     let s = TestServer::start_with_root().await;
@@ -142,5 +125,5 @@ async fn statements_matching_a_filter_are_deleted_after_a_dry_run() {
     }
     assert_eq!(s.clickhouse_count("1").await, 4);
     assert_eq!(s.clickhouse_count(&format!("verb = '{KEPT}'")).await, 4);
-    assert_eq!(files_with(&s.cfg.data_dir, TAG), 0);
+    assert_eq!(files_with(&s.cfg.data_dir, TAG), Vec::<String>::new());
 }

@@ -3,6 +3,8 @@
 //! A real `cairn` process, a real SIGKILL.
 mod common;
 
+use common::erased::files_with;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -48,28 +50,6 @@ async fn wait_healthy(http: &reqwest::Client, base: &str) {
     }
     panic!("cairn did not become healthy");
 }
-
-fn files_with(dir: &std::path::Path, needle: &str) -> usize {
-    let mut n = 0;
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Ok(b) = std::fs::read(&p)
-                && memchr::memmem::find(&b, needle.as_bytes()).is_some()
-            {
-                n += 1;
-            }
-        }
-    }
-    n
-}
-
 fn statement(mbox: &str, response: &str) -> serde_json::Value {
     serde_json::json!({
         "id": uuid::Uuid::new_v4().to_string(),
@@ -172,7 +152,7 @@ async fn an_erasure_killed_midway_is_finished_at_restart() {
     let mut child = spawn(&cfg, port);
     wait_healthy(&http, &base).await;
     let started = Instant::now();
-    while files_with(&cfg.data_dir, TAG) > 0 {
+    while !files_with(&cfg.data_dir, TAG).is_empty() {
         assert!(
             started.elapsed() < Duration::from_secs(120),
             "the interrupted erasure was not finished:\n{}",

@@ -5,6 +5,8 @@
 //! personas are still exactly what the log's persona events replay to.
 mod common;
 
+use common::erased::{clickhouse, clickhouse_dump, files_with};
+
 use common::{Cred, ROOT_EMAIL, ROOT_PASSWORD, TestServer, uuid};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -27,36 +29,6 @@ fn stmt(who: &str, response: &str) -> Value {
         "result": {"response": response},
     })
 }
-
-async fn clickhouse(s: &TestServer, sql: &str) -> String {
-    let res = reqwest::Client::new()
-        .post(&s.cfg.clickhouse_url)
-        .body(sql.to_owned())
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success(), "{sql}");
-    res.text().await.unwrap()
-}
-
-/// Every row of every table of the node's database, as text.
-async fn clickhouse_dump(s: &TestServer) -> String {
-    let db = &s.cfg.clickhouse_database;
-    let tables = clickhouse(
-        s,
-        &format!(
-            "SELECT name FROM system.tables WHERE database = '{db}' \
-             AND engine NOT IN ('MaterializedView', 'View', 'Null')"
-        ),
-    )
-    .await;
-    let mut out = String::new();
-    for t in tables.lines() {
-        out.push_str(&clickhouse(s, &format!("SELECT * FROM {db}.`{t}` FORMAT TSV")).await);
-    }
-    out
-}
-
 /// The current persona of an identifier as analytics join it (`''`: none).
 async fn linked(s: &TestServer, ifi: &str) -> String {
     let db = &s.cfg.clickhouse_database;
@@ -81,25 +53,6 @@ async fn wait_linked(s: &TestServer, ifi: &str, persona: &str) {
     }
     panic!("{ifi} never linked to {persona:?}");
 }
-
-fn files_with(dir: &std::path::Path, needle: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Ok(b) = std::fs::read(&p)
-                && memchr::memmem::find(&b, needle.as_bytes()).is_some()
-            {
-                out.push(p.display().to_string());
-            }
-        }
-    }
-    out
-}
-
 async fn erase(s: &TestServer, cred: &Cred, body: Value) -> Value {
     let started = s
         .ok(Method::POST, "/api/v1/erasures", cred, Some(body), 202)

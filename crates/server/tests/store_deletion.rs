@@ -3,62 +3,14 @@
 //! stores are untouched.
 mod common;
 
+use common::erased::{clickhouse_dump, files_with};
+
 use common::{Cred, ROOT_EMAIL, ROOT_PASSWORD, TestServer};
 use reqwest::Method;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
 const TAG: &str = "zqdeletedstore";
-
-async fn clickhouse(s: &TestServer, sql: &str) -> String {
-    let res = reqwest::Client::new()
-        .post(&s.cfg.clickhouse_url)
-        .body(sql.to_owned())
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success(), "{sql}");
-    res.text().await.unwrap()
-}
-
-async fn clickhouse_dump(s: &TestServer) -> String {
-    let db = &s.cfg.clickhouse_database;
-    let tables = clickhouse(
-        s,
-        &format!(
-            "SELECT name FROM system.tables WHERE database = '{db}' \
-             AND engine NOT IN ('MaterializedView', 'View', 'Null')"
-        ),
-    )
-    .await;
-    let mut out = String::new();
-    for t in tables.lines() {
-        out.push_str(&clickhouse(s, &format!("SELECT * FROM {db}.`{t}` FORMAT TSV")).await);
-    }
-    out
-}
-
-fn files_with(dir: &std::path::Path, needle: &str) -> usize {
-    let mut n = 0;
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Ok(b) = std::fs::read(&p)
-                && memchr::memmem::find(&b, needle.as_bytes()).is_some()
-            {
-                n += 1;
-            }
-        }
-    }
-    n
-}
-
 fn statement(who: &str, activity: &str) -> serde_json::Value {
     json!({
         "id": common::uuid(),
@@ -152,7 +104,7 @@ async fn a_deleted_store_leaves_nothing_behind() {
         .await;
     assert_eq!(code, 204);
     let started = Instant::now();
-    while files_with(&s.cfg.data_dir, TAG) > 0 || clickhouse_dump(&s).await.contains(TAG) {
+    while !files_with(&s.cfg.data_dir, TAG).is_empty() || clickhouse_dump(&s).await.contains(TAG) {
         assert!(
             started.elapsed() < Duration::from_secs(120),
             "the deleted store's data is still there"

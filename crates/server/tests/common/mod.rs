@@ -6,6 +6,8 @@ use cairn_server::config::Config;
 use reqwest::{Method, RequestBuilder};
 use std::time::Duration;
 
+pub mod erased;
+
 pub struct TestServer {
     pub base: String,
     /// Where `/metrics` is served, when `metrics_addr` is not off.
