@@ -135,27 +135,21 @@ impl ClickHouseProjection {
     async fn rebuild_hours(&self, store: StoreId, hours: &[u32]) -> Result<(), ProjectionError> {
         for chunk in hours.chunks(SEQ_CHUNK) {
             let hours = list(chunk);
-            self.client
-                .query(&format!(
+            self.replace_rows(
+                store,
+                "hours",
+                &format!(
                     "ALTER TABLE statements_hourly DELETE WHERE store = toUUID(?) \
                      AND toUInt32(stored_hour) IN ({hours})"
-                ))
-                .bind(store.0.to_string())
-                .execute()
-                .await
-                .map_err(err("purge: delete hours"))?;
-            self.wait_for_mutations().await?;
-            self.client
-                .query(&format!(
+                ),
+                &format!(
                     "INSERT INTO statements_hourly SELECT {} FROM statements \
                      WHERE store = toUUID(?) AND toUInt32(toStartOfHour(stored, 'UTC')) IN ({hours}) {}",
                     hourly::STATE_COLUMNS,
                     hourly::GROUP_BY
-                ))
-                .bind(store.0.to_string())
-                .execute()
-                .await
-                .map_err(err("purge: rebuild hours"))?;
+                ),
+            )
+            .await?;
         }
         Ok(())
     }
@@ -166,29 +160,50 @@ impl ClickHouseProjection {
             return Ok(());
         }
         let months = list(months);
-        self.client
-            .query(&format!(
+        self.replace_rows(
+            store,
+            "months",
+            &format!(
                 "ALTER TABLE query_values DELETE WHERE store = toUUID(?) \
                  AND toYYYYMM(month) IN ({months})"
-            ))
-            .bind(store.0.to_string())
-            .execute()
-            .await
-            .map_err(err("purge: delete months"))?;
-        self.wait_for_mutations().await?;
-        self.client
-            .query(&format!(
+            ),
+            &format!(
                 "INSERT INTO query_values SELECT {} FROM statements {} \
                  WHERE store = toUUID(?) AND toYYYYMM(stored) IN ({months}) {}",
                 values::STATE_COLUMNS,
                 values::pairs(),
                 values::GROUP_BY
-            ))
+            ),
+        )
+        .await
+    }
+
+    /// Deletes an aggregate's rows of `store` (`delete`, a mutation waited for), then inserts
+    /// them again from `statements` (`insert`); both take the store as their one parameter.
+    async fn replace_rows(
+        &self,
+        store: StoreId,
+        what: &str,
+        delete: &str,
+        insert: &str,
+    ) -> Result<(), ProjectionError> {
+        let (deleting, rebuilding) = (
+            format!("purge: delete {what}"),
+            format!("purge: rebuild {what}"),
+        );
+        self.client
+            .query(delete)
             .bind(store.0.to_string())
             .execute()
             .await
-            .map_err(err("purge: rebuild months"))?;
-        Ok(())
+            .map_err(err(&deleting))?;
+        self.wait_for_mutations().await?;
+        self.client
+            .query(insert)
+            .bind(store.0.to_string())
+            .execute()
+            .await
+            .map_err(err(&rebuilding))
     }
 }
 

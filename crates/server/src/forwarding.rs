@@ -90,18 +90,7 @@ pub struct HttpDeliver {
 
 impl HttpDeliver {
     pub fn new(cfg: &Config) -> Result<Self, String> {
-        let roots = rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        crate::tls::install_provider();
-        let provider = rustls::crypto::CryptoProvider::get_default()
-            .cloned()
-            .ok_or("no TLS provider is installed")?;
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+        let tls = crate::tls::client_config(Vec::new())?;
         let client = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
             .dns_resolver(Arc::new(Guarded {

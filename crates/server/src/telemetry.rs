@@ -61,32 +61,11 @@ const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The exporter's HTTP client: rustls (ring) trusting the public web roots and, with `ca_file`,
 /// the certificates of that PEM file (a private CA). Plain `http://` endpoints use it too.
 fn otlp_client(ca_file: Option<&Path>) -> Result<reqwest_otlp::blocking::Client, String> {
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject;
-    let mut roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    let extra = match ca_file {
+        Some(path) => crate::tls::pem_certificates("otlp_ca_file", path)?,
+        None => Vec::new(),
     };
-    if let Some(path) = ca_file {
-        let at = || format!("otlp_ca_file {}", path.display());
-        let certs = CertificateDer::pem_file_iter(path)
-            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| format!("{}: {e}", at()))?;
-        if certs.is_empty() {
-            return Err(format!("{}: no PEM certificate in it", at()));
-        }
-        for cert in certs {
-            roots.add(cert).map_err(|e| format!("{}: {e}", at()))?;
-        }
-    }
-    crate::tls::install_provider();
-    let provider = rustls::crypto::CryptoProvider::get_default()
-        .cloned()
-        .ok_or("no TLS provider is installed")?;
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let tls = crate::tls::client_config(extra)?;
     // A blocking client owns a runtime, which cannot be built (or dropped) on an async worker:
     // build it on a thread of its own, as the exporter's default client is.
     std::thread::spawn(move || {

@@ -42,20 +42,6 @@ impl Config {
 /// The certificates (DER) of the PEM file `clickhouse_ca_file`: at least one, each one rustls
 /// can trust.
 pub fn clickhouse_ca_certs(path: &std::path::Path) -> Result<Vec<Vec<u8>>, String> {
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject;
-    let at = || format!("clickhouse_ca_file {}", path.display());
-    let certs = CertificateDer::pem_file_iter(path)
-        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| format!("{}: {e}", at()))?;
-    if certs.is_empty() {
-        return Err(format!("{}: no PEM certificate in it", at()));
-    }
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in &certs {
-        roots
-            .add(cert.clone())
-            .map_err(|e| format!("{}: {e}", at()))?;
-    }
+    let certs = crate::tls::pem_certificates("clickhouse_ca_file", path)?;
     Ok(certs.into_iter().map(|c| c.to_vec()).collect())
 }
