@@ -3,12 +3,11 @@
 //! the data directory while the others stay.
 mod common;
 
-use common::erased::files_with;
+use common::erased::{files_with, wait_finished};
 
 use common::{Cred, ROOT_EMAIL, ROOT_PASSWORD, TestServer};
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::time::Duration;
 
 const TAG: &str = "zqbatchdeleted";
 const DOOMED: &str = "http://example.com/verbs/doomed";
@@ -89,22 +88,7 @@ async fn statements_matching_a_filter_are_deleted_after_a_dry_run() {
         )
         .await;
     let id = started["id"].as_str().unwrap();
-    let mut done = Value::Null;
-    for _ in 0..1200 {
-        done = s
-            .ok(
-                Method::GET,
-                &format!("/api/v1/erasures/{id}"),
-                &root,
-                None,
-                200,
-            )
-            .await;
-        if done["state"] == "finished" || done["state"] == "failed" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let done = wait_finished(&s, &root, id).await;
     assert_eq!(done["state"], "finished", "{done}");
     assert_eq!(done["statements"], 7);
     for st in &doomed {

@@ -4,7 +4,7 @@
 //! statements, aggregates and documents are unchanged.
 mod common;
 
-use common::erased::{clickhouse, clickhouse_dump, files_with};
+use common::erased::{clickhouse, clickhouse_dump, files_with, wait_finished};
 
 use common::{Cred, ROOT_EMAIL, ROOT_PASSWORD, TestServer, uuid};
 use reqwest::Method;
@@ -250,24 +250,4 @@ async fn fetch_all(s: &TestServer, list: &[Value]) -> Vec<Value> {
         );
     }
     out
-}
-
-async fn wait_finished(s: &TestServer, cred: &Cred, id: &str) -> Value {
-    for _ in 0..1200 {
-        let v = s
-            .ok(
-                Method::GET,
-                &format!("/api/v1/erasures/{id}"),
-                cred,
-                None,
-                200,
-            )
-            .await;
-        match v["state"].as_str().unwrap() {
-            "finished" => return v,
-            "failed" => panic!("erasure failed: {v}"),
-            _ => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    panic!("the erasure did not finish in 2 minutes");
 }

@@ -5,7 +5,7 @@
 //! personas are still exactly what the log's persona events replay to.
 mod common;
 
-use common::erased::{clickhouse, clickhouse_dump, files_with};
+use common::erased::{clickhouse, clickhouse_dump, files_with, wait_finished};
 
 use common::{Cred, ROOT_EMAIL, ROOT_PASSWORD, TestServer, uuid};
 use reqwest::Method;
@@ -53,28 +53,13 @@ async fn wait_linked(s: &TestServer, ifi: &str, persona: &str) {
     }
     panic!("{ifi} never linked to {persona:?}");
 }
+
 async fn erase(s: &TestServer, cred: &Cred, body: Value) -> Value {
     let started = s
         .ok(Method::POST, "/api/v1/erasures", cred, Some(body), 202)
         .await;
     let id = started["id"].as_str().unwrap().to_owned();
-    for _ in 0..1200 {
-        let v = s
-            .ok(
-                Method::GET,
-                &format!("/api/v1/erasures/{id}"),
-                cred,
-                None,
-                200,
-            )
-            .await;
-        match v["state"].as_str().unwrap() {
-            "finished" => return v,
-            "failed" => panic!("erasure failed: {v}"),
-            _ => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    panic!("the erasure did not finish in 2 minutes");
+    wait_finished(s, cred, &id).await
 }
 
 #[tokio::test]

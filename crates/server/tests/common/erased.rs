@@ -1,6 +1,8 @@
 //! Looking for erased data: every row of a node's ClickHouse tables as text, and the files of a
 //! data directory that hold a byte string.
-use super::TestServer;
+use super::{Cred, TestServer};
+use reqwest::Method;
+use serde_json::Value;
 
 /// Runs `sql` on the node's ClickHouse and answers its text.
 pub async fn clickhouse(s: &TestServer, sql: &str) -> String {
@@ -53,4 +55,26 @@ pub fn files_with(dir: &std::path::Path, needle: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Polls an erasure (or store purge, or batch delete) until it is `finished`, and answers its
+/// status; panics when it `failed` or is still running after two minutes.
+pub async fn wait_finished(s: &TestServer, cred: &Cred, id: &str) -> Value {
+    for _ in 0..1200 {
+        let v = s
+            .ok(
+                Method::GET,
+                &format!("/api/v1/erasures/{id}"),
+                cred,
+                None,
+                200,
+            )
+            .await;
+        match v["state"].as_str().unwrap() {
+            "finished" => return v,
+            "failed" => panic!("erasure failed: {v}"),
+            _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    panic!("the erasure did not finish in 2 minutes");
 }
