@@ -160,11 +160,29 @@ fn incremental_generations_restore_the_same_store() {
     assert_eq!(entries(&g2, "entities"), 1);
     // An interrupted backup leaves a partial generation: the next one starts over cleanly.
     std::fs::create_dir_all(backup.path().join("generation-000003.partial")).unwrap();
-    ingest(&s, 151, 161);
+    ingest(&s, 151, 160);
+    // A voiding statement whose target is in the first generation: its index entry is in the
+    // third, found from the new log entry.
+    let (voiding, e) = statement(160, None);
+    let Event::Statement(r) = &*e else {
+        unreachable!()
+    };
+    let mut r = (**r).clone();
+    r.voids = Some(Uuid::from_u128(5));
+    let mut ws = WriteSet::default();
+    ws.events
+        .push((160, Arc::new(Event::Statement(Arc::new(r)))));
+    ws.statement_ids.push((StoreId::DEFAULT, voiding, 160));
+    ws.voided.push((StoreId::DEFAULT, Uuid::from_u128(5), 160));
+    s.commit(&ws).unwrap();
     let g3 = s.backup(backup.path(), OPTIONS, &mut |_, _| {}).unwrap();
     assert_eq!(
         (g3.generation, g3.full, entries(&g3, "log")),
         (3, false, 10)
+    );
+    assert_eq!(
+        (entries(&g3, "statement_ids"), entries(&g3, "voided")),
+        (10, 1)
     );
     assert!(!backup.path().join("generation-000003.partial").exists());
     let now = dump(&s);

@@ -3,7 +3,7 @@ use super::{
     DELETING, FullReason, Kind, MANIFEST, MANIFEST_FORMAT, Manifest, Now, PARTIAL, decide,
     generation_dir, generations,
 };
-use crate::{FjallStore, attachment_key, err, seq_of};
+use crate::{FjallStore, attachment_key, err, pair_key, seq_of};
 use cairn_core::Event;
 use cairn_core::ports::{LOG_REWRITES_KEY, StoreError};
 use fjall::{Keyspace, Readable, Snapshot};
@@ -215,6 +215,12 @@ impl FjallStore {
         std::fs::create_dir_all(&partial).map_err(err)?;
         let total = seq.saturating_sub(after_seq);
         progress(0, total);
+        // An incremental generation's index entries and attachments are those of the new log
+        // entries: found from the entries themselves, never by scanning whole indexes.
+        let delta = match after_seq {
+            0 => Delta::default(),
+            a => self.delta(&snap, a)?,
+        };
         let mut files = Vec::new();
         for (name, ks) in self.keyspaces() {
             let mut out = Out::create(&partial, name)?;
@@ -229,17 +235,22 @@ impl FjallStore {
                     }
                     progress(out.entries, total);
                 }
-                ("statement_ids" | "voided", a) if a > 0 => {
-                    // Index entries point at log positions: the new ones point past the previous.
-                    for kv in snap.iter(ks) {
-                        let (k, v) = kv.into_inner().map_err(err)?;
-                        if seq_of(&v)? > a {
-                            out.put(&k, &v)?;
+                ("statement_ids" | "voided" | "attachments", a) if a > 0 => {
+                    let keys = match name {
+                        "statement_ids" => &delta.statement_ids,
+                        "voided" => &delta.voided,
+                        _ => &delta.attachments,
+                    };
+                    for key in keys {
+                        let Some(v) = snap.get(ks, key).map_err(err)? else {
+                            continue;
+                        };
+                        // Index entries point at log positions: the new ones point past the
+                        // previous generation (an attachment has no position).
+                        if name == "attachments" || seq_of(&v)? > a {
+                            out.put(key, &v)?;
                         }
                     }
-                }
-                ("attachments", a) if a > 0 => {
-                    self.new_attachments(&snap, a, &mut out)?;
                 }
                 _ => {
                     for kv in snap.iter(ks) {
@@ -274,25 +285,38 @@ impl FjallStore {
         Ok(manifest)
     }
 
-    /// The attachments of the statements logged after `after`.
-    fn new_attachments(
-        &self,
-        snap: &Snapshot,
-        after: u64,
-        out: &mut Out,
-    ) -> Result<(), StoreError> {
+    /// The keys of the index entries and attachments that the statements logged after
+    /// `after` wrote: one pass over the new log entries, each key once.
+    fn delta(&self, snap: &Snapshot, after: u64) -> Result<Delta, StoreError> {
+        let mut delta = Delta::default();
+        let mut voided = std::collections::HashSet::new();
+        let mut attachments = std::collections::HashSet::new();
         for kv in snap.range(&self.log, (after + 1).to_be_bytes()..) {
             let (k, v) = kv.into_inner().map_err(err)?;
             let Event::Statement(r) = self.decode(seq_of(&k)?, &v)? else {
                 continue;
             };
+            delta.statement_ids.push(pair_key(r.store, r.id).to_vec());
+            if let Some(target) = r.voids
+                && voided.insert(pair_key(r.store, target))
+            {
+                delta.voided.push(pair_key(r.store, target).to_vec());
+            }
             for sha in &r.attachments {
                 let key = attachment_key(r.store, sha);
-                if let Some(body) = snap.get(&self.attachments, &key).map_err(err)? {
-                    out.put(&key, &body)?;
+                if attachments.insert(key.clone()) {
+                    delta.attachments.push(key);
                 }
             }
         }
-        Ok(())
+        Ok(delta)
     }
+}
+
+/// The keys an incremental generation reads from the appended indexes and attachments.
+#[derive(Default)]
+struct Delta {
+    statement_ids: Vec<Vec<u8>>,
+    voided: Vec<Vec<u8>>,
+    attachments: Vec<Vec<u8>>,
 }
