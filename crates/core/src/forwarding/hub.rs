@@ -1,7 +1,8 @@
 //! The delivery hub: one task per enabled forwarder, each reading the log from its durable
-//! cursor (inside `spawn_blocking`), sending up to `forward_in_flight` batches at once through
-//! the [`Deliver`] port, retrying with backoff, and moving the cursor only over batches the
-//! target acknowledged (or that were dead-lettered, in the same durable write), in log order.
+//! cursor (inside `spawn_blocking`), keeping up to `forward_in_flight` batches read ahead and
+//! sending them one after the other, in log order, through the [`Deliver`] port, retrying with
+//! backoff, and moving the cursor only over batches the target acknowledged (or that were
+//! dead-lettered, in the same durable write).
 //! A slow target holds only its own task.
 //!
 //! Every cursor write happens under the forwarder's generation lock and only when the writer's
@@ -26,7 +27,7 @@ pub struct DeliverySettings {
     pub scan_entries: usize,
     /// Log entries the status's exact lag count looks at, at most.
     pub lag_count_max: usize,
-    /// Batches one forwarder keeps in flight at once (1: strictly one after the other).
+    /// Batches one forwarder keeps in hand: the one being sent and those read ahead of it.
     pub in_flight: usize,
 }
 

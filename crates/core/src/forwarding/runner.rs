@@ -1,8 +1,9 @@
 //! One forwarder's task: reads the log after its cursor (off the async workers), keeps up to
-//! `forward_in_flight` batches in flight (each sent until the target acknowledges it or it
-//! becomes a dead letter), and moves the cursor, in log order, over the batches that finished
-//! before every unfinished one (one write, refused when the task was replaced); it waits for
-//! new commits when caught up, and reports its status and metrics as it goes.
+//! `forward_in_flight` batches in hand, and sends them one after the other in log order: a
+//! batch's send starts only once the batch before it was acknowledged or dead-lettered (its
+//! turn), while the batches after it are already read and waiting. It moves the cursor over the
+//! finished batches (one write, refused when the task was replaced), waits for new commits when
+//! caught up, and reports its status and metrics as it goes.
 use super::delivery::*;
 use super::hub::{Inner, blocking, now_us, parse_filter};
 use super::model::*;
@@ -11,7 +12,7 @@ use crate::error::Error;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
 /// One forwarder's task.
@@ -181,13 +182,27 @@ impl Runner {
         Ahead { from: cursor, task }
     }
 
-    /// Starts sending a batch read from the log.
-    fn launch(self: &Arc<Self>, found: Scan) -> InFlight {
+    /// Starts a batch read from the log: its send waits for `turn` (the batch before it
+    /// finished), and `turn` becomes this batch's own finish, so that batches reach the target
+    /// in log order, one at a time. A batch with nothing to send passes the turn on.
+    fn launch(self: &Arc<Self>, found: Scan, turn: &mut Option<oneshot::Receiver<()>>) -> InFlight {
         let (upto, count) = (found.upto, found.statements.len() as u64);
         let since = found.statements.first().map(|(_, r)| r.stored_us);
         let task = (!found.statements.is_empty()).then(|| {
             let (me, batch) = (self.clone(), Batch::new(&self.forwarder, found.statements));
-            tokio::spawn(async move { me.send(&batch).await })
+            let (done, next) = oneshot::channel();
+            let before = turn.replace(next);
+            tokio::spawn(async move {
+                // The batch before was aborted (never finished): so is this one, unsent.
+                if let Some(before) = before
+                    && before.await.is_err()
+                {
+                    std::future::pending::<()>().await;
+                }
+                let sent = me.send(&batch).await;
+                let _ = done.send(());
+                sent
+            })
         });
         InFlight {
             upto,
@@ -198,9 +213,10 @@ impl Runner {
         }
     }
 
-    /// Reads batches (the next one while the others are in flight), keeps up to
-    /// `forward_in_flight` of them in flight, and moves the cursor over the finished ones in log
-    /// order. Returns when the task was replaced or the writer is gone.
+    /// Reads batches (the next one while the others are in hand), keeps up to
+    /// `forward_in_flight` of them in hand (sent one after the other, in log order), and moves
+    /// the cursor over the finished ones. Returns when the task was replaced or the writer is
+    /// gone.
     async fn pipeline(
         self: &Arc<Self>,
         filter: Option<&cairn_filter::Filter>,
@@ -211,6 +227,8 @@ impl Runner {
         let mut next = self.status.snapshot().cursor;
         let mut flight: VecDeque<InFlight> = VecDeque::new();
         let mut ahead: Option<Ahead> = None;
+        // The finish of the last batch launched: the next one is sent after it.
+        let mut turn: Option<oneshot::Receiver<()>> = None;
         loop {
             let mut caught_up = false;
             if flight.len() < window {
@@ -226,7 +244,7 @@ impl Runner {
                 if found.upto > next {
                     next = found.upto;
                     ahead = Some(self.scan_from(filter, next));
-                    flight.push_back(self.launch(found));
+                    flight.push_back(self.launch(found, &mut turn));
                     self.publish_oldest(&flight);
                     continue;
                 }

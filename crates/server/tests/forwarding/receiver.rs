@@ -44,6 +44,10 @@ pub struct Receiver {
     got: Arc<Mutex<Vec<Received>>>,
     /// While set, a request whose body contains this text is answered 503 (before the script).
     pub refuse: Arc<Mutex<Option<String>>>,
+    /// Every request body, in the order the requests arrived (before any answer).
+    arrived: Arc<Mutex<Vec<Vec<u8>>>>,
+    /// When above 0, each answer waits a random time up to this many milliseconds.
+    pub jitter_ms: Arc<Mutex<u64>>,
 }
 
 impl Receiver {
@@ -73,14 +77,17 @@ impl Receiver {
         });
     }
 
+    /// The statement ids of each request, in the order the requests arrived.
+    pub fn arrivals(&self) -> Vec<Vec<String>> {
+        let bodies = self.arrived.lock().unwrap().clone();
+        bodies.iter().map(|b| statement_ids(b)).collect()
+    }
+
     /// Statement ids delivered (answered 2xx), in order.
     pub fn delivered(&self) -> Vec<String> {
         let mut out = Vec::new();
         for r in self.got().iter().filter(|r| r.answered == 200) {
-            let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
-            for s in v["statements"].as_array().unwrap() {
-                out.push(s["id"].as_str().unwrap().to_owned());
-            }
+            out.extend(statement_ids(&r.body));
         }
         out
     }
@@ -130,6 +137,12 @@ impl Receiver {
             .await
             .map(|b| b.to_bytes().to_vec())
             .unwrap_or_default();
+        self.arrived.lock().unwrap().push(body.clone());
+        let jitter = *self.jitter_ms.lock().unwrap();
+        if jitter > 0 {
+            let r = u64::from(uuid::Uuid::new_v4().as_bytes()[0]);
+            tokio::time::sleep(Duration::from_millis(r * jitter / 255)).await;
+        }
         let refused = self
             .refuse
             .lock()
@@ -162,4 +175,15 @@ impl Receiver {
         res.body(Full::new(Bytes::from_static(text.as_bytes())))
             .unwrap()
     }
+}
+
+/// The statement ids of a webhook batch body, in the body's order.
+fn statement_ids(body: &[u8]) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).unwrap();
+    v["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect()
 }
