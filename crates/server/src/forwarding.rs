@@ -147,8 +147,31 @@ fn statements_json(batch: &Batch) -> Vec<u8> {
     out
 }
 
-/// The webhook's body: `{"forwarder", "store", "idempotency_key", "statements": [...]}`.
+/// The header naming what a webhook request carries: `statements` or `erasure`.
+pub const EVENT_HEADER: &str = "X-Cairn-Event";
+
+/// Why an erasure notice is not sent to an xAPI target (it becomes a dead letter saying so).
+pub const XAPI_ERASURE: &str = "erasure notice not sent: the xAPI has no way to erase a \
+     statement, so erase the person at the target, then discard this dead letter";
+
+/// The webhook's body: `{"forwarder", "store", "idempotency_key", "statements": [...]}`, or,
+/// for an erasure notice, `{…, "erasure": {"id", "erased_at", "identifiers_sha256",
+/// "statements"}}` (the SHA-256 of each identifier asked for, never the identifiers).
 pub fn webhook_body(f: &Forwarder, batch: &Batch) -> Vec<u8> {
+    if let Some((_, e)) = &batch.erasure {
+        let body = serde_json::json!({
+            "forwarder": f.id,
+            "store": f.store.0,
+            "idempotency_key": batch.key,
+            "erasure": {
+                "id": e.id,
+                "erased_at": cairn_core::time_fmt::format_us(e.at_us),
+                "identifiers_sha256": e.identifiers,
+                "statements": e.statements,
+            },
+        });
+        return body.to_string().into_bytes();
+    }
     let head = format!(
         r#"{{"forwarder":"{}","store":"{}","idempotency_key":"{}","statements":"#,
         f.id, f.store.0, batch.key
@@ -185,6 +208,9 @@ impl Deliver for HttpDeliver {
             return Answer::Transport(e);
         }
         let req = match &f.target {
+            Target::Xapi { .. } if batch.erasure.is_some() => {
+                return Answer::Unsendable(XAPI_ERASURE.to_owned());
+            }
             Target::Xapi {
                 endpoint,
                 version,
@@ -220,6 +246,14 @@ impl Deliver for HttpDeliver {
                     .header(TIMESTAMP_HEADER, ts.to_string())
                     .header(SIGNATURE_HEADER, signature(secret, ts, &body))
                     .header("X-Cairn-Forwarder", f.id.to_string())
+                    .header(
+                        EVENT_HEADER,
+                        if batch.erasure.is_some() {
+                            "erasure"
+                        } else {
+                            "statements"
+                        },
+                    )
                     .body(body);
                 headers.iter().fold(req, |r, (n, v)| r.header(n, v))
             }

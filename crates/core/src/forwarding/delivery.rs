@@ -6,15 +6,19 @@ use super::model::Forwarder;
 use crate::event::{Event, StatementRecord};
 use crate::ids::StoreId;
 use crate::ports::{LogStore, StoreError};
+use crate::purge::{PurgeEvent, PurgePhase, PurgeReason};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Statements to send, in log order, with the key that identifies this batch at the target
-/// (the same statements always get the same key, so a retry can be recognised).
+/// Statements to send, in log order, or an erasure notice, with the key that identifies this
+/// batch at the target (the same statements always get the same key, so a retry can be
+/// recognised).
 #[derive(Debug, Clone)]
 pub struct Batch {
     pub key: String,
     pub statements: Vec<(u64, Arc<StatementRecord>)>,
+    /// An erasure notice (its log position and the erasure) instead of statements.
+    pub erasure: Option<(u64, Arc<PurgeEvent>)>,
 }
 
 impl Batch {
@@ -24,11 +28,52 @@ impl Batch {
         Batch {
             key: format!("{}-{first}-{last}", forwarder.id.simple()),
             statements,
+            erasure: None,
         }
     }
 
+    /// The notice of an erasure: its key names the erasure, so a replay sends the same key.
+    pub fn erasure(forwarder: &Forwarder, seq: u64, erasure: Arc<PurgeEvent>) -> Self {
+        Batch {
+            key: format!("{}-erasure-{}", forwarder.id.simple(), erasure.id.simple()),
+            statements: Vec::new(),
+            erasure: Some((seq, erasure)),
+        }
+    }
+
+    /// A batch of what the log holds at `seqs`: the statements, or the erasure notice of a
+    /// dead letter that was one.
+    pub fn of_events(forwarder: &Forwarder, events: Vec<(u64, Event)>) -> Self {
+        let mut statements = Vec::with_capacity(events.len());
+        for (seq, e) in events {
+            if let Some(p) = erasure_notice(&e, forwarder.store) {
+                return Batch::erasure(forwarder, seq, p);
+            }
+            if let Event::Statement(r) = e {
+                statements.push((seq, r));
+            }
+        }
+        Batch::new(forwarder, statements)
+    }
+
     pub fn seqs(&self) -> Vec<u64> {
-        self.statements.iter().map(|s| s.0).collect()
+        let notice = self.erasure.iter().map(|e| e.0);
+        self.statements.iter().map(|s| s.0).chain(notice).collect()
+    }
+}
+
+/// The erasure a forwarder of `store` is told about, when `event` finished one in that store
+/// (the statements are gone by then; a store's deletion or a batch delete is not an erasure).
+pub fn erasure_notice(event: &Event, store: StoreId) -> Option<Arc<PurgeEvent>> {
+    match event {
+        Event::Purge(p)
+            if p.phase == PurgePhase::Finished
+                && p.reason == PurgeReason::Erasure
+                && p.scope.stores().contains(&store) =>
+        {
+            Some(p.clone())
+        }
+        _ => None,
     }
 }
 
@@ -44,6 +89,9 @@ pub enum Answer {
     },
     /// Connecting, sending or reading failed, or a timeout struck.
     Transport(String),
+    /// Nothing was sent: the target cannot take this batch at all (an erasure notice to an
+    /// xAPI target, since the xAPI has no erasure). Why, for the dead letter.
+    Unsendable(String),
 }
 
 /// Sends a batch to a forwarder's target. Implemented by the HTTP adapter.
@@ -66,9 +114,10 @@ pub enum Outcome {
         error: String,
         retry_after: Option<Duration>,
     },
-    /// A 4xx that retrying cannot fix: straight to the dead letters.
+    /// A 4xx that retrying cannot fix, or a batch the target cannot take (no `status`):
+    /// straight to the dead letters.
     Refused {
-        status: u16,
+        status: Option<u16>,
         error: String,
     },
 }
@@ -83,7 +132,7 @@ pub fn classify(a: Answer) -> Outcome {
         } if (400..500).contains(&status) && !matches!(status, 408 | 425 | 429) => {
             let _ = retry_after;
             Outcome::Refused {
-                status,
+                status: Some(status),
                 error: body,
             }
         }
@@ -100,6 +149,10 @@ pub fn classify(a: Answer) -> Outcome {
             status: None,
             error: e,
             retry_after: None,
+        },
+        Answer::Unsendable(why) => Outcome::Refused {
+            status: None,
+            error: why,
         },
     }
 }
@@ -151,9 +204,12 @@ impl RetryPolicy {
 
 /// The next batch after `cursor`: statements of `store` that meet `filter`, at most `batch`
 /// of them, from at most `scan` log entries. `upto` is how far the scan got: every entry in
-/// `(cursor, upto]` not in `statements` does not need forwarding.
+/// `(cursor, upto]` not in `statements` does not need forwarding. A scan that meets an erasure
+/// of the store stops before it, or, when it found no statement yet, answers that erasure alone
+/// (so statements and notices reach the target in log order).
 pub struct Scan {
     pub statements: Vec<(u64, Arc<StatementRecord>)>,
+    pub erasure: Option<(u64, Arc<PurgeEvent>)>,
     pub upto: u64,
 }
 
@@ -176,13 +232,21 @@ impl Reader<'_> {
     /// about a batch, so that a full batch never costs `entries` decoded log entries.
     pub fn scan(&self, log: &dyn LogStore, cursor: u64) -> Result<Scan, StoreError> {
         let mut out = Vec::new();
+        let mut erasure = None;
         let mut upto = cursor;
         let mut left = self.entries;
-        while left > 0 && out.len() < self.batch {
+        'read: while left > 0 && out.len() < self.batch {
             let chunk = self.batch.max(SCAN_CHUNK_MIN).min(left);
             let events = log.events_after(upto, chunk)?;
             let n = events.len();
             for (seq, e) in events {
+                if let Some(p) = erasure_notice(&e, self.store) {
+                    if out.is_empty() {
+                        erasure = Some((seq, p));
+                        upto = seq;
+                    }
+                    break 'read;
+                }
                 if let Event::Statement(r) = e
                     && r.store == self.store
                     && self
@@ -203,6 +267,7 @@ impl Reader<'_> {
         }
         Ok(Scan {
             statements: out,
+            erasure,
             upto,
         })
     }
@@ -242,7 +307,7 @@ mod tests {
         assert_eq!(classify(status(204, None)), Outcome::Acked);
         for s in [400, 401, 403, 404, 409, 413, 422] {
             assert!(
-                matches!(classify(status(s, None)), Outcome::Refused { status, .. } if status == s)
+                matches!(classify(status(s, None)), Outcome::Refused { status, .. } if status == Some(s))
             );
         }
         for s in [408, 425, 500, 502, 503] {

@@ -315,17 +315,17 @@ impl Hub {
     pub async fn retry(&self, f: &Forwarder, id: Uuid) -> Result<Option<DeadLetter>, Error> {
         let mut dl = self.dead_letter(f.id, id).await?;
         let (log, seqs) = (self.inner.log.clone(), dl.seqs.clone());
-        let statements = blocking(move || {
+        let events = blocking(move || {
             let mut out = Vec::with_capacity(seqs.len());
             for seq in seqs {
-                if let Some(crate::Event::Statement(r)) = log.event(seq)? {
-                    out.push((seq, r));
+                if let Some(e) = log.event(seq)? {
+                    out.push((seq, e));
                 }
             }
             Ok(out)
         })
         .await?;
-        let batch = Batch::new(f, statements);
+        let batch = Batch::of_events(f, events);
         let outcome = classify(self.inner.deliver.deliver(f, &batch).await);
         let (log, f_id) = (self.inner.log.clone(), f.id);
         dl.attempts += 1;
@@ -346,7 +346,7 @@ impl Hub {
                 Ok(None)
             }
             Outcome::Retry { status, error, .. } => self.keep(dl, status, error).await,
-            Outcome::Refused { status, error } => self.keep(dl, Some(status), error).await,
+            Outcome::Refused { status, error } => self.keep(dl, status, error).await,
         }
     }
 

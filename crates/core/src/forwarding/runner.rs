@@ -188,8 +188,12 @@ impl Runner {
     fn launch(self: &Arc<Self>, found: Scan, turn: &mut Option<oneshot::Receiver<()>>) -> InFlight {
         let (upto, count) = (found.upto, found.statements.len() as u64);
         let since = found.statements.first().map(|(_, r)| r.stored_us);
-        let task = (!found.statements.is_empty()).then(|| {
-            let (me, batch) = (self.clone(), Batch::new(&self.forwarder, found.statements));
+        let task = (!found.statements.is_empty() || found.erasure.is_some()).then(|| {
+            let batch = match found.erasure {
+                Some((seq, erasure)) => Batch::erasure(&self.forwarder, seq, erasure),
+                None => Batch::new(&self.forwarder, found.statements),
+            };
+            let me = self.clone();
             let (done, next) = oneshot::channel();
             let before = turn.replace(next);
             tokio::spawn(async move {
@@ -304,7 +308,7 @@ impl Runner {
                     error,
                     retry_after,
                 } => (status, error, retry_after, false),
-                Outcome::Refused { status, error } => (Some(status), error, None, true),
+                Outcome::Refused { status, error } => (status, error, None, true),
             };
             metrics::counter!("cairn_forward_failures_total", &counter).increment(1);
             tracing::warn!(forwarder = %self.forwarder.id, status = ?status, error = %error, attempt, "forwarding a batch failed");

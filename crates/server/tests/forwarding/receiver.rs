@@ -177,13 +177,13 @@ impl Receiver {
     }
 }
 
-/// The statement ids of a webhook batch body, in the body's order.
+/// The statement ids, in the body's order, of a webhook body (`{"statements": [...]}`) or an xAPI body (an array);
+/// none for an erasure notice.
 fn statement_ids(body: &[u8]) -> Vec<String> {
     let v: serde_json::Value = serde_json::from_slice(body).unwrap();
-    v["statements"]
-        .as_array()
-        .unwrap()
-        .iter()
+    let list = v.as_array().or_else(|| v["statements"].as_array());
+    list.into_iter()
+        .flatten()
         .map(|s| s["id"].as_str().unwrap().to_owned())
         .collect()
 }
