@@ -22,6 +22,7 @@ pub mod ports;
 pub mod projector;
 pub mod purge;
 pub mod query;
+pub mod replicated;
 pub mod sso;
 pub mod statements;
 pub mod tail;

@@ -58,8 +58,10 @@ impl ProjectionError {
 /// A materialized tenancy row: key, encoded entity.
 pub type EntityRow = (Vec<u8>, Vec<u8>);
 
-/// Everything one group commit writes. The adapter applies it atomically and durably.
-#[derive(Debug, Default)]
+/// Everything one group commit writes. The adapter applies it atomically and durably. In
+/// cluster mode it is also the replicated log's message ([`crate::replicated`]): its postcard
+/// form is a stored format (frozen-bytes test there).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct WriteSet {
     /// Log entries by sequence number.
     pub events: Vec<(u64, Arc<Event>)>,

@@ -138,7 +138,9 @@ pub async fn bootstrap(
     tenancy: &TenancyService,
 ) -> anyhow::Result<Option<(String, String)>> {
     let first = log.meta_get(BOOTSTRAPPED_META)?.is_none();
-    if first {
+    // In a cluster, another node may create the same defaults at the same moment: the loser's
+    // writer has then applied the winner's, so a second try finds them (and does nothing).
+    if first && tenancy.ensure_default_store().await.is_err() {
         tenancy.ensure_default_store().await?;
     }
     let has_default = tenancy
@@ -149,9 +151,10 @@ pub async fn bootstrap(
     let mut shown = None;
     if let (Some(k), Some(s)) = (&cfg.default_client_key, &cfg.default_client_secret) {
         if has_default {
-            tenancy
-                .ensure_client(StoreId::DEFAULT, k, s, "Default client")
-                .await?;
+            let ensure = || tenancy.ensure_client(StoreId::DEFAULT, k, s, "Default client");
+            if ensure().await.is_err() {
+                ensure().await?;
+            }
         }
     } else if first && has_default {
         let legacy = log
@@ -231,7 +234,11 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let store = open_store(&cfg)?;
     let backups = cfg.clone();
     let mut running = start_on(cfg, store.clone()).await?;
-    running.background = crate::backup::spawn(&backups, store, running.shutdown.subscribe())?;
+    running.background.extend(crate::backup::spawn(
+        &backups,
+        store,
+        running.shutdown.subscribe(),
+    )?);
     Ok(running)
 }
 
@@ -303,7 +310,15 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     let personas = Arc::new(Personas::load(&*log)?);
     let dashboards = Arc::new(Dashboards::load(&*log, cfg.dashboard_limits())?);
     let forwarders = Arc::new(Forwarders::load(&*log, cfg.forwarding_limits())?);
-    let (writer, writer_join) = Writer::new(
+    let replicated = match cfg.log_backend {
+        crate::config::LogBackend::Embedded => None,
+        crate::config::LogBackend::Jetstream => Some(Arc::new(
+            cairn_nats::JetStreamLog::connect(&cfg.jetstream())
+                .await
+                .map_err(anyhow::Error::msg)?,
+        )),
+    };
+    let writer = Writer::new(
         log.clone(),
         tail.clone(),
         WriterConfig {
@@ -320,8 +335,16 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     .with_tenancy(registry.clone())
     .with_personas(personas.clone())
     .with_dashboards(dashboards.clone())
-    .with_forwarders(forwarders.clone())
-    .spawn()?;
+    .with_forwarders(forwarders.clone());
+    let writer = match &replicated {
+        Some(r) => writer.with_replicated(r.clone()),
+        None => writer,
+    };
+    let (writer, writer_join) = writer.spawn()?;
+    if replicated.is_some() {
+        // What the other nodes wrote is applied before this node decides anything itself.
+        writer.catch_up().await?;
+    }
     let health = Health::new(
         writer.clone(),
         projection.clone(),
@@ -371,6 +394,12 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     let forwarding =
         ForwarderService::new(forwarders, writer.clone(), tenancy.clone(), hub.clone());
     let (shutdown, shutdown_rx) = watch::channel(false);
+    let mut background = Vec::new();
+    if let Some(r) = &replicated {
+        let every = Duration::from_millis(cfg.jetstream_follow_interval_ms);
+        background
+            .push(crate::cluster::follow(r, writer.clone(), every, shutdown_rx.clone()).await?);
+    }
     let committed = writer.subscribe();
     let documents = DocumentService::new(
         log.clone(),
@@ -494,7 +523,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         store_failed,
         writer: writer_join,
         forwarding: hub,
-        background: Vec::new(),
+        background,
     })
 }
 

@@ -6,6 +6,7 @@
 pub mod admin_cli;
 pub mod app;
 pub mod backup;
+pub mod cluster;
 pub mod config;
 pub mod forwarding;
 pub mod measured;

@@ -85,6 +85,15 @@ impl Dashboards {
     pub(crate) fn replace(&self, state: DashboardState) {
         *self.state.write().unwrap_or_else(|e| e.into_inner()) = state;
     }
+
+    /// Reads the state again from the materialized rows (cluster mode: after another node's
+    /// changes were applied to the store).
+    pub(crate) fn reload(&self, log: &dyn LogStore) -> Result<(), StoreError> {
+        let fresh = Self::load(log, self.limits.clone())?;
+        let state = std::mem::take(&mut *fresh.state.write().unwrap_or_else(|e| e.into_inner()));
+        self.replace(state);
+        Ok(())
+    }
 }
 
 /// Committed dashboard events, for the writer's bookkeeping.

@@ -63,6 +63,15 @@ impl Forwarders {
     pub(crate) fn replace(&self, state: ForwarderState) {
         *self.state.write().unwrap_or_else(|e| e.into_inner()) = state;
     }
+
+    /// Reads the state again from the materialized rows (cluster mode: after another node's
+    /// changes were applied to the store).
+    pub(crate) fn reload(&self, log: &dyn LogStore) -> Result<(), StoreError> {
+        let fresh = Self::load(log, self.limits.clone())?;
+        let state = std::mem::take(&mut *fresh.state.write().unwrap_or_else(|e| e.into_inner()));
+        self.replace(state);
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -36,6 +36,7 @@ impl group::Group {
 }
 mod group;
 mod personas;
+mod replicated;
 
 use group::Group;
 
@@ -66,6 +67,7 @@ pub type Definition = serde_json::Map<String, serde_json::Value>;
 /// A statement ready to be appended: validated, completed by the LRS, serialized. Everything the
 /// writer thread needs is computed here, by the request task, so the single writer does as
 /// little as possible per statement.
+#[derive(Clone)]
 pub struct NewStatement {
     pub id: Uuid,
     /// The activity definitions the statement carries (see [`crate::activities::definitions`]).
@@ -80,6 +82,7 @@ pub struct NewStatement {
     pub lrs_timestamp: bool,
 }
 
+#[derive(Clone)]
 pub struct AppendRequest {
     pub store: StoreId,
     pub statements: Vec<NewStatement>,
@@ -94,7 +97,9 @@ pub struct AppendRequest {
 type Reply = oneshot::Sender<Result<u64, Error>>;
 
 /// What the writer thread is asked to do: append statements, change documents, or change the
-/// tenancy (organisations, stores, clients, users; see [`crate::tenancy`]).
+/// tenancy (organisations, stores, clients, users; see [`crate::tenancy`]). Cloned only in
+/// cluster mode, where a group refused by the replicated log is decided again.
+#[derive(Clone)]
 enum WriteRequest {
     Append(AppendRequest),
     Document(DocumentRequest),
@@ -104,9 +109,12 @@ enum WriteRequest {
     Forwarders(StoreId, Vec<crate::forwarding::ForwarderCommand>),
     Purge(PurgeWrite),
     Audit(crate::audit::AuditRecord),
+    /// Cluster mode: apply what other nodes appended to the replicated log.
+    CatchUp,
 }
 
 /// A purge's phase: its event, and the `meta` rows written with it (the pending plan).
+#[derive(Clone)]
 pub struct PurgeWrite {
     pub plan: crate::purge::PurgePlan,
     pub phase: crate::purge::PurgePhase,
@@ -192,6 +200,12 @@ impl WriterHandle {
         self.send(WriteRequest::Audit(record)).await
     }
 
+    /// Cluster mode: applies what other nodes appended to the replicated log since this node
+    /// last looked (the follower calls it). Does nothing on a single node.
+    pub async fn catch_up(&self) -> Result<u64, Error> {
+        self.send(WriteRequest::CatchUp).await
+    }
+
     async fn send(&self, req: WriteRequest) -> Result<u64, Error> {
         let (tx, rx) = oneshot::channel();
         self.tx
@@ -250,6 +264,8 @@ pub struct Writer {
     personas: Arc<crate::personas::Personas>,
     dashboards: Arc<crate::dashboards::Dashboards>,
     forwarders: Arc<crate::forwarding::Forwarders>,
+    /// Cluster mode: the log every group is appended to before it is committed locally.
+    replicated: Option<Arc<dyn crate::replicated::ReplicatedLog>>,
 }
 
 impl Writer {
@@ -264,7 +280,15 @@ impl Writer {
             personas: Arc::default(),
             dashboards: Arc::default(),
             forwarders: Arc::default(),
+            replicated: None,
         }
+    }
+
+    /// Cluster mode: every group is appended to `log` first and committed locally only once
+    /// it is there; the writer applies what other nodes appended (see [`replicated`]).
+    pub fn with_replicated(mut self, log: Arc<dyn crate::replicated::ReplicatedLog>) -> Self {
+        self.replicated = Some(log);
+        self
     }
 
     /// Lets the writer change the personas held by `personas` (it applies each committed change).
@@ -322,8 +346,14 @@ impl Writer {
     }
 
     fn run(mut self, mut rx: mpsc::Receiver<(WriteRequest, Reply)>, shared: Arc<Shared>) {
-        let mut seq = shared.last_seq.load(Ordering::Acquire);
-        let mut stored = shared.last_stored_us.load(Ordering::Acquire);
+        let mut pos = Position {
+            seq: shared.last_seq.load(Ordering::Acquire),
+            stored: shared.last_stored_us.load(Ordering::Acquire),
+            applied: 0,
+        };
+        if let Some(r) = self.replicated.clone() {
+            self.start_replicated(&*r, &shared, &mut pos);
+        }
         while let Some(first) = rx.blocking_recv() {
             let mut group = vec![first];
             while group.len() < self.config.max_group {
@@ -332,34 +362,17 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            let mut g = Group::new(seq, stored.max(crate::time_fmt::now_us()));
+            if let Some(r) = self.replicated.clone() {
+                self.commit_replicated(&*r, group, &shared, &mut pos);
+                continue;
+            }
+            let mut g = Group::new(pos.seq, pos.stored.max(crate::time_fmt::now_us()));
             shared
                 .inflight_from_us
                 .store(g.stored_us + 1, Ordering::Release);
             let mut replies = Vec::with_capacity(group.len());
             for (req, reply) in group {
-                let outcome = match req {
-                    WriteRequest::Append(r) => g.plan(&*self.log, &self.activities, r),
-                    WriteRequest::Document(r) => g.plan_document(&*self.log, r),
-                    WriteRequest::Tenancy(r) => g.plan_tenancy(self.tenancy.as_deref(), r),
-                    WriteRequest::Personas(store, r) => {
-                        g.plan_personas(&self.personas.read(), store, r)
-                    }
-                    WriteRequest::Dashboards(store, r) => {
-                        g.plan_dashboards(&self.dashboards, store, r)
-                    }
-                    WriteRequest::Forwarders(store, r) => {
-                        g.plan_forwarders(&self.forwarders, store, r)
-                    }
-                    WriteRequest::Purge(w) => {
-                        g.plan_purge(w);
-                        Ok(())
-                    }
-                    WriteRequest::Audit(r) => {
-                        g.plan_audit(r);
-                        Ok(())
-                    }
-                };
+                let outcome = self.plan_one(&mut g, req);
                 replies.push((reply, outcome));
             }
             let merged = g.seal();
@@ -370,51 +383,102 @@ impl Writer {
                     .record(commit_started.elapsed().as_secs_f64());
                 metrics::histogram!("cairn_writer_group_requests").record(replies.len() as f64);
                 if let Err(e) = committed {
-                    tracing::error!(error = %e, "group commit failed");
-                    shared.failed.send_replace(Some(e.to_string()));
-                    for (reply, _) in replies {
-                        let _ = reply.send(Err(Error::Internal(e.to_string())));
-                    }
-                    shared.inflight_from_us.store(i64::MAX, Ordering::Release);
+                    fail_group(&shared, replies, &e);
                     continue;
                 }
-                if self.activities.len() + merged.len() > self.config.activity_cache_entries {
-                    self.activities.clear();
-                }
-                self.activities.extend(merged);
-                seq = g.seq;
-                stored = g.stored_us;
-                shared.last_stored_us.store(stored, Ordering::Release);
-                shared.last_seq.store(seq, Ordering::Release);
-                for (s, r) in &g.records {
-                    self.tail.push(*s, r.clone());
-                }
-                for (s, e) in &g.ws.events {
-                    if let Event::Persona(p) = &**e {
-                        self.tail.push_persona(*s, p.clone());
-                    }
-                }
-                if let Some(hook) = &self.hook {
-                    hook(&g.records);
-                }
-                if let (Some(reg), Some(t)) = (&self.tenancy, g.tenancy.take()) {
-                    reg.replace(t);
-                }
-                if let Some(d) = g.dashboards.take() {
-                    self.dashboards.replace(d);
-                }
-                if let Some(f) = g.forwarders.take() {
-                    self.forwarders.replace(f);
-                }
-                if !g.persona_events.is_empty() {
-                    self.personas.apply(&g.persona_events);
-                }
-                let _ = shared.committed.send(seq);
+                self.committed(g, merged, &shared, &mut pos);
             }
             shared.inflight_from_us.store(i64::MAX, Ordering::Release);
             for (reply, outcome) in replies {
-                let _ = reply.send(outcome.map(|()| seq));
+                let _ = reply.send(outcome.map(|()| pos.seq));
             }
         }
     }
+
+    /// Checks one request against the committed state plus the group's earlier requests and,
+    /// when accepted, adds it to the group.
+    fn plan_one(&self, g: &mut Group, req: WriteRequest) -> Result<(), Error> {
+        match req {
+            WriteRequest::Append(r) => g.plan(&*self.log, &self.activities, r),
+            WriteRequest::Document(r) => g.plan_document(&*self.log, r),
+            WriteRequest::Tenancy(r) => g.plan_tenancy(self.tenancy.as_deref(), r),
+            WriteRequest::Personas(store, r) => g.plan_personas(&self.personas.read(), store, r),
+            WriteRequest::Dashboards(store, r) => g.plan_dashboards(&self.dashboards, store, r),
+            WriteRequest::Forwarders(store, r) => g.plan_forwarders(&self.forwarders, store, r),
+            WriteRequest::Purge(w) => {
+                g.plan_purge(w);
+                Ok(())
+            }
+            WriteRequest::Audit(r) => {
+                g.plan_audit(r);
+                Ok(())
+            }
+            WriteRequest::CatchUp => Ok(()),
+        }
+    }
+
+    /// After the group is durable: the in-memory state (tail, caches, tenancy, dashboards,
+    /// forwarders, personas) takes it in and waiters of the log are told.
+    fn committed(
+        &mut self,
+        mut g: Group,
+        merged: Vec<((StoreId, String), Definition)>,
+        shared: &Shared,
+        pos: &mut Position,
+    ) {
+        if self.activities.len() + merged.len() > self.config.activity_cache_entries {
+            self.activities.clear();
+        }
+        self.activities.extend(merged);
+        pos.seq = g.seq;
+        pos.stored = g.stored_us;
+        shared.last_stored_us.store(pos.stored, Ordering::Release);
+        shared.last_seq.store(pos.seq, Ordering::Release);
+        for (s, r) in &g.records {
+            self.tail.push(*s, r.clone());
+        }
+        for (s, e) in &g.ws.events {
+            if let Event::Persona(p) = &**e {
+                self.tail.push_persona(*s, p.clone());
+            }
+        }
+        if let Some(hook) = &self.hook {
+            hook(&g.records);
+        }
+        if let (Some(reg), Some(t)) = (&self.tenancy, g.tenancy.take()) {
+            reg.replace(t);
+        }
+        if let Some(d) = g.dashboards.take() {
+            self.dashboards.replace(d);
+        }
+        if let Some(f) = g.forwarders.take() {
+            self.forwarders.replace(f);
+        }
+        if !g.persona_events.is_empty() {
+            self.personas.apply(&g.persona_events);
+        }
+        let _ = shared.committed.send(pos.seq);
+    }
+}
+
+/// Where the writer is: the last log position and `stored` time committed, and (cluster mode)
+/// the last replicated-log message applied.
+struct Position {
+    seq: u64,
+    stored: i64,
+    applied: u64,
+}
+
+/// The store refused a commit: every request of the group fails, and the writer records why.
+fn fail_group(
+    shared: &Shared,
+    replies: Vec<(Reply, Result<(), Error>)>,
+    e: &crate::ports::StoreError,
+) {
+    tracing::error!(error = %e, "group commit failed");
+    shared.failed.send_replace(Some(e.to_string()));
+    for (reply, _) in replies {
+        let _ = reply.send(Err(Error::Internal(e.to_string())));
+    }
+    shared.inflight_from_us.store(i64::MAX, Ordering::Release);
 }

@@ -26,7 +26,7 @@ mod tests;
 pub mod values;
 
 pub use storage::clickhouse_ca_certs;
-pub use values::{LogFormat, MetricsAddr, RoleSetting, XapiVersionSetting};
+pub use values::{LogBackend, LogFormat, MetricsAddr, RoleSetting, XapiVersionSetting};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,6 +71,18 @@ pub struct Config {
     /// Basic-auth credentials of the default store's client; generated once when unset.
     pub default_client_key: Option<String>,
     pub default_client_secret: Option<String>,
+    /// `embedded` (one node) or `jetstream` (a cluster sharing a NATS JetStream log).
+    pub log_backend: LogBackend,
+    /// The NATS servers of the JetStream cluster (`log_backend = "jetstream"`).
+    pub nats_urls: Vec<String>,
+    /// The JetStream stream holding the log.
+    pub jetstream_stream: String,
+    /// Copies JetStream keeps of the log (an append is acknowledged by a majority of them).
+    pub jetstream_replicas: usize,
+    /// How long connecting to NATS, one append or one read may take, in milliseconds.
+    pub jetstream_timeout_ms: u64,
+    /// How often a node looks for other nodes' appends it was not told of, in milliseconds.
+    pub jetstream_follow_interval_ms: u64,
     /// Requests waiting for the group-commit writer.
     pub writer_queue_capacity: usize,
     /// Requests committed together under one fsync.

@@ -19,6 +19,7 @@ impl Config {
             ("backup_keep", self.backup_keep),
             ("backup_full_every", self.backup_full_every as usize),
         ])?;
+        self.validate_jetstream()?;
         if !self.clickhouse_url.starts_with("http://")
             && !self.clickhouse_url.starts_with("https://")
         {
@@ -36,6 +37,54 @@ impl Config {
             clickhouse_ca_certs(path).map_err(ConfigError::Invalid)?;
         }
         Ok(())
+    }
+}
+
+impl Config {
+    fn validate_jetstream(&self) -> Result<(), ConfigError> {
+        if self.log_backend == super::LogBackend::Embedded {
+            return Ok(());
+        }
+        positive(&[
+            ("jetstream_timeout_ms", self.jetstream_timeout_ms as usize),
+            (
+                "jetstream_follow_interval_ms",
+                self.jetstream_follow_interval_ms as usize,
+            ),
+        ])?;
+        if self.nats_urls.is_empty() {
+            return Err(ConfigError::Invalid(
+                "log_backend = \"jetstream\" needs at least one of nats_urls".into(),
+            ));
+        }
+        if ![1, 3, 5].contains(&self.jetstream_replicas) {
+            return Err(ConfigError::Invalid(format!(
+                "jetstream_replicas must be 1, 3 or 5, not {}",
+                self.jetstream_replicas
+            )));
+        }
+        let name_ok = !self.jetstream_stream.is_empty()
+            && self
+                .jetstream_stream
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !name_ok {
+            return Err(ConfigError::Invalid(format!(
+                "jetstream_stream must be letters, digits, '_' or '-', not {:?}",
+                self.jetstream_stream
+            )));
+        }
+        Ok(())
+    }
+
+    /// The JetStream settings, for the cluster mode.
+    pub fn jetstream(&self) -> cairn_nats::JetStreamConfig {
+        cairn_nats::JetStreamConfig {
+            urls: self.nats_urls.clone(),
+            stream: self.jetstream_stream.clone(),
+            replicas: self.jetstream_replicas,
+            timeout: std::time::Duration::from_millis(self.jetstream_timeout_ms),
+        }
     }
 }
 

@@ -13,6 +13,16 @@ pub enum RoleSetting {
     Owner,
 }
 
+/// `log_backend`: where the event log is replicated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogBackend {
+    /// One node: the embedded store is the log.
+    Embedded,
+    /// A cluster: NATS JetStream holds the log, each node's embedded store is a replica.
+    Jetstream,
+}
+
 /// `log_format`: `"text"` or `"json"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -1,0 +1,209 @@
+//! Cluster mode: the seam between the writer and the replicated log. A group is decided as on
+//! a single node, appended to the replicated log on the condition that no other node appended
+//! since this node last applied, and only then committed to the embedded store and answered.
+//! When another node appended first, the writer applies the messages it missed (store, tail,
+//! caches, tenancy, dashboards, forwarders, personas) and decides the same requests again.
+use super::*;
+use crate::replicated::{APPLIED_META, AppendError, ReplicatedLog};
+
+/// Messages read from the replicated log at once while catching up.
+const CATCH_UP_BATCH: usize = 256;
+/// Times one group is decided again after other nodes appended first, before its requests are
+/// answered 503 (the log is too busy for this node to get a turn).
+const MAX_ATTEMPTS: usize = 64;
+
+impl Writer {
+    /// Before the first request: applies everything appended since this node last ran.
+    pub(super) fn start_replicated(
+        &mut self,
+        r: &dyn ReplicatedLog,
+        shared: &Shared,
+        pos: &mut Position,
+    ) {
+        match crate::replicated::applied(&*self.log) {
+            Ok(a) => pos.applied = a,
+            Err(e) => {
+                shared.failed.send_replace(Some(e.to_string()));
+                return;
+            }
+        }
+        if let Err(e) = self.catch_up(r, shared, pos) {
+            tracing::warn!(error = %e, "cannot catch up with the replicated log yet");
+        }
+    }
+
+    pub(super) fn commit_replicated(
+        &mut self,
+        r: &dyn ReplicatedLog,
+        group: Vec<(WriteRequest, Reply)>,
+        shared: &Shared,
+        pos: &mut Position,
+    ) {
+        let (requests, waiters): (Vec<_>, Vec<_>) = group.into_iter().unzip();
+        let mut catch_up_first =
+            pos.applied == 0 || requests.iter().any(|r| matches!(r, WriteRequest::CatchUp));
+        for _ in 0..MAX_ATTEMPTS {
+            if catch_up_first && let Err(e) = self.catch_up(r, shared, pos) {
+                answer_all(waiters, e.to_string());
+                return;
+            }
+            catch_up_first = true;
+            let mut g = Group::new(pos.seq, pos.stored.max(crate::time_fmt::now_us()));
+            let outcomes: Vec<_> = requests
+                .iter()
+                .map(|req| match req {
+                    WriteRequest::Purge(_) => Err(Error::Unavailable(
+                        "purges and erasures are not available in cluster mode yet".into(),
+                    )),
+                    req => self.plan_one(&mut g, req.clone()),
+                })
+                .collect();
+            let merged = g.seal();
+            if g.ws.is_empty() {
+                answer(waiters, outcomes, pos.seq);
+                return;
+            }
+            let started = std::time::Instant::now();
+            let appended = r.append(pos.applied, crate::replicated::encode_group(&g.ws));
+            metrics::histogram!("cairn_writer_replicated_append_seconds")
+                .record(started.elapsed().as_secs_f64());
+            match appended {
+                Ok(at) => {
+                    g.ws.meta
+                        .push((APPLIED_META.into(), Some(at.to_be_bytes().to_vec())));
+                    if let Err(e) = self.log.commit(&g.ws) {
+                        let replies = waiters.into_iter().zip(outcomes).collect();
+                        fail_group(shared, replies, &e);
+                        return;
+                    }
+                    pos.applied = at;
+                    self.committed(g, merged, shared, pos);
+                    answer(waiters, outcomes, pos.seq);
+                    return;
+                }
+                Err(AppendError::Behind) => {
+                    metrics::counter!("cairn_writer_replicated_retries_total").increment(1);
+                }
+                Err(AppendError::Unavailable(e)) => {
+                    answer_all(waiters, e);
+                    return;
+                }
+            }
+        }
+        answer_all(
+            waiters,
+            "other nodes kept appending first; try again".into(),
+        );
+    }
+
+    /// Applies every message after the last one applied, in order.
+    fn catch_up(
+        &mut self,
+        r: &dyn ReplicatedLog,
+        shared: &Shared,
+        pos: &mut Position,
+    ) -> Result<(), crate::ports::StoreError> {
+        loop {
+            let batch = r.read_after(pos.applied, CATCH_UP_BATCH)?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            for (at, payload) in batch {
+                let mut ws = if payload.is_empty() {
+                    WriteSet::default()
+                } else {
+                    crate::replicated::decode_group(&payload)?
+                };
+                if let Some((first, _)) = ws.events.first()
+                    && *first != pos.seq + 1
+                {
+                    let e = crate::ports::StoreError(format!(
+                        "replicated log message {at} starts at log position {first}, \
+                         expected {}",
+                        pos.seq + 1
+                    ));
+                    shared.failed.send_replace(Some(e.to_string()));
+                    return Err(e);
+                }
+                ws.meta
+                    .push((APPLIED_META.into(), Some(at.to_be_bytes().to_vec())));
+                if let Err(e) = self.log.commit(&ws) {
+                    shared.failed.send_replace(Some(e.to_string()));
+                    return Err(e);
+                }
+                pos.applied = at;
+                self.applied_remote(&ws, shared, pos)?;
+            }
+        }
+    }
+
+    /// A group another node decided is now in the store: the in-memory state takes it in.
+    fn applied_remote(
+        &mut self,
+        ws: &WriteSet,
+        shared: &Shared,
+        pos: &mut Position,
+    ) -> Result<(), crate::ports::StoreError> {
+        let Some((last, _)) = ws.events.last() else {
+            return Ok(());
+        };
+        let mut records = Vec::new();
+        let mut personas = Vec::new();
+        let (mut dashboards, mut forwarders) = (false, false);
+        for (s, e) in &ws.events {
+            pos.stored = pos.stored.max(e.at_us());
+            match &**e {
+                Event::Statement(r) => {
+                    self.tail.push(*s, r.clone());
+                    records.push((*s, r.clone()));
+                }
+                Event::Persona(p) => {
+                    self.tail.push_persona(*s, p.clone());
+                    personas.push(p.clone());
+                }
+                Event::Dashboard(_) => dashboards = true,
+                Event::Forwarder(_) => forwarders = true,
+                _ => {}
+            }
+        }
+        pos.seq = *last;
+        if !ws.activities.is_empty() {
+            self.activities.clear();
+        }
+        if let Some(hook) = &self.hook {
+            hook(&records);
+        }
+        if let Some(reg) = &self.tenancy
+            && !ws.entities.is_empty()
+        {
+            let fresh = crate::tenancy::Registry::load(&*self.log)?;
+            reg.replace(fresh.current().state.clone());
+        }
+        if dashboards {
+            self.dashboards.reload(&*self.log)?;
+        }
+        if forwarders {
+            self.forwarders.reload(&*self.log)?;
+        }
+        if !personas.is_empty() {
+            self.personas.apply(&personas);
+        }
+        shared.last_stored_us.store(pos.stored, Ordering::Release);
+        shared.last_seq.store(pos.seq, Ordering::Release);
+        let _ = shared.committed.send(pos.seq);
+        Ok(())
+    }
+}
+
+fn answer(waiters: Vec<Reply>, outcomes: Vec<Result<(), Error>>, seq: u64) {
+    for (reply, outcome) in waiters.into_iter().zip(outcomes) {
+        let _ = reply.send(outcome.map(|()| seq));
+    }
+}
+
+/// Every request of the group fails with 503: nothing of it was committed.
+fn answer_all(waiters: Vec<Reply>, why: String) {
+    for reply in waiters {
+        let _ = reply.send(Err(Error::Unavailable(why.clone())));
+    }
+}

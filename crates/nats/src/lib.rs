@@ -1,0 +1,167 @@
+//! The replicated log on NATS JetStream (cluster mode): implements
+//! [`cairn_core::replicated::ReplicatedLog`] with one stream (file storage, replicated) holding
+//! one message per group commit. An append carries `Nats-Expected-Last-Sequence`, so JetStream
+//! refuses it when another node appended since this node last applied; it is acknowledged once
+//! a quorum of the stream's replicas holds it.
+use async_nats::jetstream::{self, context::PublishErrorKind, stream};
+use cairn_core::ports::StoreError;
+use cairn_core::replicated::{AppendError, ReplicatedLog};
+use futures_util::StreamExt;
+use std::time::Duration;
+use tokio::runtime::Handle;
+
+/// Where the log is and how it is kept.
+#[derive(Debug, Clone)]
+pub struct JetStreamConfig {
+    /// The NATS servers (any of the cluster's; the client finds the others).
+    pub urls: Vec<String>,
+    /// The stream's name; its subject is `cairn.log.<name>`.
+    pub stream: String,
+    /// Copies JetStream keeps of each message (1, 3 or 5); an append is acknowledged once a
+    /// majority of them has it.
+    pub replicas: usize,
+    /// How long a connection attempt, an append or a read may take.
+    pub timeout: Duration,
+}
+
+/// The stream's opening marker: an empty message, so that every append has a position to
+/// expect (JetStream does not check an expected last sequence of 0).
+const OPENED_ID: &str = "cairn-log-opened";
+/// Opening the stream is tried for this many timeouts (a new cluster elects its leaders).
+const OPEN_TRIES: u32 = 6;
+
+/// A connection to the log's stream. Its blocking calls run on the runtime it was created on.
+pub struct JetStreamLog {
+    client: async_nats::Client,
+    js: jetstream::Context,
+    stream: String,
+    subject: String,
+    runtime: Handle,
+}
+
+impl JetStreamLog {
+    /// Connects, creates the stream when missing and writes its opening marker.
+    pub async fn connect(cfg: &JetStreamConfig) -> Result<Self, String> {
+        let client = async_nats::ConnectOptions::new()
+            .connection_timeout(cfg.timeout)
+            .request_timeout(Some(cfg.timeout))
+            .retry_on_initial_connect()
+            .connect(cfg.urls.as_slice())
+            .await
+            .map_err(|e| format!("cannot connect to NATS at {:?}: {e}", cfg.urls))?;
+        let mut js = jetstream::new(client.clone());
+        js.set_timeout(cfg.timeout);
+        let subject = format!("cairn.log.{}", cfg.stream);
+        // A cluster that has just started elects its leaders first: try for a while.
+        let deadline = tokio::time::Instant::now() + cfg.timeout * OPEN_TRIES;
+        let mut s = loop {
+            let opened = js
+                .get_or_create_stream(stream::Config {
+                    name: cfg.stream.clone(),
+                    subjects: vec![subject.clone()],
+                    num_replicas: cfg.replicas,
+                    storage: stream::StorageType::File,
+                    ..Default::default()
+                })
+                .await;
+            match opened {
+                Ok(s) => break s,
+                Err(e) if tokio::time::Instant::now() >= deadline => {
+                    return Err(format!(
+                        "cannot open the JetStream stream {}: {e}",
+                        cfg.stream
+                    ));
+                }
+                Err(e) => {
+                    tracing::info!(error = %e, "JetStream not ready yet");
+                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                }
+            }
+        };
+        let info = s
+            .info()
+            .await
+            .map_err(|e| format!("cannot read the stream {}: {e}", cfg.stream))?;
+        if info.state.last_sequence == 0 {
+            let mut headers = async_nats::HeaderMap::new();
+            headers.insert(async_nats::header::NATS_MESSAGE_ID, OPENED_ID);
+            js.publish_with_headers(subject.clone(), headers, Default::default())
+                .await
+                .map_err(|e| e.to_string())?
+                .await
+                .map_err(|e| format!("cannot open the stream {}: {e}", cfg.stream))?;
+        }
+        Ok(JetStreamLog {
+            client,
+            js,
+            stream: cfg.stream.clone(),
+            subject,
+            runtime: Handle::current(),
+        })
+    }
+
+    /// Calls `notify` whenever a message is appended to the stream (by any node). Core NATS
+    /// delivery is at most once: callers also catch up on a timer.
+    pub async fn watch(&self, notify: impl Fn() + Send + 'static) -> Result<(), String> {
+        let mut sub = self
+            .client
+            .subscribe(self.subject.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        tokio::spawn(async move {
+            while sub.next().await.is_some() {
+                notify();
+            }
+        });
+        Ok(())
+    }
+
+    async fn read(&self, after: u64, limit: usize) -> Result<Vec<(u64, Vec<u8>)>, String> {
+        let mut s = self
+            .js
+            .get_stream(&self.stream)
+            .await
+            .map_err(|e| e.to_string())?;
+        let last = s
+            .info()
+            .await
+            .map_err(|e| e.to_string())?
+            .state
+            .last_sequence;
+        let mut out = Vec::new();
+        for seq in after + 1..=last.min(after.saturating_add(limit as u64)) {
+            let m = s.get_raw_message(seq).await.map_err(|e| e.to_string())?;
+            out.push((seq, m.payload.to_vec()));
+        }
+        Ok(out)
+    }
+}
+
+impl ReplicatedLog for JetStreamLog {
+    fn append(&self, expected_last: u64, payload: Vec<u8>) -> Result<u64, AppendError> {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(
+            async_nats::header::NATS_EXPECTED_LAST_SEQUENCE,
+            expected_last.to_string().as_str(),
+        );
+        let published = self.runtime.block_on(async {
+            self.js
+                .publish_with_headers(self.subject.clone(), headers, payload.into())
+                .await?
+                .await
+        });
+        match published {
+            Ok(ack) => Ok(ack.sequence),
+            Err(e) if e.kind() == PublishErrorKind::WrongLastSequence => Err(AppendError::Behind),
+            Err(e) => Err(AppendError::Unavailable(format!(
+                "the replicated log did not confirm the append: {e}"
+            ))),
+        }
+    }
+
+    fn read_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        self.runtime
+            .block_on(self.read(after, limit))
+            .map_err(|e| StoreError(format!("replicated log: {e}")))
+    }
+}

@@ -1,0 +1,2 @@
+//! Helpers of the cluster tests.
+pub mod nats;
