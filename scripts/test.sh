@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of Cairn on a fresh Debian machine: installs what is missing (ClickHouse,
-# chDB), starts a private ClickHouse on loopback under var/, then runs formatting and lint
+# nats-server, chDB), starts a private ClickHouse on loopback under var/, then runs formatting and lint
 # checks, every Rust test (unit, HTTP, real-ClickHouse integration, kill -9 durability), a
 # ClickHouse outage under load (its own step), bounded fuzzing of the parsers (cargo fuzz,
 # CAIRN_FUZZ_SECONDS per target), a client-library compatibility check
@@ -57,6 +57,11 @@ ch_port="${CAIRN_TEST_CLICKHOUSE_PORT:-18123}"
 scripts/clickhouse.sh start --port "$ch_port" --dir "$ch_dir"
 trap 'report_timings; scripts/clickhouse.sh stop --port "$ch_port" --dir "$ch_dir" >/dev/null 2>&1 || true' EXIT
 export CAIRN_TEST_CLICKHOUSE_URL="http://127.0.0.1:$ch_port"
+
+step "nats-server (the cluster tests start their own JetStream clusters)"
+# The cluster tests fail, never skip, without it: install it like clickhouse-server.
+scripts/nats.sh install
+nats-server --version 2>/dev/null || /usr/sbin/nats-server --version
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

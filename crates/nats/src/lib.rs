@@ -100,17 +100,27 @@ impl JetStreamLog {
         })
     }
 
-    /// Calls `notify` whenever a message is appended to the stream (by any node). Core NATS
-    /// delivery is at most once: callers also catch up on a timer.
-    pub async fn watch(&self, notify: impl Fn() + Send + 'static) -> Result<(), String> {
+    /// Calls `notify` whenever a message is appended to the stream (by any node), until `stop`
+    /// turns true. Core NATS delivery is at most once: callers also catch up on a timer.
+    pub async fn watch(
+        &self,
+        notify: impl Fn() + Send + 'static,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) -> Result<(), String> {
         let mut sub = self
             .client
             .subscribe(self.subject.clone())
             .await
             .map_err(|e| e.to_string())?;
         tokio::spawn(async move {
-            while sub.next().await.is_some() {
-                notify();
+            loop {
+                tokio::select! {
+                    m = sub.next() => match m {
+                        Some(_) => notify(),
+                        None => return,
+                    },
+                    _ = stop.wait_for(|s| *s) => return,
+                }
             }
         });
         Ok(())

@@ -17,7 +17,7 @@ pub async fn follow(
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let appended = Arc::new(Notify::new());
     let notify = appended.clone();
-    log.watch(move || notify.notify_one())
+    log.watch(move || notify.notify_one(), shutdown.clone())
         .await
         .map_err(anyhow::Error::msg)?;
     Ok(tokio::spawn(async move {

@@ -58,6 +58,14 @@ fn describe() {
         "cairn_writer_commit_seconds",
         "Time to commit one group durably to the embedded store"
     );
+    describe_histogram!(
+        "cairn_writer_replicated_append_seconds",
+        "Cluster mode: time to append one group to the replicated log (until a quorum has it)"
+    );
+    describe_counter!(
+        "cairn_writer_replicated_retries_total",
+        "Cluster mode: groups decided again because another node appended first"
+    );
     describe_gauge!(
         "cairn_projection_lag_statements",
         "Statements committed to the log and not yet in ClickHouse (the in-memory tail)"

@@ -67,7 +67,7 @@ impl Forwarders {
     /// Reads the state again from the materialized rows (cluster mode: after another node's
     /// changes were applied to the store).
     pub(crate) fn reload(&self, log: &dyn LogStore) -> Result<(), StoreError> {
-        let fresh = Self::load(log, self.limits.clone())?;
+        let fresh = Self::load(log, self.limits)?;
         let state = std::mem::take(&mut *fresh.state.write().unwrap_or_else(|e| e.into_inner()));
         self.replace(state);
         Ok(())

@@ -221,7 +221,8 @@ impl WriterHandle {
     }
 
     /// A time up to which every statement is readable: now, unless a group is being committed,
-    /// then just before its first `stored` (later groups always get later `stored` times).
+    /// then just before its first `stored` (later groups always get later `stored` times). In
+    /// cluster mode, the `stored` of the last group applied (other nodes may be appending).
     pub fn consistent_through_us(&self) -> i64 {
         // Read the clock before the in-flight marker: a group that starts after this load gets
         // `stored` times later than `now`.

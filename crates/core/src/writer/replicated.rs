@@ -20,6 +20,10 @@ impl Writer {
         shared: &Shared,
         pos: &mut Position,
     ) {
+        // Another node may be appending statements with `stored` times up to its own clock's
+        // now: this node vouches only for what it has applied (`consistent_through_us` is then
+        // the last applied `stored`).
+        shared.inflight_from_us.store(i64::MIN, Ordering::Release);
         match crate::replicated::applied(&*self.log) {
             Ok(a) => pos.applied = a,
             Err(e) => {
@@ -43,6 +47,7 @@ impl Writer {
         let mut catch_up_first =
             pos.applied == 0 || requests.iter().any(|r| matches!(r, WriteRequest::CatchUp));
         for _ in 0..MAX_ATTEMPTS {
+            let caught_up = catch_up_first;
             if catch_up_first && let Err(e) = self.catch_up(r, shared, pos) {
                 answer_all(waiters, e.to_string());
                 return;
@@ -60,6 +65,12 @@ impl Writer {
                 .collect();
             let merged = g.seal();
             if g.ws.is_empty() {
+                // Nothing to append, so no expected position checks the decision: a refusal
+                // (409, 412, …) made on a state behind the log is decided again once caught up
+                // (a client may have read the newer state through another node).
+                if !caught_up && outcomes.iter().any(Result::is_err) {
+                    continue;
+                }
                 answer(waiters, outcomes, pos.seq);
                 return;
             }

@@ -153,3 +153,45 @@ fn observability_settings() {
         Ok(())
     });
 }
+
+#[test]
+fn cluster_log_settings_are_checked_and_read_from_the_environment() {
+    figment::Jail::expect_with(|jail| {
+        // Embedded (the default): the JetStream settings are not looked at.
+        jail.set_env("CAIRN_JETSTREAM_REPLICAS", "2");
+        let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
+        assert_eq!(cfg.log_backend, LogBackend::Embedded);
+        jail.set_env("CAIRN_LOG_BACKEND", "jetstream");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(
+            err.contains("jetstream_replicas must be 1, 3 or 5"),
+            "{err}"
+        );
+        jail.set_env("CAIRN_JETSTREAM_REPLICAS", "3");
+        jail.set_env(
+            "CAIRN_NATS_URLS",
+            r#"["nats://10.0.0.1:4222", "nats://10.0.0.2:4222"]"#,
+        );
+        let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
+        assert_eq!(cfg.log_backend, LogBackend::Jetstream);
+        assert_eq!(
+            cfg.jetstream().urls,
+            vec!["nats://10.0.0.1:4222", "nats://10.0.0.2:4222"]
+        );
+        jail.set_env("CAIRN_NATS_URLS", "[]");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(err.contains("nats_urls"), "{err}");
+        jail.set_env("CAIRN_NATS_URLS", r#"["nats://127.0.0.1:4222"]"#);
+        jail.set_env("CAIRN_JETSTREAM_STREAM", "cairn.log");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(err.contains("jetstream_stream"), "{err}");
+        jail.set_env("CAIRN_JETSTREAM_STREAM", "CAIRN_LOG");
+        jail.set_env("CAIRN_JETSTREAM_TIMEOUT_MS", "0");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(err.contains("jetstream_timeout_ms"), "{err}");
+        jail.set_env("CAIRN_LOG_BACKEND", "raft");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(err.contains("log_backend"), "{err}");
+        Ok(())
+    });
+}

@@ -1,5 +1,6 @@
 //! A three-server NATS JetStream cluster on loopback for tests: real `nats-server` processes,
 //! each with its own store directory, on fixed ports the test names (18400–18499).
+#![allow(dead_code)]
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -9,6 +10,8 @@ pub struct NatsCluster {
     dir: tempfile::TempDir,
 }
 
+/// The `nats-server` binary. Its absence fails the test (it is never skipped): `scripts/test.sh`
+/// installs the Debian package `nats-server`.
 fn binary() -> String {
     [
         "/usr/sbin/nats-server",
@@ -18,7 +21,7 @@ fn binary() -> String {
     .iter()
     .find(|p| std::path::Path::new(p).exists())
     .map(|p| p.to_string())
-    .expect("nats-server is installed (Debian package nats-server)")
+    .expect("nats-server is not installed: `apt-get install nats-server` (scripts/test.sh does)")
 }
 
 impl NatsCluster {
@@ -29,14 +32,12 @@ impl NatsCluster {
         let routes: Vec<String> = (0..3)
             .map(|i| format!("nats-route://127.0.0.1:{}", base + 5 + i))
             .collect();
-        let mut servers = Vec::new();
         let mut client_ports = Vec::new();
         for i in 0..3u16 {
             let port = base + i;
             let store = dir.path().join(format!("n{i}"));
-            let conf = dir.path().join(format!("n{i}.conf"));
             std::fs::write(
-                &conf,
+                dir.path().join(format!("n{i}.conf")),
                 format!(
                     "server_name: n{i}\nlisten: 127.0.0.1:{port}\n\
                      jetstream {{ store_dir: \"{}\" }}\n\
@@ -47,34 +48,49 @@ impl NatsCluster {
                 ),
             )
             .unwrap();
-            let log = std::fs::File::create(dir.path().join(format!("n{i}.log"))).unwrap();
-            let child = Command::new(binary())
-                .arg("-c")
-                .arg(&conf)
-                .stdout(Stdio::null())
-                .stderr(log)
-                .spawn()
-                .expect("nats-server starts");
-            servers.push(Some(child));
             client_ports.push(port);
         }
-        let cluster = NatsCluster {
-            servers,
+        let mut cluster = NatsCluster {
+            servers: vec![None, None, None],
             client_ports,
             dir,
         };
-        for port in &cluster.client_ports {
-            let started = Instant::now();
-            while std::net::TcpStream::connect(("127.0.0.1", *port)).is_err() {
-                assert!(
-                    started.elapsed() < Duration::from_secs(20),
-                    "nats-server on {port} did not start:\n{}",
-                    cluster.logs()
-                );
-                std::thread::sleep(Duration::from_millis(50));
-            }
+        for i in 0..3 {
+            cluster.spawn(i);
+        }
+        for i in 0..3 {
+            cluster.wait_listening(i);
         }
         cluster
+    }
+
+    fn spawn(&mut self, i: usize) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join(format!("n{i}.log")))
+            .unwrap();
+        let child = Command::new(binary())
+            .arg("-c")
+            .arg(self.dir.path().join(format!("n{i}.conf")))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("nats-server starts");
+        self.servers[i] = Some(child);
+    }
+
+    fn wait_listening(&self, i: usize) {
+        let port = self.client_ports[i];
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "nats-server on {port} did not start:\n{}",
+                self.logs()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     pub fn urls(&self) -> Vec<String> {
@@ -90,6 +106,13 @@ impl NatsCluster {
             c.kill().unwrap();
             c.wait().unwrap();
         }
+    }
+
+    /// Starts server `i` again on its store (after [`Self::kill`]).
+    pub fn restart(&mut self, i: usize) {
+        assert!(self.servers[i].is_none(), "server {i} is running");
+        self.spawn(i);
+        self.wait_listening(i);
     }
 
     pub fn logs(&self) -> String {
