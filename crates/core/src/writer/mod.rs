@@ -458,7 +458,7 @@ impl Writer {
         if !g.persona_events.is_empty() {
             self.personas.apply(&g.persona_events);
         }
-        let _ = shared.committed.send(pos.seq);
+        shared.committed.send_replace(pos.seq);
     }
 }
 

@@ -201,7 +201,9 @@ impl Writer {
         }
         shared.last_stored_us.store(pos.stored, Ordering::Release);
         shared.last_seq.store(pos.seq, Ordering::Release);
-        let _ = shared.committed.send(pos.seq);
+        // `send_replace`: at start-up the catch-up runs before the projector subscribes, and
+        // `send` would drop the new head with no receiver yet.
+        shared.committed.send_replace(pos.seq);
         Ok(())
     }
 }
