@@ -124,6 +124,11 @@ async fn document_compare_and_set_holds_across_nodes() {
         let mut etag = None;
         for _ in 0..200 {
             let res = b.req(Method::GET, path).send().await.unwrap();
+            if res.status() == 404 {
+                // B has not applied A's first write yet.
+                tokio::time::sleep(Duration::from_millis(25)).await;
+                continue;
+            }
             let tag = res.headers()["etag"].to_str().unwrap().to_owned();
             let body: serde_json::Value = res.json().await.unwrap();
             if body["v"] == round - 1 {
