@@ -296,6 +296,10 @@ fn acknowledged_statements_survive_kill_9_of_a_node_and_a_nats_server() {
         w.join().unwrap();
     }
     let acked = acked.lock().unwrap().clone();
+    eprintln!(
+        "{} statements acknowledged ({before} before the kills)",
+        acked.len()
+    );
     // The killed node comes back on its data and catches up; the killed nats-server rejoins.
     nats.restart(0);
     let db2 = nodes[2].db.clone();
