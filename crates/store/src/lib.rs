@@ -20,6 +20,7 @@
 //! - `audit`: `at_us(8) ‖ seq(8)` → encoded audit record (see `cairn_core::audit`)
 pub mod backup;
 mod documents;
+pub mod journal;
 mod purge;
 
 use bytes::Bytes;
@@ -95,10 +96,23 @@ impl FjallStore {
         b.commit().map_err(err)
     }
 
-    /// Opens (or creates) the store in `dir`. `cache_bytes` sizes fjall's block cache.
+    /// Opens (or creates) the store in `dir` with the default journal bound
+    /// ([`journal::DEFAULT_JOURNAL_BYTES`]). `cache_bytes` sizes fjall's block cache.
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
+        Self::open_with_journal(dir, cache_bytes, journal::DEFAULT_JOURNAL_BYTES)
+    }
+
+    /// [`FjallStore::open`] keeping at most about `journal_bytes` of write-ahead journal on
+    /// disk (at least [`journal::MIN_JOURNAL_BYTES`]; see [`journal`]).
+    pub fn open_with_journal(
+        dir: &Path,
+        cache_bytes: u64,
+        journal_bytes: u64,
+    ) -> Result<Self, StoreError> {
+        journal::check(journal_bytes)?;
         let db = Database::builder(dir)
             .cache_size(cache_bytes)
+            .max_journaling_size(journal_bytes)
             .open()
             .map_err(err)?;
         let ks = |name: &str| {

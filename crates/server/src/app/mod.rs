@@ -32,9 +32,10 @@ pub fn open_store(cfg: &Config) -> anyhow::Result<Arc<FjallStore>> {
     crate::backup::check_not_restoring(&cfg.data_dir)?;
     std::fs::create_dir_all(&cfg.data_dir)
         .with_context(|| format!("cannot create data dir {}", cfg.data_dir.display()))?;
-    Ok(Arc::new(FjallStore::open(
+    Ok(Arc::new(FjallStore::open_with_journal(
         &cfg.data_dir.join("store"),
         cfg.store_cache_mib << 20,
+        cfg.store_journal_mib << 20,
     )?))
 }
 

@@ -45,6 +45,7 @@ impl Default for Config {
             ingest_backlog_wait_ms: 10_000,
             statement_cache_entries: 50_000,
             store_cache_mib: 256,
+            store_journal_mib: cairn_store::journal::DEFAULT_JOURNAL_BYTES >> 20,
             page_max: 500,
             max_body_mib: 64,
             max_document_kib: 16 << 10,

@@ -105,6 +105,8 @@ pub struct Config {
     pub statement_cache_entries: u64,
     /// Block cache of the embedded store, in MiB.
     pub store_cache_mib: u64,
+    /// Write-ahead journal the embedded store keeps on disk at most (about), in MiB; at least 64.
+    pub store_journal_mib: u64,
     /// Largest page of statements.
     pub page_max: usize,
     /// Largest request body, in MiB.

@@ -20,6 +20,15 @@ impl Config {
             ("backup_full_every", self.backup_full_every as usize),
         ])?;
         self.validate_jetstream()?;
+        let min_journal_mib = cairn_store::journal::MIN_JOURNAL_BYTES >> 20;
+        let max_journal_mib = cairn_store::journal::MAX_JOURNAL_BYTES >> 20;
+        if !(min_journal_mib..=max_journal_mib).contains(&self.store_journal_mib) {
+            return Err(ConfigError::Invalid(format!(
+                "store_journal_mib must be between {min_journal_mib} and {max_journal_mib} \
+                 (MiB), not {}",
+                self.store_journal_mib
+            )));
+        }
         if !self.clickhouse_url.starts_with("http://")
             && !self.clickhouse_url.starts_with("https://")
         {

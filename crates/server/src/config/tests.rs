@@ -58,6 +58,29 @@ fn rejects_invalid_values() {
         jail.set_env("CAIRN_FORWARD_IN_FLIGHT", "1");
         let cfg = Config::load(None, Figment::new()).unwrap();
         assert_eq!(cfg.delivery_settings().in_flight, 1);
+        // The store's journal bound: 64 MiB by default, fjall refuses less, and 1 TiB at most.
+        assert_eq!(cfg.store_journal_mib, 64);
+        for bad in ["32", "1048577", "18446744073709551615"] {
+            jail.set_env("CAIRN_STORE_JOURNAL_MIB", bad);
+            let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+            assert!(
+                err.contains("store_journal_mib must be between 64 and 1048576 (MiB)"),
+                "{bad}: {err}"
+            );
+        }
+        jail.set_env("CAIRN_STORE_JOURNAL_MIB", "lots");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(
+            err.contains("expected u64 for key \"STORE_JOURNAL_MIB\""),
+            "{err}"
+        );
+        jail.set_env("CAIRN_STORE_JOURNAL_MIB", "512");
+        assert_eq!(
+            Config::load(None, Figment::new())
+                .unwrap()
+                .store_journal_mib,
+            512
+        );
         // A ClickHouse certificate authority needs an https URL and a readable PEM file.
         jail.set_env("CAIRN_CLICKHOUSE_CA_FILE", "/nonexistent/ca.pem");
         let err = Config::load(None, Figment::new()).unwrap_err().to_string();
