@@ -6,6 +6,7 @@
 
 pub mod activities;
 pub mod analytics;
+pub mod archive;
 pub mod audit;
 pub mod auth;
 pub mod codec;

@@ -8,6 +8,12 @@
 //! The index is the log itself, searched by bisection (one point read per step), with the
 //! probed points remembered: a committed entry never changes, so a remembered point stays true,
 //! and a later search starts between the nearest remembered points.
+//!
+//! A restored archive month ([`crate::archive`]) breaks the order: its statements are appended
+//! at new positions with their old `stored` times. Such ranges are known ([`Restored`]): the
+//! search treats each of their positions as committed at the restore's commit time (which keeps
+//! the order), and the bounds are then widened so that every range whose `stored` times meet
+//! `since` / `until` stays inside them.
 use crate::ports::{LogStore, StoreError};
 use crate::query::StatementQuery;
 use std::sync::Mutex;
@@ -15,15 +21,48 @@ use std::sync::Mutex;
 /// Probed points remembered before the memory starts afresh.
 pub const TIMELINE_POINTS: usize = 4096;
 
-/// Remembered (position, commit time) points, both increasing.
+/// Log positions `first..=last` appended at `at_us` with older `stored` times, between
+/// `min_stored_us` and `max_stored_us` (a restored archive month).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Restored {
+    pub first: u64,
+    pub last: u64,
+    pub at_us: i64,
+    pub min_stored_us: i64,
+    pub max_stored_us: i64,
+}
+
+/// Remembered (position, commit time) points, both increasing, and the restored ranges.
 #[derive(Debug, Default)]
 pub struct Timeline {
     points: Mutex<Vec<(u64, i64)>>,
+    restored: Mutex<Vec<Restored>>,
 }
 
 impl Timeline {
     pub fn new() -> Self {
         Timeline::default()
+    }
+
+    /// Records restored ranges (see the module doc); remembered points are dropped, as a
+    /// remembered point inside a range holds its `stored` time rather than the restore's.
+    pub fn add_restored(&self, ranges: &[Restored]) {
+        let mut r = self.restored.lock().unwrap_or_else(|p| p.into_inner());
+        r.extend_from_slice(ranges);
+        r.sort_by_key(|x| x.first);
+        r.dedup();
+        self.points
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// The restored ranges recorded.
+    pub fn restored(&self) -> Vec<Restored> {
+        self.restored
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The last position in `1..=upto` whose event was committed at or before `t` (0 when there
@@ -99,12 +138,23 @@ impl Timeline {
         q: &StatementQuery,
         upto: u64,
     ) -> Result<StatementQuery, StoreError> {
+        let restored = self.restored();
+        let ordered = |seq: u64| match restored.iter().find(|r| r.first <= seq && seq <= r.last) {
+            Some(r) => Ok(at(seq)?.map(|_| r.at_us)),
+            None => at(seq),
+        };
         let mut out = q.clone();
         if let Some(since) = q.since_us {
-            out.seq_above = self.search(at, since, upto)?.unwrap_or(0);
+            out.seq_above = self.search(&ordered, since, upto)?.unwrap_or(0);
+            for r in restored.iter().filter(|r| r.max_stored_us > since) {
+                out.seq_above = out.seq_above.min(r.first.saturating_sub(1));
+            }
         }
         if let Some(until) = q.until_us {
-            out.seq_upto = self.search(at, until, upto)?;
+            out.seq_upto = self.search(&ordered, until, upto)?;
+            for r in restored.iter().filter(|r| r.min_stored_us <= until) {
+                out.seq_upto = out.seq_upto.map(|u| u.max(r.last.min(upto)));
+            }
         }
         Ok(out)
     }
@@ -218,6 +268,55 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn restored_ranges_stay_inside_the_bounds() {
+        // Positions 1..=6 in order, then 7..=9 restored (old `stored`), then 10..=12 in order.
+        let times: Vec<i64> = vec![10, 20, 30, 40, 50, 60, 15, 25, 35, 70, 80, 90];
+        let log = Log::new(times.clone());
+        let timeline = Timeline::new();
+        timeline.add_restored(&[Restored {
+            first: 7,
+            last: 9,
+            at_us: 65,
+            min_stored_us: 15,
+            max_stored_us: 35,
+        }]);
+        let at = |s| log.at(s);
+        let checks = [
+            None,
+            Some(0),
+            Some(15),
+            Some(20),
+            Some(35),
+            Some(36),
+            Some(65),
+            Some(100),
+        ];
+        for since in checks {
+            for until in checks {
+                let mut q = StatementQuery::new(StoreId::DEFAULT);
+                q.since_us = since;
+                q.until_us = until;
+                let b = timeline.bounds_with(&at, &q, 12).unwrap();
+                for (i, t) in times.iter().enumerate() {
+                    let seq = i as u64 + 1;
+                    let in_time = since.is_none_or(|s| *t > s) && until.is_none_or(|u| *t <= u);
+                    let in_bounds = seq > b.seq_above && b.seq_upto.is_none_or(|u| seq <= u);
+                    assert!(
+                        !in_time || in_bounds,
+                        "since {since:?} until {until:?} seq {seq} lost"
+                    );
+                }
+            }
+        }
+        // Without the range recorded, a restored statement would fall outside the bounds.
+        let mut q = StatementQuery::new(StoreId::DEFAULT);
+        q.until_us = Some(20);
+        let unaware = Timeline::new().bounds_with(&at, &q, 12).unwrap();
+        assert!(unaware.seq_upto.is_some_and(|u| u < 7));
+        assert_eq!(timeline.bounds_with(&at, &q, 12).unwrap().seq_upto, Some(9));
     }
 
     #[test]
