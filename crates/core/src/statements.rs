@@ -121,6 +121,11 @@ impl StatementService {
         self
     }
 
+    /// The timeline of `since` / `until` bounds (restores record their ranges in it).
+    pub fn timeline(&self) -> Arc<crate::timeline::Timeline> {
+        self.timeline.clone()
+    }
+
     /// The event log and its indexes (for reads such as `analytics::names`).
     pub fn log(&self) -> Arc<dyn LogStore> {
         self.log.clone()
@@ -458,6 +463,7 @@ fn prepare(
             ref_target: st.statement_ref_target(),
             attachments,
             lrs_timestamp,
+            restored_stored_us: None,
             definitions: {
                 let mut defs = if ctx.define {
                     crate::activities::definitions(&st)

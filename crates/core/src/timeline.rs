@@ -47,8 +47,15 @@ impl Timeline {
     /// Records restored ranges (see the module doc); remembered points are dropped, as a
     /// remembered point inside a range holds its `stored` time rather than the restore's.
     pub fn add_restored(&self, ranges: &[Restored]) {
+        let mut all = self.restored();
+        all.extend_from_slice(ranges);
+        self.replace_restored(&all);
+    }
+
+    /// Replaces the restored ranges (see [`Timeline::add_restored`]).
+    pub fn replace_restored(&self, ranges: &[Restored]) {
         let mut r = self.restored.lock().unwrap_or_else(|p| p.into_inner());
-        r.extend_from_slice(ranges);
+        *r = ranges.to_vec();
         r.sort_by_key(|x| x.first);
         r.dedup();
         self.points

@@ -32,14 +32,21 @@ const REQUEST_MAX_BYTES: u64 = 64 << 10;
 pub enum Request {
     /// Write the next generation of the backup in `dir` (an absolute path).
     Backup { dir: PathBuf },
+    /// Month archives (`cairn archive`, see [`crate::archive::control`]).
+    Archive(crate::archive::control::ArchiveRequest),
 }
 
 /// What it answers, one JSON line each.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reply {
-    Progress { done: u64, total: u64 },
+    Progress {
+        done: u64,
+        total: u64,
+    },
     Done(Box<Manifest>),
+    /// The answer of an archive request.
+    Archive(crate::archive::control::ArchiveReply),
     Error(String),
 }
 
@@ -88,7 +95,7 @@ impl Backups {
     }
 }
 
-fn socket_path(data_dir: &Path) -> PathBuf {
+pub(crate) fn socket_path(data_dir: &Path) -> PathBuf {
     data_dir.join(CONTROL_DIR).join(CONTROL_SOCKET)
 }
 
@@ -96,6 +103,7 @@ fn socket_path(data_dir: &Path) -> PathBuf {
 pub fn serve_control(
     data_dir: &Path,
     backups: Backups,
+    archives: Option<crate::archive::Archives>,
     mut shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
@@ -119,7 +127,7 @@ pub fn serve_control(
                 _ = shutdown.wait_for(|s| *s) => break,
                 conn = listener.accept() => match conn {
                     Ok((stream, _)) => {
-                        tokio::spawn(answer(stream, backups.clone()));
+                        tokio::spawn(answer(stream, backups.clone(), archives.clone()));
                     }
                     Err(e) => tracing::warn!(error = %e, "control socket: accept failed"),
                 }
@@ -129,13 +137,20 @@ pub fn serve_control(
     }))
 }
 
-async fn send(w: &mut tokio::net::unix::OwnedWriteHalf, reply: &Reply) -> std::io::Result<()> {
+pub(crate) async fn send(
+    w: &mut tokio::net::unix::OwnedWriteHalf,
+    reply: &Reply,
+) -> std::io::Result<()> {
     let mut line = serde_json::to_vec(reply).map_err(std::io::Error::other)?;
     line.push(b'\n');
     w.write_all(&line).await
 }
 
-async fn answer(stream: tokio::net::UnixStream, backups: Backups) {
+async fn answer(
+    stream: tokio::net::UnixStream,
+    backups: Backups,
+    archives: Option<crate::archive::Archives>,
+) {
     let (r, mut w) = stream.into_split();
     let mut line = String::new();
     let read = BufReader::new(r.take(REQUEST_MAX_BYTES))
@@ -147,6 +162,10 @@ async fn answer(stream: tokio::net::UnixStream, backups: Backups) {
     };
     let reply = match request {
         Err(e) => Reply::Error(format!("not a control request: {e}")),
+        Ok(Request::Archive(req)) => match &archives {
+            Some(a) => crate::archive::control::answer(req, a, &mut w).await,
+            None => Reply::Error("this server does not archive".into()),
+        },
         Ok(Request::Backup { dir }) if !dir.is_absolute() => {
             Reply::Error(format!("{} is not an absolute path", dir.display()))
         }
@@ -219,6 +238,7 @@ async fn through_server(
             Reply::Progress { done, total } => progress.set(done, total),
             Reply::Done(m) => return Ok(*m),
             Reply::Error(e) => bail!("{e}"),
+            Reply::Archive(_) => bail!("the server answered another request"),
         }
     }
     bail!("the server closed the control socket before the backup finished")
@@ -330,12 +350,14 @@ pub async fn schedule(
 pub fn spawn(
     cfg: &Config,
     store: Arc<FjallStore>,
+    archives: crate::archive::Archives,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let backups = Backups::new(store, cfg);
     let mut tasks = vec![serve_control(
         &cfg.data_dir,
         backups.clone(),
+        Some(archives),
         shutdown.clone(),
     )?];
     if let Some(dir) = &cfg.backup_dir {

@@ -2,9 +2,10 @@
 //! of the embedded store, the ClickHouse projection, the writer, the projector and the HTTP
 //! server into a running node ([`app`]), and its observability: logs and traces ([`telemetry`]),
 //! Prometheus metrics ([`metrics`], [`measured`]), and the progress of long commands
-//! ([`progress`]), and online backups and restores ([`backup`]). The `cairn` binary is a thin CLI over this crate.
+//! ([`progress`]), online backups and restores ([`backup`]), and month archives ([`archive`]). The `cairn` binary is a thin CLI over this crate.
 pub mod admin_cli;
 pub mod app;
+pub mod archive;
 pub mod backup;
 pub mod cluster;
 pub mod config;

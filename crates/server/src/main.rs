@@ -60,6 +60,9 @@ enum Command {
         #[arg(long)]
         generation: Option<u64>,
     },
+    /// Archive a month of a store, restore it, or list the archives (through the running server).
+    #[command(subcommand)]
+    Archive(cairn_server::archive::cli::ArchiveCommand),
     /// Print the admin API's OpenAPI document (JSON) and exit.
     Openapi,
     /// Provision organisations, stores, clients and the site administrator (stop the server first).
@@ -157,6 +160,7 @@ async fn main() {
                     cfg.data_dir.display()
                 )
             }),
+        Command::Archive(cmd) => cairn_server::archive::cli::run(&cfg, cmd).await,
         Command::Openapi => Ok(()),
     };
     // Spans still buffered are sent before exiting (the exporter blocks: off the runtime).

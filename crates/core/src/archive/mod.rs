@@ -9,6 +9,8 @@
 //! `S/M.statements.ndjson.zst` (one statement per line, exactly as the xAPI returns it,
 //! `stored` and attachment metadata included) and `S/M.manifest.json`; attachment bodies go in
 //! `S/M.attachments.ndjson.zst` (one [`AttachmentLine`] per body, base64).
+pub mod restore;
+
 use crate::error::Error;
 use crate::ids::StoreId;
 use crate::ports::LogStore;

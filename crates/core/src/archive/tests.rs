@@ -69,3 +69,30 @@ fn the_manifest_is_plain_json_and_refuses_unknown_fields() {
     extra["surprise"] = 1.into();
     assert!(serde_json::from_value::<Manifest>(extra).is_err());
 }
+
+#[test]
+fn an_archived_line_restores_its_body_and_stored_exactly() {
+    use crate::event::StatementRecord;
+    let body = br#"{"id":"3c7a7d4e-8b8a-4c55-9d6e-1a2b3c4d5e6f","actor":{"mbox":"mailto:a@b.c"},"verb":{"id":"http://adlnet.gov/expapi/verbs/voided"},"object":{"objectType":"StatementRef","id":"0c7a7d4e-8b8a-4c55-9d6e-1a2b3c4d5e6f"},"timestamp":"2026-01-02T03:04:05.000Z","version":"1.0.0"}"#;
+    let rec = StatementRecord {
+        store: StoreId::DEFAULT,
+        id: "3c7a7d4e-8b8a-4c55-9d6e-1a2b3c4d5e6f".parse().unwrap(),
+        stored_us: us("2026-01-02T03:04:05.123456Z"),
+        keys: Default::default(),
+        voids: None,
+        attachments: vec![],
+        body: body.to_vec(),
+    };
+    let st = restore::new_statement(&rec.full_json()).unwrap();
+    assert_eq!(st.body, body.to_vec());
+    assert_eq!(st.id, rec.id);
+    assert_eq!(st.restored_stored_us, Some(rec.stored_us));
+    assert_eq!(
+        st.voids,
+        Some("0c7a7d4e-8b8a-4c55-9d6e-1a2b3c4d5e6f".parse().unwrap())
+    );
+    assert!(st.keys.agents.contains(&"mbox:mailto:a@b.c".to_string()));
+    for bad in [&b"{}"[..], b"{\"stored\":\"nope\",\"id\":1}", b"[1]", b""] {
+        assert!(restore::new_statement(bad).is_err());
+    }
+}

@@ -152,7 +152,8 @@ impl Group {
             accepted.push(StatementRecord {
                 store,
                 id: st.id,
-                stored_us: 0,
+                // Set at commit below unless restored.
+                stored_us: st.restored_stored_us.unwrap_or(i64::MIN),
                 keys: st.keys,
                 voids: st.voids,
                 attachments: st.attachments,
@@ -162,7 +163,9 @@ impl Group {
         for mut rec in accepted {
             self.seq += 1;
             self.stored_us += 1;
-            rec.stored_us = self.stored_us;
+            if rec.stored_us == i64::MIN {
+                rec.stored_us = self.stored_us;
+            }
             if let Some(target) = rec.voids {
                 let already = self.voided.contains_key(&(store, target))
                     || log.voided_by(store, target)?.is_some();

@@ -80,6 +80,9 @@ pub struct NewStatement {
     /// The LRS filled in `timestamp` (the client sent none): ignored when comparing with an
     /// existing statement of the same id.
     pub lrs_timestamp: bool,
+    /// The `stored` of a statement restored from an archive ([`crate::archive`]); `None`: the
+    /// commit time, as for every statement a client sends.
+    pub restored_stored_us: Option<i64>,
 }
 
 #[derive(Clone)]

@@ -103,6 +103,8 @@ pub struct Running {
     forwarding: Hub,
     /// The control socket, the backup schedule and (cluster mode) the log follower.
     background: Vec<tokio::task::JoinHandle<()>>,
+    /// Month archives (the control socket's `archive` and `restore`).
+    pub(crate) archives: crate::archive::Archives,
 }
 
 impl Running {
@@ -142,6 +144,7 @@ pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     running.background.extend(crate::backup::spawn(
         &backups,
         store,
+        running.archives.clone(),
         running.shutdown.subscribe(),
     )?);
     Ok(running)
@@ -314,12 +317,25 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         },
     );
     let sso_tenancy = tenancy.clone();
-    let statements = StatementService::new(log, writer, tail, cache, projection)
+    let archive_writer = writer.clone();
+    let statements = StatementService::new(log.clone(), writer, tail, cache, projection)
         .with_backlog_limit(BacklogLimit {
             max_statements: cfg.ingest_backlog_max,
             wait: Duration::from_millis(cfg.ingest_backlog_wait_ms),
         })
         .with_degraded(status, cfg.degraded_read_scan_max);
+    let archives = crate::archive::Archives::new(
+        log,
+        purger.clone(),
+        archive_writer,
+        statements.timeline(),
+        cfg.purge_max_statements as u64,
+        cfg.archive_dir
+            .as_ref()
+            .map(std::path::absolute)
+            .transpose()?,
+    );
+    archives.load().await?;
     let state = AppState::new(
         statements,
         documents,
@@ -429,6 +445,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         writer: writer_join,
         forwarding: hub,
         background,
+        archives,
     })
 }
 

@@ -92,7 +92,13 @@ async fn the_cli_backs_up_through_the_control_socket() {
         append(&store, n);
     }
     let (stop, stopped) = watch::channel(false);
-    let task = serve_control(data.path(), Backups::new(store.clone(), &cfg), stopped).unwrap();
+    let task = serve_control(
+        data.path(),
+        Backups::new(store.clone(), &cfg),
+        None,
+        stopped,
+    )
+    .unwrap();
     let socket = data.path().join(CONTROL_DIR).join(CONTROL_SOCKET);
     {
         use std::os::unix::fs::PermissionsExt;

@@ -109,6 +109,7 @@ impl Default for Config {
             backup_interval_minutes: 24 * 60,
             backup_keep: 7,
             backup_full_every: 7,
+            archive_dir: None,
         }
     }
 }

@@ -249,6 +249,9 @@ pub struct Config {
     /// A backup generation is full rather than incremental once this many generations would
     /// otherwise depend on one another.
     pub backup_full_every: u64,
+    /// Where month archives are written and restored from (`cairn archive`; unset: archiving
+    /// is refused unless the command names a directory).
+    pub archive_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
