@@ -3,28 +3,91 @@
 //!
 //! Records written before versioning have no such byte. Each of them starts with a postcard
 //! enum tag or a length, all below `0x80` for every record type stored so far, so a first byte
-//! with the high bit set is a format version ([`V1`] = `0xC1`) and anything else is an
-//! unversioned (version 0) record, decoded as it always was.
-use serde::Serialize;
+//! with the high bit set is a format version ([`V1`] = `0xC1`, [`V2`] = `0xC2`) and anything
+//! else is an unversioned (version 0) record, decoded as it always was.
+//!
+//! Version 2 added fields to stored types (a store's `retention_months`). Such a field is
+//! marked `#[serde(default, serialize_with = "codec::v2_field", deserialize_with =
+//! "codec::since_v2")]`: a record holding one is written as version 2, every other record
+//! keeps its version-1 bytes, and in a record of an earlier version the field reads no bytes
+//! and takes its default, so every older record decodes as before.
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::cell::Cell;
 
 /// The first byte of a version-1 record.
 pub const V1: u8 = 0xC1;
+/// The first byte of a version-2 record (one that holds a field added in version 2).
+pub const V2: u8 = 0xC2;
 
-/// `V1`, then the postcard encoding of `value`.
+thread_local! {
+    /// The format version of the record [`decode`] is reading on this thread (2 otherwise).
+    static DECODING: Cell<u8> = const { Cell::new(2) };
+    /// Whether the record [`encode`] is writing holds a version-2 field.
+    static HOLDS_V2: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Sets [`DECODING`] for one decode, and back when dropped.
+struct Decoding(u8);
+
+impl Decoding {
+    fn set(version: u8) -> Self {
+        Decoding(DECODING.with(|d| d.replace(version)))
+    }
+}
+
+impl Drop for Decoding {
+    fn drop(&mut self) {
+        DECODING.with(|d| d.set(self.0));
+    }
+}
+
+/// The format version byte, then the postcard encoding of `value`: [`V2`] when it holds a
+/// version-2 field, else [`V1`].
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    postcard::to_extend(value, vec![V1]).expect("stored records always serialize")
+    let before = HOLDS_V2.with(|h| h.replace(false));
+    let mut out = postcard::to_extend(value, vec![V1]).expect("stored records always serialize");
+    if HOLDS_V2.with(|h| h.replace(before)) {
+        out[0] = V2;
+    }
+    out
+}
+
+fn postcard_at<T: DeserializeOwned>(version: u8, bytes: &[u8]) -> Result<T, String> {
+    let _v = Decoding::set(version);
+    postcard::from_bytes(bytes).map_err(|e| e.to_string())
 }
 
 /// Decodes a record of any known format version.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     match bytes.split_first() {
-        Some((&V1, rest)) => postcard::from_bytes(rest).map_err(|e| e.to_string()),
+        Some((&V2, rest)) => postcard_at(2, rest),
+        Some((&V1, rest)) => postcard_at(1, rest),
         Some((v, _)) if v & 0x80 != 0 => Err(format!(
             "record of unknown format version {v:#04x} (written by a newer Cairn?)"
         )),
-        Some(_) => postcard::from_bytes(bytes).map_err(|e| e.to_string()),
+        Some(_) => postcard_at(0, bytes),
         None => Err("empty record".into()),
+    }
+}
+
+/// Writes a field added in format version 2 (and marks the record as version 2).
+pub fn v2_field<T: Serialize, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+    HOLDS_V2.with(|h| h.set(true));
+    value.serialize(s)
+}
+
+/// Reads a field added in format version 2: absent (its default) in older records, read
+/// otherwise (and always outside [`decode`], e.g. from JSON).
+pub fn since_v2<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    if DECODING.with(Cell::get) < 2 {
+        Ok(T::default())
+    } else {
+        T::deserialize(d)
     }
 }
 
@@ -210,10 +273,45 @@ mod tests {
         );
     }
 
+    /// Version 2: a store's `retention_months`. A store record is written as version 2; one
+    /// written before (version 0 or 1, without the field) decodes with no retention.
+    #[test]
+    fn frozen_store_retention() {
+        use crate::tenancy::Store;
+        let store = |retention_months| {
+            Entity::Store(Store {
+                id: StoreId(Uuid::from_u128(5)),
+                org: OrgId(Uuid::from_u128(2)),
+                name: "S".into(),
+                created_us: 3,
+                updated_us: 4,
+                retention_months,
+            })
+        };
+        // Store (1), id, org, name, created, updated.
+        let old = "011000000000000000000000000000000005100000000000000000000000000000000201530608";
+        let v2 = format!("c2{old}0118");
+        assert_eq!(hex::encode(encode(&store(Some(24)))), v2);
+        assert_eq!(
+            decode::<Entity>(&hex::decode(&v2).unwrap()),
+            Ok(store(Some(24)))
+        );
+        assert_eq!(hex::encode(encode(&store(None))), format!("c2{old}00"));
+        for before in [old.to_owned(), format!("c1{old}")] {
+            assert_eq!(
+                decode::<Entity>(&hex::decode(&before).unwrap()),
+                Ok(store(None)),
+                "{before}"
+            );
+        }
+        // A record without a version-2 field keeps its version-1 bytes.
+        assert_eq!(encode(&entity())[0], V1);
+    }
+
     #[test]
     fn unknown_versions_and_empty_records_are_errors() {
-        let e = decode::<Persona>(&[0xC2, 0, 0]).unwrap_err();
-        assert!(e.contains("unknown format version 0xc2"), "{e}");
+        let e = decode::<Persona>(&[0xC3, 0, 0]).unwrap_err();
+        assert!(e.contains("unknown format version 0xc3"), "{e}");
         assert!(decode::<Persona>(&[]).is_err());
     }
 }

@@ -10,8 +10,10 @@ use cairn_core::StoreId;
 use cairn_core::archive::Month;
 use cairn_core::event::{FilterKeys, StatementRecord};
 use cairn_server::archive::control::{ArchiveReply, ArchiveRequest, command};
+use cairn_server::archive::files;
+use common::archives::{all, restore};
 use common::erased::{clickhouse_dump, files_with};
-use common::{Cred, ROOT_EMAIL, ROOT_PASSWORD, TestServer, test_config, uuid};
+use common::{Cred, ROOT_EMAIL, ROOT_PASSWORD, TestServer, test_config};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -19,70 +21,9 @@ use std::sync::Arc;
 
 const MONTHS: [&str; 3] = ["2025-01", "2025-02", "2025-03"];
 
-/// A stored statement of `month` (day `i + 1`, 10:00 UTC) whose response holds `tag`.
-fn record(store: StoreId, month: &str, i: usize, tag: &str) -> Arc<StatementRecord> {
-    let id = uuid();
-    let body = json!({
-        "id": id,
-        "actor": {"objectType": "Agent", "mbox": format!("mailto:p{i}@example.com")},
-        "verb": {"id": format!("http://example.com/verbs/v{}", i % 2)},
-        "object": {"objectType": "Activity", "id": "http://example.com/act/1"},
-        "result": {"response": format!("{tag}-{month}-{i}"), "success": i.is_multiple_of(2)},
-        "timestamp": format!("{month}-{:02}T09:00:00.000Z", i + 1),
-        "authority": {"objectType": "Agent", "mbox": "mailto:lms@example.com"},
-        "version": "1.0.0",
-    });
-    let stored = format!("{month}-{:02}T10:00:00.000000Z", i + 1);
-    Arc::new(StatementRecord {
-        store,
-        id: id.parse().unwrap(),
-        stored_us: cairn_core::time_fmt::parse_us(&stored).unwrap(),
-        keys: FilterKeys::default(),
-        voids: None,
-        attachments: vec![],
-        body: serde_json::to_vec(&body).unwrap(),
-    })
-}
-
-/// Seeds `store` with 4 statements in each of [`MONTHS`], by restoring archives written here.
+/// Seeds `store` with 4 statements in each of [`MONTHS`].
 async fn seed(s: &TestServer, dir: &Path, store: StoreId, tag: &str) {
-    for m in MONTHS {
-        let month: Month = m.parse().unwrap();
-        let records: Vec<_> = (0..4).map(|i| record(store, m, i, tag)).collect();
-        cairn_server::archive::files::write(dir, store, month, &records, &[]).unwrap();
-        let reply = command(&s.cfg, restore(store, m, Some(dir))).await.unwrap();
-        assert!(matches!(reply, ArchiveReply::Restored(r) if r.appended == 4));
-    }
-}
-
-fn restore(store: StoreId, month: &str, dir: Option<&Path>) -> ArchiveRequest {
-    ArchiveRequest::Restore {
-        store,
-        month: month.parse().unwrap(),
-        dir: dir.map(Into::into),
-    }
-}
-
-/// Every statement of a store through the xAPI (all pages), sorted by id.
-async fn all(s: &TestServer, key: &str, secret: &str, query: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut path = format!("/xapi/statements?limit=50{query}");
-    loop {
-        let res = s
-            .xapi(Method::GET, &path, key, secret)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-        let page: Value = res.json().await.unwrap();
-        out.extend(page["statements"].as_array().unwrap().iter().cloned());
-        match page["more"].as_str() {
-            Some(more) if !more.is_empty() => path = more.to_owned(),
-            _ => break,
-        }
-    }
-    out.sort_by_key(|v| v["id"].as_str().unwrap().to_owned());
-    out
+    common::archives::seed(s, dir, store, &MONTHS, 4, tag).await;
 }
 
 async fn aggregates(s: &TestServer, root: &Cred, store: StoreId) -> Value {
@@ -274,4 +215,119 @@ async fn archive_then_restore_months_of_one_store() {
         .await
         .unwrap_err();
     assert!(format!("{err:#}").contains("no archive"), "{err:#}");
+}
+
+/// A statement of `store` stored at `stored` (RFC 3339), voiding `voids` when given.
+fn stated(store: StoreId, stored: &str, voids: Option<&str>) -> Arc<StatementRecord> {
+    let id = common::uuid();
+    let (verb, object) = match voids {
+        Some(t) => (
+            "http://adlnet.gov/expapi/verbs/voided",
+            json!({"objectType": "StatementRef", "id": t}),
+        ),
+        None => (
+            "http://example.com/verbs/did",
+            json!({"objectType": "Activity", "id": "http://example.com/act/1"}),
+        ),
+    };
+    let body = json!({"id": id, "actor": {"objectType": "Agent", "mbox": "mailto:v@example.com"},
+        "verb": {"id": verb}, "object": object, "timestamp": stored,
+        "authority": {"objectType": "Agent", "mbox": "mailto:lms@example.com"},
+        "version": "1.0.0"});
+    Arc::new(StatementRecord {
+        store,
+        id: id.parse().unwrap(),
+        stored_us: cairn_core::time_fmt::parse_us(stored).unwrap(),
+        keys: FilterKeys::default(),
+        voids: voids.map(|t| t.parse().unwrap()),
+        attachments: vec![],
+        body: serde_json::to_vec(&body).unwrap(),
+    })
+}
+
+/// Voiding across months: January holds a target `t1` (voided by `v1` in February) and a
+/// voiding statement `v2` (whose target `t2` is in February). Archiving January keeps `t1`
+/// voided for when it comes back and un-voids `t2` (its voiding statement is gone); restoring
+/// January voids `t2` again and brings `t1` back still voided.
+#[tokio::test]
+async fn voiding_across_archived_and_live_months() {
+    let dir = tempfile::tempdir().unwrap();
+    let archives = tempfile::tempdir().unwrap();
+    let seeds = tempfile::tempdir().unwrap();
+    let mut cfg = test_config(dir.path());
+    cfg.archive_dir = Some(archives.path().into());
+    let s = TestServer::start_with(cfg, dir).await;
+    let store = StoreId::DEFAULT;
+    let t1 = stated(store, "2025-01-05T10:00:00.000000Z", None);
+    let t2_id = common::uuid();
+    let v2 = stated(store, "2025-01-06T10:00:00.000000Z", Some(&t2_id));
+    let v1 = stated(
+        store,
+        "2025-02-05T10:00:00.000000Z",
+        Some(&t1.id.to_string()),
+    );
+    let mut t2 = (*stated(store, "2025-02-06T10:00:00.000000Z", None)).clone();
+    let mut body: Value = serde_json::from_slice(&t2.body).unwrap();
+    body["id"] = json!(t2_id);
+    t2.id = t2_id.parse().unwrap();
+    t2.body = serde_json::to_vec(&body).unwrap();
+    let months = [
+        ("2025-01", vec![t1.clone(), v2.clone()]),
+        ("2025-02", vec![v1.clone(), Arc::new(t2)]),
+    ];
+    for (m, records) in &months {
+        files::write(seeds.path(), store, m.parse().unwrap(), records, &[]).unwrap();
+        let r = command(&s.cfg, restore(store, m, Some(seeds.path())))
+            .await
+            .unwrap();
+        assert!(matches!(r, ArchiveReply::Restored(r) if r.appended == 2));
+    }
+    let (key, secret) = (s.key.clone(), s.secret.clone());
+    let ids = |v: Vec<Value>| -> Vec<String> {
+        let mut v: Vec<String> = v
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let (t1, v1, v2) = (t1.id.to_string(), v1.id.to_string(), v2.id.to_string());
+    assert_eq!(
+        ids(all(&s, &key, &secret, "").await),
+        sorted(vec![v1.clone(), v2.clone()])
+    );
+
+    let req = ArchiveRequest::Month {
+        store,
+        month: "2025-01".parse().unwrap(),
+        dir: None,
+    };
+    assert!(
+        matches!(command(&s.cfg, req).await.unwrap(), ArchiveReply::Archived(m) if m.count == 2)
+    );
+    assert_eq!(
+        ids(all(&s, &key, &secret, "").await),
+        sorted(vec![v1.clone(), t2_id.clone()]),
+        "t2 is no longer voided once v2 is archived"
+    );
+
+    let r = command(&s.cfg, restore(store, "2025-01", None))
+        .await
+        .unwrap();
+    assert!(matches!(r, ArchiveReply::Restored(r) if r.appended == 2));
+    assert_eq!(ids(all(&s, &key, &secret, "").await), sorted(vec![v1, v2]));
+    let status = |q: String| {
+        s.xapi(Method::GET, &format!("/xapi/statements?{q}"), &key, &secret)
+            .send()
+    };
+    let t1_get = status(format!("statementId={t1}")).await.unwrap();
+    assert_eq!(t1_get.status(), 404, "t1 is still voided");
+    let t1_voided = status(format!("voidedStatementId={t1}")).await.unwrap();
+    assert_eq!(t1_voided.status(), 200);
+    let t2_get = status(format!("statementId={t2_id}")).await.unwrap();
+    assert_eq!(t2_get.status(), 404, "t2 is voided again");
 }

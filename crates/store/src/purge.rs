@@ -17,7 +17,7 @@
 //! 64 MB of padding and rewrites the whole store once (disk time proportional to the data
 //! directory's size).
 use crate::{FjallStore, documents, err, pair_key, seq_of};
-use cairn_core::purge::{PurgePlan, PurgeScope};
+use cairn_core::purge::{PurgePlan, PurgeReason, PurgeScope};
 use cairn_core::{Event, StoreError, StoreId};
 use fjall::{KeyspaceCreateOptions, OwnedWriteBatch, PersistMode};
 
@@ -52,14 +52,27 @@ impl FjallStore {
         Ok(())
     }
 
-    /// Adds the removal of log entry `seq` (and of its statement's indexes) to `b`.
-    fn remove_entry(&self, b: &mut OwnedWriteBatch, seq: u64) -> Result<bool, StoreError> {
+    /// Adds the removal of log entry `seq` (and of its statement's indexes) to `b`. The record
+    /// that the statement is voided stays when `keep_voided` accepts the voiding statement's seq.
+    fn remove_entry(
+        &self,
+        b: &mut OwnedWriteBatch,
+        seq: u64,
+        keep_voided: impl Fn(u64) -> bool,
+    ) -> Result<bool, StoreError> {
         let Some(v) = self.log.get(seq.to_be_bytes()).map_err(err)? else {
             return Ok(false);
         };
         if let Event::Statement(r) = self.decode(seq, &v)? {
             b.remove(&self.statement_ids, pair_key(r.store, r.id));
-            b.remove(&self.voided, pair_key(r.store, r.id));
+            let key = pair_key(r.store, r.id);
+            let voider = match self.voided.get(key).map_err(err)? {
+                Some(v) => Some(seq_of(&v)?),
+                None => None,
+            };
+            if !voider.is_some_and(keep_voided) {
+                b.remove(&self.voided, pair_key(r.store, r.id));
+            }
         }
         b.remove(&self.log, seq.to_be_bytes());
         Ok(true)
@@ -77,8 +90,13 @@ impl FjallStore {
         let mut removed = 0;
         let rewritten: std::collections::HashSet<u64> =
             plan.persona_rewrites.iter().map(|(s, _)| *s).collect();
+        // An archived statement voided by a statement that stays is still voided when its
+        // month is restored (the voiding statement is not sent again).
+        let planned: std::collections::HashSet<u64> = plan.seqs.iter().copied().collect();
+        let keep_voided =
+            |voider: u64| plan.reason == PurgeReason::Retention && !planned.contains(&voider);
         for seq in plan.seqs.iter().filter(|s| !rewritten.contains(s)) {
-            removed += u64::from(self.remove_entry(&mut b, *seq)?);
+            removed += u64::from(self.remove_entry(&mut b, *seq, keep_voided)?);
         }
         // Persona history rewritten without the erased identifiers (in place of removed
         // entries), and the personas as it now builds them.
@@ -179,7 +197,7 @@ impl FjallStore {
         let mut b = self.batch();
         let mut removed = 0;
         for seq in seqs {
-            removed += u64::from(self.remove_entry(&mut b, *seq)?);
+            removed += u64::from(self.remove_entry(&mut b, *seq, |_| false)?);
         }
         self.count_rewrite(&mut b)?;
         b.commit().map_err(err)?;

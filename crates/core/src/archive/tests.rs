@@ -40,6 +40,8 @@ fn retention_archives_whole_months_older_than_kept() {
     assert_eq!(names(months_due(now, 0, oldest)).last().unwrap(), "2026-02");
     assert!(months_due(now, 4, oldest).is_empty());
     assert!(months_due(now, 1, None).is_empty());
+    assert_eq!(last_due(now, 1).to_string(), "2026-01");
+    assert_eq!(last_due(now, 12).to_string(), "2025-02");
     // On the first instant of a month the month before becomes due.
     let first = us("2026-04-01T00:00:00Z");
     assert_eq!(

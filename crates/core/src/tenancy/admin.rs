@@ -194,21 +194,30 @@ impl TenancyService {
             name: name.to_owned(),
             created_us: 0,
             updated_us: 0,
+            retention_months: None,
         };
         self.apply(vec![TenancyCommand::Create(Entity::Store(x.clone()))])
             .await?;
         self.fresh(EntityRef::Store(x.id))
     }
 
+    /// Renames a store and/or changes its retention (`Some(None)`: keep forever); `None`
+    /// leaves a field as it is.
     pub async fn update_store(
         &self,
         s: &Subject,
         id: StoreId,
-        name: String,
+        name: Option<String>,
+        retention_months: Option<Option<u32>>,
     ) -> Result<Store, Error> {
         self.store(s, id)?;
         let mut x = self.store_as(s, id, needs::MANAGE_STORE)?;
-        x.name = name;
+        if let Some(name) = name {
+            x.name = name;
+        }
+        if let Some(r) = retention_months {
+            x.retention_months = r;
+        }
         self.apply(vec![TenancyCommand::Update(Entity::Store(x))])
             .await?;
         self.fresh(EntityRef::Store(id))

@@ -137,6 +137,15 @@ fn validate(state: &TenancyState, e: &Entity, old: Option<&Entity>) -> Result<()
         }
         (Entity::Store(s), old) => {
             name_ok("name", &s.name)?;
+            if let Some(n) = s.retention_months
+                && !super::model::RETENTION_MONTHS.contains(&n)
+            {
+                return Err(Error::BadRequest(format!(
+                    "retention_months must be between {} and {} (or null: keep forever), not {n}",
+                    super::model::RETENTION_MONTHS.start(),
+                    super::model::RETENTION_MONTHS.end()
+                )));
+            }
             if !state.orgs.contains_key(&s.org) {
                 return Err(missing("the organisation"));
             }
@@ -337,8 +346,25 @@ mod tests {
             name: "s".into(),
             created_us: 0,
             updated_us: 0,
+            retention_months: None,
         });
-        apply(&mut s, TenancyCommand::Create(store)).unwrap();
+        apply(&mut s, TenancyCommand::Create(store.clone())).unwrap();
+        // Retention: 1 to 1200 months, or none; the error names the field.
+        let Entity::Store(mut kept) = store else {
+            unreachable!()
+        };
+        for bad in [0, 1201] {
+            kept.retention_months = Some(bad);
+            match apply(&mut s, TenancyCommand::Update(Entity::Store(kept.clone()))) {
+                Err(Error::BadRequest(why)) => assert!(why.contains("retention_months"), "{why}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        for ok in [1, 1200] {
+            kept.retention_months = Some(ok);
+            apply(&mut s, TenancyCommand::Update(Entity::Store(kept.clone()))).unwrap();
+            assert_eq!(s.stores[&st].retention_months, Some(ok));
+        }
         apply(
             &mut s,
             TenancyCommand::Create(Entity::Client(client(st, "k1"))),

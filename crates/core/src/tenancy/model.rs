@@ -156,7 +156,18 @@ pub struct Store {
     pub name: String,
     pub created_us: i64,
     pub updated_us: i64,
+    /// Keep this many whole months of statements (by `stored`), archive older ones
+    /// ([`crate::archive`]); `None`: keep forever. Added in record format version 2.
+    #[serde(
+        default,
+        serialize_with = "crate::codec::v2_field",
+        deserialize_with = "crate::codec::since_v2"
+    )]
+    pub retention_months: Option<u32>,
 }
+
+/// The bounds of [`Store::retention_months`].
+pub const RETENTION_MONTHS: std::ops::RangeInclusive<u32> = 1..=1200;
 
 /// xAPI credentials of a store. The secret is kept only as a hash (see [`super::secrets`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

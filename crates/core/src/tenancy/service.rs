@@ -484,6 +484,7 @@ impl TenancyService {
                 name: "Default store".into(),
                 created_us: 0,
                 updated_us: 0,
+                retention_months: None,
             })));
         }
         if cmds.is_empty() {

@@ -83,9 +83,11 @@ pub struct CreateOrganisation {
     pub parent: Option<Uuid>,
 }
 
-/// `Some(None)` when the field is present and null.
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Uuid>>, D::Error> {
-    Option::<Uuid>::deserialize(d).map(Some)
+/// `Some(None)` when the field is present and null, `None` when absent.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -103,6 +105,9 @@ pub struct StoreDto {
     pub id: Uuid,
     pub organisation: Uuid,
     pub name: String,
+    /// Whole months of statements kept (by `stored`); older months are archived and removed.
+    /// `null`: kept forever.
+    pub retention_months: Option<u32>,
     pub created: String,
     pub updated: String,
 }
@@ -113,6 +118,7 @@ impl From<Store> for StoreDto {
             id: s.id.0,
             organisation: s.org.0,
             name: s.name,
+            retention_months: s.retention_months,
             created: format_us(s.created_us),
             updated: format_us(s.updated_us),
         }
@@ -129,7 +135,14 @@ pub struct CreateStore {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateStore {
-    pub name: String,
+    /// A new name (absent: unchanged).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Whole months of statements to keep, 1 to 1200 (older months are archived and removed);
+    /// `null`: keep forever; absent: unchanged.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 1200)]
+    pub retention_months: Option<Option<u32>>,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -49,10 +49,10 @@ pub async fn get_store(
     Ok(Json(tenancy(&state)?.store(&s, StoreId(id(&sid)?))?.into()))
 }
 
-/// Rename a store (admin).
+/// Rename a store or change its retention (admin).
 #[utoipa::path(patch, path = "/api/v1/stores/{id}", tag = "stores", request_body = UpdateStore,
     params(("id" = String, Path, description = "store id")),
-    responses((status = 200, body = StoreDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = StoreDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update_store(
     State(state): State<AppState>,
     Admin(s): Admin,
@@ -61,7 +61,7 @@ pub async fn update_store(
 ) -> Result<Json<StoreDto>, ApiError> {
     Ok(Json(
         tenancy(&state)?
-            .update_store(&s, StoreId(id(&sid)?), b.name)
+            .update_store(&s, StoreId(id(&sid)?), b.name, b.retention_months)
             .await?
             .into(),
     ))

@@ -101,7 +101,8 @@ pub struct Running {
     store_failed: watch::Receiver<Option<String>>,
     writer: std::thread::JoinHandle<()>,
     forwarding: Hub,
-    /// The control socket, the backup schedule and (cluster mode) the log follower.
+    /// The retention job, the control socket, the backup schedule and (cluster mode) the log
+    /// follower.
     background: Vec<tokio::task::JoinHandle<()>>,
     /// Month archives (the control socket's `archive` and `restore`).
     pub(crate) archives: crate::archive::Archives,
@@ -317,6 +318,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         },
     );
     let sso_tenancy = tenancy.clone();
+    let job_tenancy = tenancy.clone();
     let archive_writer = writer.clone();
     let statements = StatementService::new(log.clone(), writer, tail, cache, projection)
         .with_backlog_limit(BacklogLimit {
@@ -425,13 +427,16 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
             })
         }
     };
+    // A purge (erasure, retention) that a crash interrupted is finished now that the projector
+    // runs; then the retention job starts.
+    let retention = crate::archive::retention::spawn(
+        archives.clone(),
+        job_tenancy,
+        purger,
+        Duration::from_secs(cfg.retention_interval_minutes * 60),
+        shutdown_rx.clone(),
+    );
     let projector = tokio::spawn(projector.run(committed, shutdown_rx));
-    // A purge (erasure) that a crash interrupted is finished now that the projector runs.
-    tokio::spawn(async move {
-        if let Err(e) = purger.resume().await {
-            tracing::error!(error = %e, "an interrupted purge could not be finished; it is tried again at the next start");
-        }
-    });
     Ok(Running {
         addr,
         metrics_addr,
@@ -444,7 +449,10 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         store_failed,
         writer: writer_join,
         forwarding: hub,
-        background,
+        background: {
+            background.push(retention);
+            background
+        },
         archives,
     })
 }

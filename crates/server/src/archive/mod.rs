@@ -9,10 +9,12 @@
 //! back through the writer with their ids and `stored` (a statement already there with the
 //! same content is skipped, one with other content is a conflict), and records the restored
 //! log positions for the timeline ([`cairn_core::timeline::Restored`], meta key
-//! [`RESTORED_KEY`]) before it appends anything.
+//! [`RESTORED_KEY`]) before it appends anything. Stores with a retention have their old months
+//! archived by the job in [`retention`].
 pub mod cli;
 pub mod control;
 pub mod files;
+pub mod retention;
 
 use anyhow::{Context, bail};
 use cairn_core::archive::{Manifest, Month};

@@ -110,6 +110,7 @@ impl Default for Config {
             backup_keep: 7,
             backup_full_every: 7,
             archive_dir: None,
+            retention_interval_minutes: 60,
         }
     }
 }

@@ -249,9 +249,12 @@ pub struct Config {
     /// A backup generation is full rather than incremental once this many generations would
     /// otherwise depend on one another.
     pub backup_full_every: u64,
-    /// Where month archives are written and restored from (`cairn archive`; unset: archiving
-    /// is refused unless the command names a directory).
+    /// Where month archives are written and restored from (`cairn archive`, store retention;
+    /// unset: archiving is refused unless the command names a directory).
     pub archive_dir: Option<PathBuf>,
+    /// Minutes between two runs of the retention job (it also runs at start-up), which archives
+    /// the months older than each store's retention.
+    pub retention_interval_minutes: u64,
 }
 
 #[derive(Debug, thiserror::Error)]

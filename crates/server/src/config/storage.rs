@@ -18,6 +18,10 @@ impl Config {
             ),
             ("backup_keep", self.backup_keep),
             ("backup_full_every", self.backup_full_every as usize),
+            (
+                "retention_interval_minutes",
+                self.retention_interval_minutes as usize,
+            ),
         ])?;
         self.validate_jetstream()?;
         let min_journal_mib = cairn_store::journal::MIN_JOURNAL_BYTES >> 20;

@@ -50,6 +50,14 @@ fn rejects_invalid_values() {
         jail.set_env("CAIRN_BACKUP_KEEP", "3");
         let cfg = Config::load(None, Figment::new()).unwrap();
         assert_eq!(cfg.backup_dir, Some("/backups".into()));
+        // Retention: the job runs hourly by default; a positive interval.
+        assert_eq!(cfg.retention_interval_minutes, 60);
+        jail.set_env("CAIRN_RETENTION_INTERVAL_MINUTES", "0");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(err.contains("retention_interval_minutes"), "{err}");
+        jail.set_env("CAIRN_RETENTION_INTERVAL_MINUTES", "5");
+        let cfg = Config::load(None, Figment::new()).unwrap();
+        assert_eq!(cfg.retention_interval_minutes, 5);
         // Forwarding: four batches in flight by default; at least one.
         assert_eq!(cfg.delivery_settings().in_flight, 4);
         jail.set_env("CAIRN_FORWARD_IN_FLIGHT", "0");

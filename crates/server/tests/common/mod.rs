@@ -6,6 +6,7 @@ use cairn_server::config::Config;
 use reqwest::{Method, RequestBuilder};
 use std::time::Duration;
 
+pub mod archives;
 pub mod erased;
 
 pub struct TestServer {
