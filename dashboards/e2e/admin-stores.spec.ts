@@ -119,10 +119,38 @@ test("a store and a client made in the browser take statements; rotate and disab
   await expect(row).toContainText("enabled");
   expect(await send(second.key, second.secret)).toBe(200);
 
+  // Retention: forever at first; a number of months is saved and shown; out of range is
+  // refused by the server with the field named; back to forever.
+  await expect(page.getByTestId("retention")).toHaveText("Statements are kept forever.");
+  await page.getByRole("button", { name: "Change retention" }).click();
+  await page.getByLabel("Keep statements forever").uncheck();
+  await page.getByLabel("Months to keep").fill("18");
+  await expectAccessible(page, "retention dialog");
+  await page.getByRole("button", { name: "Save retention" }).click();
+  await expect(page.getByRole("dialog")).toHaveCount(0);
+  await expect(page.getByTestId("retention")).toContainText("kept for 18 whole months");
+  await page.reload();
+  await expect(page.getByTestId("retention")).toContainText("kept for 18 whole months");
+  await page.getByRole("button", { name: "Change retention" }).click();
+  await expect(page.getByLabel("Months to keep")).toHaveValue("18");
+  await page.getByLabel("Keep statements forever").check();
+  await page.getByRole("button", { name: "Save retention" }).click();
+  await expect(page.getByTestId("retention")).toHaveText("Statements are kept forever.");
+
   // The stores list links the new store.
   await page.getByRole("navigation", { name: "Administration" }).getByRole("link", { name: "Stores" }).click();
   await expect(page.getByRole("link", { name: "Onboarding courses" })).toBeVisible();
   await docShot(page, "admin-stores");
+});
+
+test("a retention out of range is refused with the field named", async ({ admin }) => {
+  const store = await admin.call<{ id: string; retention_months: number | null }>("POST", "/api/v1/stores", { organisation: env.org, name: "Retention store" });
+  expect(store.retention_months).toBeNull();
+  for (const bad of [0, 1201, -1, "12"]) {
+    await expect(admin.call("PATCH", `/api/v1/stores/${store.id}`, { retention_months: bad })).rejects.toThrow(/: 400 .*retention_months/);
+  }
+  const ok = await admin.call<{ retention_months: number | null }>("PATCH", `/api/v1/stores/${store.id}`, { retention_months: 6 });
+  expect(ok.retention_months).toBe(6);
 });
 
 test("deleting a store asks first and removes it with its clients", async ({ page, admin }) => {

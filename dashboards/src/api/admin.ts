@@ -69,6 +69,11 @@ export function useStoreMutations() {
         unwrap(await api.PATCH("/api/v1/stores/{id}", { params: { path: { id } }, body: { name } })),
       onSuccess: done,
     }),
+    retention: useMutation({
+      mutationFn: async ({ id, months }: { id: string; months: number | null }) =>
+        unwrap(await api.PATCH("/api/v1/stores/{id}", { params: { path: { id } }, body: { retention_months: months } })),
+      onSuccess: done,
+    }),
     remove: useMutation({
       mutationFn: async (id: string) =>
         unwrap(await api.DELETE("/api/v1/stores/{id}", { params: { path: { id } } })),

@@ -593,7 +593,7 @@ export interface paths {
         delete: operations["delete_store"];
         options?: never;
         head?: never;
-        /** Rename a store (admin). */
+        /** Rename a store or change its retention (admin). */
         patch: operations["update_store"];
         trace?: never;
     };
@@ -2032,6 +2032,12 @@ export interface components {
             name: string;
             /** Format: uuid */
             organisation: string;
+            /**
+             * Format: int32
+             * @description Whole months of statements kept (by `stored`); older months are archived and removed.
+             *     `null`: kept forever.
+             */
+            retention_months?: number | null;
             updated: string;
         };
         StorePage: {
@@ -2164,7 +2170,14 @@ export interface components {
             name?: string | null;
         };
         UpdateStore: {
-            name: string;
+            /** @description A new name (absent: unchanged). */
+            name?: string | null;
+            /**
+             * Format: int32
+             * @description Whole months of statements to keep, 1 to 1200 (older months are archived and removed);
+             *     `null`: keep forever; absent: unchanged.
+             */
+            retention_months?: number | null;
         };
         UpdateUser: {
             /** @description Site administrators only. */
@@ -5339,7 +5352,6 @@ export interface operations {
                     "application/json": components["schemas"]["StoreDto"];
                 };
             };
-            /** @description A path id, a query parameter or the body is malformed */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -1,5 +1,5 @@
-// One store (admin): its statement count and xAPI endpoint, its clients (create with scopes,
-// rotate, disable, delete), rename and delete. A store without statements shows how to send
+// One store (admin): its statement count and xAPI endpoint, its retention, its clients (create
+// with scopes, rotate, disable, delete), rename and delete. A store without statements shows how to send
 // one, with the credentials of a client just created here when there is one.
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
@@ -11,13 +11,15 @@ import { ConfirmDialog, NameDialog } from "../../components/Modal";
 import { NoStatements } from "../../components/NoStatements";
 import { EmptyState, ErrorBox, Loading } from "../../components/Status";
 import { xapiEndpoint } from "../../lib/curl";
+import { retentionText } from "../../lib/retention";
 import { atLeast, roleOnOrganisation } from "../../lib/roles";
 import { ClientForm } from "./ClientForm";
 import { ClientsTable } from "./ClientsTable";
+import { RetentionDialog } from "./RetentionDialog";
 import { SecretDialog } from "./SecretDialog";
 import css from "./admin.module.css";
 
-type Dialog = "client" | "rename" | "delete" | null;
+type Dialog = "client" | "rename" | "retention" | "delete" | null;
 
 export function StoreScreen() {
   const { id = "" } = useParams();
@@ -39,7 +41,7 @@ export function StoreScreen() {
   if (stores.isPending || orgs.isPending) return <Loading />;
   if (!store) return <EmptyState title="No such store">It does not exist, or you have no role in its organisation. <Link to="/admin/stores">All stores</Link></EmptyState>;
   if (!admin) return <EmptyState title={store.name}>Managing a store needs the admin role in its organisation.</EmptyState>;
-  const close = () => { setDialog(null); for (const x of [cm.create, sm.rename, sm.remove]) x.reset(); };
+  const close = () => { setDialog(null); for (const x of [cm.create, sm.rename, sm.retention, sm.remove]) x.reset(); };
   const orgName = orgs.data?.find((o) => o.id === store.organisation)?.name ?? "";
   const n = clients.data?.length ?? 0;
   const usable = lastCreated && clients.data?.some((c) => c.id === lastCreated.client.id && !c.disabled) ? lastCreated : null;
@@ -68,6 +70,14 @@ export function StoreScreen() {
           xAPI endpoint: <code>{xapiEndpoint()}</code>. Statements count here once stored and indexed,
           normally within a second.
         </p>
+      </section>
+      <section className={`card ${css.section}`} aria-labelledby="retention-title">
+        <div className={css.sectionHead}>
+          <h3 id="retention-title">Retention</h3>
+          <span className="muted" data-testid="retention">{retentionText(store.retention_months)}</span>
+          <div className="spacer" />
+          <button className="btn small" onClick={() => setDialog("retention")}>Change retention</button>
+        </div>
       </section>
       <section className={`card ${css.section}`} aria-labelledby="forwarding-title">
         <div className={css.sectionHead}>
@@ -105,6 +115,10 @@ export function StoreScreen() {
       {dialog === "rename" && (
         <NameDialog title={`Rename ${store.name}`} initial={store.name} submitLabel="Rename" pending={sm.rename.isPending}
           error={sm.rename.error} onClose={close} onSubmit={(name) => sm.rename.mutate({ id: store.id, name }, { onSuccess: close })} />
+      )}
+      {dialog === "retention" && (
+        <RetentionDialog initial={store.retention_months ?? null} pending={sm.retention.isPending} error={sm.retention.error}
+          onClose={close} onSubmit={(months) => sm.retention.mutate({ id: store.id, months }, { onSuccess: close })} />
       )}
       {dialog === "delete" && (
         <ConfirmDialog
