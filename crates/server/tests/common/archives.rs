@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Arc;
 
-/// A stored statement of `month` (day `i + 1`, 10:00 UTC) whose response holds `tag`.
+/// A stored statement of `month` (day `i % 28 + 1`, 10:00 UTC) whose response holds `tag`.
 pub fn record(store: StoreId, month: &str, i: usize, tag: &str) -> Arc<StatementRecord> {
     let id = uuid();
     let body = json!({
@@ -21,11 +21,11 @@ pub fn record(store: StoreId, month: &str, i: usize, tag: &str) -> Arc<Statement
         "verb": {"id": format!("http://example.com/verbs/v{}", i % 2)},
         "object": {"objectType": "Activity", "id": "http://example.com/act/1"},
         "result": {"response": format!("{tag}-{month}-{i}"), "success": i.is_multiple_of(2)},
-        "timestamp": format!("{month}-{:02}T09:00:00.000Z", i + 1),
+        "timestamp": format!("{month}-{:02}T09:00:00.000Z", i % 28 + 1),
         "authority": {"objectType": "Agent", "mbox": "mailto:lms@example.com"},
         "version": "1.0.0",
     });
-    let stored = format!("{month}-{:02}T10:00:00.000000Z", i + 1);
+    let stored = format!("{month}-{:02}T10:00:00.000000Z", i % 28 + 1);
     Arc::new(StatementRecord {
         store,
         id: id.parse().unwrap(),
