@@ -123,8 +123,10 @@ impl Running {
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         self.forwarding.stop_all().await;
-        // The hub holds a writer handle: the writer thread ends once every handle is gone.
+        // The hub and the archives hold writer handles: the writer thread ends once every
+        // handle is gone.
         drop(self.forwarding);
+        drop(self.archives);
         let _ = self.server.await;
         if let Some(m) = self.metrics {
             let _ = m.await;
