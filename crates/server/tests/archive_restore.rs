@@ -34,6 +34,28 @@ async fn aggregates(s: &TestServer, root: &Cred, store: StoreId) -> Value {
     s.ok(Method::POST, &path, root, Some(req), 200).await
 }
 
+/// The aggregates once they count `statements` (the statements table can be ahead of them).
+async fn settled_aggregates(s: &TestServer, root: &Cred, store: StoreId, statements: u64) -> Value {
+    let started = std::time::Instant::now();
+    loop {
+        let v = aggregates(s, root, store).await;
+        let counted: f64 = v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["values"][0].as_f64().unwrap())
+            .sum();
+        if counted as u64 == statements {
+            return v;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the aggregates never counted {statements}: {v}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 #[tokio::test]
 async fn archive_then_restore_months_of_one_store() {
     let dir = tempfile::tempdir().unwrap();
@@ -86,8 +108,8 @@ async fn archive_then_restore_months_of_one_store() {
     let main_before = all(&s, &key, &secret, "").await;
     let other_before = all(&s, &okey, &osecret, "").await;
     assert_eq!((main_before.len(), other_before.len()), (15, 12));
-    let agg_before = aggregates(&s, &root, main).await;
-    let other_agg = aggregates(&s, &root, other).await;
+    let agg_before = settled_aggregates(&s, &root, main, 15).await;
+    let other_agg = settled_aggregates(&s, &root, other, 12).await;
 
     // Archive January and February of the main store.
     for m in &MONTHS[..2] {
