@@ -88,6 +88,7 @@ fn prepared(n: usize) -> Vec<NewStatement> {
             attachments: vec![],
             lrs_timestamp: false,
             definitions: cairn_core::activities::definitions(&s),
+            restored_stored_us: None,
         })
         .collect()
 }
