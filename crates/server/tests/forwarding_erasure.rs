@@ -9,7 +9,6 @@ mod node;
 #[path = "forwarding/receiver.rs"]
 mod receiver;
 
-use hmac::{Hmac, Mac};
 use node::*;
 use receiver::{Received, Receiver};
 use reqwest::Method;
@@ -18,18 +17,6 @@ use sha2::Digest;
 
 const HOOK_SECRET: &str = "webhook-secret-erasure-0123";
 const ALICE: &str = "mailto:alice-erased@example.com";
-
-fn signature_ok(r: &Received) -> bool {
-    let ts = &r.headers["x-cairn-timestamp"];
-    let sig = r.headers["x-cairn-signature"]
-        .strip_prefix("sha256=")
-        .unwrap();
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(HOOK_SECRET.as_bytes()).unwrap();
-    mac.update(ts.as_bytes());
-    mac.update(b".");
-    mac.update(&r.body);
-    mac.verify_slice(&hex::decode(sig).unwrap()).is_ok()
-}
 
 fn by(mbox: &str, n: usize) -> (Vec<String>, Value) {
     let ids: Vec<String> = (0..n).map(|_| uuid::Uuid::new_v4().to_string()).collect();
@@ -135,7 +122,10 @@ async fn forwarders_are_told_of_an_erasure_in_log_order() {
     let notices: Vec<&Received> = got.iter().filter(|r| is_notice(r)).collect();
     assert_eq!(notices.len(), 1, "one notice");
     let n = notices[0];
-    assert!(signature_ok(n), "the notice is signed");
+    assert!(
+        receiver::signed_with(n, HOOK_SECRET),
+        "the notice is signed"
+    );
     assert_eq!(n.answered, 200);
     let v: Value = serde_json::from_slice(&n.body).unwrap();
     let hashed = hex::encode(sha2::Sha256::digest(format!("mbox:{ALICE}").as_bytes()));
@@ -147,25 +137,11 @@ async fn forwarders_are_told_of_an_erasure_in_log_order() {
         !String::from_utf8_lossy(&n.body).contains("alice-erased"),
         "the notice never carries the identifier"
     );
-    let order: Vec<&str> = got
+    let answered: Vec<&Received> = got.iter().filter(|r| r.answered == 200).collect();
+    let at = answered.iter().position(|r| is_notice(r)).unwrap();
+    let after: Vec<String> = answered[at + 1..]
         .iter()
-        .filter(|r| r.answered == 200)
-        .map(|r| if is_notice(r) { "notice" } else { "statements" })
-        .collect();
-    let at = order.iter().position(|k| *k == "notice").unwrap();
-    let after: Vec<String> = got
-        .iter()
-        .filter(|r| r.answered == 200)
-        .skip(at + 1)
-        .flat_map(|r| {
-            let v: Value = serde_json::from_slice(&r.body).unwrap();
-            v["statements"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|s| s["id"].as_str().unwrap().to_owned())
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|r| receiver::statement_ids(&r.body))
         .collect();
     assert_eq!(after, later, "the later statements come after the notice");
     let before = hook.delivered()[..5].to_vec();

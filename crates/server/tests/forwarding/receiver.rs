@@ -179,11 +179,31 @@ impl Receiver {
 
 /// The statement ids, in the body's order, of a webhook body (`{"statements": [...]}`) or an xAPI body (an array);
 /// none for an erasure notice.
-fn statement_ids(body: &[u8]) -> Vec<String> {
+pub fn statement_ids(body: &[u8]) -> Vec<String> {
     let v: serde_json::Value = serde_json::from_slice(body).unwrap();
     let list = v.as_array().or_else(|| v["statements"].as_array());
     list.into_iter()
         .flatten()
         .map(|s| s["id"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// Whether a webhook request carries a valid signature under `secret`: HMAC-SHA256 over
+/// `timestamp "." body`, compared in constant time.
+pub fn signed_with(r: &Received, secret: &str) -> bool {
+    use hmac::{Hmac, Mac};
+    let (Some(ts), Some(sig)) = (
+        r.headers.get("x-cairn-timestamp"),
+        r.headers.get("x-cairn-signature"),
+    ) else {
+        return false;
+    };
+    let Some(Ok(bytes)) = sig.strip_prefix("sha256=").map(hex::decode) else {
+        return false;
+    };
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(ts.as_bytes());
+    mac.update(b".");
+    mac.update(&r.body);
+    mac.verify_slice(&bytes).is_ok()
 }
