@@ -87,17 +87,24 @@ fn overrides(cli: &Cli) -> Figment {
     f
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Registers the SIGINT and SIGTERM handlers now, so that a signal that arrives while the node is
+/// starting (the listener may already answer) ends it cleanly instead of killing it; the returned
+/// future completes on the first of them.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("SIGTERM handler");
-        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        async move {
+            tokio::select! { _ = int.recv() => {}, _ = term.recv() => {} }
+        }
     }
     #[cfg(not(unix))]
     {
-        let _ = ctrl_c.await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -176,6 +183,7 @@ async fn serve(cfg: config::Config) -> anyhow::Result<()> {
     let scheme = if cfg.tls().is_some() { "https" } else { "http" };
     let configured_key = cfg.default_client_key.clone();
     let setup_hours = cfg.setup_link_hours;
+    let shutdown = shutdown_signal();
     let mut running = app::start(cfg).await?;
     println!("Cairn is ready.");
     println!("  xAPI endpoint: {scheme}://{}/xapi", running.addr);
@@ -208,7 +216,7 @@ async fn serve(cfg: config::Config) -> anyhow::Result<()> {
         );
     }
     let failure = tokio::select! {
-        _ = shutdown_signal() => None,
+        _ = shutdown => None,
         e = running.store_failed() => Some(e),
     };
     tracing::info!("shutting down");
