@@ -9,16 +9,17 @@
 //! `S/M.statements.ndjson.zst` (one statement per line, exactly as the xAPI returns it,
 //! `stored` and attachment metadata included) and `S/M.manifest.json`; attachment bodies go in
 //! `S/M.attachments.ndjson.zst` (one [`AttachmentLine`] per body, base64).
+mod held;
 pub mod restore;
 
+pub use held::{last_before, months_held};
+
 use crate::error::Error;
-use crate::event::Event;
 use crate::ids::StoreId;
 use crate::ports::LogStore;
 use crate::purge::{PurgePlan, PurgeReason, PurgeScope};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::str::FromStr;
 
@@ -139,39 +140,6 @@ pub fn months_due(now_us: i64, keep_months: u32, oldest_stored_us: Option<i64>) 
 /// The newest month a retention of `keep_months` archives at `now_us` (see [`months_due`]).
 pub fn last_due(now_us: i64, keep_months: u32) -> Month {
     Month::of_us(now_us).minus(keep_months.saturating_add(1))
-}
-
-/// Log entries read per step by [`months_held`].
-const SCAN_CHUNK: usize = 4096;
-
-/// The months (UTC, by `stored`) that hold statements of a store of `last`, up to that
-/// store's month in `last` (inclusive), in one pass over the log: what the retention job
-/// archives, ascending by store then month.
-pub fn months_held(
-    log: &dyn LogStore,
-    last: &HashMap<StoreId, Month>,
-) -> Result<BTreeSet<(StoreId, Month)>, Error> {
-    let mut out = BTreeSet::new();
-    if last.is_empty() {
-        return Ok(out);
-    }
-    let mut after = 0;
-    loop {
-        let chunk = log.events_after(after, SCAN_CHUNK)?;
-        let Some((end, _)) = chunk.last() else { break };
-        after = *end;
-        for (_, e) in chunk {
-            if let Event::Statement(r) = e
-                && let Some(newest) = last.get(&r.store)
-            {
-                let m = Month::of_us(r.stored_us);
-                if m <= *newest {
-                    out.insert((r.store, m));
-                }
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// The manifest of one month's archive (`<month>.manifest.json`).

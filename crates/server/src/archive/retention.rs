@@ -1,7 +1,8 @@
 //! The retention job: at start-up and then every `retention_interval_minutes`, each store with
 //! a retention (`retention_months`) has every whole month (UTC, by `stored`) older than it
 //! archived into `archive_dir` and removed, month by month, with the same code as
-//! `cairn archive month` ([`Archives::archive`]).
+//! `cairn archive month` ([`Archives::archive`]). Finding the months due reads only the part
+//! of the log stored before them ([`cairn_core::archive::months_held`]), not the whole log.
 //!
 //! A run interrupted by a crash is finished by the next one (at the next start): a month whose
 //! files were written but whose statements were not yet removed is written again and removed;
@@ -50,8 +51,10 @@ pub async fn run_once(
         .iter()
         .map(|&(s, keep)| (s, cairn_core::archive::last_due(now_us, keep)))
         .collect();
+    // The log is read up to the newest due month's end, and the restored ranges.
+    let restored = archives.timeline.restored();
     let due = archives
-        .blocking(move |log| Ok(cairn_core::archive::months_held(log, &last)?))
+        .blocking(move |log| Ok(cairn_core::archive::months_held(log, &restored, &last)?))
         .await?;
     if !due.is_empty() {
         tracing::info!(
