@@ -18,15 +18,21 @@
 #   load-tests/run.sh dashboard   (an 8-widget dashboard in headless chromium, against var/load/fill:
 #                                  cold load, refresh and each widget's query, p50/p95; LOAD_RUNS,
 #                                  LOAD_QUERY_RUNS; report in var/load/dashboard-load.json)
+#   load-tests/run.sh erase [--actor 2500] [--baseline 20]
+#                                 (against var/load/fill: ingests as fast as the server takes it,
+#                                  measures the rate, then erases one actor through the admin API:
+#                                  the erasure's duration and stages, statements removed, ingest
+#                                  rate and CPU split before and during it, and a check that
+#                                  nothing of the actor stored before it is left)
 #   load-tests/run.sh backup      (fills LOAD_BACKUP_COUNT statements (default 1000000) into
 #                                  var/load/backup, then ingests while `cairn backup` writes a
 #                                  full generation, then an incremental one: each one's duration,
 #                                  the ingest rate before and during it, and the CPU split)
 #
 # ingest, lag and mixed start from an empty store (var/load/scratch, database cairn_scratch);
-# fill, reads and aggregates share var/load/fill (database cairn_fill), so fills accumulate until
-# you delete var/load/fill. ingest, lag, mixed and fill end with the bytes on disk per statement
-# (load-tests/disk.sh). aggregates first makes a site administrator on that data directory
+# fill, reads, aggregates, dashboard and erase share var/load/fill (database cairn_fill), so
+# fills (and erase's ingest) accumulate until you delete var/load/fill. ingest, lag, mixed and fill end with the bytes on disk per statement
+# (load-tests/disk.sh). aggregates, dashboard, forward and erase first make a site administrator on that data directory
 # (`cairn admin site-admin`; LOAD_ADMIN_EMAIL, LOAD_ADMIN_PASSWORD) and lifts the admin API's
 # per-user rate limit (CAIRN_RATE_LIMIT_USER_PER_SECOND=0 unless set). Every CAIRN_* variable
 # you set reaches the server (see docs/operations.md).
@@ -46,11 +52,11 @@ case "$scenario" in
     ingest|mixed|forward) mode=scratch; args=("$scenario") ;;
     lag) mode=scratch; args=(ingest --lag)
          case " $* " in *" --rate "*) ;; *) args+=(--rate 20000) ;; esac ;;
-    fill|reads|aggregates|dashboard) mode=fill; args=("$scenario") ;;
+    fill|reads|aggregates|dashboard|erase) mode=fill; args=("$scenario") ;;
     backup) mode=backup
             # The log position is read from the metrics endpoint.
             export CAIRN_METRICS_ADDR="${CAIRN_METRICS_ADDR:-127.0.0.1:18281}" ;;
-    *) sed -n '2,28p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,34p' "$0" >&2; exit 2 ;;
 esac
 
 cargo build --release -q -p cairn-server -p cairn-loadgen
@@ -71,7 +77,8 @@ if [ "$scenario" = dashboard ]; then
     [ -f dashboards/dist/index.html ] || (cd dashboards && npm ci --no-audit --no-fund && npm run build)
     [ -d dashboards/node_modules ] || (cd dashboards && npm ci --no-audit --no-fund)
 fi
-if [ "$scenario" = aggregates ] || [ "$scenario" = dashboard ] || [ "$scenario" = forward ]; then
+if [ "$scenario" = aggregates ] || [ "$scenario" = dashboard ] || [ "$scenario" = forward ] \
+    || [ "$scenario" = erase ]; then
     # The CLI writes to the data directory directly: before the server opens it.
     export LOAD_ADMIN_PASSWORD="${LOAD_ADMIN_PASSWORD:-load-admin-password}"
     admin_email="${LOAD_ADMIN_EMAIL:-load-admin@example.com}"
@@ -182,6 +189,6 @@ if [ "$scenario" = fill ]; then
     done
     echo "projected up to seq $cur"
 fi
-if [ "$scenario" != reads ] && [ "$scenario" != aggregates ]; then
+if [ "$scenario" != reads ] && [ "$scenario" != aggregates ] && [ "$scenario" != erase ]; then
     load-tests/disk.sh "$data" "$ch_url" "$db"
 fi

@@ -70,6 +70,8 @@ enum Scenario {
     Aggregates(scenarios::AggregatesArgs),
     /// Paced ingest without, then with, a forwarder to a second Cairn: lag and throughput.
     Forward(scenarios::ForwardArgs),
+    /// Erase one actor through the admin API while ingesting: duration, stages, ingest impact.
+    Erase(scenarios::EraseArgs),
 }
 
 /// Where `fill` records the statement ids it wrote, for `reads`.
@@ -92,6 +94,7 @@ fn main() {
             Scenario::Mixed(a) => scenarios::mixed(&cli.common, a).await,
             Scenario::Aggregates(a) => scenarios::aggregates(&cli.common, a).await,
             Scenario::Forward(a) => scenarios::forward(&cli.common, a).await,
+            Scenario::Erase(a) => scenarios::erase(&cli.common, a).await,
         }
     });
     if let Err(e) = code {

@@ -73,6 +73,7 @@ async fn phase(
         deadline: start + Duration::from_secs(a.duration),
         limit: None,
         interval: Some(Duration::from_secs_f64(1.0 / per_worker)),
+        acked: Default::default(),
     };
     let workers: Vec<_> = (0..conc)
         .map(|_| tokio::spawn(writer(setup.conn(), plan.clone())))
@@ -84,7 +85,7 @@ async fn phase(
     Ok(total)
 }
 
-async fn json_call(
+pub(super) async fn json_call(
     conn: &mut Conn,
     method: Method,
     path: &str,

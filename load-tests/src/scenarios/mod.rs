@@ -1,13 +1,16 @@
 //! The scenarios. Write scenarios (`ingest`, `fill`) live in [`write`], read scenarios
 //! (`reads`, `mixed`) in [`read`], the analytics API (`aggregates`) in [`analytics`], forwarding
-//! under ingest (`forward`) in [`forward`]; what they
+//! under ingest (`forward`) in [`forward`], erasing a person under ingest (`erase`) in
+//! [`erase`]; what they
 //! share is here.
 mod analytics;
+mod erase;
 mod forward;
 mod read;
 mod write;
 
 pub use analytics::{AggregatesArgs, aggregates};
+pub use erase::{EraseArgs, erase};
 pub use forward::{ForwardArgs, forward};
 pub use read::{MixedArgs, ReadArgs, mixed, reads};
 pub use write::{FillArgs, IngestArgs, fill, ingest};

@@ -363,6 +363,7 @@ pub async fn mixed(c: &Common, a: MixedArgs) -> Result {
         deadline,
         limit: None,
         interval: None,
+        acked: Default::default(),
     };
     let writers: Vec<_> = (0..a.writers.max(1))
         .map(|_| tokio::spawn(writer(setup.conn(), plan.clone())))

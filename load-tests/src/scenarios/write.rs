@@ -62,6 +62,8 @@ pub struct WritePlan {
     pub limit: Option<u64>,
     /// Pause between requests of one worker (pacing), if any.
     pub interval: Option<Duration>,
+    /// Counts the statements acknowledged, measured or not (read while the writers run).
+    pub acked: Arc<AtomicU64>,
 }
 
 /// One connection POSTing batches until the plan says stop.
@@ -88,6 +90,7 @@ pub async fn writer(mut conn: crate::client::Conn, plan: WritePlan) -> Recorder 
             .await
         {
             Ok((status, _)) if status.is_success() => {
+                plan.acked.fetch_add(n as u64, Ordering::Relaxed);
                 if measured {
                     rec.ok(t.elapsed(), n as u64)
                 }
@@ -134,6 +137,7 @@ pub async fn ingest(c: &Common, a: IngestArgs) -> Result {
             deadline,
             limit: None,
             interval,
+            acked: Default::default(),
         };
         let lag = a.lag.then(|| {
             tokio::spawn(lag_probe(
@@ -195,6 +199,7 @@ pub async fn fill(c: &Common, a: FillArgs) -> Result {
         deadline: start + Duration::from_secs(365 * 86_400),
         limit: Some(a.count),
         interval: None,
+        acked: Default::default(),
     };
     let cpu = CpuWindow::start(c.server_pid, c.clickhouse_pid);
     let workers: Vec<_> = (0..a.concurrency.max(1))
