@@ -34,7 +34,8 @@
 # fills (and erase's ingest) accumulate until you delete var/load/fill. ingest, lag, mixed and fill end with the bytes on disk per statement
 # (load-tests/disk.sh). aggregates, dashboard, forward and erase first make a site administrator on that data directory
 # (`cairn admin site-admin`; LOAD_ADMIN_EMAIL, LOAD_ADMIN_PASSWORD) and lifts the admin API's
-# per-user rate limit (CAIRN_RATE_LIMIT_USER_PER_SECOND=0 unless set). Every CAIRN_* variable
+# per-user rate limit (CAIRN_RATE_LIMIT_USER_PER_SECOND=0 unless set). LOAD_VAR moves var/load
+# elsewhere (a second fill store, for instance). Every CAIRN_* variable
 # you set reaches the server (see docs/operations.md).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,6 +47,8 @@ ch_dir="${LOAD_CLICKHOUSE_DIR:-$repo/var/load-clickhouse}"
 http="${LOAD_HTTP_ADDR:-127.0.0.1:18280}"
 target="${CARGO_TARGET_DIR:-$repo/target}"
 ch_url="http://127.0.0.1:$ch_port"
+# Where the stores, logs and reports go (LOAD_VAR, default var/load).
+var="${LOAD_VAR:-$repo/var/load}"
 
 args=()
 case "$scenario" in
@@ -64,7 +67,8 @@ loadgen="$target/release/cairn-loadgen"
 
 scripts/clickhouse.sh start --port "$ch_port" --dir "$ch_dir" >/dev/null
 ch_pid="$(cat "$ch_dir/clickhouse.pid")"
-data="$repo/var/load/$mode"
+data="$var/$mode"
+case "$scenario" in fill|reads|aggregates) LOAD_RECORD="${LOAD_RECORD:-$data/ids.jsonl}" ;; esac
 db="cairn_$mode"
 if [ "$mode" = scratch ] || [ "$mode" = backup ]; then
     rm -rf "$data"
@@ -93,14 +97,14 @@ extra_pids=()
 if [ "$scenario" = forward ]; then
     # The second Cairn that the forwarder sends to: its own data and database, the same client.
     target_http="${LOAD_TARGET_ADDR:-127.0.0.1:18281}"
-    target_data="$repo/var/load/forward-target"
+    target_data="$var/forward-target"
     target_db=cairn_forward_target
     rm -rf "$target_data"; mkdir -p "$target_data"
     curl -fsS "$ch_url/" --data-binary "DROP DATABASE IF EXISTS $target_db" >/dev/null
     CAIRN_HTTP_ADDR="$target_http" CAIRN_DATA_DIR="$target_data" CAIRN_CLICKHOUSE_URL="$ch_url" \
         CAIRN_CLICKHOUSE_DATABASE="$target_db" CAIRN_DEFAULT_CLIENT_KEY=load \
         CAIRN_DEFAULT_CLIENT_SECRET=load-secret-load-secret CAIRN_LOG="${CAIRN_LOG:-warn}" \
-        CAIRN_METRICS_ADDR=off "$target/release/cairn" serve >"$repo/var/load/server-forward-target.log" 2>&1 &
+        CAIRN_METRICS_ADDR=off "$target/release/cairn" serve >"$var/server-forward-target.log" 2>&1 &
     extra_pids+=($!)
     trap 'kill "${extra_pids[@]}" 2>/dev/null || true' EXIT
     for _ in $(seq 1 600); do
@@ -112,7 +116,7 @@ if [ "$scenario" = forward ]; then
     args+=(--target-addr "$target_http" --target-db "$target_db" --target-pid "${extra_pids[0]}")
 fi
 
-log="$repo/var/load/server-$scenario.log"
+log="$var/server-$scenario.log"
 CAIRN_HTTP_ADDR="$http" CAIRN_DATA_DIR="$data" CAIRN_CLICKHOUSE_URL="$ch_url" \
     CAIRN_CLICKHOUSE_DATABASE="$db" CAIRN_DEFAULT_CLIENT_KEY=load \
     CAIRN_DEFAULT_CLIENT_SECRET=load-secret-load-secret CAIRN_LOG="${CAIRN_LOG:-warn}" \
@@ -131,7 +135,7 @@ if [ "$scenario" = dashboard ]; then
     cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
     s0="$(cpu "$server")"; c0="$(cpu "$ch_pid")"; t0="$(date +%s.%N)"
     (cd dashboards && LOAD_BASE="http://$http" LOAD_EMAIL="$admin_email" \
-        LOAD_PASSWORD="$LOAD_ADMIN_PASSWORD" LOAD_REPORT="$repo/var/load/dashboard-load.json" \
+        LOAD_PASSWORD="$LOAD_ADMIN_PASSWORD" LOAD_REPORT="$var/dashboard-load.json" \
         npx playwright test -c playwright.load.config.ts)
     t1="$(date +%s.%N)"; tick="$(getconf CLK_TCK)"
     awk -v s="$(( $(cpu "$server") - s0 ))" -v c="$(( $(cpu "$ch_pid") - c0 ))" -v t="$t0" -v u="$t1" -v k="$tick" \
@@ -141,10 +145,10 @@ fi
 if [ "$scenario" = backup ]; then
     common=(--addr "$http" --server-pid "$server" --clickhouse-pid "$ch_pid"
             --clickhouse-addr "127.0.0.1:$ch_port" --clickhouse-db "$db")
-    gens="$repo/var/load/backup-generations"
+    gens="$var/backup-generations"
     rm -rf "$gens"
     "$loadgen" "${common[@]}" fill --count "${LOAD_BACKUP_COUNT:-1000000}" \
-        --record "$repo/var/load/backup-ids.jsonl"
+        --record "$var/backup-ids.jsonl"
     position() { curl -fsS "http://$CAIRN_METRICS_ADDR/metrics" | awk '/^cairn_log_sequence / {printf "%d", $2}'; }
     cpu() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
     busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }

@@ -429,8 +429,15 @@ impl Projection for ClickHouseProjection {
         self.reconcile_values().await.map(|_| ())
     }
 
-    async fn purge(&self, plan: &cairn_core::purge::PurgePlan) -> Result<(), ProjectionError> {
-        self.purge_plan(plan).await
+    async fn purge_rows(&self, plan: &cairn_core::purge::PurgePlan) -> Result<(), ProjectionError> {
+        self.purge_rows(plan).await
+    }
+
+    async fn purge_aggregates(
+        &self,
+        plan: &cairn_core::purge::PurgePlan,
+    ) -> Result<(), ProjectionError> {
+        self.purge_aggregates(plan).await
     }
 
     async fn query_seqs(

@@ -1,5 +1,6 @@
 //! Purges: deleting the rows derived from removed log entries, and rebuilding the aggregates of
-//! the hours and months they were in ([`cairn_core::Projection::purge`]).
+//! the hours and months they were in ([`cairn_core::Projection::purge_rows`], then
+//! [`cairn_core::Projection::purge_aggregates`] while the projector holds its batches).
 //!
 //! Rows keyed by `seq` are deleted with `ALTER TABLE … DELETE WHERE seq IN (…)` mutations, in
 //! chunks of [`SEQ_CHUNK`] (skipped when no row matches); the aggregate tables cannot subtract,
@@ -67,11 +68,29 @@ pub fn months(hours: &[u32]) -> Vec<u32> {
 }
 
 impl ClickHouseProjection {
-    pub(crate) async fn purge_plan(&self, plan: &PurgePlan) -> Result<(), ProjectionError> {
+    /// The rows of `plan`'s entries, or of its whole store (aggregates included: none is left
+    /// to rebuild).
+    pub(crate) async fn purge_rows(&self, plan: &PurgePlan) -> Result<(), ProjectionError> {
         match &plan.scope {
             PurgeScope::Store(store) => self.purge_store(*store).await,
             PurgeScope::Entries { .. } => self.purge_entries(plan).await,
         }
+    }
+
+    /// The aggregates of the hours and months of `plan`'s entries, rebuilt from `statements`.
+    pub(crate) async fn purge_aggregates(&self, plan: &PurgePlan) -> Result<(), ProjectionError> {
+        if let PurgeScope::Store(_) = plan.scope {
+            return Ok(());
+        }
+        let mut by_store: BTreeMap<StoreId, Vec<u32>> = BTreeMap::new();
+        for (store, hour) in &plan.hours {
+            by_store.entry(*store).or_default().push(*hour);
+        }
+        for (store, hours) in by_store {
+            self.rebuild_hours(store, &hours).await?;
+            self.rebuild_months(store, &months(&hours)).await?;
+        }
+        Ok(())
     }
 
     async fn purge_store(&self, store: StoreId) -> Result<(), ProjectionError> {
@@ -119,16 +138,7 @@ impl ClickHouseProjection {
         }
         let unvoided: Vec<u64> = plan.unvoid.iter().map(|u| u.seq).collect();
         self.delete_seqs("voided", "seq", &unvoided).await?;
-        self.wait_for_mutations().await?;
-        let mut by_store: BTreeMap<StoreId, Vec<u32>> = BTreeMap::new();
-        for (store, hour) in &plan.hours {
-            by_store.entry(*store).or_default().push(*hour);
-        }
-        for (store, hours) in by_store {
-            self.rebuild_hours(store, &hours).await?;
-            self.rebuild_months(store, &months(&hours)).await?;
-        }
-        Ok(())
+        self.wait_for_mutations().await
     }
 
     /// Rebuilds `statements_hourly` for these `stored` hours of `store` from `statements`.

@@ -214,10 +214,21 @@ pub trait Projection: Send + Sync + 'static {
     async fn link_personas(&self, links: &[PersonaLink]) -> Result<(), ProjectionError>;
     /// Removes every row with a sequence number above `seq` (all rows when 0), and waits until done.
     async fn discard_after(&self, seq: u64) -> Result<(), ProjectionError>;
-    /// Removes every row derived from the log entries `plan` lists (or from its whole store),
-    /// rebuilds the aggregates of the hours and months they were in from the remaining rows,
-    /// and waits until done. Repeating it is harmless.
-    async fn purge(&self, plan: &crate::purge::PurgePlan) -> Result<(), ProjectionError> {
+    /// Removes every row derived from the log entries `plan` lists (or from its whole store)
+    /// and waits until done, leaving the aggregates ([`Projection::purge_aggregates`]). Rows
+    /// of other entries may be inserted meanwhile. Repeating it is harmless.
+    async fn purge_rows(&self, plan: &crate::purge::PurgePlan) -> Result<(), ProjectionError> {
+        let _ = plan;
+        Err(ProjectionError::new("this projection cannot purge"))
+    }
+    /// After [`Projection::purge_rows`]: rebuilds the aggregates of the hours and months the
+    /// removed entries were in from the remaining rows, and waits until done. The caller holds
+    /// back inserts meanwhile (they would feed the aggregates being rebuilt). Repeating it is
+    /// harmless.
+    async fn purge_aggregates(
+        &self,
+        plan: &crate::purge::PurgePlan,
+    ) -> Result<(), ProjectionError> {
         let _ = plan;
         Err(ProjectionError::new("this projection cannot purge"))
     }

@@ -89,8 +89,15 @@ impl<T: Projection> Projection for Measured<T> {
         measure("discard_after", self.0.discard_after(seq)).await
     }
 
-    async fn purge(&self, plan: &cairn_core::purge::PurgePlan) -> Result<(), ProjectionError> {
-        measure("purge", self.0.purge(plan)).await
+    async fn purge_rows(&self, plan: &cairn_core::purge::PurgePlan) -> Result<(), ProjectionError> {
+        measure("purge_rows", self.0.purge_rows(plan)).await
+    }
+
+    async fn purge_aggregates(
+        &self,
+        plan: &cairn_core::purge::PurgePlan,
+    ) -> Result<(), ProjectionError> {
+        measure("purge_aggregates", self.0.purge_aggregates(plan)).await
     }
 
     async fn query_seqs(

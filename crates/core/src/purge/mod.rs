@@ -8,8 +8,10 @@
 //! 1. **Begun**: a [`PurgeEvent`] is appended to the log, and the plan is kept in the `meta`
 //!    keyspace under [`PENDING_KEY`], in the same fsynced batch.
 //! 2. The projector catches up with the plan (the entries leave the in-memory tail).
-//! 3. The projection deletes the rows derived from the entries and rebuilds the aggregates of
-//!    the hours and months they were in ([`crate::ports::Projection::purge`]).
+//! 3. The projection deletes the rows derived from the entries while new batches go on
+//!    ([`crate::ports::Projection::purge_rows`]), then rebuilds the aggregates of the hours and
+//!    months they were in while the projector holds its batches back
+//!    ([`crate::ports::Projection::purge_aggregates`]).
 //! 4. The embedded store removes the entries, their indexes, the documents, attachments and
 //!    personas, and counts a log rewrite ([`crate::ports::LOG_REWRITES_KEY`]), in one batch.
 //! 5. The embedded store rewrites its files so the removed bytes leave the disk

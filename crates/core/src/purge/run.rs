@@ -164,9 +164,13 @@ impl Purger {
             tokio::time::sleep(self.poll).await;
         }
         self.stage(&plan, Stage::Projection);
+        // The rows go while the projector goes on (new entries are not among them, and their
+        // mutations can take minutes on a large store); only the aggregates' rebuild holds
+        // batches back, as a batch would feed the hours being rebuilt.
+        self.projection.purge_rows(&plan).await?;
         {
             let _no_batch = self.gate.lock().await;
-            self.projection.purge(&plan).await?;
+            self.projection.purge_aggregates(&plan).await?;
         }
         self.stage(&plan, Stage::Removing);
         let mut plan = plan;
