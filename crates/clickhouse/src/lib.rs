@@ -28,6 +28,7 @@
 //! ```
 
 pub mod aggregate;
+pub mod cluster;
 mod doc;
 pub mod export;
 pub mod feed;
@@ -81,6 +82,10 @@ pub struct ClickHouseConfig {
     /// Certificates (DER) trusted for an `https://` URL besides the public roots: a private
     /// certificate authority (`clickhouse_ca_file`). Empty: the public roots only.
     pub ca_certs: Vec<Vec<u8>>,
+    /// The ClickHouse cluster (`remote_servers`) holding the projection: `None` for one server.
+    /// With a cluster, migrations create replicated tables and `Distributed` ones over them
+    /// (see [`cluster`]).
+    pub cluster: Option<String>,
 }
 
 impl Default for ClickHouseConfig {
@@ -95,6 +100,7 @@ impl Default for ClickHouseConfig {
             analytics_max_execution: Duration::from_secs(60),
             analytics_max_memory_bytes: 4096 << 20,
             ca_certs: Vec::new(),
+            cluster: None,
         }
     }
 }
@@ -113,6 +119,7 @@ impl std::fmt::Debug for ClickHouseConfig {
                 "analytics_max_memory_bytes",
                 &self.analytics_max_memory_bytes,
             )
+            .field("cluster", &self.cluster)
             .finish()
     }
 }
@@ -131,6 +138,8 @@ pub struct ClickHouseProjection {
     mutation_timeout: Duration,
     /// The first seq window a filtered read searches (see `query_seqs`).
     read_window: u64,
+    /// The cluster, in cluster mode.
+    cluster: Option<String>,
 }
 
 pub(crate) fn err(context: &str) -> impl FnOnce(clickhouse::error::Error) -> ProjectionError + '_ {
@@ -195,6 +204,14 @@ impl ClickHouseProjection {
         if let Some(password) = &cfg.password {
             client = client.with_password(password);
         }
+        if cfg.cluster.is_some() {
+            // An insert returns once every shard has its rows (not when they are queued on this
+            // server); a store's rows all live on one shard, so a subquery over a Distributed
+            // table inside a query over one reads the shard's local table.
+            client = client
+                .with_setting("insert_distributed_sync", "1")
+                .with_setting("distributed_product_mode", "local");
+        }
         let bound = client.clone().with_database(&cfg.database);
         let analytics = bound
             .clone()
@@ -214,10 +231,19 @@ impl ClickHouseProjection {
             database: cfg.database,
             mutation_timeout: cfg.mutation_timeout,
             read_window: read::FIRST_WINDOW,
+            cluster: cfg.cluster,
         }
     }
 
     async fn create_database(&self) -> Result<(), ProjectionError> {
+        if let Some(c) = &self.cluster {
+            return self
+                .server
+                .query(&cluster::create_database(c, &self.database))
+                .execute()
+                .await
+                .map_err(err("create database"));
+        }
         self.server
             .query(sql::CREATE_DATABASE)
             .bind(Identifier(&self.database))
@@ -274,12 +300,13 @@ impl ClickHouseProjection {
     /// recreates them.
     pub async fn drop_all(&self) -> Result<(), ProjectionError> {
         for object in migrations::OBJECTS {
-            self.client
-                .query(sql::DROP_TABLE)
-                .bind(Identifier(object))
-                .execute()
-                .await
-                .map_err(err("drop"))?;
+            for stmt in self.drops(object) {
+                self.client
+                    .query(&stmt)
+                    .execute()
+                    .await
+                    .map_err(err("drop"))?;
+            }
         }
         Ok(())
     }
@@ -297,7 +324,7 @@ impl ClickHouseProjection {
         loop {
             let pending: u64 = self
                 .client
-                .query(sql::PENDING_MUTATIONS)
+                .query(&self.pending_mutations_sql())
                 .bind(&self.database)
                 .fetch_one()
                 .await
@@ -385,8 +412,7 @@ impl Projection for ClickHouseProjection {
         for (table, column) in SEQ_TABLES {
             if seq == 0 {
                 self.client
-                    .query(sql::TRUNCATE)
-                    .bind(Identifier(table))
+                    .query(&format!("TRUNCATE TABLE {}", self.mutable(table)))
                     .execute()
                     .await
                     .map_err(err("truncate"))?;
@@ -405,8 +431,10 @@ impl Projection for ClickHouseProjection {
                 .map_err(err("count rows to discard"))?;
             if above > 0 {
                 self.client
-                    .query(sql::DELETE_ABOVE)
-                    .bind(Identifier(table))
+                    .query(&format!(
+                        "ALTER TABLE {} DELETE WHERE ? > ?",
+                        self.mutable(table)
+                    ))
                     .bind(Identifier(column))
                     .bind(seq)
                     .execute()
@@ -417,8 +445,7 @@ impl Projection for ClickHouseProjection {
         if seq == 0 {
             for table in ["statements_hourly", "query_values"] {
                 self.client
-                    .query(sql::TRUNCATE)
-                    .bind(Identifier(table))
+                    .query(&format!("TRUNCATE TABLE {}", self.mutable(table)))
                     .execute()
                     .await
                     .map_err(err("truncate"))?;

@@ -13,7 +13,6 @@ use crate::{ClickHouseProjection, err, hourly, values};
 use cairn_core::ProjectionError;
 use cairn_core::StoreId;
 use cairn_core::purge::{PurgePlan, PurgeScope};
-use clickhouse::sql::Identifier;
 use std::collections::BTreeMap;
 
 /// Sequence numbers per `IN` list.
@@ -77,8 +76,9 @@ impl ClickHouseProjection {
     async fn purge_store(&self, store: StoreId) -> Result<(), ProjectionError> {
         for table in STORE_TABLES {
             self.client
-                .query("ALTER TABLE ? DELETE WHERE store = toUUID(?)")
-                .bind(Identifier(table))
+                .query(&self.mutation_sql(&format!(
+                    "ALTER TABLE {table} DELETE WHERE store = toUUID(?)"
+                )))
                 .bind(store.0.to_string())
                 .execute()
                 .await
@@ -104,7 +104,7 @@ impl ClickHouseProjection {
                 .map_err(err("purge: count"))?;
             if n > 0 {
                 self.client
-                    .query(&format!("ALTER TABLE {table} DELETE WHERE {cond}"))
+                    .query(&self.mutation_sql(&format!("ALTER TABLE {table} DELETE WHERE {cond}")))
                     .execute()
                     .await
                     .map_err(err("purge: delete"))?;
@@ -192,7 +192,7 @@ impl ClickHouseProjection {
             format!("purge: rebuild {what}"),
         );
         self.client
-            .query(delete)
+            .query(&self.mutation_sql(delete))
             .bind(store.0.to_string())
             .execute()
             .await

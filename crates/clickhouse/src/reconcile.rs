@@ -59,7 +59,7 @@ impl ClickHouseProjection {
             "rebuilding a materialized view's rows"
         );
         self.client
-            .query(v.delete_from)
+            .query(&self.mutation_sql(v.delete_from))
             .bind(from)
             .execute()
             .await

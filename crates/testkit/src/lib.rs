@@ -66,6 +66,15 @@ pub fn server_url() -> &'static str {
     })
 }
 
+/// The ClickHouse cluster the tests' projections use (`CAIRN_TEST_CLICKHOUSE_CLUSTER`, the name
+/// of a `remote_servers` entry of the server at [`server_url`], e.g. the `cairn` cluster of
+/// `scripts/clickhouse-cluster.sh`); `None`: one server.
+pub fn cluster() -> Option<String> {
+    std::env::var("CAIRN_TEST_CLICKHOUSE_CLUSTER")
+        .ok()
+        .filter(|c| !c.is_empty())
+}
+
 /// The repository's root directory.
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
