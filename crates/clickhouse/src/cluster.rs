@@ -13,7 +13,8 @@
 //!   path has no `{shard}`) and keeps its name;
 //! - a materialized view is created on every server, reading and writing the local tables, so
 //!   it fires on the shard that receives the row;
-//! - `DROP` of a table drops both tables; `ALTER … ADD/DROP COLUMN` alters both;
+//! - `DROP` of a table drops both tables; `ALTER … ADD/DROP COLUMN` alters the local tables and
+//!   creates the `Distributed` one again;
 //! - other statements (backfills `INSERT … SELECT`) run unchanged, through the `Distributed`
 //!   tables.
 //!
@@ -107,10 +108,7 @@ pub fn statements(
             columns
         )];
         if sharded {
-            out.push(format!(
-                "CREATE TABLE IF NOT EXISTS {db}.{name} {on} AS {db}.{local} \
-                 ENGINE = Distributed({cluster}, {db}, {local}, cityHash64(toString(store)))"
-            ));
+            out.push(distributed(name, cluster, db));
         }
         return Ok(out);
     }
@@ -138,18 +136,30 @@ pub fn statements(
     if let Some(rest) = stmt.strip_prefix("ALTER TABLE ") {
         let name = first_word(rest);
         let change = &rest[name.len()..];
-        // The local table first: the Distributed one must not name a column its shards lack.
-        let mut out = Vec::new();
-        if schema.is_sharded(name) {
-            out.push(format!("ALTER TABLE {db}.{name}{LOCAL} {on}{change}"));
+        if !schema.is_sharded(name) {
+            return Ok(vec![format!("ALTER TABLE {db}.{name} {on}{change}")]);
         }
-        out.push(format!("ALTER TABLE {db}.{name} {on}{change}"));
-        return Ok(out);
+        // The local tables are altered; the Distributed one, which stores nothing, is created
+        // again with their new columns (18.16 refuses an `ALTER … ON CLUSTER` of a Distributed
+        // table over replicated shards).
+        return Ok(vec![
+            format!("ALTER TABLE {db}.{name}{LOCAL} {on}{change}"),
+            format!("DROP TABLE IF EXISTS {db}.{name} {on}"),
+            distributed(name, cluster, db),
+        ]);
     }
     if stmt.starts_with("INSERT INTO ") {
         return Ok(vec![stmt.to_string()]);
     }
     Err(format!("cluster mode cannot transform: {stmt}"))
+}
+
+/// The `Distributed` table `name` over the shards' `name_local`, sharded by store.
+fn distributed(name: &str, cluster: &str, db: &str) -> String {
+    format!(
+        "CREATE TABLE IF NOT EXISTS {db}.{name} ON CLUSTER {cluster} AS {db}.{name}{LOCAL} \
+         ENGINE = Distributed({cluster}, {db}, {name}{LOCAL}, cityHash64(toString(store)))"
+    )
 }
 
 fn local_name(name: &str, schema: &Schema) -> String {

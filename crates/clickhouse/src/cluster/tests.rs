@@ -121,8 +121,11 @@ fn drops_and_column_changes_reach_both_tables() {
     assert_eq!(
         one("ALTER TABLE statements DROP COLUMN statement"),
         vec![
-            "ALTER TABLE db.statements_local ON CLUSTER c DROP COLUMN statement",
-            "ALTER TABLE db.statements ON CLUSTER c DROP COLUMN statement"
+            "ALTER TABLE db.statements_local ON CLUSTER c DROP COLUMN statement".to_string(),
+            "DROP TABLE IF EXISTS db.statements ON CLUSTER c".to_string(),
+            "CREATE TABLE IF NOT EXISTS db.statements ON CLUSTER c AS db.statements_local \
+             ENGINE = Distributed(c, db, statements_local, cityHash64(toString(store)))"
+                .to_string(),
         ]
     );
     assert!(statements("SELECT 1", &schema(), "c", "db").is_err());
