@@ -50,6 +50,33 @@ url() { echo "http://127.0.0.1:$(http_port "$1")"; }
 ping_node() { curl -fsS --max-time 2 "$(url "$1")/ping" >/dev/null 2>&1; }
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+# What `start` needs, installed with apt-get when missing (as scripts/clickhouse.sh does for
+# clickhouse-server): Debian's `zookeeper` (the server's jars; Debian's `zookeeperd` service is
+# not installed, so nothing else starts) and `clickhouse-server`.
+install_missing() {
+    local missing=""
+    [ -f /usr/share/java/zookeeper.jar ] || missing="$missing zookeeper"
+    command -v java >/dev/null 2>&1 || missing="$missing default-jre-headless"
+    command -v clickhouse-server >/dev/null 2>&1 || missing="$missing clickhouse-server"
+    [ -z "$missing" ] && return 0
+    echo "installing with apt-get:$missing" >&2
+    if [ "$(id -u)" != 0 ]; then
+        echo "need root to apt-get install$missing" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq $missing >/dev/null
+    # Debian's clickhouse-server package may start a system-wide instance: stop it.
+    if command -v systemctl >/dev/null 2>&1; then
+        systemctl disable --now clickhouse-server >/dev/null 2>&1 || true
+    fi
+    if [ -x /etc/init.d/clickhouse-server ]; then
+        /etc/init.d/clickhouse-server stop >/dev/null 2>&1 || true
+    fi
+}
+
 zk_start() {
     alive "$dir/zk/zk.pid" && return 0
     mkdir -p "$dir/zk/data"
@@ -83,7 +110,8 @@ CFG
 }
 
 node_config() {
-    local i=$1 d="$dir/ch$i"
+    local i=$1
+    local d="$dir/ch$i"
     mkdir -p "$d/data" "$d/tmp" "$d/user_files" "$d/format_schemas" "$d/log"
     local shards="" s r
     for s in 1 2; do
@@ -140,7 +168,8 @@ XML
 }
 
 node_start() {
-    local i=$1 d="$dir/ch$i"
+    local i=$1
+    local d="$dir/ch$i"
     if alive "$d/clickhouse.pid" && ping_node "$i"; then return 0; fi
     if ping_node "$i"; then
         echo "port $(http_port "$i") already answers /ping but not from $d; refusing" >&2
@@ -152,7 +181,8 @@ node_start() {
 }
 
 node_wait() {
-    local i=$1 d="$dir/ch$i"
+    local i=$1
+    local d="$dir/ch$i"
     for _ in $(seq 1 300); do
         ping_node "$i" && return 0
         if ! alive "$d/clickhouse.pid"; then
@@ -182,6 +212,7 @@ stop_pid() {
 
 case "$cmd" in
     start)
+        install_missing
         zk_start
         for i in $(seq 1 "$nodes"); do node_start "$i"; done
         for i in $(seq 1 "$nodes"); do node_wait "$i"; url "$i"; done

@@ -39,10 +39,10 @@ impl Schema {
         for s in sqls {
             if let Some(rest) = s.strip_prefix("CREATE MATERIALIZED VIEW IF NOT EXISTS ") {
                 schema.views.push(first_word(rest).to_string());
-            } else if let Some(rest) = s.strip_prefix("CREATE TABLE IF NOT EXISTS ") {
-                if has_store(s) {
-                    schema.sharded.push(first_word(rest).to_string());
-                }
+            } else if let Some(rest) = s.strip_prefix("CREATE TABLE IF NOT EXISTS ")
+                && has_store(s)
+            {
+                schema.sharded.push(first_word(rest).to_string());
             }
         }
         schema
@@ -239,7 +239,7 @@ pub fn mutation(sql: &str, cluster: &str, db: &str) -> String {
 impl crate::ClickHouseProjection {
     /// The table a mutation or `TRUNCATE` names: `table` on one server, its local tables on
     /// every server of a cluster.
-    pub(crate) fn mutable(&self, table: &str) -> String {
+    pub fn mutable(&self, table: &str) -> String {
         match &self.cluster {
             Some(c) => mutated(table, c, &self.database),
             None => table.to_string(),
@@ -248,7 +248,7 @@ impl crate::ClickHouseProjection {
 
     /// `sql`, an `ALTER TABLE t …` mutation, as this projection runs it: on a cluster, against
     /// `t`'s local tables on every server ([`mutation`]).
-    pub(crate) fn mutation_sql(&self, sql: &str) -> String {
+    pub fn mutation_sql(&self, sql: &str) -> String {
         match &self.cluster {
             Some(c) => mutation(sql, c, &self.database),
             None => sql.to_string(),

@@ -35,6 +35,7 @@ pub mod feed;
 pub mod filter;
 pub mod funnel;
 pub mod hourly;
+mod insert;
 pub mod migrations;
 pub mod persona;
 pub mod purge;
@@ -140,18 +141,31 @@ pub struct ClickHouseProjection {
     read_window: u64,
     /// The cluster, in cluster mode.
     cluster: Option<String>,
+    /// In cluster mode, the first seq of a failed insert whose rows may be on some shards
+    /// (removed before the next insert, see `insert`).
+    unsettled: Arc<std::sync::Mutex<Option<u64>>>,
 }
 
 pub(crate) fn err(context: &str) -> impl FnOnce(clickhouse::error::Error) -> ProjectionError + '_ {
     move |e| ProjectionError::of(kind_of(&e), format!("{context}: {e}"))
 }
 
-/// What a client error means to callers: the server unreachable, a query over a limit (by
-/// ClickHouse's error code: 159 `TIMEOUT_EXCEEDED`, 241 `MEMORY_LIMIT_EXCEEDED`), or else.
+/// What a client error means to callers: the server (or a server of its cluster) unreachable,
+/// a query over a limit (by ClickHouse's error code: 159 `TIMEOUT_EXCEEDED`, 241
+/// `MEMORY_LIMIT_EXCEEDED`), or else.
 pub fn kind_of(e: &clickhouse::error::Error) -> ProjectionErrorKind {
     use clickhouse::error::Error as E;
     match e {
         E::Network(_) | E::TimedOut => ProjectionErrorKind::Unavailable,
+        // A server of a cluster that the one Cairn talks to cannot reach (210 `NETWORK_ERROR`,
+        // 209 `SOCKET_TIMEOUT`, 279 `ALL_CONNECTION_TRIES_FAILED`) is the projection being away.
+        E::BadResponse(text)
+            if ["Code: 209,", "Code: 210,", "Code: 279,"]
+                .iter()
+                .any(|c| text.contains(c)) =>
+        {
+            ProjectionErrorKind::Unavailable
+        }
         E::BadResponse(text) => {
             if text.contains("Code: 159") {
                 ProjectionErrorKind::TooSlow
@@ -207,10 +221,16 @@ impl ClickHouseProjection {
         if cfg.cluster.is_some() {
             // An insert returns once every shard has its rows (not when they are queued on this
             // server); a store's rows all live on one shard, so a subquery over a Distributed
-            // table inside a query over one reads the shard's local table.
+            // table inside a query over one reads the shard's local table. Replicated tables
+            // would silently drop a block equal to one inserted before, even after its rows
+            // were deleted: the rows `discard_after` removes and the projector writes again,
+            // and the aggregate rows a rebuild deletes and inserts again, would be lost. So
+            // inserts are never deduplicated; exactly-once rests on the checkpoint, as on one
+            // server (docs/ARCHITECTURE.md, "Exactly-once projection").
             client = client
                 .with_setting("insert_distributed_sync", "1")
-                .with_setting("distributed_product_mode", "local");
+                .with_setting("distributed_product_mode", "local")
+                .with_setting("insert_deduplicate", "0");
         }
         let bound = client.clone().with_database(&cfg.database);
         let analytics = bound
@@ -232,6 +252,7 @@ impl ClickHouseProjection {
             mutation_timeout: cfg.mutation_timeout,
             read_window: read::FIRST_WINDOW,
             cluster: cfg.cluster,
+            unsettled: Arc::default(),
         }
     }
 
@@ -364,44 +385,7 @@ impl Projection for ClickHouseProjection {
         rows: &[(u64, Arc<StatementRecord>)],
         retractions: &[Retraction],
     ) -> Result<(), ProjectionError> {
-        if rows.is_empty() {
-            return self.retract(retractions).await;
-        }
-        // Three streams, written row by row: the statements, and the fan-outs of the two views
-        // that ARRAY JOIN (see `feed`). They are ended in that order, so a failure leaves the
-        // later ones unsent: the retried batch re-inserts statements and keys (both collapse by
-        // seq) but counts values once.
-        let mut statements = self
-            .client
-            .insert::<StatementRow<'_>>("statements")
-            .await
-            .map_err(err("insert"))?;
-        let mut keys = self
-            .client
-            .insert::<feed::KeysFeedRow<'_>>("statement_keys_feed")
-            .await
-            .map_err(err("insert keys"))?;
-        let mut values = self
-            .client
-            .insert::<feed::ValuesFeedRow<'_>>("query_values_feed")
-            .await
-            .map_err(err("insert values"))?;
-        for (seq, record) in rows {
-            let row = StatementRow::new(*seq, record);
-            statements.write(&row).await.map_err(err("insert"))?;
-            keys.write(&feed::KeysFeedRow::of(&row))
-                .await
-                .map_err(err("insert keys"))?;
-            values
-                .write(&feed::ValuesFeedRow::of(&row))
-                .await
-                .map_err(err("insert values"))?;
-        }
-        statements.end().await.map_err(err("insert"))?;
-        keys.end().await.map_err(err("insert keys"))?;
-        values.end().await.map_err(err("insert values"))?;
-        // After the rows: a retraction may name a statement of this very batch.
-        self.retract(retractions).await
+        self.insert_batch(rows, retractions).await
     }
 
     async fn link_personas(&self, links: &[PersonaLink]) -> Result<(), ProjectionError> {

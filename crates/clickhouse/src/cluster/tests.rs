@@ -148,3 +148,20 @@ fn mutations_name_the_local_tables_on_every_server() {
     );
     assert_eq!(mutation("SELECT 1", "c", "db"), "SELECT 1");
 }
+
+#[test]
+fn an_unreachable_server_of_the_cluster_is_the_projection_unavailable() {
+    use crate::kind_of;
+    use cairn_core::ports::ProjectionErrorKind as K;
+    let bad = |t: &str| clickhouse::error::Error::BadResponse(t.to_string());
+    let refused = "Code: 32, e.displayText() = DB::Exception: Attempt to read after eof\n\
+                   Code: 210, e.displayText() = DB::NetException: Connection refused (h:9000)";
+    assert_eq!(kind_of(&bad(refused)), K::Unavailable);
+    let tries = "Code: 279, e.displayText() = DB::NetException: All connection tries failed.";
+    assert_eq!(kind_of(&bad(tries)), K::Unavailable);
+    assert_eq!(kind_of(&bad("Code: 2100, e.displayText() = x")), K::Failed);
+    assert_eq!(
+        kind_of(&bad("Code: 60, Table db.t doesn't exist")),
+        K::Failed
+    );
+}
