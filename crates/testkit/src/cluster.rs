@@ -14,11 +14,26 @@ pub struct PrivateCluster {
     nodes: u16,
 }
 
-/// A base port whose cluster ports (see `scripts/clickhouse-cluster.sh`) are all free.
+/// A base port whose cluster ports (see `scripts/clickhouse-cluster.sh`) are all free: the one
+/// `CAIRN_TEST_PRIVATE_CLUSTER_BASE_PORT` names (a machine shared by several test runs gives each
+/// its own range), else one found among the free ports.
 fn free_base(nodes: u16) -> u16 {
     let offsets: Vec<u16> = std::iter::once(0)
         .chain((1..=nodes).flat_map(|i| [10 * i, 10 * i + 1, 10 * i + 2]))
         .collect();
+    if let Ok(base) = std::env::var("CAIRN_TEST_PRIVATE_CLUSTER_BASE_PORT") {
+        let base: u16 = base
+            .parse()
+            .expect("CAIRN_TEST_PRIVATE_CLUSTER_BASE_PORT: a port number");
+        for o in &offsets {
+            assert!(
+                TcpListener::bind(("127.0.0.1", base + o)).is_ok(),
+                "port {} (CAIRN_TEST_PRIVATE_CLUSTER_BASE_PORT {base} + {o}) is in use",
+                base + o
+            );
+        }
+        return base;
+    }
     for _ in 0..100 {
         let base = TcpListener::bind("127.0.0.1:0")
             .unwrap()
