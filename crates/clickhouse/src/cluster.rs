@@ -237,6 +237,42 @@ pub fn mutation(sql: &str, cluster: &str, db: &str) -> String {
 }
 
 impl crate::ClickHouseProjection {
+    /// On a cluster, waits until `remaining` counts no row: the rows a mutation deletes are
+    /// checked gone, not only its status. A replicated table learns of a mutation from ZooKeeper
+    /// in the background, so right after `ALTER … ON CLUSTER` returns a server (one just started
+    /// again, or a busy one) may not list it in `system.mutations` yet, and waiting for the
+    /// listed mutations alone let a rebuild run before the delete (an aggregate counted twice).
+    /// On one server [`Self::wait_for_mutations`] is enough and this returns at once.
+    pub(crate) async fn until_gone<F, Fut>(
+        &self,
+        what: &str,
+        mut remaining: F,
+    ) -> Result<(), cairn_core::ProjectionError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<u64, cairn_core::ProjectionError>>,
+    {
+        if self.cluster.is_none() {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        let mut pause = std::time::Duration::from_millis(20);
+        loop {
+            let left = remaining().await?;
+            if left == 0 {
+                return Ok(());
+            }
+            if started.elapsed() > self.mutation_timeout {
+                return Err(cairn_core::ProjectionError::new(format!(
+                    "{what}: {left} row(s) still there {:?} after their delete",
+                    self.mutation_timeout
+                )));
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(std::time::Duration::from_millis(500));
+        }
+    }
+
     /// The table a mutation or `TRUNCATE` names: `table` on one server, its local tables on
     /// every server of a cluster.
     pub fn mutable(&self, table: &str) -> String {

@@ -338,6 +338,23 @@ impl ClickHouseProjection {
         self.migrate().await
     }
 
+    /// The rows of `table` whose `column` (a seq) is above `seq`.
+    async fn count_above(
+        &self,
+        table: &str,
+        column: &str,
+        seq: u64,
+    ) -> Result<u64, ProjectionError> {
+        self.client
+            .query(sql::COUNT_ABOVE)
+            .bind(Identifier(table))
+            .bind(Identifier(column))
+            .bind(seq)
+            .fetch_one()
+            .await
+            .map_err(err("count rows to discard"))
+    }
+
     /// Waits until no mutation of the seq-keyed tables is pending (18.16 has no `mutations_sync`).
     pub(crate) async fn wait_for_mutations(&self) -> Result<(), ProjectionError> {
         let started = Instant::now();
@@ -404,16 +421,7 @@ impl Projection for ClickHouseProjection {
             }
             // A mutation rewrites every part it touches, so skip it when nothing is above `seq`
             // (the common case: the projector restarting exactly at its checkpoint).
-            let above: u64 = self
-                .client
-                .query(sql::COUNT_ABOVE)
-                .bind(Identifier(table))
-                .bind(Identifier(column))
-                .bind(seq)
-                .fetch_one()
-                .await
-                .map_err(err("count rows to discard"))?;
-            if above > 0 {
+            if self.count_above(table, column, seq).await? > 0 {
                 self.client
                     .query(&format!(
                         "ALTER TABLE {} DELETE WHERE ? > ?",
@@ -436,6 +444,10 @@ impl Projection for ClickHouseProjection {
             }
         }
         self.wait_for_mutations().await?;
+        for (table, column) in SEQ_TABLES {
+            self.until_gone(table, || self.count_above(table, column, seq))
+                .await?;
+        }
         self.reconcile_hourly().await?;
         self.reconcile_values().await.map(|_| ())
     }

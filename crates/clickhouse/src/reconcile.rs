@@ -65,6 +65,15 @@ impl ClickHouseProjection {
             .await
             .map_err(err("reconcile: delete"))?;
         self.wait_for_mutations().await?;
+        self.until_gone(v.label, || async {
+            let left = counts(v.view_counts, "reconcile: view counts").await?;
+            Ok(left
+                .iter()
+                .filter(|(p, _)| *p >= from)
+                .map(|(_, n)| n)
+                .sum())
+        })
+        .await?;
         self.client
             .query(&v.rebuild_from)
             .bind(from)

@@ -35,12 +35,13 @@ async fn a_server_killed_under_inserts_leaves_every_statement_once() {
         mutation_timeout: Duration::from_secs(120),
         ..Default::default()
     };
-    // A server that has just started may drop the first connections: try for up to 30 s.
+    // `start` returns once every server runs distributed DDL; a busy machine may still be slow
+    // to accept the first connections: try for up to 60 s.
     let started = Instant::now();
     let p = loop {
         match ClickHouseProjection::connect(cfg.clone()).await {
             Ok(p) => break p,
-            Err(e) if started.elapsed() < Duration::from_secs(30) => {
+            Err(e) if started.elapsed() < Duration::from_secs(60) => {
                 eprintln!("connect: {e}; again");
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
@@ -102,16 +103,13 @@ async fn a_server_killed_under_inserts_leaves_every_statement_once() {
     assert_eq!(count(&p, "SELECT uniqExact(seq) FROM statements").await, n);
     assert_eq!(count(&p, "SELECT max(seq) FROM statements").await, n);
     assert_eq!(count(&p, "SELECT count() FROM actor_hours").await, n);
-    // KNOWN GAP (not yet fixed): `statements_hourly` sometimes counts part of a failed batch
-    // twice (seen: 4375 for 4000). The repair every start runs (`discard_after` of the
-    // checkpoint, which reconciles the aggregates with `statements`) makes it exact again.
+    // The aggregates are exact right after the inserts, without a repair: the rows a failed
+    // batch left on a shard were deleted (and checked gone) before the views' tables were
+    // rebuilt and the batch written again.
     let hourly = "SELECT toUInt64(countMerge(statements)) FROM statements_hourly";
-    let before = count(&p, hourly).await;
-    if before != n {
-        eprintln!("statements_hourly counted {before} statements for {n}; repairing");
-        p.discard_after(n).await.unwrap();
-    }
-    assert_eq!(count(&p, hourly).await, n);
+    assert_eq!(count(&p, hourly).await, n, "statements_hourly");
+    let values = "SELECT toUInt64(countMerge(statements)) FROM query_values WHERE path = ''";
+    assert_eq!(count(&p, values).await, n, "query_values");
     let keys = "SELECT toUInt64(count()) FROM statements ARRAY JOIN agents AS k";
     let indexed = "SELECT count() FROM statement_key_index WHERE kind = 'agent' AND direct = 1";
     assert_eq!(count(&p, indexed).await, count(&p, keys).await);
