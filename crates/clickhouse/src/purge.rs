@@ -84,7 +84,40 @@ impl ClickHouseProjection {
                 .await
                 .map_err(err("purge: delete a store"))?;
         }
-        self.wait_for_mutations().await
+        self.wait_for_mutations().await?;
+        for table in STORE_TABLES {
+            let count = format!("SELECT count() FROM {table} WHERE store = toUUID(?)");
+            self.until_gone(table, || self.count(&count, Some(store)))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The rows `sql` (a `SELECT count()`, with the store as its one parameter when given)
+    /// counts.
+    async fn count(&self, sql: &str, store: Option<StoreId>) -> Result<u64, ProjectionError> {
+        let mut q = self.client.query(sql);
+        if let Some(store) = store {
+            q = q.bind(store.0.to_string());
+        }
+        q.fetch_one().await.map_err(err("purge: count"))
+    }
+
+    /// The rows of `table` whose `column` is one of `seqs`.
+    async fn count_seqs(
+        &self,
+        table: &str,
+        column: &str,
+        seqs: &[u64],
+    ) -> Result<u64, ProjectionError> {
+        let mut n = 0;
+        for chunk in seqs.chunks(SEQ_CHUNK) {
+            let cond = format!("{column} IN ({})", list(chunk));
+            n += self
+                .count(&format!("SELECT count() FROM {table} WHERE {cond}"), None)
+                .await?;
+        }
+        Ok(n)
     }
 
     /// Deletes the rows of `table` whose `column` is one of `seqs`, when there are any.
@@ -96,13 +129,7 @@ impl ClickHouseProjection {
     ) -> Result<(), ProjectionError> {
         for chunk in seqs.chunks(SEQ_CHUNK) {
             let cond = format!("{column} IN ({})", list(chunk));
-            let n: u64 = self
-                .client
-                .query(&format!("SELECT count() FROM {table} WHERE {cond}"))
-                .fetch_one()
-                .await
-                .map_err(err("purge: count"))?;
-            if n > 0 {
+            if self.count_seqs(table, column, chunk).await? > 0 {
                 self.client
                     .query(&self.mutation_sql(&format!("ALTER TABLE {table} DELETE WHERE {cond}")))
                     .execute()
@@ -120,6 +147,14 @@ impl ClickHouseProjection {
         let unvoided: Vec<u64> = plan.unvoid.iter().map(|u| u.seq).collect();
         self.delete_seqs("voided", "seq", &unvoided).await?;
         self.wait_for_mutations().await?;
+        // On a cluster, the rows checked gone before the aggregates are rebuilt from
+        // `statements` (see `until_gone`): else a rebuild could count an erased statement.
+        for (table, column) in ENTRY_TABLES {
+            self.until_gone(table, || self.count_seqs(table, column, &plan.seqs))
+                .await?;
+        }
+        self.until_gone("voided", || self.count_seqs("voided", "seq", &unvoided))
+            .await?;
         let mut by_store: BTreeMap<StoreId, Vec<u32>> = BTreeMap::new();
         for (store, hour) in &plan.hours {
             by_store.entry(*store).or_default().push(*hour);
@@ -198,6 +233,11 @@ impl ClickHouseProjection {
             .await
             .map_err(err(&deleting))?;
         self.wait_for_mutations().await?;
+        let remaining = delete
+            .replacen("ALTER TABLE ", "SELECT count() FROM ", 1)
+            .replacen(" DELETE WHERE ", " WHERE ", 1);
+        self.until_gone(&deleting, || self.count(&remaining, Some(store)))
+            .await?;
         self.client
             .query(insert)
             .bind(store.0.to_string())
