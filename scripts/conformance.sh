@@ -10,7 +10,7 @@
 #
 # --cluster: the node's ClickHouse is a private cluster instead (ZooKeeper and two servers, two
 # shards, started with scripts/clickhouse-cluster.sh in var/conformance-cluster on ports from
-# CAIRN_CONFORMANCE_CLUSTER_BASE_PORT, default 18400, and stopped at the end), with
+# CAIRN_CONFORMANCE_CLUSTER_BASE_PORT, default 18400, stopped and removed at the end), with
 # clickhouse_cluster set. CAIRN_CONFORMANCE_ADDR (default 127.0.0.1:8089) and CAIRN_BIN (default:
 # the release build) choose the node's address and binary.
 set -euo pipefail
@@ -34,6 +34,7 @@ cleanup() {
     rm -rf "$data"
     if [ "$cluster" = --cluster ]; then
         scripts/clickhouse-cluster.sh stop --dir "$cdir" --base-port "$base" >/dev/null 2>&1 || true
+        rm -rf "$cdir"
     fi
 }
 trap cleanup EXIT
