@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test of Cairn on a fresh Debian machine: installs what is missing (ClickHouse,
-# nats-server, chDB), starts a private ClickHouse on loopback under var/, then runs formatting and lint
-# checks, every Rust test (unit, HTTP, real-ClickHouse integration, kill -9 durability), a
-# ClickHouse outage under load (its own step), bounded fuzzing of the parsers (cargo fuzz,
-# CAIRN_FUZZ_SECONDS per target), a client-library compatibility check
+# nats-server, chDB, ZooKeeper), starts a private ClickHouse on loopback under var/, then runs formatting and
+# lint checks, every Rust test (unit, HTTP, real-ClickHouse integration, kill -9 durability), a
+# ClickHouse outage under load (its own step), the ClickHouse adapter's tests against a private
+# ClickHouse cluster (ZooKeeper and two servers; its own step), bounded fuzzing of the parsers
+# (cargo fuzz, CAIRN_FUZZ_SECONDS per target), a client-library compatibility check
 # (TinCanPython), schemathesis against the served OpenAPI document (no 5xx, answers as
-# documented) and the schema + generated SQL on modern ClickHouse (chDB), then the web app's checks: lint,
-# typecheck, Vitest, build, the committed OpenAPI document against the server's, and the
-# Playwright end-to-end tests on Debian's chromium. `.ci/run` calls this.
+# documented) and the schema + generated SQL on modern ClickHouse (chDB), then the web app's
+# checks: lint, typecheck, Vitest, build, the committed OpenAPI document against the server's,
+# and the Playwright end-to-end tests on Debian's chromium. `.ci/run` calls this.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -77,6 +78,9 @@ cargo test --workspace -- --skip "$outage_test"
 
 step "ClickHouse outage: a private ClickHouse stopped and started under load (degraded mode)"
 cargo test -p cairn-server --test degraded_mode -- --exact "$outage_test"
+
+step "ClickHouse cluster: ZooKeeper + 2 servers, the ClickHouse adapter's tests against them"
+scripts/clickhouse-cluster-test.sh
 
 step "fuzzing: cargo fuzz on the parsers, ${CAIRN_FUZZ_SECONDS:-30}s per target"
 scripts/fuzz.sh

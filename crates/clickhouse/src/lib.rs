@@ -28,12 +28,14 @@
 //! ```
 
 pub mod aggregate;
+pub mod cluster;
 mod doc;
 pub mod export;
 pub mod feed;
 pub mod filter;
 pub mod funnel;
 pub mod hourly;
+mod insert;
 pub mod migrations;
 pub mod persona;
 pub mod purge;
@@ -81,6 +83,10 @@ pub struct ClickHouseConfig {
     /// Certificates (DER) trusted for an `https://` URL besides the public roots: a private
     /// certificate authority (`clickhouse_ca_file`). Empty: the public roots only.
     pub ca_certs: Vec<Vec<u8>>,
+    /// The ClickHouse cluster (`remote_servers`) holding the projection: `None` for one server.
+    /// With a cluster, migrations create replicated tables and `Distributed` ones over them
+    /// (see [`cluster`]).
+    pub cluster: Option<String>,
 }
 
 impl Default for ClickHouseConfig {
@@ -95,6 +101,7 @@ impl Default for ClickHouseConfig {
             analytics_max_execution: Duration::from_secs(60),
             analytics_max_memory_bytes: 4096 << 20,
             ca_certs: Vec::new(),
+            cluster: None,
         }
     }
 }
@@ -113,6 +120,7 @@ impl std::fmt::Debug for ClickHouseConfig {
                 "analytics_max_memory_bytes",
                 &self.analytics_max_memory_bytes,
             )
+            .field("cluster", &self.cluster)
             .finish()
     }
 }
@@ -131,18 +139,33 @@ pub struct ClickHouseProjection {
     mutation_timeout: Duration,
     /// The first seq window a filtered read searches (see `query_seqs`).
     read_window: u64,
+    /// The cluster, in cluster mode.
+    cluster: Option<String>,
+    /// In cluster mode, the first seq of a failed insert whose rows may be on some shards
+    /// (removed before the next insert, see `insert`).
+    unsettled: Arc<std::sync::Mutex<Option<u64>>>,
 }
 
 pub(crate) fn err(context: &str) -> impl FnOnce(clickhouse::error::Error) -> ProjectionError + '_ {
     move |e| ProjectionError::of(kind_of(&e), format!("{context}: {e}"))
 }
 
-/// What a client error means to callers: the server unreachable, a query over a limit (by
-/// ClickHouse's error code: 159 `TIMEOUT_EXCEEDED`, 241 `MEMORY_LIMIT_EXCEEDED`), or else.
+/// What a client error means to callers: the server (or a server of its cluster) unreachable,
+/// a query over a limit (by ClickHouse's error code: 159 `TIMEOUT_EXCEEDED`, 241
+/// `MEMORY_LIMIT_EXCEEDED`), or else.
 pub fn kind_of(e: &clickhouse::error::Error) -> ProjectionErrorKind {
     use clickhouse::error::Error as E;
     match e {
         E::Network(_) | E::TimedOut => ProjectionErrorKind::Unavailable,
+        // A server of a cluster that the one Cairn talks to cannot reach (210 `NETWORK_ERROR`,
+        // 209 `SOCKET_TIMEOUT`, 279 `ALL_CONNECTION_TRIES_FAILED`) is the projection being away.
+        E::BadResponse(text)
+            if ["Code: 209,", "Code: 210,", "Code: 279,"]
+                .iter()
+                .any(|c| text.contains(c)) =>
+        {
+            ProjectionErrorKind::Unavailable
+        }
         E::BadResponse(text) => {
             if text.contains("Code: 159") {
                 ProjectionErrorKind::TooSlow
@@ -195,6 +218,20 @@ impl ClickHouseProjection {
         if let Some(password) = &cfg.password {
             client = client.with_password(password);
         }
+        if cfg.cluster.is_some() {
+            // An insert returns once every shard has its rows (not when they are queued on this
+            // server); a store's rows all live on one shard, so a subquery over a Distributed
+            // table inside a query over one reads the shard's local table. Replicated tables
+            // would silently drop a block equal to one inserted before, even after its rows
+            // were deleted: the rows `discard_after` removes and the projector writes again,
+            // and the aggregate rows a rebuild deletes and inserts again, would be lost. So
+            // inserts are never deduplicated; exactly-once rests on the checkpoint, as on one
+            // server (docs/ARCHITECTURE.md, "Exactly-once projection").
+            client = client
+                .with_setting("insert_distributed_sync", "1")
+                .with_setting("distributed_product_mode", "local")
+                .with_setting("insert_deduplicate", "0");
+        }
         let bound = client.clone().with_database(&cfg.database);
         let analytics = bound
             .clone()
@@ -214,10 +251,20 @@ impl ClickHouseProjection {
             database: cfg.database,
             mutation_timeout: cfg.mutation_timeout,
             read_window: read::FIRST_WINDOW,
+            cluster: cfg.cluster,
+            unsettled: Arc::default(),
         }
     }
 
     async fn create_database(&self) -> Result<(), ProjectionError> {
+        if let Some(c) = &self.cluster {
+            return self
+                .server
+                .query(&cluster::create_database(c, &self.database))
+                .execute()
+                .await
+                .map_err(err("create database"));
+        }
         self.server
             .query(sql::CREATE_DATABASE)
             .bind(Identifier(&self.database))
@@ -274,12 +321,13 @@ impl ClickHouseProjection {
     /// recreates them.
     pub async fn drop_all(&self) -> Result<(), ProjectionError> {
         for object in migrations::OBJECTS {
-            self.client
-                .query(sql::DROP_TABLE)
-                .bind(Identifier(object))
-                .execute()
-                .await
-                .map_err(err("drop"))?;
+            for stmt in self.drops(object) {
+                self.client
+                    .query(&stmt)
+                    .execute()
+                    .await
+                    .map_err(err("drop"))?;
+            }
         }
         Ok(())
     }
@@ -290,6 +338,23 @@ impl ClickHouseProjection {
         self.migrate().await
     }
 
+    /// The rows of `table` whose `column` (a seq) is above `seq`.
+    async fn count_above(
+        &self,
+        table: &str,
+        column: &str,
+        seq: u64,
+    ) -> Result<u64, ProjectionError> {
+        self.client
+            .query(sql::COUNT_ABOVE)
+            .bind(Identifier(table))
+            .bind(Identifier(column))
+            .bind(seq)
+            .fetch_one()
+            .await
+            .map_err(err("count rows to discard"))
+    }
+
     /// Waits until no mutation of the seq-keyed tables is pending (18.16 has no `mutations_sync`).
     pub(crate) async fn wait_for_mutations(&self) -> Result<(), ProjectionError> {
         let started = Instant::now();
@@ -297,7 +362,7 @@ impl ClickHouseProjection {
         loop {
             let pending: u64 = self
                 .client
-                .query(sql::PENDING_MUTATIONS)
+                .query(&self.pending_mutations_sql())
                 .bind(&self.database)
                 .fetch_one()
                 .await
@@ -337,44 +402,7 @@ impl Projection for ClickHouseProjection {
         rows: &[(u64, Arc<StatementRecord>)],
         retractions: &[Retraction],
     ) -> Result<(), ProjectionError> {
-        if rows.is_empty() {
-            return self.retract(retractions).await;
-        }
-        // Three streams, written row by row: the statements, and the fan-outs of the two views
-        // that ARRAY JOIN (see `feed`). They are ended in that order, so a failure leaves the
-        // later ones unsent: the retried batch re-inserts statements and keys (both collapse by
-        // seq) but counts values once.
-        let mut statements = self
-            .client
-            .insert::<StatementRow<'_>>("statements")
-            .await
-            .map_err(err("insert"))?;
-        let mut keys = self
-            .client
-            .insert::<feed::KeysFeedRow<'_>>("statement_keys_feed")
-            .await
-            .map_err(err("insert keys"))?;
-        let mut values = self
-            .client
-            .insert::<feed::ValuesFeedRow<'_>>("query_values_feed")
-            .await
-            .map_err(err("insert values"))?;
-        for (seq, record) in rows {
-            let row = StatementRow::new(*seq, record);
-            statements.write(&row).await.map_err(err("insert"))?;
-            keys.write(&feed::KeysFeedRow::of(&row))
-                .await
-                .map_err(err("insert keys"))?;
-            values
-                .write(&feed::ValuesFeedRow::of(&row))
-                .await
-                .map_err(err("insert values"))?;
-        }
-        statements.end().await.map_err(err("insert"))?;
-        keys.end().await.map_err(err("insert keys"))?;
-        values.end().await.map_err(err("insert values"))?;
-        // After the rows: a retraction may name a statement of this very batch.
-        self.retract(retractions).await
+        self.insert_batch(rows, retractions).await
     }
 
     async fn link_personas(&self, links: &[PersonaLink]) -> Result<(), ProjectionError> {
@@ -385,8 +413,7 @@ impl Projection for ClickHouseProjection {
         for (table, column) in SEQ_TABLES {
             if seq == 0 {
                 self.client
-                    .query(sql::TRUNCATE)
-                    .bind(Identifier(table))
+                    .query(&format!("TRUNCATE TABLE {}", self.mutable(table)))
                     .execute()
                     .await
                     .map_err(err("truncate"))?;
@@ -394,19 +421,12 @@ impl Projection for ClickHouseProjection {
             }
             // A mutation rewrites every part it touches, so skip it when nothing is above `seq`
             // (the common case: the projector restarting exactly at its checkpoint).
-            let above: u64 = self
-                .client
-                .query(sql::COUNT_ABOVE)
-                .bind(Identifier(table))
-                .bind(Identifier(column))
-                .bind(seq)
-                .fetch_one()
-                .await
-                .map_err(err("count rows to discard"))?;
-            if above > 0 {
+            if self.count_above(table, column, seq).await? > 0 {
                 self.client
-                    .query(sql::DELETE_ABOVE)
-                    .bind(Identifier(table))
+                    .query(&format!(
+                        "ALTER TABLE {} DELETE WHERE ? > ?",
+                        self.mutable(table)
+                    ))
                     .bind(Identifier(column))
                     .bind(seq)
                     .execute()
@@ -417,27 +437,30 @@ impl Projection for ClickHouseProjection {
         if seq == 0 {
             for table in ["statements_hourly", "query_values"] {
                 self.client
-                    .query(sql::TRUNCATE)
-                    .bind(Identifier(table))
+                    .query(&format!("TRUNCATE TABLE {}", self.mutable(table)))
                     .execute()
                     .await
                     .map_err(err("truncate"))?;
             }
         }
         self.wait_for_mutations().await?;
+        for (table, column) in SEQ_TABLES {
+            self.until_gone(table, || self.count_above(table, column, seq))
+                .await?;
+        }
         self.reconcile_hourly().await?;
         self.reconcile_values().await.map(|_| ())
     }
 
     async fn purge_rows(&self, plan: &cairn_core::purge::PurgePlan) -> Result<(), ProjectionError> {
-        self.purge_rows(plan).await
+        self.delete_rows(plan).await
     }
 
     async fn purge_aggregates(
         &self,
         plan: &cairn_core::purge::PurgePlan,
     ) -> Result<(), ProjectionError> {
-        self.purge_aggregates(plan).await
+        self.rebuild_aggregates(plan).await
     }
 
     async fn query_seqs(

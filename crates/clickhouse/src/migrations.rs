@@ -1,7 +1,7 @@
 //! The schema migrations in `schema/`, embedded into the binary, and how a file is split into
 //! statements (ClickHouse's HTTP interface runs one statement per request), and the runner that
 //! applies them.
-use crate::{ClickHouseProjection, err, kind_of, sql};
+use crate::{ClickHouseProjection, cluster, err, kind_of, sql};
 use cairn_core::ProjectionError;
 
 /// One numbered migration file.
@@ -102,8 +102,14 @@ fn altered_column<'a>(stmt: &'a str, verb: &str) -> Option<(&'a str, &'a str)> {
     if head != ["ALTER", "TABLE"] {
         return None;
     }
+    // In cluster mode: `ALTER TABLE db.t ON CLUSTER c …`.
     let table = words.next()?;
-    let alter: Vec<&str> = words.by_ref().take(2).collect();
+    let table = table.rsplit('.').next()?;
+    let mut alter: Vec<&str> = words.by_ref().take(2).collect();
+    if alter == ["ON", "CLUSTER"] {
+        words.next()?;
+        alter = words.by_ref().take(2).collect();
+    }
     if alter != [verb, "COLUMN"] || stmt.contains(',') {
         return None;
     }
@@ -119,23 +125,54 @@ fn push(out: &mut Vec<String>, current: &mut String) {
 }
 
 impl ClickHouseProjection {
+    /// The statements of a migration as this projection runs them: unchanged on one server,
+    /// transformed by [`cluster::statements`] on a cluster.
+    fn migration_statements(&self, m: &Migration) -> Result<Vec<String>, ProjectionError> {
+        let Some(c) = &self.cluster else {
+            return Ok(statements(m.sql));
+        };
+        let all: Vec<String> = MIGRATIONS.iter().flat_map(|m| statements(m.sql)).collect();
+        let schema = cluster::Schema::of(all.iter().map(String::as_str));
+        let mut out = Vec::new();
+        for s in statements(m.sql) {
+            out.extend(
+                cluster::statements(&s, &schema, c, &self.database)
+                    .map_err(|e| ProjectionError::new(format!("migration {}: {e}", m.name)))?,
+            );
+        }
+        Ok(out)
+    }
+
+    async fn column_exists(&self, table: &str, column: &str) -> Result<bool, ProjectionError> {
+        let n: u64 = self
+            .client
+            .query(sql::COLUMN_EXISTS)
+            .bind(&self.database)
+            .bind(table)
+            .bind(column)
+            .fetch_one()
+            .await
+            .map_err(err("migration: column exists"))?;
+        Ok(n > 0)
+    }
+
     pub(crate) async fn run_migration(&self, m: &Migration) -> Result<(), ProjectionError> {
-        for stmt in statements(m.sql) {
+        for stmt in self.migration_statements(m)? {
             let added = added_column(&stmt).map(|c| (c, true));
             let dropped = dropped_column(&stmt).map(|c| (c, false));
             if let Some(((table, column), adding)) = added.or(dropped) {
-                let exists: u64 = self
-                    .client
-                    .query(sql::COLUMN_EXISTS)
-                    .bind(&self.database)
-                    .bind(table)
-                    .bind(column)
-                    .fetch_one()
-                    .await
-                    .map_err(err("migration: column exists"))?;
-                if (exists > 0) == adding {
+                if self.column_exists(table, column).await? == adding {
                     continue;
                 }
+                // Another node migrating at the same moment may add or drop it first.
+                if let Err(e) = self.client.query_raw(&stmt).execute().await {
+                    if self.column_exists(table, column).await? == adding {
+                        continue;
+                    }
+                    let msg = format!("migration {}: {e}", m.name);
+                    return Err(ProjectionError::of(kind_of(&e), msg));
+                }
+                continue;
             }
             self.client.query_raw(&stmt).execute().await.map_err(|e| {
                 ProjectionError::of(kind_of(&e), format!("migration {}: {e}", m.name))
@@ -156,6 +193,13 @@ impl ClickHouseProjection {
         self.create_database().await?;
         let (bootstrap, rest) = MIGRATIONS.split_first().expect("at least one migration");
         self.run_migration(bootstrap).await?;
+        if let Some(c) = &self.cluster {
+            self.client
+                .query(&cluster::mutations_table(c, &self.database))
+                .execute()
+                .await
+                .map_err(err("migration: cluster_mutations"))?;
+        }
         let done = self.applied_migrations().await?;
         let total = MIGRATIONS.len();
         let mut count = MIGRATIONS
@@ -253,6 +297,10 @@ mod tests {
         );
         assert_eq!(dropped_column("ALTER TABLE t ADD COLUMN a String"), None);
         assert_eq!(added_column("ALTER TABLE t DROP COLUMN a"), None);
+        assert_eq!(
+            added_column("ALTER TABLE db.t_local ON CLUSTER c ADD COLUMN a String"),
+            Some(("t_local", "a"))
+        );
     }
 
     #[test]

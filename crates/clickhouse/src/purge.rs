@@ -14,7 +14,6 @@ use crate::{ClickHouseProjection, err, hourly, values};
 use cairn_core::ProjectionError;
 use cairn_core::StoreId;
 use cairn_core::purge::{PurgePlan, PurgeScope};
-use clickhouse::sql::Identifier;
 use std::collections::BTreeMap;
 
 /// Sequence numbers per `IN` list.
@@ -70,7 +69,7 @@ pub fn months(hours: &[u32]) -> Vec<u32> {
 impl ClickHouseProjection {
     /// The rows of `plan`'s entries, or of its whole store (aggregates included: none is left
     /// to rebuild).
-    pub(crate) async fn purge_rows(&self, plan: &PurgePlan) -> Result<(), ProjectionError> {
+    pub(crate) async fn delete_rows(&self, plan: &PurgePlan) -> Result<(), ProjectionError> {
         match &plan.scope {
             PurgeScope::Store(store) => self.purge_store(*store).await,
             PurgeScope::Entries { .. } => self.purge_entries(plan).await,
@@ -78,7 +77,7 @@ impl ClickHouseProjection {
     }
 
     /// The aggregates of the hours and months of `plan`'s entries, rebuilt from `statements`.
-    pub(crate) async fn purge_aggregates(&self, plan: &PurgePlan) -> Result<(), ProjectionError> {
+    pub(crate) async fn rebuild_aggregates(&self, plan: &PurgePlan) -> Result<(), ProjectionError> {
         if let PurgeScope::Store(_) = plan.scope {
             return Ok(());
         }
@@ -96,14 +95,48 @@ impl ClickHouseProjection {
     async fn purge_store(&self, store: StoreId) -> Result<(), ProjectionError> {
         for table in STORE_TABLES {
             self.client
-                .query("ALTER TABLE ? DELETE WHERE store = toUUID(?)")
-                .bind(Identifier(table))
+                .query(&self.mutation_sql(&format!(
+                    "ALTER TABLE {table} DELETE WHERE store = toUUID(?)"
+                )))
                 .bind(store.0.to_string())
                 .execute()
                 .await
                 .map_err(err("purge: delete a store"))?;
         }
-        self.wait_for_mutations().await
+        self.wait_for_mutations().await?;
+        for table in STORE_TABLES {
+            let count = format!("SELECT count() FROM {table} WHERE store = toUUID(?)");
+            self.until_gone(table, || self.count(&count, Some(store)))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The rows `sql` (a `SELECT count()`, with the store as its one parameter when given)
+    /// counts.
+    async fn count(&self, sql: &str, store: Option<StoreId>) -> Result<u64, ProjectionError> {
+        let mut q = self.client.query(sql);
+        if let Some(store) = store {
+            q = q.bind(store.0.to_string());
+        }
+        q.fetch_one().await.map_err(err("purge: count"))
+    }
+
+    /// The rows of `table` whose `column` is one of `seqs`.
+    async fn count_seqs(
+        &self,
+        table: &str,
+        column: &str,
+        seqs: &[u64],
+    ) -> Result<u64, ProjectionError> {
+        let mut n = 0;
+        for chunk in seqs.chunks(SEQ_CHUNK) {
+            let cond = format!("{column} IN ({})", list(chunk));
+            n += self
+                .count(&format!("SELECT count() FROM {table} WHERE {cond}"), None)
+                .await?;
+        }
+        Ok(n)
     }
 
     /// Deletes the rows of `table` whose `column` is one of `seqs`, when there are any.
@@ -115,15 +148,9 @@ impl ClickHouseProjection {
     ) -> Result<(), ProjectionError> {
         for chunk in seqs.chunks(SEQ_CHUNK) {
             let cond = format!("{column} IN ({})", list(chunk));
-            let n: u64 = self
-                .client
-                .query(&format!("SELECT count() FROM {table} WHERE {cond}"))
-                .fetch_one()
-                .await
-                .map_err(err("purge: count"))?;
-            if n > 0 {
+            if self.count_seqs(table, column, chunk).await? > 0 {
                 self.client
-                    .query(&format!("ALTER TABLE {table} DELETE WHERE {cond}"))
+                    .query(&self.mutation_sql(&format!("ALTER TABLE {table} DELETE WHERE {cond}")))
                     .execute()
                     .await
                     .map_err(err("purge: delete"))?;
@@ -138,7 +165,15 @@ impl ClickHouseProjection {
         }
         let unvoided: Vec<u64> = plan.unvoid.iter().map(|u| u.seq).collect();
         self.delete_seqs("voided", "seq", &unvoided).await?;
-        self.wait_for_mutations().await
+        self.wait_for_mutations().await?;
+        // On a cluster, the rows checked gone before the aggregates are rebuilt from
+        // `statements` (see `until_gone`): else a rebuild could count an erased statement.
+        for (table, column) in ENTRY_TABLES {
+            self.until_gone(table, || self.count_seqs(table, column, &plan.seqs))
+                .await?;
+        }
+        self.until_gone("voided", || self.count_seqs("voided", "seq", &unvoided))
+            .await
     }
 
     /// Rebuilds `statements_hourly` for these `stored` hours of `store` from `statements`.
@@ -202,12 +237,17 @@ impl ClickHouseProjection {
             format!("purge: rebuild {what}"),
         );
         self.client
-            .query(delete)
+            .query(&self.mutation_sql(delete))
             .bind(store.0.to_string())
             .execute()
             .await
             .map_err(err(&deleting))?;
         self.wait_for_mutations().await?;
+        let remaining = delete
+            .replacen("ALTER TABLE ", "SELECT count() FROM ", 1)
+            .replacen(" DELETE WHERE ", " WHERE ", 1);
+        self.until_gone(&deleting, || self.count(&remaining, Some(store)))
+            .await?;
         self.client
             .query(insert)
             .bind(store.0.to_string())

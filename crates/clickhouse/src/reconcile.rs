@@ -59,12 +59,21 @@ impl ClickHouseProjection {
             "rebuilding a materialized view's rows"
         );
         self.client
-            .query(v.delete_from)
+            .query(&self.mutation_sql(v.delete_from))
             .bind(from)
             .execute()
             .await
             .map_err(err("reconcile: delete"))?;
         self.wait_for_mutations().await?;
+        self.until_gone(v.label, || async {
+            let left = counts(v.view_counts, "reconcile: view counts").await?;
+            Ok(left
+                .iter()
+                .filter(|(p, _)| *p >= from)
+                .map(|(_, n)| n)
+                .sum())
+        })
+        .await?;
         self.client
             .query(&v.rebuild_from)
             .bind(from)

@@ -297,7 +297,9 @@ async fn discard_after_keeps_the_aggregates_exact() {
 
     // A crash after deleting aggregate hours but before rebuilding them: the next start repairs.
     p.client()
-        .query("ALTER TABLE statements_hourly DELETE WHERE stored_hour >= toDateTime(?)")
+        .query(&p.mutation_sql(
+            "ALTER TABLE statements_hourly DELETE WHERE stored_hour >= toDateTime(?)",
+        ))
         .bind((T0 + 3 * 3_600_000_000) / 1_000_000)
         .execute()
         .await
@@ -306,7 +308,7 @@ async fn discard_after_keeps_the_aggregates_exact() {
     hourly_matches_raw(&p, store).await;
     // The same for query values.
     p.client()
-        .query("ALTER TABLE query_values DELETE WHERE path = 'verb'")
+        .query(&p.mutation_sql("ALTER TABLE query_values DELETE WHERE path = 'verb'"))
         .execute()
         .await
         .unwrap();
@@ -316,7 +318,7 @@ async fn discard_after_keeps_the_aggregates_exact() {
         "counts still agree"
     );
     p.client()
-        .query("ALTER TABLE query_values DELETE WHERE 1")
+        .query(&p.mutation_sql("ALTER TABLE query_values DELETE WHERE 1"))
         .execute()
         .await
         .unwrap();
@@ -324,7 +326,7 @@ async fn discard_after_keeps_the_aggregates_exact() {
     hourly_matches_raw(&p, store).await;
     // A crash after trimming `statements` but before touching the aggregates: repaired too.
     p.client()
-        .query("ALTER TABLE statements DELETE WHERE seq > 500")
+        .query(&p.mutation_sql("ALTER TABLE statements DELETE WHERE seq > 500"))
         .execute()
         .await
         .unwrap();

@@ -15,6 +15,7 @@ async fn an_aggregate_over_the_memory_limit_is_refused_as_too_large() {
         url: common::server_url().to_string(),
         database: format!("cairn_test_{}", uuid::Uuid::new_v4().simple()),
         analytics_max_memory_bytes: 1,
+        cluster: cairn_testkit::cluster(),
         ..Default::default()
     };
     let p = ClickHouseProjection::connect(cfg).await.unwrap();
@@ -48,6 +49,7 @@ async fn an_analytics_query_over_the_time_limit_is_stopped_and_told_apart() {
         url: common::server_url().to_string(),
         database: format!("cairn_test_{}", uuid::Uuid::new_v4().simple()),
         analytics_max_execution: std::time::Duration::from_secs(1),
+        cluster: cairn_testkit::cluster(),
         ..Default::default()
     };
     let p = ClickHouseProjection::connect(cfg).await.unwrap();

@@ -74,7 +74,7 @@ async fn feeds_fill_the_views_exactly_as_the_sql_over_statements() {
 
     // The rebuild after `discard_after` (SQL over `statements`) lands on the same table.
     p.client()
-        .query("TRUNCATE TABLE query_values")
+        .query(&format!("TRUNCATE TABLE {}", p.mutable("query_values")))
         .execute()
         .await
         .unwrap();
@@ -86,7 +86,7 @@ async fn feeds_fill_the_views_exactly_as_the_sql_over_statements() {
     // The SQL fan-out, for rows written to `statements` directly, gives the same tables.
     for table in ["query_values", "statement_key_index"] {
         p.client()
-            .query(&format!("TRUNCATE TABLE {table}"))
+            .query(&format!("TRUNCATE TABLE {}", p.mutable(table)))
             .execute()
             .await
             .unwrap();

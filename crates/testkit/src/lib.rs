@@ -2,7 +2,11 @@
 //! dependency): a real ClickHouse server for tests. With `CAIRN_TEST_CLICKHOUSE_URL` set, tests use
 //! that server; otherwise the first caller starts a private server with `scripts/clickhouse.sh` on
 //! a free loopback port in a temporary directory, and a watchdog stops it (and removes the
-//! directory) once the test process exits.
+//! directory) once the test process exits. [`PrivateCluster`] starts a ClickHouse cluster of
+//! its own for a test that kills and restarts its servers.
+mod cluster;
+
+pub use cluster::PrivateCluster;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::Command;
@@ -64,6 +68,15 @@ pub fn server_url() -> &'static str {
         Ok(url) if !url.is_empty() => url,
         _ => start_private_server(),
     })
+}
+
+/// The ClickHouse cluster the tests' projections use (`CAIRN_TEST_CLICKHOUSE_CLUSTER`, the name
+/// of a `remote_servers` entry of the server at [`server_url`], e.g. the `cairn` cluster of
+/// `scripts/clickhouse-cluster.sh`); `None`: one server.
+pub fn cluster() -> Option<String> {
+    std::env::var("CAIRN_TEST_CLICKHOUSE_CLUSTER")
+        .ok()
+        .filter(|c| !c.is_empty())
 }
 
 /// The repository's root directory.

@@ -14,6 +14,7 @@ pub async fn fresh_projection() -> ClickHouseProjection {
     let cfg = ClickHouseConfig {
         url: server_url().to_string(),
         database: format!("cairn_test_{}", uuid::Uuid::new_v4().simple()),
+        cluster: cairn_testkit::cluster(),
         ..Default::default()
     };
     ClickHouseProjection::connect(cfg).await.expect("connect")
@@ -21,8 +22,11 @@ pub async fn fresh_projection() -> ClickHouseProjection {
 
 /// Drops the test's database (matters when the server is shared through the environment).
 pub async fn cleanup(p: &ClickHouseProjection) {
+    let on = cairn_testkit::cluster()
+        .map(|c| format!(" ON CLUSTER {c}"))
+        .unwrap_or_default();
     p.client()
-        .query("DROP DATABASE IF EXISTS ?")
+        .query(&format!("DROP DATABASE IF EXISTS ?{on}"))
         .bind(clickhouse::sql::Identifier(p.database()))
         .execute()
         .await

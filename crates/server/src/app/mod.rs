@@ -57,6 +57,7 @@ pub fn clickhouse_config(cfg: &Config) -> ClickHouseConfig {
             }),
             None => Vec::new(),
         },
+        cluster: cfg.clickhouse_cluster.clone(),
         ..ClickHouseConfig::default()
     }
 }

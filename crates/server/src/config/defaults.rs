@@ -22,6 +22,7 @@ impl Default for Config {
             clickhouse_password: String::new(),
             clickhouse_compression: true,
             clickhouse_ca_file: None,
+            clickhouse_cluster: None,
             default_client_key: None,
             default_client_secret: None,
             writer_queue_capacity: 4096,

@@ -68,6 +68,9 @@ pub struct Config {
     /// A PEM file of certificates to trust for an `https://` ClickHouse besides the public
     /// roots (a private certificate authority). Unset: the public roots only.
     pub clickhouse_ca_file: Option<PathBuf>,
+    /// The ClickHouse cluster (a `remote_servers` entry) to create the schema on, with
+    /// replicated tables and `Distributed` tables over the shards. Unset: one server.
+    pub clickhouse_cluster: Option<String>,
     /// Basic-auth credentials of the default store's client; generated once when unset.
     pub default_client_key: Option<String>,
     pub default_client_secret: Option<String>,

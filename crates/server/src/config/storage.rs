@@ -49,6 +49,20 @@ impl Config {
             }
             clickhouse_ca_certs(path).map_err(ConfigError::Invalid)?;
         }
+        if let Some(cluster) = &self.clickhouse_cluster {
+            // Both names are written into the cluster's DDL: plain identifiers only.
+            for (setting, name) in [
+                ("clickhouse_cluster", cluster),
+                ("clickhouse_database", &self.clickhouse_database),
+            ] {
+                if !cairn_clickhouse::cluster::is_identifier(name) {
+                    return Err(ConfigError::Invalid(format!(
+                        "{setting} must be letters, digits and _ (not starting with a digit) \
+                         with clickhouse_cluster set, not {name:?}"
+                    )));
+                }
+            }
+        }
         Ok(())
     }
 }

@@ -226,3 +226,20 @@ fn cluster_log_settings_are_checked_and_read_from_the_environment() {
         Ok(())
     });
 }
+
+#[test]
+fn a_cluster_name_must_be_a_plain_identifier() {
+    figment::Jail::expect_with(|jail| {
+        jail.set_env("CAIRN_CLICKHOUSE_CLUSTER", "cairn; DROP");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(err.contains("clickhouse_cluster"), "{err}");
+        jail.set_env("CAIRN_CLICKHOUSE_CLUSTER", "cairn");
+        jail.set_env("CAIRN_CLICKHOUSE_DATABASE", "my-db");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(err.contains("clickhouse_database"), "{err}");
+        jail.set_env("CAIRN_CLICKHOUSE_DATABASE", "cairn");
+        let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
+        assert_eq!(cfg.clickhouse_cluster.as_deref(), Some("cairn"));
+        Ok(())
+    });
+}
