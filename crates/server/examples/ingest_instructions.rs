@@ -89,7 +89,11 @@ fn request(host: &str, body: &[u8]) -> Vec<u8> {
 fn response(conn: &mut BufReader<TcpStream>) -> (u16, Vec<u8>) {
     let mut line = String::new();
     conn.read_line(&mut line).expect("status line");
-    let status: u16 = line.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("status");
+    let status: u16 = line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
     let mut len = 0usize;
     loop {
         line.clear();
@@ -168,7 +172,9 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let running = rt.block_on(cairn_server::app::start(cfg)).expect("node starts");
+    let running = rt
+        .block_on(cairn_server::app::start(cfg))
+        .expect("node starts");
     let host = running.addr.to_string();
     if args.iter().any(|a| a == "--wait") {
         // The script turns callgrind's counting on now, then says go.
