@@ -53,6 +53,17 @@ impl Tail {
         }
     }
 
+    /// A committed group's statements, under one lock hold.
+    pub fn push_all<'a>(&self, records: impl IntoIterator<Item = &'a (u64, Arc<StatementRecord>)>) {
+        let mut g = self.inner.write().expect("tail lock");
+        let watermark = g.watermark;
+        for (seq, rec) in records {
+            if *seq > watermark {
+                g.entries.insert(*seq, rec.clone());
+            }
+        }
+    }
+
     pub fn push_persona(&self, seq: u64, event: Arc<PersonaEvent>) {
         let mut g = self.inner.write().expect("tail lock");
         if seq > g.watermark {
@@ -276,6 +287,22 @@ mod tests {
         assert_eq!(t.len(), 2);
         t.push(2, rec("odd"));
         assert_eq!(t.len(), 2, "entries at or below the watermark are not kept");
+    }
+
+    #[test]
+    fn push_all_keeps_a_group_above_the_watermark() {
+        let t = Tail::new(2);
+        let group: Vec<_> = (1..=4).map(|s| (s, rec("v"))).collect();
+        t.push_all(&group);
+        assert_eq!(t.len(), 2, "seqs 1 and 2 are at or below the watermark");
+        let b = t
+            .batch(2, 4, 10)
+            .expect("the tail holds everything after 2");
+        assert_eq!(
+            b.statements.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+            vec![3, 4]
+        );
+        assert!(Arc::ptr_eq(&b.statements[0].1, &group[2].1));
     }
 
     #[test]

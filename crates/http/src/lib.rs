@@ -76,9 +76,22 @@ impl Default for HttpConfig {
     }
 }
 
-/// What handlers share. Cheap to clone.
+/// What handlers share: one reference-counted [`Shared`], so that the clones axum makes for
+/// every request (extractors, middleware) cost one atomic increment rather than a copy of
+/// every service. Fields are read through `Deref` (`state.statements`).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The services behind an [`AppState`].
+#[derive(Clone)]
+pub struct Shared {
     pub statements: StatementService,
     pub documents: DocumentService,
     pub auth: Arc<dyn Authenticator>,
@@ -115,7 +128,7 @@ impl AppState {
         auth: Arc<dyn Authenticator>,
         config: HttpConfig,
     ) -> Self {
-        AppState {
+        AppState(Arc::new(Shared {
             statements,
             documents,
             auth,
@@ -132,42 +145,47 @@ impl AppState {
             health: None,
             sso: None,
             audit: None,
-        }
+        }))
+    }
+
+    /// The services, to add one while the state is being built (copied if already shared).
+    fn shared_mut(&mut self) -> &mut Shared {
+        Arc::make_mut(&mut self.0)
     }
 
     /// Records audited admin requests with this service, and lists them.
     pub fn with_audit(mut self, audit: cairn_core::audit::AuditService) -> Self {
-        self.audit = Some(audit);
+        self.shared_mut().audit = Some(audit);
         self
     }
 
     /// Offers single sign-on through this service.
     pub fn with_sso(mut self, sso: cairn_core::sso::SsoService) -> Self {
-        self.sso = Some(sso);
+        self.shared_mut().sso = Some(sso);
         self
     }
 
     /// Answers `/health/ready` with these checks.
     pub fn with_health(mut self, health: cairn_core::health::Health) -> Self {
-        self.health = Some(health);
+        self.shared_mut().health = Some(health);
         self
     }
 
     /// Serves the forwarders API with this service.
     pub fn with_forwarders(mut self, f: cairn_core::forwarding::ForwarderService) -> Self {
-        self.forwarders = Some(f);
+        self.shared_mut().forwarders = Some(f);
         self
     }
 
     /// Serves erasures with this service.
     pub fn with_erasures(mut self, e: cairn_core::purge::service::ErasureService) -> Self {
-        self.erasures = Some(e);
+        self.shared_mut().erasures = Some(e);
         self
     }
 
     /// Serves dashboards and share links with this service.
     pub fn with_dashboards(mut self, d: cairn_core::dashboards::DashboardService) -> Self {
-        self.dashboards = Some(d);
+        self.shared_mut().dashboards = Some(d);
         self
     }
 
@@ -176,24 +194,24 @@ impl AppState {
         mut self,
         rx: tokio::sync::broadcast::Receiver<cairn_core::projector::Progress>,
     ) -> Self {
-        self.progress = Some(Arc::new(rx));
+        self.shared_mut().progress = Some(Arc::new(rx));
         self
     }
 
     /// Serves the admin API on this tenancy.
     pub fn with_tenancy(mut self, tenancy: TenancyService) -> Self {
-        self.tenancy = Some(tenancy);
+        self.shared_mut().tenancy = Some(tenancy);
         self
     }
 
     /// Serves the analytics API on this port.
     pub fn with_personas(mut self, personas: cairn_core::personas::PersonaService) -> Self {
-        self.personas = Some(personas);
+        self.shared_mut().personas = Some(personas);
         self
     }
 
     pub fn with_analytics(mut self, analytics: Arc<dyn cairn_core::analytics::Analytics>) -> Self {
-        self.analytics = Some(analytics);
+        self.shared_mut().analytics = Some(analytics);
         self
     }
 }

@@ -438,9 +438,7 @@ impl Writer {
         pos.stored = g.stored_us;
         shared.last_stored_us.store(pos.stored, Ordering::Release);
         shared.last_seq.store(pos.seq, Ordering::Release);
-        for (s, r) in &g.records {
-            self.tail.push(*s, r.clone());
-        }
+        self.tail.push_all(&g.records);
         for (s, e) in &g.ws.events {
             if let Event::Persona(p) = &**e {
                 self.tail.push_persona(*s, p.clone());

@@ -217,7 +217,6 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     }
     let cache: moka::sync::Cache<(StoreId, Uuid), (u64, Arc<StatementRecord>)> =
         moka::sync::Cache::new(cfg.statement_cache_entries);
-    let hook_cache = cache.clone();
     let registry = Arc::new(Registry::load(&*log)?);
     let personas = Arc::new(Personas::load(&*log)?);
     let dashboards = Arc::new(Dashboards::load(&*log, cfg.dashboard_limits())?);
@@ -239,11 +238,6 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
             ..WriterConfig::default()
         },
     )
-    .with_hook(Box::new(move |records| {
-        for (seq, r) in records {
-            hook_cache.insert((r.store, r.id), (*seq, r.clone()));
-        }
-    }))
     .with_tenancy(registry.clone())
     .with_personas(personas.clone())
     .with_dashboards(dashboards.clone())
