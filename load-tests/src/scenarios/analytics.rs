@@ -21,18 +21,8 @@ use std::time::{Duration, Instant};
 
 #[derive(Args, Clone)]
 pub struct AggregatesArgs {
-    /// The site administrator `load-tests/run.sh` creates (`cairn admin site-admin`).
-    #[arg(long, default_value = "load-admin@example.com")]
-    pub email: String,
-    #[arg(
-        long,
-        env = "LOAD_ADMIN_PASSWORD",
-        default_value = "load-admin-password"
-    )]
-    pub password: String,
-    /// The store `fill` wrote to (the default store).
-    #[arg(long, default_value = "00000000-0000-0000-0000-000000000001")]
-    pub store: String,
+    #[command(flatten)]
+    pub admin: super::Admin,
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
     /// Measured seconds of each phase (aggregate, then autocomplete).
@@ -249,12 +239,12 @@ async fn worker(
         let (method, path, body) = match phase {
             Phase::Aggregate => (
                 Method::POST,
-                format!("/api/v1/stores/{}/aggregate", a.store),
+                format!("/api/v1/stores/{}/aggregate", a.admin.store),
                 Some(aggregate_body(&a, &mut rng).into()),
             ),
             Phase::Values => (
                 Method::GET,
-                values_path(&a.store, &pools, a.values_limit, &mut rng),
+                values_path(&a.admin.store, &pools, a.values_limit, &mut rng),
                 None,
             ),
         };
@@ -289,7 +279,7 @@ pub async fn aggregates(c: &Common, a: AggregatesArgs) -> Result {
     if a.void > 0 {
         void(c, &a, &mut StdRng::seed_from_u64(c.seed ^ 0x701D)).await?;
     }
-    let token = token(c, &a.email, &a.password).await?;
+    let token = token(c, &a.admin.email, &a.admin.password).await?;
     let target = Target::bearer(c.addr, &token);
     let pools = Arc::new(value_pools(&universe));
     let a = Arc::new(a);
@@ -299,7 +289,7 @@ pub async fn aggregates(c: &Common, a: AggregatesArgs) -> Result {
     let (s, body) = conn
         .send(
             Method::POST,
-            &format!("/api/v1/stores/{}/aggregate", a.store),
+            &format!("/api/v1/stores/{}/aggregate", a.admin.store),
             Some(total.into()),
         )
         .await?;
@@ -310,7 +300,7 @@ pub async fn aggregates(c: &Common, a: AggregatesArgs) -> Result {
     println!(
         "store {}: {} statements projected, not voided (source {}); {}-day daily series by \
          verb in {}, autocomplete over {} paths",
-        a.store,
+        a.admin.store,
         v["rows"][0]["values"][0].as_f64().unwrap_or(0.0) as u64,
         v["source"].as_str().unwrap_or("?"),
         a.days,

@@ -23,17 +23,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 #[derive(Args, Clone)]
 pub struct EraseArgs {
-    /// The site administrator `load-tests/run.sh` creates.
-    #[arg(long, default_value = "load-admin@example.com")]
-    pub email: String,
-    #[arg(
-        long,
-        env = "LOAD_ADMIN_PASSWORD",
-        default_value = "load-admin-password"
-    )]
-    pub password: String,
-    #[arg(long, default_value = "00000000-0000-0000-0000-000000000001")]
-    pub store: String,
+    #[command(flatten)]
+    pub admin: super::Admin,
     /// The index of the actor to erase in the seeded universe.
     #[arg(long, default_value_t = 2500)]
     pub actor: usize,
@@ -69,7 +60,7 @@ pub async fn erase(c: &Common, a: EraseArgs) -> Result {
     if let Some(m) = agent.as_object_mut() {
         m.remove("name");
     }
-    let token = super::analytics::token(c, &a.email, &a.password).await?;
+    let token = super::analytics::token(c, &a.admin.email, &a.admin.password).await?;
     let mut admin = Conn::new(Target::bearer(c.addr, &token));
 
     // Ingest for the whole scenario; the writers are stopped at the end.
@@ -112,7 +103,7 @@ pub async fn erase(c: &Common, a: EraseArgs) -> Result {
         &mut admin,
         Method::POST,
         "/api/v1/erasures",
-        Some(json!({"agent": agent, "store": a.store})),
+        Some(json!({"agent": agent, "store": a.admin.store})),
     )
     .await?;
     let path = format!(

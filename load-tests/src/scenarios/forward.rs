@@ -20,17 +20,8 @@ use std::time::{Duration, Instant};
 
 #[derive(Args, Clone)]
 pub struct ForwardArgs {
-    /// The site administrator `load-tests/run.sh` creates.
-    #[arg(long, default_value = "load-admin@example.com")]
-    pub email: String,
-    #[arg(
-        long,
-        env = "LOAD_ADMIN_PASSWORD",
-        default_value = "load-admin-password"
-    )]
-    pub password: String,
-    #[arg(long, default_value = "00000000-0000-0000-0000-000000000001")]
-    pub store: String,
+    #[command(flatten)]
+    pub admin: super::Admin,
     /// The target Cairn (its xAPI endpoint is `http://<addr>/xapi/`).
     #[arg(long)]
     pub target_addr: SocketAddr,
@@ -136,9 +127,9 @@ pub async fn forward(c: &Common, a: ForwardArgs) -> Result {
     footer(c, &cpu, secs);
 
     // A forwarder to the target, from now on.
-    let token = super::analytics::token(c, &a.email, &a.password).await?;
+    let token = super::analytics::token(c, &a.admin.email, &a.admin.password).await?;
     let mut admin = Conn::new(Target::bearer(c.addr, &token));
-    let list = format!("/api/v1/stores/{}/forwarders", a.store);
+    let list = format!("/api/v1/stores/{}/forwarders", a.admin.store);
     let created = json_call(
         &mut admin,
         Method::POST,

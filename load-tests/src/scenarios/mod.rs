@@ -24,6 +24,24 @@ use std::time::{Duration, Instant};
 
 pub type Result<T = ()> = std::result::Result<T, String>;
 
+/// The site administrator `load-tests/run.sh` creates (`cairn admin site-admin`), and the store
+/// the admin API scenarios work on.
+#[derive(clap::Args, Clone)]
+pub struct Admin {
+    /// The site administrator's email.
+    #[arg(long, default_value = "load-admin@example.com")]
+    pub email: String,
+    #[arg(
+        long,
+        env = "LOAD_ADMIN_PASSWORD",
+        default_value = "load-admin-password"
+    )]
+    pub password: String,
+    /// The store `fill` writes to (the default store).
+    #[arg(long, default_value = "00000000-0000-0000-0000-000000000001")]
+    pub store: String,
+}
+
 /// The universe and statement pool, built once from the seed.
 pub struct Setup {
     pub target: Target,
