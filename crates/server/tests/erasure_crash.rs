@@ -4,52 +4,13 @@
 mod common;
 
 use common::erased::files_with;
+use common::process::{KEY, SECRET, free_port, spawn, wait_healthy};
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const TAG: &str = "zqcrashed";
 const ALICE: &str = "mailto:zqcrashed.alice@example.com";
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn spawn(cfg: &cairn_server::config::Config, port: u16) -> Child {
-    let data = &cfg.data_dir;
-    Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .arg("serve")
-        .env("CAIRN_HTTP_ADDR", format!("127.0.0.1:{port}"))
-        .env("CAIRN_DATA_DIR", data)
-        .env("CAIRN_CLICKHOUSE_URL", &cfg.clickhouse_url)
-        .env("CAIRN_CLICKHOUSE_DATABASE", &cfg.clickhouse_database)
-        .env("CAIRN_DEFAULT_CLIENT_KEY", "tester")
-        .env("CAIRN_DEFAULT_CLIENT_SECRET", "s3cret-s3cret-s3cret")
-        .env("CAIRN_LOG", "info")
-        .env("CAIRN_METRICS_ADDR", "off")
-        .env("CAIRN_PROJECTOR_LINGER_MS", "10")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(data.with_extension("log")).unwrap())
-        .spawn()
-        .expect("spawn cairn")
-}
-
-async fn wait_healthy(http: &reqwest::Client, base: &str) {
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(60) {
-        if let Ok(r) = http.get(format!("{base}/health/live")).send().await
-            && r.status().is_success()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("cairn did not become healthy");
-}
 fn statement(mbox: &str, response: &str) -> serde_json::Value {
     serde_json::json!({
         "id": uuid::Uuid::new_v4().to_string(),
@@ -78,11 +39,11 @@ async fn an_erasure_killed_midway_is_finished_at_restart() {
     let http = reqwest::Client::new();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut child = spawn(&cfg, port);
+    let mut child = spawn(&cfg, port, &[]);
     wait_healthy(&http, &base).await;
     let xapi = |m: reqwest::Method, path: &str| {
         http.request(m, format!("{base}{path}"))
-            .basic_auth("tester", Some("s3cret-s3cret-s3cret"))
+            .basic_auth(KEY, Some(SECRET))
             .header("X-Experience-API-Version", "1.0.3")
     };
     let alice: Vec<_> = (0..20)
@@ -149,7 +110,7 @@ async fn an_erasure_killed_midway_is_finished_at_restart() {
 
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut child = spawn(&cfg, port);
+    let mut child = spawn(&cfg, port, &[]);
     wait_healthy(&http, &base).await;
     let started = Instant::now();
     while !files_with(&cfg.data_dir, TAG).is_empty() {
@@ -162,7 +123,7 @@ async fn an_erasure_killed_midway_is_finished_at_restart() {
     }
     let xapi = |path: String| {
         http.get(format!("{base}{path}"))
-            .basic_auth("tester", Some("s3cret-s3cret-s3cret"))
+            .basic_auth(KEY, Some(SECRET))
             .header("X-Experience-API-Version", "1.0.3")
     };
     for st in &alice {

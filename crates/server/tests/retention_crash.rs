@@ -8,66 +8,19 @@ use cairn_core::StoreId;
 use cairn_server::archive::control::{ArchiveReply, command};
 use cairn_server::archive::files;
 use common::archives::{restore, seed_through};
-use std::process::{Child, Command, Stdio};
+use common::process::{KEY, SECRET, free_port, spawn, wait_healthy};
 use std::time::{Duration, Instant};
 
 const OLD: [&str; 3] = ["2025-01", "2025-02", "2025-03"];
 const PER_MONTH: usize = 300;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn spawn(cfg: &cairn_server::config::Config, port: u16, archive_dir: &std::path::Path) -> Child {
-    let data = &cfg.data_dir;
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(data.with_extension("log"))
-        .unwrap();
-    Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .arg("serve")
-        .env("CAIRN_HTTP_ADDR", format!("127.0.0.1:{port}"))
-        .env("CAIRN_DATA_DIR", data)
-        .env("CAIRN_ARCHIVE_DIR", archive_dir)
-        .env("CAIRN_CLICKHOUSE_URL", &cfg.clickhouse_url)
-        .env("CAIRN_CLICKHOUSE_DATABASE", &cfg.clickhouse_database)
-        .env("CAIRN_DEFAULT_CLIENT_KEY", "tester")
-        .env("CAIRN_DEFAULT_CLIENT_SECRET", "s3cret-s3cret-s3cret")
-        .env("CAIRN_LOG", "info")
-        .env("CAIRN_METRICS_ADDR", "off")
-        .env("CAIRN_PROJECTOR_LINGER_MS", "10")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("spawn cairn")
-}
-
-async fn wait_healthy(http: &reqwest::Client, base: &str) {
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(60) {
-        if let Ok(r) = http.get(format!("{base}/health/live")).send().await
-            && r.status().is_success()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("cairn did not become healthy");
-}
-
-/// The ids of every statement of the default store through the xAPI, sorted.
 async fn ids(http: &reqwest::Client, base: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut path = "/xapi/statements?limit=500".to_owned();
     loop {
         let page: serde_json::Value = http
             .get(format!("{base}{path}"))
-            .basic_auth("tester", Some("s3cret-s3cret-s3cret"))
+            .basic_auth(KEY, Some(SECRET))
             .header("X-Experience-API-Version", "1.0.3")
             .send()
             .await
@@ -143,7 +96,11 @@ async fn a_retention_run_killed_midway_is_finished_at_restart() {
     let http = reqwest::Client::new();
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut child = spawn(&cfg, port, archive_dir.path());
+    let mut child = spawn(
+        &cfg,
+        port,
+        &[("CAIRN_ARCHIVE_DIR", archive_dir.path().as_os_str())],
+    );
     wait_healthy(&http, &base).await;
     let store = StoreId::DEFAULT;
     let mut seeded = seed_through(&cfg, seeds.path(), store, &OLD, PER_MONTH, "zqretcrash").await;
@@ -155,7 +112,11 @@ async fn a_retention_run_killed_midway_is_finished_at_restart() {
 
     // The job runs at start-up: kill it once it has archived its first month (its removal has
     // begun), before it has archived them all.
-    let mut child = spawn(&cfg, free_port(), archive_dir.path());
+    let mut child = spawn(
+        &cfg,
+        free_port(),
+        &[("CAIRN_ARCHIVE_DIR", archive_dir.path().as_os_str())],
+    );
     let started = Instant::now();
     while manifests(archive_dir.path()) == 0 {
         assert!(
@@ -175,7 +136,11 @@ async fn a_retention_run_killed_midway_is_finished_at_restart() {
     // Restarted, it finishes: every month archived, complete, and gone from the xAPI.
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut child = spawn(&cfg, port, archive_dir.path());
+    let mut child = spawn(
+        &cfg,
+        port,
+        &[("CAIRN_ARCHIVE_DIR", archive_dir.path().as_os_str())],
+    );
     wait_healthy(&http, &base).await;
     let started = Instant::now();
     while manifests(archive_dir.path()) < OLD.len() || !ids(&http, &base).await.is_empty() {

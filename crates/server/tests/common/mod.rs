@@ -8,6 +8,7 @@ use std::time::Duration;
 
 pub mod archives;
 pub mod erased;
+pub mod process;
 
 pub struct TestServer {
     pub base: String,
