@@ -4,7 +4,7 @@
 //! the generated data's six months, in a time zone; (b) the query builder's autocomplete,
 //! `GET /api/v1/stores/{id}/values` by path and by a prefix of a generated value. With `--void`,
 //! it first voids random statements of the fill, to measure the aggregate plan's correction.
-use super::{Result, footer};
+use super::{Result, enc, footer};
 use crate::Common;
 use crate::client::{Conn, Target};
 use crate::stats::{CpuWindow, Recorder};
@@ -181,10 +181,6 @@ fn value_pools(u: &Universe) -> Vec<(&'static str, Vec<String>)> {
             u.registrations.iter().map(|r| r.to_string()).collect(),
         ),
     ]
-}
-
-fn enc(v: &str) -> String {
-    form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }
 
 /// A `values` request: a random path, and a prefix (1 to all characters) of one of its values.

@@ -9,7 +9,7 @@
 //! actor stored before the erasure began is left.
 use super::forward::json_call;
 use super::write::{WritePlan, writer};
-use super::{Result, Setup, footer, salt_or_fresh};
+use super::{Result, Setup, enc, footer, salt_or_fresh};
 use crate::Common;
 use crate::client::{Conn, Target};
 use crate::stats::CpuWindow;
@@ -181,8 +181,4 @@ pub async fn erase(c: &Common, a: EraseArgs) -> Result {
         }
     }
     Ok(())
-}
-
-fn enc(v: &str) -> String {
-    form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }

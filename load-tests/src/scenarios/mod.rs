@@ -24,6 +24,11 @@ use std::time::{Duration, Instant};
 
 pub type Result<T = ()> = std::result::Result<T, String>;
 
+/// `v` percent-encoded for a query string.
+pub fn enc(v: &str) -> String {
+    form_urlencoded::byte_serialize(v.as_bytes()).collect()
+}
+
 /// The site administrator `load-tests/run.sh` creates (`cairn admin site-admin`), and the store
 /// the admin API scenarios work on.
 #[derive(clap::Args, Clone)]

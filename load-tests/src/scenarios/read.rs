@@ -1,7 +1,7 @@
 //! Read scenarios: `reads` (GET by id, filtered GETs and their `more` pages against a filled
 //! store) and `mixed` (writers and readers at once).
 use super::write::{WritePlan, writer};
-use super::{Result, Setup, footer, salt_or_fresh};
+use super::{Result, Setup, enc, footer, salt_or_fresh};
 use crate::Common;
 use crate::client::Conn;
 use crate::stats::{CpuWindow, Recorder};
@@ -102,10 +102,6 @@ pub(super) fn load_runs(path: &PathBuf) -> Result<Vec<(u64, u64)>> {
         return Err(format!("{}: no fill runs recorded", path.display()));
     }
     Ok(runs)
-}
-
-fn enc(v: &str) -> String {
-    form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }
 
 /// A filtered query string drawn from the universe, with the kind it belongs to.
