@@ -3,7 +3,8 @@
 # nats-server, chDB, ZooKeeper), starts a private ClickHouse on loopback under var/, then runs formatting and
 # lint checks, every Rust test (unit, HTTP, real-ClickHouse integration, kill -9 durability), a
 # ClickHouse outage under load (its own step), the ClickHouse adapter's tests against a private
-# ClickHouse cluster (ZooKeeper and two servers; its own step), bounded fuzzing of the parsers
+# ClickHouse cluster (ZooKeeper and two servers; its own step, run beside the fuzzing because it
+# mostly waits for its servers), bounded fuzzing of the parsers
 # (cargo fuzz, CAIRN_FUZZ_SECONDS per target), a client-library compatibility check
 # (TinCanPython), schemathesis against the served OpenAPI document (no 5xx, answers as
 # documented) and the schema + generated SQL on modern ClickHouse (chDB), then the web app's
@@ -56,7 +57,15 @@ step "ClickHouse (private test instance)"
 ch_dir="$repo/var/test-clickhouse"
 ch_port="${CAIRN_TEST_CLICKHOUSE_PORT:-18123}"
 scripts/clickhouse.sh start --port "$ch_port" --dir "$ch_dir"
-trap 'report_timings; scripts/clickhouse.sh stop --port "$ch_port" --dir "$ch_dir" >/dev/null 2>&1 || true' EXIT
+# A step that runs in the background (the ClickHouse cluster tests) is stopped too when the run
+# ends early; its script then stops its own servers.
+background=()
+stop_background() {
+    local p
+    for p in "${background[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    for p in "${background[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+trap 'report_timings; stop_background; scripts/clickhouse.sh stop --port "$ch_port" --dir "$ch_dir" >/dev/null 2>&1 || true' EXIT
 export CAIRN_TEST_CLICKHOUSE_URL="http://127.0.0.1:$ch_port"
 
 step "nats-server (the cluster tests start their own JetStream clusters)"
@@ -79,11 +88,29 @@ cargo test --workspace -- --skip "$outage_test"
 step "ClickHouse outage: a private ClickHouse stopped and started under load (degraded mode)"
 cargo test -p cairn-server --test degraded_mode -- --exact "$outage_test"
 
-step "ClickHouse cluster: ZooKeeper + 2 servers, the ClickHouse adapter's tests against them"
-scripts/clickhouse-cluster-test.sh
+# The cluster tests spend most of their time waiting for ZooKeeper and the servers (about 0.6 of
+# one core over three to four minutes), and the fuzzing that follows builds with both cores and
+# then runs on one: side by side they take about the time of the fuzzing alone. The cluster's
+# output is printed, and its failure fails the run, in the step after the fuzzing.
+step "ClickHouse cluster: ZooKeeper + 2 servers, the ClickHouse adapter's tests against them (started in the background)"
+cluster_log="$repo/var/test-clickhouse-cluster-step.log"
+mkdir -p "$repo/var"
+scripts/clickhouse-cluster-test.sh >"$cluster_log" 2>&1 &
+cluster_pid=$!
+background+=("$cluster_pid")
 
 step "fuzzing: cargo fuzz on the parsers, ${CAIRN_FUZZ_SECONDS:-30}s per target"
 scripts/fuzz.sh
+
+step "ClickHouse cluster: the results of the tests started before the fuzzing"
+cluster_rc=0
+wait "$cluster_pid" || cluster_rc=$?
+background=()
+cat "$cluster_log"
+if [ "$cluster_rc" != 0 ]; then
+    echo "the ClickHouse cluster tests failed (exit $cluster_rc); their output is above" >&2
+    exit "$cluster_rc"
+fi
 
 step "client compatibility (TinCanPython against a served Cairn)"
 scripts/client_compat.sh
