@@ -14,6 +14,40 @@ use crate::ports::{StoreError, WriteSet};
 /// node's embedded store has applied. Written in the same batch as the message's write set.
 pub const APPLIED_META: &str = "replicated.applied";
 
+/// A `meta` row that only a seeded log's messages carry (`cairn cluster-seed`): the log position
+/// (big-endian u64) the message's entries continue from. A single node's log may have holes
+/// where erasure or retention removed entries, so such a message may start further on; any
+/// other message must start right after the last position applied. Never stored.
+pub const CONTINUES_META: &str = "replicated.continues";
+
+/// Where a message's log entries must start, given the last position applied: right after it,
+/// or, for a seeded message that names the position it continues from, anywhere after it as long
+/// as that named position is the one applied. An error says how the message does not continue
+/// this node's log.
+pub fn continues(ws: &WriteSet, applied_seq: u64) -> Result<(), String> {
+    let Some((first, _)) = ws.events.first() else {
+        return Ok(());
+    };
+    let named = ws
+        .meta
+        .iter()
+        .find(|(k, _)| k == CONTINUES_META)
+        .and_then(|(_, v)| v.as_deref())
+        .and_then(|v| v.try_into().ok())
+        .map(u64::from_be_bytes);
+    match named {
+        None if *first == applied_seq + 1 => Ok(()),
+        Some(from) if from == applied_seq && *first > applied_seq => Ok(()),
+        None => Err(format!(
+            "starts at log position {first}, expected {}",
+            applied_seq + 1
+        )),
+        Some(from) => Err(format!(
+            "continues the log from position {from}, but this node's log ends at {applied_seq}"
+        )),
+    }
+}
+
 /// Why an append did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum AppendError {
@@ -100,4 +134,53 @@ mod tests {
         123, 125, 1, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 16, 0, 0, 0, 0, 0, 0, 0,
         0, 0, 0, 0, 0, 0, 0, 0, 7, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     ];
+}
+
+#[cfg(test)]
+mod continuation {
+    use super::*;
+    use crate::event::{Event, StatementRecord};
+    use std::sync::Arc;
+
+    fn starting_at(first: u64, continues_from: Option<u64>) -> WriteSet {
+        let record = StatementRecord {
+            store: crate::StoreId::DEFAULT,
+            id: uuid::Uuid::nil(),
+            stored_us: 0,
+            keys: Default::default(),
+            voids: None,
+            attachments: Vec::new(),
+            body: b"{}".to_vec(),
+        };
+        let mut ws = WriteSet {
+            events: vec![(first, Arc::new(Event::Statement(Arc::new(record))))],
+            ..Default::default()
+        };
+        if let Some(from) = continues_from {
+            ws.meta
+                .push((CONTINUES_META.into(), Some(from.to_be_bytes().to_vec())));
+        }
+        ws
+    }
+
+    #[test]
+    fn a_message_continues_right_after_the_last_position_applied() {
+        assert!(continues(&starting_at(8, None), 7).is_ok());
+        assert!(continues(&WriteSet::default(), 7).is_ok());
+        let e = continues(&starting_at(9, None), 7).unwrap_err();
+        assert!(e.contains("starts at log position 9, expected 8"), "{e}");
+        assert!(continues(&starting_at(7, None), 7).is_err());
+    }
+
+    #[test]
+    fn a_seeded_message_may_skip_the_holes_of_the_log_it_continues() {
+        // Positions 8 and 9 were erased on the single node: the message says it continues 7.
+        assert!(continues(&starting_at(10, Some(7)), 7).is_ok());
+        // A node that has not applied up to 7 (or has gone past it) refuses it.
+        let e = continues(&starting_at(10, Some(7)), 6).unwrap_err();
+        assert!(e.contains("from position 7"), "{e}");
+        assert!(continues(&starting_at(10, Some(7)), 9).is_err());
+        // Its entries must still come after the position it continues.
+        assert!(continues(&starting_at(7, Some(7)), 7).is_err());
+    }
 }

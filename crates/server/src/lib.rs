@@ -8,6 +8,7 @@ pub mod app;
 pub mod archive;
 pub mod backup;
 pub mod cluster;
+pub mod cluster_seed;
 pub mod config;
 pub mod forwarding;
 pub mod measured;

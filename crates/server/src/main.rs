@@ -63,6 +63,18 @@ enum Command {
     /// Archive a month of a store, restore it, or list the archives (through the running server).
     #[command(subcommand)]
     Archive(cairn_server::archive::cli::ArchiveCommand),
+    /// Move a single-node installation into a new cluster: append its data directory (stopped)
+    /// to the cluster's empty JetStream log; the cluster's nodes then start with empty data
+    /// directories and rebuild everything from it. Run with the cluster's configuration.
+    ClusterSeed {
+        /// The single node's data directory.
+        #[arg(long)]
+        from: PathBuf,
+        /// The largest message appended, in KiB (JetStream refuses messages over its
+        /// `max_payload`, 1 MiB by default).
+        #[arg(long, default_value_t = cairn_server::cluster_seed::MESSAGE_KIB_DEFAULT)]
+        message_kib: usize,
+    },
     /// Print the admin API's OpenAPI document (JSON) and exit.
     Openapi,
     /// Provision organisations, stores, clients and the site administrator (stop the server first).
@@ -168,6 +180,17 @@ async fn main() {
                 )
             }),
         Command::Archive(cmd) => cairn_server::archive::cli::run(&cfg, cmd).await,
+        Command::ClusterSeed { from, message_kib } => {
+            cairn_server::cluster_seed::seed(&cfg, &from, message_kib)
+                .await
+                .map(|s| {
+                    println!(
+                        "seeded the cluster's log with {} log entries (up to position {}) in {} \
+                         messages; start the cluster's nodes with empty data directories",
+                        s.events, s.last_seq, s.write_sets
+                    )
+                })
+        }
         Command::Openapi => Ok(()),
     };
     // Spans still buffered are sent before exiting (the exporter blocks: off the runtime).

@@ -26,7 +26,7 @@ pub(crate) fn encode(doc: &DocumentRecord) -> Vec<u8> {
     cairn_core::codec::encode(doc)
 }
 
-fn decode(v: &[u8]) -> Result<DocumentRecord, StoreError> {
+pub(crate) fn decode(v: &[u8]) -> Result<DocumentRecord, StoreError> {
     cairn_core::codec::decode(v).map_err(|e| err(format!("document cannot be decoded: {e}")))
 }
 

@@ -20,6 +20,7 @@
 //! - `audit`: `at_us(8) ‖ seq(8)` → encoded audit record (see `cairn_core::audit`)
 pub mod backup;
 mod documents;
+pub mod export;
 pub mod journal;
 mod purge;
 
@@ -434,7 +435,7 @@ mod tests {
     use cairn_core::{FilterKeys, StatementRecord};
     use std::sync::Arc;
 
-    fn record(id: Uuid) -> Arc<Event> {
+    pub(crate) fn record(id: Uuid) -> Arc<Event> {
         Arc::new(Event::Statement(Arc::new(StatementRecord {
             store: StoreId::DEFAULT,
             id,

@@ -125,17 +125,13 @@ impl Writer {
                 } else {
                     crate::replicated::decode_group(&payload)?
                 };
-                if let Some((first, _)) = ws.events.first()
-                    && *first != pos.seq + 1
-                {
-                    let e = crate::ports::StoreError(format!(
-                        "replicated log message {at} starts at log position {first}, \
-                         expected {}",
-                        pos.seq + 1
-                    ));
+                if let Err(why) = crate::replicated::continues(&ws, pos.seq) {
+                    let e = crate::ports::StoreError(format!("replicated log message {at} {why}"));
                     shared.failed.send_replace(Some(e.to_string()));
                     return Err(e);
                 }
+                ws.meta
+                    .retain(|(k, _)| k != crate::replicated::CONTINUES_META);
                 ws.meta
                     .push((APPLIED_META.into(), Some(at.to_be_bytes().to_vec())));
                 if let Err(e) = self.log.commit(&ws) {
@@ -155,12 +151,12 @@ impl Writer {
         shared: &Shared,
         pos: &mut Position,
     ) -> Result<(), crate::ports::StoreError> {
-        let Some((last, _)) = ws.events.last() else {
-            return Ok(());
-        };
         let mut records = Vec::new();
         let mut personas = Vec::new();
-        let (mut dashboards, mut forwarders) = (false, false);
+        // A seeded log's first messages carry materialized rows without log entries (see
+        // `cairn cluster-seed`): the rows, not only the events, say what to reload.
+        let mut dashboards = !ws.dashboards.is_empty();
+        let mut forwarders = !ws.forwarders.is_empty();
         for (s, e) in &ws.events {
             pos.stored = pos.stored.max(e.at_us());
             match &**e {
@@ -177,7 +173,9 @@ impl Writer {
                 _ => {}
             }
         }
-        pos.seq = *last;
+        if let Some((last, _)) = ws.events.last() {
+            pos.seq = *last;
+        }
         if !ws.activities.is_empty() {
             self.activities.clear();
         }
