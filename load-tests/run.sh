@@ -56,6 +56,7 @@ case "$scenario" in
     lag) mode=scratch; args=(ingest --lag)
          case " $* " in *" --rate "*) ;; *) args+=(--rate 20000) ;; esac ;;
     fill|reads|aggregates|dashboard|erase) mode=fill; args=("$scenario") ;;
+    cluster) mode=cluster ;;
     backup) mode=backup
             # The log position is read from the metrics endpoint.
             export CAIRN_METRICS_ADDR="${CAIRN_METRICS_ADDR:-127.0.0.1:18281}" ;;
@@ -64,6 +65,7 @@ esac
 
 cargo build --release -q -p cairn-server -p cairn-loadgen
 loadgen="$target/release/cairn-loadgen"
+[ "$scenario" = cluster ] && exec load-tests/cluster.sh "$@"
 
 scripts/clickhouse.sh start --port "$ch_port" --dir "$ch_dir" >/dev/null
 ch_pid="$(cat "$ch_dir/clickhouse.pid")"
