@@ -6,7 +6,7 @@
 #   - three nats-servers as one JetStream cluster (scripts/nats.sh: clients 18710–18712, routes
 #     18715–18717, monitoring 18720–18722), on an empty store;
 #   - N `cairn` nodes (release build, `log_backend = "jetstream"`) on 127.0.0.1:18730…, node i
-#     projecting into its own database cairn_cluster_<i>;
+#     projecting into its own database cairn_cluster_<i>, its metrics on 127.0.0.1:18750…;
 # runs `cairn-loadgen cluster` over the nodes, stops the nodes and the nats-servers, then runs the
 # same offer against one embedded node (127.0.0.1:18740, database cairn_cluster_single) unless
 # LOAD_SINGLE=0. Everything it started is stopped on exit, failure or interruption included.
@@ -63,10 +63,10 @@ serve() {
     shift 3
     rm -rf "${var:?}/$name"; mkdir -p "$var/$name"
     curl -fsS "$ch_url/" --data-binary "DROP DATABASE IF EXISTS $db" >/dev/null
-    env "$@" CAIRN_HTTP_ADDR="$addr" CAIRN_DATA_DIR="$var/$name" CAIRN_CLICKHOUSE_URL="$ch_url" \
+    env CAIRN_HTTP_ADDR="$addr" CAIRN_DATA_DIR="$var/$name" CAIRN_CLICKHOUSE_URL="$ch_url" \
         CAIRN_CLICKHOUSE_DATABASE="$db" CAIRN_DEFAULT_CLIENT_KEY=load \
         CAIRN_DEFAULT_CLIENT_SECRET=load-secret-load-secret CAIRN_LOG="${CAIRN_LOG:-warn}" \
-        CAIRN_METRICS_ADDR=off "$target/release/cairn" serve >"$var/$name.log" 2>&1 &
+        CAIRN_METRICS_ADDR=off "$@" "$target/release/cairn" serve >"$var/$name.log" 2>&1 &
     pids+=($!)
     local pid=$!
     for _ in $(seq 1 900); do
@@ -85,18 +85,22 @@ scripts/nats.sh start --port "$nats_base" --dir "$var/nats" --monitor >/dev/null
 nats_pids="$(cat "$var/nats"/n{0,1,2}.pid | paste -sd+)"
 nats_urls="[\"nats://127.0.0.1:$nats_base\", \"nats://127.0.0.1:$((nats_base + 1))\", \"nats://127.0.0.1:$((nats_base + 2))\"]"
 
-addrs=(); dbs=(); cpu=()
+addrs=(); dbs=(); cpu=(); metrics=()
 # One after the other: the first creates the stream and the default client.
 for i in $(seq 1 "$nodes"); do
     addr="127.0.0.1:$((node_base + i - 1))"
-    serve "n$i" "$addr" "cairn_cluster_$i" CAIRN_LOG_BACKEND=jetstream CAIRN_NATS_URLS="$nats_urls"
+    metrics_addr="127.0.0.1:$((node_base + 20 + i - 1))"
+    serve "n$i" "$addr" "cairn_cluster_$i" CAIRN_LOG_BACKEND=jetstream CAIRN_NATS_URLS="$nats_urls" \
+        CAIRN_METRICS_ADDR="$metrics_addr"
     addrs+=("$addr"); dbs+=("cairn_cluster_$i"); cpu+=(--cpu "node$i=${pids[-1]}")
+    metrics+=("$metrics_addr")
 done
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $nodes cairn nodes (pids ${pids[*]}), nats-servers $nats_pids, clickhouse $ch_pid"
 "$loadgen" --addr "$(IFS=,; echo "${addrs[*]}")" --clickhouse-pid "$ch_pid" \
     --clickhouse-addr "127.0.0.1:$ch_port" --clickhouse-db "${dbs[0]}" "${cpu[@]}" \
     --cpu "nats=$nats_pids" cluster --dbs "$(IFS=,; echo "${dbs[*]}")" \
-    --jetstream-monitor "127.0.0.1:$((nats_base + 10))" "${args[@]}"
+    --jetstream-monitor "127.0.0.1:$((nats_base + 10))" --metrics "$(IFS=,; echo "${metrics[*]}")" \
+    "${args[@]}"
 
 [ "${LOAD_SINGLE:-1}" = 0 ] && exit 0
 # The same offer against one node with the embedded log, the cluster stopped.

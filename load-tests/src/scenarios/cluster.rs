@@ -36,6 +36,10 @@ pub struct ClusterArgs {
     /// A nats-server's monitoring address (host:port), for the stream's message count.
     #[arg(long)]
     pub jetstream_monitor: Option<SocketAddr>,
+    /// Each node's metrics address (`metrics_addr`), in `--addr` order: appends to the log,
+    /// their time, and the groups decided again because another node appended first.
+    #[arg(long, value_delimiter = ',')]
+    pub metrics: Vec<SocketAddr>,
     /// The JetStream stream of the log (`jetstream_stream`).
     #[arg(long, default_value = "CAIRN_LOG")]
     pub stream: String,
@@ -79,6 +83,51 @@ async fn stream_state(mon: SocketAddr, stream: &str) -> Result<(u64, u64)> {
         }
     }
     Err(format!("nats monitoring {mon}: no stream {stream}"))
+}
+
+/// A node's appends to the log, their total seconds, and its retries (Prometheus text).
+async fn append_counters(addr: SocketAddr) -> Option<(f64, f64, f64)> {
+    let mut conn = Conn::new(Target::plain(addr));
+    let (status, body) = conn.send(Method::GET, "/metrics", None).await.ok()?;
+    if !status.is_success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&body);
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .filter(|l| l.split([' ', '{']).next() == Some(name))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    Some((
+        value("cairn_writer_replicated_append_seconds_count"),
+        value("cairn_writer_replicated_append_seconds_sum"),
+        value("cairn_writer_replicated_retries_total"),
+    ))
+}
+
+/// Each node's counters, in order (`None` where a node did not answer).
+async fn all_counters(metrics: &[SocketAddr]) -> Vec<Option<(f64, f64, f64)>> {
+    let mut out = Vec::new();
+    for m in metrics {
+        out.push(append_counters(*m).await);
+    }
+    out
+}
+
+/// "node 1: 412 appends, mean 38.1 ms; 57 groups decided again (another node appended first)".
+fn appends_report(before: &[Option<(f64, f64, f64)>], after: &[Option<(f64, f64, f64)>]) {
+    for (i, (b, a)) in before.iter().zip(after).enumerate() {
+        if let (Some((n0, s0, r0)), Some((n1, s1, r1))) = (b, a) {
+            let n = n1 - n0;
+            println!(
+                "  node {}: {n:.0} appends to the log, mean {:.1} ms; {:.0} groups decided again (another node appended first)",
+                i + 1,
+                (s1 - s0) * 1000.0 / n.max(1.0),
+                r1 - r0
+            );
+        }
+    }
 }
 
 /// `count()` of a node's `statements`.
@@ -192,9 +241,11 @@ pub async fn cluster(c: &Common, a: ClusterArgs) -> Result {
             Some(m) => Some(stream_state(m, &a.stream).await?),
             None => None,
         };
+        let counters0 = all_counters(&a.metrics).await;
         let cpu = cpu_window(c);
         let (mut total, elapsed) = writers.finish().await?;
         let stopped = Instant::now();
+        let counters1 = all_counters(&a.metrics).await;
         let js1 = match a.jetstream_monitor {
             Some(m) => Some(stream_state(m, &a.stream).await?),
             None => None,
@@ -223,6 +274,7 @@ pub async fn cluster(c: &Common, a: ClusterArgs) -> Result {
             );
             m
         });
+        appends_report(&counters0, &counters1);
         footer(c, &cpu, elapsed);
         println!("{}", costs(&cpu, total.items, messages));
         catch_up(c, &a.dbs, acked, stopped, a.catch_up_timeout).await;
