@@ -1,9 +1,11 @@
 //! `cairn-loadgen`: seeded, realistic xAPI load against a running Cairn server, over HTTP/1.1
 //! keep-alive connections (one per concurrent worker). Each scenario prints throughput,
 //! p50/p95/p99/p99.9 latency and errors, the CPU split between the server, ClickHouse, the
-//! generator and the rest of the machine, and the server's resident memory.
-//! `load-tests/run.sh` starts ClickHouse and the release server and calls this, so one command
-//! reproduces one figure.
+//! generator, any other classes of process named with `--cpu` (a cluster's nodes and
+//! nats-servers) and the rest of the machine, and the server's resident memory. `--addr` may
+//! list several nodes: connections go round-robin over them.
+//! `load-tests/run.sh` starts ClickHouse and the release server (or a whole cluster) and calls
+//! this, so one command reproduces one figure.
 mod client;
 mod scenarios;
 mod stats;

@@ -216,6 +216,11 @@ pub async fn cluster(c: &Common, a: ClusterArgs) -> Result {
     if a.ingest.batch == 0 {
         return Err("--batch must be at least 1".into());
     }
+    if a.ingest.lag {
+        return Err(
+            "--lag is for ingest: cluster prints each node's lag when the writers stop".into(),
+        );
+    }
     if a.dbs.len() != c.addrs.len() {
         return Err(format!(
             "--dbs names {} databases for {} nodes (--addr)",
