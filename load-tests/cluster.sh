@@ -33,6 +33,7 @@ loadgen="$target/release/cairn-loadgen"
 mkdir -p "$var"
 
 pids=()
+gen=""
 ch_started=""
 # Stops the cairn processes and the nats-servers.
 stop_cluster() {
@@ -45,6 +46,7 @@ stop_cluster() {
     scripts/nats.sh stop --port "$nats_base" --dir "$var/nats" >/dev/null 2>&1 || true
 }
 cleanup() {
+    if [ -n "$gen" ]; then kill "$gen" 2>/dev/null || true; wait "$gen" 2>/dev/null || true; fi
     stop_cluster
     if [ -n "$ch_started" ]; then
         scripts/clickhouse.sh stop --port "$ch_port" --dir "$var/clickhouse" >/dev/null 2>&1 || true
@@ -56,6 +58,14 @@ trap 'exit 130' INT TERM
 scripts/clickhouse.sh status --port "$ch_port" --dir "$var/clickhouse" >/dev/null 2>&1 || ch_started=1
 scripts/clickhouse.sh start --port "$ch_port" --dir "$var/clickhouse" >/dev/null
 ch_pid="$(cat "$var/clickhouse/clickhouse.pid")"
+
+# The load generator, waited for in the background so that a signal stops the run at once.
+loadgen_run() {
+    "$loadgen" "$@" &
+    gen=$!
+    wait "$gen"
+    gen=""
+}
 
 # One `cairn serve` in the background; its pid is appended to `pids`.
 serve() {
@@ -96,7 +106,7 @@ for i in $(seq 1 "$nodes"); do
     metrics+=("$metrics_addr")
 done
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $nodes cairn nodes (pids ${pids[*]}), nats-servers $nats_pids, clickhouse $ch_pid"
-"$loadgen" --addr "$(IFS=,; echo "${addrs[*]}")" --clickhouse-pid "$ch_pid" \
+loadgen_run --addr "$(IFS=,; echo "${addrs[*]}")" --clickhouse-pid "$ch_pid" \
     --clickhouse-addr "127.0.0.1:$ch_port" --clickhouse-db "${dbs[0]}" "${cpu[@]}" \
     --cpu "nats=$nats_pids" cluster --dbs "$(IFS=,; echo "${dbs[*]}")" \
     --jetstream-monitor "127.0.0.1:$((nats_base + 10))" --metrics "$(IFS=,; echo "${metrics[*]}")" \
@@ -108,6 +118,6 @@ stop_cluster
 serve single "$single_addr" cairn_cluster_single
 echo
 echo "one embedded node for comparison (pid ${pids[-1]}), clickhouse $ch_pid"
-"$loadgen" --addr "$single_addr" --server-pid "${pids[-1]}" --clickhouse-pid "$ch_pid" \
+loadgen_run --addr "$single_addr" --server-pid "${pids[-1]}" --clickhouse-pid "$ch_pid" \
     --clickhouse-addr "127.0.0.1:$ch_port" --clickhouse-db cairn_cluster_single \
     cluster --dbs cairn_cluster_single "${args[@]}"
