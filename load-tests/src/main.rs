@@ -139,3 +139,24 @@ fn main() {
         std::process::exit(1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_cpu_class;
+
+    #[test]
+    fn cpu_classes_name_one_or_more_pids() {
+        assert_eq!(
+            parse_cpu_class("nats=101+102+103"),
+            Ok(("nats".to_string(), vec![101, 102, 103]))
+        );
+        assert_eq!(
+            parse_cpu_class("node1=7"),
+            Ok(("node1".to_string(), vec![7]))
+        );
+        let err = parse_cpu_class("nats").unwrap_err();
+        assert!(err.contains("NAME=PID"), "{err}");
+        let err = parse_cpu_class("nats=1+x").unwrap_err();
+        assert!(err.contains("\"x\" is not a pid"), "{err}");
+    }
+}

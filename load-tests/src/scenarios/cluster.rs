@@ -68,21 +68,24 @@ async fn stream_state(mon: SocketAddr, stream: &str) -> Result<(u64, u64)> {
         return Err(format!("nats monitoring {mon}: {status}"));
     }
     let v: serde_json::Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
-    let streams = v["account_details"]
+    stream_counts(&v, stream).ok_or_else(|| format!("nats monitoring {mon}: no stream {stream}"))
+}
+
+/// The messages and bytes of `stream` in a `/jsz?streams=true` answer.
+fn stream_counts(jsz: &serde_json::Value, stream: &str) -> Option<(u64, u64)> {
+    jsz["account_details"]
         .as_array()
         .into_iter()
         .flatten()
-        .flat_map(|a| a["stream_detail"].as_array().into_iter().flatten());
-    for s in streams {
-        if s["name"] == stream {
+        .flat_map(|a| a["stream_detail"].as_array().into_iter().flatten())
+        .find(|s| s["name"] == stream)
+        .map(|s| {
             let st = &s["state"];
-            return Ok((
+            (
                 st["messages"].as_u64().unwrap_or(0),
                 st["bytes"].as_u64().unwrap_or(0),
-            ));
-        }
-    }
-    Err(format!("nats monitoring {mon}: no stream {stream}"))
+            )
+        })
 }
 
 /// A node's appends to the log, their total seconds, and its retries (Prometheus text).
@@ -93,17 +96,19 @@ async fn append_counters(addr: SocketAddr) -> Option<(f64, f64, f64)> {
         return None;
     }
     let text = String::from_utf8_lossy(&body);
-    let value = |name: &str| -> f64 {
-        text.lines()
-            .filter(|l| l.split([' ', '{']).next() == Some(name))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum()
-    };
     Some((
-        value("cairn_writer_replicated_append_seconds_count"),
-        value("cairn_writer_replicated_append_seconds_sum"),
-        value("cairn_writer_replicated_retries_total"),
+        metric(&text, "cairn_writer_replicated_append_seconds_count"),
+        metric(&text, "cairn_writer_replicated_append_seconds_sum"),
+        metric(&text, "cairn_writer_replicated_retries_total"),
     ))
+}
+
+/// The sum over the series of metric `name` in Prometheus text (0 when absent).
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.split([' ', '{']).next() == Some(name))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
 }
 
 /// Each node's counters, in order (`None` where a node did not answer).
@@ -304,4 +309,41 @@ pub async fn cluster(c: &Common, a: ClusterArgs) -> Result {
         footer(c, &cpu, elapsed);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_stream_among_the_accounts() {
+        let jsz = serde_json::json!({"account_details": [
+            {"name": "$G", "stream_detail": [
+                {"name": "OTHER", "state": {"messages": 1, "bytes": 10}},
+                {"name": "CAIRN_LOG", "state": {"messages": 42, "bytes": 4200, "last_seq": 42}}
+            ]}
+        ]});
+        assert_eq!(stream_counts(&jsz, "CAIRN_LOG"), Some((42, 4200)));
+        assert_eq!(stream_counts(&jsz, "MISSING"), None);
+        assert_eq!(stream_counts(&serde_json::json!({}), "CAIRN_LOG"), None);
+    }
+
+    #[test]
+    fn reads_a_metric_and_not_its_prefixes() {
+        let text = "# TYPE cairn_writer_replicated_retries_total counter\n\
+                    cairn_writer_replicated_retries_total 7\n\
+                    cairn_writer_replicated_append_seconds_sum 1.5\n\
+                    cairn_writer_replicated_append_seconds_count{node=\"a\"} 3\n\
+                    cairn_writer_replicated_append_seconds_count{node=\"b\"} 4\n";
+        assert_eq!(metric(text, "cairn_writer_replicated_retries_total"), 7.0);
+        assert_eq!(
+            metric(text, "cairn_writer_replicated_append_seconds_sum"),
+            1.5
+        );
+        assert_eq!(
+            metric(text, "cairn_writer_replicated_append_seconds_count"),
+            7.0
+        );
+        assert_eq!(metric(text, "cairn_writer_replicated_append_seconds"), 0.0);
+    }
 }
