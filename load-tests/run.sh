@@ -28,6 +28,22 @@
 #                                  var/load/backup, then ingests while `cairn backup` writes a
 #                                  full generation, then an incremental one: each one's duration,
 #                                  the ingest rate before and during it, and the CPU split)
+#   load-tests/run.sh cluster [--nodes 3] [--batch 100] [--concurrency 8] [--duration 60]
+#                             [--rate N] [--accept-on K] [--readers 8] [--read-duration 30]
+#                                 (cluster mode: three nats-servers as one JetStream cluster, a
+#                                  private ClickHouse on 18700 and N cairn nodes with
+#                                  log_backend = "jetstream", each projecting into its own
+#                                  database; batch ingest round-robin over the nodes (only the
+#                                  first K with --accept-on), then a read mix (by id, filtered
+#                                  pages) over them. Prints acknowledged statements/s, 503s,
+#                                  JetStream messages/s and statements per message, each node's
+#                                  appends and retries, each node's projection lag when the
+#                                  writers stop, read pages/s with p50/p99, and the CPU split by
+#                                  process class (each node, the nats-servers, ClickHouse, the
+#                                  generator, other) with CPU per statement. Then the same offer
+#                                  against one embedded node (LOAD_SINGLE=0 skips it). Ports
+#                                  18700–18759; everything it starts is stopped at the end, on
+#                                  failure too; see load-tests/cluster.sh)
 #
 # ingest, lag and mixed start from an empty store (var/load/scratch, database cairn_scratch);
 # fill, reads, aggregates, dashboard and erase share var/load/fill (database cairn_fill), so
@@ -56,14 +72,16 @@ case "$scenario" in
     lag) mode=scratch; args=(ingest --lag)
          case " $* " in *" --rate "*) ;; *) args+=(--rate 20000) ;; esac ;;
     fill|reads|aggregates|dashboard|erase) mode=fill; args=("$scenario") ;;
+    cluster) mode=cluster ;;
     backup) mode=backup
             # The log position is read from the metrics endpoint.
             export CAIRN_METRICS_ADDR="${CAIRN_METRICS_ADDR:-127.0.0.1:18281}" ;;
-    *) sed -n '2,34p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,55p' "$0" >&2; exit 2 ;;
 esac
 
 cargo build --release -q -p cairn-server -p cairn-loadgen
 loadgen="$target/release/cairn-loadgen"
+[ "$scenario" = cluster ] && exec load-tests/cluster.sh "$@"
 
 scripts/clickhouse.sh start --port "$ch_port" --dir "$ch_dir" >/dev/null
 ch_pid="$(cat "$ch_dir/clickhouse.pid")"

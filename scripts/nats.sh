@@ -2,7 +2,7 @@
 # Runs a private three-server NATS JetStream cluster on loopback for development and tests
 # (cluster mode: `log_backend = "jetstream"`).
 #
-#   scripts/nats.sh install|start|stop|status [--port BASE] [--dir DIR]
+#   scripts/nats.sh install|start|stop|status [--port BASE] [--dir DIR] [--monitor]
 #
 # install installs nats-server when missing (apt-get, Debian package `nats-server`; needs root).
 # start   installs it when missing, writes one config per server under DIR (listen on 127.0.0.1
@@ -12,7 +12,8 @@
 # stop    stops the servers whose pid files are in DIR and waits for them to exit.
 # status  prints `nats_urls` and exits 0 when all three servers accept connections, else 1.
 #
-# Ports: clients BASE, BASE+1, BASE+2; cluster routes BASE+5 to BASE+7. Defaults: BASE 4222,
+# Ports: clients BASE, BASE+1, BASE+2; cluster routes BASE+5 to BASE+7; with --monitor, the
+# HTTP monitoring endpoints (/varz, /jsz…) on BASE+10 to BASE+12. Defaults: BASE 4222,
 # DIR <repo>/var/nats (the repo ignores /var).
 set -euo pipefail
 
@@ -21,10 +22,12 @@ cmd="${1:-}"
 [ $# -gt 0 ] && shift
 base=4222
 dir="$repo/var/nats"
+monitor=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --port) base="$2"; shift 2 ;;
         --dir) dir="$2"; shift 2 ;;
+        --monitor) monitor=1; shift ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
 done
@@ -79,6 +82,7 @@ write_config() {
     cat >"$dir/n$i.conf" <<CONF
 server_name: n$i
 listen: 127.0.0.1:$((base + i))
+${monitor:+http: 127.0.0.1:$((base + 10 + i))}
 jetstream { store_dir: "$dir/n$i" }
 cluster {
   name: cairn_local

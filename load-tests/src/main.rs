@@ -1,9 +1,11 @@
 //! `cairn-loadgen`: seeded, realistic xAPI load against a running Cairn server, over HTTP/1.1
 //! keep-alive connections (one per concurrent worker). Each scenario prints throughput,
 //! p50/p95/p99/p99.9 latency and errors, the CPU split between the server, ClickHouse, the
-//! generator and the rest of the machine, and the server's resident memory.
-//! `load-tests/run.sh` starts ClickHouse and the release server and calls this, so one command
-//! reproduces one figure.
+//! generator, any other classes of process named with `--cpu` (a cluster's nodes and
+//! nats-servers) and the rest of the machine, and the server's resident memory. `--addr` may
+//! list several nodes: connections go round-robin over them.
+//! `load-tests/run.sh` starts ClickHouse and the release server (or a whole cluster) and calls
+//! this, so one command reproduces one figure.
 mod client;
 mod scenarios;
 mod stats;
@@ -25,9 +27,15 @@ struct Cli {
 /// What every scenario shares: where the server is, the seed and the size of the universe.
 #[derive(Args, Clone)]
 pub struct Common {
-    /// The server's address.
-    #[arg(long, global = true, default_value = "127.0.0.1:18280")]
-    pub addr: SocketAddr,
+    /// The server's address; a comma-separated list spreads the connections round-robin over
+    /// the nodes of a cluster (the admin API scenarios use the first).
+    #[arg(
+        long = "addr",
+        global = true,
+        default_value = "127.0.0.1:18280",
+        value_delimiter = ','
+    )]
+    pub addrs: Vec<SocketAddr>,
     #[arg(long, global = true, default_value = "load")]
     pub key: String,
     #[arg(long, global = true, default_value = "load-secret-load-secret")]
@@ -49,6 +57,10 @@ pub struct Common {
     pub server_pid: Option<u32>,
     #[arg(long, global = true)]
     pub clickhouse_pid: Option<u32>,
+    /// More processes for the CPU split, one class each: `NAME=PID[+PID…]` (repeatable), e.g.
+    /// `--cpu nats=101+102+103`.
+    #[arg(long = "cpu", global = true, value_parser = parse_cpu_class)]
+    pub cpu: Vec<(String, Vec<u32>)>,
     /// ClickHouse's HTTP address and the server's database, for the projection-lag probe.
     #[arg(long, global = true, default_value = "127.0.0.1:18200")]
     pub clickhouse_addr: SocketAddr,
@@ -72,6 +84,30 @@ enum Scenario {
     Forward(scenarios::ForwardArgs),
     /// Erase one actor through the admin API while ingesting: duration, stages, ingest impact.
     Erase(scenarios::EraseArgs),
+    /// Ingest, then reads, spread over the nodes of a cluster: lag per node, JetStream messages.
+    Cluster(scenarios::ClusterArgs),
+}
+
+impl Common {
+    /// The first (or only) server's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addrs[0]
+    }
+}
+
+/// `NAME=PID[+PID…]`.
+fn parse_cpu_class(s: &str) -> Result<(String, Vec<u32>), String> {
+    let (name, pids) = s
+        .split_once('=')
+        .ok_or_else(|| format!("--cpu {s}: expected NAME=PID[+PID…]"))?;
+    let pids = pids
+        .split('+')
+        .map(|p| {
+            p.parse()
+                .map_err(|_| format!("--cpu {s}: {p:?} is not a pid"))
+        })
+        .collect::<Result<Vec<u32>, String>>()?;
+    Ok((name.to_string(), pids))
 }
 
 /// Where `fill` records the statement ids it wrote, for `reads`.
@@ -95,10 +131,32 @@ fn main() {
             Scenario::Aggregates(a) => scenarios::aggregates(&cli.common, a).await,
             Scenario::Forward(a) => scenarios::forward(&cli.common, a).await,
             Scenario::Erase(a) => scenarios::erase(&cli.common, a).await,
+            Scenario::Cluster(a) => scenarios::cluster(&cli.common, a).await,
         }
     });
     if let Err(e) = code {
         eprintln!("cairn-loadgen: {e}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_cpu_class;
+
+    #[test]
+    fn cpu_classes_name_one_or_more_pids() {
+        assert_eq!(
+            parse_cpu_class("nats=101+102+103"),
+            Ok(("nats".to_string(), vec![101, 102, 103]))
+        );
+        assert_eq!(
+            parse_cpu_class("node1=7"),
+            Ok(("node1".to_string(), vec![7]))
+        );
+        let err = parse_cpu_class("nats").unwrap_err();
+        assert!(err.contains("NAME=PID"), "{err}");
+        let err = parse_cpu_class("nats=1+x").unwrap_err();
+        assert!(err.contains("\"x\" is not a pid"), "{err}");
     }
 }

@@ -112,39 +112,53 @@ pub fn rss_mib(pid: u32) -> Option<(f64, f64)> {
     Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
-/// CPU used by the server, ClickHouse, the generator and everything else over a window.
+/// CPU used by each class of process (the server, ClickHouse, cluster nodes, nats-servers…),
+/// the generator and everything else over a window.
 pub struct CpuWindow {
-    procs: Vec<(&'static str, Option<u32>, Option<f64>)>,
+    /// Class name, its processes and their CPU seconds at the start.
+    classes: Vec<(String, Vec<u32>, f64)>,
     machine: Option<(f64, f64)>,
 }
 
 impl CpuWindow {
-    pub fn start(server: Option<u32>, clickhouse: Option<u32>) -> Self {
-        let me = std::process::id();
-        let procs = vec![
-            ("server", server, server.and_then(cpu_seconds)),
-            ("clickhouse", clickhouse, clickhouse.and_then(cpu_seconds)),
-            ("loadgen", Some(me), cpu_seconds(me)),
-        ];
+    /// A window over the named classes of processes; the generator is added as `loadgen`.
+    pub fn classes(mut classes: Vec<(String, Vec<u32>)>) -> Self {
+        classes.push(("loadgen".into(), vec![std::process::id()]));
+        let classes = classes
+            .into_iter()
+            .map(|(name, pids)| {
+                let used = Self::sum(&pids);
+                (name, pids, used)
+            })
+            .collect();
         CpuWindow {
-            procs,
+            classes,
             machine: machine_cpu(),
         }
     }
 
-    /// "CPU split (cores): server 1.10, clickhouse 0.40, loadgen 0.30, other 0.05 of 2 busy 1.85".
+    fn sum(pids: &[u32]) -> f64 {
+        pids.iter().filter_map(|p| cpu_seconds(*p)).sum()
+    }
+
+    /// CPU seconds each class used since the start, in the order given (`loadgen` last).
+    pub fn used(&self) -> Vec<(String, f64)> {
+        self.classes
+            .iter()
+            .map(|(name, pids, before)| (name.clone(), (Self::sum(pids) - before).max(0.0)))
+            .collect()
+    }
+
+    /// "CPU split (cores): server 1.10, clickhouse 0.40, loadgen 0.30, other 0.05; machine busy
+    /// 1.85 of 2".
     pub fn report(&self, elapsed: Duration) -> String {
         let secs = elapsed.as_secs_f64();
         let mut parts = Vec::new();
         let mut ours = 0.0;
-        for (name, pid, before) in &self.procs {
-            if let (Some(pid), Some(b)) = (pid, before)
-                && let Some(now) = cpu_seconds(*pid)
-            {
-                let cores = (now - b) / secs;
-                ours += cores;
-                parts.push(format!("{name} {cores:.2}"));
-            }
+        for (name, used) in self.used() {
+            let cores = used / secs;
+            ours += cores;
+            parts.push(format!("{name} {cores:.2}"));
         }
         let mut line = format!("CPU split (cores): {}", parts.join(", "));
         if let (Some((b0, t0)), Some((b1, t1))) = (self.machine, machine_cpu()) {

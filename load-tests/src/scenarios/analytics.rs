@@ -4,10 +4,10 @@
 //! the generated data's six months, in a time zone; (b) the query builder's autocomplete,
 //! `GET /api/v1/stores/{id}/values` by path and by a prefix of a generated value. With `--void`,
 //! it first voids random statements of the fill, to measure the aggregate plan's correction.
-use super::{Result, enc, footer};
+use super::{Result, cpu_window, enc, footer};
 use crate::Common;
 use crate::client::{Conn, Target};
-use crate::stats::{CpuWindow, Recorder};
+use crate::stats::Recorder;
 use crate::workload::{EPOCH_END_S, SPAN_S, Universe, format_rfc3339, statement_id};
 use clap::Args;
 use hyper::Method;
@@ -85,7 +85,7 @@ async fn void(c: &Common, a: &AggregatesArgs, rng: &mut StdRng) -> Result {
                               "id": statement_id(salt, rng.random_range(0..count))}})
         })
         .collect();
-    let mut xapi = Conn::new(Target::new(c.addr, &c.key, &c.secret));
+    let mut xapi = Conn::new(Target::new(c.addr(), &c.key, &c.secret));
     let body = Value::Array(body).to_string();
     let (s, b) = xapi
         .send(Method::POST, "/xapi/statements", Some(body.into()))
@@ -110,7 +110,7 @@ async fn void(c: &Common, a: &AggregatesArgs, rng: &mut StdRng) -> Result {
 
 /// Logs in and creates a personal token for this run.
 pub(super) async fn token(c: &Common, email: &str, password: &str) -> Result<String> {
-    let mut conn = Conn::new(Target::plain(c.addr));
+    let mut conn = Conn::new(Target::plain(c.addr()));
     let login = json!({"email": email, "password": password}).to_string();
     let (status, headers, body) = conn
         .send_with(Method::POST, "/api/v1/auth/login", Some(login.into()), &[])
@@ -138,7 +138,7 @@ pub(super) async fn token(c: &Common, email: &str, password: &str) -> Result<Str
                 // A cookie-authenticated write must carry the page's origin (CSRF check).
                 (
                     ORIGIN,
-                    HeaderValue::from_str(&format!("http://{}", c.addr))
+                    HeaderValue::from_str(&format!("http://{}", c.addr()))
                         .map_err(|e| e.to_string())?,
                 ),
             ],
@@ -276,7 +276,7 @@ pub async fn aggregates(c: &Common, a: AggregatesArgs) -> Result {
         void(c, &a, &mut StdRng::seed_from_u64(c.seed ^ 0x701D)).await?;
     }
     let token = token(c, &a.admin.email, &a.admin.password).await?;
-    let target = Target::bearer(c.addr, &token);
+    let target = Target::bearer(c.addr(), &token);
     let pools = Arc::new(value_pools(&universe));
     let a = Arc::new(a);
     // What the store holds, as the aggregate endpoint counts it (voided statements left out).
@@ -323,7 +323,7 @@ pub async fn aggregates(c: &Common, a: AggregatesArgs) -> Result {
             })
             .collect();
         tokio::time::sleep_until(measure_from.into()).await;
-        let cpu = CpuWindow::start(c.server_pid, c.clickhouse_pid);
+        let cpu = cpu_window(c);
         let mut all = Outcome::default();
         for t in tasks {
             let o = t.await.map_err(|e| e.to_string())?;

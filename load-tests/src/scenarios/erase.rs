@@ -9,10 +9,9 @@
 //! actor stored before the erasure began is left.
 use super::forward::json_call;
 use super::write::{WritePlan, writer};
-use super::{Result, Setup, enc, footer, salt_or_fresh};
+use super::{Result, Setup, cpu_window, enc, footer, salt_or_fresh};
 use crate::Common;
 use crate::client::{Conn, Target};
-use crate::stats::CpuWindow;
 use crate::workload::format_rfc3339;
 use clap::Args;
 use hyper::Method;
@@ -61,7 +60,7 @@ pub async fn erase(c: &Common, a: EraseArgs) -> Result {
         m.remove("name");
     }
     let token = super::analytics::token(c, &a.admin.email, &a.admin.password).await?;
-    let mut admin = Conn::new(Target::bearer(c.addr, &token));
+    let mut admin = Conn::new(Target::bearer(c.addr(), &token));
 
     // Ingest for the whole scenario; the writers are stopped at the end.
     let acked = Arc::new(AtomicU64::new(0));
@@ -82,7 +81,7 @@ pub async fn erase(c: &Common, a: EraseArgs) -> Result {
         .collect();
     tokio::time::sleep(Duration::from_secs(a.warmup)).await;
 
-    let cpu = CpuWindow::start(c.server_pid, c.clickhouse_pid);
+    let cpu = cpu_window(c);
     let from = (acked.load(Ordering::Relaxed), Instant::now());
     tokio::time::sleep(Duration::from_secs(a.baseline)).await;
     let without = rate(&acked, from);
@@ -97,7 +96,7 @@ pub async fn erase(c: &Common, a: EraseArgs) -> Result {
         .duration_since(UNIX_EPOCH)
         .map_err(|e| e.to_string())?
         .as_secs() as i64;
-    let cpu = CpuWindow::start(c.server_pid, c.clickhouse_pid);
+    let cpu = cpu_window(c);
     let from = (acked.load(Ordering::Relaxed), Instant::now());
     let created = json_call(
         &mut admin,

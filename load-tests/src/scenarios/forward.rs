@@ -6,10 +6,10 @@
 //! long the forwarder took to catch up once ingest stopped, the statements the target holds
 //! (counted in its ClickHouse database: each statement once) and the CPU split, target included.
 use super::write::{WritePlan, writer};
-use super::{Result, Setup, footer, salt_or_fresh};
+use super::{Result, Setup, cpu_window, footer, salt_or_fresh};
 use crate::Common;
 use crate::client::{Conn, Target};
-use crate::stats::{CpuWindow, Recorder, cpu_seconds, percentile};
+use crate::stats::{Recorder, cpu_seconds, percentile};
 use clap::Args;
 use hyper::Method;
 use serde_json::{Value, json};
@@ -114,7 +114,7 @@ pub async fn forward(c: &Common, a: ForwardArgs) -> Result {
     let secs = Duration::from_secs(a.duration);
 
     // Without a forwarder.
-    let cpu = CpuWindow::start(c.server_pid, c.clickhouse_pid);
+    let cpu = cpu_window(c);
     let mut without = phase(&setup, &a, salt, counter.clone()).await?;
     println!(
         "ingest without a forwarder, offered {} statements/s, {} s",
@@ -128,7 +128,7 @@ pub async fn forward(c: &Common, a: ForwardArgs) -> Result {
 
     // A forwarder to the target, from now on.
     let token = super::analytics::token(c, &a.admin.email, &a.admin.password).await?;
-    let mut admin = Conn::new(Target::bearer(c.addr, &token));
+    let mut admin = Conn::new(Target::bearer(c.addr(), &token));
     let list = format!("/api/v1/stores/{}/forwarders", a.admin.store);
     let created = json_call(
         &mut admin,
@@ -150,14 +150,14 @@ pub async fn forward(c: &Common, a: ForwardArgs) -> Result {
     let before = target_count(c, &a.target_db).await?;
 
     // With it: ingest, and the lag sampled from the forwarder's status.
-    let cpu = CpuWindow::start(c.server_pid, c.clickhouse_pid);
+    let cpu = cpu_window(c);
     let target_cpu0 = a.target_pid.and_then(cpu_seconds);
     let until = Instant::now() + secs;
     let probe = {
         let (c, fpath) = (c.clone(), fpath.clone());
         let token = token.clone();
         tokio::spawn(async move {
-            let mut conn = Conn::new(Target::bearer(c.addr, &token));
+            let mut conn = Conn::new(Target::bearer(c.addr(), &token));
             let (mut n, mut s) = (Vec::new(), Vec::new());
             while Instant::now() < until {
                 tokio::time::sleep(Duration::from_millis(500)).await;

@@ -1,15 +1,18 @@
 //! The scenarios. Write scenarios (`ingest`, `fill`) live in [`write`], read scenarios
-//! (`reads`, `mixed`) in [`read`], the analytics API (`aggregates`) in [`analytics`], forwarding
+//! (`reads`, `mixed`) in [`read`], ingest and reads spread over a cluster's nodes (`cluster`) in
+//! [`cluster`], the analytics API (`aggregates`) in [`analytics`], forwarding
 //! under ingest (`forward`) in [`forward`], erasing a person under ingest (`erase`) in
 //! [`erase`]; what they
 //! share is here.
 mod analytics;
+mod cluster;
 mod erase;
 mod forward;
 mod read;
 mod write;
 
 pub use analytics::{AggregatesArgs, aggregates};
+pub use cluster::{ClusterArgs, cluster};
 pub use erase::{EraseArgs, erase};
 pub use forward::{ForwardArgs, forward};
 pub use read::{MixedArgs, ReadArgs, mixed, reads};
@@ -49,7 +52,8 @@ pub struct Admin {
 
 /// The universe and statement pool, built once from the seed.
 pub struct Setup {
-    pub target: Target,
+    /// The nodes, in `--addr` order.
+    pub targets: Vec<Target>,
     pub universe: Arc<Universe>,
     pub pool: Arc<Pool>,
 }
@@ -75,15 +79,37 @@ impl Setup {
             started.elapsed().as_secs_f64()
         );
         Setup {
-            target: Target::new(c.addr, &c.key, &c.secret),
+            targets: c
+                .addrs
+                .iter()
+                .map(|a| Target::new(*a, &c.key, &c.secret))
+                .collect(),
             universe,
             pool,
         }
     }
 
+    /// A connection to the first node.
     pub fn conn(&self) -> Conn {
-        Conn::new(self.target.clone())
+        self.conn_at(0)
     }
+
+    /// A connection to node `i` modulo the number of nodes (round-robin over a cluster).
+    pub fn conn_at(&self, i: usize) -> Conn {
+        Conn::new(self.targets[i % self.targets.len()].clone())
+    }
+}
+
+/// A CPU window over the server, ClickHouse, the `--cpu` classes and the generator.
+pub fn cpu_window(c: &Common) -> CpuWindow {
+    let mut classes = Vec::new();
+    classes.extend(c.server_pid.map(|p| ("server".to_string(), vec![p])));
+    classes.extend(
+        c.clickhouse_pid
+            .map(|p| ("clickhouse".to_string(), vec![p])),
+    );
+    classes.extend(c.cpu.iter().cloned());
+    CpuWindow::classes(classes)
 }
 
 /// Prints the CPU split over the window and the server's memory.

@@ -1,7 +1,7 @@
 //! Read scenarios: `reads` (GET by id, filtered GETs and their `more` pages against a filled
 //! store) and `mixed` (writers and readers at once).
 use super::write::{WritePlan, writer};
-use super::{Result, Setup, enc, footer, salt_or_fresh};
+use super::{Result, Setup, cpu_window, enc, footer, salt_or_fresh};
 use crate::Common;
 use crate::client::Conn;
 use crate::stats::{CpuWindow, Recorder};
@@ -264,11 +264,17 @@ async fn reader(
     out
 }
 
-fn report(all: BTreeMap<String, Recorder>, elapsed: Duration) {
+/// One line per kind of request, then the filtered ones together and every read together
+/// (pages: a by-id answer, a filtered page or a `more` page).
+pub(super) fn report(all: BTreeMap<String, Recorder>, elapsed: Duration) {
     let mut filtered = Recorder::default();
+    let mut reads = Recorder::default();
     for (name, mut rec) in all {
         if name.starts_with("GET filtered") {
             filtered.merge(rec.clone());
+        }
+        if name.starts_with("GET") {
+            reads.merge(rec.clone());
         }
         println!(
             "{}",
@@ -279,6 +285,12 @@ fn report(all: BTreeMap<String, Recorder>, elapsed: Duration) {
         println!(
             "{}",
             filtered.report("  GET filtered (all)", elapsed, "statements")
+        );
+    }
+    if reads.requests > 0 {
+        println!(
+            "{}",
+            reads.report("  all reads (pages)", elapsed, "statements")
         );
     }
 }
@@ -294,7 +306,7 @@ async fn run_readers(
     let tasks: Vec<_> = (0..plan.concurrency.max(1))
         .map(|i| {
             tokio::spawn(reader(
-                setup.conn(),
+                setup.conn_at(i),
                 setup.universe.clone(),
                 plan.clone(),
                 c.seed.wrapping_add(i as u64 * 7919),
@@ -304,7 +316,7 @@ async fn run_readers(
         })
         .collect();
     tokio::time::sleep_until(measure_from.into()).await;
-    let cpu = CpuWindow::start(c.server_pid, c.clickhouse_pid);
+    let cpu = cpu_window(c);
     let mut all: BTreeMap<String, Recorder> = BTreeMap::new();
     for t in tasks {
         for (k, v) in t.await.map_err(|e| e.to_string())? {
@@ -312,6 +324,30 @@ async fn run_readers(
         }
     }
     Ok((all, cpu, Duration::from_secs(duration)))
+}
+
+/// Readers spread over the nodes of `setup`, half by id (among the first `written` statements
+/// of `salt`) and half filtered (following `more` three times in ten): results per kind, the CPU
+/// window and the measured time.
+pub(super) async fn read_mix(
+    c: &Common,
+    setup: &Setup,
+    salt: u64,
+    written: u64,
+    concurrency: usize,
+    duration: u64,
+    limit: usize,
+) -> Result<(BTreeMap<String, Recorder>, CpuWindow, Duration)> {
+    let plan = ReadPlan {
+        ids: Ids::Runs(Arc::new(vec![(salt, written.max(1))])),
+        mix: ReadMix::Both,
+        concurrency,
+        limit,
+        follow_more: 0.3,
+        warmup: 3,
+        duration,
+    };
+    run_readers(c, setup, plan).await
 }
 
 pub async fn reads(c: &Common, a: ReadArgs) -> Result {

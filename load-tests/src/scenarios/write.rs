@@ -1,8 +1,8 @@
 //! Write scenarios: `ingest` (timed, optionally paced, several concurrencies in turn) and
 //! `fill` (a fixed number of statements, recorded so `reads` can ask for them by id).
-use super::{Result, Setup, footer, lag_probe, salt_or_fresh};
+use super::{Result, Setup, cpu_window, footer, lag_probe, salt_or_fresh};
 use crate::Common;
-use crate::stats::{CpuWindow, Recorder, percentile};
+use crate::stats::{Recorder, percentile};
 use crate::workload::Pool;
 use clap::Args;
 use hyper::Method;
@@ -112,22 +112,34 @@ pub async fn writer(mut conn: crate::client::Conn, plan: WritePlan) -> Recorder 
     rec
 }
 
-pub async fn ingest(c: &Common, a: IngestArgs) -> Result {
-    let setup = Setup::new(c);
-    if a.batch == 0 {
-        return Err("--batch must be at least 1".into());
-    }
-    let salt = salt_or_fresh(a.salt);
-    let counter = Arc::new(AtomicU64::new(0));
-    for &conc in &a.concurrency {
+/// Timed writers under way: `finish` waits for them past their deadline.
+pub struct Writers {
+    workers: Vec<tokio::task::JoinHandle<Recorder>>,
+    pub measure_from: Instant,
+    pub deadline: Instant,
+    /// Statements acknowledged so far, warm-up included.
+    pub acked: Arc<AtomicU64>,
+}
+
+impl Writers {
+    /// `conc` connections round-robin over the first `nodes` nodes of `setup`, for the warm-up
+    /// and duration of `a`, paced to `a.rate` when set; ids from `salt` and `counter`.
+    pub fn start(
+        setup: &Setup,
+        a: &IngestArgs,
+        conc: usize,
+        nodes: usize,
+        salt: u64,
+        counter: &Arc<AtomicU64>,
+    ) -> Self {
         let conc = conc.max(1);
-        let start = Instant::now();
-        let measure_from = start + Duration::from_secs(a.warmup);
+        let measure_from = Instant::now() + Duration::from_secs(a.warmup);
         let deadline = measure_from + Duration::from_secs(a.duration);
         let interval = (a.rate > 0).then(|| {
             let per_worker = a.rate as f64 / conc as f64 / a.batch as f64;
             Duration::from_secs_f64(1.0 / per_worker)
         });
+        let acked = Arc::new(AtomicU64::new(0));
         let plan = WritePlan {
             pool: setup.pool.clone(),
             salt,
@@ -137,8 +149,57 @@ pub async fn ingest(c: &Common, a: IngestArgs) -> Result {
             deadline,
             limit: None,
             interval,
-            acked: Default::default(),
+            acked: acked.clone(),
         };
+        let workers = (0..conc)
+            .map(|i| tokio::spawn(writer(setup.conn_at(i % nodes.max(1)), plan.clone())))
+            .collect();
+        Writers {
+            workers,
+            measure_from,
+            deadline,
+            acked,
+        }
+    }
+
+    /// Waits for every writer; the measured requests and the measured window's length.
+    pub async fn finish(self) -> Result<(Recorder, Duration)> {
+        let mut total = Recorder::default();
+        for w in self.workers {
+            total.merge(w.await.map_err(|e| e.to_string())?);
+        }
+        Ok((
+            total,
+            self.deadline.saturating_duration_since(self.measure_from),
+        ))
+    }
+}
+
+/// "ingest batch 100 × 8 connections, 60 s, offered 5000 statements/s".
+pub fn ingest_title(a: &IngestArgs, conc: usize) -> String {
+    let rate = if a.rate > 0 {
+        format!(", offered {} statements/s", a.rate)
+    } else {
+        String::new()
+    };
+    format!(
+        "ingest batch {} × {} connections, {} s{rate}",
+        a.batch,
+        conc.max(1),
+        a.duration
+    )
+}
+
+pub async fn ingest(c: &Common, a: IngestArgs) -> Result {
+    let setup = Setup::new(c);
+    if a.batch == 0 {
+        return Err("--batch must be at least 1".into());
+    }
+    let salt = salt_or_fresh(a.salt);
+    let counter = Arc::new(AtomicU64::new(0));
+    for &conc in &a.concurrency {
+        let writers = Writers::start(&setup, &a, conc, setup.targets.len(), salt, &counter);
+        let (measure_from, deadline) = (writers.measure_from, writers.deadline);
         let lag = a.lag.then(|| {
             tokio::spawn(lag_probe(
                 c.clone(),
@@ -147,25 +208,10 @@ pub async fn ingest(c: &Common, a: IngestArgs) -> Result {
                 deadline,
             ))
         });
-        let workers: Vec<_> = (0..conc)
-            .map(|_| tokio::spawn(writer(setup.conn(), plan.clone())))
-            .collect();
         tokio::time::sleep_until(measure_from.into()).await;
-        let cpu = CpuWindow::start(c.server_pid, c.clickhouse_pid);
-        let mut total = Recorder::default();
-        for w in workers {
-            total.merge(w.await.map_err(|e| e.to_string())?);
-        }
-        let elapsed = deadline.saturating_duration_since(measure_from);
-        let rate = if a.rate > 0 {
-            format!(", offered {} statements/s", a.rate)
-        } else {
-            String::new()
-        };
-        println!(
-            "ingest batch {} × {conc} connections, {} s{rate}",
-            a.batch, a.duration
-        );
+        let cpu = cpu_window(c);
+        let (mut total, elapsed) = writers.finish().await?;
+        println!("{}", ingest_title(&a, conc));
         println!(
             "{}",
             total.report("  POST /statements", elapsed, "statements")
@@ -201,7 +247,7 @@ pub async fn fill(c: &Common, a: FillArgs) -> Result {
         interval: None,
         acked: Default::default(),
     };
-    let cpu = CpuWindow::start(c.server_pid, c.clickhouse_pid);
+    let cpu = cpu_window(c);
     let workers: Vec<_> = (0..a.concurrency.max(1))
         .map(|_| tokio::spawn(writer(setup.conn(), plan.clone())))
         .collect();
