@@ -69,6 +69,11 @@ pub trait ReplicatedLog: Send + Sync + 'static {
     /// Messages after position `after`, in order, at most `limit`. A message with an empty
     /// payload carries nothing to apply (the log's opening marker).
     fn read_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Vec<u8>)>, StoreError>;
+    /// The largest payload an append may carry (the servers refuse larger messages): the writer
+    /// splits a group whose message would be larger.
+    fn max_message_bytes(&self) -> usize {
+        usize::MAX
+    }
 }
 
 /// One group commit as carried by the replicated log: its write set, format-versioned

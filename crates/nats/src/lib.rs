@@ -27,6 +27,9 @@ pub struct JetStreamConfig {
 /// The stream's opening marker: an empty message, so that every append has a position to
 /// expect (JetStream does not check an expected last sequence of 0).
 const OPENED_ID: &str = "cairn-log-opened";
+/// Bytes of a message's `max_payload` left for the headers of an append (the expected last
+/// sequence): payloads may use the rest.
+const HEADER_ROOM: usize = 1024;
 /// Opening the stream is tried for this many timeouts (a new cluster elects its leaders).
 const OPEN_TRIES: u32 = 6;
 
@@ -167,6 +170,15 @@ impl ReplicatedLog for JetStreamLog {
                 "the replicated log did not confirm the append: {e}"
             ))),
         }
+    }
+
+    /// The servers' `max_payload`, less room for the append's headers.
+    fn max_message_bytes(&self) -> usize {
+        self.client
+            .server_info()
+            .max_payload
+            .saturating_sub(HEADER_ROOM)
+            .max(1)
     }
 
     fn read_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {

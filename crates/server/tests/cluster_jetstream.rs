@@ -147,3 +147,56 @@ async fn document_compare_and_set_holds_across_nodes() {
         assert_eq!(codes, [204, 412], "round {round}");
     }
 }
+
+/// nats-server refuses a message over its `max_payload`: a group whose write set would be
+/// larger is committed in parts, so concurrent batches that together exceed it are all
+/// accepted; one request that alone exceeds it gets 413 saying so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn groups_stay_under_the_largest_message_the_log_takes() {
+    let nats = NatsCluster::start_with(18490, "max_payload: 65536");
+    let a = node(&nats).await;
+    let batch = |n: usize| -> (Vec<String>, serde_json::Value) {
+        let ids: Vec<String> = (0..n).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+        let body = ids
+            .iter()
+            .map(|id| {
+                let mut s = statement(id, "sized");
+                s["result"] = json!({"response": "x".repeat(1500)});
+                s
+            })
+            .collect();
+        (ids, serde_json::Value::Array(body))
+    };
+    // 24 requests of 12 statements at once: each fits in a message, the groups they form do not.
+    let mut posts = tokio::task::JoinSet::new();
+    let mut all = Vec::new();
+    for _ in 0..24 {
+        let (ids, body) = batch(12);
+        all.extend(ids);
+        posts.spawn(a.req(Method::POST, "/xapi/statements").json(&body).send());
+    }
+    while let Some(res) = posts.join_next().await {
+        let res = res.unwrap().unwrap();
+        let status = res.status();
+        assert_eq!(status, 200, "{}", res.text().await.unwrap());
+    }
+    for id in &all {
+        let res = a
+            .req(Method::GET, &format!("/xapi/statements?statementId={id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{id}");
+    }
+    // 40 statements of 1.5 KB cannot fit in one 64 KiB message.
+    let (_, body) = batch(40);
+    let res = a
+        .req(Method::POST, "/xapi/statements")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    let text = res.text().await.unwrap();
+    assert!(text.contains("max_payload"), "{text}");
+}

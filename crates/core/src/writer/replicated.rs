@@ -74,8 +74,27 @@ impl Writer {
                 answer(waiters, outcomes, pos.seq);
                 return;
             }
+            let payload = crate::replicated::encode_group(&g.ws);
+            if payload.len() > r.max_message_bytes() {
+                // One message per group, and the log refuses messages over its size limit:
+                // commit the group in two halves, each decided again on its own.
+                let group: Vec<_> = requests.into_iter().zip(waiters).collect();
+                if group.len() == 1 {
+                    answer(
+                        waiters_of(group),
+                        vec![Err(too_large(payload.len(), r))],
+                        pos.seq,
+                    );
+                    return;
+                }
+                let mut first = group;
+                let second = first.split_off(first.len() / 2);
+                self.commit_replicated(r, first, shared, pos);
+                self.commit_replicated(r, second, shared, pos);
+                return;
+            }
             let started = std::time::Instant::now();
-            let appended = r.append(pos.applied, crate::replicated::encode_group(&g.ws));
+            let appended = r.append(pos.applied, payload);
             metrics::histogram!("cairn_writer_replicated_append_seconds")
                 .record(started.elapsed().as_secs_f64());
             match appended {
@@ -204,6 +223,20 @@ impl Writer {
         shared.committed.send_replace(pos.seq);
         Ok(())
     }
+}
+
+fn waiters_of(group: Vec<(WriteRequest, Reply)>) -> Vec<Reply> {
+    group.into_iter().map(|(_, reply)| reply).collect()
+}
+
+/// One request whose write set alone is over the replicated log's message limit.
+fn too_large(bytes: usize, r: &dyn ReplicatedLog) -> Error {
+    Error::PayloadTooLarge(format!(
+        "this request's statements and documents take {bytes} bytes in the cluster's log, over \
+         the {} bytes a message may hold (nats-server's max_payload): send fewer statements per \
+         request",
+        r.max_message_bytes()
+    ))
 }
 
 fn answer(waiters: Vec<Reply>, outcomes: Vec<Result<(), Error>>, seq: u64) {

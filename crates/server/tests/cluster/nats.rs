@@ -28,6 +28,12 @@ impl NatsCluster {
     /// Starts three servers: client ports `base`, `base + 1`, `base + 2`; cluster (route) ports
     /// `base + 5` to `base + 7`. Waits until each accepts connections.
     pub fn start(base: u16) -> Self {
+        Self::start_with(base, "")
+    }
+
+    /// As [`NatsCluster::start`], with `extra` added to each server's configuration (for
+    /// instance `max_payload: 65536`).
+    pub fn start_with(base: u16, extra: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let routes: Vec<String> = (0..3)
             .map(|i| format!("nats-route://127.0.0.1:{}", base + 5 + i))
@@ -41,7 +47,7 @@ impl NatsCluster {
                 format!(
                     "server_name: n{i}\nlisten: 127.0.0.1:{port}\n\
                      jetstream {{ store_dir: \"{}\" }}\n\
-                     cluster {{ name: cairn_test\n listen: 127.0.0.1:{}\n routes: [{}] }}\n",
+                     cluster {{ name: cairn_test\n listen: 127.0.0.1:{}\n routes: [{}] }}\n{extra}\n",
                     store.display(),
                     base + 5 + i,
                     routes.join(", ")
