@@ -6,7 +6,8 @@
 //! every acknowledged statement is in the shared `statements` table exactly once, the hourly
 //! aggregate counts each once, and both survivors serve each once (a filtered read too).
 //! Exactly one node inserts at a time: before the kill only the first holder has inserted, after
-//! it only one survivor (each node's `/metrics`).
+//! it only one survivor (each node's `/metrics`). The killed node then comes back as a stand-by,
+//! and a clean stop of the holder hands the lease over without waiting for it to expire.
 mod cluster;
 mod common;
 
@@ -82,16 +83,15 @@ fn nodes_sharing_one_database_project_each_statement_once_across_a_kill_9_of_the
     let nats = NatsCluster::start(NATS_BASE);
     let db = format!("cairn_shared_{}", uuid::Uuid::new_v4().simple());
     let metrics: Vec<u16> = (0..3).map(|_| free_port()).collect();
-    let mut nodes: Vec<Node> = (0..3)
-        .map(|i| {
-            let env = [
-                ("CAIRN_PROJECTION_SHARED", "true".to_owned()),
-                ("CAIRN_PROJECTION_LEASE_MS", LEASE_MS.to_string()),
-                ("CAIRN_METRICS_ADDR", format!("127.0.0.1:{}", metrics[i])),
-            ];
-            Node::spawn_with(root.path(), &format!("n{i}"), free_port(), &nats, &db, &env)
-        })
-        .collect();
+    let spawn = |i: usize| {
+        let env = [
+            ("CAIRN_PROJECTION_SHARED", "true".to_owned()),
+            ("CAIRN_PROJECTION_LEASE_MS", LEASE_MS.to_string()),
+            ("CAIRN_METRICS_ADDR", format!("127.0.0.1:{}", metrics[i])),
+        ];
+        Node::spawn_with(root.path(), &format!("n{i}"), free_port(), &nats, &db, &env)
+    };
+    let mut nodes: Vec<Node> = (0..3).map(spawn).collect();
     let first = holder(&metrics, &[0, 1, 2], Duration::from_secs(30));
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
@@ -200,4 +200,44 @@ fn nodes_sharing_one_database_project_each_statement_once_across_a_kill_9_of_the
         "stand-by node {other} inserted"
     );
     assert!(metric(metrics[second], INSERTS) > 0.0);
+
+    // The killed node comes back as a stand-by: it serves everything and inserts nothing.
+    nodes[first] = spawn(first);
+    check_node(&nodes[first], &acked);
+    assert_eq!(metric(metrics[first], HELD), 0.0);
+    // A clean stop of the holder hands the lease over at once (no wait for it to expire), and
+    // the next holder projects what is posted afterwards.
+    nodes[second].terminate();
+    let stopped = Instant::now();
+    let third = holder(
+        &metrics,
+        &[first, other],
+        Duration::from_millis(LEASE_MS / 2),
+    );
+    eprintln!(
+        "node {third} took the released lease {:?} after node {second} stopped",
+        stopped.elapsed()
+    );
+    let (more, body) = cluster::node::batch(10);
+    let r = reqwest::blocking::Client::new()
+        .post(format!(
+            "http://127.0.0.1:{}/xapi/statements",
+            nodes[third].port
+        ))
+        .basic_auth(cluster::node::KEY, Some(cluster::node::SECRET))
+        .header("X-Experience-API-Version", "1.0.3")
+        .json(&body)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let want = want + more.len() as u64;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while nodes[third].clickhouse_rows() != (want, want) {
+        assert!(
+            Instant::now() < deadline,
+            "the next holder does not project:\n{}",
+            nodes[third].log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

@@ -109,6 +109,18 @@ impl Node {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// SIGTERM (a clean stop), and waits until the process has exited.
+    pub fn terminate(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let sent = Command::new("kill")
+                .args(["-TERM", &c.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(sent.success());
+            c.wait().unwrap();
+        }
+    }
+
     /// `kill -9`.
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
