@@ -2,7 +2,7 @@
 //! `nats-server` processes as one JetStream cluster, three real `cairn` processes on its log,
 //! one database on one ClickHouse server. Only the holder of the projection lease projects.
 //! Statements are posted through every node; the holder is killed with SIGKILL under that
-//! load. A survivor must take the lease over within the lease time and its margin, and then
+//! load, then one nats-server. A survivor must take the lease over within the lease time and its margin, and then
 //! every acknowledged statement is in the shared `statements` table exactly once, the hourly
 //! aggregate counts each once, and both survivors serve each once (a filtered read too).
 //! Exactly one node inserts at a time: before the kill only the first holder has inserted, after
@@ -80,18 +80,18 @@ fn clickhouse(q: &str) -> String {
 #[test]
 fn nodes_sharing_one_database_project_each_statement_once_across_a_kill_9_of_the_holder() {
     let root = tempfile::tempdir().unwrap();
-    let nats = NatsCluster::start(NATS_BASE);
+    let mut nats = NatsCluster::start(NATS_BASE);
     let db = format!("cairn_shared_{}", uuid::Uuid::new_v4().simple());
     let metrics: Vec<u16> = (0..3).map(|_| free_port()).collect();
-    let spawn = |i: usize| {
+    let spawn = |i: usize, nats: &NatsCluster| {
         let env = [
             ("CAIRN_PROJECTION_SHARED", "true".to_owned()),
             ("CAIRN_PROJECTION_LEASE_MS", LEASE_MS.to_string()),
             ("CAIRN_METRICS_ADDR", format!("127.0.0.1:{}", metrics[i])),
         ];
-        Node::spawn_with(root.path(), &format!("n{i}"), free_port(), &nats, &db, &env)
+        Node::spawn_with(root.path(), &format!("n{i}"), free_port(), nats, &db, &env)
     };
-    let mut nodes: Vec<Node> = (0..3).map(spawn).collect();
+    let mut nodes: Vec<Node> = (0..3).map(|i| spawn(i, &nats)).collect();
     let first = holder(&metrics, &[0, 1, 2], Duration::from_secs(30));
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
@@ -122,14 +122,31 @@ fn nodes_sharing_one_database_project_each_statement_once_across_a_kill_9_of_the
     let second = holder(&metrics, &live, Duration::from_millis(LEASE_MS + MARGIN_MS));
     let took = killed.elapsed();
     eprintln!("node {second} took the projection lease {took:?} after the kill of node {first}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while acked.lock().unwrap().len() < before + 300 {
-        assert!(
-            Instant::now() < deadline,
-            "no writes acknowledged after the kill"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let more_acked = |n: usize, what: &str| {
+        let from = acked.lock().unwrap().len();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while acked.lock().unwrap().len() < from + n {
+            assert!(
+                Instant::now() < deadline,
+                "no writes acknowledged after {what}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    more_acked(300, "the kill of the holder");
+    // One projector at a time: of the survivors, only the new holder has inserted.
+    let other = live.iter().copied().find(|i| *i != second).unwrap();
+    assert_eq!(
+        metric(metrics[other], INSERTS),
+        0.0,
+        "stand-by node {other} inserted"
+    );
+    assert!(metric(metrics[second], INSERTS) > 0.0);
+    // SIGKILL of a nats-server under the same load: the log and the lease's record keep a
+    // majority of their copies. (While JetStream moves their leaders the holder may miss its
+    // renewals and the lease may change hands: exactly once still holds, checked below.)
+    nats.kill(0);
+    more_acked(300, "the kill of a nats-server");
     stop.store(true, Ordering::Relaxed);
     for w in writers {
         w.join().unwrap();
@@ -192,30 +209,21 @@ fn nodes_sharing_one_database_project_each_statement_once_across_a_kill_9_of_the
         acked.iter().all(|id| ids.contains(id)),
         "an acknowledged statement is not projected"
     );
-    // One projector at a time: of the survivors, only the new holder ever inserted.
-    let other = live.iter().copied().find(|i| *i != second).unwrap();
-    assert_eq!(
-        metric(metrics[other], INSERTS),
-        0.0,
-        "stand-by node {other} inserted"
-    );
-    assert!(metric(metrics[second], INSERTS) > 0.0);
 
     // The killed node comes back as a stand-by: it serves everything and inserts nothing.
-    nodes[first] = spawn(first);
+    nats.restart(0);
+    nodes[first] = spawn(first, &nats);
     check_node(&nodes[first], &acked);
     assert_eq!(metric(metrics[first], HELD), 0.0);
     // A clean stop of the holder hands the lease over at once (no wait for it to expire), and
     // the next holder projects what is posted afterwards.
-    nodes[second].terminate();
+    let now = holder(&metrics, &live, Duration::from_millis(LEASE_MS + MARGIN_MS));
+    nodes[now].terminate();
     let stopped = Instant::now();
-    let third = holder(
-        &metrics,
-        &[first, other],
-        Duration::from_millis(LEASE_MS / 2),
-    );
+    let rest: Vec<usize> = (0..3).filter(|i| *i != now).collect();
+    let third = holder(&metrics, &rest, Duration::from_millis(LEASE_MS / 2));
     eprintln!(
-        "node {third} took the released lease {:?} after node {second} stopped",
+        "node {third} took the released lease {:?} after node {now} stopped",
         stopped.elapsed()
     );
     let (more, body) = cluster::node::batch(10);
