@@ -39,6 +39,11 @@ pub async fn follow(
     }))
 }
 
+/// Why `cairn reproject` refuses to run with `projection_shared`.
+pub const NO_SHARED_REPROJECT: &str = "cairn reproject cannot rebuild a database shared by the \
+    nodes of a cluster (projection_shared): the position up to which it holds the log is kept \
+    with the cluster, not by this command";
+
 /// Connects to the replicated log in cluster mode (`None` with the embedded log).
 pub async fn connect(cfg: &crate::config::Config) -> anyhow::Result<Option<Arc<JetStreamLog>>> {
     Ok(match cfg.log_backend {

@@ -24,7 +24,10 @@ use std::time::Duration;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+mod commands;
 mod first_run;
+
+pub use commands::{migrate, reproject};
 
 pub use first_run::{BOOTSTRAPPED_META, CURSOR_KEY_FILE, bootstrap, cursor_key};
 
@@ -464,38 +467,4 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         },
         archives,
     })
-}
-
-/// Replays the whole log into an emptied projection.
-pub async fn reproject(cfg: &Config) -> anyhow::Result<u64> {
-    let store = open_store(cfg)?;
-    let log: Arc<dyn LogStore> = store;
-    let projection: Arc<dyn Projection> = projection(cfg).await?;
-    let tail = Arc::new(Tail::new(0));
-    let p = Projector::new(
-        log,
-        projection,
-        tail,
-        ProjectorConfig {
-            batch_max: cfg.projector_batch_max,
-            ..ProjectorConfig::default()
-        },
-    );
-    let mut progress = crate::progress::Progress::new("reprojecting the log", "events", 0);
-    let last = p
-        .reproject_reporting(|done, head| progress.set(done, head))
-        .await?;
-    progress.finish();
-    Ok(last)
-}
-
-/// Applies the ClickHouse migrations not applied yet (`cairn migrate`), showing progress.
-pub async fn migrate(cfg: &Config) -> anyhow::Result<()> {
-    let p = ClickHouseProjection::new(clickhouse_config(cfg));
-    let total = cairn_clickhouse::MIGRATIONS.len() as u64;
-    let mut progress = crate::progress::Progress::new("migrating ClickHouse", "migrations", total);
-    p.migrate_reporting(|done, total, _| progress.set(done as u64, total as u64))
-        .await?;
-    progress.finish();
-    Ok(())
 }
