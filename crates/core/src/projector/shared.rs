@@ -105,14 +105,18 @@ impl Projector {
         shutdown: &mut watch::Receiver<bool>,
     ) {
         let head = *committed.borrow_and_update();
-        self.tail.advance(shared.min(head));
+        if shared.min(head) > self.tail.watermark() {
+            self.tail.advance(shared.min(head));
+        }
         let down = !self.status.is_up();
         if down && self.projection.ping().await.is_ok() {
             self.status.set_up();
         }
+        // This node's own commits matter only while its log is behind the shared checkpoint.
+        let behind = head < shared;
         tokio::select! {
             _ = role.changed() => {}
-            _ = committed.changed() => {}
+            _ = committed.changed(), if behind => {}
             _ = shutdown.changed() => {}
             _ = tokio::time::sleep(self.config.retry_backoff), if down => {}
         }
