@@ -144,6 +144,9 @@ impl Projector {
     /// (a crash or a failed insert may have left some).
     async fn prepare(&self, checkpoint: u64) -> Result<(), ProjectionError> {
         self.projection.migrate().await?;
+        // A write that this node abandoned, or that a node which has since died sent, may still
+        // be running on the server: stopped first, it cannot land after the clean-up below.
+        self.projection.fence().await?;
         self.projection.discard_after(checkpoint).await
     }
 
