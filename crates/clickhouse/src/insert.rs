@@ -7,6 +7,31 @@ use cairn_core::{Projection, ProjectionError, Retraction, StatementRecord};
 use std::sync::Arc;
 
 impl ClickHouseProjection {
+    /// The prefix of the query id of every write of the projector into this database (see
+    /// [`ClickHouseProjection::writer`] and [`Projection::fence`]).
+    fn write_prefix(&self) -> String {
+        format!("cairn-write-{}-", self.database)
+    }
+
+    /// The client for one write of the projector: its query id starts with the database's write
+    /// prefix, so that [`Projection::fence`] can find it while ClickHouse still runs it.
+    pub(crate) fn writer(&self) -> clickhouse::Client {
+        let id = format!("{}{}", self.write_prefix(), uuid::Uuid::new_v4().simple());
+        self.client.clone().with_setting("query_id", id)
+    }
+
+    /// [`Projection::fence`]: every write into this database that ClickHouse is still running
+    /// (the projector abandons a write that outlasts its timeout, but the server may go on with
+    /// it) is stopped, and this answers once none runs.
+    pub(crate) async fn fence_writes(&self) -> Result<(), ProjectionError> {
+        self.server
+            .query("KILL QUERY WHERE startsWith(query_id, ?) SYNC")
+            .bind(self.write_prefix())
+            .execute()
+            .await
+            .map_err(err("stop the writes still running"))
+    }
+
     /// [`Projection::insert`]: on one server, the rows as they are; on a cluster, first the
     /// rows left by a failed insert removed (`discard_after` the seq before its first row).
     pub(crate) async fn insert_batch(
@@ -51,17 +76,17 @@ impl ClickHouseProjection {
         // later ones unsent: the retried batch re-inserts statements and keys (both collapse by
         // seq) but counts values once.
         let mut statements = self
-            .client
+            .writer()
             .insert::<crate::StatementRow<'_>>("statements")
             .await
             .map_err(err("insert"))?;
         let mut keys = self
-            .client
+            .writer()
             .insert::<feed::KeysFeedRow<'_>>("statement_keys_feed")
             .await
             .map_err(err("insert keys"))?;
         let mut values = self
-            .client
+            .writer()
             .insert::<feed::ValuesFeedRow<'_>>("query_values_feed")
             .await
             .map_err(err("insert values"))?;

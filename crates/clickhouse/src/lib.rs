@@ -406,7 +406,11 @@ impl Projection for ClickHouseProjection {
     }
 
     async fn link_personas(&self, links: &[PersonaLink]) -> Result<(), ProjectionError> {
-        persona::insert_links(&self.client, links).await
+        persona::insert_links(&self.writer(), links).await
+    }
+
+    async fn fence(&self) -> Result<(), ProjectionError> {
+        self.fence_writes().await
     }
 
     async fn discard_after(&self, seq: u64) -> Result<(), ProjectionError> {

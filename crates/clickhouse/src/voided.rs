@@ -143,7 +143,7 @@ impl ClickHouseProjection {
         let mut rest: Vec<Retraction> = retractions.to_vec();
         rest.sort();
         for chunk in rest.chunk_by(|a, b| a.store == b.store) {
-            self.client
+            self.writer()
                 .query(&retract_sql(chunk[0].store, chunk))
                 .execute()
                 .await

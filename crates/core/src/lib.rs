@@ -20,6 +20,7 @@ pub mod health;
 pub mod ids;
 pub mod personas;
 pub mod ports;
+pub mod projection_lease;
 pub mod projector;
 pub mod purge;
 pub mod query;

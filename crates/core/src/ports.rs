@@ -214,6 +214,13 @@ pub trait Projection: Send + Sync + 'static {
     async fn link_personas(&self, links: &[PersonaLink]) -> Result<(), ProjectionError>;
     /// Removes every row with a sequence number above `seq` (all rows when 0), and waits until done.
     async fn discard_after(&self, seq: u64) -> Result<(), ProjectionError>;
+    /// Stops every write into the projection that its server is still running, from this
+    /// process or another (a write abandoned after a timeout, or sent by a node that has since
+    /// died), and answers once none runs: a `discard_after` that follows is not undone by a
+    /// write landing after it.
+    async fn fence(&self) -> Result<(), ProjectionError> {
+        Ok(())
+    }
     /// Removes every row derived from the log entries `plan` lists (or from its whole store)
     /// and waits until done, leaving the aggregates ([`Projection::purge_aggregates`]). Rows
     /// of other entries may be inserted meanwhile. Repeating it is harmless.

@@ -5,6 +5,7 @@
 //! a quorum of the stream's replicas holds it.
 use async_nats::jetstream::{self, context::PublishErrorKind, stream};
 use cairn_core::ports::StoreError;
+use cairn_core::projection_lease::{CasError, LeaseStore};
 use cairn_core::replicated::{AppendError, ReplicatedLog};
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -185,5 +186,77 @@ impl ReplicatedLog for JetStreamLog {
         self.runtime
             .block_on(self.read(after, limit))
             .map_err(|e| StoreError(format!("replicated log: {e}")))
+    }
+}
+
+/// The projection lease's record in JetStream's key-value store (cluster nodes sharing one
+/// ClickHouse database): bucket `cairn_projection_<stream>`, replicated like the log, one key.
+/// Implements [`cairn_core::projection_lease::LeaseStore`].
+pub struct JetStreamLease {
+    kv: jetstream::kv::Store,
+}
+
+/// The lease's key (one lease for the whole log).
+const LEASE_KEY: &str = "all";
+
+impl JetStreamLog {
+    /// Opens the projection lease's bucket, creating it when missing. The bucket's stream is
+    /// created here with the key-value store's own settings (what `create_key_value` would
+    /// send): that call first reads the account's limits, which `async-nats` cannot parse from
+    /// the nats-server 2.9 of Debian.
+    pub async fn lease(&self, replicas: usize) -> Result<JetStreamLease, String> {
+        let bucket = format!("cairn_projection_{}", self.stream);
+        self.js
+            .get_or_create_stream(stream::Config {
+                name: format!("KV_{bucket}"),
+                subjects: vec![format!("$KV.{bucket}.>")],
+                max_messages_per_subject: 10,
+                allow_rollup: true,
+                deny_delete: true,
+                allow_direct: true,
+                discard: stream::DiscardPolicy::New,
+                num_replicas: replicas,
+                storage: stream::StorageType::File,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| format!("cannot create the key-value bucket {bucket}: {e}"))?;
+        let kv = self
+            .js
+            .get_key_value(&bucket)
+            .await
+            .map_err(|e| format!("cannot open the key-value bucket {bucket}: {e}"))?;
+        Ok(JetStreamLease { kv })
+    }
+}
+
+#[async_trait::async_trait]
+impl LeaseStore for JetStreamLease {
+    async fn read(&self) -> Result<Option<(Vec<u8>, u64)>, String> {
+        let entry = self.kv.entry(LEASE_KEY).await.map_err(|e| e.to_string())?;
+        Ok(entry.and_then(|e| match e.operation {
+            jetstream::kv::Operation::Put => Some((e.value.to_vec(), e.revision)),
+            _ => None,
+        }))
+    }
+
+    async fn create(&self, value: Vec<u8>) -> Result<u64, CasError> {
+        self.kv
+            .create(LEASE_KEY, value.into())
+            .await
+            .map_err(|e| match e.kind() {
+                jetstream::kv::CreateErrorKind::AlreadyExists => CasError::Conflict,
+                _ => CasError::Unavailable(e.to_string()),
+            })
+    }
+
+    async fn update(&self, value: Vec<u8>, revision: u64) -> Result<u64, CasError> {
+        self.kv
+            .update(LEASE_KEY, value.into(), revision)
+            .await
+            .map_err(|e| match e.kind() {
+                jetstream::kv::UpdateErrorKind::WrongLastRevision => CasError::Conflict,
+                _ => CasError::Unavailable(e.to_string()),
+            })
     }
 }

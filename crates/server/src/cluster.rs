@@ -1,7 +1,10 @@
 //! Cluster mode's follower: each node applies what the other nodes append to the replicated
 //! log as soon as JetStream tells it of an append, and on a timer in case a notice was lost
 //! (core NATS delivery is at most once). The writer thread does the applying, so the committed
-//! state it decides against is never changed behind its back.
+//! state it decides against is never changed behind its back. With `projection_shared`, the
+//! projection lease's keeper ([`lease`]) says which node projects into the shared database.
+use cairn_core::projection_lease::Times;
+use cairn_core::projection_lease::keeper::Keeper;
 use cairn_core::writer::WriterHandle;
 use cairn_nats::JetStreamLog;
 use std::sync::Arc;
@@ -34,4 +37,56 @@ pub async fn follow(
             }
         }
     }))
+}
+
+/// Why `cairn reproject` refuses to run with `projection_shared`.
+pub const NO_SHARED_REPROJECT: &str = "cairn reproject cannot rebuild a database shared by the \
+    nodes of a cluster (projection_shared): the position up to which it holds the log is kept \
+    with the cluster, not by this command";
+
+/// Connects to the replicated log in cluster mode (`None` with the embedded log).
+pub async fn connect(cfg: &crate::config::Config) -> anyhow::Result<Option<Arc<JetStreamLog>>> {
+    Ok(match cfg.log_backend {
+        crate::config::LogBackend::Embedded => None,
+        crate::config::LogBackend::Jetstream => Some(Arc::new(
+            JetStreamLog::connect(&cfg.jetstream())
+                .await
+                .map_err(anyhow::Error::msg)?,
+        )),
+    })
+}
+
+/// With `projection_shared`: the projection lease's keeper for this run of this node (its id
+/// is the listen address and a fresh random part), after one round, so that its role and the
+/// shared checkpoint are known. `None` otherwise.
+pub async fn lease(
+    cfg: &crate::config::Config,
+    log: Option<&Arc<JetStreamLog>>,
+) -> anyhow::Result<Option<Arc<Keeper>>> {
+    let Some(log) = log.filter(|_| cfg.projection_shared) else {
+        return Ok(None);
+    };
+    let store = log
+        .lease(cfg.jetstream_replicas)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let me = format!("{}/{}", cfg.http_addr, uuid::Uuid::new_v4().simple());
+    let keeper = Arc::new(Keeper::new(
+        Arc::new(store),
+        me,
+        Times::for_lease(cfg.projection_lease_ms),
+    ));
+    keeper.tick().await;
+    Ok(Some(keeper))
+}
+
+/// How often the keeper reads the lease: often enough to renew it in time and to notice a
+/// new shared checkpoint within the follow interval.
+pub fn lease_every(cfg: &crate::config::Config) -> Duration {
+    let t = Times::for_lease(cfg.projection_lease_ms);
+    Duration::from_millis(
+        (t.renew_ms / 2)
+            .min(cfg.jetstream_follow_interval_ms)
+            .max(50),
+    )
 }

@@ -67,6 +67,14 @@ fn describe() {
         "Cluster mode: groups decided again because another node appended first"
     );
     describe_gauge!(
+        "cairn_projection_lease_held",
+        "Shared database: 1 on the node that holds the projection lease (it projects), else 0"
+    );
+    describe_counter!(
+        "cairn_projection_lease_acquired_total",
+        "Shared database: times this node started holding the projection lease"
+    );
+    describe_gauge!(
         "cairn_projection_lag_statements",
         "Statements committed to the log and not yet in ClickHouse (the in-memory tail)"
     );

@@ -465,6 +465,11 @@ async fn restart_and_reproject_keep_exactly_one_row_per_statement() {
     }
     // The log also holds the tenancy's events (default organisation, store and client).
     assert!(lasts[0] >= 20 && lasts[0] == lasts[1], "{lasts:?}");
+    // A database shared by a cluster's nodes is not rebuilt by one node's command.
+    let mut shared = cfg.clone();
+    shared.projection_shared = true;
+    let err = cairn_server::app::reproject(&shared).await.unwrap_err();
+    assert!(err.to_string().contains("projection_shared"), "{err}");
     let s = TestServer::start_with(cfg, dir).await;
     assert_eq!(s.clickhouse_count("1").await, 20);
     let r = s

@@ -24,7 +24,10 @@ use std::time::Duration;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+mod commands;
 mod first_run;
+
+pub use commands::{migrate, reproject};
 
 pub use first_run::{BOOTSTRAPPED_META, CURSOR_KEY_FILE, bootstrap, cursor_key};
 
@@ -166,7 +169,14 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         cairn_core::analytics::bodies::WithBodies::new(measured.clone(), log.clone()),
     );
     let projection: Arc<dyn Projection> = measured;
-    let tail = Arc::new(Tail::new(cairn_core::projector::read_checkpoint(&*log)?));
+    let replicated = crate::cluster::connect(&cfg).await?;
+    let lease = crate::cluster::lease(&cfg, replicated.as_ref()).await?;
+    // Sharing the database: the tail holds what it lacks (as far as this node's log goes).
+    let start = match &lease {
+        Some(l) => l.role().borrow().checkpoint().min(log.last_seq()?),
+        None => cairn_core::projector::read_checkpoint(&*log)?,
+    };
+    let tail = Arc::new(Tail::new(start));
     let projector = Projector::new(
         log.clone(),
         projection.clone(),
@@ -187,22 +197,31 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         .with_progress(progress)
         .with_status(status.clone())
         .with_gate(gate.clone());
+    let projector = match &lease {
+        Some(l) => projector.with_lease(l.clone()),
+        None => projector,
+    };
     // A backlog too long for the tail is projected before serving: its progress is shown like
     // `cairn reproject`'s.
     let mut backlog: Option<crate::progress::Progress> = None;
-    let recovered = projector
-        .recover_reporting(|done, total| {
-            backlog
-                .get_or_insert_with(|| {
-                    crate::progress::Progress::new(
-                        "projecting the backlog before serving",
-                        "events",
-                        total,
-                    )
-                })
-                .set(done, total)
-        })
-        .await;
+    let recovered = if lease.is_some() {
+        // Only the lease's holder touches the shared database, once its keeper says so.
+        projector.recover_from(start).await.map(|()| start)
+    } else {
+        projector
+            .recover_reporting(|done, total| {
+                backlog
+                    .get_or_insert_with(|| {
+                        crate::progress::Progress::new(
+                            "projecting the backlog before serving",
+                            "events",
+                            total,
+                        )
+                    })
+                    .set(done, total)
+            })
+            .await
+    };
     if let Some(p) = backlog {
         p.finish();
     }
@@ -221,14 +240,6 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     let personas = Arc::new(Personas::load(&*log)?);
     let dashboards = Arc::new(Dashboards::load(&*log, cfg.dashboard_limits())?);
     let forwarders = Arc::new(Forwarders::load(&*log, cfg.forwarding_limits())?);
-    let replicated = match cfg.log_backend {
-        crate::config::LogBackend::Embedded => None,
-        crate::config::LogBackend::Jetstream => Some(Arc::new(
-            cairn_nats::JetStreamLog::connect(&cfg.jetstream())
-                .await
-                .map_err(anyhow::Error::msg)?,
-        )),
-    };
     let writer = Writer::new(
         log.clone(),
         tail.clone(),
@@ -305,6 +316,10 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         let every = Duration::from_millis(cfg.jetstream_follow_interval_ms);
         background
             .push(crate::cluster::follow(r, writer.clone(), every, shutdown_rx.clone()).await?);
+    }
+    if let Some(l) = &lease {
+        let every = crate::cluster::lease_every(&cfg);
+        background.push(l.spawn(every, shutdown_rx.clone()));
     }
     let committed = writer.subscribe();
     let documents = DocumentService::new(
@@ -452,38 +467,4 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         },
         archives,
     })
-}
-
-/// Replays the whole log into an emptied projection.
-pub async fn reproject(cfg: &Config) -> anyhow::Result<u64> {
-    let store = open_store(cfg)?;
-    let log: Arc<dyn LogStore> = store;
-    let projection: Arc<dyn Projection> = projection(cfg).await?;
-    let tail = Arc::new(Tail::new(0));
-    let p = Projector::new(
-        log,
-        projection,
-        tail,
-        ProjectorConfig {
-            batch_max: cfg.projector_batch_max,
-            ..ProjectorConfig::default()
-        },
-    );
-    let mut progress = crate::progress::Progress::new("reprojecting the log", "events", 0);
-    let last = p
-        .reproject_reporting(|done, head| progress.set(done, head))
-        .await?;
-    progress.finish();
-    Ok(last)
-}
-
-/// Applies the ClickHouse migrations not applied yet (`cairn migrate`), showing progress.
-pub async fn migrate(cfg: &Config) -> anyhow::Result<()> {
-    let p = ClickHouseProjection::new(clickhouse_config(cfg));
-    let total = cairn_clickhouse::MIGRATIONS.len() as u64;
-    let mut progress = crate::progress::Progress::new("migrating ClickHouse", "migrations", total);
-    p.migrate_reporting(|done, total, _| progress.set(done as u64, total as u64))
-        .await?;
-    progress.finish();
-    Ok(())
 }

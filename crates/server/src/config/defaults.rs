@@ -33,6 +33,8 @@ impl Default for Config {
             jetstream_replicas: 3,
             jetstream_timeout_ms: 5000,
             jetstream_follow_interval_ms: 1000,
+            projection_shared: false,
+            projection_lease_ms: 10_000,
             persona_import_batch_rows: 500,
             persona_import_queue_batches: 4,
             aggregate_buckets_max: 1000,

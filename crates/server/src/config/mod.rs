@@ -86,6 +86,12 @@ pub struct Config {
     pub jetstream_timeout_ms: u64,
     /// How often a node looks for other nodes' appends it was not told of, in milliseconds.
     pub jetstream_follow_interval_ms: u64,
+    /// Cluster nodes share one ClickHouse database (`clickhouse_database`), which only the
+    /// holder of the projection lease writes; unset: each node projects into its own database.
+    pub projection_shared: bool,
+    /// How long the projection lease lasts without being renewed, in milliseconds: the most a
+    /// failed node's share of the projection waits before another node takes it over.
+    pub projection_lease_ms: u64,
     /// Requests waiting for the group-commit writer.
     pub writer_queue_capacity: usize,
     /// Requests committed together under one fsync.

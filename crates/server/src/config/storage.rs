@@ -70,7 +70,18 @@ impl Config {
 impl Config {
     fn validate_jetstream(&self) -> Result<(), ConfigError> {
         if self.log_backend == super::LogBackend::Embedded {
+            if self.projection_shared {
+                return Err(ConfigError::Invalid(
+                    "projection_shared needs log_backend = \"jetstream\" (a cluster)".into(),
+                ));
+            }
             return Ok(());
+        }
+        if self.projection_lease_ms < 1000 {
+            return Err(ConfigError::Invalid(format!(
+                "projection_lease_ms must be at least 1000, not {}",
+                self.projection_lease_ms
+            )));
         }
         positive(&[
             ("jetstream_timeout_ms", self.jetstream_timeout_ms as usize),

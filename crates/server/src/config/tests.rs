@@ -220,6 +220,21 @@ fn cluster_log_settings_are_checked_and_read_from_the_environment() {
         jail.set_env("CAIRN_JETSTREAM_TIMEOUT_MS", "0");
         let err = Config::load(None, Figment::new()).unwrap_err().to_string();
         assert!(err.contains("jetstream_timeout_ms"), "{err}");
+        jail.set_env("CAIRN_JETSTREAM_TIMEOUT_MS", "5000");
+        jail.set_env("CAIRN_PROJECTION_SHARED", "true");
+        jail.set_env("CAIRN_PROJECTION_LEASE_MS", "999");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(
+            err.contains("projection_lease_ms must be at least 1000"),
+            "{err}"
+        );
+        jail.set_env("CAIRN_PROJECTION_LEASE_MS", "3000");
+        let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
+        assert!(cfg.projection_shared);
+        assert_eq!(cfg.projection_lease_ms, 3000);
+        jail.set_env("CAIRN_LOG_BACKEND", "embedded");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(err.contains("projection_shared needs"), "{err}");
         jail.set_env("CAIRN_LOG_BACKEND", "raft");
         let err = Config::load(None, Figment::new()).unwrap_err().to_string();
         assert!(err.contains("LOG_BACKEND") && err.contains("raft"), "{err}");

@@ -1,2 +1,3 @@
 //! Helpers of the cluster tests.
 pub mod nats;
+pub mod node;

@@ -3,13 +3,19 @@
 //! the log's id and voided indexes), then advances the checkpoint and trims the in-memory tail.
 //! On start it discards projected rows beyond its durable checkpoint, so a crash between an
 //! insert and its checkpoint never leaves a second row: projection is exactly-once.
+//!
+//! With a projection lease ([`Projector::with_lease`], cluster nodes sharing one database) the
+//! checkpoint is the lease's and only its holder writes ([`shared`]).
 use crate::degraded::ProjectionStatus;
 use crate::event::{Event, StatementRecord};
 use crate::ports::{LogStore, PersonaLink, Projection, ProjectionError};
+use crate::projection_lease::keeper::Keeper;
 use crate::tail::{Tail, TailBatch};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+
+mod shared;
 
 pub const CHECKPOINT_KEY: &str = "projection.checkpoint";
 
@@ -50,6 +56,8 @@ pub struct Projector {
     status: Arc<ProjectionStatus>,
     /// Held around each batch; a purge holds it while it rebuilds aggregates.
     gate: Arc<tokio::sync::Mutex<()>>,
+    /// Cluster nodes sharing one database: the lease that says which node projects.
+    lease: Option<Arc<Keeper>>,
 }
 
 /// Published after each projected batch: the new checkpoint and the stores whose statements or
@@ -89,7 +97,15 @@ impl Projector {
             progress: None,
             status: Arc::new(ProjectionStatus::default()),
             gate: Arc::default(),
+            lease: None,
         }
+    }
+
+    /// Projects into a database shared with other nodes: only while `lease` is held, from
+    /// its checkpoint, each write bounded by its margin ([`shared`]).
+    pub fn with_lease(mut self, lease: Arc<Keeper>) -> Self {
+        self.lease = Some(lease);
+        self
     }
 
     /// Shares the lock a purge takes so that no batch is inserted while it rebuilds the
@@ -128,6 +144,9 @@ impl Projector {
     /// (a crash or a failed insert may have left some).
     async fn prepare(&self, checkpoint: u64) -> Result<(), ProjectionError> {
         self.projection.migrate().await?;
+        // A write that this node abandoned, or that a node which has since died sent, may still
+        // be running on the server: stopped first, it cannot land after the clean-up below.
+        self.projection.fence().await?;
         self.projection.discard_after(checkpoint).await
     }
 
@@ -170,10 +189,17 @@ impl Projector {
     /// `ingest_backlog_max` statements), and [`Projector::run`] migrates and projects once the
     /// projection answers.
     pub async fn recover_offline(&self) -> Result<u64, crate::Error> {
-        self.status.set_down();
         let checkpoint = self.blocking(read_checkpoint).await?;
-        self.load_tail(checkpoint).await?;
+        self.recover_from(checkpoint).await?;
         Ok(checkpoint)
+    }
+
+    /// Start-up without touching the projection: the log after `watermark` goes into the
+    /// tail (a tail made with that watermark), and [`Projector::run`] finds out whether the
+    /// projection answers. A node sharing its database starts so, with the shared checkpoint.
+    pub async fn recover_from(&self, watermark: u64) -> Result<(), crate::Error> {
+        self.status.set_down();
+        self.load_tail(watermark).await
     }
 
     /// Pushes every statement and persona change after `checkpoint` into the tail.
@@ -312,31 +338,53 @@ impl Projector {
                     })
             })
             .collect();
-        if !links.is_empty() {
-            self.projection.link_personas(&links).await?;
+        let (rows, retractions) = if rows.is_empty() {
+            (rows, Vec::new())
+        } else {
+            self.blocking(move |log| {
+                let retractions = crate::voiding::retractions(
+                    &rows,
+                    |store, id| log.statement_seq(store, id),
+                    |store, id| log.voided_by(store, id),
+                )?;
+                Ok((rows, retractions))
+            })
+            .await?
+        };
+        let read = started.elapsed();
+        let writes = async {
+            if !links.is_empty() {
+                self.projection.link_personas(&links).await?;
+            }
+            if !rows.is_empty() {
+                self.projection.insert(&rows, &retractions).await?;
+            }
+            Ok::<(), ProjectionError>(())
+        };
+        match &self.lease {
+            // Only the lease's holder writes, and each write ends within the lease's margin.
+            Some(lease) => tokio::time::timeout(lease.window()?, writes)
+                .await
+                .map_err(|_| {
+                    crate::Error::Unavailable(
+                        "a ClickHouse write outlasted the projection lease's margin".into(),
+                    )
+                })??,
+            None => writes.await?,
         }
-        if !rows.is_empty() {
-            let (rows, retractions) = self
-                .blocking(move |log| {
-                    let retractions = crate::voiding::retractions(
-                        &rows,
-                        |store, id| log.statement_seq(store, id),
-                        |store, id| log.voided_by(store, id),
-                    )?;
-                    Ok((rows, retractions))
-                })
-                .await?;
-            let read = started.elapsed();
-            self.projection.insert(&rows, &retractions).await?;
-            tracing::debug!(
-                statements = rows.len(),
-                read_ms = read.as_millis() as u64,
-                insert_ms = (started.elapsed() - read).as_millis() as u64,
-                "projected a batch"
-            );
+        tracing::debug!(
+            statements = rows.len(),
+            read_ms = read.as_millis() as u64,
+            insert_ms = (started.elapsed() - read).as_millis() as u64,
+            "projected a batch"
+        );
+        match &self.lease {
+            Some(lease) => lease.advance(last).await?,
+            None => {
+                self.blocking(move |log| log.meta_put(CHECKPOINT_KEY, &last.to_be_bytes()))
+                    .await?
+            }
         }
-        self.blocking(move |log| log.meta_put(CHECKPOINT_KEY, &last.to_be_bytes()))
-            .await?;
         self.tail.advance(last);
         if let Some(tx) = &self.progress
             && !stores.is_empty()
@@ -357,6 +405,9 @@ impl Projector {
         mut committed: watch::Receiver<u64>,
         mut shutdown: watch::Receiver<bool>,
     ) {
+        if let Some(lease) = self.lease.clone() {
+            return self.run_shared(lease, committed, shutdown).await;
+        }
         let mut checkpoint = match self.blocking(read_checkpoint).await {
             Ok(c) => c,
             Err(e) => {

@@ -1,0 +1,261 @@
+//! The lease keeper: reads the lease record on a timer, acts on [`super::decide`] (create, take
+//! over, renew) and publishes this node's [`Role`] for the projector. The projector asks it
+//! for a write window before each write into ClickHouse ([`Keeper::window`]) and advances the
+//! shared checkpoint through it ([`Keeper::advance`]), a compare-and-set that fails once
+//! another node has taken the lease.
+use super::{Action, CasError, Lease, LeaseStore, Observed, Times, decide};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{Mutex, watch};
+
+/// This node's part in the projection, as far as the lease goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Another node projects (or nobody yet): the shared database holds the log up to
+    /// `checkpoint`.
+    Standby { checkpoint: u64 },
+    /// This node projects, from `checkpoint`. `term` grows each time this node starts holding
+    /// the lease (after a take-over or a lapse): the projector cleans the database past the
+    /// checkpoint before its first write of a term.
+    Holder { checkpoint: u64, term: u64 },
+}
+
+impl Role {
+    pub fn checkpoint(&self) -> u64 {
+        match *self {
+            Role::Standby { checkpoint } | Role::Holder { checkpoint, .. } => checkpoint,
+        }
+    }
+}
+
+struct Inner {
+    observed: Option<Observed>,
+    holding: bool,
+    term: u64,
+}
+
+/// Runs one lease for one node.
+pub struct Keeper {
+    store: Arc<dyn LeaseStore>,
+    me: String,
+    times: Times,
+    epoch: Instant,
+    inner: Mutex<Inner>,
+    role: watch::Sender<Role>,
+    /// Until when (ms on `epoch`) the holder may start a write; 0 when not holding.
+    until: std::sync::atomic::AtomicU64,
+}
+
+impl Keeper {
+    /// A keeper for node `me` (unique per run: a node started again must not inherit its
+    /// previous run's lease without cleaning up after it).
+    pub fn new(store: Arc<dyn LeaseStore>, me: String, times: Times) -> Self {
+        Keeper {
+            store,
+            me,
+            times,
+            epoch: Instant::now(),
+            inner: Mutex::new(Inner {
+                observed: None,
+                holding: false,
+                term: 0,
+            }),
+            role: watch::channel(Role::Standby { checkpoint: 0 }).0,
+            until: Default::default(),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    pub fn times(&self) -> Times {
+        self.times
+    }
+
+    /// This node's role; `changed()` on it wakes at each change.
+    pub fn role(&self) -> watch::Receiver<Role> {
+        self.role.subscribe()
+    }
+
+    /// Reads the record (a new revision starts this node's clock on it).
+    async fn refresh(&self, g: &mut Inner) -> Result<(), String> {
+        let now = self.now();
+        match self.store.read().await? {
+            None => g.observed = None,
+            Some((bytes, revision)) => {
+                if g.observed.as_ref().map(|o| o.revision) != Some(revision) {
+                    g.observed = Some(Observed {
+                        lease: Lease::decode(&bytes)?,
+                        revision,
+                        since: now,
+                        written: false,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `lease` by compare-and-set on the observed revision (create when none).
+    async fn write(&self, g: &mut Inner, lease: Lease) -> Result<(), CasError> {
+        let sent = self.now();
+        let written = match &g.observed {
+            None => self.store.create(lease.encode()).await,
+            Some(o) => self.store.update(lease.encode(), o.revision).await,
+        };
+        match written {
+            Ok(revision) => {
+                g.observed = Some(Observed {
+                    lease,
+                    revision,
+                    since: sent,
+                    written: true,
+                });
+                Ok(())
+            }
+            Err(CasError::Conflict) => {
+                // Someone else wrote first: learn what they wrote.
+                let _ = self.refresh(g).await;
+                Err(CasError::Conflict)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Publishes the role that the observed record gives this node now.
+    fn publish(&self, g: &mut Inner) {
+        let now = self.now();
+        let until = match &g.observed {
+            Some(o) if o.lease.owner == self.me && o.written => {
+                Some(self.times.write_until(o.since)).filter(|u| now < *u)
+            }
+            _ => None,
+        };
+        let holding = until.is_some();
+        if holding && !g.holding {
+            g.term += 1;
+            metrics::counter!("cairn_projection_lease_acquired_total").increment(1);
+            tracing::info!(node = %self.me, term = g.term, "this node now projects (projection lease held)");
+        } else if !holding && g.holding {
+            tracing::warn!(node = %self.me, "this node no longer holds the projection lease");
+        }
+        g.holding = holding;
+        metrics::gauge!("cairn_projection_lease_held").set(if holding { 1.0 } else { 0.0 });
+        self.until
+            .store(until.unwrap_or(0), std::sync::atomic::Ordering::SeqCst);
+        let checkpoint = g.observed.as_ref().map_or(0, |o| o.lease.checkpoint);
+        let role = if holding {
+            Role::Holder {
+                checkpoint,
+                term: g.term,
+            }
+        } else {
+            Role::Standby { checkpoint }
+        };
+        self.role.send_if_modified(|r| {
+            let changed = *r != role;
+            *r = role;
+            changed
+        });
+    }
+
+    /// One round: read the record, act on [`decide`], publish the role.
+    pub async fn tick(&self) {
+        let mut g = self.inner.lock().await;
+        if let Err(e) = self.refresh(&mut g).await {
+            tracing::debug!(error = %e, "cannot read the projection lease");
+        } else {
+            let now = self.now();
+            let lease = match decide(now, g.observed.as_ref(), &self.me, &self.times) {
+                Action::Create => Some(0),
+                Action::Take { checkpoint } | Action::Renew { checkpoint, .. } => Some(checkpoint),
+                Action::Hold { .. } | Action::Wait { .. } => None,
+            };
+            if let Some(checkpoint) = lease {
+                let lease = Lease {
+                    owner: self.me.clone(),
+                    checkpoint,
+                };
+                if let Err(e @ CasError::Unavailable(_)) = self.write(&mut g, lease).await {
+                    tracing::debug!(error = %e, "cannot write the projection lease");
+                }
+            }
+        }
+        self.publish(&mut g);
+    }
+
+    /// How long the next write into ClickHouse may take, when this node may start one now
+    /// (it holds the lease and more than the margin of it remains).
+    pub fn window(&self) -> Result<Duration, crate::Error> {
+        let until = self.until.load(std::sync::atomic::Ordering::SeqCst);
+        if self.now() < until {
+            Ok(self.times.write_timeout())
+        } else {
+            Err(lost())
+        }
+    }
+
+    /// Records `checkpoint` as the shared checkpoint (this node projected up to it), by
+    /// compare-and-set: fails when this node no longer holds the lease.
+    pub async fn advance(&self, checkpoint: u64) -> Result<(), crate::Error> {
+        let mut g = self.inner.lock().await;
+        self.window()?;
+        let lease = Lease {
+            owner: self.me.clone(),
+            checkpoint,
+        };
+        let written = self.write(&mut g, lease).await;
+        self.publish(&mut g);
+        match written {
+            Ok(()) => Ok(()),
+            Err(CasError::Conflict) => Err(lost()),
+            Err(e) => Err(crate::Error::Internal(e.to_string())),
+        }
+    }
+
+    /// Hands the lease back (a clean shutdown), so that another node takes it without waiting
+    /// for it to expire. The projector calls it once it has stopped: no write of this node can
+    /// then still reach ClickHouse.
+    pub async fn release(&self) {
+        let mut g = self.inner.lock().await;
+        if g.holding
+            && let Some(o) = g.observed.clone()
+        {
+            let lease = Lease {
+                owner: String::new(),
+                checkpoint: o.lease.checkpoint,
+            };
+            let _ = self.write(&mut g, lease).await;
+            self.publish(&mut g);
+        }
+    }
+
+    /// Ticks every `every` until `shutdown` (the projector releases the lease once stopped).
+    pub fn spawn(
+        self: &Arc<Self>,
+        every: Duration,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
+        let keeper = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                let stop = tokio::select! {
+                    biased;
+                    _ = shutdown.wait_for(|s| *s) => true,
+                    _ = tick.tick() => false,
+                };
+                if stop {
+                    return;
+                }
+                keeper.tick().await;
+            }
+        })
+    }
+}
+
+fn lost() -> crate::Error {
+    crate::Error::Unavailable("this node does not hold the projection lease".into())
+}

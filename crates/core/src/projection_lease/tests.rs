@@ -1,0 +1,212 @@
+use super::keeper::{Keeper, Role};
+use super::*;
+use std::sync::{Arc, Mutex};
+
+const T: Times = Times {
+    lease_ms: 10_000,
+    renew_ms: 2_500,
+    margin_ms: 5_000,
+};
+
+fn seen(owner: &str, since: u64, written: bool) -> Observed {
+    Observed {
+        lease: Lease {
+            owner: owner.into(),
+            checkpoint: 42,
+        },
+        revision: 7,
+        since,
+        written,
+    }
+}
+
+#[test]
+fn no_record_is_created() {
+    assert_eq!(decide(0, None, "a", &T), Action::Create);
+}
+
+#[test]
+fn another_holder_is_waited_for_the_whole_lease_then_taken() {
+    let o = seen("b", 1_000, false);
+    assert_eq!(
+        decide(1_000, Some(&o), "a", &T),
+        Action::Wait { checkpoint: 42 }
+    );
+    assert_eq!(
+        decide(10_999, Some(&o), "a", &T),
+        Action::Wait { checkpoint: 42 }
+    );
+    assert_eq!(
+        decide(11_000, Some(&o), "a", &T),
+        Action::Take { checkpoint: 42 }
+    );
+}
+
+#[test]
+fn a_released_lease_is_taken_at_once() {
+    let o = seen("", 1_000, false);
+    assert_eq!(
+        decide(1_000, Some(&o), "a", &T),
+        Action::Take { checkpoint: 42 }
+    );
+}
+
+#[test]
+fn the_holder_writes_until_the_margin_and_renews_after_a_quarter() {
+    let o = seen("a", 1_000, true);
+    assert_eq!(
+        decide(1_000, Some(&o), "a", &T),
+        Action::Hold {
+            checkpoint: 42,
+            until: 6_000
+        }
+    );
+    assert_eq!(
+        decide(3_500, Some(&o), "a", &T),
+        Action::Renew {
+            checkpoint: 42,
+            until: Some(6_000)
+        }
+    );
+    // Past the margin: no more writes until a renewal is confirmed.
+    assert_eq!(
+        decide(6_000, Some(&o), "a", &T),
+        Action::Renew {
+            checkpoint: 42,
+            until: None
+        }
+    );
+}
+
+#[test]
+fn the_holders_lease_ends_before_anyone_else_can_take_it() {
+    // The holder counts from when it sent its write; the others from when they read it, which
+    // is later. Its last write starts before `until` and ends within the write timeout.
+    let sent = 1_000;
+    let read_by_other = 1_001;
+    let until = T.write_until(sent);
+    let last_write_ends = until - 1 + T.write_timeout().as_millis() as u64;
+    let other = seen("a", read_by_other, false);
+    let first_take = (read_by_other..)
+        .find(|now| matches!(decide(*now, Some(&other), "b", &T), Action::Take { .. }))
+        .unwrap();
+    assert!(
+        last_write_ends < first_take,
+        "{last_write_ends} < {first_take}"
+    );
+}
+
+#[test]
+fn an_unconfirmed_own_revision_vouches_for_nothing() {
+    // This node's write timed out but took effect: it reads its own id back. When it took
+    // effect is unknown, so it renews before writing into ClickHouse.
+    let o = seen("a", 1_000, false);
+    assert_eq!(
+        decide(1_000, Some(&o), "a", &T),
+        Action::Renew {
+            checkpoint: 42,
+            until: None
+        }
+    );
+}
+
+#[test]
+fn lease_records_keep_their_bytes() {
+    let lease = Lease {
+        owner: "n1".into(),
+        checkpoint: 300,
+    };
+    let bytes = lease.encode();
+    assert_eq!(bytes, [0xC1, 2, b'n', b'1', 0xAC, 2], "{bytes:?}");
+    assert_eq!(Lease::decode(&bytes).unwrap(), lease);
+    assert!(Lease::decode(&[0xC1]).is_err());
+}
+
+/// A compare-and-set record in memory, standing in for JetStream's key-value store (the real
+/// one is exercised by the cluster tests of `cairn-server`).
+#[derive(Default)]
+struct Memory(Mutex<Option<(Vec<u8>, u64)>>);
+
+#[async_trait::async_trait]
+impl LeaseStore for Memory {
+    async fn read(&self) -> Result<Option<(Vec<u8>, u64)>, String> {
+        Ok(self.0.lock().unwrap().clone())
+    }
+    async fn create(&self, value: Vec<u8>) -> Result<u64, CasError> {
+        let mut g = self.0.lock().unwrap();
+        if g.is_some() {
+            return Err(CasError::Conflict);
+        }
+        *g = Some((value, 1));
+        Ok(1)
+    }
+    async fn update(&self, value: Vec<u8>, revision: u64) -> Result<u64, CasError> {
+        let mut g = self.0.lock().unwrap();
+        match &*g {
+            Some((_, r)) if *r == revision => {
+                *g = Some((value, revision + 1));
+                Ok(revision + 1)
+            }
+            _ => Err(CasError::Conflict),
+        }
+    }
+}
+
+fn times(lease_ms: u64) -> Times {
+    Times::for_lease(lease_ms)
+}
+
+#[tokio::test]
+async fn one_keeper_holds_the_other_takes_over_when_it_stops_renewing() {
+    let store = Arc::new(Memory::default());
+    let a = Keeper::new(store.clone(), "a".into(), times(400));
+    let b = Keeper::new(store.clone(), "b".into(), times(400));
+    a.tick().await;
+    b.tick().await;
+    assert!(matches!(*a.role().borrow(), Role::Holder { term: 1, .. }));
+    assert_eq!(*b.role().borrow(), Role::Standby { checkpoint: 0 });
+    a.advance(17).await.unwrap();
+    b.tick().await;
+    assert_eq!(*b.role().borrow(), Role::Standby { checkpoint: 17 });
+    assert!(b.window().is_err(), "a stand-by may not write");
+    // `a` stops renewing (a paused or killed node): `b` takes over after the lease, keeping
+    // the checkpoint, and `a`'s next advance fails.
+    let started = std::time::Instant::now();
+    while !matches!(*b.role().borrow(), Role::Holder { .. }) {
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        b.tick().await;
+    }
+    assert!(started.elapsed() >= std::time::Duration::from_millis(400));
+    assert_eq!(b.role().borrow().checkpoint(), 17);
+    assert!(a.window().is_err(), "past its margin, `a` writes nothing");
+    assert!(a.advance(18).await.is_err());
+    a.tick().await;
+    assert_eq!(*a.role().borrow(), Role::Standby { checkpoint: 17 });
+}
+
+#[tokio::test]
+async fn a_renewing_holder_keeps_the_lease_and_a_release_hands_it_over() {
+    let store = Arc::new(Memory::default());
+    let a = Keeper::new(store.clone(), "a".into(), times(400));
+    let b = Keeper::new(store.clone(), "b".into(), times(400));
+    a.tick().await;
+    for _ in 0..20 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        a.tick().await;
+        b.tick().await;
+        assert!(a.window().is_ok());
+        assert!(matches!(*b.role().borrow(), Role::Standby { .. }));
+    }
+    a.advance(5).await.unwrap();
+    a.release().await;
+    assert!(a.window().is_err());
+    b.tick().await;
+    assert_eq!(
+        *b.role().borrow(),
+        Role::Holder {
+            checkpoint: 5,
+            term: 1
+        }
+    );
+}

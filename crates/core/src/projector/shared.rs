@@ -1,0 +1,124 @@
+//! The projector of a node that shares its ClickHouse database with the other nodes of a
+//! cluster ([`crate::projection_lease`]).
+//!
+//! - *Stand-by* (another node holds the lease): nothing is written. The tail is trimmed up to
+//!   the shared checkpoint (as far as this node's log has reached it), so that filtered reads
+//!   merge exactly what the database lacks, and the back-pressure and lag figures, which count
+//!   the tail, follow the shared checkpoint.
+//! - *Holder*: at the start of each term (a take-over, or after a failed write) the migrations
+//!   run and the rows past the shared checkpoint are deleted, as a single node does at start;
+//!   then batches are projected as usual, each write bounded by the lease's margin and each
+//!   checkpoint advanced on the lease by compare-and-set.
+use super::{Outage, Projector};
+use crate::projection_lease::keeper::{Keeper, Role};
+use std::sync::Arc;
+use tokio::sync::watch;
+
+impl Projector {
+    pub(super) async fn run_shared(
+        self,
+        lease: Arc<Keeper>,
+        mut committed: watch::Receiver<u64>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let mut role = lease.role();
+        // The term whose clean-up is done; the checkpoint projected up to in it.
+        let mut prepared: Option<u64> = None;
+        let mut checkpoint = 0;
+        let mut outage = Outage::default();
+        while !*shutdown.borrow() {
+            let now = *role.borrow_and_update();
+            let term = match now {
+                Role::Standby { checkpoint: shared } => {
+                    prepared = None;
+                    self.stand_by(shared, &mut role, &mut committed, &mut shutdown)
+                        .await;
+                    continue;
+                }
+                Role::Holder { term, .. } => term,
+            };
+            if prepared != Some(term) {
+                checkpoint = now.checkpoint();
+                let cleaned = match lease.window() {
+                    Ok(_) => self.prepare(checkpoint).await.map_err(crate::Error::from),
+                    Err(e) => Err(e),
+                };
+                match cleaned {
+                    Ok(()) => {
+                        prepared = Some(term);
+                        self.status.set_up();
+                        outage.over();
+                        let head = *committed.borrow();
+                        self.tail.advance(checkpoint.min(head));
+                    }
+                    Err(e) => {
+                        outage.failed(&e.to_string());
+                        self.pause(&mut shutdown).await;
+                    }
+                }
+                continue;
+            }
+            let mut head = *committed.borrow_and_update();
+            if head > checkpoint {
+                if head - checkpoint < self.config.batch_min as u64 {
+                    let until = tokio::time::Instant::now() + self.config.batch_linger;
+                    let enough = checkpoint + self.config.batch_min as u64;
+                    let filled = committed.wait_for(|h| *h >= enough);
+                    let _ = tokio::time::timeout_at(until, filled).await;
+                    head = *committed.borrow_and_update();
+                }
+                match self.project_next(checkpoint, head).await {
+                    Ok(c) => {
+                        checkpoint = c;
+                        outage.over();
+                    }
+                    Err(e) => {
+                        // The write may have landed without its checkpoint (a timeout, a lost
+                        // lease): clean up from the lease's checkpoint before writing again.
+                        prepared = None;
+                        if lease.window().is_ok() && matches!(&e, crate::Error::Unavailable(_)) {
+                            self.status.set_down();
+                        }
+                        outage.failed(&e.to_string());
+                        self.pause(&mut shutdown).await;
+                    }
+                }
+                continue;
+            }
+            tokio::select! {
+                r = committed.changed() => if r.is_err() { break },
+                _ = role.changed() => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        // Stopped between batches: nothing of this node's can reach ClickHouse any more.
+        lease.release().await;
+    }
+
+    /// One stand-by round: trims the tail up to the shared checkpoint, probes the database
+    /// for the reads while it is believed down, and waits for something to change.
+    async fn stand_by(
+        &self,
+        shared: u64,
+        role: &mut watch::Receiver<Role>,
+        committed: &mut watch::Receiver<u64>,
+        shutdown: &mut watch::Receiver<bool>,
+    ) {
+        let head = *committed.borrow_and_update();
+        if shared.min(head) > self.tail.watermark() {
+            self.tail.advance(shared.min(head));
+        }
+        let down = !self.status.is_up();
+        if down && self.projection.ping().await.is_ok() {
+            self.status.set_up();
+        }
+        // This node's own commits matter only while its log is behind the shared checkpoint.
+        let behind = head < shared;
+        tokio::select! {
+            _ = role.changed() => {}
+            _ = committed.changed(), if behind => {}
+            _ = shutdown.changed() => {}
+            _ = tokio::time::sleep(self.config.retry_backoff), if down => {}
+        }
+    }
+}
