@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the ClickHouse adapter's tests (cairn-clickhouse: unit and integration) against a private
-# ClickHouse cluster on loopback: one ZooKeeper and two ClickHouse servers (two shards), started
+# Runs the ClickHouse adapter's tests (cairn-clickhouse: unit and integration), then the cluster
+# mode crash test (three nats-servers and three Cairn nodes, crates/server/tests/cluster_crash.rs),
+# against a private ClickHouse cluster on loopback: one ZooKeeper and two ClickHouse servers (two shards), started
 # with scripts/clickhouse-cluster.sh in var/test-clickhouse-cluster, and always stopped at the
 # end, on failure too. Prints how long it took and the CPU split (the tests, the cluster's
 # servers, the whole machine). scripts/test.sh runs it as its own step.
@@ -90,4 +91,13 @@ failover_rc=0
 wait "${children[0]}" || failover_rc=$?
 cat "$failover_log"
 [ "$rc" = 0 ] || exit "$rc"
-exit "$failover_rc"
+[ "$failover_rc" = 0 ] || exit "$failover_rc"
+# Both clusters at once: three nats-servers as one JetStream cluster and three Cairn nodes, each
+# keeping its database on this ClickHouse cluster; kill -9 of one node and one nats-server under
+# load, then every acknowledged statement exactly once through each node and in ClickHouse.
+# (In the background and waited for, so that INT or TERM stops it at once, as above.)
+set -m
+cargo test -p cairn-server --test cluster_crash "$@" &
+children+=($!)
+set +m
+wait "${children[2]}"

@@ -61,7 +61,13 @@ impl Node {
             .append(true)
             .open(&log)
             .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
+        // Against a ClickHouse cluster (scripts/clickhouse-cluster-test.sh), the nodes keep
+        // their databases on it.
+        if let Ok(cluster) = std::env::var("CAIRN_TEST_CLICKHOUSE_CLUSTER") {
+            cmd.env("CAIRN_CLICKHOUSE_CLUSTER", cluster);
+        }
+        let child = cmd
             .arg("--config")
             .arg(&conf)
             .arg("serve")
