@@ -28,6 +28,8 @@ pub async fn seed(cfg: &Config, from: &Path, message_kib: usize) -> anyhow::Resu
     if message_kib == 0 {
         bail!("--message-kib must be at least 1");
     }
+    // A half-restored data directory is no installation to move.
+    crate::backup::check_not_restoring(from)?;
     let dir = from.join("store");
     if !dir.is_dir() {
         bail!(

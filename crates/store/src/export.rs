@@ -56,6 +56,8 @@ fn text(b: &[u8]) -> Result<String, StoreError> {
 /// Builds write sets of about `chunk_bytes` each and hands them on.
 struct Chunker<'a> {
     ws: WriteSet,
+    /// Entries in `ws` (a write set's parts are many lists).
+    entries: usize,
     bytes: usize,
     chunk_bytes: usize,
     sink: &'a mut dyn FnMut(WriteSet) -> Result<(), StoreError>,
@@ -64,6 +66,7 @@ struct Chunker<'a> {
 
 impl Chunker<'_> {
     fn added(&mut self, bytes: usize) -> Result<(), StoreError> {
+        self.entries += 1;
         self.bytes += bytes;
         if self.bytes >= self.chunk_bytes {
             self.flush()?;
@@ -73,20 +76,9 @@ impl Chunker<'_> {
 
     fn flush(&mut self) -> Result<(), StoreError> {
         let ws = std::mem::take(&mut self.ws);
-        let empty = ws.events.is_empty()
-            && ws.statement_ids.is_empty()
-            && ws.voided.is_empty()
-            && ws.attachments.is_empty()
-            && ws.documents.is_empty()
-            && ws.activities.is_empty()
-            && ws.entities.is_empty()
-            && ws.personas.is_empty()
-            && ws.dashboards.is_empty()
-            && ws.forwarders.is_empty()
-            && ws.meta.is_empty()
-            && ws.audit.is_empty();
+        let entries = std::mem::take(&mut self.entries);
         self.bytes = 0;
-        if empty {
+        if entries == 0 {
             return Ok(());
         }
         self.summary.write_sets += 1;
@@ -120,6 +112,7 @@ impl FjallStore {
         }
         let mut c = Chunker {
             ws: WriteSet::default(),
+            entries: 0,
             bytes: 0,
             chunk_bytes: chunk_bytes.max(1),
             sink,

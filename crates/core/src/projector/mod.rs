@@ -436,12 +436,7 @@ impl Projector {
             let mut head = *committed.borrow_and_update();
             if head > checkpoint {
                 if head - checkpoint < self.config.batch_min as u64 {
-                    // Until `batch_min` statements wait or the linger is over, whichever first.
-                    let until = tokio::time::Instant::now() + self.config.batch_linger;
-                    let enough = checkpoint + self.config.batch_min as u64;
-                    let filled = committed.wait_for(|h| *h >= enough);
-                    let _ = tokio::time::timeout_at(until, filled).await;
-                    head = *committed.borrow_and_update();
+                    head = self.linger(checkpoint, &mut committed).await;
                 }
                 match self.project_next(checkpoint, head).await {
                     Ok(c) => {
@@ -466,6 +461,16 @@ impl Projector {
                 _ = self.status.went_down() => {}
             }
         }
+    }
+
+    /// Waits until `batch_min` statements past `checkpoint` are committed or the linger is
+    /// over, whichever comes first; answers the log's head then.
+    async fn linger(&self, checkpoint: u64, committed: &mut watch::Receiver<u64>) -> u64 {
+        let until = tokio::time::Instant::now() + self.config.batch_linger;
+        let enough = checkpoint + self.config.batch_min as u64;
+        let filled = committed.wait_for(|h| *h >= enough);
+        let _ = tokio::time::timeout_at(until, filled).await;
+        *committed.borrow_and_update()
     }
 
     async fn pause(&self, shutdown: &mut watch::Receiver<bool>) {

@@ -61,11 +61,7 @@ impl Projector {
             let mut head = *committed.borrow_and_update();
             if head > checkpoint {
                 if head - checkpoint < self.config.batch_min as u64 {
-                    let until = tokio::time::Instant::now() + self.config.batch_linger;
-                    let enough = checkpoint + self.config.batch_min as u64;
-                    let filled = committed.wait_for(|h| *h >= enough);
-                    let _ = tokio::time::timeout_at(until, filled).await;
-                    head = *committed.borrow_and_update();
+                    head = self.linger(checkpoint, &mut committed).await;
                 }
                 match self.project_next(checkpoint, head).await {
                     Ok(c) => {

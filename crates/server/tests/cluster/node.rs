@@ -64,7 +64,7 @@ impl Node {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
         // Against a ClickHouse cluster (scripts/clickhouse-cluster-test.sh), the nodes keep
         // their databases on it.
-        if let Ok(cluster) = std::env::var("CAIRN_TEST_CLICKHOUSE_CLUSTER") {
+        if let Some(cluster) = cairn_testkit::cluster() {
             cmd.env("CAIRN_CLICKHOUSE_CLUSTER", cluster);
         }
         let child = cmd
