@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 pub mod keeper;
+pub mod partition;
 
 /// The lease record as stored (format-versioned, [`crate::codec`]). `owner` is empty when the
 /// last holder released it (a clean shutdown): any node may take it at once.
