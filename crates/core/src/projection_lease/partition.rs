@@ -6,7 +6,8 @@
 //!   computes identically (SipHash-2-4 with a zero key over the UUID's hyphenated lower-case
 //!   text; `cairn-clickhouse`'s `partition_predicate` and its test against a real server);
 //! - [`quota`] and [`decide_within_quota`]: a node takes at most `ceil(P / live nodes)` leases
-//!   and hands back what it holds beyond that;
+//!   and hands back what it holds beyond that; [`live_nodes`] counts the nodes from their
+//!   presence records ([`node_key`]);
 //! - [`Checkpoints`]: each partition's checkpoint, and which tail entries they cover.
 //!
 //! With `P = 1` every store is in partition 0, the one lease keeps its key `all`, and all of
@@ -75,6 +76,23 @@ pub fn lease_key(k: u32, partitions: u32) -> String {
 /// The most leases one node may hold: `ceil(P / live nodes)` (a node always counts itself).
 pub fn quota(partitions: u32, live_nodes: u32) -> u32 {
     partitions.max(1).div_ceil(live_nodes.max(1))
+}
+
+/// The key of node `id`'s presence record in the lease bucket (renewed by the node's keeper).
+pub fn node_key(id: &str) -> String {
+    format!("node-{id}")
+}
+
+/// How many nodes count as live at `now` (this node's monotonic clock, ms) for [`quota`]:
+/// this node, and every other node whose presence record this node saw change less than
+/// `lease_ms` ago (`seen`: each other node's id and when this node first read the current
+/// revision of its record). Clocks are never compared across machines, as for the leases.
+pub fn live_nodes(now: u64, me: &str, seen: &[(&str, u64)], lease_ms: u64) -> u32 {
+    let others = seen
+        .iter()
+        .filter(|(id, since)| *id != me && now < since + lease_ms)
+        .count();
+    1 + others as u32
 }
 
 /// What a node does about one partition's lease, once the quota is applied.

@@ -137,3 +137,17 @@ fn a_tail_entry_leaves_once_its_partitions_checkpoint_passes_it() {
     c.set(3, 4);
     assert_eq!(c.get(3), 10, "checkpoints never go back");
 }
+
+#[test]
+fn a_node_counts_itself_and_the_nodes_it_saw_renew_within_the_lease() {
+    assert_eq!(node_key("n1"), "node-n1");
+    assert_eq!(live_nodes(0, "a", &[], 1_000), 1);
+    let seen = [("a", 0), ("b", 500), ("c", 1_500)];
+    assert_eq!(live_nodes(1_499, "a", &seen, 1_000), 3);
+    assert_eq!(live_nodes(1_500, "a", &seen, 1_000), 2, "b is gone");
+    assert_eq!(live_nodes(2_500, "a", &seen, 1_000), 1, "c is gone too");
+    // A node that stops renewing leaves, and the quota of the others grows to cover P.
+    assert_eq!(quota(4, live_nodes(1_499, "a", &seen, 1_000)), 2);
+    assert_eq!(quota(4, live_nodes(1_500, "a", &seen, 1_000)), 2);
+    assert_eq!(quota(4, live_nodes(2_500, "a", &seen, 1_000)), 4);
+}
