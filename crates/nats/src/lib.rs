@@ -190,14 +190,27 @@ impl ReplicatedLog for JetStreamLog {
 }
 
 /// The projection lease's record in JetStream's key-value store (cluster nodes sharing one
-/// ClickHouse database): bucket `cairn_projection_<stream>`, replicated like the log, one key.
+/// ClickHouse database): bucket `cairn_projection_<stream>`, replicated like the log, key `all`
+/// (one lease for the whole log), or another key of the same bucket ([`JetStreamLease::for_key`]).
 /// Implements [`cairn_core::projection_lease::LeaseStore`].
 pub struct JetStreamLease {
     kv: jetstream::kv::Store,
+    key: String,
 }
 
 /// The lease's key (one lease for the whole log).
 const LEASE_KEY: &str = "all";
+
+impl JetStreamLease {
+    /// The record `key` of the same bucket, with its own revisions and compare-and-set (a
+    /// projection partition's lease, `cairn_core::projection_lease::partition::lease_key`).
+    pub fn for_key(&self, key: &str) -> JetStreamLease {
+        JetStreamLease {
+            kv: self.kv.clone(),
+            key: key.to_owned(),
+        }
+    }
+}
 
 impl JetStreamLog {
     /// Opens the projection lease's bucket, creating it when missing. The bucket's stream is
@@ -226,14 +239,17 @@ impl JetStreamLog {
             .get_key_value(&bucket)
             .await
             .map_err(|e| format!("cannot open the key-value bucket {bucket}: {e}"))?;
-        Ok(JetStreamLease { kv })
+        Ok(JetStreamLease {
+            kv,
+            key: LEASE_KEY.to_owned(),
+        })
     }
 }
 
 #[async_trait::async_trait]
 impl LeaseStore for JetStreamLease {
     async fn read(&self) -> Result<Option<(Vec<u8>, u64)>, String> {
-        let entry = self.kv.entry(LEASE_KEY).await.map_err(|e| e.to_string())?;
+        let entry = self.kv.entry(&self.key).await.map_err(|e| e.to_string())?;
         Ok(entry.and_then(|e| match e.operation {
             jetstream::kv::Operation::Put => Some((e.value.to_vec(), e.revision)),
             _ => None,
@@ -242,7 +258,7 @@ impl LeaseStore for JetStreamLease {
 
     async fn create(&self, value: Vec<u8>) -> Result<u64, CasError> {
         self.kv
-            .create(LEASE_KEY, value.into())
+            .create(&self.key, value.into())
             .await
             .map_err(|e| match e.kind() {
                 jetstream::kv::CreateErrorKind::AlreadyExists => CasError::Conflict,
@@ -252,7 +268,7 @@ impl LeaseStore for JetStreamLease {
 
     async fn update(&self, value: Vec<u8>, revision: u64) -> Result<u64, CasError> {
         self.kv
-            .update(LEASE_KEY, value.into(), revision)
+            .update(&self.key, value.into(), revision)
             .await
             .map_err(|e| match e.kind() {
                 jetstream::kv::UpdateErrorKind::WrongLastRevision => CasError::Conflict,
