@@ -3,6 +3,7 @@
 //! for a write window before each write into ClickHouse ([`Keeper::window`]) and advances the
 //! shared checkpoint through it ([`Keeper::advance`]), a compare-and-set that fails once
 //! another node has taken the lease.
+use super::partition::{PartitionAction, decide_within_quota};
 use super::{Action, CasError, Lease, LeaseStore, Observed, Times, decide};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -162,15 +163,28 @@ impl Keeper {
 
     /// One round: read the record, act on [`decide`], publish the role.
     pub async fn tick(&self) {
+        self.tick_within(0, 1).await;
+    }
+
+    /// One round of one partition's lease, for a node that keeps `held` leases of earlier
+    /// partitions under a quota of `quota` ([`super::partition::decide_within_quota`]): it
+    /// creates or takes this lease only below its quota. A lease held over the quota is still
+    /// renewed: releasing it must wait until this partition's projector has stopped (not built).
+    /// Answers whether this node now holds the lease.
+    pub async fn tick_within(&self, held: u32, quota: u32) -> bool {
         let mut g = self.inner.lock().await;
         if let Err(e) = self.refresh(&mut g).await {
             tracing::debug!(error = %e, "cannot read the projection lease");
         } else {
             let now = self.now();
-            let lease = match decide(now, g.observed.as_ref(), &self.me, &self.times) {
-                Action::Create => Some(0),
-                Action::Take { checkpoint } | Action::Renew { checkpoint, .. } => Some(checkpoint),
-                Action::Hold { .. } | Action::Wait { .. } => None,
+            let action = decide(now, g.observed.as_ref(), &self.me, &self.times);
+            let lease = match (decide_within_quota(action.clone(), held, quota), action) {
+                (PartitionAction::Leave { .. }, _) => None,
+                (_, Action::Create) => Some(0),
+                (_, Action::Take { checkpoint } | Action::Renew { checkpoint, .. }) => {
+                    Some(checkpoint)
+                }
+                (_, Action::Hold { .. } | Action::Wait { .. }) => None,
             };
             if let Some(checkpoint) = lease {
                 let lease = Lease {
@@ -183,6 +197,7 @@ impl Keeper {
             }
         }
         self.publish(&mut g);
+        g.holding
     }
 
     /// How long the next write into ClickHouse may take, when this node may start one now

@@ -210,3 +210,47 @@ async fn a_renewing_holder_keeps_the_lease_and_a_release_hands_it_over() {
         }
     );
 }
+
+#[tokio::test]
+async fn partition_leases_are_shared_within_each_nodes_quota() {
+    use super::partition::quota;
+    // Four partitions, two live nodes: each takes two, whoever ticks first.
+    let stores: Vec<Arc<Memory>> = (0..4).map(|_| Arc::new(Memory::default())).collect();
+    let keepers = |me: &str| -> Vec<Keeper> {
+        stores
+            .iter()
+            .map(|s| Keeper::new(s.clone(), me.into(), times(400)))
+            .collect()
+    };
+    let (a, b) = (keepers("a"), keepers("b"));
+    async fn round(node: &[Keeper], live: u32) -> Vec<usize> {
+        let mut held = vec![];
+        for (k, keeper) in node.iter().enumerate() {
+            if keeper.tick_within(held.len() as u32, quota(4, live)).await {
+                held.push(k);
+            }
+        }
+        held
+    }
+    assert_eq!(round(&a, 2).await, [0, 1]);
+    assert_eq!(round(&b, 2).await, [2, 3]);
+    // Renewing keeps the same split.
+    for _ in 0..5 {
+        tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+        assert_eq!(round(&a, 2).await, [0, 1]);
+        assert_eq!(round(&b, 2).await, [2, 3]);
+    }
+    // `b` stops (killed): once its leases expire, `a`, now alone, takes them too.
+    let started = std::time::Instant::now();
+    let mut held = round(&a, 1).await;
+    while held.len() < 4 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{held:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        held = round(&a, 1).await;
+    }
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    assert_eq!(held, [0, 1, 2, 3]);
+}
