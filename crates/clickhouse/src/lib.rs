@@ -372,6 +372,10 @@ impl ClickHouseProjection {
 #[async_trait::async_trait]
 impl Projection for ClickHouseProjection {
     async fn migrate(&self) -> Result<(), ProjectionError> {
+        if self.partition.k > 0 {
+            // Only partition 0's holder runs DDL, so holders never migrate concurrently.
+            return self.schema_current().await;
+        }
         self.migrate_reporting(|_, _, _| {}).await
     }
 

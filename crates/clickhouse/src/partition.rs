@@ -64,6 +64,23 @@ impl ClickHouseProjection {
         p
     }
 
+    /// Succeeds once every migration is applied (a partition other than 0 waits for partition
+    /// 0's holder to run them).
+    pub(crate) async fn schema_current(&self) -> Result<(), ProjectionError> {
+        let done = self.applied_migrations().await?;
+        let missing = crate::migrations::MIGRATIONS
+            .iter()
+            .filter(|m| !done.contains(&m.version))
+            .count();
+        if missing > 0 {
+            return Err(ProjectionError::new(format!(
+                "{missing} ClickHouse migrations are not applied yet: the holder of projection \
+                 partition 0 runs them"
+            )));
+        }
+        Ok(())
+    }
+
     /// The partition this projection writes and cleans up.
     pub fn partition(&self) -> Partition {
         self.partition

@@ -5,7 +5,8 @@
 //! a quorum of the stream's replicas holds it.
 use async_nats::jetstream::{self, context::PublishErrorKind, stream};
 use cairn_core::ports::StoreError;
-use cairn_core::projection_lease::{CasError, LeaseStore};
+use cairn_core::projection_lease::partition::node_key;
+use cairn_core::projection_lease::{CasError, LeaseStore, Presence};
 use cairn_core::replicated::{AppendError, ReplicatedLog};
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -209,6 +210,64 @@ impl JetStreamLease {
             kv: self.kv.clone(),
             key: key.to_owned(),
         }
+    }
+
+    /// This node's presence record in the same bucket (key `node-<me>`, holding the node's
+    /// address, format-versioned), for counting the live nodes of projection partitions.
+    pub fn presence(&self, me: &str, address: &str) -> JetStreamPresence {
+        JetStreamPresence {
+            kv: self.kv.clone(),
+            me: me.to_owned(),
+            address: address.to_owned(),
+        }
+    }
+}
+
+/// A node's presence record in the projection lease's bucket
+/// ([`cairn_core::projection_lease::Presence`]).
+pub struct JetStreamPresence {
+    kv: jetstream::kv::Store,
+    me: String,
+    address: String,
+}
+
+#[async_trait::async_trait]
+impl Presence for JetStreamPresence {
+    async fn beat(&self) -> Result<(), String> {
+        let value = cairn_core::codec::encode(&self.address);
+        self.kv
+            .put(node_key(&self.me), value.into())
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    async fn nodes(&self) -> Result<Vec<(String, u64)>, String> {
+        let mut keys = self.kv.keys().await.map_err(|e| e.to_string())?;
+        let mut ids = Vec::new();
+        while let Some(key) = keys.next().await {
+            let key = key.map_err(|e| e.to_string())?;
+            if let Some(id) = key.strip_prefix(&node_key("")) {
+                ids.push(id.to_owned());
+            }
+        }
+        let mut nodes = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(e) = self
+                .kv
+                .entry(node_key(&id))
+                .await
+                .map_err(|e| e.to_string())?
+                && e.operation == jetstream::kv::Operation::Put
+            {
+                nodes.push((id, e.revision));
+            }
+        }
+        Ok(nodes)
+    }
+
+    async fn forget(&self, id: &str) -> Result<(), String> {
+        self.kv.purge(node_key(id)).await.map_err(|e| e.to_string())
     }
 }
 

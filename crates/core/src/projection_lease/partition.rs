@@ -5,8 +5,8 @@
 //! - [`partition_of`]: a store's partition, `sipHash64(toString(store)) % P`, which ClickHouse
 //!   computes identically (SipHash-2-4 with a zero key over the UUID's hyphenated lower-case
 //!   text; `cairn-clickhouse`'s `partition_predicate` and its test against a real server);
-//! - [`quota`] and [`decide_within_quota`]: a node takes at most `ceil(P / live nodes)` leases
-//!   and hands back what it holds beyond that; [`live_nodes`] counts the nodes from their
+//! - [`quota`] and [`decide_within_quota`]: a node takes at most its share of the `P` leases
+//!   (`P / live nodes`, some one more) and hands back what it holds beyond that; [`live_nodes`] counts the nodes from their
 //!   presence records ([`node_key`]);
 //! - [`Checkpoints`]: each partition's checkpoint, and which tail entries they cover.
 //!
@@ -73,9 +73,20 @@ pub fn lease_key(k: u32, partitions: u32) -> String {
     }
 }
 
-/// The most leases one node may hold: `ceil(P / live nodes)` (a node always counts itself).
-pub fn quota(partitions: u32, live_nodes: u32) -> u32 {
-    partitions.max(1).div_ceil(live_nodes.max(1))
+/// The most leases node `me` may hold: the partitions split evenly over the `live` nodes (ids,
+/// `me` among them), the first `P mod N` of them in id order taking one more. The quotas sum to
+/// exactly `P`, so once the nodes agree on who is live each holds its share (4 partitions over
+/// 3 nodes: 2, 1, 1) and none is left without work while another holds more than its share.
+pub fn quota(partitions: u32, live: &[String], me: &str) -> u32 {
+    let partitions = partitions.max(1);
+    let mut ids: Vec<&str> = live.iter().map(String::as_str).collect();
+    if !ids.contains(&me) {
+        ids.push(me);
+    }
+    ids.sort_unstable();
+    let n = ids.len() as u32;
+    let rank = ids.iter().position(|id| *id == me).unwrap_or(0) as u32;
+    partitions / n + u32::from(rank < partitions % n)
 }
 
 /// The key of node `id`'s presence record in the lease bucket (renewed by the node's keeper).
@@ -83,16 +94,63 @@ pub fn node_key(id: &str) -> String {
     format!("node-{id}")
 }
 
-/// How many nodes count as live at `now` (this node's monotonic clock, ms) for [`quota`]:
-/// this node, and every other node whose presence record this node saw change less than
-/// `lease_ms` ago (`seen`: each other node's id and when this node first read the current
+/// The nodes that count as live at `now` (this node's monotonic clock, ms) for [`quota`], in
+/// id order: this node, and every other node whose presence record this node saw change less
+/// than `lease_ms` ago (`seen`: each other node's id and when this node first read the current
 /// revision of its record). Clocks are never compared across machines, as for the leases.
-pub fn live_nodes(now: u64, me: &str, seen: &[(&str, u64)], lease_ms: u64) -> u32 {
-    let others = seen
+pub fn live_nodes(now: u64, me: &str, seen: &[(&str, u64)], lease_ms: u64) -> Vec<String> {
+    let mut live: Vec<String> = seen
         .iter()
         .filter(|(id, since)| *id != me && now < since + lease_ms)
-        .count();
-    1 + others as u32
+        .map(|(id, _)| (*id).to_owned())
+        .chain(std::iter::once(me.to_owned()))
+        .collect();
+    live.sort_unstable();
+    live.dedup();
+    live
+}
+
+/// The key of the record naming how many partitions the cluster projects with (absent: one,
+/// the single lease `all`).
+pub const PARTITIONS_KEY: &str = "partitions";
+
+/// Whether a node set to `mine` partitions may join a cluster that projects with `recorded`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Agreement {
+    /// The same number: join.
+    Same,
+    /// A different number, and no node projects with it (every lease of `recorded` released):
+    /// the new partitions' leases start at `seed`, the lowest of the old checkpoints (the
+    /// database holds every store's events up to there; each new holder cleans up past it).
+    Adopt { seed: u64 },
+    /// A different number while a node may still project with it.
+    Refuse(String),
+}
+
+/// Decides [`Agreement`] from the recorded number and the leases of its partitions
+/// (`old[k]`: partition `k`'s lease, `None` when never written).
+pub fn agree(recorded: u32, mine: u32, old: &[Option<super::Lease>]) -> Agreement {
+    if recorded == mine {
+        return Agreement::Same;
+    }
+    if let Some((k, lease)) = old
+        .iter()
+        .enumerate()
+        .find_map(|(k, l)| l.as_ref().filter(|l| !l.owner.is_empty()).map(|l| (k, l)))
+    {
+        return Agreement::Refuse(format!(
+            "this cluster projects with projection_partitions = {recorded} (the lease of \
+             partition {k} is held by {}), and this node is set to {mine}: stop every node \
+             cleanly, then start them all with the same value",
+            lease.owner
+        ));
+    }
+    let seed = old
+        .iter()
+        .map(|l| l.as_ref().map_or(0, |l| l.checkpoint))
+        .min()
+        .unwrap_or(0);
+    Agreement::Adopt { seed }
 }
 
 /// What a node does about one partition's lease, once the quota is applied.

@@ -51,54 +51,32 @@ fn one_partition_keeps_the_single_leases_key() {
     assert_eq!(lease_key(2, 4), "p2-of-4");
 }
 
-#[test]
-fn the_quota_is_the_ceiling_of_partitions_per_live_node() {
-    assert_eq!(quota(1, 3), 1);
-    assert_eq!(quota(4, 3), 2);
-    assert_eq!(quota(4, 2), 2);
-    assert_eq!(quota(4, 1), 4);
-    assert_eq!(quota(4, 0), 4, "a node counts itself");
-    assert_eq!(quota(6, 4), 2);
-    // The quotas of the live nodes always cover every partition.
-    for p in 1..20 {
-        for live in 1..8 {
-            assert!(quota(p, live) * live >= p);
-        }
-    }
+fn ids(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_owned()).collect()
 }
 
 #[test]
-fn leases_are_taken_only_under_the_quota_and_given_back_above_it() {
-    let take = Action::Take { checkpoint: 9 };
+fn the_quotas_split_the_partitions_evenly_and_sum_to_all_of_them() {
+    let abc = ids(&["a", "b", "c"]);
     assert_eq!(
-        decide_within_quota(take.clone(), 1, 2),
-        PartitionAction::Act(take.clone())
+        ["a", "b", "c"].map(|me| quota(4, &abc, me)),
+        [2, 1, 1],
+        "the first in id order takes the extra one"
     );
-    assert_eq!(
-        decide_within_quota(take, 2, 2),
-        PartitionAction::Leave { checkpoint: 9 }
-    );
-    assert_eq!(
-        decide_within_quota(Action::Create, 2, 2),
-        PartitionAction::Leave { checkpoint: 0 }
-    );
-    let hold = Action::Hold {
-        checkpoint: 5,
-        until: 100,
-    };
-    assert_eq!(
-        decide_within_quota(hold.clone(), 1, 2),
-        PartitionAction::Act(hold.clone())
-    );
-    assert_eq!(
-        decide_within_quota(hold, 2, 2),
-        PartitionAction::Release { checkpoint: 5 }
-    );
-    let wait = Action::Wait { checkpoint: 3 };
-    assert_eq!(
-        decide_within_quota(wait.clone(), 7, 2),
-        PartitionAction::Act(wait)
-    );
+    assert_eq!(quota(1, &abc, "a"), 1);
+    assert_eq!(quota(1, &abc, "c"), 0);
+    assert_eq!(quota(4, &ids(&["a", "b"]), "b"), 2);
+    assert_eq!(quota(4, &ids(&["a"]), "a"), 4);
+    assert_eq!(quota(4, &[], "a"), 4, "a node counts itself");
+    for p in 1..20 {
+        for n in 1..8 {
+            let live: Vec<String> = (0..n).map(|i| format!("n{i}")).collect();
+            let quotas: Vec<u32> = live.iter().map(|me| quota(p, &live, me)).collect();
+            assert_eq!(quotas.iter().sum::<u32>(), p, "{p} over {n}");
+            let (lo, hi) = (quotas.iter().min().unwrap(), quotas.iter().max().unwrap());
+            assert!(hi - lo <= 1, "{p} over {n}: {quotas:?}");
+        }
+    }
 }
 
 #[test]
@@ -111,7 +89,9 @@ fn a_node_over_its_quota_keeps_its_lowest_partitions() {
             checkpoint: k,
             until: 10,
         };
-        if let PartitionAction::Act(_) = decide_within_quota(a, held, quota(4, 2)) {
+        if let PartitionAction::Act(_) =
+            decide_within_quota(a, held, quota(4, &ids(&["a", "b"]), "a"))
+        {
             held += 1;
             kept.push(k);
         }
@@ -141,13 +121,60 @@ fn a_tail_entry_leaves_once_its_partitions_checkpoint_passes_it() {
 #[test]
 fn a_node_counts_itself_and_the_nodes_it_saw_renew_within_the_lease() {
     assert_eq!(node_key("n1"), "node-n1");
-    assert_eq!(live_nodes(0, "a", &[], 1_000), 1);
-    let seen = [("a", 0), ("b", 500), ("c", 1_500)];
-    assert_eq!(live_nodes(1_499, "a", &seen, 1_000), 3);
-    assert_eq!(live_nodes(1_500, "a", &seen, 1_000), 2, "b is gone");
-    assert_eq!(live_nodes(2_500, "a", &seen, 1_000), 1, "c is gone too");
+    assert_eq!(live_nodes(0, "a", &[], 1_000), ["a"]);
+    let seen = [("a", 0), ("c", 1_500), ("b", 500)];
+    assert_eq!(live_nodes(1_499, "a", &seen, 1_000), ["a", "b", "c"]);
+    assert_eq!(
+        live_nodes(1_500, "a", &seen, 1_000),
+        ["a", "c"],
+        "b is gone"
+    );
+    assert_eq!(live_nodes(2_500, "a", &seen, 1_000), ["a"], "c is gone too");
     // A node that stops renewing leaves, and the quota of the others grows to cover P.
-    assert_eq!(quota(4, live_nodes(1_499, "a", &seen, 1_000)), 2);
-    assert_eq!(quota(4, live_nodes(1_500, "a", &seen, 1_000)), 2);
-    assert_eq!(quota(4, live_nodes(2_500, "a", &seen, 1_000)), 4);
+    let seen = [("a", 1_000), ("b", 500)];
+    let q = |now| quota(4, &live_nodes(now, "c", &seen, 1_000), "c");
+    assert_eq!((q(1_499), q(1_500), q(2_000)), (1, 2, 4));
+}
+
+#[test]
+fn a_node_joins_only_with_the_clusters_number_of_partitions() {
+    use crate::projection_lease::Lease;
+    let lease = |owner: &str, checkpoint| {
+        Some(Lease {
+            owner: owner.into(),
+            checkpoint,
+        })
+    };
+    assert_eq!(agree(4, 4, &[]), Agreement::Same);
+    // A fresh cluster: nothing projected yet.
+    assert_eq!(agree(1, 4, &[None]), Agreement::Adopt { seed: 0 });
+    // From one lease to four, after every node stopped cleanly: start where `all` was.
+    assert_eq!(
+        agree(1, 4, &[lease("", 900)]),
+        Agreement::Adopt { seed: 900 }
+    );
+    // Back from four to one: the lowest checkpoint (a partition never written counts 0).
+    assert_eq!(
+        agree(
+            4,
+            1,
+            &[lease("", 50), lease("", 30), lease("", 70), lease("", 60)]
+        ),
+        Agreement::Adopt { seed: 30 }
+    );
+    assert_eq!(
+        agree(4, 2, &[lease("", 50), None, lease("", 70), lease("", 60)]),
+        Agreement::Adopt { seed: 0 }
+    );
+    // A node still holds a lease of the other number: refused, naming both numbers.
+    match agree(4, 2, &[lease("", 50), lease("n1/x", 30), None, None]) {
+        Agreement::Refuse(m) => {
+            assert!(
+                m.contains("projection_partitions = 4") && m.contains("set to 2"),
+                "{m}"
+            );
+            assert!(m.contains("partition 1") && m.contains("n1/x"), "{m}");
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -58,6 +58,10 @@ pub struct Projector {
     gate: Arc<tokio::sync::Mutex<()>>,
     /// Cluster nodes sharing one database: the lease that says which node projects.
     lease: Option<Arc<Keeper>>,
+    /// The projection partition this projector writes (`partition` of `partitions`): only its
+    /// stores' statements and persona changes (one partition, the default: everything).
+    partition: u32,
+    partitions: u32,
 }
 
 /// Published after each projected batch: the new checkpoint and the stores whose statements or
@@ -98,7 +102,25 @@ impl Projector {
             status: Arc::new(ProjectionStatus::default()),
             gate: Arc::default(),
             lease: None,
+            partition: 0,
+            partitions: 1,
         }
+    }
+
+    /// Projects only partition `k` of `of` (`projection_partitions`): the projection must be
+    /// scoped to the same partition, and the lease must be that partition's.
+    pub fn in_partition(mut self, k: u32, of: u32) -> Self {
+        assert!(of >= 1 && k < of, "partition {k} of {of}");
+        self.partition = k;
+        self.partitions = of;
+        self
+    }
+
+    /// Whether `store`'s events are this projector's to write.
+    fn mine(&self, store: crate::ids::StoreId) -> bool {
+        self.partitions == 1
+            || crate::projection_lease::partition::partition_of(store, self.partitions)
+                == self.partition
     }
 
     /// Projects into a database shared with other nodes: only while `lease` is held, from
@@ -274,8 +296,10 @@ impl Projector {
         let mut personas = Vec::new();
         for (seq, e) in events {
             match e {
-                Event::Statement(r) => rows.push((seq, r)),
-                Event::Persona(p) => personas.push((seq, p)),
+                Event::Statement(r) if self.mine(r.store) => rows.push((seq, r)),
+                Event::Persona(p) if self.mine(p.store) => personas.push((seq, p)),
+                // Another partition's: its own projector writes it.
+                Event::Statement(_) | Event::Persona(_) => {}
                 // Documents and the tenancy are never projected; the checkpoint moves past them.
                 Event::Document(_)
                 | Event::Tenancy(_)
@@ -299,7 +323,10 @@ impl Projector {
     /// Projects the next batch after `after` up to the committed `head`, taken from the tail
     /// when it holds them (always, once recovered), else read from the log.
     async fn project_next(&self, after: u64, head: u64) -> Result<u64, crate::Error> {
-        match self.tail.batch(after, head, self.config.batch_max) {
+        match self
+            .tail
+            .batch(self.partition, after, head, self.config.batch_max)
+        {
             Some(batch) => self.project(batch, std::time::Instant::now()).await,
             None => self.project_once(after).await,
         }
@@ -385,7 +412,7 @@ impl Projector {
                     .await?
             }
         }
-        self.tail.advance(last);
+        self.tail.advance_partition(self.partition, last);
         if let Some(tx) = &self.progress
             && !stores.is_empty()
         {
