@@ -184,6 +184,31 @@ impl Tail {
         self.advanced.notify_waiters();
     }
 
+    /// [`Tail::advance_partition`], answering the stores whose statements or persona changes
+    /// left the tail (a node that does not project tells live dashboards from these).
+    pub fn advance_partition_stores(&self, k: u32, watermark: u64) -> Vec<StoreId> {
+        let mut g = self.inner.write().expect("tail lock");
+        let part = &mut g.parts[k as usize];
+        let upto = (
+            std::ops::Bound::Unbounded,
+            std::ops::Bound::Included(watermark),
+        );
+        let mut stores: Vec<StoreId> = part
+            .entries
+            .range(upto)
+            .map(|(_, r)| r.store)
+            .chain(part.personas.range(upto).map(|(_, p)| p.store))
+            .collect();
+        let moved = part.advance(watermark);
+        drop(g);
+        stores.sort_unstable();
+        stores.dedup();
+        if moved {
+            self.advanced.notify_waiters();
+        }
+        stores
+    }
+
     /// The projection now holds partition `k`'s events up to `watermark`: drop those entries.
     pub fn advance_partition(&self, k: u32, watermark: u64) {
         let moved = self.inner.write().expect("tail lock").parts[k as usize].advance(watermark);

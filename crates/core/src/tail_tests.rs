@@ -219,7 +219,12 @@ fn partitions_advance_and_answer_apart() {
         "below partition 1's watermark"
     );
     assert_eq!(seqs(&t.batch(1, 2, 6, 10).expect("covered")), vec![4, 6]);
-    t.advance_partition(0, 5);
+    assert_eq!(
+        t.advance_partition_stores(0, 5),
+        [a],
+        "the stores that left the tail"
+    );
+    assert_eq!(t.advance_partition_stores(0, 5), [], "nothing left twice");
     assert_eq!(t.len(), 2, "only partition 0's entries left the tail");
     assert_eq!((t.partition_watermark(0), t.partition_watermark(1)), (5, 2));
     assert_eq!(t.watermark(), 2);

@@ -25,6 +25,8 @@ use std::time::{Duration, Instant};
 const NATS_BASE: u16 = 18650;
 const PARTITIONS: u32 = 4;
 const LEASE_MS: u64 = 3000;
+const ADMIN: &str = "admin@example.com";
+const PASSWORD: &str = "partitions-password";
 /// The per-partition gauges (label `partition`), summed: how many this node holds now.
 const LEASE_HELD: &str = "cairn_projection_lease_held";
 const INSERTS: &str = "cairn_clickhouse_request_duration_seconds_count{op=\"insert\"}";
@@ -95,6 +97,17 @@ fn provision(root: &std::path::Path) -> Vec<(StoreId, Client)> {
         format!("data_dir = {:?}\n", dir.display().to_string()),
     )
     .unwrap();
+    cairn(
+        &conf,
+        &[
+            "admin",
+            "site-admin",
+            "--email",
+            ADMIN,
+            "--password",
+            PASSWORD,
+        ],
+    );
     let org = cairn(&conf, &["admin", "org", "create", "--name", "partitions"]);
     let org = org["id"].as_str().unwrap().to_owned();
     let mut stores = Vec::new();
@@ -213,6 +226,54 @@ fn check_lists(port: u16, stores: &[(StoreId, Client)], acked: &[String]) -> Has
     }
 }
 
+/// Whether node `port` (its metrics on `metrics`) holds partition `k`'s lease now.
+fn holds(metrics: u16, k: u32) -> bool {
+    metric(metrics, &format!("{LEASE_HELD}{{partition=\"{k}\"}}")) == 1.0
+}
+
+/// Follows `store`'s live progress on node `port` as the site administrator; answers, from a
+/// thread, whether a progress event came within 30 s.
+fn progress_seen(port: u16, store: StoreId) -> std::thread::JoinHandle<bool> {
+    let http = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let login = http
+        .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": ADMIN, "password": PASSWORD}))
+        .send()
+        .unwrap();
+    assert_eq!(login.status(), 200, "login on {port}");
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let mut events = http
+        .get(format!(
+            "http://127.0.0.1:{port}/api/v1/stores/{}/progress",
+            store.0
+        ))
+        .header("Cookie", cookie)
+        .send()
+        .unwrap();
+    assert_eq!(events.status(), 200);
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let mut seen = String::new();
+        let mut buf = [0u8; 1024];
+        let started = Instant::now();
+        // Keep-alive comments come every 15 s, so the deadline is checked at least that often.
+        while let Ok(n) = events.read(&mut buf) {
+            if n == 0 || started.elapsed() > Duration::from_secs(30) {
+                return false;
+            }
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+            if seen.contains("data:") {
+                return true;
+            }
+        }
+        false
+    })
+}
+
 fn clickhouse(q: &str) -> String {
     reqwest::blocking::Client::new()
         .post(cairn_testkit::server_url())
@@ -270,10 +331,20 @@ fn partitions_spread_over_the_nodes_and_survive_a_kill_9_exactly_once() {
     let spread = |h: &[u32]| h.iter().sum::<u32>() == PARTITIONS && h.iter().all(|n| *n >= 1);
     wait_held(&metrics, &[0, 1, 2], spread, Duration::from_secs(60));
 
+    // Live dashboards on a node that does not project a store's partition still refresh.
+    let (watched, _) = &stores[0];
+    let k = partition_of(*watched, PARTITIONS);
+    let onlooker = (0..3).find(|i| !holds(metrics[*i], k)).unwrap();
+    let progress = progress_seen(nodes[onlooker].port, *watched);
+
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let ports: Vec<u16> = nodes.iter().map(|n| n.port).collect();
     let writers = load(&ports, &clients, &acked, &stop);
+    assert!(
+        progress.join().unwrap(),
+        "node {onlooker}, not projecting partition {k}, sent no progress of its store"
+    );
     // More than one node inserts into the shared database.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {

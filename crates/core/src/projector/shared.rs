@@ -111,9 +111,18 @@ impl Projector {
         shutdown: &mut watch::Receiver<bool>,
     ) {
         let head = *committed.borrow_and_update();
-        if shared.min(head) > self.tail.partition_watermark(self.partition) {
-            self.tail
-                .advance_partition(self.partition, shared.min(head));
+        let upto = shared.min(head);
+        if upto > self.tail.partition_watermark(self.partition) {
+            let stores = self.tail.advance_partition_stores(self.partition, upto);
+            // Live dashboards on this node refresh as the holder projects.
+            if let Some(tx) = &self.progress
+                && !stores.is_empty()
+            {
+                let _ = tx.send(super::Progress {
+                    seq: upto,
+                    stores: Arc::new(stores),
+                });
+            }
         }
         let down = !self.status.is_up();
         if down && self.projection.ping().await.is_ok() {
