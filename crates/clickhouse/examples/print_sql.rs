@@ -31,6 +31,8 @@ use cairn_core::{Page, StatementQuery, StoreId};
 use clickhouse::{Client, query::Query, sql::Identifier};
 use serde_json::{Value, json};
 
+const ALL: cairn_clickhouse::partition::Partition = cairn_clickhouse::partition::Partition::ALL;
+
 fn literal(q: Query) -> String {
     q.sql_display().to_string()
 }
@@ -409,11 +411,11 @@ fn aggregates(now_us: i64) {
     };
     hourly(
         "delete_from_hour",
-        hourly::DELETE_FROM_HOUR.replace('?', "0"),
+        hourly::delete_from_hour(ALL).replace('?', "0"),
     );
-    hourly("rebuild", hourly::rebuild_sql().replace('?', "0"));
-    hourly("raw_hours", hourly::RAW_HOURS.into());
-    hourly("agg_hours", hourly::AGG_HOURS.into());
+    hourly("rebuild", hourly::rebuild_sql(ALL).replace('?', "0"));
+    hourly("raw_hours", hourly::raw_hours(ALL));
+    hourly("agg_hours", hourly::agg_hours(ALL));
 
     // Query values: the same reconcile, by month, and the autocomplete against `statements`.
     use cairn_clickhouse::values;
@@ -423,14 +425,14 @@ fn aggregates(now_us: i64) {
     };
     line(
         "delete_from_month",
-        literal(c.query(values::DELETE_FROM_MONTH).bind(0u32)),
+        literal(c.query(&values::delete_from_month(ALL)).bind(0u32)),
     );
     line(
         "rebuild",
-        literal(c.query(&values::rebuild_sql()).bind(0u32)),
+        literal(c.query(&values::rebuild_sql(ALL)).bind(0u32)),
     );
-    line("raw_months", values::RAW_MONTHS.into());
-    line("value_months", values::VALUE_MONTHS.into());
+    line("raw_months", values::raw_months(ALL));
+    line("value_months", values::value_months(ALL));
     let store = StoreId::DEFAULT.0.to_string();
     let q = c
         .query(values::AUTOCOMPLETE)

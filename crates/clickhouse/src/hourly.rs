@@ -9,6 +9,7 @@
 //! at any step leaves the aggregates either with extra hours or with missing ones, never both:
 //! the next start finds the difference and repairs it.
 use crate::ClickHouseProjection;
+use crate::partition::Partition;
 use crate::reconcile::ViewRebuild;
 use cairn_core::ProjectionError;
 
@@ -57,32 +58,53 @@ pub fn state_names() -> Vec<&'static str> {
 pub const GROUP_BY: &str =
     "GROUP BY store, stored_hour, hour, verb, object_id, activity_type, actor_ifi";
 
-/// Statements per `stored` hour, as epoch seconds, in both tables.
-pub const RAW_HOURS: &str = "SELECT toUInt32(toStartOfHour(stored, 'UTC')) AS h, count() \
-     FROM statements GROUP BY h ORDER BY h";
-pub const AGG_HOURS: &str = "SELECT toUInt32(stored_hour) AS h, countMerge(statements) \
-     FROM statements_hourly GROUP BY h ORDER BY h";
-pub const DELETE_FROM_HOUR: &str =
-    "ALTER TABLE statements_hourly DELETE WHERE stored_hour >= toDateTime(?)";
+/// Statements per `stored` hour, as epoch seconds, in `statements` (of `p`).
+pub fn raw_hours(p: Partition) -> String {
+    format!(
+        "SELECT toUInt32(toStartOfHour(stored, 'UTC')) AS h, count() \
+         FROM statements{} GROUP BY h ORDER BY h",
+        p.where_clause()
+    )
+}
 
-/// `INSERT … SELECT` of the aggregates of every statement stored from the bound hour on.
-pub fn rebuild_sql() -> String {
+/// Statements per `stored` hour, as epoch seconds, in `statements_hourly` (of `p`).
+pub fn agg_hours(p: Partition) -> String {
+    format!(
+        "SELECT toUInt32(stored_hour) AS h, countMerge(statements) \
+         FROM statements_hourly{} GROUP BY h ORDER BY h",
+        p.where_clause()
+    )
+}
+
+/// Deletes the aggregates (of `p`) from the bound hour on.
+pub fn delete_from_hour(p: Partition) -> String {
+    format!(
+        "ALTER TABLE statements_hourly DELETE WHERE stored_hour >= toDateTime(?){}",
+        p.and()
+    )
+}
+
+/// `INSERT … SELECT` of the aggregates of every statement (of `p`) stored from the bound hour
+/// on.
+pub fn rebuild_sql(p: Partition) -> String {
     format!(
         "INSERT INTO statements_hourly SELECT {STATE_COLUMNS} FROM statements \
-         WHERE stored >= toDateTime(?) {GROUP_BY}"
+         WHERE stored >= toDateTime(?){} {GROUP_BY}",
+        p.and()
     )
 }
 
 impl ClickHouseProjection {
-    /// Makes `statements_hourly` equal to the aggregates of `statements` (see the module doc).
+    /// Makes `statements_hourly` equal to the aggregates of `statements` (see the module doc),
+    /// in this projection's partition.
     /// Returns the hour it rebuilt from, if any.
     pub async fn reconcile_hourly(&self) -> Result<Option<u32>, ProjectionError> {
         self.reconcile_view(&ViewRebuild {
             label: "hourly",
-            source_counts: RAW_HOURS,
-            view_counts: AGG_HOURS,
-            delete_from: DELETE_FROM_HOUR,
-            rebuild_from: rebuild_sql(),
+            source_counts: raw_hours(self.partition),
+            view_counts: agg_hours(self.partition),
+            delete_from: delete_from_hour(self.partition),
+            rebuild_from: rebuild_sql(self.partition),
         })
         .await
     }

@@ -7,10 +7,15 @@ use cairn_core::{Projection, ProjectionError, Retraction, StatementRecord};
 use std::sync::Arc;
 
 impl ClickHouseProjection {
-    /// The prefix of the query id of every write of the projector into this database (see
-    /// [`ClickHouseProjection::writer`] and [`Projection::fence`]).
-    fn write_prefix(&self) -> String {
-        format!("cairn-write-{}-", self.database)
+    /// The prefix of the query id of every write of the projector into this database, or into
+    /// this projection's partition of it (see [`ClickHouseProjection::writer`] and
+    /// [`Projection::fence`]).
+    pub fn write_prefix(&self) -> String {
+        format!(
+            "cairn-write-{}-{}",
+            self.database,
+            self.partition.query_id_part()
+        )
     }
 
     /// The client for one write of the projector: its query id starts with the database's write
@@ -20,7 +25,7 @@ impl ClickHouseProjection {
         self.client.clone().with_setting("query_id", id)
     }
 
-    /// [`Projection::fence`]: every write into this database that ClickHouse is still running
+    /// [`Projection::fence`]: every write into this database (this partition of it) that ClickHouse is still running
     /// (the projector abandons a write that outlasts its timeout, but the server may go on with
     /// it) is stopped, and this answers once none runs.
     pub(crate) async fn fence_writes(&self) -> Result<(), ProjectionError> {

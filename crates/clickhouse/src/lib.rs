@@ -37,6 +37,7 @@ pub mod funnel;
 pub mod hourly;
 mod insert;
 pub mod migrations;
+pub mod partition;
 pub mod persona;
 pub mod purge;
 mod read;
@@ -144,6 +145,8 @@ pub struct ClickHouseProjection {
     /// In cluster mode, the first seq of a failed insert whose rows may be on some shards
     /// (removed before the next insert, see `insert`).
     unsettled: Arc<std::sync::Mutex<Option<u64>>>,
+    /// The partition this projection writes and cleans up ([`partition`]).
+    partition: partition::Partition,
 }
 
 pub(crate) fn err(context: &str) -> impl FnOnce(clickhouse::error::Error) -> ProjectionError + '_ {
@@ -253,6 +256,7 @@ impl ClickHouseProjection {
             read_window: read::FIRST_WINDOW,
             cluster: cfg.cluster,
             unsettled: Arc::default(),
+            partition: partition::Partition::ALL,
         }
     }
 
@@ -338,23 +342,6 @@ impl ClickHouseProjection {
         self.migrate().await
     }
 
-    /// The rows of `table` whose `column` (a seq) is above `seq`.
-    async fn count_above(
-        &self,
-        table: &str,
-        column: &str,
-        seq: u64,
-    ) -> Result<u64, ProjectionError> {
-        self.client
-            .query(sql::COUNT_ABOVE)
-            .bind(Identifier(table))
-            .bind(Identifier(column))
-            .bind(seq)
-            .fetch_one()
-            .await
-            .map_err(err("count rows to discard"))
-    }
-
     /// Waits until no mutation of the seq-keyed tables is pending (18.16 has no `mutations_sync`).
     pub(crate) async fn wait_for_mutations(&self) -> Result<(), ProjectionError> {
         let started = Instant::now();
@@ -385,6 +372,10 @@ impl ClickHouseProjection {
 #[async_trait::async_trait]
 impl Projection for ClickHouseProjection {
     async fn migrate(&self) -> Result<(), ProjectionError> {
+        if self.partition.k > 0 {
+            // Only partition 0's holder runs DDL, so holders never migrate concurrently.
+            return self.schema_current().await;
+        }
         self.migrate_reporting(|_, _, _| {}).await
     }
 
@@ -414,46 +405,7 @@ impl Projection for ClickHouseProjection {
     }
 
     async fn discard_after(&self, seq: u64) -> Result<(), ProjectionError> {
-        for (table, column) in SEQ_TABLES {
-            if seq == 0 {
-                self.client
-                    .query(&format!("TRUNCATE TABLE {}", self.mutable(table)))
-                    .execute()
-                    .await
-                    .map_err(err("truncate"))?;
-                continue;
-            }
-            // A mutation rewrites every part it touches, so skip it when nothing is above `seq`
-            // (the common case: the projector restarting exactly at its checkpoint).
-            if self.count_above(table, column, seq).await? > 0 {
-                self.client
-                    .query(&format!(
-                        "ALTER TABLE {} DELETE WHERE ? > ?",
-                        self.mutable(table)
-                    ))
-                    .bind(Identifier(column))
-                    .bind(seq)
-                    .execute()
-                    .await
-                    .map_err(err("discard"))?;
-            }
-        }
-        if seq == 0 {
-            for table in ["statements_hourly", "query_values"] {
-                self.client
-                    .query(&format!("TRUNCATE TABLE {}", self.mutable(table)))
-                    .execute()
-                    .await
-                    .map_err(err("truncate"))?;
-            }
-        }
-        self.wait_for_mutations().await?;
-        for (table, column) in SEQ_TABLES {
-            self.until_gone(table, || self.count_above(table, column, seq))
-                .await?;
-        }
-        self.reconcile_hourly().await?;
-        self.reconcile_values().await.map(|_| ())
+        self.discard_partition_after(seq).await
     }
 
     async fn purge_rows(&self, plan: &cairn_core::purge::PurgePlan) -> Result<(), ProjectionError> {

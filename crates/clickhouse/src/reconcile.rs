@@ -12,11 +12,11 @@ use cairn_core::ProjectionError;
 pub(crate) struct ViewRebuild {
     pub label: &'static str,
     /// `(period, statements)` of `statements`, ordered by period.
-    pub source_counts: &'static str,
+    pub source_counts: String,
     /// `(period, statements)` recorded in the view's table, ordered by period.
-    pub view_counts: &'static str,
+    pub view_counts: String,
     /// Deletes the view's rows from the bound period on.
-    pub delete_from: &'static str,
+    pub delete_from: String,
     /// Re-inserts them from `statements` from the bound period on.
     pub rebuild_from: String,
 }
@@ -44,12 +44,12 @@ impl ClickHouseProjection {
         &self,
         v: &ViewRebuild,
     ) -> Result<Option<u32>, ProjectionError> {
-        let counts = |sql: &'static str, what: &'static str| {
+        let counts = |sql: &str, what: &'static str| {
             let q = self.client.query(sql);
             async move { q.fetch_all::<(u32, u64)>().await.map_err(err(what)) }
         };
-        let source = counts(v.source_counts, "reconcile: statement counts").await?;
-        let view = counts(v.view_counts, "reconcile: view counts").await?;
+        let source = counts(&v.source_counts, "reconcile: statement counts").await?;
+        let view = counts(&v.view_counts, "reconcile: view counts").await?;
         let Some(from) = first_difference(&source, &view) else {
             return Ok(None);
         };
@@ -59,14 +59,14 @@ impl ClickHouseProjection {
             "rebuilding a materialized view's rows"
         );
         self.client
-            .query(&self.mutation_sql(v.delete_from))
+            .query(&self.mutation_sql(&v.delete_from))
             .bind(from)
             .execute()
             .await
             .map_err(err("reconcile: delete"))?;
         self.wait_for_mutations().await?;
         self.until_gone(v.label, || async {
-            let left = counts(v.view_counts, "reconcile: view counts").await?;
+            let left = counts(&v.view_counts, "reconcile: view counts").await?;
             Ok(left
                 .iter()
                 .filter(|(p, _)| *p >= from)

@@ -5,6 +5,7 @@
 //! the table exact after `discard_after` the way `hourly` does: the pseudo-path `''` counts the
 //! statements of each month, the first month whose count differs from `statements` is deleted
 //! and rebuilt from `statements` with the view's own SELECT.
+use crate::partition::Partition;
 use crate::reconcile::ViewRebuild;
 use crate::{ClickHouseProjection, err};
 use cairn_core::ProjectionError;
@@ -72,22 +73,44 @@ pub fn recorded(path: &str) -> bool {
         || matches!(cairn_filter::Extension::parse(path), Some(Ok(_)))
 }
 
-pub const RAW_MONTHS: &str =
-    "SELECT toYYYYMM(stored) AS m, count() FROM statements GROUP BY m ORDER BY m";
-pub const VALUE_MONTHS: &str = "SELECT toYYYYMM(month) AS m, countMerge(statements) \
-     FROM query_values WHERE path = '' GROUP BY m ORDER BY m";
-pub const DELETE_FROM_MONTH: &str = "ALTER TABLE query_values DELETE WHERE toYYYYMM(month) >= ?";
+/// Statements per month (YYYYMM) in `statements` (of `p`).
+pub fn raw_months(p: Partition) -> String {
+    format!(
+        "SELECT toYYYYMM(stored) AS m, count() FROM statements{} GROUP BY m ORDER BY m",
+        p.where_clause()
+    )
+}
+
+/// Statements per month (YYYYMM) in `query_values` (of `p`).
+pub fn value_months(p: Partition) -> String {
+    format!(
+        "SELECT toYYYYMM(month) AS m, countMerge(statements) \
+         FROM query_values WHERE path = ''{} GROUP BY m ORDER BY m",
+        p.and()
+    )
+}
+
+/// Deletes the values (of `p`) from the bound month on.
+pub fn delete_from_month(p: Partition) -> String {
+    format!(
+        "ALTER TABLE query_values DELETE WHERE toYYYYMM(month) >= ?{}",
+        p.and()
+    )
+}
+
 pub const AUTOCOMPLETE: &str = "SELECT value, countMerge(statements) AS n, \
      minMerge(first_seen_us), maxMerge(last_seen_us) FROM query_values \
      WHERE store = toUUID(?) AND path = ? AND startsWith(value, ?) \
      GROUP BY value ORDER BY n DESC, value LIMIT ?";
 
-/// `INSERT … SELECT` of the values of every statement stored from the bound month (YYYYMM) on.
-pub fn rebuild_sql() -> String {
+/// `INSERT … SELECT` of the values of every statement (of `p`) stored from the bound month
+/// (YYYYMM) on.
+pub fn rebuild_sql(p: Partition) -> String {
     format!(
         "INSERT INTO query_values SELECT {STATE_COLUMNS} FROM statements {} \
-         WHERE toYYYYMM(stored) >= ? {GROUP_BY}",
-        pairs()
+         WHERE toYYYYMM(stored) >= ?{} {GROUP_BY}",
+        pairs(),
+        p.and()
     )
 }
 
@@ -97,10 +120,10 @@ impl ClickHouseProjection {
     pub async fn reconcile_values(&self) -> Result<Option<u32>, ProjectionError> {
         self.reconcile_view(&ViewRebuild {
             label: "values",
-            source_counts: RAW_MONTHS,
-            view_counts: VALUE_MONTHS,
-            delete_from: DELETE_FROM_MONTH,
-            rebuild_from: rebuild_sql(),
+            source_counts: raw_months(self.partition),
+            view_counts: value_months(self.partition),
+            delete_from: delete_from_month(self.partition),
+            rebuild_from: rebuild_sql(self.partition),
         })
         .await
     }

@@ -1,22 +1,56 @@
 //! The in-memory tail: statements (and persona changes) committed to the log but not yet
 //! projected into ClickHouse. Filtered reads combine ClickHouse (up to the watermark) with this
 //! tail, so a statement is readable the moment it is acknowledged; the projector takes its
-//! batches from here instead of reading them back from the log ([`Tail::batch`]).
+//! batches from here instead of reading them back from the log ([`Tail::batch`]). With
+//! projection partitions each partition has its own part and watermark ([`Tail::partitioned`]).
 use crate::event::StatementRecord;
+use crate::ids::StoreId;
 use crate::personas::PersonaEvent;
+use crate::projection_lease::partition::partition_of;
 use crate::query::{Page, StatementQuery};
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::Notify;
 
+/// One projection partition's part of the tail (`projection_partitions`, docs/ARCHITECTURE.md
+/// "Cluster mode"): the statements and persona changes of its stores, and its watermark. A
+/// single node, and a cluster with one partition, have one part.
 #[derive(Default)]
-struct Inner {
-    /// Every statement with a sequence number at or below this is in the projection.
+struct Part {
+    /// Every statement of this part with a sequence number at or below this is in the
+    /// projection.
     watermark: u64,
     entries: BTreeMap<u64, Arc<StatementRecord>>,
     /// Persona changes not yet projected (the projector links identifiers to personas).
     personas: BTreeMap<u64, Arc<PersonaEvent>>,
+}
+
+impl Part {
+    fn advance(&mut self, watermark: u64) -> bool {
+        if watermark <= self.watermark {
+            return false;
+        }
+        self.watermark = watermark;
+        self.entries = self.entries.split_off(&(watermark + 1));
+        self.personas = self.personas.split_off(&(watermark + 1));
+        true
+    }
+}
+
+struct Inner {
+    /// One per projection partition; a store's entries are in part
+    /// [`partition_of`]`(store, parts.len())`.
+    parts: Vec<Part>,
+}
+
+impl Inner {
+    fn part(&self, store: StoreId) -> usize {
+        match self.parts.len() {
+            1 => 0,
+            n => partition_of(store, n as u32) as usize,
+        }
+    }
 }
 
 /// What the projector takes from the tail: statements and persona changes in `(after, last]`.
@@ -27,65 +61,93 @@ pub struct TailBatch {
     pub last: u64,
 }
 
-#[derive(Default)]
 pub struct Tail {
     inner: RwLock<Inner>,
     /// Woken whenever the watermark moves (writers waiting for room, see [`Tail::admit`]).
     advanced: Notify,
 }
 
+impl Default for Tail {
+    fn default() -> Self {
+        Tail::new(0)
+    }
+}
+
 impl Tail {
     pub fn new(watermark: u64) -> Self {
-        Tail {
-            inner: RwLock::new(Inner {
+        Tail::partitioned(vec![watermark])
+    }
+
+    /// A tail split by projection partition, partition `k` starting at `watermarks[k]`
+    /// (at least one partition).
+    pub fn partitioned(watermarks: Vec<u64>) -> Self {
+        let mut parts: Vec<Part> = watermarks
+            .into_iter()
+            .map(|watermark| Part {
                 watermark,
-                entries: BTreeMap::new(),
-                personas: BTreeMap::new(),
-            }),
+                ..Part::default()
+            })
+            .collect();
+        if parts.is_empty() {
+            parts.push(Part::default());
+        }
+        Tail {
+            inner: RwLock::new(Inner { parts }),
             advanced: Notify::new(),
         }
     }
 
+    /// How many projection partitions the tail is split into.
+    pub fn partitions(&self) -> u32 {
+        self.inner.read().expect("tail lock").parts.len() as u32
+    }
+
     pub fn push(&self, seq: u64, rec: Arc<StatementRecord>) {
         let mut g = self.inner.write().expect("tail lock");
-        if seq > g.watermark {
-            g.entries.insert(seq, rec);
+        let k = g.part(rec.store);
+        let part = &mut g.parts[k];
+        if seq > part.watermark {
+            part.entries.insert(seq, rec);
         }
     }
 
     /// A committed group's statements, under one lock hold.
     pub fn push_all<'a>(&self, records: impl IntoIterator<Item = &'a (u64, Arc<StatementRecord>)>) {
         let mut g = self.inner.write().expect("tail lock");
-        let watermark = g.watermark;
         for (seq, rec) in records {
-            if *seq > watermark {
-                g.entries.insert(*seq, rec.clone());
+            let k = g.part(rec.store);
+            let part = &mut g.parts[k];
+            if *seq > part.watermark {
+                part.entries.insert(*seq, rec.clone());
             }
         }
     }
 
     pub fn push_persona(&self, seq: u64, event: Arc<PersonaEvent>) {
         let mut g = self.inner.write().expect("tail lock");
-        if seq > g.watermark {
-            g.personas.insert(seq, event);
+        let k = g.part(event.store);
+        let part = &mut g.parts[k];
+        if seq > part.watermark {
+            part.personas.insert(seq, event);
         }
     }
 
-    /// Up to `limit` events after `after`, up to `head`, when the tail holds all of them: the
-    /// writer pushes every statement and persona change before it announces `head`, and nothing
-    /// else in the log is projected. `None` when `after` is below the watermark (the log has
-    /// them).
-    pub fn batch(&self, after: u64, head: u64, limit: usize) -> Option<TailBatch> {
+    /// Up to `limit` events of partition `k` after `after`, up to `head`, when the tail holds
+    /// all of them: the writer pushes every statement and persona change before it announces
+    /// `head`, and nothing else in the log is projected. `None` when `after` is below the
+    /// partition's watermark (the log has them).
+    pub fn batch(&self, k: u32, after: u64, head: u64, limit: usize) -> Option<TailBatch> {
         let g = self.inner.read().expect("tail lock");
-        if after < g.watermark {
+        let part = &g.parts[k as usize];
+        if after < part.watermark {
             return None;
         }
         let range = (
             std::ops::Bound::Excluded(after),
             std::ops::Bound::Included(head),
         );
-        let mut statements = g.entries.range(range).peekable();
-        let mut personas = g.personas.range(range).peekable();
+        let mut statements = part.entries.range(range).peekable();
+        let mut personas = part.personas.range(range).peekable();
         let mut out = TailBatch {
             statements: Vec::new(),
             personas: Vec::new(),
@@ -115,13 +177,44 @@ impl Tail {
     /// The projection now holds everything up to `watermark`: drop those entries.
     pub fn advance(&self, watermark: u64) {
         let mut g = self.inner.write().expect("tail lock");
-        if watermark > g.watermark {
-            g.watermark = watermark;
-            g.entries = g.entries.split_off(&(watermark + 1));
-            g.personas = g.personas.split_off(&(watermark + 1));
+        for part in &mut g.parts {
+            part.advance(watermark);
         }
         drop(g);
         self.advanced.notify_waiters();
+    }
+
+    /// [`Tail::advance_partition`], answering the stores whose statements or persona changes
+    /// left the tail (a node that does not project tells live dashboards from these).
+    pub fn advance_partition_stores(&self, k: u32, watermark: u64) -> Vec<StoreId> {
+        let mut g = self.inner.write().expect("tail lock");
+        let part = &mut g.parts[k as usize];
+        let upto = (
+            std::ops::Bound::Unbounded,
+            std::ops::Bound::Included(watermark),
+        );
+        let mut stores: Vec<StoreId> = part
+            .entries
+            .range(upto)
+            .map(|(_, r)| r.store)
+            .chain(part.personas.range(upto).map(|(_, p)| p.store))
+            .collect();
+        let moved = part.advance(watermark);
+        drop(g);
+        stores.sort_unstable();
+        stores.dedup();
+        if moved {
+            self.advanced.notify_waiters();
+        }
+        stores
+    }
+
+    /// The projection now holds partition `k`'s events up to `watermark`: drop those entries.
+    pub fn advance_partition(&self, k: u32, watermark: u64) {
+        let moved = self.inner.write().expect("tail lock").parts[k as usize].advance(watermark);
+        if moved {
+            self.advanced.notify_waiters();
+        }
     }
 
     /// Waits, up to `wait`, until the tail holds fewer than `max` statements (0: no bound).
@@ -147,12 +240,21 @@ impl Tail {
         }
     }
 
+    /// The position up to which the projection holds the whole log (the lowest partition's
+    /// watermark).
     pub fn watermark(&self) -> u64 {
-        self.inner.read().expect("tail lock").watermark
+        let g = self.inner.read().expect("tail lock");
+        g.parts.iter().map(|p| p.watermark).min().unwrap_or(0)
+    }
+
+    /// Partition `k`'s watermark.
+    pub fn partition_watermark(&self, k: u32) -> u64 {
+        self.inner.read().expect("tail lock").parts[k as usize].watermark
     }
 
     pub fn len(&self) -> usize {
-        self.inner.read().expect("tail lock").entries.len()
+        let g = self.inner.read().expect("tail lock");
+        g.parts.iter().map(|p| p.entries.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -162,8 +264,12 @@ impl Tail {
     /// Unprojected statements, and the `stored` time (µs) of the oldest of them.
     pub fn pending(&self) -> (usize, Option<i64>) {
         let g = self.inner.read().expect("tail lock");
-        let oldest = g.entries.first_key_value().map(|(_, r)| r.stored_us);
-        (g.entries.len(), oldest)
+        let oldest = g
+            .parts
+            .iter()
+            .filter_map(|p| p.entries.first_key_value().map(|(_, r)| r.stored_us))
+            .min();
+        (g.parts.iter().map(|p| p.entries.len()).sum(), oldest)
     }
 
     /// Matching tail entries inside `page`, in query order, up to `page.limit`, together with a
@@ -179,11 +285,12 @@ impl Tail {
         q: &StatementQuery,
         page: &Page,
     ) -> (u64, Vec<(u64, Arc<StatementRecord>)>) {
-        self.query_with(q.ascending, page, |r| q.matches(r))
+        self.query_with(q.store, q.ascending, page, |r| q.matches(r))
     }
 
     fn query_with(
         &self,
+        store: StoreId,
         ascending: bool,
         page: &Page,
         matches: impl Fn(&StatementRecord) -> bool,
@@ -204,14 +311,15 @@ impl Tail {
             chunk.clear();
             let watermark = {
                 let g = self.inner.read().expect("tail lock");
-                let range = g.entries.range((lower, upper));
+                let part = &g.parts[g.part(store)];
+                let range = part.entries.range((lower, upper));
                 let copy = |(s, r): (&u64, &Arc<StatementRecord>)| (*s, r.clone());
                 if ascending {
                     chunk.extend(range.take(QUERY_CHUNK).map(copy));
                 } else {
                     chunk.extend(range.rev().take(QUERY_CHUNK).map(copy));
                 }
-                g.watermark
+                part.watermark
             };
             let full = chunk.len() == QUERY_CHUNK;
             if let Some((last, _)) = chunk.last() {
@@ -240,180 +348,5 @@ impl Tail {
 pub const QUERY_CHUNK: usize = 1024;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::event::FilterKeys;
-    use crate::ids::StoreId;
-    use uuid::Uuid;
-
-    fn rec(verb: &str) -> Arc<StatementRecord> {
-        Arc::new(StatementRecord {
-            store: StoreId::DEFAULT,
-            id: Uuid::new_v4(),
-            stored_us: 1,
-            keys: FilterKeys {
-                verbs: vec![verb.into()],
-                ..Default::default()
-            },
-            voids: None,
-            attachments: vec![],
-            body: b"{}".to_vec(),
-        })
-    }
-
-    #[test]
-    fn advance_trims_and_query_orders() {
-        let t = Tail::new(0);
-        for s in 1..=5 {
-            t.push(s, rec(if s % 2 == 0 { "even" } else { "odd" }));
-        }
-        let mut q = StatementQuery::new(StoreId::DEFAULT);
-        q.verb = Some("odd".into());
-        let page = Page {
-            max_seq: 5,
-            after: None,
-            limit: 10,
-        };
-        let (wm, got) = t.query(&q, &page);
-        assert_eq!(wm, 0);
-        assert_eq!(
-            got.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
-            vec![5, 3, 1]
-        );
-        t.advance(3);
-        let (wm, got) = t.query(&q, &page);
-        assert_eq!(wm, 3);
-        assert_eq!(got.iter().map(|(s, _)| *s).collect::<Vec<_>>(), vec![5]);
-        assert_eq!(t.len(), 2);
-        t.push(2, rec("odd"));
-        assert_eq!(t.len(), 2, "entries at or below the watermark are not kept");
-    }
-
-    #[test]
-    fn push_all_keeps_a_group_above_the_watermark() {
-        let t = Tail::new(2);
-        let group: Vec<_> = (1..=4).map(|s| (s, rec("v"))).collect();
-        t.push_all(&group);
-        assert_eq!(t.len(), 2, "seqs 1 and 2 are at or below the watermark");
-        let b = t
-            .batch(2, 4, 10)
-            .expect("the tail holds everything after 2");
-        assert_eq!(
-            b.statements.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
-            vec![3, 4]
-        );
-        assert!(Arc::ptr_eq(&b.statements[0].1, &group[2].1));
-    }
-
-    #[test]
-    fn batches_merge_statements_and_persona_changes_up_to_head() {
-        let t = Tail::new(0);
-        for s in [1, 2, 4] {
-            t.push(s, rec("v"));
-        }
-        let persona = Arc::new(PersonaEvent {
-            store: StoreId::DEFAULT,
-            at_us: 1,
-            change: crate::personas::PersonaChange::Deleted {
-                id: Uuid::new_v4(),
-                released: vec![],
-            },
-        });
-        t.push_persona(3, persona);
-        // Seq 5 is a document (never in the tail), 6 is committed but past `head`.
-        t.push(6, rec("v"));
-        let seqs = |b: &TailBatch| {
-            (
-                b.statements.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
-                b.personas.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
-                b.last,
-            )
-        };
-        let all = t.batch(0, 5, 10).expect("the tail covers it");
-        assert_eq!(seqs(&all), (vec![1, 2, 4], vec![3], 5));
-        let two = t.batch(0, 5, 2).expect("covered");
-        assert_eq!(
-            seqs(&two),
-            (vec![1, 2], vec![], 2),
-            "stops before the third event"
-        );
-        let one = t.batch(2, 5, 1).expect("covered");
-        assert_eq!(seqs(&one), (vec![], vec![3], 3));
-        t.advance(3);
-        assert!(
-            t.batch(1, 5, 10).is_none(),
-            "below the watermark: read the log"
-        );
-        assert_eq!(
-            seqs(&t.batch(3, 6, 10).expect("covered")),
-            (vec![4, 6], vec![], 6)
-        );
-    }
-
-    #[test]
-    fn queries_match_outside_the_lock_across_chunks() {
-        let t = Tail::new(0);
-        let n = 3 * QUERY_CHUNK as u64 + 7;
-        for s in 1..=n {
-            t.push(s, rec(if s % 3 == 0 { "three" } else { "other" }));
-        }
-        // The predicate runs while a writer could take the lock: acknowledgements never wait
-        // for a large tail query (defect 14).
-        let free = |r: &StatementRecord| {
-            assert!(
-                t.inner.try_write().is_ok(),
-                "the tail's lock is held while matching"
-            );
-            r.keys.verbs[0] == "three"
-        };
-        let all = Page {
-            max_seq: n,
-            after: None,
-            limit: usize::MAX,
-        };
-        let (_, desc) = t.query_with(false, &all, free);
-        let want: Vec<u64> = (1..=n).rev().filter(|s| s % 3 == 0).collect();
-        assert_eq!(desc.iter().map(|(s, _)| *s).collect::<Vec<_>>(), want);
-        let (_, asc) = t.query_with(true, &all, free);
-        let mut want_asc = want.clone();
-        want_asc.reverse();
-        assert_eq!(asc.iter().map(|(s, _)| *s).collect::<Vec<_>>(), want_asc);
-        // A window in the middle, both directions, with a limit that ends inside a chunk.
-        let page = Page {
-            max_seq: n - 5,
-            after: Some(2000),
-            limit: 100,
-        };
-        let (_, got) = t.query_with(false, &page, free);
-        let want: Vec<u64> = (1..2000).rev().filter(|s| s % 3 == 0).take(100).collect();
-        assert_eq!(got.iter().map(|(s, _)| *s).collect::<Vec<_>>(), want);
-        let (_, got) = t.query_with(true, &page, free);
-        let want: Vec<u64> = (2001..=n - 5).filter(|s| s % 3 == 0).take(100).collect();
-        assert_eq!(got.iter().map(|(s, _)| *s).collect::<Vec<_>>(), want);
-    }
-
-    #[tokio::test]
-    async fn admit_waits_for_the_projection_to_make_room() {
-        let t = Arc::new(Tail::new(0));
-        for s in 1..=3 {
-            t.push(s, rec("v"));
-        }
-        assert!(t.admit(0, Duration::ZERO).await, "0 is no bound");
-        assert!(t.admit(4, Duration::ZERO).await);
-        assert!(
-            !t.admit(3, Duration::from_millis(20)).await,
-            "a full tail refuses after the wait"
-        );
-        let waiter = tokio::spawn({
-            let t = t.clone();
-            async move { t.admit(3, Duration::from_secs(30)).await }
-        });
-        tokio::task::yield_now().await;
-        assert!(!waiter.is_finished());
-        t.advance(1);
-        assert!(
-            waiter.await.expect("waiter"),
-            "an advance lets the writer in"
-        );
-    }
-}
+#[path = "tail_tests.rs"]
+mod tests;

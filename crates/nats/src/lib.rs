@@ -5,7 +5,8 @@
 //! a quorum of the stream's replicas holds it.
 use async_nats::jetstream::{self, context::PublishErrorKind, stream};
 use cairn_core::ports::StoreError;
-use cairn_core::projection_lease::{CasError, LeaseStore};
+use cairn_core::projection_lease::partition::node_key;
+use cairn_core::projection_lease::{CasError, LeaseStore, Presence};
 use cairn_core::replicated::{AppendError, ReplicatedLog};
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -190,14 +191,85 @@ impl ReplicatedLog for JetStreamLog {
 }
 
 /// The projection lease's record in JetStream's key-value store (cluster nodes sharing one
-/// ClickHouse database): bucket `cairn_projection_<stream>`, replicated like the log, one key.
+/// ClickHouse database): bucket `cairn_projection_<stream>`, replicated like the log, key `all`
+/// (one lease for the whole log), or another key of the same bucket ([`JetStreamLease::for_key`]).
 /// Implements [`cairn_core::projection_lease::LeaseStore`].
 pub struct JetStreamLease {
     kv: jetstream::kv::Store,
+    key: String,
 }
 
 /// The lease's key (one lease for the whole log).
 const LEASE_KEY: &str = "all";
+
+impl JetStreamLease {
+    /// The record `key` of the same bucket, with its own revisions and compare-and-set (a
+    /// projection partition's lease, `cairn_core::projection_lease::partition::lease_key`).
+    pub fn for_key(&self, key: &str) -> JetStreamLease {
+        JetStreamLease {
+            kv: self.kv.clone(),
+            key: key.to_owned(),
+        }
+    }
+
+    /// This node's presence record in the same bucket (key `node-<me>`, holding the node's
+    /// address, format-versioned), for counting the live nodes of projection partitions.
+    pub fn presence(&self, me: &str, address: &str) -> JetStreamPresence {
+        JetStreamPresence {
+            kv: self.kv.clone(),
+            me: me.to_owned(),
+            address: address.to_owned(),
+        }
+    }
+}
+
+/// A node's presence record in the projection lease's bucket
+/// ([`cairn_core::projection_lease::Presence`]).
+pub struct JetStreamPresence {
+    kv: jetstream::kv::Store,
+    me: String,
+    address: String,
+}
+
+#[async_trait::async_trait]
+impl Presence for JetStreamPresence {
+    async fn beat(&self) -> Result<(), String> {
+        let value = cairn_core::codec::encode(&self.address);
+        self.kv
+            .put(node_key(&self.me), value.into())
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    async fn nodes(&self) -> Result<Vec<(String, u64)>, String> {
+        let mut keys = self.kv.keys().await.map_err(|e| e.to_string())?;
+        let mut ids = Vec::new();
+        while let Some(key) = keys.next().await {
+            let key = key.map_err(|e| e.to_string())?;
+            if let Some(id) = key.strip_prefix(&node_key("")) {
+                ids.push(id.to_owned());
+            }
+        }
+        let mut nodes = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(e) = self
+                .kv
+                .entry(node_key(&id))
+                .await
+                .map_err(|e| e.to_string())?
+                && e.operation == jetstream::kv::Operation::Put
+            {
+                nodes.push((id, e.revision));
+            }
+        }
+        Ok(nodes)
+    }
+
+    async fn forget(&self, id: &str) -> Result<(), String> {
+        self.kv.purge(node_key(id)).await.map_err(|e| e.to_string())
+    }
+}
 
 impl JetStreamLog {
     /// Opens the projection lease's bucket, creating it when missing. The bucket's stream is
@@ -226,14 +298,17 @@ impl JetStreamLog {
             .get_key_value(&bucket)
             .await
             .map_err(|e| format!("cannot open the key-value bucket {bucket}: {e}"))?;
-        Ok(JetStreamLease { kv })
+        Ok(JetStreamLease {
+            kv,
+            key: LEASE_KEY.to_owned(),
+        })
     }
 }
 
 #[async_trait::async_trait]
 impl LeaseStore for JetStreamLease {
     async fn read(&self) -> Result<Option<(Vec<u8>, u64)>, String> {
-        let entry = self.kv.entry(LEASE_KEY).await.map_err(|e| e.to_string())?;
+        let entry = self.kv.entry(&self.key).await.map_err(|e| e.to_string())?;
         Ok(entry.and_then(|e| match e.operation {
             jetstream::kv::Operation::Put => Some((e.value.to_vec(), e.revision)),
             _ => None,
@@ -242,7 +317,7 @@ impl LeaseStore for JetStreamLease {
 
     async fn create(&self, value: Vec<u8>) -> Result<u64, CasError> {
         self.kv
-            .create(LEASE_KEY, value.into())
+            .create(&self.key, value.into())
             .await
             .map_err(|e| match e.kind() {
                 jetstream::kv::CreateErrorKind::AlreadyExists => CasError::Conflict,
@@ -252,7 +327,7 @@ impl LeaseStore for JetStreamLease {
 
     async fn update(&self, value: Vec<u8>, revision: u64) -> Result<u64, CasError> {
         self.kv
-            .update(LEASE_KEY, value.into(), revision)
+            .update(&self.key, value.into(), revision)
             .await
             .map_err(|e| match e.kind() {
                 jetstream::kv::UpdateErrorKind::WrongLastRevision => CasError::Conflict,

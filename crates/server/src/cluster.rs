@@ -2,9 +2,8 @@
 //! log as soon as JetStream tells it of an append, and on a timer in case a notice was lost
 //! (core NATS delivery is at most once). The writer thread does the applying, so the committed
 //! state it decides against is never changed behind its back. With `projection_shared`, the
-//! projection lease's keeper ([`lease`]) says which node projects into the shared database.
+//! projection leases ([`crate::projection_leases`]) say which node projects into the shared database.
 use cairn_core::projection_lease::Times;
-use cairn_core::projection_lease::keeper::Keeper;
 use cairn_core::writer::WriterHandle;
 use cairn_nats::JetStreamLog;
 use std::sync::Arc;
@@ -54,30 +53,6 @@ pub async fn connect(cfg: &crate::config::Config) -> anyhow::Result<Option<Arc<J
                 .map_err(anyhow::Error::msg)?,
         )),
     })
-}
-
-/// With `projection_shared`: the projection lease's keeper for this run of this node (its id
-/// is the listen address and a fresh random part), after one round, so that its role and the
-/// shared checkpoint are known. `None` otherwise.
-pub async fn lease(
-    cfg: &crate::config::Config,
-    log: Option<&Arc<JetStreamLog>>,
-) -> anyhow::Result<Option<Arc<Keeper>>> {
-    let Some(log) = log.filter(|_| cfg.projection_shared) else {
-        return Ok(None);
-    };
-    let store = log
-        .lease(cfg.jetstream_replicas)
-        .await
-        .map_err(anyhow::Error::msg)?;
-    let me = format!("{}/{}", cfg.http_addr, uuid::Uuid::new_v4().simple());
-    let keeper = Arc::new(Keeper::new(
-        Arc::new(store),
-        me,
-        Times::for_lease(cfg.projection_lease_ms),
-    ));
-    keeper.tick().await;
-    Ok(Some(keeper))
 }
 
 /// How often the keeper reads the lease: often enough to renew it in time and to notice a

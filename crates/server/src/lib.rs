@@ -14,6 +14,7 @@ pub mod forwarding;
 pub mod measured;
 pub mod metrics;
 pub mod progress;
+pub mod projection_leases;
 pub mod sign_in;
 pub mod telemetry;
 pub mod tls;

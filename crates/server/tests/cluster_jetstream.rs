@@ -200,3 +200,42 @@ async fn groups_stay_under_the_largest_message_the_log_takes() {
     let text = res.text().await.unwrap();
     assert!(text.contains("max_payload"), "{text}");
 }
+
+/// Projection partitions keep one lease record each in the lease bucket: a compare-and-set on
+/// one key never conflicts with, or is satisfied by, another key's revisions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_partitions_lease_is_a_record_of_its_own() {
+    use cairn_core::projection_lease::partition::lease_key;
+    use cairn_core::projection_lease::{CasError, LeaseStore};
+    let nats = NatsCluster::start(18690);
+    let log = cairn_nats::JetStreamLog::connect(&cairn_nats::JetStreamConfig {
+        urls: nats.urls(),
+        stream: "partitions".into(),
+        replicas: 3,
+        timeout: Duration::from_secs(5),
+    })
+    .await
+    .unwrap();
+    let all = log.lease(3).await.unwrap();
+    let (p0, p1) = (all.for_key(&lease_key(0, 4)), all.for_key(&lease_key(1, 4)));
+    let r0 = p0.create(b"a".to_vec()).await.unwrap();
+    let r1 = p1.create(b"b".to_vec()).await.unwrap();
+    assert!(matches!(
+        p0.create(b"c".to_vec()).await,
+        Err(CasError::Conflict)
+    ));
+    let r0 = p0.update(b"d".to_vec(), r0).await.unwrap();
+    // Partition 1's revision is still its latest, though the bucket has moved on.
+    let r1 = p1.update(b"e".to_vec(), r1).await.unwrap();
+    assert!(matches!(
+        p0.update(b"f".to_vec(), r1).await,
+        Err(CasError::Conflict)
+    ));
+    assert_eq!(p0.read().await.unwrap(), Some((b"d".to_vec(), r0)));
+    assert_eq!(p1.read().await.unwrap(), Some((b"e".to_vec(), r1)));
+    assert_eq!(
+        all.read().await.unwrap(),
+        None,
+        "the single lease's key is untouched"
+    );
+}

@@ -3,6 +3,7 @@
 //! for a write window before each write into ClickHouse ([`Keeper::window`]) and advances the
 //! shared checkpoint through it ([`Keeper::advance`]), a compare-and-set that fails once
 //! another node has taken the lease.
+use super::partition::{PartitionAction, decide_within_quota};
 use super::{Action, CasError, Lease, LeaseStore, Observed, Times, decide};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,8 +17,14 @@ pub enum Role {
     Standby { checkpoint: u64 },
     /// This node projects, from `checkpoint`. `term` grows each time this node starts holding
     /// the lease (after a take-over or a lapse): the projector cleans the database past the
-    /// checkpoint before its first write of a term.
-    Holder { checkpoint: u64, term: u64 },
+    /// checkpoint before its first write of a term. `release`: the node holds more leases than
+    /// its quota (a node joined), so the projector hands this one back ([`Keeper::release`])
+    /// before its next write.
+    Holder {
+        checkpoint: u64,
+        term: u64,
+        release: bool,
+    },
 }
 
 impl Role {
@@ -32,6 +39,8 @@ struct Inner {
     observed: Option<Observed>,
     holding: bool,
     term: u64,
+    /// Held over the quota: to be released once the projector is between writes.
+    release: bool,
 }
 
 /// Runs one lease for one node.
@@ -44,6 +53,8 @@ pub struct Keeper {
     role: watch::Sender<Role>,
     /// Until when (ms on `epoch`) the holder may start a write; 0 when not holding.
     until: std::sync::atomic::AtomicU64,
+    /// The projection partition whose lease this is (the metrics' label), if partitioned.
+    partition: Option<u32>,
 }
 
 impl Keeper {
@@ -59,10 +70,18 @@ impl Keeper {
                 observed: None,
                 holding: false,
                 term: 0,
+                release: false,
             }),
             role: watch::channel(Role::Standby { checkpoint: 0 }).0,
             until: Default::default(),
+            partition: None,
         }
+    }
+
+    /// This keeper runs partition `k`'s lease (`projection_partitions`; its metrics say so).
+    pub fn for_partition(mut self, k: u32) -> Self {
+        self.partition = Some(k);
+        self
     }
 
     fn now(&self) -> u64 {
@@ -141,7 +160,13 @@ impl Keeper {
             tracing::warn!(node = %self.me, "this node no longer holds the projection lease");
         }
         g.holding = holding;
-        metrics::gauge!("cairn_projection_lease_held").set(if holding { 1.0 } else { 0.0 });
+        g.release &= holding;
+        let held = if holding { 1.0 } else { 0.0 };
+        match self.partition {
+            None => metrics::gauge!("cairn_projection_lease_held").set(held),
+            Some(k) => metrics::gauge!("cairn_projection_lease_held", "partition" => k.to_string())
+                .set(held),
+        }
         self.until
             .store(until.unwrap_or(0), std::sync::atomic::Ordering::SeqCst);
         let checkpoint = g.observed.as_ref().map_or(0, |o| o.lease.checkpoint);
@@ -149,6 +174,7 @@ impl Keeper {
             Role::Holder {
                 checkpoint,
                 term: g.term,
+                release: g.release,
             }
         } else {
             Role::Standby { checkpoint }
@@ -162,15 +188,31 @@ impl Keeper {
 
     /// One round: read the record, act on [`decide`], publish the role.
     pub async fn tick(&self) {
+        self.tick_within(0, 1).await;
+    }
+
+    /// One round of one partition's lease, for a node that keeps `held` leases of earlier
+    /// partitions under a quota of `quota` ([`super::partition::decide_within_quota`]): it
+    /// creates or takes this lease only below its quota. A lease held over the quota is still
+    /// renewed, and its role asks the projector to release it ([`Role::Holder`]'s `release`):
+    /// the release must wait until the projector is between writes. Answers whether this node
+    /// now holds the lease.
+    pub async fn tick_within(&self, held: u32, quota: u32) -> bool {
         let mut g = self.inner.lock().await;
         if let Err(e) = self.refresh(&mut g).await {
             tracing::debug!(error = %e, "cannot read the projection lease");
         } else {
             let now = self.now();
-            let lease = match decide(now, g.observed.as_ref(), &self.me, &self.times) {
-                Action::Create => Some(0),
-                Action::Take { checkpoint } | Action::Renew { checkpoint, .. } => Some(checkpoint),
-                Action::Hold { .. } | Action::Wait { .. } => None,
+            let action = decide(now, g.observed.as_ref(), &self.me, &self.times);
+            let within = decide_within_quota(action.clone(), held, quota);
+            g.release = matches!(within, PartitionAction::Release { .. });
+            let lease = match (within, action) {
+                (PartitionAction::Leave { .. }, _) => None,
+                (_, Action::Create) => Some(0),
+                (_, Action::Take { checkpoint } | Action::Renew { checkpoint, .. }) => {
+                    Some(checkpoint)
+                }
+                (_, Action::Hold { .. } | Action::Wait { .. }) => None,
             };
             if let Some(checkpoint) = lease {
                 let lease = Lease {
@@ -183,6 +225,7 @@ impl Keeper {
             }
         }
         self.publish(&mut g);
+        g.holding
     }
 
     /// How long the next write into ClickHouse may take, when this node may start one now
@@ -216,8 +259,8 @@ impl Keeper {
 
     /// Hands the lease back (a clean shutdown), so that another node takes it without waiting
     /// for it to expire. The projector calls it once it has stopped: no write of this node can
-    /// then still reach ClickHouse.
-    pub async fn release(&self) {
+    /// then still reach ClickHouse. Answers whether this node no longer holds the lease.
+    pub async fn release(&self) -> bool {
         let mut g = self.inner.lock().await;
         if g.holding
             && let Some(o) = g.observed.clone()
@@ -229,6 +272,7 @@ impl Keeper {
             let _ = self.write(&mut g, lease).await;
             self.publish(&mut g);
         }
+        !g.holding
     }
 
     /// Ticks every `every` until `shutdown` (the projector releases the lease once stopped).

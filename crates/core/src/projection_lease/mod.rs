@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 pub mod keeper;
+pub mod partition;
+pub mod set;
 
 /// The lease record as stored (format-versioned, [`crate::codec`]). `owner` is empty when the
 /// last holder released it (a clean shutdown): any node may take it at once.
@@ -147,6 +149,19 @@ pub trait LeaseStore: Send + Sync + 'static {
     /// Writes the record if its revision is still `revision`; answers the new revision, or
     /// `Conflict` when another write came first.
     async fn update(&self, value: Vec<u8>, revision: u64) -> Result<u64, CasError>;
+}
+
+/// The nodes' presence records, in the same replicated key-value store as the leases: each
+/// node renews its own, and reads everyone's revisions to count the live nodes
+/// ([`partition::live_nodes`]) for its quota of projection partitions.
+#[async_trait::async_trait]
+pub trait Presence: Send + Sync + 'static {
+    /// Writes this node's record again (a new revision).
+    async fn beat(&self) -> Result<(), String>;
+    /// Every node's record (this node's too): the node's id and the record's revision.
+    async fn nodes(&self) -> Result<Vec<(String, u64)>, String>;
+    /// Removes the record of a node long gone.
+    async fn forget(&self, id: &str) -> Result<(), String>;
 }
 
 /// Why a compare-and-set did not happen.

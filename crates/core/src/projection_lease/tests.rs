@@ -206,7 +206,144 @@ async fn a_renewing_holder_keeps_the_lease_and_a_release_hands_it_over() {
         *b.role().borrow(),
         Role::Holder {
             checkpoint: 5,
-            term: 1
+            term: 1,
+            release: false,
         }
     );
+}
+
+#[tokio::test]
+async fn partition_leases_are_shared_within_each_nodes_quota() {
+    // Four partitions, two live nodes (a quota of two each): each takes two, whoever ticks
+    // first.
+    let stores: Vec<Arc<Memory>> = (0..4).map(|_| Arc::new(Memory::default())).collect();
+    let keepers = |me: &str| -> Vec<Keeper> {
+        stores
+            .iter()
+            .map(|s| Keeper::new(s.clone(), me.into(), times(400)))
+            .collect()
+    };
+    let (a, b) = (keepers("a"), keepers("b"));
+    async fn round(node: &[Keeper], quota: u32) -> Vec<usize> {
+        let mut held = vec![];
+        for (k, keeper) in node.iter().enumerate() {
+            if keeper.tick_within(held.len() as u32, quota).await {
+                held.push(k);
+            }
+        }
+        held
+    }
+    assert_eq!(round(&a, 2).await, [0, 1]);
+    assert_eq!(round(&b, 2).await, [2, 3]);
+    // Renewing keeps the same split.
+    for _ in 0..5 {
+        tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+        assert_eq!(round(&a, 2).await, [0, 1]);
+        assert_eq!(round(&b, 2).await, [2, 3]);
+    }
+    // `b` stops (killed): once its leases expire, `a`, now alone, takes them too.
+    let started = std::time::Instant::now();
+    let mut held = round(&a, 4).await;
+    while held.len() < 4 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{held:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        held = round(&a, 4).await;
+    }
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    assert_eq!(held, [0, 1, 2, 3]);
+}
+
+/// Presence records in memory: each node's revision.
+#[derive(Default)]
+struct Nodes(Mutex<std::collections::HashMap<String, u64>>);
+
+struct Present {
+    nodes: Arc<Nodes>,
+    me: String,
+}
+
+#[async_trait::async_trait]
+impl Presence for Present {
+    async fn beat(&self) -> Result<(), String> {
+        *self
+            .nodes
+            .0
+            .lock()
+            .unwrap()
+            .entry(self.me.clone())
+            .or_default() += 1;
+        Ok(())
+    }
+    async fn nodes(&self) -> Result<Vec<(String, u64)>, String> {
+        Ok(self.nodes.0.lock().unwrap().clone().into_iter().collect())
+    }
+    async fn forget(&self, id: &str) -> Result<(), String> {
+        self.nodes.0.lock().unwrap().remove(id);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_node_that_joins_gets_its_share_and_a_node_that_stops_hands_it_back() {
+    use super::set::LeaseSet;
+    let leases: Vec<Arc<Memory>> = (0..4).map(|_| Arc::new(Memory::default())).collect();
+    let nodes = Arc::new(Nodes::default());
+    let node = |me: &str| {
+        let keepers = leases
+            .iter()
+            .map(|s| Arc::new(Keeper::new(s.clone(), me.into(), times(400))))
+            .collect();
+        let presence = Arc::new(Present {
+            nodes: nodes.clone(),
+            me: me.into(),
+        });
+        LeaseSet::new(keepers, presence, me.into(), times(400))
+    };
+    // What a projector does when its role asks for a release: hand the lease back.
+    async fn release_asked(set: &LeaseSet) {
+        for k in set.keepers() {
+            if matches!(*k.role().borrow(), Role::Holder { release: true, .. }) {
+                assert!(k.release().await);
+            }
+        }
+    }
+    let a = node("a");
+    assert_eq!(
+        a.tick().await,
+        [0, 1, 2, 3],
+        "alone, a node takes every partition"
+    );
+    let b = node("b");
+    assert_eq!(b.tick().await, Vec::<u32>::new(), "every lease is a's");
+    // `a` sees `b`: over its quota of two, it asks its projectors to release 2 and 3.
+    assert_eq!(a.tick().await, [0, 1, 2, 3]);
+    release_asked(&a).await;
+    assert_eq!(a.tick().await, [0, 1], "released leases are left to b");
+    assert_eq!(b.tick().await, [2, 3], "b takes released leases at once");
+    for _ in 0..4 {
+        tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+        assert_eq!(a.tick().await, [0, 1]);
+        assert_eq!(b.tick().await, [2, 3]);
+    }
+    // `b` stops (killed): once its presence and its leases are a lease old, `a` takes all.
+    let started = std::time::Instant::now();
+    let mut held = a.tick().await;
+    while held.len() < 4 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "{held:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        held = a.tick().await;
+    }
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    // Long gone, its presence record is removed.
+    while nodes.0.lock().unwrap().contains_key("b") {
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        a.tick().await;
+    }
 }

@@ -35,6 +35,15 @@ impl Projector {
                         .await;
                     continue;
                 }
+                Role::Holder { release: true, .. } => {
+                    // Over this node's quota (a node joined): between writes, so nothing of
+                    // this node's can reach the partition any more; another node takes it at once.
+                    if !lease.release().await {
+                        self.pause(&mut shutdown).await;
+                    }
+                    prepared = None;
+                    continue;
+                }
                 Role::Holder { term, .. } => term,
             };
             if prepared != Some(term) {
@@ -49,7 +58,8 @@ impl Projector {
                         self.status.set_up();
                         outage.over();
                         let head = *committed.borrow();
-                        self.tail.advance(checkpoint.min(head));
+                        self.tail
+                            .advance_partition(self.partition, checkpoint.min(head));
                     }
                     Err(e) => {
                         outage.failed(&e.to_string());
@@ -101,8 +111,18 @@ impl Projector {
         shutdown: &mut watch::Receiver<bool>,
     ) {
         let head = *committed.borrow_and_update();
-        if shared.min(head) > self.tail.watermark() {
-            self.tail.advance(shared.min(head));
+        let upto = shared.min(head);
+        if upto > self.tail.partition_watermark(self.partition) {
+            let stores = self.tail.advance_partition_stores(self.partition, upto);
+            // Live dashboards on this node refresh as the holder projects.
+            if let Some(tx) = &self.progress
+                && !stores.is_empty()
+            {
+                let _ = tx.send(super::Progress {
+                    seq: upto,
+                    stores: Arc::new(stores),
+                });
+            }
         }
         let down = !self.status.is_up();
         if down && self.projection.ping().await.is_ok() {

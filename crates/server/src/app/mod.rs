@@ -3,17 +3,14 @@ use crate::config::{Config, MetricsAddr};
 use anyhow::Context;
 use cairn_clickhouse::{ClickHouseConfig, ClickHouseProjection};
 use cairn_core::dashboards::{DashboardService, Dashboards};
-use cairn_core::degraded::ProjectionStatus;
 use cairn_core::documents::{DocumentConfig, DocumentService};
 use cairn_core::forwarding::{ForwarderService, Forwarders, Hub};
 use cairn_core::health::Health;
 use cairn_core::personas::{PersonaService, PersonaServiceConfig, Personas};
 use cairn_core::ports::{LogStore, Projection};
-use cairn_core::projector::{Projector, ProjectorConfig};
 use cairn_core::purge::run::Purger;
 use cairn_core::purge::service::ErasureService;
 use cairn_core::statements::{BacklogLimit, StatementService};
-use cairn_core::tail::Tail;
 use cairn_core::tenancy::{Registry, TenancyConfig, TenancyService};
 use cairn_core::writer::{Writer, WriterConfig};
 use cairn_core::{StatementRecord, StoreId};
@@ -26,6 +23,7 @@ use uuid::Uuid;
 
 mod commands;
 mod first_run;
+mod projectors;
 
 pub use commands::{migrate, reproject};
 
@@ -163,48 +161,27 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     let cursor_key = tokio::task::spawn_blocking(move || cursor_key(&data_dir)).await??;
     // Not reached yet: the projector migrates it, now or once it answers (degraded mode).
     let clickhouse = Arc::new(ClickHouseProjection::new(clickhouse_config(&cfg)));
-    let measured = Arc::new(crate::measured::Measured(clickhouse));
+    let measured = Arc::new(crate::measured::Measured(clickhouse.clone()));
     // Statement bodies of exports and statement pages come from the log, not ClickHouse.
     let analytics: Arc<dyn cairn_core::analytics::Analytics> = Arc::new(
         cairn_core::analytics::bodies::WithBodies::new(measured.clone(), log.clone()),
     );
     let projection: Arc<dyn Projection> = measured;
     let replicated = crate::cluster::connect(&cfg).await?;
-    let lease = crate::cluster::lease(&cfg, replicated.as_ref()).await?;
-    // Sharing the database: the tail holds what it lacks (as far as this node's log goes).
-    let start = match &lease {
-        Some(l) => l.role().borrow().checkpoint().min(log.last_seq()?),
-        None => cairn_core::projector::read_checkpoint(&*log)?,
-    };
-    let tail = Arc::new(Tail::new(start));
-    let projector = Projector::new(
-        log.clone(),
-        projection.clone(),
-        tail.clone(),
-        ProjectorConfig {
-            batch_max: cfg.projector_batch_max,
-            batch_linger: Duration::from_millis(cfg.projector_linger_ms),
-            batch_min: cfg.projector_batch_min,
-            recover_tail_max: cfg.projector_recover_tail_max,
-            ..ProjectorConfig::default()
-        },
-    );
-    let progress = cairn_core::projector::progress_channel();
-    let progress_rx = progress.subscribe();
-    let status = Arc::new(ProjectionStatus::default());
-    let gate = Arc::new(tokio::sync::Mutex::new(()));
-    let projector = projector
-        .with_progress(progress)
-        .with_status(status.clone())
-        .with_gate(gate.clone());
-    let projector = match &lease {
-        Some(l) => projector.with_lease(l.clone()),
-        None => projector,
-    };
+    let leases = crate::projection_leases::start(&cfg, replicated.as_ref()).await?;
+    let projectors::Projectors {
+        list: projectors,
+        tail,
+        status,
+        progress_rx,
+        gate,
+        start,
+    } = projectors::build(&cfg, &log, &clickhouse, &projection, leases.as_ref())?;
+    let projector = &projectors[0];
     // A backlog too long for the tail is projected before serving: its progress is shown like
     // `cairn reproject`'s.
     let mut backlog: Option<crate::progress::Progress> = None;
-    let recovered = if lease.is_some() {
+    let recovered = if leases.is_some() {
         // Only the lease's holder touches the shared database, once its keeper says so.
         projector.recover_from(start).await.map(|()| start)
     } else {
@@ -317,7 +294,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         background
             .push(crate::cluster::follow(r, writer.clone(), every, shutdown_rx.clone()).await?);
     }
-    if let Some(l) = &lease {
+    if let Some(l) = &leases {
         let every = crate::cluster::lease_every(&cfg);
         background.push(l.spawn(every, shutdown_rx.clone()));
     }
@@ -448,7 +425,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         Duration::from_secs(cfg.retention_interval_minutes * 60),
         shutdown_rx.clone(),
     );
-    let projector = tokio::spawn(projector.run(committed, shutdown_rx));
+    let projector = projectors::spawn(projectors, committed, shutdown_rx);
     Ok(Running {
         addr,
         metrics_addr,

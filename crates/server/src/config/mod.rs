@@ -92,6 +92,10 @@ pub struct Config {
     /// How long the projection lease lasts without being renewed, in milliseconds: the most a
     /// failed node's share of the projection waits before another node takes it over.
     pub projection_lease_ms: u64,
+    /// With `projection_shared`: the projection split into this many partitions by a hash of
+    /// the store id, each with its own lease, so that several nodes project at once (1: one
+    /// node projects everything). The same on every node.
+    pub projection_partitions: u32,
     /// Requests waiting for the group-commit writer.
     pub writer_queue_capacity: usize,
     /// Requests committed together under one fsync.

@@ -67,6 +67,9 @@ impl Config {
     }
 }
 
+/// The most projection partitions (each is a lease, a keeper and a projector on its holder).
+pub const PROJECTION_PARTITIONS_MAX: u32 = 64;
+
 impl Config {
     fn validate_jetstream(&self) -> Result<(), ConfigError> {
         if self.log_backend == super::LogBackend::Embedded {
@@ -76,6 +79,17 @@ impl Config {
                 ));
             }
             return Ok(());
+        }
+        if !(1..=PROJECTION_PARTITIONS_MAX).contains(&self.projection_partitions) {
+            return Err(ConfigError::Invalid(format!(
+                "projection_partitions must be between 1 and {PROJECTION_PARTITIONS_MAX}, not {}",
+                self.projection_partitions
+            )));
+        }
+        if self.projection_partitions > 1 && !self.projection_shared {
+            return Err(ConfigError::Invalid(
+                "projection_partitions above 1 needs projection_shared = true".into(),
+            ));
         }
         if self.projection_lease_ms < 1000 {
             return Err(ConfigError::Invalid(format!(

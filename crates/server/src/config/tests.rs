@@ -232,6 +232,21 @@ fn cluster_log_settings_are_checked_and_read_from_the_environment() {
         let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
         assert!(cfg.projection_shared);
         assert_eq!(cfg.projection_lease_ms, 3000);
+        assert_eq!(cfg.projection_partitions, 1);
+        jail.set_env("CAIRN_PROJECTION_PARTITIONS", "0");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(
+            err.contains("projection_partitions must be between 1 and 64"),
+            "{err}"
+        );
+        jail.set_env("CAIRN_PROJECTION_PARTITIONS", "4");
+        let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
+        assert_eq!(cfg.projection_partitions, 4);
+        jail.set_env("CAIRN_PROJECTION_SHARED", "false");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(err.contains("projection_partitions above 1 needs"), "{err}");
+        jail.set_env("CAIRN_PROJECTION_SHARED", "true");
+        jail.set_env("CAIRN_PROJECTION_PARTITIONS", "1");
         jail.set_env("CAIRN_LOG_BACKEND", "embedded");
         let err = Config::load(None, Figment::new()).unwrap_err().to_string();
         assert!(err.contains("projection_shared needs"), "{err}");
