@@ -147,6 +147,29 @@ pub struct StatementRecord {
 }
 
 impl StatementRecord {
+    /// About how many bytes of memory the record takes (its body, keys and attachment hashes,
+    /// with the allocations' own size): what the in-memory tail counts against
+    /// `ingest_backlog_mib`.
+    pub fn approx_bytes(&self) -> usize {
+        const STRING: usize = std::mem::size_of::<String>();
+        let k = &self.keys;
+        let strings = [
+            &k.agents,
+            &k.related_agents,
+            &k.verbs,
+            &k.activities,
+            &k.related_activities,
+            &k.registrations,
+            &self.attachments,
+        ];
+        std::mem::size_of::<Self>()
+            + self.body.capacity()
+            + strings
+                .iter()
+                .map(|v| v.capacity() * STRING + v.iter().map(String::capacity).sum::<usize>())
+                .sum::<usize>()
+    }
+
     /// The statement as served: `body` with `"stored"` added as its first property.
     pub fn full_json(&self) -> Vec<u8> {
         let stored = crate::time_fmt::format_us(self.stored_us);

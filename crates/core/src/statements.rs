@@ -55,15 +55,18 @@ pub struct QueryPage {
 /// before writers wait, and how long one request waits before it is refused with a 503.
 #[derive(Debug, Clone, Copy)]
 pub struct BacklogLimit {
-    /// 0: no bound.
-    pub max_statements: usize,
+    /// Unprojected statements, and bytes of them in memory, before writes wait (0: no bound).
+    pub max: crate::tail::Bound,
     pub wait: std::time::Duration,
 }
 
 impl Default for BacklogLimit {
     fn default() -> Self {
         BacklogLimit {
-            max_statements: 100_000,
+            max: crate::tail::Bound {
+                statements: 100_000,
+                bytes: 256 << 20,
+            },
             wait: std::time::Duration::from_secs(10),
         }
     }
@@ -151,14 +154,11 @@ impl StatementService {
         let ids = prepared.statements.iter().map(|s| s.id).collect();
         // Back-pressure: nothing is acknowledged faster than the projection can take it for
         // long (the unprojected tail is held in memory).
-        if !self
-            .tail
-            .admit(self.backlog.max_statements, self.backlog.wait)
-            .await
-        {
+        if !self.tail.admit(self.backlog.max, self.backlog.wait).await {
+            let (len, bytes) = self.tail.size();
             return Err(Error::Unavailable(format!(
-                "the LRS is behind on indexing ({} statements waiting); retry later",
-                self.tail.len()
+                "the LRS is behind on indexing ({len} statements, {} MiB waiting); retry later",
+                bytes >> 20
             )));
         }
         self.writer.append(prepared).await?;

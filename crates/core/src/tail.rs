@@ -22,19 +22,44 @@ struct Part {
     /// projection.
     watermark: u64,
     entries: BTreeMap<u64, Arc<StatementRecord>>,
+    /// About how much memory `entries` hold ([`StatementRecord::approx_bytes`]).
+    bytes: usize,
     /// Persona changes not yet projected (the projector links identifiers to personas).
     personas: BTreeMap<u64, Arc<PersonaEvent>>,
 }
 
+/// What an advance took out of the tail, dropped once the lock is released.
+type Removed = (
+    BTreeMap<u64, Arc<StatementRecord>>,
+    BTreeMap<u64, Arc<PersonaEvent>>,
+);
+
 impl Part {
-    fn advance(&mut self, watermark: u64) -> bool {
+    fn insert(&mut self, seq: u64, rec: Arc<StatementRecord>) {
+        if seq <= self.watermark {
+            return;
+        }
+        let bytes = rec.approx_bytes();
+        match self.entries.insert(seq, rec) {
+            None => self.bytes += bytes,
+            Some(old) => self.bytes = self.bytes + bytes - old.approx_bytes(),
+        }
+    }
+
+    /// Moves the watermark up to `watermark`; answers the entries it removes (`None`: it was
+    /// there already).
+    fn advance(&mut self, watermark: u64) -> Option<Removed> {
         if watermark <= self.watermark {
-            return false;
+            return None;
         }
         self.watermark = watermark;
-        self.entries = self.entries.split_off(&(watermark + 1));
-        self.personas = self.personas.split_off(&(watermark + 1));
-        true
+        let entries = self.entries.split_off(&(watermark + 1));
+        let entries = std::mem::replace(&mut self.entries, entries);
+        let personas = self.personas.split_off(&(watermark + 1));
+        let personas = std::mem::replace(&mut self.personas, personas);
+        let freed: usize = entries.values().map(|r| r.approx_bytes()).sum();
+        self.bytes = self.bytes.saturating_sub(freed);
+        Some((entries, personas))
     }
 }
 
@@ -51,6 +76,13 @@ impl Inner {
             n => partition_of(store, n as u32) as usize,
         }
     }
+}
+
+/// How much the tail may hold before writers wait ([`Tail::admit`]); 0: no bound.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Bound {
+    pub statements: usize,
+    pub bytes: usize,
 }
 
 /// What the projector takes from the tail: statements and persona changes in `(after, last]`.
@@ -105,10 +137,7 @@ impl Tail {
     pub fn push(&self, seq: u64, rec: Arc<StatementRecord>) {
         let mut g = self.inner.write().expect("tail lock");
         let k = g.part(rec.store);
-        let part = &mut g.parts[k];
-        if seq > part.watermark {
-            part.entries.insert(seq, rec);
-        }
+        g.parts[k].insert(seq, rec);
     }
 
     /// A committed group's statements, under one lock hold.
@@ -116,10 +145,7 @@ impl Tail {
         let mut g = self.inner.write().expect("tail lock");
         for (seq, rec) in records {
             let k = g.part(rec.store);
-            let part = &mut g.parts[k];
-            if *seq > part.watermark {
-                part.entries.insert(*seq, rec.clone());
-            }
+            g.parts[k].insert(*seq, rec.clone());
         }
     }
 
@@ -177,10 +203,13 @@ impl Tail {
     /// The projection now holds everything up to `watermark`: drop those entries.
     pub fn advance(&self, watermark: u64) {
         let mut g = self.inner.write().expect("tail lock");
-        for part in &mut g.parts {
-            part.advance(watermark);
-        }
+        let removed: Vec<Removed> = g
+            .parts
+            .iter_mut()
+            .filter_map(|p| p.advance(watermark))
+            .collect();
         drop(g);
+        drop(removed);
         self.advanced.notify_waiters();
     }
 
@@ -199,11 +228,11 @@ impl Tail {
             .map(|(_, r)| r.store)
             .chain(part.personas.range(upto).map(|(_, p)| p.store))
             .collect();
-        let moved = part.advance(watermark);
+        let removed = part.advance(watermark);
         drop(g);
         stores.sort_unstable();
         stores.dedup();
-        if moved {
+        if removed.is_some() {
             self.advanced.notify_waiters();
         }
         stores
@@ -211,18 +240,19 @@ impl Tail {
 
     /// The projection now holds partition `k`'s events up to `watermark`: drop those entries.
     pub fn advance_partition(&self, k: u32, watermark: u64) {
-        let moved = self.inner.write().expect("tail lock").parts[k as usize].advance(watermark);
-        if moved {
+        let removed = self.inner.write().expect("tail lock").parts[k as usize].advance(watermark);
+        if removed.is_some() {
             self.advanced.notify_waiters();
         }
     }
 
-    /// Waits, up to `wait`, until the tail holds fewer than `max` statements (0: no bound).
-    /// Writers call it before appending, so that ingest faster than projection slows down to
-    /// the projection's pace instead of growing the tail without bound. `false`: still full.
-    pub async fn admit(&self, max: usize, wait: Duration) -> bool {
+    /// Waits, up to `wait`, until the tail holds fewer than `max.statements` statements and
+    /// fewer than `max.bytes` bytes of them (0: no bound). Writers call it before appending, so
+    /// that ingest faster than projection slows down to the projection's pace instead of
+    /// growing the tail without bound. `false`: still full.
+    pub async fn admit(&self, max: Bound, wait: Duration) -> bool {
         // The common case, on every statement write: room, without registering a waiter.
-        if max == 0 || self.len() < max {
+        if self.has_room(max) {
             return true;
         }
         let deadline = tokio::time::Instant::now() + wait;
@@ -231,13 +261,26 @@ impl Tail {
             let notified = self.advanced.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if self.len() < max {
+            if self.has_room(max) {
                 return true;
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return self.len() < max;
+                return self.has_room(max);
             }
         }
+    }
+
+    fn has_room(&self, max: Bound) -> bool {
+        let (len, bytes) = self.size();
+        (max.statements == 0 || len < max.statements) && (max.bytes == 0 || bytes < max.bytes)
+    }
+
+    /// Unprojected statements, and about how much memory they take.
+    pub fn size(&self) -> (usize, usize) {
+        let g = self.inner.read().expect("tail lock");
+        g.parts
+            .iter()
+            .fold((0, 0), |(n, b), p| (n + p.entries.len(), b + p.bytes))
     }
 
     /// The position up to which the projection holds the whole log (the lowest partition's

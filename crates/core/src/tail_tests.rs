@@ -150,21 +150,31 @@ fn queries_match_outside_the_lock_across_chunks() {
     assert_eq!(got.iter().map(|(s, _)| *s).collect::<Vec<_>>(), want);
 }
 
+fn statements(n: usize) -> Bound {
+    Bound {
+        statements: n,
+        bytes: 0,
+    }
+}
+
 #[tokio::test]
 async fn admit_waits_for_the_projection_to_make_room() {
     let t = Arc::new(Tail::new(0));
     for s in 1..=3 {
         t.push(s, rec("v"));
     }
-    assert!(t.admit(0, Duration::ZERO).await, "0 is no bound");
-    assert!(t.admit(4, Duration::ZERO).await);
     assert!(
-        !t.admit(3, Duration::from_millis(20)).await,
+        t.admit(Bound::default(), Duration::ZERO).await,
+        "0 is no bound"
+    );
+    assert!(t.admit(statements(4), Duration::ZERO).await);
+    assert!(
+        !t.admit(statements(3), Duration::from_millis(20)).await,
         "a full tail refuses after the wait"
     );
     let waiter = tokio::spawn({
         let t = t.clone();
-        async move { t.admit(3, Duration::from_secs(30)).await }
+        async move { t.admit(statements(3), Duration::from_secs(30)).await }
     });
     tokio::task::yield_now().await;
     assert!(!waiter.is_finished());
@@ -173,6 +183,42 @@ async fn admit_waits_for_the_projection_to_make_room() {
         waiter.await.expect("waiter"),
         "an advance lets the writer in"
     );
+}
+
+#[tokio::test]
+async fn the_tail_counts_its_bytes_and_admits_within_them() {
+    let t = Tail::new(0);
+    let big = |n: usize| {
+        let mut r = (*rec("v")).clone();
+        r.body = vec![b' '; n];
+        Arc::new(r)
+    };
+    t.push(1, big(10_000));
+    t.push(2, big(20_000));
+    let (len, bytes) = t.size();
+    assert_eq!(len, 2);
+    assert!((30_000..31_000).contains(&bytes), "{bytes}");
+    assert_eq!(
+        bytes,
+        big(10_000).approx_bytes() + big(20_000).approx_bytes()
+    );
+    // Pushed again (a replay), an entry is counted once.
+    t.push(2, big(20_000));
+    assert_eq!(t.size().1, bytes);
+    let within = |b| Bound {
+        statements: 100,
+        bytes: b,
+    };
+    assert!(t.admit(within(bytes + 1), Duration::ZERO).await);
+    assert!(
+        !t.admit(within(bytes), Duration::ZERO).await,
+        "full by its bytes"
+    );
+    t.advance(1);
+    assert_eq!(t.size(), (1, big(20_000).approx_bytes()));
+    assert!(t.admit(within(bytes), Duration::ZERO).await);
+    t.advance(2);
+    assert_eq!(t.size(), (0, 0));
 }
 
 /// Two stores in different partitions of `P = 2`.

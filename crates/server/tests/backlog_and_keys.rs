@@ -167,3 +167,58 @@ async fn writes_wait_for_the_projection_when_the_backlog_is_full() {
         "every acknowledged statement is there"
     );
 }
+
+/// The backlog is bounded by its memory too: with room for 1 MiB of unprojected statements,
+/// statements of 200 KB go through until 1 MiB of them wait, and the next is refused with
+/// 503 naming the MiB waiting, until the projection catches up.
+#[tokio::test]
+async fn writes_wait_when_the_backlog_takes_its_memory_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = cairn_server::config::Config {
+        ingest_backlog_max: 1_000,
+        ingest_backlog_mib: 1,
+        ingest_backlog_wait_ms: 300,
+        projector_linger_ms: 5_000,
+        ..common::test_config(dir.path())
+    };
+    let s = TestServer::start_with(cfg, dir).await;
+    let big = |i: usize| {
+        let mut st = common::statement(
+            "http://example.com/verbs/v",
+            &format!("http://example.com/big/{i}"),
+        );
+        st["result"] = json!({"extensions": {"http://example.com/ext/blob": "x".repeat(200_000)}});
+        st
+    };
+    let mut accepted = 0;
+    let refused = loop {
+        let res = s.post(big(accepted)).await;
+        if res.status() != 200 {
+            break res;
+        }
+        accepted += 1;
+        assert!(accepted < 10, "2 MB accepted with room for 1 MiB");
+    };
+    assert_eq!(refused.status(), 503);
+    let body: Value = refused.json().await.unwrap();
+    let message = body["error"]["message"].as_str().unwrap();
+    // 1 MiB holds five bodies of 200 KB; a write is admitted while there is room, so the sixth
+    // may take the backlog past the bound.
+    assert!(
+        (5..=6).contains(&accepted),
+        "{accepted} accepted: {message}"
+    );
+    assert!(
+        message.contains(&format!("{accepted} statements, 1 MiB waiting")),
+        "{message}"
+    );
+    let mut later = false;
+    for _ in 0..60 {
+        if s.post(big(accepted)).await.status() == 200 {
+            later = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert!(later, "accepted once the projection has caught up");
+}

@@ -311,7 +311,10 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     let archive_writer = writer.clone();
     let statements = StatementService::new(log.clone(), writer, tail, cache, projection)
         .with_backlog_limit(BacklogLimit {
-            max_statements: cfg.ingest_backlog_max,
+            max: cairn_core::tail::Bound {
+                statements: cfg.ingest_backlog_max,
+                bytes: cfg.ingest_backlog_mib << 20,
+            },
             wait: Duration::from_millis(cfg.ingest_backlog_wait_ms),
         })
         .with_degraded(status, cfg.degraded_read_scan_max);

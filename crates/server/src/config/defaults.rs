@@ -46,6 +46,7 @@ impl Default for Config {
             projector_batch_min: 5_000,
             projector_recover_tail_max: 100_000,
             ingest_backlog_max: 100_000,
+            ingest_backlog_mib: 256,
             ingest_backlog_wait_ms: 10_000,
             statement_cache_entries: 50_000,
             store_cache_mib: 256,

@@ -112,6 +112,9 @@ pub struct Config {
     /// Unprojected statements held in memory before statement writes wait for the projection
     /// (back-pressure; 0: no bound).
     pub ingest_backlog_max: usize,
+    /// Memory those unprojected statements may take, in MiB, before statement writes wait
+    /// (0: no bound).
+    pub ingest_backlog_mib: usize,
     /// How long a statement write waits for room before it is refused with 503, in milliseconds.
     pub ingest_backlog_wait_ms: u64,
     /// Statements kept in the by-id hot cache.

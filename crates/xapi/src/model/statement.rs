@@ -266,6 +266,10 @@ impl Statement {
     pub fn to_json(&self) -> Vec<u8> {
         // Serialization of this model cannot fail (string keys only, no non-finite floats
         // after validation); fall back to an empty body rather than panic.
-        serde_json::to_vec(self).unwrap_or_default()
+        let mut json = serde_json::to_vec(self).unwrap_or_default();
+        // The buffer grows by doubling while it is written: without this, a stored body (held
+        // in memory by the tail and the caches) keeps up to as much spare room as it has bytes.
+        json.shrink_to_fit();
+        json
     }
 }
