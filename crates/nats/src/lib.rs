@@ -5,7 +5,7 @@
 //! a quorum of the stream's replicas holds it.
 use async_nats::jetstream::{self, context::PublishErrorKind, stream};
 use cairn_core::ports::StoreError;
-use cairn_core::projection_lease::{CasError, LeaseStore};
+use cairn_core::projection_lease::{CasError, LeaseBucket, LeaseStore};
 use cairn_core::replicated::{AppendError, ReplicatedLog};
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -189,18 +189,31 @@ impl ReplicatedLog for JetStreamLog {
     }
 }
 
-/// The projection lease's record in JetStream's key-value store (cluster nodes sharing one
-/// ClickHouse database): bucket `cairn_projection_<stream>`, replicated like the log, one key.
-/// Implements [`cairn_core::projection_lease::LeaseStore`].
+/// A record in the cluster's key-value bucket `cairn_projection_<stream>` (replicated like the
+/// log): the projection lease (key `all`), the forwarding lease (key `forwarding`) or a
+/// forwarder's shared cursor. Implements [`cairn_core::projection_lease::LeaseStore`]; the
+/// bucket itself is a [`LeaseBucket`].
+#[derive(Clone)]
 pub struct JetStreamLease {
     kv: jetstream::kv::Store,
+    key: String,
 }
 
-/// The lease's key (one lease for the whole log).
+/// The projection lease's key (one lease for the whole log).
 const LEASE_KEY: &str = "all";
 
+impl LeaseBucket for JetStreamLease {
+    fn record(&self, key: &str) -> std::sync::Arc<dyn LeaseStore> {
+        std::sync::Arc::new(JetStreamLease {
+            kv: self.kv.clone(),
+            key: key.to_owned(),
+        })
+    }
+}
+
 impl JetStreamLog {
-    /// Opens the projection lease's bucket, creating it when missing. The bucket's stream is
+    /// Opens the cluster's key-value bucket, creating it when missing; answers its projection
+    /// lease record (other keys through [`LeaseBucket::record`]). The bucket's stream is
     /// created here with the key-value store's own settings (what `create_key_value` would
     /// send): that call first reads the account's limits, which `async-nats` cannot parse from
     /// the nats-server 2.9 of Debian.
@@ -226,14 +239,17 @@ impl JetStreamLog {
             .get_key_value(&bucket)
             .await
             .map_err(|e| format!("cannot open the key-value bucket {bucket}: {e}"))?;
-        Ok(JetStreamLease { kv })
+        Ok(JetStreamLease {
+            kv,
+            key: LEASE_KEY.to_owned(),
+        })
     }
 }
 
 #[async_trait::async_trait]
 impl LeaseStore for JetStreamLease {
     async fn read(&self) -> Result<Option<(Vec<u8>, u64)>, String> {
-        let entry = self.kv.entry(LEASE_KEY).await.map_err(|e| e.to_string())?;
+        let entry = self.kv.entry(&self.key).await.map_err(|e| e.to_string())?;
         Ok(entry.and_then(|e| match e.operation {
             jetstream::kv::Operation::Put => Some((e.value.to_vec(), e.revision)),
             _ => None,
@@ -242,7 +258,7 @@ impl LeaseStore for JetStreamLease {
 
     async fn create(&self, value: Vec<u8>) -> Result<u64, CasError> {
         self.kv
-            .create(LEASE_KEY, value.into())
+            .create(&self.key, value.into())
             .await
             .map_err(|e| match e.kind() {
                 jetstream::kv::CreateErrorKind::AlreadyExists => CasError::Conflict,
@@ -252,7 +268,7 @@ impl LeaseStore for JetStreamLease {
 
     async fn update(&self, value: Vec<u8>, revision: u64) -> Result<u64, CasError> {
         self.kv
-            .update(LEASE_KEY, value.into(), revision)
+            .update(&self.key, value.into(), revision)
             .await
             .map_err(|e| match e.kind() {
                 jetstream::kv::UpdateErrorKind::WrongLastRevision => CasError::Conflict,

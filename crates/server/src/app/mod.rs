@@ -170,7 +170,9 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     );
     let projection: Arc<dyn Projection> = measured;
     let replicated = crate::cluster::connect(&cfg).await?;
-    let lease = crate::cluster::lease(&cfg, replicated.as_ref()).await?;
+    let bucket = crate::cluster::bucket(&cfg, replicated.as_ref()).await?;
+    let node_id = crate::cluster::node_id(&cfg);
+    let lease = crate::cluster::lease(&cfg, bucket.as_ref(), &node_id).await?;
     // Sharing the database: the tail holds what it lacks (as far as this node's log goes).
     let start = match &lease {
         Some(l) => l.role().borrow().checkpoint().min(log.last_seq()?),
@@ -307,6 +309,10 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         crate::forwarding::matcher(),
         cfg.delivery_settings(),
     );
+    let hub = match crate::cluster::forwarding(&cfg, bucket.as_ref(), &node_id).await {
+        Some(c) => hub.clustered(c),
+        None => hub,
+    };
     hub.sync().await?;
     let forwarding =
         ForwarderService::new(forwarders, writer.clone(), tenancy.clone(), hub.clone());
@@ -318,8 +324,12 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
             .push(crate::cluster::follow(r, writer.clone(), every, shutdown_rx.clone()).await?);
     }
     if let Some(l) = &lease {
-        let every = crate::cluster::lease_every(&cfg);
+        let every = crate::cluster::lease_every(&cfg, cfg.projection_lease_ms);
         background.push(l.spawn(every, shutdown_rx.clone()));
+    }
+    // Ends at the hub's clean stop, after the forwarding lease was handed back.
+    if let Some(task) = hub.run_lease(crate::cluster::lease_every(&cfg, cfg.forwarding_lease_ms)) {
+        background.push(task);
     }
     let committed = writer.subscribe();
     let documents = DocumentService::new(

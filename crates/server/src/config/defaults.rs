@@ -35,6 +35,7 @@ impl Default for Config {
             jetstream_follow_interval_ms: 1000,
             projection_shared: false,
             projection_lease_ms: 10_000,
+            forwarding_lease_ms: 10_000,
             persona_import_batch_rows: 500,
             persona_import_queue_batches: 4,
             aggregate_buckets_max: 1000,

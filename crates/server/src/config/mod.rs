@@ -92,6 +92,9 @@ pub struct Config {
     /// How long the projection lease lasts without being renewed, in milliseconds: the most a
     /// failed node's share of the projection waits before another node takes it over.
     pub projection_lease_ms: u64,
+    /// How long the forwarding lease lasts without being renewed, in milliseconds (cluster
+    /// mode): the most a failed node's forwarders wait before another node takes them over.
+    pub forwarding_lease_ms: u64,
     /// Requests waiting for the group-commit writer.
     pub writer_queue_capacity: usize,
     /// Requests committed together under one fsync.
