@@ -41,6 +41,8 @@ pub struct JetStreamLog {
     stream: String,
     subject: String,
     runtime: Handle,
+    /// How long one request may take (`JetStreamConfig::timeout`).
+    timeout: Duration,
 }
 
 impl JetStreamLog {
@@ -101,6 +103,7 @@ impl JetStreamLog {
             stream: cfg.stream.clone(),
             subject,
             runtime: Handle::current(),
+            timeout: cfg.timeout,
         })
     }
 
@@ -202,23 +205,12 @@ pub struct JetStreamLease {
 /// The projection lease's key (one lease for the whole log).
 const LEASE_KEY: &str = "all";
 
-impl LeaseBucket for JetStreamLease {
-    fn record(&self, key: &str) -> std::sync::Arc<dyn LeaseStore> {
-        std::sync::Arc::new(JetStreamLease {
-            kv: self.kv.clone(),
-            key: key.to_owned(),
-        })
-    }
-}
-
 impl JetStreamLog {
-    /// Opens the cluster's key-value bucket, creating it when missing; answers its projection
-    /// lease record (other keys through [`LeaseBucket::record`]). The bucket's stream is
-    /// created here with the key-value store's own settings (what `create_key_value` would
-    /// send): that call first reads the account's limits, which `async-nats` cannot parse from
-    /// the nats-server 2.9 of Debian.
-    pub async fn lease(&self, replicas: usize) -> Result<JetStreamLease, String> {
-        let bucket = format!("cairn_projection_{}", self.stream);
+    async fn open_bucket(
+        &self,
+        bucket: &str,
+        replicas: usize,
+    ) -> Result<jetstream::kv::Store, String> {
         self.js
             .get_or_create_stream(stream::Config {
                 name: format!("KV_{bucket}"),
@@ -234,11 +226,44 @@ impl JetStreamLog {
             })
             .await
             .map_err(|e| format!("cannot create the key-value bucket {bucket}: {e}"))?;
-        let kv = self
-            .js
-            .get_key_value(&bucket)
+        self.js
+            .get_key_value(bucket)
             .await
-            .map_err(|e| format!("cannot open the key-value bucket {bucket}: {e}"))?;
+            .map_err(|e| format!("cannot open the key-value bucket {bucket}: {e}"))
+    }
+}
+
+impl LeaseBucket for JetStreamLease {
+    fn record(&self, key: &str) -> std::sync::Arc<dyn LeaseStore> {
+        std::sync::Arc::new(JetStreamLease {
+            kv: self.kv.clone(),
+            key: key.to_owned(),
+        })
+    }
+}
+
+impl JetStreamLog {
+    /// Opens the cluster's key-value bucket, creating it when missing; answers its projection
+    /// lease record (other keys through [`LeaseBucket::record`]). The bucket's stream is
+    /// created here with the key-value store's own settings (what `create_key_value` would
+    /// send): that call first reads the account's limits, which `async-nats` cannot parse from
+    /// the nats-server 2.9 of Debian.
+    ///
+    /// Tried for a while, as the log's stream is: after a nats-server was lost, the bucket's
+    /// stream elects a new leader first.
+    pub async fn lease(&self, replicas: usize) -> Result<JetStreamLease, String> {
+        let bucket = format!("cairn_projection_{}", self.stream);
+        let deadline = tokio::time::Instant::now() + self.timeout * OPEN_TRIES;
+        let kv = loop {
+            match self.open_bucket(&bucket, replicas).await {
+                Ok(kv) => break kv,
+                Err(e) if tokio::time::Instant::now() >= deadline => return Err(e),
+                Err(e) => {
+                    tracing::info!(error = %e, "the key-value bucket is not ready yet");
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+            }
+        };
         Ok(JetStreamLease {
             kv,
             key: LEASE_KEY.to_owned(),
