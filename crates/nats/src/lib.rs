@@ -6,7 +6,7 @@
 use async_nats::jetstream::{self, context::PublishErrorKind, stream};
 use cairn_core::ports::StoreError;
 use cairn_core::projection_lease::partition::node_key;
-use cairn_core::projection_lease::{CasError, LeaseStore, Presence};
+use cairn_core::projection_lease::{CasError, LeaseBucket, LeaseStore, Presence};
 use cairn_core::replicated::{AppendError, ReplicatedLog};
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -42,6 +42,8 @@ pub struct JetStreamLog {
     stream: String,
     subject: String,
     runtime: Handle,
+    /// How long one request may take (`JetStreamConfig::timeout`).
+    timeout: Duration,
 }
 
 impl JetStreamLog {
@@ -102,6 +104,7 @@ impl JetStreamLog {
             stream: cfg.stream.clone(),
             subject,
             runtime: Handle::current(),
+            timeout: cfg.timeout,
         })
     }
 
@@ -190,16 +193,17 @@ impl ReplicatedLog for JetStreamLog {
     }
 }
 
-/// The projection lease's record in JetStream's key-value store (cluster nodes sharing one
-/// ClickHouse database): bucket `cairn_projection_<stream>`, replicated like the log, key `all`
-/// (one lease for the whole log), or another key of the same bucket ([`JetStreamLease::for_key`]).
-/// Implements [`cairn_core::projection_lease::LeaseStore`].
+/// A record in the cluster's key-value bucket `cairn_projection_<stream>` (replicated like the
+/// log): the projection lease (key `all`), the forwarding lease (key `forwarding`) or a
+/// forwarder's shared cursor. Implements [`cairn_core::projection_lease::LeaseStore`]; the
+/// bucket itself is a [`LeaseBucket`].
+#[derive(Clone)]
 pub struct JetStreamLease {
     kv: jetstream::kv::Store,
     key: String,
 }
 
-/// The lease's key (one lease for the whole log).
+/// The projection lease's key (one lease for the whole log).
 const LEASE_KEY: &str = "all";
 
 impl JetStreamLease {
@@ -272,12 +276,11 @@ impl Presence for JetStreamPresence {
 }
 
 impl JetStreamLog {
-    /// Opens the projection lease's bucket, creating it when missing. The bucket's stream is
-    /// created here with the key-value store's own settings (what `create_key_value` would
-    /// send): that call first reads the account's limits, which `async-nats` cannot parse from
-    /// the nats-server 2.9 of Debian.
-    pub async fn lease(&self, replicas: usize) -> Result<JetStreamLease, String> {
-        let bucket = format!("cairn_projection_{}", self.stream);
+    async fn open_bucket(
+        &self,
+        bucket: &str,
+        replicas: usize,
+    ) -> Result<jetstream::kv::Store, String> {
         self.js
             .get_or_create_stream(stream::Config {
                 name: format!("KV_{bucket}"),
@@ -293,11 +296,44 @@ impl JetStreamLog {
             })
             .await
             .map_err(|e| format!("cannot create the key-value bucket {bucket}: {e}"))?;
-        let kv = self
-            .js
-            .get_key_value(&bucket)
+        self.js
+            .get_key_value(bucket)
             .await
-            .map_err(|e| format!("cannot open the key-value bucket {bucket}: {e}"))?;
+            .map_err(|e| format!("cannot open the key-value bucket {bucket}: {e}"))
+    }
+}
+
+impl LeaseBucket for JetStreamLease {
+    fn record(&self, key: &str) -> std::sync::Arc<dyn LeaseStore> {
+        std::sync::Arc::new(JetStreamLease {
+            kv: self.kv.clone(),
+            key: key.to_owned(),
+        })
+    }
+}
+
+impl JetStreamLog {
+    /// Opens the cluster's key-value bucket, creating it when missing; answers its projection
+    /// lease record (other keys through [`LeaseBucket::record`]). The bucket's stream is
+    /// created here with the key-value store's own settings (what `create_key_value` would
+    /// send): that call first reads the account's limits, which `async-nats` cannot parse from
+    /// the nats-server 2.9 of Debian.
+    ///
+    /// Tried for a while, as the log's stream is: after a nats-server was lost, the bucket's
+    /// stream elects a new leader first.
+    pub async fn lease(&self, replicas: usize) -> Result<JetStreamLease, String> {
+        let bucket = format!("cairn_projection_{}", self.stream);
+        let deadline = tokio::time::Instant::now() + self.timeout * OPEN_TRIES;
+        let kv = loop {
+            match self.open_bucket(&bucket, replicas).await {
+                Ok(kv) => break kv,
+                Err(e) if tokio::time::Instant::now() >= deadline => return Err(e),
+                Err(e) => {
+                    tracing::info!(error = %e, "the key-value bucket is not ready yet");
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+            }
+        };
         Ok(JetStreamLease {
             kv,
             key: LEASE_KEY.to_owned(),

@@ -2,10 +2,14 @@
 //! log as soon as JetStream tells it of an append, and on a timer in case a notice was lost
 //! (core NATS delivery is at most once). The writer thread does the applying, so the committed
 //! state it decides against is never changed behind its back. With `projection_shared`, the
-//! projection leases ([`crate::projection_leases`]) say which node projects into the shared database.
-use cairn_core::projection_lease::Times;
+//! projection leases ([`crate::projection_leases`]) say which node projects into the shared
+//! database; in any cluster, the forwarding lease ([`forwarding`]) says which node runs the
+//! forwarders.
+use cairn_core::forwarding::Cluster;
+use cairn_core::projection_lease::keeper::Keeper;
+use cairn_core::projection_lease::{Kind, LeaseBucket, Times};
 use cairn_core::writer::WriterHandle;
-use cairn_nats::JetStreamLog;
+use cairn_nats::{JetStreamLease, JetStreamLog};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
@@ -55,10 +59,52 @@ pub async fn connect(cfg: &crate::config::Config) -> anyhow::Result<Option<Arc<J
     })
 }
 
-/// How often the keeper reads the lease: often enough to renew it in time and to notice a
-/// new shared checkpoint within the follow interval.
-pub fn lease_every(cfg: &crate::config::Config) -> Duration {
-    let t = Times::for_lease(cfg.projection_lease_ms);
+/// In cluster mode: the cluster's key-value bucket (the leases and the forwarders' shared
+/// records). `None` with the embedded log.
+pub async fn bucket(
+    cfg: &crate::config::Config,
+    log: Option<&Arc<JetStreamLog>>,
+) -> anyhow::Result<Option<JetStreamLease>> {
+    let Some(log) = log else {
+        return Ok(None);
+    };
+    Ok(Some(
+        log.lease(cfg.jetstream_replicas)
+            .await
+            .map_err(anyhow::Error::msg)?,
+    ))
+}
+
+/// This node's id for this run, in the leases: its listen address and a fresh random part.
+pub fn node_id(cfg: &crate::config::Config) -> String {
+    format!("{}/{}", cfg.http_addr, uuid::Uuid::new_v4().simple())
+}
+
+/// In cluster mode: what the forwarding hub needs (the forwarding lease's keeper, after one
+/// round, and the bucket of the forwarders' shared records).
+pub async fn forwarding(
+    cfg: &crate::config::Config,
+    bucket: Option<&JetStreamLease>,
+    me: &str,
+) -> Option<Cluster> {
+    let bucket = bucket?;
+    let keeper = Arc::new(Keeper::of_kind(
+        bucket.record(Kind::FORWARDING.key),
+        me.to_owned(),
+        Times::for_lease(cfg.forwarding_lease_ms),
+        Kind::FORWARDING,
+    ));
+    keeper.tick().await;
+    Some(Cluster {
+        keeper,
+        bucket: Arc::new(bucket.clone()),
+    })
+}
+
+/// How often a keeper reads a lease of `lease_ms`: often enough to renew it in time and to
+/// notice a new shared checkpoint within the follow interval.
+pub fn lease_every(cfg: &crate::config::Config, lease_ms: u64) -> Duration {
+    let t = Times::for_lease(lease_ms);
     Duration::from_millis(
         (t.renew_ms / 2)
             .min(cfg.jetstream_follow_interval_ms)

@@ -75,6 +75,14 @@ fn describe() {
         "Shared database: times this node started holding the projection lease"
     );
     describe_gauge!(
+        "cairn_forwarding_lease_held",
+        "Cluster mode: 1 on the node that holds the forwarding lease (it runs the forwarders), else 0"
+    );
+    describe_counter!(
+        "cairn_forwarding_lease_acquired_total",
+        "Cluster mode: times this node started holding the forwarding lease"
+    );
+    describe_gauge!(
         "cairn_projection_lag_statements",
         "Statements committed to the log and not yet in ClickHouse (the in-memory tail)"
     );

@@ -7,7 +7,7 @@ use cairn_core::projection_lease::keeper::Keeper;
 use cairn_core::projection_lease::partition::{Agreement, PARTITIONS_KEY, agree, lease_key};
 use cairn_core::projection_lease::set::LeaseSet;
 use cairn_core::projection_lease::{CasError, Lease, LeaseStore, Times};
-use cairn_nats::{JetStreamLease, JetStreamLog};
+use cairn_nats::JetStreamLease;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -45,24 +45,22 @@ impl ProjectionLeases {
     }
 }
 
-/// With `projection_shared`: this run's leases (its id is the listen address and a fresh
-/// random part), after one round, so that the roles and checkpoints are known. `None`
-/// otherwise.
+/// With `projection_shared`: the leases of this run `me` of this node
+/// ([`crate::cluster::node_id`]), after one round, so that the roles and checkpoints are known.
+/// `None` otherwise.
 pub async fn start(
     cfg: &crate::config::Config,
-    log: Option<&Arc<JetStreamLog>>,
+    bucket: Option<&JetStreamLease>,
+    me: &str,
 ) -> anyhow::Result<Option<ProjectionLeases>> {
-    let Some(log) = log.filter(|_| cfg.projection_shared) else {
+    let Some(bucket) = bucket.filter(|_| cfg.projection_shared) else {
         return Ok(None);
     };
-    let bucket = log
-        .lease(cfg.jetstream_replicas)
-        .await
-        .map_err(anyhow::Error::msg)?;
     let partitions = cfg.projection_partitions;
-    agree_on_partitions(&bucket, partitions).await?;
-    let run = uuid::Uuid::new_v4().simple().to_string();
-    let me = format!("{}/{run}", cfg.http_addr);
+    agree_on_partitions(bucket, partitions).await?;
+    // The presence record's key takes the run's random part (a key cannot hold the address).
+    let run = me.rsplit('/').next().unwrap_or(me).to_owned();
+    let me = me.to_owned();
     let times = Times::for_lease(cfg.projection_lease_ms);
     let keepers: Vec<Arc<Keeper>> = (0..partitions)
         .map(|k| {

@@ -231,6 +231,16 @@ impl Reader<'_> {
     /// Reads the log after `cursor` (blocking: call it inside `spawn_blocking`), in chunks of
     /// about a batch, so that a full batch never costs `entries` decoded log entries.
     pub fn scan(&self, log: &dyn LogStore, cursor: u64) -> Result<Scan, StoreError> {
+        self.scan_until(log, cursor, u64::MAX)
+    }
+
+    /// [`Self::scan`], stopping at log position `until` (included).
+    pub fn scan_until(
+        &self,
+        log: &dyn LogStore,
+        cursor: u64,
+        until: u64,
+    ) -> Result<Scan, StoreError> {
         let mut out = Vec::new();
         let mut erasure = None;
         let mut upto = cursor;
@@ -240,6 +250,9 @@ impl Reader<'_> {
             let events = log.events_after(upto, chunk)?;
             let n = events.len();
             for (seq, e) in events {
+                if seq > until {
+                    break 'read;
+                }
                 if let Some(p) = erasure_notice(&e, self.store) {
                     if out.is_empty() {
                         erasure = Some((seq, p));

@@ -8,15 +8,21 @@
 //! Every cursor write happens under the forwarder's generation lock and only when the writer's
 //! generation is still current, so a task that was stopped (pause, change, replay, delete)
 //! can never move a cursor after it.
+//!
+//! In cluster mode ([`Hub::clustered`]) the tasks run only while this node holds the forwarding
+//! lease ([`Hub::run_lease`] keeps it and starts or stops them), each with the forwarder's
+//! shared record ([`super::shared`]); a clean stop lets the batches in hand finish, then hands
+//! the lease over.
 use super::delivery::*;
 use super::model::*;
+use super::shared::{Cluster, SharedRecord};
 use super::state::{Forwarders, Status};
 use crate::error::Error;
 use crate::ports::LogStore;
 use crate::writer::WriterHandle;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::task::JoinHandle;
+pub(super) use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 /// Delivery settings (server settings `forward_*`).
@@ -43,18 +49,18 @@ impl Default for DeliverySettings {
 }
 
 /// One forwarder's place in the hub.
-struct Slot {
+pub(super) struct Slot {
     status: Arc<Status>,
     /// Bumped whenever the running task is replaced; cursor writes check it under the lock.
     generation: Arc<Mutex<u64>>,
-    task: Option<JoinHandle<()>>,
+    pub(super) task: Option<JoinHandle<()>>,
     /// The forwarder the task runs with.
     running: Option<Forwarder>,
 }
 
 #[derive(Clone)]
 pub struct Hub {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
 pub(super) struct Inner {
@@ -64,7 +70,13 @@ pub(super) struct Inner {
     pub(super) matcher: Matcher,
     pub(super) settings: DeliverySettings,
     pub(super) forwarders: Arc<Forwarders>,
-    slots: tokio::sync::Mutex<HashMap<Uuid, Slot>>,
+    pub(super) slots: tokio::sync::Mutex<HashMap<Uuid, Slot>>,
+    /// Cluster mode: the forwarding lease and the shared records.
+    pub(super) cluster: Option<Cluster>,
+    /// Set by a clean stop in cluster mode: the tasks finish the batches in hand and end.
+    pub(super) draining: tokio::sync::watch::Sender<bool>,
+    /// Set once a clean stop has released the forwarding lease: its task ends.
+    pub(super) stopped: tokio::sync::watch::Sender<bool>,
 }
 
 pub(super) async fn blocking<T: Send + 'static>(
@@ -97,6 +109,9 @@ impl Hub {
                 settings,
                 forwarders,
                 slots: Default::default(),
+                cluster: None,
+                draining: tokio::sync::watch::channel(false).0,
+                stopped: tokio::sync::watch::channel(false).0,
             }),
         }
     }
@@ -144,7 +159,7 @@ impl Hub {
                 continue;
             }
             stop(slot);
-            if f.enabled {
+            if f.enabled && self.leading() {
                 self.start(slot, f);
             }
         }
@@ -208,27 +223,42 @@ impl Hub {
             generation,
             forwarder: f.clone(),
             oldest_us: Mutex::new(None),
+            shared: self
+                .inner
+                .cluster
+                .as_ref()
+                .map(|c| Arc::new(SharedRecord::new(c, f.id))),
         };
         slot.task = Some(tokio::spawn(runner.run()));
         slot.running = Some(f);
     }
 
-    /// Stops every task (shutdown). Unacknowledged batches are sent again after a restart.
+    /// Stops every task (shutdown). Unacknowledged batches are sent again after a restart. In
+    /// cluster mode they are first drained ([`Hub::drain`]).
     pub async fn stop_all(&self) {
+        self.drain().await;
         for slot in self.inner.slots.lock().await.values_mut() {
             stop(slot);
         }
     }
 
-    /// The forwarder's delivery status, lag included.
+    /// The forwarder's delivery status, lag included. In cluster mode, a node that does not run
+    /// the forwarder answers from its shared record.
     pub async fn status(&self, f: &Forwarder) -> Result<StatusView, Error> {
-        let status = {
+        let (mut status, here) = {
             let slots = self.inner.slots.lock().await;
             slots
                 .get(&f.id)
-                .map(|s| s.status.snapshot())
+                .map(|s| (s.status.snapshot(), s.task.is_some()))
                 .unwrap_or_default()
         };
+        if let Some(c) = self.inner.cluster.as_ref().filter(|_| !here)
+            && let Some(rec) = c.read(f.id).await?
+        {
+            status.cursor = rec.cursor;
+            status.dead_letters = rec.dead_letters;
+            status.restore(rec.health);
+        }
         let head = self.inner.writer.last_seq();
         let (log, matcher, f2) = (
             self.inner.log.clone(),
@@ -376,6 +406,9 @@ impl Hub {
         let (log, generation) = (self.inner.log.clone(), slot.generation.clone());
         let seq = from.saturating_sub(1);
         let id = f.id;
+        if let Some(c) = &self.inner.cluster {
+            c.set_cursor(id, seq).await?;
+        }
         blocking(move || {
             let mut g = generation.lock().unwrap_or_else(|e| e.into_inner());
             *g += 1;
@@ -388,7 +421,7 @@ impl Hub {
         .await?;
         slot.status.update(|s| s.cursor = seq);
         let current = self.inner.forwarders.read().by_id.get(&f.id).cloned();
-        if let Some(cur) = current.filter(|c| c.enabled) {
+        if let Some(cur) = current.filter(|c| c.enabled && self.leading()) {
             self.start(slot, cur);
         }
         Ok(seq)
@@ -412,7 +445,7 @@ impl Hub {
     }
 }
 
-fn stop(slot: &mut Slot) {
+pub(super) fn stop(slot: &mut Slot) {
     if let Some(t) = slot.task.take() {
         t.abort();
     }

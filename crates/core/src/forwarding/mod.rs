@@ -6,6 +6,7 @@
 //! and moves the cursor only once the target acknowledged. Batches the target refuses for good,
 //! or that keep failing past the retry limits, become dead letters, kept with the target's
 //! answer, to be retried or discarded. [`address`] keeps targets off non-public addresses.
+//! In cluster mode only the holder of the forwarding lease forwards ([`shared`]).
 pub mod address;
 mod decide;
 pub mod delivery;
@@ -13,6 +14,7 @@ pub mod hub;
 pub mod model;
 mod runner;
 mod service;
+pub mod shared;
 mod state;
 
 pub use decide::{
@@ -28,4 +30,5 @@ pub use model::{
 pub use service::{
     AuthInput, ForwarderEdit, ForwarderService, NewForwarder, ReplayFrom, TargetInput,
 };
+pub use shared::{Cluster, SharedCursor};
 pub use state::{Forwarders, LastError, Status, StatusData};

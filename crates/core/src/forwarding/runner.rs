@@ -3,10 +3,14 @@
 //! batch's send starts only once the batch before it was acknowledged or dead-lettered (its
 //! turn), while the batches after it are already read and waiting. It moves the cursor over the
 //! finished batches (one write, refused when the task was replaced), waits for new commits when
-//! caught up, and reports its status and metrics as it goes.
+//! caught up, and reports its status and metrics as it goes. In cluster mode it also keeps the
+//! forwarder's shared record ([`super::shared`]): each batch's range is recorded before it is
+//! sent, the cursor after it finished, and the batches a previous holder recorded are sent
+//! again first, from the same ranges.
 use super::delivery::*;
 use super::hub::{Inner, blocking, now_us, parse_filter};
 use super::model::*;
+use super::shared::SharedRecord;
 use super::state::{LastError, Status, StatusData};
 use crate::error::Error;
 use std::collections::VecDeque;
@@ -24,12 +28,14 @@ pub(super) struct Runner {
     pub(super) forwarder: Forwarder,
     /// When the oldest statement in flight was stored (`None`: nothing in flight).
     pub(super) oldest_us: Mutex<Option<i64>>,
+    /// Cluster mode: the forwarder's shared record.
+    pub(super) shared: Option<Arc<SharedRecord>>,
 }
 
 /// A read of the log under way, from a cursor.
-struct Ahead {
-    from: u64,
-    task: tokio::task::JoinHandle<Result<Scan, Error>>,
+pub(super) struct Ahead {
+    pub(super) from: u64,
+    pub(super) task: tokio::task::JoinHandle<Result<Scan, Error>>,
 }
 
 /// How sending a batch ended.
@@ -228,16 +234,26 @@ impl Runner {
         read_failures: &mut u32,
     ) -> Result<(), Error> {
         let window = self.hub.settings.in_flight.max(1);
+        // Cluster mode: the batches recorded before, to be sent again first.
+        let mut replay = self.resume_shared().await?;
         let mut next = self.status.snapshot().cursor;
         let mut flight: VecDeque<InFlight> = VecDeque::new();
         let mut ahead: Option<Ahead> = None;
         // The finish of the last batch launched: the next one is sent after it.
         let mut turn: Option<oneshot::Receiver<()>> = None;
+        let mut draining = self.hub.draining.subscribe();
         loop {
             let mut caught_up = false;
-            if flight.len() < window {
-                let read = match ahead.take() {
-                    Some(a) if a.from == next => a,
+            // A clean stop (cluster mode): read nothing more, finish what is in hand.
+            let stopping = *draining.borrow();
+            if flight.len() < window && !stopping {
+                let planned = replay.front().copied();
+                let read = match (planned, ahead.take()) {
+                    (Some(range), _) => match self.scan_range(filter, range, commits).await {
+                        Some(read) => read,
+                        None => return Ok(()),
+                    },
+                    (None, Some(a)) if a.from == next => a,
                     _ => self.scan_from(filter, next),
                 };
                 let found = read
@@ -245,9 +261,18 @@ impl Runner {
                     .await
                     .map_err(|e| Error::Internal(e.to_string()))??;
                 *read_failures = 0;
+                if planned.is_some() {
+                    replay.pop_front();
+                }
                 if found.upto > next {
+                    let sends = !found.statements.is_empty() || found.erasure.is_some();
+                    if planned.is_none() && sends {
+                        self.plan(next, found.upto).await?;
+                    }
                     next = found.upto;
-                    ahead = Some(self.scan_from(filter, next));
+                    if replay.is_empty() {
+                        ahead = Some(self.scan_from(filter, next));
+                    }
                     flight.push_back(self.launch(found, &mut turn));
                     self.publish_oldest(&flight);
                     continue;
@@ -256,8 +281,14 @@ impl Runner {
             }
             let Some(head) = flight.front_mut() else {
                 self.publish_oldest(&flight);
-                if wait_past(commits, next).await.is_err() {
+                if stopping {
                     return Ok(());
+                }
+                tokio::select! {
+                    r = wait_past(commits, next) => if r.is_err() {
+                        return Ok(());
+                    },
+                    _ = draining.wait_for(|d| *d) => {}
                 }
                 continue;
             };
@@ -272,6 +303,7 @@ impl Runner {
                         }
                         continue;
                     }
+                    _ = draining.wait_for(|d| *d) => continue,
                 }
             }
             // The oldest batch, and every finished one right after it.
@@ -296,6 +328,11 @@ impl Runner {
         loop {
             attempt += 1;
             self.publish_pending();
+            // Cluster mode: a try starts only while this node holds the forwarding lease (the
+            // hub stops this task once it has lost it).
+            while self.shared.as_ref().is_some_and(|s| !s.keeper().holding()) {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
             let outcome = classify(self.hub.deliver.deliver(&self.forwarder, batch).await);
             let (status, error, retry_after, refused) = match outcome {
                 Outcome::Acked => {
@@ -332,6 +369,9 @@ impl Runner {
                     tracing::warn!(forwarder = %self.forwarder.id, error = %e, "cannot record a forwarding failure");
                     self.status.update(record);
                 }
+            }
+            if let Err(e) = self.share().await {
+                tracing::warn!(forwarder = %self.forwarder.id, error = %e, "cannot share a forwarding failure");
             }
             if refused || policy.exhausted(attempt, first.elapsed()) {
                 let dl = self.dead_letter(batch, attempt, (status, error), started_us);
@@ -446,6 +486,7 @@ impl Runner {
         if !written {
             return Ok(Step::Stale);
         }
+        self.share().await?;
         self.publish(None);
         Ok(Step::Went)
     }

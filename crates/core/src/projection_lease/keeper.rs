@@ -1,10 +1,11 @@
 //! The lease keeper: reads the lease record on a timer, acts on [`super::decide`] (create, take
-//! over, renew) and publishes this node's [`Role`] for the projector. The projector asks it
+//! over, renew) and publishes this node's [`Role`] for the projector (or, for the forwarding
+//! lease, the forwarding hub). The projector asks it
 //! for a write window before each write into ClickHouse ([`Keeper::window`]) and advances the
 //! shared checkpoint through it ([`Keeper::advance`]), a compare-and-set that fails once
 //! another node has taken the lease.
 use super::partition::{PartitionAction, decide_within_quota};
-use super::{Action, CasError, Lease, LeaseStore, Observed, Times, decide};
+use super::{Action, CasError, Kind, Lease, LeaseStore, Observed, Times, decide};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, watch};
@@ -39,8 +40,10 @@ struct Inner {
     observed: Option<Observed>,
     holding: bool,
     term: u64,
-    /// Held over the quota: to be released once the projector is between writes.
+    /// Held over the quota: to be handed back once the projector is between writes.
     release: bool,
+    /// Released (a clean stop): this keeper takes the lease no more.
+    released: bool,
 }
 
 /// Runs one lease for one node.
@@ -48,6 +51,7 @@ pub struct Keeper {
     store: Arc<dyn LeaseStore>,
     me: String,
     times: Times,
+    kind: Kind,
     epoch: Instant,
     inner: Mutex<Inner>,
     role: watch::Sender<Role>,
@@ -61,16 +65,23 @@ impl Keeper {
     /// A keeper for node `me` (unique per run: a node started again must not inherit its
     /// previous run's lease without cleaning up after it).
     pub fn new(store: Arc<dyn LeaseStore>, me: String, times: Times) -> Self {
+        Self::of_kind(store, me, times, Kind::PROJECTION)
+    }
+
+    /// A keeper of the lease `kind` (its record is `store`).
+    pub fn of_kind(store: Arc<dyn LeaseStore>, me: String, times: Times, kind: Kind) -> Self {
         Keeper {
             store,
             me,
             times,
+            kind,
             epoch: Instant::now(),
             inner: Mutex::new(Inner {
                 observed: None,
                 holding: false,
                 term: 0,
                 release: false,
+                released: false,
             }),
             role: watch::channel(Role::Standby { checkpoint: 0 }).0,
             until: Default::default(),
@@ -90,6 +101,16 @@ impl Keeper {
 
     pub fn times(&self) -> Times {
         self.times
+    }
+
+    /// This node's id for this run.
+    pub fn me(&self) -> &str {
+        &self.me
+    }
+
+    /// Whether this node holds the lease and may start work under it now.
+    pub fn holding(&self) -> bool {
+        self.window().is_ok()
     }
 
     /// This node's role; `changed()` on it wakes at each change.
@@ -154,18 +175,19 @@ impl Keeper {
         let holding = until.is_some();
         if holding && !g.holding {
             g.term += 1;
-            metrics::counter!("cairn_projection_lease_acquired_total").increment(1);
-            tracing::info!(node = %self.me, term = g.term, "this node now projects (projection lease held)");
+            metrics::counter!(self.kind.acquired_counter).increment(1);
+            tracing::info!(node = %self.me, term = g.term, lease = self.kind.key, "this node now {} (lease held)", self.kind.work);
         } else if !holding && g.holding {
-            tracing::warn!(node = %self.me, "this node no longer holds the projection lease");
+            tracing::warn!(node = %self.me, lease = self.kind.key, "this node no longer holds the lease");
         }
         g.holding = holding;
         g.release &= holding;
         let held = if holding { 1.0 } else { 0.0 };
         match self.partition {
-            None => metrics::gauge!("cairn_projection_lease_held").set(held),
-            Some(k) => metrics::gauge!("cairn_projection_lease_held", "partition" => k.to_string())
-                .set(held),
+            None => metrics::gauge!(self.kind.held_gauge).set(held),
+            Some(k) => {
+                metrics::gauge!(self.kind.held_gauge, "partition" => k.to_string()).set(held)
+            }
         }
         self.until
             .store(until.unwrap_or(0), std::sync::atomic::Ordering::SeqCst);
@@ -199,8 +221,11 @@ impl Keeper {
     /// now holds the lease.
     pub async fn tick_within(&self, held: u32, quota: u32) -> bool {
         let mut g = self.inner.lock().await;
+        if g.released {
+            return false;
+        }
         if let Err(e) = self.refresh(&mut g).await {
-            tracing::debug!(error = %e, "cannot read the projection lease");
+            tracing::debug!(error = %e, lease = self.kind.key, "cannot read the lease");
         } else {
             let now = self.now();
             let action = decide(now, g.observed.as_ref(), &self.me, &self.times);
@@ -220,7 +245,7 @@ impl Keeper {
                     checkpoint,
                 };
                 if let Err(e @ CasError::Unavailable(_)) = self.write(&mut g, lease).await {
-                    tracing::debug!(error = %e, "cannot write the projection lease");
+                    tracing::debug!(error = %e, lease = self.kind.key, "cannot write the lease");
                 }
             }
         }
@@ -235,7 +260,7 @@ impl Keeper {
         if self.now() < until {
             Ok(self.times.write_timeout())
         } else {
-            Err(lost())
+            Err(lost(self.kind))
         }
     }
 
@@ -252,16 +277,29 @@ impl Keeper {
         self.publish(&mut g);
         match written {
             Ok(()) => Ok(()),
-            Err(CasError::Conflict) => Err(lost()),
+            Err(CasError::Conflict) => Err(lost(self.kind)),
             Err(e) => Err(crate::Error::Internal(e.to_string())),
         }
     }
 
     /// Hands the lease back (a clean shutdown), so that another node takes it without waiting
-    /// for it to expire. The projector calls it once it has stopped: no write of this node can
-    /// then still reach ClickHouse. Answers whether this node no longer holds the lease.
+    /// for it to expire; this keeper takes it no more. The projector calls it once it has
+    /// stopped: no write of this node can then still reach ClickHouse. Answers whether this node
+    /// no longer holds the lease.
     pub async fn release(&self) -> bool {
+        self.give_up(true).await
+    }
+
+    /// Hands the lease back because this node holds more than its quota of partitions (a node
+    /// joined): as [`Keeper::release`], but the keeper may take it again once its quota grows.
+    /// The projector calls it between two writes.
+    pub async fn hand_back(&self) -> bool {
+        self.give_up(false).await
+    }
+
+    async fn give_up(&self, for_good: bool) -> bool {
         let mut g = self.inner.lock().await;
+        g.released |= for_good;
         if g.holding
             && let Some(o) = g.observed.clone()
         {
@@ -300,6 +338,11 @@ impl Keeper {
     }
 }
 
-fn lost() -> crate::Error {
-    crate::Error::Unavailable("this node does not hold the projection lease".into())
+fn lost(kind: Kind) -> crate::Error {
+    let what = if kind == Kind::PROJECTION {
+        "projection"
+    } else {
+        kind.key
+    };
+    crate::Error::Unavailable(format!("this node does not hold the {what} lease"))
 }

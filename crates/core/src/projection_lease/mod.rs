@@ -12,7 +12,10 @@
 //! [`Times::write_until`]). See docs/ARCHITECTURE.md, "Cluster mode", for the argument and its
 //! assumption (bounded pauses).
 //!
-//! [`keeper`] runs the lease for the projector.
+//! [`keeper`] runs a lease. The same keeper, `decide` and record run two leases, each a key of
+//! one bucket ([`LeaseBucket`]): the projection lease ([`Kind::PROJECTION`]) and, in any
+//! cluster, the forwarding lease ([`Kind::FORWARDING`]: only its holder runs the statement
+//! forwarders; its record's checkpoint is unused and stays 0).
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -138,8 +141,45 @@ pub fn decide(now: u64, observed: Option<&Observed>, me: &str, t: &Times) -> Act
     Action::Wait { checkpoint }
 }
 
+/// Which lease a keeper runs: its key in the bucket, and the names it is logged and measured by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kind {
+    /// The record's key in the bucket.
+    pub key: &'static str,
+    /// What the holder does, for the logs ("projects", "forwards").
+    pub work: &'static str,
+    /// The gauge that is 1 while this node holds the lease.
+    pub held_gauge: &'static str,
+    /// The counter of the times this node started holding it.
+    pub acquired_counter: &'static str,
+}
+
+impl Kind {
+    /// The projection lease (`projection_shared`): only its holder writes the shared database.
+    pub const PROJECTION: Kind = Kind {
+        key: "all",
+        work: "projects",
+        held_gauge: "cairn_projection_lease_held",
+        acquired_counter: "cairn_projection_lease_acquired_total",
+    };
+    /// The forwarding lease (any cluster): only its holder runs the forwarders.
+    pub const FORWARDING: Kind = Kind {
+        key: "forwarding",
+        work: "forwards",
+        held_gauge: "cairn_forwarding_lease_held",
+        acquired_counter: "cairn_forwarding_lease_acquired_total",
+    };
+}
+
+/// A bucket of replicated records with compare-and-set (JetStream's key-value store in
+/// `cairn-nats`): the leases and the forwarders' shared cursors are keys of it.
+pub trait LeaseBucket: Send + Sync + 'static {
+    /// The record under `key` (letters, digits, `-`, `_` and `.`).
+    fn record(&self, key: &str) -> std::sync::Arc<dyn LeaseStore>;
+}
+
 /// A replicated key-value record with compare-and-set (JetStream's key-value store in
-/// `cairn-nats`), one per projection lease.
+/// `cairn-nats`): a lease, or a forwarder's shared cursor.
 #[async_trait::async_trait]
 pub trait LeaseStore: Send + Sync + 'static {
     /// The record and its revision (`None`: never written).
@@ -168,11 +208,11 @@ pub trait Presence: Send + Sync + 'static {
 #[derive(Debug, thiserror::Error)]
 pub enum CasError {
     /// Another write came first (the record exists, or its revision moved).
-    #[error("the projection lease was changed by another node")]
+    #[error("the shared record was changed by another node")]
     Conflict,
     /// The store could not be reached or did not confirm in time: the write may or may not
     /// have happened.
-    #[error("projection lease: {0}")]
+    #[error("shared record: {0}")]
     Unavailable(String),
 }
 

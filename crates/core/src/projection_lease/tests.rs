@@ -286,6 +286,21 @@ impl Presence for Present {
     }
 }
 
+/// A bucket of in-memory records, one per key.
+#[derive(Default)]
+struct Bucket(Mutex<std::collections::HashMap<String, Arc<Memory>>>);
+
+impl LeaseBucket for Bucket {
+    fn record(&self, key: &str) -> Arc<dyn LeaseStore> {
+        self.0
+            .lock()
+            .unwrap()
+            .entry(key.to_owned())
+            .or_default()
+            .clone()
+    }
+}
+
 #[tokio::test]
 async fn a_node_that_joins_gets_its_share_and_a_node_that_stops_hands_it_back() {
     use super::set::LeaseSet;
@@ -306,7 +321,7 @@ async fn a_node_that_joins_gets_its_share_and_a_node_that_stops_hands_it_back() 
     async fn release_asked(set: &LeaseSet) {
         for k in set.keepers() {
             if matches!(*k.role().borrow(), Role::Holder { release: true, .. }) {
-                assert!(k.release().await);
+                assert!(k.hand_back().await);
             }
         }
     }
@@ -346,4 +361,40 @@ async fn a_node_that_joins_gets_its_share_and_a_node_that_stops_hands_it_back() 
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         a.tick().await;
     }
+}
+
+#[tokio::test]
+async fn the_forwarding_lease_is_a_second_key_and_a_released_keeper_stays_out() {
+    let bucket = Bucket::default();
+    let projection = Keeper::new(bucket.record(Kind::PROJECTION.key), "a".into(), times(400));
+    let forwarding = |me: &str| {
+        Keeper::of_kind(
+            bucket.record(Kind::FORWARDING.key),
+            me.into(),
+            times(400),
+            Kind::FORWARDING,
+        )
+    };
+    let (fb, fa) = (forwarding("b"), forwarding("a"));
+    fb.tick().await;
+    projection.tick().await;
+    fa.tick().await;
+    assert!(projection.holding(), "node a projects");
+    assert!(
+        fb.holding() && !fa.holding(),
+        "node b forwards, a stands by"
+    );
+    fb.release().await;
+    assert!(!fb.holding());
+    fb.tick().await;
+    assert!(
+        !fb.holding(),
+        "a released keeper does not take the lease again"
+    );
+    fa.tick().await;
+    assert!(fa.holding(), "the released lease is taken at once");
+    assert!(
+        projection.holding(),
+        "the projection lease is another record"
+    );
 }

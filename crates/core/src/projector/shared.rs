@@ -38,7 +38,7 @@ impl Projector {
                 Role::Holder { release: true, .. } => {
                     // Over this node's quota (a node joined): between writes, so nothing of
                     // this node's can reach the partition any more; another node takes it at once.
-                    if !lease.release().await {
+                    if !lease.hand_back().await {
                         self.pause(&mut shutdown).await;
                     }
                     prepared = None;

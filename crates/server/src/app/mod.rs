@@ -168,7 +168,9 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     );
     let projection: Arc<dyn Projection> = measured;
     let replicated = crate::cluster::connect(&cfg).await?;
-    let leases = crate::projection_leases::start(&cfg, replicated.as_ref()).await?;
+    let bucket = crate::cluster::bucket(&cfg, replicated.as_ref()).await?;
+    let node_id = crate::cluster::node_id(&cfg);
+    let leases = crate::projection_leases::start(&cfg, bucket.as_ref(), &node_id).await?;
     let projectors::Projectors {
         list: projectors,
         tail,
@@ -284,6 +286,10 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         crate::forwarding::matcher(),
         cfg.delivery_settings(),
     );
+    let hub = match crate::cluster::forwarding(&cfg, bucket.as_ref(), &node_id).await {
+        Some(c) => hub.clustered(c),
+        None => hub,
+    };
     hub.sync().await?;
     let forwarding =
         ForwarderService::new(forwarders, writer.clone(), tenancy.clone(), hub.clone());
@@ -295,8 +301,12 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
             .push(crate::cluster::follow(r, writer.clone(), every, shutdown_rx.clone()).await?);
     }
     if let Some(l) = &leases {
-        let every = crate::cluster::lease_every(&cfg);
+        let every = crate::cluster::lease_every(&cfg, cfg.projection_lease_ms);
         background.push(l.spawn(every, shutdown_rx.clone()));
+    }
+    // Ends at the hub's clean stop, after the forwarding lease was handed back.
+    if let Some(task) = hub.run_lease(crate::cluster::lease_every(&cfg, cfg.forwarding_lease_ms)) {
+        background.push(task);
     }
     let committed = writer.subscribe();
     let documents = DocumentService::new(

@@ -36,6 +36,7 @@ impl Default for Config {
             projection_shared: false,
             projection_lease_ms: 10_000,
             projection_partitions: 1,
+            forwarding_lease_ms: 10_000,
             persona_import_batch_rows: 500,
             persona_import_queue_batches: 4,
             aggregate_buckets_max: 1000,

@@ -96,6 +96,9 @@ pub struct Config {
     /// the store id, each with its own lease, so that several nodes project at once (1: one
     /// node projects everything). The same on every node.
     pub projection_partitions: u32,
+    /// How long the forwarding lease lasts without being renewed, in milliseconds (cluster
+    /// mode): the most a failed node's forwarders wait before another node takes them over.
+    pub forwarding_lease_ms: u64,
     /// Requests waiting for the group-commit writer.
     pub writer_queue_capacity: usize,
     /// Requests committed together under one fsync.

@@ -91,11 +91,15 @@ impl Config {
                 "projection_partitions above 1 needs projection_shared = true".into(),
             ));
         }
-        if self.projection_lease_ms < 1000 {
-            return Err(ConfigError::Invalid(format!(
-                "projection_lease_ms must be at least 1000, not {}",
-                self.projection_lease_ms
-            )));
+        for (name, ms) in [
+            ("projection_lease_ms", self.projection_lease_ms),
+            ("forwarding_lease_ms", self.forwarding_lease_ms),
+        ] {
+            if ms < 1000 {
+                return Err(ConfigError::Invalid(format!(
+                    "{name} must be at least 1000, not {ms}"
+                )));
+            }
         }
         positive(&[
             ("jetstream_timeout_ms", self.jetstream_timeout_ms as usize),

@@ -247,6 +247,16 @@ fn cluster_log_settings_are_checked_and_read_from_the_environment() {
         assert!(err.contains("projection_partitions above 1 needs"), "{err}");
         jail.set_env("CAIRN_PROJECTION_SHARED", "true");
         jail.set_env("CAIRN_PROJECTION_PARTITIONS", "1");
+        assert_eq!(cfg.forwarding_lease_ms, 10_000);
+        jail.set_env("CAIRN_FORWARDING_LEASE_MS", "500");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(
+            err.contains("forwarding_lease_ms must be at least 1000"),
+            "{err}"
+        );
+        jail.set_env("CAIRN_FORWARDING_LEASE_MS", "2000");
+        let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
+        assert_eq!(cfg.forwarding_lease_ms, 2000);
         jail.set_env("CAIRN_LOG_BACKEND", "embedded");
         let err = Config::load(None, Figment::new()).unwrap_err().to_string();
         assert!(err.contains("projection_shared needs"), "{err}");

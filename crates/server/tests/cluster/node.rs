@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 use super::nats::NatsCluster;
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,7 +12,7 @@ pub const KEY: &str = "cluster";
 pub const SECRET: &str = "cluster-secret-cluster-secret";
 
 /// One `cairn serve` process in cluster mode: its data directory is `root/name`, its log
-/// `root/name.log`.
+/// `root/name.log`, what it prints `root/name.out`.
 pub struct Node {
     child: Option<Child>,
     pub port: u16,
@@ -61,6 +61,8 @@ impl Node {
             .append(true)
             .open(&log)
             .unwrap();
+        // What the node prints (its set-up link, for instance): `root/name.out`.
+        let stdout = std::fs::File::create(root.join(format!("{name}.out"))).unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn"));
         // Against a ClickHouse cluster (scripts/clickhouse-cluster-test.sh), the nodes keep
         // their databases on it.
@@ -81,7 +83,7 @@ impl Node {
             .env("CAIRN_LOG", "warn")
             .env("CAIRN_METRICS_ADDR", "off")
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdout(Stdio::null())
+            .stdout(stdout)
             .stderr(stderr)
             .spawn()
             .expect("spawn cairn");

@@ -94,7 +94,14 @@ impl Receiver {
 
     /// Listens on a free loopback port (answered) until the test ends.
     pub async fn serve(self) -> u16 {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        self.serve_on(0).await
+    }
+
+    /// Listens on loopback port `port` (0: a free one, answered) until the test ends.
+    pub async fn serve_on(self, port: u16) -> u16 {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
         let port = listener.local_addr().unwrap().port();
         tokio::spawn(async move {
             loop {
