@@ -6,12 +6,14 @@
 use crate::audit::model::AuditRecord;
 use crate::dashboards::model::DashboardEvent;
 use crate::documents::rules::DocumentEvent;
+use crate::facts::StatementFacts;
 use crate::forwarding::model::ForwarderEvent;
 use crate::ids::StoreId;
 use crate::personas::model::PersonaEvent;
 use crate::purge::PurgeEvent;
 use crate::tenancy::state::TenancyEvent;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -144,9 +146,22 @@ pub struct StatementRecord {
     pub attachments: Vec<String>,
     #[serde(with = "serde_bytes")]
     pub body: Vec<u8>,
+    /// What the projection's row needs of the statement, carried from the request that parsed
+    /// it (never stored: a record read from the log has none, see [`StatementRecord::facts`]).
+    #[serde(skip)]
+    pub facts: Option<Arc<StatementFacts>>,
 }
 
 impl StatementRecord {
+    /// The projection's facts of the statement: carried from the request, or else parsed from
+    /// the stored body (both give the same, see [`crate::facts`]).
+    pub fn facts(&self) -> Cow<'_, StatementFacts> {
+        match &self.facts {
+            Some(f) => Cow::Borrowed(f),
+            None => Cow::Owned(StatementFacts::from_body(&self.body)),
+        }
+    }
+
     /// The statement as served: `body` with `"stored"` added as its first property.
     pub fn full_json(&self) -> Vec<u8> {
         let stored = crate::time_fmt::format_us(self.stored_us);
@@ -176,6 +191,7 @@ mod tests {
             voids: None,
             attachments: vec![],
             body: body.as_bytes().to_vec(),
+            facts: None,
         }
     }
 

@@ -258,6 +258,7 @@ mod tests {
             voids: None,
             attachments: vec![],
             body: b"{}".to_vec(),
+            facts: None,
         })
     }
 
