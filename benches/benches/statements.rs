@@ -1,13 +1,11 @@
 //! Hot paths of the write path:
 //! - parse + validate + normalise a batch of 100 realistic (~2 KB) statements;
-//! - the stored body of each: the client's text with the LRS's fields spliced in, against
-//!   serializing the typed statement again (what the LRS did before), compact and pretty input;
 //! - durable append through the group-commit writer (fsync per group) on a real fjall store.
 use cairn_core::StoreId;
 use cairn_core::ports::LogStore;
 use cairn_core::tail::Tail;
 use cairn_core::writer::{AppendRequest, NewStatement, Writer, WriterConfig};
-use cairn_xapi::{XapiVersion, parse_statements, parse_statements_with_text};
+use cairn_xapi::{XapiVersion, parse_statements};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::sync::Arc;
 
@@ -71,58 +69,6 @@ fn parse_validate(c: &mut Criterion) {
                 std::hint::black_box(s.to_json());
             }
             sts
-        })
-    });
-    g.finish();
-}
-
-fn stored_body(c: &mut Criterion) {
-    let authority: cairn_xapi::Actor =
-        serde_json::from_value(serde_json::json!({"mbox": "mailto:client@example.com"})).unwrap();
-    let statements: Vec<_> = (0..100).map(statement).collect();
-    let mut g = c.benchmark_group("stored_body");
-    g.throughput(Throughput::Elements(100));
-    for (name, body) in [
-        ("compact", serde_json::to_vec(&statements).unwrap()),
-        ("pretty", serde_json::to_vec_pretty(&statements).unwrap()),
-    ] {
-        let parsed = parse_statements_with_text(&body, XapiVersion::V2_0_0).unwrap();
-        g.bench_function(format!("splice_batch_100_{name}"), |b| {
-            b.iter(|| {
-                for (st, text) in &parsed {
-                    let splice = cairn_xapi::Splice {
-                        id: st.id().unwrap(),
-                        authority: &authority,
-                        version: Some("2.0.0"),
-                        timestamp: None,
-                    };
-                    std::hint::black_box(cairn_xapi::stored_body(text, &splice));
-                }
-            })
-        });
-        let typed: Vec<_> = parsed
-            .iter()
-            .map(|(st, _)| {
-                let mut st = st.clone();
-                st.set_authority(authority.clone());
-                st.set_version_if_missing("2.0.0");
-                st
-            })
-            .collect();
-        g.bench_function(format!("to_json_batch_100_{name}"), |b| {
-            b.iter(|| {
-                for st in &typed {
-                    std::hint::black_box(st.to_json());
-                }
-            })
-        });
-    }
-    g.bench_function("parse_with_text_batch_100", |b| {
-        let body = batch_body(100);
-        b.iter(|| {
-            parse_statements_with_text(&body, XapiVersion::V2_0_0)
-                .unwrap()
-                .len()
         })
     });
     g.finish();
@@ -201,5 +147,5 @@ fn log_append(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, parse_validate, stored_body, log_append);
+criterion_group!(benches, parse_validate, log_append);
 criterion_main!(benches);

@@ -135,14 +135,12 @@ impl StatementService {
         self.writer.consistent_through_us()
     }
 
-    /// Stores a batch (all or nothing) and returns the statement ids in order. Each statement
-    /// comes with its JSON text as the client sent it, which is what is stored (compacted, with
-    /// the LRS's fields spliced in: [`cairn_xapi::stored_body`]). With `put_id`, the batch is
-    /// the single statement of a PUT and must carry that id or none.
+    /// Stores a batch (all or nothing) and returns the statement ids in order. With `put_id`,
+    /// the batch is the single statement of a PUT and must carry that id or none.
     pub async fn store(
         &self,
         ctx: &WriteContext,
-        statements: Vec<(Statement, &[u8])>,
+        statements: Vec<Statement>,
         parts: Vec<AttachmentPart>,
         put_id: Option<Uuid>,
     ) -> Result<Vec<Uuid>, Error> {
@@ -400,7 +398,7 @@ impl StatementService {
 /// Applies the write rules to a batch and turns it into an append request.
 pub(crate) fn prepare(
     ctx: &WriteContext,
-    statements: Vec<(Statement, &[u8])>,
+    statements: Vec<Statement>,
     parts: Vec<AttachmentPart>,
     put_id: Option<Uuid>,
 ) -> Result<AppendRequest, Error> {
@@ -408,28 +406,28 @@ pub(crate) fn prepare(
         if statements.len() != 1 {
             return Err(Error::BadRequest("PUT takes exactly one statement".into()));
         }
-        if let Some(id) = statements[0].0.id().filter(|id| *id != pid) {
+        if let Some(id) = statements[0].id().filter(|id| *id != pid) {
             return Err(Error::BadRequest(format!(
                 "statementId parameter {pid} does not match the statement's id {id}"
             )));
         }
     }
     let mut seen = HashSet::new();
-    for (s, _) in &statements {
+    for s in &statements {
         if let Some(id) = s.id().filter(|id| !seen.insert(*id)) {
             return Err(Error::BadRequest(format!(
                 "statement id {id} appears twice in the batch"
             )));
         }
     }
-    let parts = check_parts(statements.iter().map(|(s, _)| s), parts)?;
+    let parts = check_parts(&statements, parts)?;
     let now = crate::time_fmt::format_us(crate::time_fmt::now_us());
     let version_default = match ctx.version {
         XapiVersion::V1_0_3 => "1.0.0",
         XapiVersion::V2_0_0 => "2.0.0",
     };
     let mut out = Vec::with_capacity(statements.len());
-    for (i, (mut st, text)) in statements.into_iter().enumerate() {
+    for (i, mut st) in statements.into_iter().enumerate() {
         for a in st.signature_attachments() {
             let part = parts.iter().find(|p| p.sha2 == a.sha2).ok_or_else(|| {
                 Error::BadRequest(format!(
@@ -445,23 +443,11 @@ pub(crate) fn prepare(
             None => Uuid::new_v4(),
         };
         st.set_id(id);
-        // The client's text, compacted, with the LRS's fields spliced in: the statement is
-        // not serialized again (the typed one below only feeds the keys and the row facts).
-        let lrs_timestamp = st.timestamp.is_none();
-        let body = cairn_xapi::stored_body(
-            text,
-            &cairn_xapi::Splice {
-                id,
-                authority: &ctx.authority,
-                version: st.version.is_none().then_some(version_default),
-                timestamp: lrs_timestamp.then_some(&now),
-            },
-        );
         st.set_authority(ctx.authority.clone());
         st.set_version_if_missing(version_default);
         st.clear_stored();
+        let lrs_timestamp = st.timestamp.is_none();
         st.set_timestamp_if_missing(&now);
-        let body = body.unwrap_or_else(|| st.to_json());
         let keys: FilterKeys = cairn_xapi::index_keys(&st).into();
         let attachments = st
             .attachments()
@@ -471,7 +457,7 @@ pub(crate) fn prepare(
             .collect();
         out.push(NewStatement {
             id,
-            body,
+            body: st.to_json(),
             keys,
             voids: st.voided_target(),
             ref_target: st.statement_ref_target(),
@@ -500,8 +486,8 @@ pub(crate) fn prepare(
 
 /// Every attachment without a fileUrl needs a part with its hash; every part needs a declaring
 /// attachment; each part's body must hash to what its header says.
-fn check_parts<'a>(
-    statements: impl Iterator<Item = &'a Statement> + Clone,
+fn check_parts(
+    statements: &[Statement],
     parts: Vec<AttachmentPart>,
 ) -> Result<Vec<AttachmentPart>, Error> {
     for p in &parts {
@@ -513,7 +499,7 @@ fn check_parts<'a>(
             )));
         }
     }
-    for (i, s) in statements.clone().enumerate() {
+    for (i, s) in statements.iter().enumerate() {
         for (j, a) in s.attachments().iter().enumerate() {
             let part = parts.iter().find(|p| p.sha2.eq_ignore_ascii_case(&a.sha2));
             if part.is_none() && a.file_url.is_none() {
@@ -538,7 +524,7 @@ fn check_parts<'a>(
     }
     for p in &parts {
         let declared = statements
-            .clone()
+            .iter()
             .flat_map(|s| s.attachments())
             .any(|a| a.sha2.eq_ignore_ascii_case(&p.sha2));
         if !declared {
@@ -550,6 +536,3 @@ fn check_parts<'a>(
     }
     Ok(parts)
 }
-
-#[cfg(test)]
-mod stored_tests;

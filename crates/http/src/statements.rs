@@ -237,12 +237,7 @@ pub async fn put(
     let statement = cairn_xapi::parse_statement(&json, version).map_err(|e| ApiError(e.into()))?;
     state
         .statements
-        .store(
-            &context(&caller, version),
-            vec![(statement, &json[..])],
-            parts,
-            Some(id),
-        )
+        .store(&context(&caller, version), vec![statement], parts, Some(id))
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -258,7 +253,7 @@ pub async fn post(
     Params::parse(raw.as_deref(), &[])?;
     let (json, parts) = read_body(&headers, body).await?;
     let statements =
-        cairn_xapi::parse_statements_with_text(&json, version).map_err(|e| ApiError(e.into()))?;
+        cairn_xapi::parse_statements(&json, version).map_err(|e| ApiError(e.into()))?;
     let ids = state
         .statements
         .store(&context(&caller, version), statements, parts, None)

@@ -22,7 +22,6 @@ mod keys;
 mod model;
 mod params;
 mod signature;
-pub mod stored;
 mod validate;
 mod version;
 
@@ -33,7 +32,6 @@ pub use keys::{IndexKeys, index_keys};
 pub use model::*;
 pub use params::{parse_accept_language, parse_iri_param, parse_timestamp_param, parse_uuid_param};
 pub use signature::verify_signature;
-pub use stored::{Splice, stored_body};
 pub use version::XapiVersion;
 
 /// The usageType of signature attachments.
@@ -78,72 +76,27 @@ pub fn parse_statements(
     match first_non_ws(body) {
         Some(b'[') => {
             let list: Vec<Statement> = typed(body, "statement")?;
+            let root = Path::root("statement");
+            // Ids seen so far: a batch may hold hundreds of thousands of statements.
             let mut ids = std::collections::HashSet::with_capacity(list.len());
             for (i, st) in list.iter().enumerate() {
-                check_in_batch(st, i, version, &mut ids)?;
+                validate::validate_statement(st, version, &root.index(i))?;
+                if let Some(id) = st.id
+                    && !ids.insert(id)
+                {
+                    return Err(root
+                        .index(i)
+                        .key("id")
+                        .err(format!("id {id} is used more than once in the batch")));
+                }
             }
             Ok(list)
         }
         Some(b'{') => parse_statement(body, version).map(|s| vec![s]),
-        Some(_) => Err(not_statements()),
-        None => Err(ValidationError::new("statement", "body is empty")),
-    }
-}
-
-/// The rules of statement `i` of a batch: its own, and an id not used earlier in the batch.
-fn check_in_batch(
-    st: &Statement,
-    i: usize,
-    version: XapiVersion,
-    ids: &mut std::collections::HashSet<uuid::Uuid>,
-) -> Result<(), ValidationError> {
-    let root = Path::root("statement");
-    validate::validate_statement(st, version, &root.index(i))?;
-    if let Some(id) = st.id
-        && !ids.insert(id)
-    {
-        return Err(root
-            .index(i)
-            .key("id")
-            .err(format!("id {id} is used more than once in the batch")));
-    }
-    Ok(())
-}
-
-fn not_statements() -> ValidationError {
-    ValidationError::new(
-        "statement",
-        "body must be a statement object or an array of statements",
-    )
-}
-
-/// [`parse_statements`], each statement with its JSON text as the client sent it (the LRS
-/// stores that text, see [`stored_body`]).
-pub fn parse_statements_with_text(
-    body: &[u8],
-    version: XapiVersion,
-) -> Result<Vec<(Statement, &[u8])>, ValidationError> {
-    let body = strip_bom(body);
-    match first_non_ws(body) {
-        Some(b'[') => {
-            let texts: Vec<&serde_json::value::RawValue> = serde_json::from_slice(body)
-                .map_err(|e| ValidationError::new("statement", format!("malformed JSON: {e}")))?;
-            // Ids seen so far: a batch may hold hundreds of thousands of statements.
-            let mut ids = std::collections::HashSet::with_capacity(texts.len());
-            let mut list = Vec::with_capacity(texts.len());
-            for (i, text) in texts.into_iter().enumerate() {
-                let text = text.get().as_bytes();
-                let st: Statement = match serde_json::from_slice(text) {
-                    Ok(st) => st,
-                    Err(_) => typed(text, &format!("statement[{i}]"))?,
-                };
-                check_in_batch(&st, i, version, &mut ids)?;
-                list.push((st, text));
-            }
-            Ok(list)
-        }
-        Some(b'{') => parse_statement(body, version).map(|s| vec![(s, body)]),
-        Some(_) => Err(not_statements()),
+        Some(_) => Err(ValidationError::new(
+            "statement",
+            "body must be a statement object or an array of statements",
+        )),
         None => Err(ValidationError::new("statement", "body is empty")),
     }
 }
