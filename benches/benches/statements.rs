@@ -89,6 +89,7 @@ fn prepared(n: usize) -> Vec<NewStatement> {
             lrs_timestamp: false,
             definitions: cairn_core::activities::definitions(&s),
             restored_stored_us: None,
+            facts: None,
         })
         .collect()
 }

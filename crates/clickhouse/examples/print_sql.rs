@@ -139,7 +139,7 @@ fn main() {
     for (seq, record) in &records {
         println!(
             "{}",
-            json!({"kind": "row", "row": StatementRow::new(*seq, record)})
+            json!({"kind": "row", "row": StatementRow::new(*seq, record, &record.facts())})
         );
     }
     for (name, query, page) in samples::queries() {
@@ -199,7 +199,7 @@ fn main() {
     let rows: Vec<_> = records
         .iter()
         .filter(|(_, r)| r.store == StoreId::DEFAULT)
-        .map(|(seq, r)| (*seq, StatementRow::new(*seq, r).filter_row()))
+        .map(|(seq, r)| (*seq, StatementRow::new(*seq, r, &r.facts()).filter_row()))
         .collect();
     let now_us = records.iter().map(|(_, r)| r.stored_us).max().unwrap_or(0);
     for (name, text) in FILTERS {

@@ -50,17 +50,17 @@ impl<'a> ValuesFeedRow<'a> {
         }
         for (path, values) in [
             ("agents", row.agents),
-            ("context.parent", &row.context_parent[..]),
-            ("context.grouping", &row.context_grouping[..]),
-            ("context.category", &row.context_category[..]),
-            ("context.other", &row.context_other[..]),
+            ("context.parent", row.context_parent),
+            ("context.grouping", row.context_grouping),
+            ("context.category", row.context_category),
+            ("context.other", row.context_other),
         ] {
             for v in values {
                 push(path, v);
             }
         }
         // Each extension key under its container, each value under its full path.
-        for (key, value) in row.ext_keys.iter().zip(&row.ext_values) {
+        for (key, value) in row.ext_keys.iter().zip(row.ext_values.iter()) {
             if let Some((container, iri)) = split_extension(key) {
                 push(container, iri);
             }

@@ -96,7 +96,8 @@ impl ClickHouseProjection {
             .await
             .map_err(err("insert values"))?;
         for (seq, record) in rows {
-            let row = crate::StatementRow::new(*seq, record);
+            let facts = record.facts();
+            let row = crate::StatementRow::new(*seq, record, &facts);
             statements.write(&row).await.map_err(err("insert"))?;
             keys.write(&feed::KeysFeedRow::of(&row))
                 .await

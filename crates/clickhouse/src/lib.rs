@@ -29,7 +29,6 @@
 
 pub mod aggregate;
 pub mod cluster;
-mod doc;
 pub mod export;
 pub mod feed;
 pub mod filter;

@@ -107,6 +107,7 @@ pub fn record(seq: u64) -> StatementRecord {
         voids,
         attachments: vec![],
         body: serde_json::to_vec(&body).expect("json"),
+        facts: None,
     }
 }
 

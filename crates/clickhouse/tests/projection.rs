@@ -189,7 +189,8 @@ async fn columns_round_trip() {
         .unwrap();
     assert_eq!(rows.len(), records.len());
     for (got, (seq, record)) in rows.iter().zip(&records) {
-        let want = StatementRow::new(*seq, record);
+        let facts = record.facts();
+        let want = StatementRow::new(*seq, record, &facts);
         let got_json = serde_json::json!({
             "store": got.store.to_string(), "seq": got.seq,
             "statement_id": got.statement_id.to_string(),

@@ -117,6 +117,7 @@ mod tests {
             voids: None,
             attachments: vec![],
             body: br#"{"id":"x"}"#.to_vec(),
+            facts: None,
         }))
     }
 

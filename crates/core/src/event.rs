@@ -6,12 +6,14 @@
 use crate::audit::model::AuditRecord;
 use crate::dashboards::model::DashboardEvent;
 use crate::documents::rules::DocumentEvent;
+use crate::facts::StatementFacts;
 use crate::forwarding::model::ForwarderEvent;
 use crate::ids::StoreId;
 use crate::personas::model::PersonaEvent;
 use crate::purge::PurgeEvent;
 use crate::tenancy::state::TenancyEvent;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -144,11 +146,15 @@ pub struct StatementRecord {
     pub attachments: Vec<String>,
     #[serde(with = "serde_bytes")]
     pub body: Vec<u8>,
+    /// What the projection's row needs of the statement, carried from the request that parsed
+    /// it (never stored: a record read from the log has none, see [`StatementRecord::facts`]).
+    #[serde(skip)]
+    pub facts: Option<Arc<StatementFacts>>,
 }
 
 impl StatementRecord {
-    /// About how many bytes of memory the record takes (its body, keys and attachment hashes,
-    /// with the allocations' own size): what the in-memory tail counts against
+    /// About how many bytes of memory the record takes (its body, keys, attachment hashes and
+    /// carried facts, with the allocations' own size): what the in-memory tail counts against
     /// `ingest_backlog_mib`.
     pub fn approx_bytes(&self) -> usize {
         const STRING: usize = std::mem::size_of::<String>();
@@ -164,10 +170,20 @@ impl StatementRecord {
         ];
         std::mem::size_of::<Self>()
             + self.body.capacity()
+            + self.facts.as_ref().map_or(0, |f| f.approx_bytes())
             + strings
                 .iter()
                 .map(|v| v.capacity() * STRING + v.iter().map(String::capacity).sum::<usize>())
                 .sum::<usize>()
+    }
+
+    /// The projection's facts of the statement: carried from the request, or else parsed from
+    /// the stored body (both give the same, see [`crate::facts`]).
+    pub fn facts(&self) -> Cow<'_, StatementFacts> {
+        match &self.facts {
+            Some(f) => Cow::Borrowed(f),
+            None => Cow::Owned(StatementFacts::from_body(&self.body)),
+        }
     }
 
     /// The statement as served: `body` with `"stored"` added as its first property.
@@ -199,6 +215,7 @@ mod tests {
             voids: None,
             attachments: vec![],
             body: body.as_bytes().to_vec(),
+            facts: None,
         }
     }
 

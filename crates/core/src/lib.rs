@@ -15,6 +15,7 @@ pub mod degraded;
 pub mod documents;
 pub mod error;
 pub mod event;
+pub mod facts;
 pub mod forwarding;
 pub mod health;
 pub mod ids;

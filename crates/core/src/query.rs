@@ -212,6 +212,7 @@ mod tests {
             voids: None,
             attachments: vec![],
             body: b"{}".to_vec(),
+            facts: None,
         }
     }
 

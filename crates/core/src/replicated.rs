@@ -117,6 +117,7 @@ mod tests {
             voids: None,
             attachments: vec![],
             body: b"{}".to_vec(),
+            facts: None,
         });
         let ws = WriteSet {
             events: vec![(5, Arc::new(Event::Statement(rec)))],
@@ -156,6 +157,7 @@ mod continuation {
             voids: None,
             attachments: Vec::new(),
             body: b"{}".to_vec(),
+            facts: None,
         };
         let mut ws = WriteSet {
             events: vec![(first, Arc::new(Event::Statement(Arc::new(record))))],

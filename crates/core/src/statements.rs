@@ -396,7 +396,7 @@ impl StatementService {
 }
 
 /// Applies the write rules to a batch and turns it into an append request.
-fn prepare(
+pub(crate) fn prepare(
     ctx: &WriteContext,
     statements: Vec<Statement>,
     parts: Vec<AttachmentPart>,
@@ -464,6 +464,7 @@ fn prepare(
             attachments,
             lrs_timestamp,
             restored_stored_us: None,
+            facts: Some(Arc::new(crate::facts::StatementFacts::of(&st))),
             definitions: {
                 let mut defs = if ctx.define {
                     crate::activities::definitions(&st)

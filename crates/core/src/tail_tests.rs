@@ -16,6 +16,7 @@ fn rec(verb: &str) -> Arc<StatementRecord> {
         voids: None,
         attachments: vec![],
         body: b"{}".to_vec(),
+        facts: None,
     })
 }
 

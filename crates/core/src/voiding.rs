@@ -82,6 +82,7 @@ mod tests {
             voids: voids.map(Uuid::from_u128),
             attachments: vec![],
             body: b"{}".to_vec(),
+            facts: None,
         })
     }
 

@@ -50,7 +50,8 @@ impl Config {
 /// the ClickHouse projection would hold for it.
 pub fn matcher() -> Matcher {
     Arc::new(|record, filter, now_us| {
-        let row = cairn_clickhouse::row::StatementRow::new(0, record).filter_row();
+        let facts = record.facts();
+        let row = cairn_clickhouse::row::StatementRow::new(0, record, &facts).filter_row();
         filter.matches(&row, now_us)
     })
 }

@@ -225,6 +225,7 @@ async fn archive_then_restore_months_of_one_store() {
         voids: None,
         attachments: vec![],
         body: serde_json::to_vec(&changed).unwrap(),
+        facts: None,
     });
     let month: Month = "2024-06".parse().unwrap();
     cairn_server::archive::files::write(seeds.path(), main, month, &[clash], &[]).unwrap();
@@ -264,6 +265,7 @@ fn stated(store: StoreId, stored: &str, voids: Option<&str>) -> Arc<StatementRec
         voids: voids.map(|t| t.parse().unwrap()),
         attachments: vec![],
         body: serde_json::to_vec(&body).unwrap(),
+        facts: None,
     })
 }
 

@@ -164,6 +164,7 @@ fn statement(id: u128, voids: Option<Uuid>) -> Arc<Event> {
         voids,
         attachments: vec![],
         body: b"{}".to_vec(),
+        facts: None,
     })))
 }
 

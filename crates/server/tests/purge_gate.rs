@@ -99,6 +99,7 @@ fn statement(n: u128) -> NewStatement {
         attachments: Vec::new(),
         lrs_timestamp: false,
         restored_stored_us: None,
+        facts: None,
     }
 }
 

@@ -444,6 +444,7 @@ mod tests {
             voids: None,
             attachments: vec![],
             body: br#"{"id":"x"}"#.to_vec(),
+            facts: None,
         })))
     }
 

@@ -25,6 +25,7 @@ fn record(seq: u64) -> Arc<Event> {
         voids: None,
         attachments: vec![],
         body: b"{}".to_vec(),
+        facts: None,
     })))
 }
 

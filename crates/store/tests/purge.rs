@@ -27,6 +27,7 @@ fn statement(store: StoreId, id: Uuid, who: &str, marker: &str) -> Arc<Event> {
         voids: None,
         attachments: vec![],
         body: body.into_bytes(),
+        facts: None,
     })))
 }
 

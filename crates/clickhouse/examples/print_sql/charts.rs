@@ -21,7 +21,7 @@ fn kept() -> Vec<(u64, cairn_filter::Row)> {
     records
         .iter()
         .filter(|(seq, r)| r.store == StoreId::DEFAULT && !gone.contains(seq))
-        .map(|(seq, r)| (*seq, StatementRow::new(*seq, r).filter_row()))
+        .map(|(seq, r)| (*seq, StatementRow::new(*seq, r, &r.facts()).filter_row()))
         .collect()
 }
 

@@ -138,6 +138,7 @@ fn record(s: &Stmt) -> (u64, Arc<StatementRecord>) {
         voids: s.voids,
         attachments: vec![],
         body: b"{}".to_vec(),
+        facts: None,
     };
     (s.seq, Arc::new(rec))
 }

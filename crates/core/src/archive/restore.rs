@@ -36,6 +36,7 @@ pub fn new_statement(line: &[u8]) -> Result<NewStatement, Error> {
         attachments: st.attachments().iter().map(|a| a.sha2.clone()).collect(),
         lrs_timestamp: false,
         restored_stored_us: Some(stored),
+        facts: None,
         body,
     })
 }

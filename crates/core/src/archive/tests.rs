@@ -84,6 +84,7 @@ fn an_archived_line_restores_its_body_and_stored_exactly() {
         voids: None,
         attachments: vec![],
         body: body.to_vec(),
+        facts: None,
     };
     let st = restore::new_statement(&rec.full_json()).unwrap();
     assert_eq!(st.body, body.to_vec());

@@ -158,6 +158,7 @@ impl Group {
                 voids: st.voids,
                 attachments: st.attachments,
                 body: st.body,
+                facts: st.facts,
             });
         }
         for mut rec in accepted {

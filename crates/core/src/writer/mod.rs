@@ -83,6 +83,9 @@ pub struct NewStatement {
     /// The `stored` of a statement restored from an archive ([`crate::archive`]); `None`: the
     /// commit time, as for every statement a client sends.
     pub restored_stored_us: Option<i64>,
+    /// The projection's facts, from the typed statement (`None`: parsed from `body` when
+    /// projected).
+    pub facts: Option<Arc<crate::facts::StatementFacts>>,
 }
 
 #[derive(Clone)]

@@ -14,6 +14,7 @@ fn append(store: &FjallStore, n: u64) {
         voids: None,
         attachments: vec![],
         body: format!(r#"{{"id":"{id}"}}"#).into_bytes(),
+        facts: None,
     }));
     let ws = WriteSet {
         events: vec![(n, Arc::new(e))],

@@ -34,6 +34,7 @@ pub fn record(store: StoreId, month: &str, i: usize, tag: &str) -> Arc<Statement
         voids: None,
         attachments: vec![],
         body: serde_json::to_vec(&body).unwrap(),
+        facts: None,
     })
 }
 

@@ -86,6 +86,7 @@ fn statement(n: u64, attachment: Option<&str>) -> (Uuid, Arc<Event>) {
         voids: None,
         attachments: attachment.into_iter().map(String::from).collect(),
         body: format!(r#"{{"id":"{id}","n":{n}}}"#).into_bytes(),
+        facts: None,
     }));
     (id, Arc::new(e))
 }
