@@ -13,7 +13,7 @@ mod cluster;
 mod receiver;
 
 use cluster::nats::NatsCluster;
-use cluster::node::{Node, load};
+use cluster::node::{Node, load, metric};
 use receiver::Receiver;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
@@ -33,18 +33,6 @@ const STORE: &str = "00000000-0000-0000-0000-000000000001";
 const HELD: &str = "cairn_forwarding_lease_held";
 /// Batches one forwarder keeps in hand (the default `forward_in_flight`).
 const IN_FLIGHT: usize = 4;
-
-fn metric(port: u16, name: &str) -> f64 {
-    let Ok(r) = reqwest::blocking::get(format!("http://127.0.0.1:{port}/metrics")) else {
-        return 0.0;
-    };
-    r.text()
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| l.starts_with(name) && !l.starts_with('#'))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
-}
 
 /// The one node among `live` whose gauge says it holds the forwarding lease, once exactly one
 /// does; panics after `within`.

@@ -13,7 +13,7 @@ mod common;
 use cairn_core::ids::StoreId;
 use cairn_core::projection_lease::partition::partition_of;
 use cluster::nats::NatsCluster;
-use cluster::node::{Node, batch};
+use cluster::node::{Node, batch, clickhouse, metric};
 use common::process::free_port;
 use std::collections::HashSet;
 use std::process::Command;
@@ -30,18 +30,6 @@ const PASSWORD: &str = "partitions-password";
 /// The per-partition gauges (label `partition`), summed: how many this node holds now.
 const LEASE_HELD: &str = "cairn_projection_lease_held";
 const INSERTS: &str = "cairn_clickhouse_request_duration_seconds_count{op=\"insert\"}";
-
-fn metric(port: u16, name: &str) -> f64 {
-    let Ok(r) = reqwest::blocking::get(format!("http://127.0.0.1:{port}/metrics")) else {
-        return -1.0;
-    };
-    r.text()
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| l.starts_with(name) && !l.starts_with('#'))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
-}
 
 /// Waits until the nodes `live` hold the partitions as `want` says (each node's count, from
 /// its per-partition lease gauges). Two nodes may both show a partition for a moment while it
@@ -272,16 +260,6 @@ fn progress_seen(port: u16, store: StoreId) -> std::thread::JoinHandle<bool> {
         }
         false
     })
-}
-
-fn clickhouse(q: &str) -> String {
-    reqwest::blocking::Client::new()
-        .post(cairn_testkit::server_url())
-        .body(q.to_owned())
-        .send()
-        .unwrap()
-        .text()
-        .unwrap()
 }
 
 #[test]

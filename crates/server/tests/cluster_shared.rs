@@ -12,7 +12,7 @@ mod cluster;
 mod common;
 
 use cluster::nats::NatsCluster;
-use cluster::node::{Node, check_node, load};
+use cluster::node::{Node, check_node, clickhouse, load, metric};
 use common::process::free_port;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,20 +24,6 @@ const NATS_BASE: u16 = 18640;
 const LEASE_MS: u64 = 3000;
 /// What the lease's holder keeps of it for the end of its last write (half the lease).
 const MARGIN_MS: u64 = LEASE_MS / 2;
-
-/// A value of `name` (summed over its label sets) on the `/metrics` listener at `port`; 0 when
-/// absent or unreachable.
-fn metric(port: u16, name: &str) -> f64 {
-    let Ok(r) = reqwest::blocking::get(format!("http://127.0.0.1:{port}/metrics")) else {
-        return 0.0;
-    };
-    r.text()
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| l.starts_with(name) && !l.starts_with('#'))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
-}
 
 const HELD: &str = "cairn_projection_lease_held";
 const INSERTS: &str = "cairn_clickhouse_request_duration_seconds_count{op=\"insert\"}";
@@ -65,16 +51,6 @@ fn holder(metrics: &[u16], live: &[usize], within: Duration) -> usize {
         );
         std::thread::sleep(Duration::from_millis(25));
     }
-}
-
-fn clickhouse(q: &str) -> String {
-    reqwest::blocking::Client::new()
-        .post(cairn_testkit::server_url())
-        .body(q.to_owned())
-        .send()
-        .unwrap()
-        .text()
-        .unwrap()
 }
 
 #[test]

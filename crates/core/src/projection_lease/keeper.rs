@@ -317,23 +317,12 @@ impl Keeper {
     pub fn spawn(
         self: &Arc<Self>,
         every: Duration,
-        mut shutdown: watch::Receiver<bool>,
+        shutdown: watch::Receiver<bool>,
     ) -> tokio::task::JoinHandle<()> {
         let keeper = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                let stop = tokio::select! {
-                    biased;
-                    _ = shutdown.wait_for(|s| *s) => true,
-                    _ = tick.tick() => false,
-                };
-                if stop {
-                    return;
-                }
-                keeper.tick().await;
-            }
+        super::every(every, shutdown, move || {
+            let keeper = keeper.clone();
+            async move { keeper.tick().await }
         })
     }
 }

@@ -204,6 +204,31 @@ pub trait Presence: Send + Sync + 'static {
     async fn forget(&self, id: &str) -> Result<(), String>;
 }
 
+/// Runs `tick` every `period` (a tick that runs late delays the next) until `shutdown` flips
+/// to true: the loop of a keeper and of a node's partition leases.
+pub(crate) fn every<F, Fut>(
+    period: Duration,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+    mut tick: F,
+) -> tokio::task::JoinHandle<()>
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        let mut timer = tokio::time::interval(period);
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                biased;
+                _ = shutdown.wait_for(|s| *s) => return,
+                _ = timer.tick() => {}
+            }
+            tick().await;
+        }
+    })
+}
+
 /// Why a compare-and-set did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum CasError {

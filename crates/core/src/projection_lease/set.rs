@@ -122,21 +122,12 @@ impl LeaseSet {
     pub fn spawn(
         self: &Arc<Self>,
         every: Duration,
-        mut shutdown: watch::Receiver<bool>,
+        shutdown: watch::Receiver<bool>,
     ) -> tokio::task::JoinHandle<()> {
         let set = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                let stop = tokio::select! {
-                    biased;
-                    _ = shutdown.wait_for(|s| *s) => true,
-                    _ = tick.tick() => false,
-                };
-                if stop {
-                    return;
-                }
+        super::every(every, shutdown, move || {
+            let set = set.clone();
+            async move {
                 set.tick().await;
             }
         })

@@ -281,3 +281,28 @@ pub fn check_node(node: &Node, acked: &[String]) -> HashSet<String> {
     }
     unique
 }
+
+/// A value of `name` (summed over its label sets) on the `/metrics` listener at `port`; 0 when
+/// absent or unreachable.
+pub fn metric(port: u16, name: &str) -> f64 {
+    let Ok(r) = reqwest::blocking::get(format!("http://127.0.0.1:{port}/metrics")) else {
+        return 0.0;
+    };
+    r.text()
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with(name) && !l.starts_with('#'))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// The test ClickHouse's answer to `q`.
+pub fn clickhouse(q: &str) -> String {
+    reqwest::blocking::Client::new()
+        .post(cairn_testkit::server_url())
+        .body(q.to_owned())
+        .send()
+        .unwrap()
+        .text()
+        .unwrap()
+}
