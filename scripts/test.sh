@@ -2,9 +2,9 @@
 # Runs every test of Cairn on a fresh Debian machine: installs what is missing (ClickHouse,
 # nats-server, chDB, ZooKeeper), starts a private ClickHouse on loopback under var/, then runs formatting and
 # lint checks, every Rust test (unit, HTTP, real-ClickHouse integration, kill -9 durability), a
-# ClickHouse outage under load (its own step), the ClickHouse adapter's tests against a private
-# ClickHouse cluster (ZooKeeper and two servers; its own step, run beside the fuzzing because it
-# mostly waits for its servers), bounded fuzzing of the parsers
+# ClickHouse outage under load and the ClickHouse adapter's tests against a private ClickHouse
+# cluster (ZooKeeper and two servers), each its own step, run beside the fuzzing because they
+# mostly wait for their servers, bounded fuzzing of the parsers
 # (cargo fuzz, CAIRN_FUZZ_SECONDS per target), a client-library compatibility check
 # (TinCanPython), schemathesis against the served OpenAPI document (no 5xx, answers as
 # documented) and the schema + generated SQL on modern ClickHouse (chDB), then the web app's
@@ -85,9 +85,6 @@ outage_test="the_lrs_outlasts_clickhouse"
 step "cargo test"
 cargo test --workspace -- --skip "$outage_test"
 
-step "ClickHouse outage: a private ClickHouse stopped and started under load (degraded mode)"
-cargo test -p cairn-server --test degraded_mode -- --exact "$outage_test"
-
 # The cluster tests spend most of their time waiting for ZooKeeper and the servers (about 0.6 of
 # one core over three to four minutes), and the fuzzing that follows builds with both cores and
 # then runs on one: side by side they take about the time of the fuzzing alone. The cluster's
@@ -99,14 +96,31 @@ scripts/clickhouse-cluster-test.sh >"$cluster_log" 2>&1 &
 cluster_pid=$!
 background+=("$cluster_pid")
 
+# The ClickHouse outage test mostly waits too (on its private ClickHouse, stopped and started
+# under load), so it runs beside the fuzzing as well; its output and result come after it.
+step "ClickHouse outage: a private ClickHouse stopped and started under load, degraded mode (started in the background)"
+outage_log="$repo/var/test-clickhouse-outage-step.log"
+cargo test -p cairn-server --test degraded_mode -- --exact "$outage_test" >"$outage_log" 2>&1 &
+outage_pid=$!
+background+=("$outage_pid")
+
 step "fuzzing: cargo fuzz on the parsers, ${CAIRN_FUZZ_SECONDS:-30}s per target"
 scripts/fuzz.sh
 
-step "ClickHouse cluster: the results of the tests started before the fuzzing"
+step "ClickHouse outage and cluster: the results of the tests started before the fuzzing"
+outage_rc=0
+wait "$outage_pid" || outage_rc=$?
 cluster_rc=0
 wait "$cluster_pid" || cluster_rc=$?
 background=()
+printf -- '--- ClickHouse outage test ---\n'
+cat "$outage_log"
+printf -- '--- ClickHouse cluster tests ---\n'
 cat "$cluster_log"
+if [ "$outage_rc" != 0 ]; then
+    echo "the ClickHouse outage test failed (exit $outage_rc); its output is above" >&2
+    exit "$outage_rc"
+fi
 if [ "$cluster_rc" != 0 ]; then
     echo "the ClickHouse cluster tests failed (exit $cluster_rc); their output is above" >&2
     exit "$cluster_rc"
