@@ -57,9 +57,9 @@ impl Writer {
             let outcomes: Vec<_> = requests
                 .iter()
                 .map(|req| match req {
-                    WriteRequest::Purge(_) => Err(Error::Unavailable(
-                        "purges and erasures are not available in cluster mode yet".into(),
-                    )),
+                    WriteRequest::Purge(w) => self
+                        .may_begin(w)
+                        .and_then(|()| self.plan_one(&mut g, req.clone())),
                     req => self.plan_one(&mut g, req.clone()),
                 })
                 .collect();
@@ -72,6 +72,15 @@ impl Writer {
                     continue;
                 }
                 answer(waiters, outcomes, pos.seq);
+                return;
+            }
+            if pos.held {
+                answer_all(
+                    waiters,
+                    "this node is still finishing an earlier purge and cannot write yet; try \
+                     again shortly or use another node"
+                        .into(),
+                );
                 return;
             }
             let payload = crate::replicated::encode_group(&g.ws);
@@ -133,6 +142,7 @@ impl Writer {
         shared: &Shared,
         pos: &mut Position,
     ) -> Result<(), crate::ports::StoreError> {
+        pos.held = false;
         loop {
             let batch = r.read_after(pos.applied, CATCH_UP_BATCH)?;
             if batch.is_empty() {
@@ -149,6 +159,11 @@ impl Writer {
                     shared.failed.send_replace(Some(e.to_string()));
                     return Err(e);
                 }
+                if !self.may_apply(&ws)? {
+                    // Applied once this node has finished its purge (it catches up then).
+                    pos.held = true;
+                    return Ok(());
+                }
                 ws.meta
                     .retain(|(k, _)| k != crate::replicated::CONTINUES_META);
                 ws.meta
@@ -159,6 +174,9 @@ impl Writer {
                 }
                 pos.applied = at;
                 self.applied_remote(&ws, shared, pos)?;
+                if super::purges::begins_purge(&ws) {
+                    shared.purges.send_replace(at);
+                }
             }
         }
     }

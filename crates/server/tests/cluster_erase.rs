@@ -1,0 +1,344 @@
+//! Erasure in cluster mode: three real `nats-server` processes as one JetStream cluster and
+//! three real `cairn` processes, each with its own ClickHouse database. Statements of two
+//! learners are posted through every node; learner A is erased through one node. Then no node
+//! serves any of A's statements and every node serves all of B's, and each node's ClickHouse
+//! database holds no row of A and every row of B exactly once.
+mod cluster;
+mod common;
+
+use cluster::nats::NatsCluster;
+use cluster::node::{Node, clickhouse};
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// nats-server client ports 18800–18802 (routes 18805–18807).
+const NATS_BASE: u16 = 18800;
+/// The Cairn nodes' HTTP ports.
+const NODE_PORTS: [u16; 3] = [18810, 18811, 18812];
+const ADMIN: &str = "admin@example.com";
+const PASSWORD: &str = "erase-cluster-password";
+/// Learner A's identifier: erased. Nothing else contains these bytes.
+const ALICE: &str = "mailto:zqerased.alice@example.com";
+const BOB: &str = "mailto:bob@example.com";
+
+/// `cairn` with `conf`, answering its standard output parsed as JSON.
+fn cairn(conf: &std::path::Path, args: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .arg("--config")
+        .arg(conf)
+        .args(args)
+        .env("CAIRN_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cairn {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+}
+
+/// A store's client.
+struct Client {
+    store: String,
+    key: String,
+    secret: String,
+}
+
+/// A site administrator, an organisation, a store and its client in a single node's directory,
+/// moved into the cluster's (empty) stream with `cairn cluster-seed`.
+fn provision(root: &std::path::Path, nats: &NatsCluster) -> Client {
+    let conf = root.join("single.toml");
+    let dir = root.join("single");
+    std::fs::write(
+        &conf,
+        format!("data_dir = {:?}\n", dir.display().to_string()),
+    )
+    .unwrap();
+    cairn(
+        &conf,
+        &[
+            "admin",
+            "site-admin",
+            "--email",
+            ADMIN,
+            "--password",
+            PASSWORD,
+        ],
+    );
+    let org = cairn(&conf, &["admin", "org", "create", "--name", "erase"]);
+    let org = org["id"].as_str().unwrap().to_owned();
+    let s = cairn(
+        &conf,
+        &["admin", "store", "create", "--org", &org, "--name", "s"],
+    );
+    let store = s["id"].as_str().unwrap().to_owned();
+    let c = cairn(
+        &conf,
+        &[
+            "admin", "client", "create", "--store", &store, "--name", "lms",
+        ],
+    );
+    let urls: Vec<String> = nats.urls().iter().map(|u| format!("{u:?}")).collect();
+    let seed_conf = root.join("seed.toml");
+    std::fs::write(
+        &seed_conf,
+        format!(
+            "log_backend = \"jetstream\"\nnats_urls = [{}]\ndata_dir = {:?}\n",
+            urls.join(", "),
+            root.join("seeder").display().to_string()
+        ),
+    )
+    .unwrap();
+    cairn(
+        &seed_conf,
+        &["cluster-seed", "--from", &dir.display().to_string()],
+    );
+    Client {
+        store,
+        key: c["key"].as_str().unwrap().to_owned(),
+        secret: c["secret"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// `n` statements of `mbox`, each with a response naming it (so its bytes are in the body).
+fn statements(mbox: &str, n: usize) -> (Vec<String>, Vec<Value>) {
+    let ids: Vec<String> = (0..n).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let body = ids
+        .iter()
+        .map(|id| {
+            json!({
+                "id": id,
+                "actor": {"objectType": "Agent", "mbox": mbox},
+                "verb": {"id": "http://example.com/verbs/answered"},
+                "object": {"id": format!("http://example.com/act/{id}")},
+                "result": {"response": format!("{mbox} answered")},
+            })
+        })
+        .collect();
+    (ids, body)
+}
+
+fn post(http: &reqwest::blocking::Client, port: u16, c: &Client, body: &[Value]) {
+    let res = http
+        .post(format!("http://127.0.0.1:{port}/xapi/statements"))
+        .basic_auth(&c.key, Some(&c.secret))
+        .header("X-Experience-API-Version", "1.0.3")
+        .json(body)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200, "POST on {port}: {}", res.text().unwrap());
+}
+
+/// Every statement id `port` lists through `c` (all pages).
+fn list(http: &reqwest::blocking::Client, port: u16, c: &Client) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut next = "/xapi/statements?limit=500".to_owned();
+    loop {
+        let res = http
+            .get(format!("http://127.0.0.1:{port}{next}"))
+            .basic_auth(&c.key, Some(&c.secret))
+            .header("X-Experience-API-Version", "1.0.3")
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), 200, "GET {next} on {port}");
+        let page: Value = res.json().unwrap();
+        for s in page["statements"].as_array().unwrap() {
+            out.push(s["id"].as_str().unwrap().to_owned());
+        }
+        next = page["more"].as_str().unwrap().to_owned();
+        if next.is_empty() {
+            return out;
+        }
+    }
+}
+
+/// Waits until `node` lists exactly `want` (each once).
+fn wait_lists(http: &reqwest::blocking::Client, node: &Node, c: &Client, want: &HashSet<String>) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let served = list(http, node.port, c);
+        let unique: HashSet<String> = served.iter().cloned().collect();
+        assert_eq!(unique.len(), served.len(), "{} lists one twice", node.port);
+        if &unique == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "node {} lists {} statements ({} expected, {} unexpected):\n{}",
+            node.port,
+            unique.len(),
+            want.len(),
+            unique.difference(want).count(),
+            node.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// A session of the site administrator on `port`.
+fn login(http: &reqwest::blocking::Client, port: u16) -> String {
+    let res = http
+        .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+        .json(&json!({"email": ADMIN, "password": PASSWORD}))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 200, "login on {port}");
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    cookie
+        .split(';')
+        .next()
+        .and_then(|c| c.strip_prefix("cairn_session="))
+        .unwrap()
+        .to_owned()
+}
+
+/// Erases `mbox` from `c`'s store through `port`; waits until the erasure is finished there.
+fn erase(http: &reqwest::blocking::Client, port: u16, c: &Client, mbox: &str) {
+    let base = format!("http://127.0.0.1:{port}");
+    let session = login(http, port);
+    let admin = |r: reqwest::blocking::RequestBuilder| {
+        r.header("cookie", format!("cairn_session={session}"))
+            .header("origin", &base)
+    };
+    let res = admin(http.post(format!("{base}/api/v1/erasures")))
+        .json(&json!({"store": c.store, "agent": {"mbox": mbox}}))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 202, "erasure: {}", res.text().unwrap());
+    let id = res.json::<Value>().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let s: Value = admin(http.get(format!("{base}/api/v1/erasures/{id}")))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        match s["state"].as_str() {
+            Some("finished") => return,
+            Some("failed") => panic!("erasure failed: {s}"),
+            _ => {}
+        }
+        assert!(Instant::now() < deadline, "erasure not finished: {s}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Rows of `db.statements` whose statement id is one of `ids`: (rows, distinct ids).
+fn rows_of(db: &str, ids: &[String]) -> (u64, u64) {
+    let list: Vec<String> = ids.iter().map(|i| format!("'{i}'")).collect();
+    let text = clickhouse(&format!(
+        "SELECT count(), uniqExact(statement_id) FROM {db}.statements \
+         WHERE toString(statement_id) IN ({}) FORMAT TSV",
+        list.join(",")
+    ));
+    let mut it = text.split_whitespace().map(|n| n.parse().unwrap_or(0));
+    (it.next().unwrap_or(0), it.next().unwrap_or(0))
+}
+
+/// Waits until `db` holds each of `ids` exactly once.
+fn wait_rows_once(db: &str, ids: &[String]) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let want = ids.len() as u64;
+    loop {
+        let got = rows_of(db, ids);
+        if got == (want, want) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{db} holds {got:?} of {want} rows"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_learner_erased_through_one_node_is_gone_from_every_node() {
+    let root = tempfile::tempdir().unwrap();
+    let nats = NatsCluster::start(NATS_BASE);
+    let client = provision(root.path(), &nats);
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let nodes: Vec<Node> = NODE_PORTS
+        .iter()
+        .enumerate()
+        .map(|(i, port)| {
+            let db = format!("cairn_erase_{run}_n{i}");
+            Node::spawn(root.path(), &format!("n{i}"), *port, &nats, &db)
+        })
+        .collect();
+    let http = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+
+    // Both learners' statements through every node, in several messages each.
+    let (mut alice, mut bob) = (Vec::new(), Vec::new());
+    for node in &nodes {
+        for _ in 0..4 {
+            let (a, a_body) = statements(ALICE, 5);
+            let (b, b_body) = statements(BOB, 5);
+            let mut body = a_body;
+            body.extend(b_body);
+            post(&http, node.port, &client, &body);
+            alice.extend(a);
+            bob.extend(b);
+        }
+        let (b, b_body) = statements(BOB, 3);
+        post(&http, node.port, &client, &b_body);
+        bob.extend(b);
+    }
+    let everything: HashSet<String> = alice.iter().chain(&bob).cloned().collect();
+    for node in &nodes {
+        wait_lists(&http, node, &client, &everything);
+    }
+
+    let started = Instant::now();
+    erase(&http, nodes[1].port, &client, ALICE);
+    let decided = started.elapsed();
+
+    // (a) No node serves A's statements; every node serves all of B's.
+    let bobs: HashSet<String> = bob.iter().cloned().collect();
+    for node in &nodes {
+        wait_lists(&http, node, &client, &bobs);
+        for id in &alice {
+            let res = http
+                .get(format!(
+                    "http://127.0.0.1:{}/xapi/statements?statementId={id}",
+                    node.port
+                ))
+                .basic_auth(&client.key, Some(&client.secret))
+                .header("X-Experience-API-Version", "1.0.3")
+                .send()
+                .unwrap();
+            assert_eq!(res.status(), 404, "erased {id} on {}", node.port);
+        }
+    }
+    let everywhere = started.elapsed();
+    eprintln!(
+        "erasure of {} statements: finished on the deciding node after {decided:?}, gone from \
+         every node after {everywhere:?}",
+        alice.len()
+    );
+
+    // (d) Each node's ClickHouse: no row of A, every row of B exactly once.
+    for node in &nodes {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while rows_of(&node.db, &alice).0 != 0 {
+            assert!(Instant::now() < deadline, "{} keeps rows of A", node.db);
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        wait_rows_once(&node.db, &bob);
+        let text = clickhouse(&format!(
+            "SELECT count() FROM {}.statements WHERE positionCaseInsensitive(actor_ifi, \
+             'zqerased') > 0 FORMAT TSV",
+            node.db
+        ));
+        assert_eq!(text.trim(), "0", "{} holds a row naming A", node.db);
+    }
+}
