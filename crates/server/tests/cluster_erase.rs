@@ -1,8 +1,10 @@
 //! Erasure in cluster mode: three real `nats-server` processes as one JetStream cluster and
 //! three real `cairn` processes, each with its own ClickHouse database. Statements of two
 //! learners are posted through every node; learner A is erased through one node. Then no node
-//! serves any of A's statements and every node serves all of B's, and each node's ClickHouse
-//! database holds no row of A and every row of B exactly once.
+//! serves any of A's statements and every node serves all of B's, each node's ClickHouse
+//! database holds no row of A and every row of B exactly once, no message of the cluster's log
+//! (read raw, every sequence of its stream and of the stream of redacted copies) holds A's
+//! identifier, and a fourth node started empty replays the log and serves exactly B's.
 mod cluster;
 mod common;
 
@@ -15,8 +17,13 @@ use std::time::{Duration, Instant};
 
 /// nats-server client ports 18800–18802 (routes 18805–18807).
 const NATS_BASE: u16 = 18800;
-/// The Cairn nodes' HTTP ports.
+/// The Cairn nodes' HTTP ports (the fourth joins after the erasure).
 const NODE_PORTS: [u16; 3] = [18810, 18811, 18812];
+const LATE_PORT: u16 = 18813;
+/// The log's stream (the default `jetstream_stream`) and its stream of redacted copies.
+const STREAMS: [&str; 2] = ["CAIRN_LOG", "CAIRN_LOG_REWRITTEN"];
+/// Bytes of A's identifier.
+const ALICE_BYTES: &[u8] = b"zqerased";
 const ADMIN: &str = "admin@example.com";
 const PASSWORD: &str = "erase-cluster-password";
 /// Learner A's identifier: erased. Nothing else contains these bytes.
@@ -258,6 +265,37 @@ fn wait_rows_once(db: &str, ids: &[String]) {
     }
 }
 
+/// Reads every sequence of both streams raw: answers (messages read, messages holding A's
+/// bytes, messages in the stream of copies).
+fn scan_streams(nats: &NatsCluster) -> (u64, Vec<String>, u64) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client = async_nats::connect(nats.urls()[0].as_str()).await.unwrap();
+        let js = async_nats::jetstream::new(client);
+        let (mut read, mut holding, mut copies) = (0, Vec::new(), 0);
+        for name in STREAMS {
+            let mut s = js.get_stream(name).await.unwrap();
+            let state = s.info().await.unwrap().state.clone();
+            if name == STREAMS[1] {
+                copies = state.messages;
+            }
+            for seq in 1..=state.last_sequence {
+                let Ok(m) = s.get_raw_message(seq).await else {
+                    continue; // erased
+                };
+                read += 1;
+                if m.payload
+                    .windows(ALICE_BYTES.len())
+                    .any(|w| w == ALICE_BYTES)
+                {
+                    holding.push(format!("{name} {seq}"));
+                }
+            }
+        }
+        (read, holding, copies)
+    })
+}
+
 #[test]
 fn a_learner_erased_through_one_node_is_gone_from_every_node() {
     let root = tempfile::tempdir().unwrap();
@@ -320,6 +358,11 @@ fn a_learner_erased_through_one_node_is_gone_from_every_node() {
         }
     }
     let everywhere = started.elapsed();
+    // (b) No message of the log holds A's identifier, read raw.
+    let (read, holding, copies) = scan_streams(&nats);
+    assert!(holding.is_empty(), "messages holding A: {holding:?}");
+    assert!(copies > 0, "no message was replaced");
+    eprintln!("{read} messages read raw, {copies} of them redacted copies");
     eprintln!(
         "erasure of {} statements: finished on the deciding node after {decided:?}, gone from \
          every node after {everywhere:?}",
@@ -340,5 +383,27 @@ fn a_learner_erased_through_one_node_is_gone_from_every_node() {
             node.db
         ));
         assert_eq!(text.trim(), "0", "{} holds a row naming A", node.db);
+    }
+
+    // (c) A node started empty replays the log: exactly B's statements, once in its database.
+    let late = Node::spawn(
+        root.path(),
+        "late",
+        LATE_PORT,
+        &nats,
+        &format!("cairn_erase_{run}_late"),
+    );
+    wait_lists(&http, &late, &client, &bobs);
+    wait_rows_once(&late.db, &bob);
+    assert_eq!(rows_of(&late.db, &alice).0, 0, "the late node projected A");
+    // The cluster still takes writes on every node, the late one included.
+    for node in nodes.iter().chain([&late]) {
+        let (b, body) = statements(BOB, 2);
+        post(&http, node.port, &client, &body);
+        bob.extend(b);
+    }
+    let bobs: HashSet<String> = bob.iter().cloned().collect();
+    for node in nodes.iter().chain([&late]) {
+        wait_lists(&http, node, &client, &bobs);
     }
 }

@@ -27,6 +27,8 @@ pub enum Stage {
     Removing,
     /// Rewriting the embedded store's files.
     Compacting,
+    /// Cluster mode: rewriting the replicated log's messages without the removed data.
+    Rewriting,
     Finished,
 }
 
@@ -58,10 +60,12 @@ pub struct Purger {
 }
 
 /// How a purge runs in cluster mode.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 struct Clustered {
     /// The nodes share one ClickHouse database (`projection_shared`).
     shared_projection: bool,
+    /// The replicated log, rewritten without what the purge removes.
+    log: Arc<dyn crate::replicated::ReplicatedLog>,
 }
 
 impl Purger {
@@ -87,16 +91,24 @@ impl Purger {
 
     /// Cluster mode: the purge's Begun message carries its plan through the replicated log and
     /// every node finishes it on its own store (see [`crate::writer`]'s `purges`); each node
-    /// then removes only its own pending plan, and the node that decided the purge appends the
+    /// then rewrites the replicated log without what the purge removed ([`super::rewrite`]),
+    /// removes only its own pending plan, and the node that decided the purge appends the
     /// Finished event. Retention is not run, nor are purges with a shared database, yet.
-    pub fn clustered(mut self, shared_projection: bool) -> Self {
-        self.cluster = Some(Clustered { shared_projection });
+    pub fn clustered(
+        mut self,
+        shared_projection: bool,
+        log: Arc<dyn crate::replicated::ReplicatedLog>,
+    ) -> Self {
+        self.cluster = Some(Clustered {
+            shared_projection,
+            log,
+        });
         self
     }
 
     /// Whether this node can run `reason`'s purges (`503` naming why not).
     pub fn available(&self, reason: PurgeReason) -> Result<(), Error> {
-        match self.cluster {
+        match &self.cluster {
             Some(c) if c.shared_projection => Err(Error::Unavailable(
                 "purges and erasures are not available yet in a cluster whose nodes share one \
                  ClickHouse database (projection_shared)"
@@ -252,7 +264,14 @@ impl Purger {
         self.stage(&shared, Stage::Compacting);
         self.blocking(|log| log.compact()).await?;
         let plan = Arc::unwrap_or_clone(shared);
-        if self.cluster.is_some() {
+        if let Some(c) = &self.cluster {
+            self.stage(&plan, Stage::Rewriting);
+            let (log, p) = (c.log.clone(), plan.clone());
+            let started = std::time::Instant::now();
+            let rewritten = tokio::task::spawn_blocking(move || super::rewrite::rewrite(&*log, &p))
+                .await
+                .map_err(|e| Error::Internal(e.to_string()))??;
+            tracing::info!(purge = %plan.id, messages = rewritten, seconds = started.elapsed().as_secs_f64(), "replicated log rewritten");
             // This node's plan goes first: then it applies the log past the purge again.
             self.writer.purge_done(plan.id).await?;
             self.writer.catch_up().await?;

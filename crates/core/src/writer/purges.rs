@@ -9,6 +9,7 @@
 //! one. So the plan in a node's `meta` is never replaced before that node has finished it.
 use super::*;
 use crate::ports::StoreError;
+use crate::purge::rewrite::THROUGH_META;
 use crate::purge::{PENDING_KEY, PurgePhase, PurgePlan};
 
 impl WriterHandle {
@@ -26,6 +27,18 @@ impl WriterHandle {
 }
 
 impl Writer {
+    /// The last replicated-log message applied, and the last log position a redacted message
+    /// applied covered (0 when none).
+    pub(super) fn replicated_position(&self) -> Result<(u64, u64), StoreError> {
+        let applied = crate::replicated::applied(&*self.log)?;
+        let through = self
+            .log
+            .meta_get(THROUGH_META)?
+            .and_then(|v| v.try_into().ok())
+            .map_or(0, u64::from_be_bytes);
+        Ok((applied, through))
+    }
+
     /// The plan of the purge this node's store holds as pending, if any.
     fn pending_purge(&self) -> Result<Option<PurgePlan>, StoreError> {
         self.log
@@ -85,4 +98,13 @@ pub(super) fn begins_purge(ws: &WriteSet) -> bool {
     ws.events
         .iter()
         .any(|(_, e)| matches!(&**e, Event::Purge(p) if p.phase == PurgePhase::Begun))
+}
+
+/// The last log position a redacted message covered ([`THROUGH_META`]), if `meta` says.
+pub(super) fn through(meta: &[(String, Option<Vec<u8>>)]) -> Option<u64> {
+    meta.iter()
+        .find(|(k, _)| k == THROUGH_META)
+        .and_then(|(_, v)| v.as_deref())
+        .and_then(|v| v.try_into().ok())
+        .map(u64::from_be_bytes)
 }

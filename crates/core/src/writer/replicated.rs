@@ -24,8 +24,13 @@ impl Writer {
         // now: this node vouches only for what it has applied (`consistent_through_us` is then
         // the last applied `stored`).
         shared.inflight_from_us.store(i64::MIN, Ordering::Release);
-        match crate::replicated::applied(&*self.log) {
-            Ok(a) => pos.applied = a,
+        match self.replicated_position() {
+            Ok((applied, through)) => {
+                pos.applied = applied;
+                // A redacted message's last positions may have been removed from the store.
+                pos.seq = pos.seq.max(through);
+                shared.last_seq.store(pos.seq, Ordering::Release);
+            }
             Err(e) => {
                 shared.failed.send_replace(Some(e.to_string()));
                 return;
@@ -174,6 +179,11 @@ impl Writer {
                 }
                 pos.applied = at;
                 self.applied_remote(&ws, shared, pos)?;
+                if let Some(through) = super::purges::through(&ws.meta) {
+                    // A redacted message: the log continues after the positions it covered.
+                    pos.seq = pos.seq.max(through);
+                    shared.last_seq.store(pos.seq, Ordering::Release);
+                }
                 if super::purges::begins_purge(&ws) {
                     shared.purges.send_replace(at);
                 }

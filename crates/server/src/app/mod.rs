@@ -253,7 +253,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         .with_cache(cache.clone())
         .with_personas(personas.clone());
     let purger = Arc::new(match &replicated {
-        Some(_) => purger.clustered(cfg.projection_shared),
+        Some(r) => purger.clustered(cfg.projection_shared, r.clone()),
         None => purger,
     });
     let erasures = ErasureService::new(
