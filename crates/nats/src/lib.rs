@@ -73,6 +73,14 @@ impl JetStreamLog {
                     ..Default::default()
                 })
                 .await;
+            // The stream of redacted copies (cluster purges) is opened with the log's.
+            let opened = match opened {
+                Ok(s) => js
+                    .get_or_create_stream(rewritten::config(&cfg.stream, cfg.replicas))
+                    .await
+                    .map(|_| s),
+                Err(e) => Err(e),
+            };
             match opened {
                 Ok(s) => break s,
                 Err(e) if tokio::time::Instant::now() >= deadline => {
@@ -87,14 +95,6 @@ impl JetStreamLog {
                 }
             }
         };
-        js.get_or_create_stream(rewritten::config(&cfg.stream, cfg.replicas))
-            .await
-            .map_err(|e| {
-                format!(
-                    "cannot open the stream {}: {e}",
-                    rewritten::stream_name(&cfg.stream)
-                )
-            })?;
         let info = s
             .info()
             .await
