@@ -123,7 +123,11 @@ async fn erase(s: &stream::Stream<()>, name: &str, seq: u64) -> Result<(), Strin
     match s.delete_message(seq).await {
         Ok(_) => Ok(()),
         Err(e) => match e.kind() {
-            stream::DeleteMessageErrorKind::JetStream(j) if j.error_code() == NO_MESSAGE => Ok(()),
+            stream::DeleteMessageErrorKind::JetStream(j)
+                if [NO_MESSAGE, ErrorCode::SEQUENCE_NOT_FOUND].contains(&j.error_code()) =>
+            {
+                Ok(())
+            }
             _ => Err(format!("message {seq} of {name} was not erased: {e}")),
         },
     }

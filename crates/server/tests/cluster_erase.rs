@@ -4,7 +4,10 @@
 //! serves any of A's statements and every node serves all of B's, each node's ClickHouse
 //! database holds no row of A and every row of B exactly once, no message of the cluster's log
 //! (read raw, every sequence of its stream and of the stream of redacted copies) holds A's
-//! identifier, and a fourth node started empty replays the log and serves exactly B's.
+//! identifier, and a fourth node started empty replays the log and serves exactly B's. Then a
+//! third learner is erased through another node, which is killed with SIGKILL before it has
+//! rewritten the log: the other nodes finish the erasure and the rewrite, and the killed node
+//! finishes it on its own store when it comes back.
 mod cluster;
 mod common;
 
@@ -24,6 +27,9 @@ const LATE_PORT: u16 = 18813;
 const STREAMS: [&str; 2] = ["CAIRN_LOG", "CAIRN_LOG_REWRITTEN"];
 /// Bytes of A's identifier.
 const ALICE_BYTES: &[u8] = b"zqerased";
+/// The third learner, erased through a node killed during the erasure.
+const CAROL: &str = "mailto:zqkilled.carol@example.com";
+const CAROL_BYTES: &[u8] = b"zqkilled";
 const ADMIN: &str = "admin@example.com";
 const PASSWORD: &str = "erase-cluster-password";
 /// Learner A's identifier: erased. Nothing else contains these bytes.
@@ -202,38 +208,65 @@ fn login(http: &reqwest::blocking::Client, port: u16) -> String {
         .to_owned()
 }
 
+/// The site administrator's requests on `port`.
+struct Admin {
+    base: String,
+    session: String,
+}
+
+impl Admin {
+    fn on(http: &reqwest::blocking::Client, port: u16) -> Admin {
+        Admin {
+            base: format!("http://127.0.0.1:{port}"),
+            session: login(http, port),
+        }
+    }
+
+    fn req(&self, r: reqwest::blocking::RequestBuilder) -> reqwest::blocking::RequestBuilder {
+        r.header("cookie", format!("cairn_session={}", self.session))
+            .header("origin", &self.base)
+    }
+
+    /// Starts erasing `mbox` from `c`'s store; answers the erasure's id.
+    fn start_erasure(&self, http: &reqwest::blocking::Client, c: &Client, mbox: &str) -> String {
+        let res = self
+            .req(http.post(format!("{}/api/v1/erasures", self.base)))
+            .json(&json!({"store": c.store, "agent": {"mbox": mbox}}))
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), 202, "erasure: {}", res.text().unwrap());
+        res.json::<Value>().unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Waits until erasure `id` is in one of `states`; answers the state.
+    fn wait_state(&self, http: &reqwest::blocking::Client, id: &str, states: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let s: Value = self
+                .req(http.get(format!("{}/api/v1/erasures/{id}", self.base)))
+                .send()
+                .unwrap()
+                .json()
+                .unwrap();
+            let state = s["state"].as_str().unwrap_or_default().to_owned();
+            if states.contains(&state.as_str()) {
+                return state;
+            }
+            assert!(state != "failed", "erasure failed: {s}");
+            assert!(Instant::now() < deadline, "erasure not {states:?}: {s}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
 /// Erases `mbox` from `c`'s store through `port`; waits until the erasure is finished there.
 fn erase(http: &reqwest::blocking::Client, port: u16, c: &Client, mbox: &str) {
-    let base = format!("http://127.0.0.1:{port}");
-    let session = login(http, port);
-    let admin = |r: reqwest::blocking::RequestBuilder| {
-        r.header("cookie", format!("cairn_session={session}"))
-            .header("origin", &base)
-    };
-    let res = admin(http.post(format!("{base}/api/v1/erasures")))
-        .json(&json!({"store": c.store, "agent": {"mbox": mbox}}))
-        .send()
-        .unwrap();
-    assert_eq!(res.status(), 202, "erasure: {}", res.text().unwrap());
-    let id = res.json::<Value>().unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let s: Value = admin(http.get(format!("{base}/api/v1/erasures/{id}")))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        match s["state"].as_str() {
-            Some("finished") => return,
-            Some("failed") => panic!("erasure failed: {s}"),
-            _ => {}
-        }
-        assert!(Instant::now() < deadline, "erasure not finished: {s}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let admin = Admin::on(http, port);
+    let id = admin.start_erasure(http, c, mbox);
+    admin.wait_state(http, &id, &["finished"]);
 }
 
 /// Rows of `db.statements` whose statement id is one of `ids`: (rows, distinct ids).
@@ -267,7 +300,7 @@ fn wait_rows_once(db: &str, ids: &[String]) {
 
 /// Reads every sequence of both streams raw: answers (messages read, messages holding A's
 /// bytes, messages in the stream of copies).
-fn scan_streams(nats: &NatsCluster) -> (u64, Vec<String>, u64) {
+fn scan_streams(nats: &NatsCluster, needle: &[u8]) -> (u64, Vec<String>, u64) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let client = async_nats::connect(nats.urls()[0].as_str()).await.unwrap();
@@ -284,10 +317,7 @@ fn scan_streams(nats: &NatsCluster) -> (u64, Vec<String>, u64) {
                     continue; // erased
                 };
                 read += 1;
-                if m.payload
-                    .windows(ALICE_BYTES.len())
-                    .any(|w| w == ALICE_BYTES)
-                {
+                if m.payload.windows(needle.len()).any(|w| w == needle) {
                     holding.push(format!("{name} {seq}"));
                 }
             }
@@ -302,7 +332,7 @@ fn a_learner_erased_through_one_node_is_gone_from_every_node() {
     let nats = NatsCluster::start(NATS_BASE);
     let client = provision(root.path(), &nats);
     let run = uuid::Uuid::new_v4().simple().to_string();
-    let nodes: Vec<Node> = NODE_PORTS
+    let mut nodes: Vec<Node> = NODE_PORTS
         .iter()
         .enumerate()
         .map(|(i, port)| {
@@ -315,23 +345,26 @@ fn a_learner_erased_through_one_node_is_gone_from_every_node() {
         .build()
         .unwrap();
 
-    // Both learners' statements through every node, in several messages each.
-    let (mut alice, mut bob) = (Vec::new(), Vec::new());
+    // The learners' statements through every node, in several messages each.
+    let (mut alice, mut bob, mut carol) = (Vec::new(), Vec::new(), Vec::new());
     for node in &nodes {
         for _ in 0..4 {
             let (a, a_body) = statements(ALICE, 5);
             let (b, b_body) = statements(BOB, 5);
+            let (c, c_body) = statements(CAROL, 2);
             let mut body = a_body;
             body.extend(b_body);
+            body.extend(c_body);
             post(&http, node.port, &client, &body);
             alice.extend(a);
             bob.extend(b);
+            carol.extend(c);
         }
         let (b, b_body) = statements(BOB, 3);
         post(&http, node.port, &client, &b_body);
         bob.extend(b);
     }
-    let everything: HashSet<String> = alice.iter().chain(&bob).cloned().collect();
+    let everything: HashSet<String> = alice.iter().chain(&bob).chain(&carol).cloned().collect();
     for node in &nodes {
         wait_lists(&http, node, &client, &everything);
     }
@@ -340,8 +373,8 @@ fn a_learner_erased_through_one_node_is_gone_from_every_node() {
     erase(&http, nodes[1].port, &client, ALICE);
     let decided = started.elapsed();
 
-    // (a) No node serves A's statements; every node serves all of B's.
-    let bobs: HashSet<String> = bob.iter().cloned().collect();
+    // (a) No node serves A's statements; every node serves all of B's (and C's, for now).
+    let bobs: HashSet<String> = bob.iter().chain(&carol).cloned().collect();
     for node in &nodes {
         wait_lists(&http, node, &client, &bobs);
         for id in &alice {
@@ -359,7 +392,7 @@ fn a_learner_erased_through_one_node_is_gone_from_every_node() {
     }
     let everywhere = started.elapsed();
     // (b) No message of the log holds A's identifier, read raw.
-    let (read, holding, copies) = scan_streams(&nats);
+    let (read, holding, copies) = scan_streams(&nats, ALICE_BYTES);
     assert!(holding.is_empty(), "messages holding A: {holding:?}");
     assert!(copies > 0, "no message was replaced");
     eprintln!("{read} messages read raw, {copies} of them redacted copies");
@@ -377,6 +410,7 @@ fn a_learner_erased_through_one_node_is_gone_from_every_node() {
             std::thread::sleep(Duration::from_millis(200));
         }
         wait_rows_once(&node.db, &bob);
+        wait_rows_once(&node.db, &carol);
         let text = clickhouse(&format!(
             "SELECT count() FROM {}.statements WHERE positionCaseInsensitive(actor_ifi, \
              'zqerased') > 0 FORMAT TSV",
@@ -402,8 +436,52 @@ fn a_learner_erased_through_one_node_is_gone_from_every_node() {
         post(&http, node.port, &client, &body);
         bob.extend(b);
     }
-    let bobs: HashSet<String> = bob.iter().cloned().collect();
+    let with_carol: HashSet<String> = bob.iter().chain(&carol).cloned().collect();
     for node in nodes.iter().chain([&late]) {
-        wait_lists(&http, node, &client, &bobs);
+        wait_lists(&http, node, &client, &with_carol);
     }
+
+    // C is erased through node 2, killed (SIGKILL) once the erasure has begun and before it has
+    // rewritten the log: the others finish the erasure and the rewrite.
+    let admin = Admin::on(&http, nodes[2].port);
+    let id = admin.start_erasure(&http, &client, CAROL);
+    let state = admin.wait_state(&http, &id, &["compacting", "rewriting", "finished"]);
+    nodes[2].kill();
+    eprintln!("node 2 killed while its erasure was {state}");
+    let bobs: HashSet<String> = bob.iter().cloned().collect();
+    for node in [&nodes[0], &nodes[1], &late] {
+        wait_lists(&http, node, &client, &bobs);
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while rows_of(&node.db, &carol).0 != 0 {
+            assert!(Instant::now() < deadline, "{} keeps rows of C", node.db);
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        wait_rows_once(&node.db, &bob);
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, holding, _) = scan_streams(&nats, CAROL_BYTES);
+        if holding.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "messages holding C: {holding:?}\n{}\n{}",
+            nodes[0].log(),
+            nodes[1].log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The killed node finishes the erasure on its own store when it comes back.
+    let db = nodes[2].db.clone();
+    nodes[2] = Node::spawn(root.path(), "n2", NODE_PORTS[2], &nats, &db);
+    wait_lists(&http, &nodes[2], &client, &bobs);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while rows_of(&db, &carol).0 != 0 {
+        assert!(Instant::now() < deadline, "{db} keeps rows of C");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    wait_rows_once(&db, &bob);
+    let (_, holding, _) = scan_streams(&nats, ALICE_BYTES);
+    assert!(holding.is_empty(), "messages holding A: {holding:?}");
 }
