@@ -262,13 +262,6 @@ impl Admin {
     }
 }
 
-/// Erases `mbox` from `c`'s store through `port`; waits until the erasure is finished there.
-fn erase(http: &reqwest::blocking::Client, port: u16, c: &Client, mbox: &str) {
-    let admin = Admin::on(http, port);
-    let id = admin.start_erasure(http, c, mbox);
-    admin.wait_state(http, &id, &["finished"]);
-}
-
 /// Rows of `db.statements` whose statement id is one of `ids`: (rows, distinct ids).
 fn rows_of(db: &str, ids: &[String]) -> (u64, u64) {
     let list: Vec<String> = ids.iter().map(|i| format!("'{i}'")).collect();
@@ -369,8 +362,12 @@ fn a_learner_erased_through_one_node_is_gone_from_every_node() {
         wait_lists(&http, node, &client, &everything);
     }
 
+    let admin = Admin::on(&http, nodes[1].port);
     let started = Instant::now();
-    erase(&http, nodes[1].port, &client, ALICE);
+    let id = admin.start_erasure(&http, &client, ALICE);
+    admin.wait_state(&http, &id, &["rewriting", "finished"]);
+    let rewriting = started.elapsed();
+    admin.wait_state(&http, &id, &["finished"]);
     let decided = started.elapsed();
 
     // (a) No node serves A's statements; every node serves all of B's (and C's, for now).
@@ -397,8 +394,8 @@ fn a_learner_erased_through_one_node_is_gone_from_every_node() {
     assert!(copies > 0, "no message was replaced");
     eprintln!("{read} messages read raw, {copies} of them redacted copies");
     eprintln!(
-        "erasure of {} statements: finished on the deciding node after {decided:?}, gone from \
-         every node after {everywhere:?}",
+        "erasure of {} statements: rewriting the log from {rewriting:?}, finished on the \
+         deciding node after {decided:?}, gone from every node after {everywhere:?}",
         alice.len()
     );
 
