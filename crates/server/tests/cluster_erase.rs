@@ -4,7 +4,9 @@
 //! serves any of A's statements and every node serves all of B's, each node's ClickHouse
 //! database holds no row of A and every row of B exactly once, no message of the cluster's log
 //! (read raw, every sequence of its stream and of the stream of redacted copies) holds A's
-//! identifier, and a fourth node started empty replays the log and serves exactly B's. Then a
+//! identifier, and a fourth node started empty replays the log and serves exactly B's. A node
+//! that was down for the whole erasure (killed before it) erases A's statements and documents
+//! when it comes back, from the rewritten log. Then a
 //! third learner is erased through another node, which is killed with SIGKILL before it has
 //! rewritten the log: the other nodes finish the erasure and the rewrite, and the killed node
 //! finishes it on its own store when it comes back.
@@ -12,10 +14,9 @@ mod cluster;
 mod common;
 
 use cluster::nats::NatsCluster;
-use cluster::node::{Node, clickhouse};
+use cluster::node::{Node, cairn, clickhouse};
 use serde_json::{Value, json};
 use std::collections::HashSet;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// nats-server client ports 18800–18802 (routes 18805–18807).
@@ -35,23 +36,6 @@ const PASSWORD: &str = "erase-cluster-password";
 /// Learner A's identifier: erased. Nothing else contains these bytes.
 const ALICE: &str = "mailto:zqerased.alice@example.com";
 const BOB: &str = "mailto:bob@example.com";
-
-/// `cairn` with `conf`, answering its standard output parsed as JSON.
-fn cairn(conf: &std::path::Path, args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .arg("--config")
-        .arg(conf)
-        .args(args)
-        .env("CAIRN_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "cairn {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
-}
 
 /// A store's client.
 struct Client {
@@ -319,6 +303,87 @@ fn scan_streams(nats: &NatsCluster, needle: &[u8]) -> (u64, Vec<String>, u64) {
     })
 }
 
+/// Waits (up to 90 s) until `node` lists exactly `kept` and serves no statement of `gone` by
+/// id (404). A node lists without them once its ClickHouse rows are deleted, and answers 404
+/// once it has removed them from its own store, a moment later.
+fn assert_erased(
+    http: &reqwest::blocking::Client,
+    node: &Node,
+    c: &Client,
+    kept: &HashSet<String>,
+    gone: &[String],
+) {
+    wait_lists(http, node, c, kept);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    for id in gone {
+        loop {
+            let res = http
+                .get(format!("http://127.0.0.1:{}/xapi/statements", node.port))
+                .query(&[("statementId", id)])
+                .basic_auth(&c.key, Some(&c.secret))
+                .header("X-Experience-API-Version", "1.0.3")
+                .send()
+                .unwrap();
+            if res.status() == 404 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "erased {id} on {}: {}",
+                node.port,
+                res.status()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+/// The agent profile `prefs` of `mbox`, as a request on the node at `port`.
+fn profile(
+    http: &reqwest::blocking::Client,
+    port: u16,
+    c: &Client,
+    mbox: &str,
+    method: reqwest::Method,
+) -> reqwest::blocking::RequestBuilder {
+    let agent = json!({"objectType": "Agent", "mbox": mbox}).to_string();
+    http.request(
+        method,
+        format!("http://127.0.0.1:{port}/xapi/agents/profile"),
+    )
+    .query(&[("agent", agent.as_str()), ("profileId", "prefs")])
+    .basic_auth(&c.key, Some(&c.secret))
+    .header("X-Experience-API-Version", "1.0.3")
+}
+
+fn put_profile(http: &reqwest::blocking::Client, port: u16, c: &Client, mbox: &str) {
+    let res = profile(http, port, c, mbox, reqwest::Method::PUT)
+        .header("Content-Type", "text/plain")
+        .header("If-None-Match", "*")
+        .body(format!("preferences of {mbox}"))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 204, "PUT the profile of {mbox}");
+}
+
+/// Waits (up to 90 s) until the node at `port` answers `status` for the profile of `mbox`.
+fn wait_profile(http: &reqwest::blocking::Client, port: u16, c: &Client, mbox: &str, status: u16) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let got = profile(http, port, c, mbox, reqwest::Method::GET)
+            .send()
+            .map(|r| r.status().as_u16());
+        if got.as_ref().is_ok_and(|s| *s == status) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the profile of {mbox} on {port}: {got:?}, not {status}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 #[test]
 fn a_learner_erased_through_one_node_is_gone_from_every_node() {
     let root = tempfile::tempdir().unwrap();
@@ -362,6 +427,14 @@ fn a_learner_erased_through_one_node_is_gone_from_every_node() {
         wait_lists(&http, node, &client, &everything);
     }
 
+    // Each learner's agent profile, written through node 0. Node 2 has them, then is killed:
+    // it is down for the whole erasure of A and the log's rewrite.
+    for mbox in [ALICE, BOB] {
+        put_profile(&http, nodes[0].port, &client, mbox);
+    }
+    wait_profile(&http, nodes[2].port, &client, ALICE, 200);
+    nodes[2].kill();
+
     let admin = Admin::on(&http, nodes[1].port);
     let started = Instant::now();
     let id = admin.start_erasure(&http, &client, ALICE);
@@ -370,24 +443,21 @@ fn a_learner_erased_through_one_node_is_gone_from_every_node() {
     admin.wait_state(&http, &id, &["finished"]);
     let decided = started.elapsed();
 
-    // (a) No node serves A's statements; every node serves all of B's (and C's, for now).
+    // (a) No running node serves A's statements; each serves all of B's (and C's, for now).
     let bobs: HashSet<String> = bob.iter().chain(&carol).cloned().collect();
-    for node in &nodes {
-        wait_lists(&http, node, &client, &bobs);
-        for id in &alice {
-            let res = http
-                .get(format!(
-                    "http://127.0.0.1:{}/xapi/statements?statementId={id}",
-                    node.port
-                ))
-                .basic_auth(&client.key, Some(&client.secret))
-                .header("X-Experience-API-Version", "1.0.3")
-                .send()
-                .unwrap();
-            assert_eq!(res.status(), 404, "erased {id} on {}", node.port);
-        }
+    for node in &nodes[..2] {
+        assert_erased(&http, node, &client, &bobs, &alice);
     }
     let everywhere = started.elapsed();
+    // Node 2, down for the whole erasure, applies the erasure from the rewritten log when it
+    // comes back (its plan no longer names A's documents): A's statements and profile go too.
+    let db = nodes[2].db.clone();
+    nodes[2] = Node::spawn(root.path(), "n2", NODE_PORTS[2], &nats, &db);
+    assert_erased(&http, &nodes[2], &client, &bobs, &alice);
+    for node in &nodes {
+        wait_profile(&http, node.port, &client, ALICE, 404);
+        wait_profile(&http, node.port, &client, BOB, 200);
+    }
     // (b) No message of the log holds A's identifier, read raw.
     let (read, holding, copies) = scan_streams(&nats, ALICE_BYTES);
     assert!(holding.is_empty(), "messages holding A: {holding:?}");
@@ -425,6 +495,8 @@ fn a_learner_erased_through_one_node_is_gone_from_every_node() {
         &format!("cairn_erase_{run}_late"),
     );
     wait_lists(&http, &late, &client, &bobs);
+    wait_profile(&http, late.port, &client, ALICE, 404);
+    wait_profile(&http, late.port, &client, BOB, 200);
     wait_rows_once(&late.db, &bob);
     assert_eq!(rows_of(&late.db, &alice).0, 0, "the late node projected A");
     // The cluster still takes writes on every node, the late one included.
