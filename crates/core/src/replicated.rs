@@ -66,13 +66,24 @@ pub trait ReplicatedLog: Send + Sync + 'static {
     /// Appends `payload` if the last message in the log is at `expected_last`; answers the new
     /// message's position once a quorum of replicas holds it.
     fn append(&self, expected_last: u64, payload: Vec<u8>) -> Result<u64, AppendError>;
-    /// Messages after position `after`, in order, at most `limit`. A message with an empty
-    /// payload carries nothing to apply (the log's opening marker).
+    /// Messages after position `after`, in order, at most `limit`: a replaced message as its
+    /// copy ([`ReplicatedLog::replace`]). A message with an empty payload carries nothing to
+    /// apply (the log's opening marker, or a message erased with nothing in its place).
     fn read_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Vec<u8>)>, StoreError>;
     /// The largest payload an append may carry (the servers refuse larger messages): the writer
     /// splits a group whose message would be larger.
     fn max_message_bytes(&self) -> usize {
         usize::MAX
+    }
+    /// Replaces message `at` by `payload`, a redacted copy ([`crate::purge::rewrite`]): the
+    /// copy is stored first, then the message it replaces (the original, or an earlier copy)
+    /// is erased for good; [`ReplicatedLog::read_after`] answers the copy from then on. Answers
+    /// `false`, changing nothing, when another node replaced the message since it was read.
+    fn replace(&self, at: u64, payload: Vec<u8>) -> Result<bool, StoreError> {
+        let _ = (at, payload);
+        Err(StoreError(
+            "this replicated log cannot replace messages".into(),
+        ))
     }
 }
 

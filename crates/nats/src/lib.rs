@@ -12,6 +12,8 @@ use futures_util::StreamExt;
 use std::time::Duration;
 use tokio::runtime::Handle;
 
+mod rewritten;
+
 /// Where the log is and how it is kept.
 #[derive(Debug, Clone)]
 pub struct JetStreamConfig {
@@ -71,6 +73,14 @@ impl JetStreamLog {
                     ..Default::default()
                 })
                 .await;
+            // The stream of redacted copies (cluster purges) is opened with the log's.
+            let opened = match opened {
+                Ok(s) => js
+                    .get_or_create_stream(rewritten::config(&cfg.stream, cfg.replicas))
+                    .await
+                    .map(|_| s),
+                Err(e) => Err(e),
+            };
             match opened {
                 Ok(s) => break s,
                 Err(e) if tokio::time::Instant::now() >= deadline => {
@@ -147,9 +157,13 @@ impl JetStreamLog {
             .state
             .last_sequence;
         let mut out = Vec::new();
+        let s = self
+            .js
+            .get_stream_no_info(&self.stream)
+            .await
+            .map_err(|e| e.to_string())?;
         for seq in after + 1..=last.min(after.saturating_add(limit as u64)) {
-            let m = s.get_raw_message(seq).await.map_err(|e| e.to_string())?;
-            out.push((seq, m.payload.to_vec()));
+            out.push((seq, self.effective(&s, seq).await?));
         }
         Ok(out)
     }
@@ -189,6 +203,12 @@ impl ReplicatedLog for JetStreamLog {
     fn read_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
         self.runtime
             .block_on(self.read(after, limit))
+            .map_err(|e| StoreError(format!("replicated log: {e}")))
+    }
+
+    fn replace(&self, at: u64, payload: Vec<u8>) -> Result<bool, StoreError> {
+        self.runtime
+            .block_on(self.replace_message(at, payload))
             .map_err(|e| StoreError(format!("replicated log: {e}")))
     }
 }

@@ -42,6 +42,36 @@ pub async fn follow(
     }))
 }
 
+/// Finishes on this node's store each purge another node began (its plan came with the
+/// replicated log); it stops at shutdown. A purge that fails here stays pending and is tried
+/// again every `retry`.
+pub fn purges(
+    mut begun: watch::Receiver<u64>,
+    purger: Arc<cairn_core::purge::run::Purger>,
+    retry: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut failed = false;
+        loop {
+            tokio::select! {
+                r = begun.changed(), if !failed => if r.is_err() { return },
+                _ = tokio::time::sleep(retry), if failed => {}
+                _ = shutdown.wait_for(|s| *s) => return,
+            }
+            tokio::select! {
+                r = purger.resume() => {
+                    failed = r.is_err();
+                    if let Err(e) = r {
+                        tracing::error!(error = %e, "a purge begun by another node could not be finished here yet; trying again");
+                    }
+                },
+                _ = shutdown.wait_for(|s| *s) => return,
+            }
+        }
+    })
+}
+
 /// Why `cairn reproject` refuses to run with `projection_shared`.
 pub const NO_SHARED_REPROJECT: &str = "cairn reproject cannot rebuild a database shared by the \
     nodes of a cluster (projection_shared): the position up to which it holds the log is kept \

@@ -13,7 +13,7 @@ mod common;
 use cairn_core::ids::StoreId;
 use cairn_core::projection_lease::partition::partition_of;
 use cluster::nats::NatsCluster;
-use cluster::node::{Node, batch, clickhouse, metric};
+use cluster::node::{Node, batch, cairn, clickhouse, metric};
 use common::process::free_port;
 use std::collections::HashSet;
 use std::process::Command;
@@ -50,23 +50,6 @@ fn wait_held(metrics: &[u16], live: &[usize], want: impl Fn(&[u32]) -> bool, wit
         );
         std::thread::sleep(Duration::from_millis(25));
     }
-}
-
-/// `cairn` with `conf`, answering its standard output parsed as JSON.
-fn cairn(conf: &std::path::Path, args: &[&str]) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .arg("--config")
-        .arg(conf)
-        .args(args)
-        .env("CAIRN_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "cairn {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
 }
 
 /// A store's client.

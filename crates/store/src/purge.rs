@@ -63,16 +63,29 @@ impl FjallStore {
         let Some(v) = self.log.get(seq.to_be_bytes()).map_err(err)? else {
             return Ok(false);
         };
-        if let Event::Statement(r) = self.decode(seq, &v)? {
-            b.remove(&self.statement_ids, pair_key(r.store, r.id));
-            let key = pair_key(r.store, r.id);
-            let voider = match self.voided.get(key).map_err(err)? {
-                Some(v) => Some(seq_of(&v)?),
-                None => None,
-            };
-            if !voider.is_some_and(keep_voided) {
-                b.remove(&self.voided, pair_key(r.store, r.id));
+        match self.decode(seq, &v)? {
+            Event::Statement(r) => {
+                b.remove(&self.statement_ids, pair_key(r.store, r.id));
+                let key = pair_key(r.store, r.id);
+                let voider = match self.voided.get(key).map_err(err)? {
+                    Some(v) => Some(seq_of(&v)?),
+                    None => None,
+                };
+                if !voider.is_some_and(keep_voided) {
+                    b.remove(&self.voided, pair_key(r.store, r.id));
+                }
             }
+            // A plan removes every event of the documents it removes, so the document goes
+            // with its events. This is what removes it on a cluster node that applies a plan
+            // from the rewritten log, where the plan no longer names the documents (their keys
+            // hold the person's identifier).
+            Event::Document(d) => {
+                b.remove(
+                    &self.documents,
+                    documents::document_key(d.store, &d.doc.key),
+                );
+            }
+            _ => {}
         }
         b.remove(&self.log, seq.to_be_bytes());
         Ok(true)

@@ -1579,7 +1579,8 @@ export interface components {
             /**
              * @description `dry_run` (a batch delete's count), `planning`, `queued`, `waiting` (for the projection to catch up), `projection`
              *     (deleting ClickHouse rows, rebuilding aggregates), `removing`, `compacting` (rewriting
-             *     the data directory's files), `finished` or `failed`.
+             *     the data directory's files), `rewriting` (in a cluster: rewriting the cluster's log
+             *     without the erased data), `finished` or `failed`.
              */
             state: string;
             /**

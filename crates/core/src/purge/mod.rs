@@ -25,6 +25,7 @@
 //! that is how an operator can answer "was this person erased?", and it is all that is kept.)
 pub mod erasure;
 pub mod personas;
+pub mod rewrite;
 pub mod run;
 pub mod service;
 

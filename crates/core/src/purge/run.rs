@@ -1,6 +1,6 @@
 //! Running a purge through its phases (see the module doc of [`crate::purge`]), one at a time,
 //! and finishing one that a crash interrupted.
-use super::{PENDING_KEY, PurgePhase, PurgePlan, PurgeScope};
+use super::{PENDING_KEY, PurgePhase, PurgePlan, PurgeReason, PurgeScope};
 use crate::error::Error;
 use crate::event::StatementRecord;
 use crate::ids::StoreId;
@@ -27,6 +27,8 @@ pub enum Stage {
     Removing,
     /// Rewriting the embedded store's files.
     Compacting,
+    /// Cluster mode: rewriting the replicated log's messages without the removed data.
+    Rewriting,
     Finished,
 }
 
@@ -53,6 +55,17 @@ pub struct Purger {
     one_at_a_time: Mutex<()>,
     status: watch::Sender<Option<PurgeStatus>>,
     poll: Duration,
+    /// Cluster mode (see [`Purger::clustered`]).
+    cluster: Option<Clustered>,
+}
+
+/// How a purge runs in cluster mode.
+#[derive(Clone)]
+struct Clustered {
+    /// The nodes share one ClickHouse database (`projection_shared`).
+    shared_projection: bool,
+    /// The replicated log, rewritten without what the purge removes.
+    log: Arc<dyn crate::replicated::ReplicatedLog>,
 }
 
 impl Purger {
@@ -72,7 +85,50 @@ impl Purger {
             one_at_a_time: Mutex::new(()),
             status: watch::channel(None).0,
             poll: Duration::from_millis(50),
+            cluster: None,
         }
+    }
+
+    /// Cluster mode: the purge's Begun message carries its plan through the replicated log and
+    /// every node finishes it on its own store (see [`crate::writer`]'s `purges`); each node
+    /// then rewrites the replicated log without what the purge removed ([`super::rewrite`]),
+    /// removes only its own pending plan, and the node that decided the purge appends the
+    /// Finished event. Retention is not run, nor are purges with a shared database, yet.
+    pub fn clustered(
+        mut self,
+        shared_projection: bool,
+        log: Arc<dyn crate::replicated::ReplicatedLog>,
+    ) -> Self {
+        self.cluster = Some(Clustered {
+            shared_projection,
+            log,
+        });
+        self
+    }
+
+    /// Whether this node can run `reason`'s purges (`503` naming why not).
+    pub fn available(&self, reason: PurgeReason) -> Result<(), Error> {
+        match &self.cluster {
+            Some(c) if c.shared_projection => Err(Error::Unavailable(
+                "purges and erasures are not available yet in a cluster whose nodes share one \
+                 ClickHouse database (projection_shared)"
+                    .into(),
+            )),
+            Some(_) if reason == PurgeReason::Retention => Err(Error::Unavailable(
+                "retention does not run in cluster mode yet".into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Cluster mode: applies what the other nodes appended before a purge is planned, so that
+    /// the plan covers every statement acknowledged anywhere before it. Nothing on a single
+    /// node.
+    pub async fn catch_up(&self) -> Result<(), Error> {
+        if self.cluster.is_some() {
+            self.writer.catch_up().await?;
+        }
+        Ok(())
     }
 
     /// Evicts purged statements from the statement service's cache.
@@ -119,8 +175,8 @@ impl Purger {
         let _one = self.one_at_a_time.lock().await;
         match self.pending().await? {
             Some(plan) => {
-                tracing::info!(purge = %plan.id, "finishing an interrupted purge");
-                self.finish(plan).await.map(Some)
+                tracing::info!(purge = %plan.id, "finishing a pending purge");
+                self.finish(plan, false).await.map(Some)
             }
             None => Ok(None),
         }
@@ -129,9 +185,10 @@ impl Purger {
     /// Runs `plan` to its end (after finishing an interrupted one); returns how many log entries
     /// it removed. An error leaves it pending: [`Purger::resume`] finishes it.
     pub async fn run(&self, mut plan: PurgePlan) -> Result<u64, Error> {
+        self.available(plan.reason)?;
         let _one = self.one_at_a_time.lock().await;
         if let Some(earlier) = self.pending().await? {
-            self.finish(earlier).await?;
+            self.finish(earlier, false).await?;
         }
         plan.normalise();
         plan.until = self.writer.last_seq();
@@ -143,7 +200,7 @@ impl Purger {
                 meta,
             })
             .await?;
-        self.finish(plan).await
+        self.finish(plan, true).await
     }
 
     fn stage(&self, plan: &PurgePlan, stage: Stage) {
@@ -155,7 +212,9 @@ impl Purger {
         }));
     }
 
-    async fn finish(&self, plan: PurgePlan) -> Result<u64, Error> {
+    /// Runs `plan`'s phases after Begun. `decided`: this node began it (in cluster mode, the one
+    /// node that appends its Finished event).
+    async fn finish(&self, plan: PurgePlan, decided: bool) -> Result<u64, Error> {
         // The entries must have left the in-memory tail (projected) before they are removed,
         // or the projector would write them back.
         self.stage(&plan, Stage::Waiting);
@@ -205,13 +264,35 @@ impl Purger {
         self.stage(&shared, Stage::Compacting);
         self.blocking(|log| log.compact()).await?;
         let plan = Arc::unwrap_or_clone(shared);
-        self.writer
-            .purge(PurgeWrite {
-                plan: plan.clone(),
-                phase: PurgePhase::Finished,
-                meta: vec![(PENDING_KEY.to_owned(), None)],
-            })
-            .await?;
+        if let Some(c) = &self.cluster {
+            self.stage(&plan, Stage::Rewriting);
+            let (log, p) = (c.log.clone(), plan.clone());
+            let started = std::time::Instant::now();
+            let rewritten = tokio::task::spawn_blocking(move || super::rewrite::rewrite(&*log, &p))
+                .await
+                .map_err(|e| Error::Internal(e.to_string()))??;
+            tracing::info!(purge = %plan.id, messages = rewritten, seconds = started.elapsed().as_secs_f64(), "replicated log rewritten");
+            // This node's plan goes first: then it applies the log past the purge again.
+            self.writer.purge_done(plan.id).await?;
+            self.writer.catch_up().await?;
+            if decided {
+                self.writer
+                    .purge(PurgeWrite {
+                        plan: plan.clone(),
+                        phase: PurgePhase::Finished,
+                        meta: Vec::new(),
+                    })
+                    .await?;
+            }
+        } else {
+            self.writer
+                .purge(PurgeWrite {
+                    plan: plan.clone(),
+                    phase: PurgePhase::Finished,
+                    meta: vec![(PENDING_KEY.to_owned(), None)],
+                })
+                .await?;
+        }
         self.blocking(|log| log.compact_meta()).await?;
         self.stage(&plan, Stage::Finished);
         Ok(removed)

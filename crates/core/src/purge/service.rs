@@ -225,6 +225,7 @@ impl ErasureService {
     /// Plans (with `plan`, on a blocking thread) and runs a purge in the background; answers
     /// its status at once.
     fn launch(&self, stores: Vec<StoreId>, plan: Planner) -> Result<ErasureStatus, Error> {
+        self.purger.available(PurgeReason::Erasure)?;
         let id = Uuid::now_v7();
         let status = ErasureStatus {
             id,
@@ -251,6 +252,7 @@ impl ErasureService {
     }
 
     async fn erase(&self, id: Uuid, stores: Vec<StoreId>, plan: Planner) -> Result<(), Error> {
+        self.purger.catch_up().await?;
         let log = self.log.clone();
         let mut plan = tokio::task::spawn_blocking(move || plan(&*log, &stores))
             .await
@@ -268,6 +270,7 @@ impl ErasureService {
     /// Deletes a store (the tenancy's rules decide who may), then purges everything of it in
     /// the background: statements, documents, attachments, personas and projected rows.
     pub async fn delete_store(&self, subject: &Subject, store: StoreId) -> Result<Uuid, Error> {
+        self.purger.available(PurgeReason::StoreDeletion)?;
         self.tenancy.delete_store(subject, store).await?;
         let plan = PurgePlan::new(
             PurgeReason::StoreDeletion,

@@ -36,6 +36,7 @@ impl group::Group {
 }
 mod group;
 mod personas;
+mod purges;
 mod replicated;
 
 use group::Group;
@@ -117,6 +118,8 @@ enum WriteRequest {
     Audit(crate::audit::AuditRecord),
     /// Cluster mode: apply what other nodes appended to the replicated log.
     CatchUp,
+    /// Cluster mode: this node finished a purge; its pending plan leaves this node's store.
+    PurgeDone(Uuid),
 }
 
 /// A purge's phase: its event, and the `meta` rows written with it (the pending plan).
@@ -142,6 +145,8 @@ struct Shared {
     committed: watch::Sender<u64>,
     /// Set when the store refused a commit: nothing more can be trusted to be durable.
     failed: watch::Sender<Option<String>>,
+    /// Cluster mode: the log position of the last purge another node began.
+    purges: watch::Sender<u64>,
 }
 
 impl WriterHandle {
@@ -340,6 +345,7 @@ impl Writer {
             inflight_from_us: AtomicI64::new(i64::MAX),
             committed: watch::channel(last_seq).0,
             failed: watch::channel(None).0,
+            purges: watch::channel(0).0,
         });
         let handle = WriterHandle {
             tx,
@@ -357,6 +363,7 @@ impl Writer {
             seq: shared.last_seq.load(Ordering::Acquire),
             stored: shared.last_stored_us.load(Ordering::Acquire),
             applied: 0,
+            held: false,
         };
         if let Some(r) = self.replicated.clone() {
             self.start_replicated(&*r, &shared, &mut pos);
@@ -421,6 +428,7 @@ impl Writer {
                 Ok(())
             }
             WriteRequest::CatchUp => Ok(()),
+            WriteRequest::PurgeDone(id) => self.purge_done(id),
         }
     }
 
@@ -472,6 +480,9 @@ struct Position {
     seq: u64,
     stored: i64,
     applied: u64,
+    /// Cluster mode: the next message begins a purge this node cannot take yet (it is still
+    /// finishing another one).
+    held: bool,
 }
 
 /// The store refused a commit: every request of the group fails, and the writer records why.

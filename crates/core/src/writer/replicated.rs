@@ -24,8 +24,13 @@ impl Writer {
         // now: this node vouches only for what it has applied (`consistent_through_us` is then
         // the last applied `stored`).
         shared.inflight_from_us.store(i64::MIN, Ordering::Release);
-        match crate::replicated::applied(&*self.log) {
-            Ok(a) => pos.applied = a,
+        match self.replicated_position() {
+            Ok((applied, through)) => {
+                pos.applied = applied;
+                // A redacted message's last positions may have been removed from the store.
+                pos.seq = pos.seq.max(through);
+                shared.last_seq.store(pos.seq, Ordering::Release);
+            }
             Err(e) => {
                 shared.failed.send_replace(Some(e.to_string()));
                 return;
@@ -57,9 +62,9 @@ impl Writer {
             let outcomes: Vec<_> = requests
                 .iter()
                 .map(|req| match req {
-                    WriteRequest::Purge(_) => Err(Error::Unavailable(
-                        "purges and erasures are not available in cluster mode yet".into(),
-                    )),
+                    WriteRequest::Purge(w) => self
+                        .may_begin(w)
+                        .and_then(|()| self.plan_one(&mut g, req.clone())),
                     req => self.plan_one(&mut g, req.clone()),
                 })
                 .collect();
@@ -72,6 +77,15 @@ impl Writer {
                     continue;
                 }
                 answer(waiters, outcomes, pos.seq);
+                return;
+            }
+            if pos.held {
+                answer_all(
+                    waiters,
+                    "this node is still finishing an earlier purge and cannot write yet; try \
+                     again shortly or use another node"
+                        .into(),
+                );
                 return;
             }
             let payload = crate::replicated::encode_group(&g.ws);
@@ -133,6 +147,7 @@ impl Writer {
         shared: &Shared,
         pos: &mut Position,
     ) -> Result<(), crate::ports::StoreError> {
+        pos.held = false;
         loop {
             let batch = r.read_after(pos.applied, CATCH_UP_BATCH)?;
             if batch.is_empty() {
@@ -149,6 +164,11 @@ impl Writer {
                     shared.failed.send_replace(Some(e.to_string()));
                     return Err(e);
                 }
+                if !self.may_apply(&ws)? {
+                    // Applied once this node has finished its purge (it catches up then).
+                    pos.held = true;
+                    return Ok(());
+                }
                 ws.meta
                     .retain(|(k, _)| k != crate::replicated::CONTINUES_META);
                 ws.meta
@@ -159,6 +179,14 @@ impl Writer {
                 }
                 pos.applied = at;
                 self.applied_remote(&ws, shared, pos)?;
+                if let Some(through) = super::purges::through(&ws.meta) {
+                    // A redacted message: the log continues after the positions it covered.
+                    pos.seq = pos.seq.max(through);
+                    shared.last_seq.store(pos.seq, Ordering::Release);
+                }
+                if super::purges::begins_purge(&ws) {
+                    shared.purges.send_replace(at);
+                }
             }
         }
     }

@@ -37,7 +37,8 @@ pub struct ErasureDto {
     pub id: uuid::Uuid,
     /// `dry_run` (a batch delete's count), `planning`, `queued`, `waiting` (for the projection to catch up), `projection`
     /// (deleting ClickHouse rows, rebuilding aggregates), `removing`, `compacting` (rewriting
-    /// the data directory's files), `finished` or `failed`.
+    /// the data directory's files), `rewriting` (in a cluster: rewriting the cluster's log
+    /// without the erased data), `finished` or `failed`.
     pub state: String,
     pub stores: Vec<uuid::Uuid>,
     /// Statements it removes (0 until planned).
@@ -55,6 +56,7 @@ impl From<ErasureStatus> for ErasureDto {
             ErasureState::Running(Stage::Projection) => "projection",
             ErasureState::Running(Stage::Removing) => "removing",
             ErasureState::Running(Stage::Compacting) => "compacting",
+            ErasureState::Running(Stage::Rewriting) => "rewriting",
             ErasureState::Running(Stage::Finished) | ErasureState::Finished => "finished",
             ErasureState::Failed => "failed",
         };

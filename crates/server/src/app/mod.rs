@@ -249,11 +249,13 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     );
     let store_failed = writer.failed();
     let tenancy = tenancy(&cfg, &writer, registry);
-    let purger = Arc::new(
-        Purger::new(log.clone(), projection.clone(), writer.clone(), gate)
-            .with_cache(cache.clone())
-            .with_personas(personas.clone()),
-    );
+    let purger = Purger::new(log.clone(), projection.clone(), writer.clone(), gate)
+        .with_cache(cache.clone())
+        .with_personas(personas.clone());
+    let purger = Arc::new(match &replicated {
+        Some(r) => purger.clustered(cfg.projection_shared, r.clone()),
+        None => purger,
+    });
     let erasures = ErasureService::new(
         log.clone(),
         purger.clone(),
@@ -299,6 +301,14 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         let every = Duration::from_millis(cfg.jetstream_follow_interval_ms);
         background
             .push(crate::cluster::follow(r, writer.clone(), every, shutdown_rx.clone()).await?);
+    }
+    if replicated.is_some() {
+        background.push(crate::cluster::purges(
+            writer.purges_begun(),
+            purger.clone(),
+            Duration::from_millis(cfg.jetstream_follow_interval_ms).max(Duration::from_secs(1)),
+            shutdown_rx.clone(),
+        ));
     }
     if let Some(l) = &leases {
         let every = crate::cluster::lease_every(&cfg, cfg.projection_lease_ms);

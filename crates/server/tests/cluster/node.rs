@@ -306,3 +306,21 @@ pub fn clickhouse(q: &str) -> String {
         .text()
         .unwrap()
 }
+
+/// `cairn` with the configuration file `conf`, answering its standard output parsed as JSON
+/// (`null` when it prints none).
+pub fn cairn(conf: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .arg("--config")
+        .arg(conf)
+        .args(args)
+        .env("CAIRN_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cairn {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+}
