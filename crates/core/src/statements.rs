@@ -427,6 +427,7 @@ pub(crate) fn prepare(
         XapiVersion::V2_0_0 => "2.0.0",
     };
     let mut out = Vec::with_capacity(statements.len());
+    let mut scratch = Vec::new();
     for (i, mut st) in statements.into_iter().enumerate() {
         for a in st.signature_attachments() {
             let part = parts.iter().find(|p| p.sha2 == a.sha2).ok_or_else(|| {
@@ -457,7 +458,7 @@ pub(crate) fn prepare(
             .collect();
         out.push(NewStatement {
             id,
-            body: st.to_json(),
+            body: st.to_json_with(&mut scratch),
             keys,
             voids: st.voided_target(),
             ref_target: st.statement_ref_target(),

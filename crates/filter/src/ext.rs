@@ -92,6 +92,37 @@ pub fn value_text(v: &Json) -> String {
     }
 }
 
+/// [`value_text`] of a JSON text (an extension value as received), without building a tree for
+/// the common values: a string without escapes is its content; `true`, `false`, `null` and an
+/// integer of up to 18 digits (no leading zero, not `-0`) are their text, which is what
+/// serde_json prints for them. Anything else is parsed and printed as [`value_text`] does; text
+/// that is not JSON (never expected: extension values are validated) gives `null`.
+pub fn value_text_raw(raw: &str) -> String {
+    let raw = raw.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+    let b = raw.as_bytes();
+    if let [b'"', inner @ .., b'"'] = b
+        && !inner.contains(&b'\\')
+        && !inner.contains(&b'"')
+    {
+        return raw[1..raw.len() - 1].to_owned();
+    }
+    if matches!(raw, "true" | "false" | "null") || is_small_integer(b) {
+        return raw.to_owned();
+    }
+    value_text(&serde_json::from_str(raw).unwrap_or_default())
+}
+
+/// `-?[1-9][0-9]{0,17}` or `0`: serde_json reads it as an integer and prints it unchanged.
+fn is_small_integer(b: &[u8]) -> bool {
+    let digits = b.strip_prefix(b"-").unwrap_or(b);
+    if b == b"0" {
+        return true;
+    }
+    matches!(digits.first(), Some(b'1'..=b'9'))
+        && digits.len() <= 18
+        && digits.iter().all(u8::is_ascii_digit)
+}
+
 /// A JSON number, whole text. No `?` is needed in SQL: the pattern is a bound parameter.
 pub const NUMBER_PATTERN: &str = r"^-?(?:0|[1-9][0-9]*)(?:[.][0-9]+)?(?:[eE][+-]?[0-9]+)?$";
 
@@ -160,6 +191,77 @@ mod tests {
             value_text(&parse(r#"{ "b": [1, 2], "a": "x" }"#)),
             r#"{"a":"x","b":[1,2]}"#
         );
+    }
+
+    #[test]
+    fn raw_text_gives_the_parsed_values_text() {
+        let cases = [
+            r#""a b""#,
+            r#""""#,
+            r#""caf\u00e9 \"q\"""#,
+            r#""tab\tnew\nline""#,
+            "0",
+            "-0",
+            "7",
+            "-42",
+            "123456789012345678",
+            "-123456789012345678",
+            "1234567890123456789",
+            "18446744073709551616",
+            "-9223372036854775809",
+            "1.50",
+            "15e-1",
+            "3.0",
+            "1E+2",
+            "true",
+            "false",
+            "null",
+            " 12 ",
+            r#"{ "b": [1, 2.50], "a": "x" }"#,
+            r#"[ "x", {"k": null} ]"#,
+        ];
+        for raw in cases {
+            let parsed: Json = serde_json::from_str(raw).unwrap();
+            assert_eq!(value_text_raw(raw), value_text(&parsed), "{raw}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn raw_text_equals_the_parsed_text_for_any_json(value in json_value()) {
+            for raw in [serde_json::to_string(&value).unwrap(), serde_json::to_string_pretty(&value).unwrap()] {
+                let parsed: Json = serde_json::from_str(&raw).unwrap();
+                proptest::prop_assert_eq!(value_text_raw(&raw), value_text(&parsed));
+            }
+        }
+
+        #[test]
+        fn raw_integer_text_equals_the_parsed_text(n in proptest::num::i64::ANY, digits in "-?[0-9]{1,22}") {
+            for raw in [n.to_string(), digits] {
+                if let Ok(parsed) = serde_json::from_str::<Json>(&raw) {
+                    proptest::prop_assert_eq!(value_text_raw(&raw), value_text(&parsed), "{}", raw);
+                }
+            }
+        }
+    }
+
+    fn json_value() -> impl proptest::strategy::Strategy<Value = Json> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Json::Null),
+            any::<bool>().prop_map(Json::from),
+            any::<i64>().prop_map(Json::from),
+            any::<u64>().prop_map(Json::from),
+            (-1e12f64..1e12).prop_map(Json::from),
+            ".{0,12}".prop_map(Json::from),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Json::Array),
+                proptest::collection::btree_map(".{0,6}", inner, 0..4)
+                    .prop_map(|m| Json::Object(m.into_iter().collect())),
+            ]
+        })
     }
 
     #[test]

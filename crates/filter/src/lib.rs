@@ -22,7 +22,7 @@ mod parse;
 mod sql;
 
 pub use ast::{Filter, Op, Value};
-pub use ext::{Container, Extension, NUMBER_PATTERN, number, value_text};
+pub use ext::{Container, Extension, NUMBER_PATTERN, number, value_text, value_text_raw};
 pub use fields::{FIELDS, Field, FieldKind, FieldRef, PERSONA_COLUMN, Row};
 pub use limits::Limits;
 pub use parse::FilterError;

@@ -169,9 +169,12 @@ impl Extracted {
     }
 
     fn push(&mut self, container: &str, iri: &str, raw: &str) {
-        let value: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
-        self.keys.push(format!("{container}.{iri}"));
-        self.values.push(cairn_filter::value_text(&value));
+        let mut key = String::with_capacity(container.len() + 1 + iri.len());
+        key.push_str(container);
+        key.push('.');
+        key.push_str(iri);
+        self.keys.push(key);
+        self.values.push(cairn_filter::value_text_raw(raw));
     }
 }
 

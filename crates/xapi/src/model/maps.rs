@@ -39,6 +39,21 @@ fn depth(json: &str) -> usize {
     max
 }
 
+/// Up to this many entries, a repeated key is found by comparing with the earlier ones (no
+/// hashing, no copies of the keys); past it, by a hash set built once.
+const SCAN_UP_TO: usize = 16;
+
+/// Whether `key` is among the keys of `earlier` (`seen` holds them once there are many).
+fn is_repeated<V>(earlier: &[(String, V)], seen: &mut HashSet<String>, key: &str) -> bool {
+    if earlier.len() < SCAN_UP_TO {
+        return earlier.iter().any(|(k, _)| k == key);
+    }
+    if seen.is_empty() {
+        seen.extend(earlier.iter().map(|(k, _)| k.clone()));
+    }
+    !seen.insert(key.to_owned())
+}
+
 fn too_many<E: serde::de::Error>(what: &str) -> E {
     E::custom(format!(
         "more than {MAX_MAP_KEYS} entries in one {what} (the limit)"
@@ -111,7 +126,7 @@ impl<'de> Deserialize<'de> for LanguageMap {
                     if out.len() == MAX_MAP_KEYS {
                         return Err(too_many("language map"));
                     }
-                    if !seen.insert(k.clone()) {
+                    if is_repeated(&out, &mut seen, &k) {
                         return Err(serde::de::Error::custom(format!(
                             "duplicate language tag `{k}`"
                         )));
@@ -177,7 +192,7 @@ impl<'de> Deserialize<'de> for Extensions {
                             "extension `{k}` is nested deeper than {MAX_EXTENSION_DEPTH} levels (the limit)"
                         )));
                     }
-                    if !seen.insert(k.clone()) {
+                    if is_repeated(&out, &mut seen, &k) {
                         return Err(serde::de::Error::custom(format!(
                             "duplicate extension `{k}`"
                         )));
@@ -218,6 +233,33 @@ mod tests {
         let err = serde_json::from_str::<Extensions>(r#"{"http://x/a": 1, "http://x/a": 2}"#)
             .unwrap_err();
         assert!(err.to_string().contains("duplicate extension"), "{err}");
+        // A repeat is found among few entries (compared) and among many (hashed).
+        for n in [
+            2,
+            SCAN_UP_TO - 1,
+            SCAN_UP_TO,
+            SCAN_UP_TO + 1,
+            3 * SCAN_UP_TO,
+        ] {
+            for repeated in [0, n / 2, n - 1] {
+                let mut entries: Vec<String> =
+                    (0..n).map(|i| format!("\"http://x/{i}\": {i}")).collect();
+                entries.push(format!("\"http://x/{repeated}\": 0"));
+                let body = format!("{{{}}}", entries.join(","));
+                let err = serde_json::from_str::<Extensions>(&body).unwrap_err();
+                assert!(err.to_string().contains("duplicate extension"), "{n} {err}");
+                let tags: Vec<String> = (0..n).map(|i| format!("\"x-{i}\": \"t\"")).collect();
+                let body = format!("{{{},\"x-{repeated}\": \"u\"}}", tags.join(","));
+                let err = serde_json::from_str::<LanguageMap>(&body).unwrap_err();
+                assert!(
+                    err.to_string().contains("duplicate language tag"),
+                    "{n} {err}"
+                );
+            }
+            let tags: Vec<String> = (0..=n).map(|i| format!("\"x-{i}\": \"t\"")).collect();
+            let map = serde_json::from_str::<LanguageMap>(&format!("{{{}}}", tags.join(",")));
+            assert_eq!(map.unwrap().len(), n + 1);
+        }
     }
 
     #[test]

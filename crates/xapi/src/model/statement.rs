@@ -264,12 +264,19 @@ impl Statement {
 
     /// Compact JSON, spec property names, absent properties omitted.
     pub fn to_json(&self) -> Vec<u8> {
+        self.to_json_with(&mut Vec::new())
+    }
+
+    /// [`to_json`](Self::to_json), written in `scratch` first (emptied, and kept for the next
+    /// statement of a batch: it grows once instead of for each statement). The result is
+    /// allocated at its exact size: a stored body is held in memory by the tail and the caches.
+    pub fn to_json_with(&self, scratch: &mut Vec<u8>) -> Vec<u8> {
+        scratch.clear();
         // Serialization of this model cannot fail (string keys only, no non-finite floats
         // after validation); fall back to an empty body rather than panic.
-        let mut json = serde_json::to_vec(self).unwrap_or_default();
-        // The buffer grows by doubling while it is written: without this, a stored body (held
-        // in memory by the tail and the caches) keeps up to as much spare room as it has bytes.
-        json.shrink_to_fit();
-        json
+        match serde_json::to_writer(&mut *scratch, self) {
+            Ok(()) => scratch.as_slice().to_vec(),
+            Err(_) => Vec::new(),
+        }
     }
 }

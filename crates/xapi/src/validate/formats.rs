@@ -38,7 +38,27 @@ pub(crate) fn is_sha2_hex(s: &str) -> bool {
 
 /// A well-formed RFC 5646 language tag.
 pub(crate) fn is_language_tag(s: &str) -> bool {
-    oxilangtag::LanguageTag::parse(s).is_ok()
+    is_plain_language_tag(s) || oxilangtag::LanguageTag::parse(s).is_ok()
+}
+
+/// The common tags, checked without the full grammar: a language of 2 or 3 letters, optionally
+/// followed by a region of 2 letters or 3 digits (`en`, `fra`, `en-US`, `es-419`). Every such
+/// tag is well-formed (RFC 5646: `language ["-" region]`, language = 2*3ALPHA,
+/// region = 2ALPHA / 3DIGIT); anything else goes through the full check.
+fn is_plain_language_tag(s: &str) -> bool {
+    let b = s.as_bytes();
+    let (language, region) = match b.iter().position(|&c| c == b'-') {
+        Some(dash) => (&b[..dash], Some(&b[dash + 1..])),
+        None => (b, None),
+    };
+    let letters = |x: &[u8]| x.iter().all(u8::is_ascii_alphabetic);
+    (2..=3).contains(&language.len())
+        && letters(language)
+        && match region {
+            None => true,
+            Some(r) if r.len() == 2 => letters(r),
+            Some(r) => r.len() == 3 && r.iter().all(u8::is_ascii_digit),
+        }
 }
 
 /// `type/subtype` with optional `; parameters`.
@@ -319,8 +339,30 @@ mod tests {
         ] {
             assert!(is_language_tag(ok), "{ok}");
         }
-        for bad in ["", "a12345", "en_US", "en-US-toolongsubtag", "-en"] {
+        for bad in [
+            "",
+            "a12345",
+            "en_US",
+            "en-US-toolongsubtag",
+            "-en",
+            "en-",
+            "e-US",
+        ] {
             assert!(!is_language_tag(bad), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_tags_are_exactly_what_the_full_grammar_accepts(tag in "[a-zA-Z0-9é]{0,4}(-[a-zA-Z0-9]{0,4})?") {
+            if is_plain_language_tag(&tag) {
+                proptest::prop_assert!(oxilangtag::LanguageTag::parse(tag.as_str()).is_ok(), "{}", tag);
+            }
+            proptest::prop_assert_eq!(
+                is_language_tag(&tag),
+                oxilangtag::LanguageTag::parse(tag.as_str()).is_ok(),
+                "{}", tag
+            );
         }
     }
 
