@@ -85,6 +85,9 @@ pub struct StatementService {
     degraded_scan_max: usize,
     /// Turns `since` / `until` into log positions for the projection.
     timeline: Arc<crate::timeline::Timeline>,
+    /// Index entries one filtered read may examine before it asks ClickHouse instead
+    /// (`read_index_scan_max`; 0: never read from the key index).
+    index_scan_max: usize,
 }
 
 /// The default of `degraded_read_scan_max`.
@@ -108,7 +111,15 @@ impl StatementService {
             status: Arc::new(ProjectionStatus::default()),
             degraded_scan_max: DEGRADED_SCAN_MAX,
             timeline: Arc::new(crate::timeline::Timeline::new()),
+            index_scan_max: crate::key_index::SCAN_MAX,
         }
+    }
+
+    /// Filtered reads examine at most `scan_max` entries of the embedded key index before they
+    /// ask ClickHouse instead (0: they always ask ClickHouse).
+    pub fn with_key_index(mut self, scan_max: usize) -> Self {
+        self.index_scan_max = scan_max;
+        self
     }
 
     /// Degraded mode: `status` is shared with the projector; while the projection cannot be
@@ -244,6 +255,12 @@ impl StatementService {
     /// One page of a filtered query: ClickHouse up to the projection watermark, the in-memory
     /// tail beyond it, voided statements removed.
     pub async fn query(&self, q: &StatementQuery, page: Page) -> Result<QueryPage, Error> {
+        if let Some(out) = self.index_query(q, page).await? {
+            metrics::counter!("cairn_statement_queries_total", "source" => "key_index")
+                .increment(1);
+            return Ok(Self::paged(out, page));
+        }
+        metrics::counter!("cairn_statement_queries_total", "source" => "projection").increment(1);
         let mut out: Vec<FoundStatement> = Vec::with_capacity(page.limit.min(1024));
         let mut window = page;
         let want = page.limit.saturating_add(1);
@@ -294,6 +311,12 @@ impl StatementService {
             }
             window.after = last;
         }
+        Ok(Self::paged(out, page))
+    }
+
+    /// The page from up to `page.limit + 1` statements found: the one past the limit only
+    /// tells that there is a next page.
+    fn paged(mut out: Vec<FoundStatement>, page: Page) -> QueryPage {
         let next = if out.len() > page.limit {
             out.truncate(page.limit);
             Some(Page {
@@ -303,10 +326,39 @@ impl StatementService {
         } else {
             None
         };
-        Ok(QueryPage {
+        QueryPage {
             statements: out,
             next,
+        }
+    }
+
+    /// The page from the embedded key index, or `None` when the index is not built yet, is
+    /// turned off, or would take more than `read_index_scan_max` entries for this page.
+    async fn index_query(
+        &self,
+        q: &StatementQuery,
+        page: Page,
+    ) -> Result<Option<Vec<FoundStatement>>, Error> {
+        if self.index_scan_max == 0 || !self.log.key_index_ready() {
+            return Ok(None);
+        }
+        let (log, timeline, q) = (self.log.clone(), self.timeline.clone(), q.clone());
+        let max = self.index_scan_max;
+        let hits = tokio::task::spawn_blocking(move || {
+            let q = if q.since_us.is_some() || q.until_us.is_some() {
+                timeline.bounds(&*log, &q, page.max_seq)?
+            } else {
+                q
+            };
+            crate::key_index::page(&*log, &q, &page, max)
         })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))??;
+        Ok(hits.map(|h| {
+            h.into_iter()
+                .map(|(seq, record)| FoundStatement { seq, record })
+                .collect()
+        }))
     }
 
     /// `q` with the log positions that its `since` / `until` imply, up to `max_seq`.

@@ -18,10 +18,12 @@
 //!   letter (delivery records, written by the forwarding tasks, not the writer)
 //! - `documents`, `activities`: see [`documents`]
 //! - `audit`: `at_us(8) ‖ seq(8)` → encoded audit record (see `cairn_core::audit`)
+//! - `statement_keys`: `store(16) ‖ kind(1) ‖ key hash(8) ‖ seq(8)` → direct flag (see [`keys`])
 pub mod backup;
 mod documents;
 pub mod export;
 pub mod journal;
+pub mod keys;
 mod purge;
 
 use bytes::Bytes;
@@ -54,6 +56,9 @@ pub struct FjallStore {
     /// The data directory (purges look at its journal files).
     dir: std::path::PathBuf,
     audit: Keyspace,
+    /// The statement key index (see [`keys`]) and whether it covers the whole log.
+    statement_keys: Keyspace,
+    key_index: std::sync::Arc<keys::IndexState>,
 }
 
 pub(crate) fn err(e: impl std::fmt::Display) -> StoreError {
@@ -135,7 +140,14 @@ impl FjallStore {
             })
             .map_err(err)
         };
-        Ok(FjallStore {
+        // Index keys share long prefixes and compress well at every level.
+        let index = db
+            .keyspace("statement_keys", || {
+                KeyspaceCreateOptions::default()
+                    .data_block_compression_policy(CompressionPolicy::all(CompressionType::Lz4))
+            })
+            .map_err(err)?;
+        let store = FjallStore {
             log: bodies("log")?,
             statement_ids: ks("statement_ids")?,
             voided: ks("voided")?,
@@ -150,12 +162,16 @@ impl FjallStore {
             forwarding: ks("forwarding")?,
             dir: dir.to_path_buf(),
             audit: ks("audit")?,
+            statement_keys: index,
+            key_index: Default::default(),
             db,
-        })
+        };
+        store.open_key_index()?;
+        Ok(store)
     }
 
     /// Every keyspace with its name, in a fixed order.
-    pub(crate) fn keyspaces(&self) -> [(&'static str, &Keyspace); 13] {
+    pub(crate) fn keyspaces(&self) -> [(&'static str, &Keyspace); 14] {
         [
             ("log", &self.log),
             ("statement_ids", &self.statement_ids),
@@ -170,6 +186,7 @@ impl FjallStore {
             ("forwarders", &self.forwarders),
             ("forwarding", &self.forwarding),
             ("audit", &self.audit),
+            ("statement_keys", &self.statement_keys),
         ]
     }
 
@@ -190,6 +207,9 @@ impl LogStore for FjallStore {
         let mut b = self.db.batch().durability(Some(PersistMode::SyncAll));
         for (seq, e) in &ws.events {
             b.insert(&self.log, seq.to_be_bytes(), e.encode());
+            if let Event::Statement(r) = &**e {
+                self.index_statement(&mut b, *seq, r);
+            }
         }
         for (store, id, seq) in &ws.statement_ids {
             b.insert(
@@ -406,6 +426,18 @@ impl LogStore for FjallStore {
             out.push((k.to_vec(), v.to_vec()));
         }
         Ok(out)
+    }
+
+    fn key_index_ready(&self) -> bool {
+        self.index_ready()
+    }
+
+    fn key_index_seqs(
+        &self,
+        scan: &cairn_core::key_index::IndexScan<'_>,
+        limit: usize,
+    ) -> Result<Vec<(u64, bool)>, StoreError> {
+        self.index_seqs(scan, limit)
     }
 
     fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
