@@ -1,6 +1,9 @@
 //! The embedded key index answers filtered statement pages exactly as ClickHouse and the
 //! in-memory predicate do: random stores (two tenants, voided statements, every key kind) and
-//! random queries (every filter, `related_*`, since/until, both orders, limits, `more` pages).
+//! random queries (every filter, `related_*`, since/until, both orders, limits, `more` pages);
+//! and a node answers filtered pages from it while ClickHouse cannot be reached.
+mod common;
+
 use cairn_clickhouse::{ClickHouseConfig, ClickHouseProjection};
 use cairn_core::key_index;
 use cairn_core::ports::{LogStore, WriteSet};
@@ -305,4 +308,87 @@ fn a_page_past_the_scan_bound_is_left_to_clickhouse() {
     q.authority = None;
     let found = from_index(&log, &q, &page, 100).unwrap();
     assert_eq!(found, (489..=500).rev().collect::<Vec<_>>()[..11].to_vec());
+}
+
+/// Every statement id of a filtered query, following `more` links.
+async fn walk(s: &common::TestServer, first: &str) -> (Vec<String>, usize) {
+    let (mut ids, mut pages, mut path) = (Vec::new(), 0, first.to_string());
+    loop {
+        let res = s.req(reqwest::Method::GET, &path).send().await.unwrap();
+        assert_eq!(res.status(), 200, "GET {path}");
+        let page: serde_json::Value = res.json().await.unwrap();
+        pages += 1;
+        for st in page["statements"].as_array().unwrap() {
+            ids.push(st["id"].as_str().unwrap().to_string());
+        }
+        match page["more"].as_str() {
+            Some(m) if !m.is_empty() => path = m.to_string(),
+            _ => return (ids, pages),
+        }
+    }
+}
+
+#[tokio::test]
+async fn filtered_pages_are_answered_without_clickhouse() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = common::test_config(dir.path());
+    // Without the key index, a read scanning more of the log than this answers 503 while
+    // ClickHouse is down.
+    cfg.degraded_read_scan_max = 10;
+    let s = common::TestServer::start_with(cfg, dir).await;
+    let rare = "http://example.com/verbs/rare";
+    let mut ids = Vec::new();
+    for i in 0..60 {
+        let verb = if i == 0 {
+            rare
+        } else {
+            "http://example.com/verbs/common"
+        };
+        let mut st = common::statement(verb, &format!("http://example.com/a{}", i % 4));
+        let id = common::uuid();
+        st["id"] = id.clone().into();
+        assert_eq!(s.post(st).await.status(), 200);
+        ids.push(id);
+    }
+    // Projected (so not in the in-memory tail after a restart), then ClickHouse goes away:
+    // nothing listens on the new address.
+    s.wait_projected("1", 60).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let (mut cfg, dir) = s.stop().await;
+    cfg.clickhouse_url = "http://127.0.0.1:9".into();
+    cfg.http_addr = "127.0.0.1:0".parse().unwrap();
+    let s = common::TestServer::start_with(cfg, dir).await;
+    let rare_query = format!("/xapi/statements?verb={}", urlencode(rare));
+    let (found, _) = walk(&s, &rare_query).await;
+    assert_eq!(
+        found,
+        [ids[0].clone()],
+        "the oldest statement, 59 log entries down"
+    );
+    let a1 = urlencode("http://example.com/a1");
+    let (found, pages) = walk(&s, &format!("/xapi/statements?activity={a1}&limit=4")).await;
+    let want: Vec<String> = ids.iter().skip(1).step_by(4).rev().cloned().collect();
+    assert_eq!((found, pages), (want.clone(), 4));
+    let (found, _) = walk(
+        &s,
+        &format!("/xapi/statements?activity={a1}&limit=6&ascending=true"),
+    )
+    .await;
+    assert_eq!(found, want.into_iter().rev().collect::<Vec<_>>());
+    // The same read without the key index scans the log and gives up.
+    let (mut cfg, dir) = s.stop().await;
+    cfg.read_index_scan_max = 0;
+    cfg.http_addr = "127.0.0.1:0".parse().unwrap();
+    let s = common::TestServer::start_with(cfg, dir).await;
+    let res = s
+        .req(reqwest::Method::GET, &rare_query)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503);
+    s.stop().await;
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
