@@ -19,6 +19,7 @@ pub mod facts;
 pub mod forwarding;
 pub mod health;
 pub mod ids;
+pub mod key_index;
 pub mod personas;
 pub mod ports;
 pub mod projection_lease;

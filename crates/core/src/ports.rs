@@ -162,6 +162,22 @@ pub trait LogStore: Send + Sync + 'static {
         before: Option<&[u8]>,
         limit: usize,
     ) -> Result<Vec<EntityRow>, StoreError>;
+    /// Whether the statement key index ([`crate::key_index`]) holds every statement of the
+    /// log (it does not while it is being built for an existing data directory). By default,
+    /// a store has no such index.
+    fn key_index_ready(&self) -> bool {
+        false
+    }
+    /// Up to `limit` entries of one range of the key index, in the scan's order: the log
+    /// position and whether the entry is a direct one (see [`crate::key_index::entries`]).
+    fn key_index_seqs(
+        &self,
+        scan: &crate::key_index::IndexScan<'_>,
+        limit: usize,
+    ) -> Result<Vec<(u64, bool)>, StoreError> {
+        let _ = (scan, limit);
+        Err(StoreError("this store has no key index".into()))
+    }
     /// Small durable settings such as the projection checkpoint.
     fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     fn meta_put(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;

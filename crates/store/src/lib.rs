@@ -18,10 +18,12 @@
 //!   letter (delivery records, written by the forwarding tasks, not the writer)
 //! - `documents`, `activities`: see [`documents`]
 //! - `audit`: `at_us(8) ‖ seq(8)` → encoded audit record (see `cairn_core::audit`)
+//! - `statement_keys`: `store(16) ‖ kind(1) ‖ key hash(8) ‖ seq(8)` → direct flag (see [`keys`])
 pub mod backup;
 mod documents;
 pub mod export;
 pub mod journal;
+pub mod keys;
 mod purge;
 
 use bytes::Bytes;
@@ -54,6 +56,9 @@ pub struct FjallStore {
     /// The data directory (purges look at its journal files).
     dir: std::path::PathBuf,
     audit: Keyspace,
+    /// The statement key index (see [`keys`]) and whether it covers the whole log.
+    statement_keys: Keyspace,
+    key_index: std::sync::Arc<keys::IndexState>,
 }
 
 pub(crate) fn err(e: impl std::fmt::Display) -> StoreError {
@@ -135,7 +140,14 @@ impl FjallStore {
             })
             .map_err(err)
         };
-        Ok(FjallStore {
+        // Index keys share long prefixes and compress well at every level.
+        let index = db
+            .keyspace("statement_keys", || {
+                KeyspaceCreateOptions::default()
+                    .data_block_compression_policy(CompressionPolicy::all(CompressionType::Lz4))
+            })
+            .map_err(err)?;
+        let store = FjallStore {
             log: bodies("log")?,
             statement_ids: ks("statement_ids")?,
             voided: ks("voided")?,
@@ -150,12 +162,16 @@ impl FjallStore {
             forwarding: ks("forwarding")?,
             dir: dir.to_path_buf(),
             audit: ks("audit")?,
+            statement_keys: index,
+            key_index: Default::default(),
             db,
-        })
+        };
+        store.open_key_index()?;
+        Ok(store)
     }
 
     /// Every keyspace with its name, in a fixed order.
-    pub(crate) fn keyspaces(&self) -> [(&'static str, &Keyspace); 13] {
+    pub(crate) fn keyspaces(&self) -> [(&'static str, &Keyspace); 14] {
         [
             ("log", &self.log),
             ("statement_ids", &self.statement_ids),
@@ -170,6 +186,7 @@ impl FjallStore {
             ("forwarders", &self.forwarders),
             ("forwarding", &self.forwarding),
             ("audit", &self.audit),
+            ("statement_keys", &self.statement_keys),
         ]
     }
 
@@ -190,6 +207,9 @@ impl LogStore for FjallStore {
         let mut b = self.db.batch().durability(Some(PersistMode::SyncAll));
         for (seq, e) in &ws.events {
             b.insert(&self.log, seq.to_be_bytes(), e.encode());
+            if let Event::Statement(r) = &**e {
+                self.index_statement(&mut b, *seq, r);
+            }
         }
         for (store, id, seq) in &ws.statement_ids {
             b.insert(
@@ -408,6 +428,18 @@ impl LogStore for FjallStore {
         Ok(out)
     }
 
+    fn key_index_ready(&self) -> bool {
+        self.index_ready()
+    }
+
+    fn key_index_seqs(
+        &self,
+        scan: &cairn_core::key_index::IndexScan<'_>,
+        limit: usize,
+    ) -> Result<Vec<(u64, bool)>, StoreError> {
+        self.index_seqs(scan, limit)
+    }
+
     fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self.meta.get(key).map_err(err)?.map(|v| v.to_vec()))
     }
@@ -430,67 +462,4 @@ impl LogStore for FjallStore {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use cairn_core::{FilterKeys, StatementRecord};
-    use std::sync::Arc;
-
-    pub(crate) fn record(id: Uuid) -> Arc<Event> {
-        Arc::new(Event::Statement(Arc::new(StatementRecord {
-            store: StoreId::DEFAULT,
-            id,
-            stored_us: 5,
-            keys: FilterKeys::default(),
-            voids: None,
-            attachments: vec![],
-            body: br#"{"id":"x"}"#.to_vec(),
-            facts: None,
-        })))
-    }
-
-    #[test]
-    fn commit_then_read_back_after_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = Uuid::new_v4();
-        let b = Uuid::new_v4();
-        {
-            let s = FjallStore::open(dir.path(), 8 << 20).unwrap();
-            assert_eq!(s.last_seq().unwrap(), 0);
-            let ws = WriteSet {
-                events: vec![(1, record(a)), (2, record(b))],
-                statement_ids: vec![(StoreId::DEFAULT, a, 1), (StoreId::DEFAULT, b, 2)],
-                voided: vec![(StoreId::DEFAULT, a, 2)],
-                attachments: vec![(StoreId::DEFAULT, "ABC".into(), Bytes::from_static(b"hi"))],
-                ..Default::default()
-            };
-            s.commit(&ws).unwrap();
-        }
-        let s = FjallStore::open(dir.path(), 8 << 20).unwrap();
-        assert_eq!(s.last_seq().unwrap(), 2);
-        assert_eq!(s.statement_seq(StoreId::DEFAULT, b).unwrap(), Some(2));
-        assert_eq!(s.statement_seq(StoreId(Uuid::new_v4()), b).unwrap(), None);
-        assert_eq!(s.voided_by(StoreId::DEFAULT, a).unwrap(), Some(2));
-        assert_eq!(
-            s.attachment(StoreId::DEFAULT, "abc").unwrap().unwrap(),
-            "hi"
-        );
-        let before = s.events_before(3, 10).unwrap();
-        assert_eq!(before.iter().map(|(s, _)| *s).collect::<Vec<_>>(), [2, 1]);
-        assert_eq!(s.events_before(2, 10).unwrap().len(), 1);
-        assert!(s.events_before(1, 10).unwrap().is_empty());
-        let after = s.events_after(1, 10).unwrap();
-        assert_eq!(after.len(), 1);
-        assert_eq!(after[0].0, 2);
-        let r = after[0].1.as_statement().unwrap();
-        assert_eq!(r.id, b);
-    }
-
-    #[test]
-    fn meta_round_trips() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = FjallStore::open(dir.path(), 8 << 20).unwrap();
-        assert_eq!(s.meta_get("k").unwrap(), None);
-        s.meta_put("k", b"v").unwrap();
-        assert_eq!(s.meta_get("k").unwrap(), Some(b"v".to_vec()));
-    }
-}
+mod tests;

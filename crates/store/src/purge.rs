@@ -65,6 +65,7 @@ impl FjallStore {
         };
         match self.decode(seq, &v)? {
             Event::Statement(r) => {
+                self.unindex_statement(b, seq, &r);
                 b.remove(&self.statement_ids, pair_key(r.store, r.id));
                 let key = pair_key(r.store, r.id);
                 let voider = match self.voided.get(key).map_err(err)? {
@@ -92,6 +93,8 @@ impl FjallStore {
     }
 
     pub(crate) fn purge_plan(&self, plan: &PurgePlan) -> Result<u64, StoreError> {
+        // Not while the key index is being built from entries this may remove.
+        let _build = self.key_index.build.lock().map_err(err)?;
         match &plan.scope {
             PurgeScope::Entries { .. } => self.purge_entries(plan),
             PurgeScope::Store(store) => self.purge_store(*store),
@@ -183,6 +186,7 @@ impl FjallStore {
             &self.documents,
             &self.activities,
             &self.personas,
+            &self.statement_keys,
         ] {
             loop {
                 let keys: Vec<_> = ks

@@ -40,6 +40,33 @@ pub fn open_store(cfg: &Config) -> anyhow::Result<Arc<FjallStore>> {
     )?))
 }
 
+/// A data directory made before the statement key index existed (or restored from a backup
+/// by an older version) has its index built from the log on a thread of its own; filtered
+/// reads ask ClickHouse until it is complete.
+fn build_key_index(store: &Arc<FjallStore>) -> anyhow::Result<()> {
+    if store.key_index_complete() {
+        return Ok(());
+    }
+    let store = store.clone();
+    std::thread::Builder::new()
+        .name("key-index-build".into())
+        .spawn(move || {
+            tracing::info!(
+                "building the statement key index from the log; filtered statement reads ask ClickHouse until it is done"
+            );
+            let started = std::time::Instant::now();
+            match store.build_key_index() {
+                Ok(n) => tracing::info!(
+                    statements = n,
+                    seconds = started.elapsed().as_secs(),
+                    "the statement key index is built"
+                ),
+                Err(e) => tracing::error!(error = %e, "the statement key index could not be built; filtered statement reads keep asking ClickHouse"),
+            }
+        })?;
+    Ok(())
+}
+
 /// The ClickHouse settings of the configuration.
 pub fn clickhouse_config(cfg: &Config) -> ClickHouseConfig {
     ClickHouseConfig {
@@ -144,6 +171,7 @@ impl Running {
 /// Builds and starts everything; returns once the server is accepting connections.
 pub async fn start(cfg: Config) -> anyhow::Result<Running> {
     let store = open_store(&cfg)?;
+    build_key_index(&store)?;
     let backups = cfg.clone();
     let mut running = start_on(cfg, store.clone()).await?;
     running.background.extend(crate::backup::spawn(
@@ -337,7 +365,8 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
             },
             wait: Duration::from_millis(cfg.ingest_backlog_wait_ms),
         })
-        .with_degraded(status, cfg.degraded_read_scan_max);
+        .with_degraded(status, cfg.degraded_read_scan_max)
+        .with_key_index(cfg.read_index_scan_max);
     let archives = crate::archive::Archives::new(
         log,
         purger.clone(),

@@ -81,6 +81,7 @@ impl Default for Config {
             filter_max_values: filter.max_values,
             filter_max_string_bytes: filter.max_string_bytes,
             degraded_read_scan_max: cairn_core::statements::DEGRADED_SCAN_MAX,
+            read_index_scan_max: cairn_core::key_index::SCAN_MAX,
             purge_max_statements: 100_000,
             analytics_max_execution_seconds: 60,
             analytics_max_memory_mb: 4096,

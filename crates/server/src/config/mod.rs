@@ -196,6 +196,9 @@ pub struct Config {
     /// While ClickHouse cannot be reached, filtered statement reads scan the log: at most this
     /// many log entries per request (beyond: 503).
     pub degraded_read_scan_max: usize,
+    /// Entries of the embedded key index one filtered statement read may examine before it
+    /// asks ClickHouse instead (0: filtered reads always ask ClickHouse).
+    pub read_index_scan_max: usize,
     /// Statements one erasure may remove (beyond: 400, split it).
     pub purge_max_statements: usize,
     /// Analytics queries (aggregates, funnels, autocomplete) stop after this many seconds (503).

@@ -103,8 +103,11 @@ impl FjallStore {
                 .ok_or_else(|| err(format!("{} ends inside an entry", path.display())))?;
             let value = read_bytes(&mut r, vlen).map_err(bad)?;
             n += 1;
-            if f.keyspace == "meta" && key == CHECKPOINT_KEY.as_bytes() {
-                // The restored log is projected again from the start into the new ClickHouse.
+            if f.keyspace == "meta"
+                && (key == CHECKPOINT_KEY.as_bytes() || key == crate::keys::BUILT_KEY.as_bytes())
+            {
+                // The restored log is projected again from the start into the new ClickHouse,
+                // and its key index is built from it below.
                 continue;
             }
             held += key.len() + value.len();
@@ -173,6 +176,8 @@ pub fn restore(
         done += 1;
         progress(done, total);
     }
+    store.mark_unindexed()?;
+    store.build_key_index()?;
     store.db.persist(PersistMode::SyncAll).map_err(err)?;
     let seq = store.last_seq()?;
     if seq != last.seq {

@@ -222,7 +222,12 @@ impl FjallStore {
             a => self.delta(&snap, a)?,
         };
         let mut files = Vec::new();
-        for (name, ks) in self.keyspaces() {
+        // The key index is built again from the log by a restore (`keys::build`).
+        for (name, ks) in self
+            .keyspaces()
+            .into_iter()
+            .filter(|(n, _)| *n != "statement_keys")
+        {
             let mut out = Out::create(&partial, name)?;
             match (name, after_seq) {
                 ("log", _) => {

@@ -2,18 +2,19 @@
 //! attachments, signatures, batches) and for reading them (by id, voided, filtered and paged).
 use crate::degraded::ProjectionStatus;
 use crate::error::Error;
-use crate::event::{Event, FilterKeys, StatementRecord};
+use crate::event::{Event, StatementRecord};
 use crate::ids::StoreId;
 use crate::ports::{LogStore, Projection};
 use crate::query::{Page, StatementQuery};
 use crate::tail::Tail;
-use crate::writer::{AppendRequest, NewStatement, WriterHandle};
+use crate::writer::WriterHandle;
 use bytes::Bytes;
 use cairn_xapi::{Actor, Statement, XapiVersion};
-use sha2::{Digest, Sha256};
-use std::collections::HashSet;
 use std::sync::Arc;
 use uuid::Uuid;
+
+mod prepare;
+pub(crate) use prepare::prepare;
 
 const SIGNATURE_USAGE: &str = "http://adlnet.gov/expapi/attachments/signature";
 
@@ -85,6 +86,9 @@ pub struct StatementService {
     degraded_scan_max: usize,
     /// Turns `since` / `until` into log positions for the projection.
     timeline: Arc<crate::timeline::Timeline>,
+    /// Index entries one filtered read may examine before it asks ClickHouse instead
+    /// (`read_index_scan_max`; 0: never read from the key index).
+    index_scan_max: usize,
 }
 
 /// The default of `degraded_read_scan_max`.
@@ -108,7 +112,15 @@ impl StatementService {
             status: Arc::new(ProjectionStatus::default()),
             degraded_scan_max: DEGRADED_SCAN_MAX,
             timeline: Arc::new(crate::timeline::Timeline::new()),
+            index_scan_max: crate::key_index::SCAN_MAX,
         }
+    }
+
+    /// Filtered reads examine at most `scan_max` entries of the embedded key index before they
+    /// ask ClickHouse instead (0: they always ask ClickHouse).
+    pub fn with_key_index(mut self, scan_max: usize) -> Self {
+        self.index_scan_max = scan_max;
+        self
     }
 
     /// Degraded mode: `status` is shared with the projector; while the projection cannot be
@@ -244,6 +256,12 @@ impl StatementService {
     /// One page of a filtered query: ClickHouse up to the projection watermark, the in-memory
     /// tail beyond it, voided statements removed.
     pub async fn query(&self, q: &StatementQuery, page: Page) -> Result<QueryPage, Error> {
+        if let Some(out) = self.index_query(q, page).await? {
+            metrics::counter!("cairn_statement_queries_total", "source" => "key_index")
+                .increment(1);
+            return Ok(Self::paged(out, page));
+        }
+        metrics::counter!("cairn_statement_queries_total", "source" => "projection").increment(1);
         let mut out: Vec<FoundStatement> = Vec::with_capacity(page.limit.min(1024));
         let mut window = page;
         let want = page.limit.saturating_add(1);
@@ -294,6 +312,12 @@ impl StatementService {
             }
             window.after = last;
         }
+        Ok(Self::paged(out, page))
+    }
+
+    /// The page from up to `page.limit + 1` statements found: the one past the limit only
+    /// tells that there is a next page.
+    fn paged(mut out: Vec<FoundStatement>, page: Page) -> QueryPage {
         let next = if out.len() > page.limit {
             out.truncate(page.limit);
             Some(Page {
@@ -303,10 +327,39 @@ impl StatementService {
         } else {
             None
         };
-        Ok(QueryPage {
+        QueryPage {
             statements: out,
             next,
+        }
+    }
+
+    /// The page from the embedded key index, or `None` when the index is not built yet, is
+    /// turned off, or would take more than `read_index_scan_max` entries for this page.
+    async fn index_query(
+        &self,
+        q: &StatementQuery,
+        page: Page,
+    ) -> Result<Option<Vec<FoundStatement>>, Error> {
+        if self.index_scan_max == 0 || !self.log.key_index_ready() {
+            return Ok(None);
+        }
+        let (log, timeline, q) = (self.log.clone(), self.timeline.clone(), q.clone());
+        let max = self.index_scan_max;
+        let hits = tokio::task::spawn_blocking(move || {
+            let q = if q.since_us.is_some() || q.until_us.is_some() {
+                timeline.bounds(&*log, &q, page.max_seq)?
+            } else {
+                q
+            };
+            crate::key_index::page(&*log, &q, &page, max)
         })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))??;
+        Ok(hits.map(|h| {
+            h.into_iter()
+                .map(|(seq, record)| FoundStatement { seq, record })
+                .collect()
+        }))
     }
 
     /// `q` with the log positions that its `since` / `until` imply, up to `max_seq`.
@@ -393,147 +446,4 @@ impl StatementService {
             .map_err(|e| Error::Internal(e.to_string()))?
             .map_err(Error::from)
     }
-}
-
-/// Applies the write rules to a batch and turns it into an append request.
-pub(crate) fn prepare(
-    ctx: &WriteContext,
-    statements: Vec<Statement>,
-    parts: Vec<AttachmentPart>,
-    put_id: Option<Uuid>,
-) -> Result<AppendRequest, Error> {
-    if let Some(pid) = put_id {
-        if statements.len() != 1 {
-            return Err(Error::BadRequest("PUT takes exactly one statement".into()));
-        }
-        if let Some(id) = statements[0].id().filter(|id| *id != pid) {
-            return Err(Error::BadRequest(format!(
-                "statementId parameter {pid} does not match the statement's id {id}"
-            )));
-        }
-    }
-    let mut seen = HashSet::new();
-    for s in &statements {
-        if let Some(id) = s.id().filter(|id| !seen.insert(*id)) {
-            return Err(Error::BadRequest(format!(
-                "statement id {id} appears twice in the batch"
-            )));
-        }
-    }
-    let parts = check_parts(&statements, parts)?;
-    let now = crate::time_fmt::format_us(crate::time_fmt::now_us());
-    let version_default = match ctx.version {
-        XapiVersion::V1_0_3 => "1.0.0",
-        XapiVersion::V2_0_0 => "2.0.0",
-    };
-    let mut out = Vec::with_capacity(statements.len());
-    let mut scratch = Vec::new();
-    for (i, mut st) in statements.into_iter().enumerate() {
-        for a in st.signature_attachments() {
-            let part = parts.iter().find(|p| p.sha2 == a.sha2).ok_or_else(|| {
-                Error::BadRequest(format!(
-                    "statement[{i}]: the signature attachment has no part"
-                ))
-            })?;
-            cairn_xapi::verify_signature(&st, &part.body).map_err(|e| {
-                Error::BadRequest(format!("statement[{i}]: invalid signature: {e}"))
-            })?;
-        }
-        let id = match put_id.or(st.id()) {
-            Some(id) => id,
-            None => Uuid::new_v4(),
-        };
-        st.set_id(id);
-        st.set_authority(ctx.authority.clone());
-        st.set_version_if_missing(version_default);
-        st.clear_stored();
-        let lrs_timestamp = st.timestamp.is_none();
-        st.set_timestamp_if_missing(&now);
-        let keys: FilterKeys = cairn_xapi::index_keys(&st).into();
-        let attachments = st
-            .attachments()
-            .iter()
-            .filter(|a| a.file_url.is_none() || parts.iter().any(|p| p.sha2 == a.sha2))
-            .map(|a| a.sha2.clone())
-            .collect();
-        out.push(NewStatement {
-            id,
-            body: st.to_json_with(&mut scratch),
-            keys,
-            voids: st.voided_target(),
-            ref_target: st.statement_ref_target(),
-            attachments,
-            lrs_timestamp,
-            restored_stored_us: None,
-            facts: Some(Arc::new(crate::facts::StatementFacts::of(&st))),
-            definitions: {
-                let mut defs = if ctx.define {
-                    crate::activities::definitions(&st)
-                } else {
-                    Vec::new()
-                };
-                defs.extend(crate::activities::verb_display(&st));
-                defs
-            },
-        });
-    }
-    Ok(AppendRequest {
-        store: ctx.store,
-        statements: out,
-        attachments: parts.into_iter().map(|p| (p.sha2, p.body)).collect(),
-        own_only: (!ctx.reads_all).then(|| ctx.authority.ifi_key().unwrap_or_default()),
-    })
-}
-
-/// Every attachment without a fileUrl needs a part with its hash; every part needs a declaring
-/// attachment; each part's body must hash to what its header says.
-fn check_parts(
-    statements: &[Statement],
-    parts: Vec<AttachmentPart>,
-) -> Result<Vec<AttachmentPart>, Error> {
-    for p in &parts {
-        let actual = hex::encode(Sha256::digest(&p.body));
-        if !actual.eq_ignore_ascii_case(&p.sha2) {
-            return Err(Error::BadRequest(format!(
-                "attachment part X-Experience-API-Hash {} does not match its content (sha256 {actual})",
-                p.sha2
-            )));
-        }
-    }
-    for (i, s) in statements.iter().enumerate() {
-        for (j, a) in s.attachments().iter().enumerate() {
-            let part = parts.iter().find(|p| p.sha2.eq_ignore_ascii_case(&a.sha2));
-            if part.is_none() && a.file_url.is_none() {
-                return Err(Error::BadRequest(format!(
-                    "statement[{i}].attachments[{j}]: no attachment part with sha2 {} and no fileUrl",
-                    a.sha2
-                )));
-            }
-            if a.usage_type == SIGNATURE_USAGE {
-                if part.is_none() {
-                    return Err(Error::BadRequest(format!(
-                        "statement[{i}].attachments[{j}]: a signature must be sent as a part"
-                    )));
-                }
-                if a.content_type != "application/octet-stream" {
-                    return Err(Error::BadRequest(format!(
-                        "statement[{i}].attachments[{j}]: a signature's contentType must be application/octet-stream"
-                    )));
-                }
-            }
-        }
-    }
-    for p in &parts {
-        let declared = statements
-            .iter()
-            .flat_map(|s| s.attachments())
-            .any(|a| a.sha2.eq_ignore_ascii_case(&p.sha2));
-        if !declared {
-            return Err(Error::BadRequest(format!(
-                "attachment part {} is not declared by any statement",
-                p.sha2
-            )));
-        }
-    }
-    Ok(parts)
 }
