@@ -60,8 +60,7 @@ async fn metrics_are_served_on_their_own_listener_after_traffic() {
         .await
         .unwrap();
     s.wait_projected(&format!("verb = '{verb}'"), 4).await;
-    // The checkpoint moves once the insert has returned (and been measured); from then on
-    // filtered reads ask ClickHouse.
+    // The checkpoint moves once the insert has returned (and been measured).
     let mut projected = false;
     for _ in 0..200 {
         let text = scrape(&s).await;
@@ -73,7 +72,7 @@ async fn metrics_are_served_on_their_own_listener_after_traffic() {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     assert!(projected, "the checkpoint reached the log's head");
-    // By id twice (the second from the hot cache), then a filtered read (ClickHouse).
+    // By id twice (the second from the hot cache), then a filtered read (the key index).
     for _ in 0..2 {
         s.get_json(&format!("/xapi/statements?statementId={}", ids[0]))
             .await;
@@ -113,7 +112,7 @@ async fn metrics_are_served_on_their_own_listener_after_traffic() {
         "cairn_writer_group_requests_bucket{le=\"1\"}",
         "cairn_writer_commit_seconds_count",
         "cairn_clickhouse_request_duration_seconds_count{op=\"insert\"}",
-        "cairn_clickhouse_request_duration_seconds_count{op=\"query_statements\"}",
+        "cairn_statement_queries_total{source=\"key_index\"}",
         "cairn_statement_cache_lookups_total{result=\"hit\"}",
     ] {
         assert!(
