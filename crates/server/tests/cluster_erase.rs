@@ -4,7 +4,8 @@
 //! serves any of A's statements and every node serves all of B's, each node's ClickHouse
 //! database holds no row of A and every row of B exactly once, no message of the cluster's log
 //! (read raw, every sequence of its stream and of the stream of redacted copies) holds A's
-//! identifier, and a fourth node started empty replays the log and serves exactly B's. A node
+//! identifier, nor does any file of the nats-servers' streams (their replication journal
+//! excepted, see docs/operations.md), and a fourth node started empty replays the log and serves exactly B's. A node
 //! that was down for the whole erasure (killed before it) erases A's statements and documents
 //! when it comes back, from the rewritten log. Then a
 //! third learner is erased through another node, which is killed with SIGKILL before it has
@@ -275,6 +276,25 @@ fn wait_rows_once(db: &str, ids: &[String]) {
     }
 }
 
+/// The files under `dir` (recursively) whose bytes contain `needle`, except those of
+/// JetStream's replication journal (`$SYS/_js_`), which keeps recent writes until it compacts.
+fn files_holding(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if !path.ends_with("_js_") {
+                found.extend(files_holding(&path, needle));
+            }
+        } else if let Ok(bytes) = std::fs::read(&path)
+            && bytes.windows(needle.len()).any(|w| w == needle)
+        {
+            found.push(path.display().to_string());
+        }
+    }
+    found
+}
+
 /// Reads every sequence of both streams raw: answers (messages read, messages holding A's
 /// bytes, messages in the stream of copies).
 fn scan_streams(nats: &NatsCluster, needle: &[u8]) -> (u64, Vec<String>, u64) {
@@ -434,6 +454,11 @@ fn a_learner_erased_through_one_node_is_gone_from_every_node() {
     }
     wait_profile(&http, nodes[2].port, &client, ALICE, 200);
     nodes[2].kill();
+    let before = files_holding(&nats.dir(), ALICE_BYTES);
+    assert!(
+        !before.is_empty(),
+        "the streams' files hold A before the erasure"
+    );
 
     let admin = Admin::on(&http, nodes[1].port);
     let started = Instant::now();
@@ -463,6 +488,9 @@ fn a_learner_erased_through_one_node_is_gone_from_every_node() {
     assert!(holding.is_empty(), "messages holding A: {holding:?}");
     assert!(copies > 0, "no message was replaced");
     eprintln!("{read} messages read raw, {copies} of them redacted copies");
+    // ... nor any file of the nats-servers' streams: the delete overwrote the originals' bytes.
+    let files = files_holding(&nats.dir(), ALICE_BYTES);
+    assert!(files.is_empty(), "stream files holding A: {files:?}");
     eprintln!(
         "erasure of {} statements: rewriting the log from {rewriting:?}, finished on the \
          deciding node after {decided:?}, gone from every node after {everywhere:?}",

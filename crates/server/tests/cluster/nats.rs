@@ -99,6 +99,10 @@ impl NatsCluster {
         }
     }
 
+    pub fn dir(&self) -> std::path::PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
     pub fn urls(&self) -> Vec<String> {
         self.client_ports
             .iter()
