@@ -6,9 +6,10 @@
 //! lease) runs the job: only its `archive_dir` holds archives, exactly of the old statements,
 //! and only its log says it archived; no node serves an old statement (404 by id, absent from
 //! full and filtered lists), every node serves every new one, and each node's ClickHouse
-//! database holds exactly the new ones. Then the deciding node is killed with SIGKILL as its
-//! next run starts: the next holder of the lease finishes the retention, and the killed node,
-//! started again, agrees.
+//! database holds exactly the new ones. Then the deciding node is killed with SIGKILL once its
+//! next run has begun removing a month (its purge is in the log): every node finishes that
+//! removal, the next holder of the lease archives the remaining month into its own directory
+//! (no month archived twice, none lost), and the killed node, started again, agrees.
 mod cluster;
 mod common;
 
@@ -32,8 +33,8 @@ const OLD: [&str; 3] = ["2025-01", "2025-02", "2025-03"];
 const LATER: [&str; 2] = ["2025-05", "2025-06"];
 /// What the deciding node logs for each month it archived and removed.
 const ARCHIVED: &str = "month archived and removed";
-/// What it logs as a run with months due starts.
-const STARTING: &str = "retention: archiving months past retention";
+/// What a node logs as it starts a purge's removal (after its Begun message is in the log).
+const WAITING: &str = "stage=Waiting";
 
 /// A store's client.
 struct Client {
@@ -109,7 +110,10 @@ fn spawn(root: &Path, nats: &NatsCluster, run: &str, i: usize) -> Node {
             archive_dir(root, i).display().to_string(),
         ),
         ("CAIRN_RETENTION_INTERVAL_MINUTES", "1".to_owned()),
-        ("CAIRN_LOG", "warn,cairn_server::archive=info".to_owned()),
+        (
+            "CAIRN_LOG",
+            "warn,cairn_server::archive=info,cairn_core::purge=info".to_owned(),
+        ),
     ];
     let db = format!("cairn_retention_{run}_n{i}");
     Node::spawn_with(root, &format!("n{i}"), NODE_PORTS[i], nats, &db, &env)
@@ -376,62 +380,56 @@ fn retention_runs_on_exactly_one_node_of_a_cluster() {
     eprintln!("node {d} decided the retention run");
 
     // Later months restored through a node that is not deciding; the deciding node is killed
-    // with SIGKILL as soon as its next run starts (before, during or after the removal: the
-    // log says which). The next holder of the lease finishes the retention.
+    // with SIGKILL once it has begun removing the first of them (its purge is in the log, its
+    // archive written, its own store not yet purged). Every node finishes that removal, and the
+    // next holder of the lease archives and removes the second month into its own directory.
     let other = (d + 1) % 3;
-    let later = seed(
-        &root.path().join(format!("n{other}")),
-        seeds.path(),
-        store,
-        &LATER,
-        30,
-    );
+    let begun = nodes[d].log().matches(WAITING).count();
+    let data = root.path().join(format!("n{other}"));
+    let first = seed(&data, seeds.path(), store, &LATER[..1], 30);
+    let second = seed(&data, seeds.path(), store, &LATER[1..], 30);
     let started = Instant::now();
-    let before = nodes[d].log().matches(STARTING).count();
-    while nodes[d].log().matches(STARTING).count() == before {
+    while nodes[d].log().matches(WAITING).count() == begun {
         assert!(
             started.elapsed() < Duration::from_secs(120),
-            "no second run on node {d}"
+            "no removal on node {d}"
         );
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(Duration::from_millis(2));
     }
-    let archived_before_kill = nodes[d].log().matches(ARCHIVED).count() - OLD.len();
     nodes[d].kill();
-    eprintln!("node {d} killed as its run started ({archived_before_kill} month(s) done)");
+    let later: Vec<String> = first.iter().chain(&second).cloned().collect();
     let survivors: Vec<usize> = (0..3).filter(|&i| i != d).collect();
     for &i in &survivors {
         wait_lists(&http, &nodes[i], &c, &kept);
         assert_gone(&http, &nodes[i], &c, &later);
         wait_clickhouse(&nodes[i].db, &later, &new);
     }
-    // Every later statement is archived, by the killed node (a month it had begun to remove)
-    // or the next holder; no directory holds an old statement twice, nor a new one.
-    let mut union: Vec<String> = Vec::new();
-    for i in 0..3 {
-        let a = archived(&archive_dir(root.path(), i), store, &LATER);
-        let unique: HashSet<&String> = a.iter().collect();
-        assert_eq!(unique.len(), a.len(), "node {i} archived one twice");
-        union.extend(a);
+    // The first month's archive is the killed node's, the second's the next holder's: no month
+    // archived twice, none lost.
+    assert_eq!(archived(&archive_dir(root.path(), d), store, &LATER), first);
+    let next: Vec<usize> = survivors
+        .iter()
+        .copied()
+        .filter(|&i| !archived(&archive_dir(root.path(), i), store, &LATER).is_empty())
+        .collect();
+    assert_eq!(next.len(), 1, "the second month archived by {next:?}");
+    assert_eq!(
+        archived(&archive_dir(root.path(), next[0]), store, &LATER),
+        second
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while said(&nodes, ARCHIVED)[next[0]] != 1 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
     }
-    let union: HashSet<String> = union.into_iter().collect();
-    assert_eq!(union, later.iter().cloned().collect::<HashSet<_>>());
-    // The killed node, started again, agrees.
+    assert_eq!(said(&nodes, ARCHIVED)[next[0]], 1, "the next holder's log");
+    eprintln!(
+        "node {d} killed once its removal had begun; node {} took over",
+        next[0]
+    );
+    // The killed node, started again, finishes the removal on its own store and agrees.
     nodes[d] = spawn(root.path(), &nats, &run, d);
     wait_lists(&http, &nodes[d], &c, &kept);
     assert_gone(&http, &nodes[d], &c, &later);
     assert_gone(&http, &nodes[d], &c, &old);
     wait_clickhouse(&nodes[d].db, &later, &new);
-    let taken_over: Vec<usize> = survivors
-        .iter()
-        .copied()
-        .filter(|&i| nodes[i].log().contains(ARCHIVED))
-        .collect();
-    eprintln!(
-        "after the kill, the run was finished by node(s) {taken_over:?}; \
-         archives: {:?}",
-        (0..3)
-            .map(|i| archived(&archive_dir(root.path(), i), store, &LATER).len())
-            .collect::<Vec<_>>()
-    );
-    assert!(taken_over.len() <= 1, "two nodes took over: {taken_over:?}");
 }

@@ -16,9 +16,11 @@
 //! every node removes the same statements from its own store and ClickHouse database, and the
 //! log is rewritten without them. Restored ranges are known only on the node that restored
 //! them, so the deciding node reads its whole log to find the months due ([`whole_log`]). A
-//! node that takes the lease over runs the job at once; a month its predecessor archived but
-//! had not begun to remove is archived again (into the new holder's `archive_dir`) and removed,
-//! and a removal that had begun is finished by every node from the plan in the log.
+//! node that takes the lease over runs the job at once: it first finishes a removal its
+//! predecessor had begun (every node does, from the plan in the log; that month's archive is
+//! complete in the predecessor's `archive_dir`), then archives what is still due, into its own
+//! `archive_dir` (a month whose files the predecessor wrote but had not begun to remove is
+//! archived again, and removed).
 use super::Archives;
 use anyhow::Context;
 use cairn_core::StoreId;
@@ -113,10 +115,12 @@ pub async fn run_once(
         .iter()
         .map(|&(s, keep)| (s, cairn_core::archive::last_due(now_us, keep)))
         .collect();
-    // The log is read up to the newest due month's end, and the restored ranges; in cluster
-    // mode after applying what the other nodes appended, and all of it.
-    archives.purger.catch_up().await?;
+    // The log is read up to the newest due month's end, and the restored ranges. In cluster
+    // mode: all of it, once what the other nodes appended is applied and a removal begun by
+    // a previous holder of the lease is finished here (so its month is not archived again).
     let restored = if archives.purger.is_clustered() {
+        archives.purger.catch_up().await?;
+        archives.purger.resume().await?;
         vec![whole_log()]
     } else {
         archives.timeline.restored()
