@@ -5,8 +5,9 @@
 //! store's retention is set to one month. Then exactly one node (the holder of the forwarding
 //! lease) runs the job: only its `archive_dir` holds archives, exactly of the old statements,
 //! and only its log says it archived; no node serves an old statement (404 by id, absent from
-//! full and filtered lists), every node serves every new one, and each node's ClickHouse
-//! database holds exactly the new ones. Then the deciding node is killed with SIGKILL once its
+//! full and filtered lists), every node serves every new one, each node's ClickHouse
+//! database holds exactly the new ones, and no message of the replicated log (read raw) holds
+//! an old statement. Then the deciding node is killed with SIGKILL once its
 //! next run has begun removing a month (its purge is in the log): every node finishes that
 //! removal, the next holder of the lease archives the remaining month into its own directory
 //! (no month archived twice, none lost), and the killed node, started again, agrees.
@@ -300,6 +301,30 @@ fn seed(data: &Path, archives: &Path, store: StoreId, months: &[&str], n: usize)
     ids
 }
 
+/// The sequences of the log's streams (the default `jetstream_stream` and its stream of
+/// redacted copies), read raw, whose message holds `needle`.
+fn holding(nats: &NatsCluster, needle: &[u8]) -> Vec<String> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client = async_nats::connect(nats.urls()[0].as_str()).await.unwrap();
+        let js = async_nats::jetstream::new(client);
+        let mut out = Vec::new();
+        for name in ["CAIRN_LOG", "CAIRN_LOG_REWRITTEN"] {
+            let mut s = js.get_stream(name).await.unwrap();
+            let last = s.info().await.unwrap().state.last_sequence;
+            for seq in 1..=last {
+                let Ok(m) = s.get_raw_message(seq).await else {
+                    continue; // erased
+                };
+                if m.payload.windows(needle.len()).any(|w| w == needle) {
+                    out.push(format!("{name} {seq}"));
+                }
+            }
+        }
+        out
+    })
+}
+
 /// How many times each node's log says `what`.
 fn said(nodes: &[Node], what: &str) -> Vec<usize> {
     nodes
@@ -426,6 +451,20 @@ fn retention_runs_on_exactly_one_node_of_a_cluster() {
         "node {d} killed once its removal had begun; node {} took over",
         next[0]
     );
+    // The replicated log no longer holds any archived statement (their responses hold
+    // `zqold`), read raw.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let held = holding(&nats, b"zqold");
+        if held.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "messages holding old statements: {held:?}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
     // The killed node, started again, finishes the removal on its own store and agrees.
     nodes[d] = spawn(root.path(), &nats, &run, d);
     wait_lists(&http, &nodes[d], &c, &kept);
