@@ -93,7 +93,9 @@ impl Purger {
     /// every node finishes it on its own store (see [`crate::writer`]'s `purges`); each node
     /// then rewrites the replicated log without what the purge removed ([`super::rewrite`]),
     /// removes only its own pending plan, and the node that decided the purge appends the
-    /// Finished event. Retention is not run, nor are purges with a shared database, yet.
+    /// Finished event. Retention runs this way too (the node holding the forwarding lease
+    /// decides each run, see `cairn_server::archive::retention`); purges with a shared database
+    /// are not run yet.
     pub fn clustered(
         mut self,
         shared_projection: bool,
@@ -106,19 +108,22 @@ impl Purger {
         self
     }
 
-    /// Whether this node can run `reason`'s purges (`503` naming why not).
-    pub fn available(&self, reason: PurgeReason) -> Result<(), Error> {
+    /// Whether this node can run `reason`'s purges (`503` naming why not): every reason, except
+    /// in a cluster whose nodes share one ClickHouse database.
+    pub fn available(&self, _reason: PurgeReason) -> Result<(), Error> {
         match &self.cluster {
             Some(c) if c.shared_projection => Err(Error::Unavailable(
                 "purges and erasures are not available yet in a cluster whose nodes share one \
                  ClickHouse database (projection_shared)"
                     .into(),
             )),
-            Some(_) if reason == PurgeReason::Retention => Err(Error::Unavailable(
-                "retention does not run in cluster mode yet".into(),
-            )),
             _ => Ok(()),
         }
+    }
+
+    /// Whether this node runs in cluster mode (its purges go through the replicated log).
+    pub fn is_clustered(&self) -> bool {
+        self.cluster.is_some()
     }
 
     /// Cluster mode: applies what the other nodes appended before a purge is planned, so that

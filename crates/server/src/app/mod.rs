@@ -316,8 +316,13 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         crate::forwarding::matcher(),
         cfg.delivery_settings(),
     );
+    // In a cluster the forwarding lease's holder also decides each retention run.
+    let mut decider = crate::archive::retention::Decider::default();
     let hub = match crate::cluster::forwarding(&cfg, bucket.as_ref(), &node_id).await {
-        Some(c) => hub.clustered(c),
+        Some(c) => {
+            decider = crate::archive::retention::Decider::lease(c.keeper.clone());
+            hub.clustered(c)
+        }
         None => hub,
     };
     hub.sync().await?;
@@ -475,6 +480,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         job_tenancy,
         purger,
         Duration::from_secs(cfg.retention_interval_minutes * 60),
+        decider,
         shutdown_rx.clone(),
     );
     let projector = projectors::spawn(projectors, committed, shutdown_rx);

@@ -119,6 +119,8 @@ impl Archives {
         progress: mpsc::UnboundedSender<(u64, u64)>,
     ) -> anyhow::Result<Manifest> {
         let _one = self.busy.lock().await;
+        // Cluster mode: the plan covers every statement acknowledged anywhere before it.
+        self.purger.catch_up().await?;
         let max = self.max_statements;
         let plan = self
             .blocking(move |log| Ok(cairn_core::archive::plan(log, store, month, max)?))

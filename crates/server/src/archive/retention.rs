@@ -8,12 +8,28 @@
 //! files were written but whose statements were not yet removed is written again and removed;
 //! a removal that had begun is finished at start-up like every purge, and its archive is then
 //! complete.
+//!
+//! In cluster mode exactly one node decides each run: the node holding the forwarding lease
+//! ([`Decider`]; docs/ARCHITECTURE.md, "Retention in a cluster", says why that lease). It
+//! applies what the other nodes appended first ([`Purger::catch_up`]), writes the archives into
+//! its own `archive_dir`, and removes each month through the replicated log like an erasure:
+//! every node removes the same statements from its own store and ClickHouse database, and the
+//! log is rewritten without them. Restored ranges are known only on the node that restored
+//! them, so the deciding node reads its whole log to find the months due ([`whole_log`]). A
+//! node that takes the lease over runs the job at once: it first finishes a removal its
+//! predecessor had begun (every node does, from the plan in the log; that month's archive is
+//! complete in the predecessor's `archive_dir`), then archives what is still due, into its own
+//! `archive_dir` (a month whose files the predecessor wrote but had not begun to remove is
+//! archived again, and removed).
 use super::Archives;
 use anyhow::Context;
 use cairn_core::StoreId;
 use cairn_core::archive::{Manifest, Month};
+use cairn_core::projection_lease::keeper::{Keeper, Role};
+use cairn_core::purge::PurgeReason;
 use cairn_core::purge::run::Purger;
 use cairn_core::tenancy::TenancyService;
+use cairn_core::timeline::Restored;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,17 +45,69 @@ fn retained(tenancy: &TenancyService) -> Vec<(StoreId, u32)> {
         .collect()
 }
 
+/// Which node runs the job: every node alone, or in cluster mode only the holder of the
+/// forwarding lease.
+#[derive(Clone, Default)]
+pub struct Decider {
+    lease: Option<Arc<Keeper>>,
+}
+
+impl Decider {
+    /// Cluster mode: only the holder of `lease` (the forwarding lease's keeper) decides.
+    pub fn lease(lease: Arc<Keeper>) -> Self {
+        Decider { lease: Some(lease) }
+    }
+
+    /// Whether this node may decide a run (or archive one more month of it) now.
+    pub fn deciding(&self) -> bool {
+        self.lease.as_ref().is_none_or(|k| k.holding())
+    }
+
+    /// Waits until this node takes the lease (again); never, on a single node.
+    async fn taken(&self) {
+        let Some(k) = &self.lease else {
+            return std::future::pending().await;
+        };
+        let mut role = k.role();
+        loop {
+            if role.changed().await.is_err() {
+                return std::future::pending().await;
+            }
+            if matches!(*role.borrow_and_update(), Role::Holder { .. }) {
+                return;
+            }
+        }
+    }
+}
+
+/// Every position of the log, as a restored range: in cluster mode a node knows only the
+/// ranges restored through itself, so the deciding node reads its whole log for the months due.
+fn whole_log() -> Restored {
+    Restored {
+        first: 1,
+        last: u64::MAX,
+        at_us: i64::MAX,
+        min_stored_us: i64::MIN,
+        max_stored_us: i64::MAX,
+    }
+}
+
 /// One run at `now_us`: archives every month due under `stores`' retentions, oldest first.
 /// Refused as a whole without an archive directory; a month that cannot be archived is
-/// logged and the others still are. Answers the archives written.
+/// logged and the others still are. Answers the archives written. In cluster mode, the node
+/// stops between two months once it no longer holds the lease (`decider`).
 pub async fn run_once(
     archives: &Archives,
     stores: Vec<(StoreId, u32)>,
     now_us: i64,
+    decider: &Decider,
 ) -> anyhow::Result<Vec<Manifest>> {
-    if stores.is_empty() {
+    if stores.is_empty() || !decider.deciding() {
         return Ok(Vec::new());
     }
+    // Refused before anything is written where this node runs no purge (a cluster sharing one
+    // ClickHouse database).
+    archives.purger.available(PurgeReason::Retention)?;
     let dir = archives.dir(None).with_context(|| {
         format!(
             "{} store(s) have a retention but there is nowhere to archive their old months: \
@@ -51,8 +119,16 @@ pub async fn run_once(
         .iter()
         .map(|&(s, keep)| (s, cairn_core::archive::last_due(now_us, keep)))
         .collect();
-    // The log is read up to the newest due month's end, and the restored ranges.
-    let restored = archives.timeline.restored();
+    // The log is read up to the newest due month's end, and the restored ranges. In cluster
+    // mode: all of it, once what the other nodes appended is applied and a removal begun by
+    // a previous holder of the lease is finished here (so its month is not archived again).
+    let restored = if archives.purger.is_clustered() {
+        archives.purger.catch_up().await?;
+        archives.purger.resume().await?;
+        vec![whole_log()]
+    } else {
+        archives.timeline.restored()
+    };
     let due = archives
         .blocking(move |log| Ok(cairn_core::archive::months_held(log, &restored, &last)?))
         .await?;
@@ -64,6 +140,12 @@ pub async fn run_once(
     }
     let mut written = Vec::new();
     for (store, month) in due {
+        if !decider.deciding() {
+            tracing::warn!(
+                "retention: this node no longer holds the lease; the next holder goes on"
+            );
+            break;
+        }
         let (tx, _rx) = mpsc::unbounded_channel();
         match archives.archive(dir.clone(), store, month, tx).await {
             Ok(m) => written.push(m),
@@ -76,17 +158,19 @@ pub async fn run_once(
     Ok(written)
 }
 
-/// Runs the job at start-up, then every `every`, until shutdown (a month being archived at
-/// shutdown is finished by the next start, see the module doc).
+/// Runs the job at start-up, then every `every` and (cluster mode) whenever this node takes the
+/// lease, until shutdown (a month being archived at shutdown is finished by the next start,
+/// see the module doc).
 pub async fn schedule(
     archives: Archives,
     tenancy: TenancyService,
     every: Duration,
+    decider: Decider,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
         let stores = retained(&tenancy);
-        let run = run_once(&archives, stores, cairn_core::time_fmt::now_us());
+        let run = run_once(&archives, stores, cairn_core::time_fmt::now_us(), &decider);
         tokio::select! {
             _ = shutdown.wait_for(|s| *s) => return,
             r = run => if let Err(e) = r {
@@ -96,6 +180,7 @@ pub async fn schedule(
         tokio::select! {
             _ = shutdown.wait_for(|s| *s) => return,
             _ = tokio::time::sleep(every) => {}
+            _ = decider.taken() => {}
         }
     }
 }
@@ -106,6 +191,7 @@ pub fn spawn(
     tenancy: TenancyService,
     purger: Arc<Purger>,
     every: Duration,
+    decider: Decider,
     mut shutdown: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -118,6 +204,6 @@ pub fn spawn(
                 );
             },
         }
-        schedule(archives, tenancy, every, shutdown).await
+        schedule(archives, tenancy, every, decider, shutdown).await
     })
 }
