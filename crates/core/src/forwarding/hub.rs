@@ -116,6 +116,11 @@ impl Hub {
         }
     }
 
+    /// Cluster mode: the forwarding lease's keeper (its holder also decides retention runs).
+    pub fn lease(&self) -> Option<Arc<crate::projection_lease::keeper::Keeper>> {
+        self.inner.cluster.as_ref().map(|c| c.keeper.clone())
+    }
+
     /// Brings the running tasks in line with the committed forwarders: starts new and resumed
     /// ones, restarts changed ones, stops paused ones, and forgets deleted ones (their cursor
     /// and dead letters go too).

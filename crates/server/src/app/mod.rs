@@ -1,4 +1,5 @@
 //! Wiring: builds every component from the configuration and runs them until shutdown.
+use crate::archive::retention::Decider;
 use crate::config::{Config, MetricsAddr};
 use anyhow::Context;
 use cairn_clickhouse::{ClickHouseConfig, ClickHouseProjection};
@@ -316,15 +317,12 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         crate::forwarding::matcher(),
         cfg.delivery_settings(),
     );
-    // In a cluster the forwarding lease's holder also decides each retention run.
-    let mut decider = crate::archive::retention::Decider::default();
     let hub = match crate::cluster::forwarding(&cfg, bucket.as_ref(), &node_id).await {
-        Some(c) => {
-            decider = crate::archive::retention::Decider::lease(c.keeper.clone());
-            hub.clustered(c)
-        }
+        Some(c) => hub.clustered(c),
         None => hub,
     };
+    // In a cluster the forwarding lease's holder also decides each retention run.
+    let decider = hub.lease().map_or_else(Default::default, Decider::lease);
     hub.sync().await?;
     let forwarding =
         ForwarderService::new(forwarders, writer.clone(), tenancy.clone(), hub.clone());
