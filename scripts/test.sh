@@ -2,8 +2,8 @@
 # Runs every test of Cairn on a fresh Debian machine: installs what is missing (ClickHouse,
 # nats-server, chDB, ZooKeeper), starts a private ClickHouse on loopback under var/, then runs formatting and
 # lint checks, every Rust test (unit, HTTP, real-ClickHouse integration, kill -9 durability), a
-# ClickHouse outage under load and the ClickHouse adapter's tests against a private ClickHouse
-# cluster (ZooKeeper and two servers), each its own step, run beside the fuzzing because they
+# ClickHouse outage under load, retention in a three-node cluster, and the ClickHouse adapter's
+# tests against a private ClickHouse cluster (ZooKeeper and two servers), each its own step, run beside the fuzzing because they
 # mostly wait for their servers, bounded fuzzing of the parsers
 # (cargo fuzz, CAIRN_FUZZ_SECONDS per target), a client-library compatibility check
 # (TinCanPython), schemathesis against the served OpenAPI document (no 5xx, answers as
@@ -79,11 +79,13 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
-# The ClickHouse outage test runs as its own step below, so that its failure is named.
+# The ClickHouse outage test and the cluster retention test run as their own steps below, so
+# that a failure is named.
 outage_test="the_lrs_outlasts_clickhouse"
+retention_test="retention_runs_on_exactly_one_node_of_a_cluster"
 
 step "cargo test"
-cargo test --workspace -- --skip "$outage_test"
+cargo test --workspace -- --skip "$outage_test" --skip "$retention_test"
 
 # The cluster tests spend most of their time waiting for ZooKeeper and the servers (about 0.6 of
 # one core over three to four minutes), and the fuzzing that follows builds with both cores and
@@ -104,22 +106,38 @@ cargo test -p cairn-server --test degraded_mode -- --exact "$outage_test" >"$out
 outage_pid=$!
 background+=("$outage_pid")
 
+# The cluster retention test (three nats-servers, three nodes, two to three minutes) mostly waits
+# for the cluster's leases and removals: beside the fuzzing as well.
+step "Cluster retention: three nats-servers and three nodes, one node archives (started in the background)"
+retention_log="$repo/var/test-cluster-retention-step.log"
+cargo test -p cairn-server --test cluster_retention -- --exact "$retention_test" >"$retention_log" 2>&1 &
+retention_pid=$!
+background+=("$retention_pid")
+
 step "fuzzing: cargo fuzz on the parsers, ${CAIRN_FUZZ_SECONDS:-30}s per target"
 scripts/fuzz.sh
 
-step "ClickHouse outage and cluster: the results of the tests started before the fuzzing"
+step "ClickHouse outage, cluster retention, ClickHouse cluster: the results of the tests started before the fuzzing"
 outage_rc=0
 wait "$outage_pid" || outage_rc=$?
+retention_rc=0
+wait "$retention_pid" || retention_rc=$?
 cluster_rc=0
 wait "$cluster_pid" || cluster_rc=$?
 background=()
 printf -- '--- ClickHouse outage test ---\n'
 cat "$outage_log"
+printf -- '--- Cluster retention test ---\n'
+cat "$retention_log"
 printf -- '--- ClickHouse cluster tests ---\n'
 cat "$cluster_log"
 if [ "$outage_rc" != 0 ]; then
     echo "the ClickHouse outage test failed (exit $outage_rc); its output is above" >&2
     exit "$outage_rc"
+fi
+if [ "$retention_rc" != 0 ]; then
+    echo "the cluster retention test failed (exit $retention_rc); its output is above" >&2
+    exit "$retention_rc"
 fi
 if [ "$cluster_rc" != 0 ]; then
     echo "the ClickHouse cluster tests failed (exit $cluster_rc); their output is above" >&2
