@@ -10,7 +10,8 @@
 //! when it comes back, from the rewritten log. Then a
 //! third learner is erased through another node, which is killed with SIGKILL before it has
 //! rewritten the log: the other nodes finish the erasure and the rewrite, and the killed node
-//! finishes it on its own store when it comes back.
+//! finishes it on its own store when it comes back, and records the erasure's end (its
+//! Finished event, exactly once).
 mod cluster;
 mod common;
 
@@ -293,6 +294,39 @@ fn files_holding(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
         }
     }
     found
+}
+
+/// The Finished events of purge `id` in the cluster's log (both streams, decoded).
+fn finished_events(nats: &NatsCluster, id: &str) -> usize {
+    use cairn_core::Event;
+    use cairn_core::purge::PurgePhase;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client = async_nats::connect(nats.urls()[0].as_str()).await.unwrap();
+        let js = async_nats::jetstream::new(client);
+        let mut found = 0;
+        for name in STREAMS {
+            let mut s = js.get_stream(name).await.unwrap();
+            let last = s.info().await.unwrap().state.last_sequence;
+            for seq in 1..=last {
+                let Ok(m) = s.get_raw_message(seq).await else {
+                    continue;
+                };
+                let Ok(ws) = cairn_core::replicated::decode_group(&m.payload) else {
+                    continue;
+                };
+                found += ws
+                    .events
+                    .iter()
+                    .filter(|(_, e)| {
+                        matches!(&**e, Event::Purge(p)
+                            if p.id.to_string() == id && p.phase == PurgePhase::Finished)
+                    })
+                    .count();
+            }
+        }
+        found
+    })
 }
 
 /// Reads every sequence of both streams raw: answers (messages read, messages holding A's
@@ -581,4 +615,15 @@ fn a_learner_erased_through_one_node_is_gone_from_every_node() {
     wait_rows_once(&db, &bob);
     let (_, holding, _) = scan_streams(&nats, ALICE_BYTES);
     assert!(holding.is_empty(), "messages holding A: {holding:?}");
+    // Node 2 decided C's erasure: back, it records the erasure's end, once.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while finished_events(&nats, &id) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "no Finished event for C's erasure:\n{}",
+            nodes[2].log()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert_eq!(finished_events(&nats, &id), 1, "C's erasure finished once");
 }

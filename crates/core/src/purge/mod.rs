@@ -45,6 +45,12 @@ pub const PLAN_FORMAT_VERSION: u8 = 2;
 /// The `meta` key of the purge that has begun and not finished yet.
 pub const PENDING_KEY: &str = "purge.pending";
 
+/// Cluster mode: the `meta` key of the purge this node decided and has not yet appended the
+/// Finished event of (its plan; empty once appended). Written on this node only, never through
+/// the replicated log, so after a crash the node that decided a purge, and only that node,
+/// appends its Finished event when it comes back.
+pub const DECIDED_KEY: &str = "purge.decided";
+
 /// Why entries are purged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PurgeReason {

@@ -1,6 +1,6 @@
 //! Running a purge through its phases (see the module doc of [`crate::purge`]), one at a time,
 //! and finishing one that a crash interrupted.
-use super::{PENDING_KEY, PurgePhase, PurgePlan, PurgeReason, PurgeScope};
+use super::{DECIDED_KEY, PENDING_KEY, PurgePhase, PurgePlan, PurgeReason, PurgeScope};
 use crate::error::Error;
 use crate::event::StatementRecord;
 use crate::ids::StoreId;
@@ -183,8 +183,44 @@ impl Purger {
                 tracing::info!(purge = %plan.id, "finishing a pending purge");
                 self.finish(plan, false).await.map(Some)
             }
-            None => Ok(None),
+            None => {
+                // Cluster mode: this node decided a purge, finished it on its own store and
+                // stopped before appending its Finished event.
+                if let Some(plan) = self.decided().await? {
+                    tracing::info!(purge = %plan.id, "recording the end of a purge this node decided");
+                    self.append_finished(&plan).await?;
+                    // The plan names the identifiers: its bytes leave the disk.
+                    self.blocking(|log| log.compact_meta()).await?;
+                }
+                Ok(None)
+            }
         }
+    }
+
+    /// Cluster mode: the purge this node decided whose Finished event it has not appended.
+    async fn decided(&self) -> Result<Option<PurgePlan>, Error> {
+        if self.cluster.is_none() {
+            return Ok(None);
+        }
+        let raw = self.blocking(|log| log.meta_get(DECIDED_KEY)).await?;
+        raw.filter(|v| !v.is_empty())
+            .map(|v| {
+                PurgePlan::decode(&v)
+                    .map_err(|e| Error::Internal(format!("decided purge cannot be decoded: {e}")))
+            })
+            .transpose()
+    }
+
+    /// Cluster mode: appends `plan`'s Finished event, then forgets that this node decided it.
+    async fn append_finished(&self, plan: &PurgePlan) -> Result<(), Error> {
+        self.writer
+            .purge(PurgeWrite {
+                plan: plan.clone(),
+                phase: PurgePhase::Finished,
+                meta: Vec::new(),
+            })
+            .await?;
+        self.blocking(|log| log.meta_put(DECIDED_KEY, &[])).await
     }
 
     /// Runs `plan` to its end (after finishing an interrupted one); returns how many log entries
@@ -197,7 +233,15 @@ impl Purger {
         }
         plan.normalise();
         plan.until = self.writer.last_seq();
-        let meta = vec![(PENDING_KEY.to_owned(), Some(crate::codec::encode(&plan)))];
+        let encoded = crate::codec::encode(&plan);
+        if self.cluster.is_some() {
+            // Before Begun: a node that stops after Begun knows, when it comes back, that the
+            // Finished event is its to append.
+            let row = encoded.clone();
+            self.blocking(move |log| log.meta_put(DECIDED_KEY, &row))
+                .await?;
+        }
+        let meta = vec![(PENDING_KEY.to_owned(), Some(encoded))];
         self.writer
             .purge(PurgeWrite {
                 plan: plan.clone(),
@@ -280,14 +324,9 @@ impl Purger {
             // This node's plan goes first: then it applies the log past the purge again.
             self.writer.purge_done(plan.id).await?;
             self.writer.catch_up().await?;
+            let decided = decided || self.decided().await?.is_some_and(|d| d.id == plan.id);
             if decided {
-                self.writer
-                    .purge(PurgeWrite {
-                        plan: plan.clone(),
-                        phase: PurgePhase::Finished,
-                        meta: Vec::new(),
-                    })
-                    .await?;
+                self.append_finished(&plan).await?;
             }
         } else {
             self.writer
