@@ -16,7 +16,8 @@ mod cluster;
 mod common;
 
 use cluster::nats::NatsCluster;
-use cluster::node::{Node, cairn, clickhouse};
+use cluster::node::{Node, clickhouse};
+use cluster::provision::{Client, provision, wait_lists};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -38,69 +39,6 @@ const PASSWORD: &str = "erase-cluster-password";
 /// Learner A's identifier: erased. Nothing else contains these bytes.
 const ALICE: &str = "mailto:zqerased.alice@example.com";
 const BOB: &str = "mailto:bob@example.com";
-
-/// A store's client.
-struct Client {
-    store: String,
-    key: String,
-    secret: String,
-}
-
-/// A site administrator, an organisation, a store and its client in a single node's directory,
-/// moved into the cluster's (empty) stream with `cairn cluster-seed`.
-fn provision(root: &std::path::Path, nats: &NatsCluster) -> Client {
-    let conf = root.join("single.toml");
-    let dir = root.join("single");
-    std::fs::write(
-        &conf,
-        format!("data_dir = {:?}\n", dir.display().to_string()),
-    )
-    .unwrap();
-    cairn(
-        &conf,
-        &[
-            "admin",
-            "site-admin",
-            "--email",
-            ADMIN,
-            "--password",
-            PASSWORD,
-        ],
-    );
-    let org = cairn(&conf, &["admin", "org", "create", "--name", "erase"]);
-    let org = org["id"].as_str().unwrap().to_owned();
-    let s = cairn(
-        &conf,
-        &["admin", "store", "create", "--org", &org, "--name", "s"],
-    );
-    let store = s["id"].as_str().unwrap().to_owned();
-    let c = cairn(
-        &conf,
-        &[
-            "admin", "client", "create", "--store", &store, "--name", "lms",
-        ],
-    );
-    let urls: Vec<String> = nats.urls().iter().map(|u| format!("{u:?}")).collect();
-    let seed_conf = root.join("seed.toml");
-    std::fs::write(
-        &seed_conf,
-        format!(
-            "log_backend = \"jetstream\"\nnats_urls = [{}]\ndata_dir = {:?}\n",
-            urls.join(", "),
-            root.join("seeder").display().to_string()
-        ),
-    )
-    .unwrap();
-    cairn(
-        &seed_conf,
-        &["cluster-seed", "--from", &dir.display().to_string()],
-    );
-    Client {
-        store,
-        key: c["key"].as_str().unwrap().to_owned(),
-        secret: c["secret"].as_str().unwrap().to_owned(),
-    }
-}
 
 /// `n` statements of `mbox`, each with a response naming it (so its bytes are in the body).
 fn statements(mbox: &str, n: usize) -> (Vec<String>, Vec<Value>) {
@@ -129,52 +67,6 @@ fn post(http: &reqwest::blocking::Client, port: u16, c: &Client, body: &[Value])
         .send()
         .unwrap();
     assert_eq!(res.status(), 200, "POST on {port}: {}", res.text().unwrap());
-}
-
-/// Every statement id `port` lists through `c` (all pages).
-fn list(http: &reqwest::blocking::Client, port: u16, c: &Client) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut next = "/xapi/statements?limit=500".to_owned();
-    loop {
-        let res = http
-            .get(format!("http://127.0.0.1:{port}{next}"))
-            .basic_auth(&c.key, Some(&c.secret))
-            .header("X-Experience-API-Version", "1.0.3")
-            .send()
-            .unwrap();
-        assert_eq!(res.status(), 200, "GET {next} on {port}");
-        let page: Value = res.json().unwrap();
-        for s in page["statements"].as_array().unwrap() {
-            out.push(s["id"].as_str().unwrap().to_owned());
-        }
-        next = page["more"].as_str().unwrap().to_owned();
-        if next.is_empty() {
-            return out;
-        }
-    }
-}
-
-/// Waits until `node` lists exactly `want` (each once).
-fn wait_lists(http: &reqwest::blocking::Client, node: &Node, c: &Client, want: &HashSet<String>) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let served = list(http, node.port, c);
-        let unique: HashSet<String> = served.iter().cloned().collect();
-        assert_eq!(unique.len(), served.len(), "{} lists one twice", node.port);
-        if &unique == want {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "node {} lists {} statements ({} expected, {} unexpected):\n{}",
-            node.port,
-            unique.len(),
-            want.len(),
-            unique.difference(want).count(),
-            node.log()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
 }
 
 /// A session of the site administrator on `port`.
@@ -442,7 +334,7 @@ fn wait_profile(http: &reqwest::blocking::Client, port: u16, c: &Client, mbox: &
 fn a_learner_erased_through_one_node_is_gone_from_every_node() {
     let root = tempfile::tempdir().unwrap();
     let nats = NatsCluster::start(NATS_BASE);
-    let client = provision(root.path(), &nats);
+    let client = provision(root.path(), &nats, ADMIN, PASSWORD, "erase");
     let run = uuid::Uuid::new_v4().simple().to_string();
     let mut nodes: Vec<Node> = NODE_PORTS
         .iter()

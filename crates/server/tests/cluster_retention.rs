@@ -17,7 +17,8 @@ mod common;
 use cairn_core::StoreId;
 use cairn_server::archive::files;
 use cluster::nats::NatsCluster;
-use cluster::node::{Node, cairn, clickhouse};
+use cluster::node::{Node, clickhouse};
+use cluster::provision::{Client, list, provision, wait_lists, xapi};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -36,67 +37,6 @@ const LATER: [&str; 2] = ["2025-05", "2025-06"];
 const ARCHIVED: &str = "month archived and removed";
 /// What a node logs as it starts a purge's removal (after its Begun message is in the log).
 const WAITING: &str = "stage=Waiting";
-
-/// A store's client.
-struct Client {
-    store: String,
-    key: String,
-    secret: String,
-}
-
-/// A site administrator, an organisation, a store and its client in a single node's directory,
-/// moved into the cluster's (empty) stream with `cairn cluster-seed`.
-fn provision(root: &Path, nats: &NatsCluster) -> Client {
-    let conf = root.join("single.toml");
-    let dir = root.join("single");
-    std::fs::write(
-        &conf,
-        format!("data_dir = {:?}\n", dir.display().to_string()),
-    )
-    .unwrap();
-    let site = [
-        "admin",
-        "site-admin",
-        "--email",
-        ADMIN,
-        "--password",
-        PASSWORD,
-    ];
-    cairn(&conf, &site);
-    let org = cairn(&conf, &["admin", "org", "create", "--name", "retention"]);
-    let org = org["id"].as_str().unwrap().to_owned();
-    let s = cairn(
-        &conf,
-        &["admin", "store", "create", "--org", &org, "--name", "s"],
-    );
-    let store = s["id"].as_str().unwrap().to_owned();
-    let c = cairn(
-        &conf,
-        &[
-            "admin", "client", "create", "--store", &store, "--name", "lms",
-        ],
-    );
-    let urls: Vec<String> = nats.urls().iter().map(|u| format!("{u:?}")).collect();
-    let seed_conf = root.join("seed.toml");
-    std::fs::write(
-        &seed_conf,
-        format!(
-            "log_backend = \"jetstream\"\nnats_urls = [{}]\ndata_dir = {:?}\n",
-            urls.join(", "),
-            root.join("seeder").display().to_string()
-        ),
-    )
-    .unwrap();
-    cairn(
-        &seed_conf,
-        &["cluster-seed", "--from", &dir.display().to_string()],
-    );
-    Client {
-        store,
-        key: c["key"].as_str().unwrap().to_owned(),
-        secret: c["secret"].as_str().unwrap().to_owned(),
-    }
-}
 
 fn archive_dir(root: &Path, i: usize) -> PathBuf {
     root.join(format!("archive-n{i}"))
@@ -135,57 +75,6 @@ fn statements(n: usize) -> (Vec<String>, Vec<Value>) {
         })
         .collect();
     (ids, body)
-}
-
-fn xapi(http: &reqwest::blocking::Client, port: u16, c: &Client, path: &str) -> (u16, Value) {
-    let res = http
-        .get(format!("http://127.0.0.1:{port}{path}"))
-        .basic_auth(&c.key, Some(&c.secret))
-        .header("X-Experience-API-Version", "1.0.3")
-        .send()
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().unwrap_or(Value::Null))
-}
-
-/// Every statement id `port` lists through `c` for the query string `query` (all pages).
-fn list(http: &reqwest::blocking::Client, port: u16, c: &Client, query: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut next = format!("/xapi/statements?limit=500{query}");
-    loop {
-        let (status, page) = xapi(http, port, c, &next);
-        assert_eq!(status, 200, "GET {next} on {port}");
-        for s in page["statements"].as_array().unwrap() {
-            out.push(s["id"].as_str().unwrap().to_owned());
-        }
-        next = page["more"].as_str().unwrap().to_owned();
-        if next.is_empty() {
-            return out;
-        }
-    }
-}
-
-/// Waits until `node` lists exactly `want` (each once).
-fn wait_lists(http: &reqwest::blocking::Client, node: &Node, c: &Client, want: &HashSet<String>) {
-    let deadline = Instant::now() + Duration::from_secs(150);
-    loop {
-        let served = list(http, node.port, c, "");
-        let unique: HashSet<String> = served.iter().cloned().collect();
-        assert_eq!(unique.len(), served.len(), "{} lists one twice", node.port);
-        if &unique == want {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "node {} lists {} statements ({} expected, {} unexpected):\n{}",
-            node.port,
-            unique.len(),
-            want.len(),
-            unique.difference(want).count(),
-            node.log()
-        );
-        std::thread::sleep(Duration::from_millis(300));
-    }
 }
 
 /// Waits until `node` answers 404 for each of `gone` by id, and lists none of them for a
@@ -337,7 +226,7 @@ fn said(nodes: &[Node], what: &str) -> Vec<usize> {
 fn retention_runs_on_exactly_one_node_of_a_cluster() {
     let root = tempfile::tempdir().unwrap();
     let nats = NatsCluster::start(NATS_BASE);
-    let c = provision(root.path(), &nats);
+    let c = provision(root.path(), &nats, ADMIN, PASSWORD, "retention");
     let store = StoreId(c.store.parse().unwrap());
     let run = uuid::Uuid::new_v4().simple().to_string();
     let mut nodes: Vec<Node> = (0..3).map(|i| spawn(root.path(), &nats, &run, i)).collect();
