@@ -80,9 +80,9 @@ impl Groups {
         });
     }
 
-    /// Adds one entry per group to `b`.
-    pub(crate) fn write(mut self, ks: &Keyspace, b: &mut OwnedWriteBatch) {
-        for (p, seqs) in &mut self.groups {
+    /// The batch's entries: one per key, its key and value.
+    pub(crate) fn into_entries(self) -> impl Iterator<Item = ([u8; KEY_LEN], Vec<u8>)> {
+        self.groups.into_iter().map(|(p, mut seqs)| {
             if !seqs.is_sorted_by_key(|(s, _)| *s) {
                 seqs.sort_unstable_by_key(|(s, _)| *s);
                 seqs.dedup_by(|later, kept| {
@@ -92,7 +92,14 @@ impl Groups {
                 });
             }
             let first = seqs[0].0;
-            b.insert(ks, group_key(p, first), encode(first, seqs));
+            (group_key(&p, first), encode(first, &seqs))
+        })
+    }
+
+    /// Adds one entry per group to `b`.
+    pub(crate) fn write(self, ks: &Keyspace, b: &mut OwnedWriteBatch) {
+        for (k, v) in self.into_entries() {
+            b.insert(ks, k, v);
         }
     }
 }

@@ -16,7 +16,7 @@
 use crate::key_groups::{Groups, decode, group_key};
 use crate::{FjallStore, err, seq_of};
 use cairn_core::key_index::{IndexScan, KeyKind};
-use cairn_core::{Event, StoreError, StoreId};
+use cairn_core::{Event, StatementRecord, StoreError, StoreId};
 use fjall::config::{CompressionPolicy, FilterPolicy, FilterPolicyEntry};
 use fjall::{CompressionType, KeyspaceCreateOptions, PersistMode};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +27,8 @@ pub const BUILT_KEY: &str = "statement_keys.built";
 /// The index's format version: 1 had one entry per statement and key, 2 one per batch and key.
 pub const FORMAT: u8 = 2;
 pub(crate) const PREFIX_LEN: usize = 16 + 1 + 8;
-pub(crate) const KEY_LEN: usize = PREFIX_LEN + 8;
+/// An entry's key length.
+pub const KEY_LEN: usize = PREFIX_LEN + 8;
 
 /// The keyspace's options (used when it is created). Index keys share long prefixes and
 /// compress well at every level. It is only ever read by range, so it builds no bloom filters
@@ -49,6 +50,18 @@ pub(crate) struct IndexState {
 
 /// Log entries read per batch while building the index.
 const BUILD_BATCH: usize = 10_000;
+
+/// The key index entries (key, value) that a batch of these statements writes, in ascending
+/// position. What [`FjallStore::commit`] adds to its batch; public for the benches.
+pub fn batch_entries<'a>(
+    statements: impl IntoIterator<Item = (u64, &'a StatementRecord)>,
+) -> Vec<([u8; KEY_LEN], Vec<u8>)> {
+    let mut groups = Groups::default();
+    for (seq, r) in statements {
+        groups.add(seq, r);
+    }
+    groups.into_entries().collect()
+}
 
 pub(crate) fn prefix(store: StoreId, kind: KeyKind, key: Option<&str>) -> [u8; PREFIX_LEN] {
     let mut k = [0u8; PREFIX_LEN];
