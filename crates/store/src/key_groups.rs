@@ -13,7 +13,8 @@ use crate::{err, seq_of};
 use cairn_core::key_index::for_each_entry;
 use cairn_core::{StatementRecord, StoreError};
 use fjall::{Keyspace, OwnedWriteBatch};
-use std::collections::HashMap;
+// foldhash: the batch's key map is hashed per statement and key, SipHash's cost shows there.
+use foldhash::HashMap;
 
 /// A group's entry key: the key prefix, then the first position (u64 BE).
 pub(crate) fn group_key(p: &[u8; PREFIX_LEN], seq: u64) -> [u8; KEY_LEN] {

@@ -18,7 +18,8 @@
 //!   letter (delivery records, written by the forwarding tasks, not the writer)
 //! - `documents`, `activities`: see [`documents`]
 //! - `audit`: `at_us(8) ‖ seq(8)` → encoded audit record (see `cairn_core::audit`)
-//! - `statement_keys`: `store(16) ‖ kind(1) ‖ key hash(8) ‖ seq(8)` → direct flag (see [`keys`])
+//! - `statement_keys`: `store(16) ‖ kind(1) ‖ key hash(8) ‖ first seq(8)` → the positions of one
+//!   written batch under that key, with their direct flags (see [`keys`] and `key_groups`)
 pub mod backup;
 mod documents;
 pub mod export;
