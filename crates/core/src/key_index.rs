@@ -46,11 +46,19 @@ pub struct IndexEntry<'a> {
 /// entry with the direct ones (`direct` tells them apart), so a statement costs one entry per
 /// distinct key, not two.
 pub fn entries(k: &FilterKeys) -> Vec<IndexEntry<'_>> {
-    let mut out = vec![IndexEntry {
+    let mut out = Vec::new();
+    for_each_entry(k, |e| out.push(e));
+    out
+}
+
+/// [`entries`] without collecting them: `f` is called once per entry, in the same order (the
+/// writer's hot path builds no list per statement).
+pub fn for_each_entry<'a>(k: &'a FilterKeys, mut f: impl FnMut(IndexEntry<'a>)) {
+    f(IndexEntry {
         kind: KeyKind::StoreWide,
         key: None,
         direct: true,
-    }];
+    });
     let none: &[String] = &[];
     for (kind, direct, related) in [
         (KeyKind::Registration, &k.registrations[..], none),
@@ -63,21 +71,20 @@ pub fn entries(k: &FilterKeys) -> Vec<IndexEntry<'_>> {
         (KeyKind::Verb, &k.verbs[..], none),
     ] {
         for v in direct {
-            out.push(IndexEntry {
+            f(IndexEntry {
                 kind,
                 key: Some(v.as_str()),
                 direct: true,
             });
         }
         for v in related.iter().filter(|v| !direct.contains(v)) {
-            out.push(IndexEntry {
+            f(IndexEntry {
                 kind,
                 key: Some(v.as_str()),
                 direct: false,
             });
         }
     }
-    out
 }
 
 /// One range of the index: the entries of (store, kind, key) with log positions in

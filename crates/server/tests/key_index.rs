@@ -120,6 +120,11 @@ async fn fill(
         ws.statement_ids.push((store, r.id, seq));
         ws.events.push((seq, Arc::new(Event::Statement(r.clone()))));
         records.push((seq, r));
+        // Batches of random sizes, as the writer's groups are: the index groups each batch's
+        // statements per key.
+        if rng.random_bool(0.15) {
+            log.commit(&std::mem::take(&mut ws)).unwrap();
+        }
     }
     log.commit(&ws).unwrap();
     let seq_of = |store, id| {

@@ -1,28 +1,43 @@
-//! The statement key index (`statement_keys` keyspace): one empty-valued entry per filter key
-//! of each statement, ordered so that one key's statements are a contiguous, seq-ordered range
-//! (see `cairn_core::key_index`).
+//! The statement key index (`statement_keys` keyspace), ordered so that one key's statements
+//! are a contiguous, seq-ordered range (see `cairn_core::key_index`).
 //!
 //! Key: `store(16) ‖ kind(1) ‖ xxh3-64 of the key text (8, zero for the store-wide kind) ‖
-//! seq(8)`, integers big-endian. Value: empty for a related-only agent or activity, `[1]` for a
-//! direct entry. The hash keeps keys short and fixed; readers check the statement's own keys,
-//! so a collision costs one extra read and never a wrong answer.
+//! seq(8)`, integers big-endian. Since format 2 an entry holds every statement of one written
+//! batch under that key (its key's seq is the first of them; see [`crate::key_groups`]): a
+//! batch of 100 statements with one verb writes one verb entry, not 100. The hash keeps keys
+//! short and fixed; readers check the statement's own keys, so a collision costs one extra read
+//! and never a wrong answer.
 //!
-//! Entries are added in the batch that adds the statement's log entry ([`FjallStore::commit`])
-//! and removed in the batch that removes it (purges). The `meta` row [`BUILT_KEY`] records the
-//! index's format and whether it holds the whole log: a data directory made before the index
-//! existed has a log the index does not cover until it is built from the log.
+//! Entries are added in the batch that adds the statements' log entries
+//! ([`FjallStore::commit`]) and rewritten in the batch that removes them (purges). The `meta`
+//! row [`BUILT_KEY`] records the index's format and whether it holds the whole log: a data
+//! directory made before the index existed (or with an index of an older format, which is
+//! dropped at open) has a log the index does not cover until it is built from the log.
+use crate::key_groups::{Groups, decode, group_key};
 use crate::{FjallStore, err, seq_of};
-use cairn_core::key_index::{IndexEntry, IndexScan, KeyKind, entries};
+use cairn_core::key_index::{IndexScan, KeyKind};
 use cairn_core::{Event, StatementRecord, StoreError, StoreId};
-use fjall::{OwnedWriteBatch, PersistMode};
+use fjall::config::{CompressionPolicy, FilterPolicy, FilterPolicyEntry};
+use fjall::{CompressionType, KeyspaceCreateOptions, PersistMode};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The `meta` row: format version byte, then `1` when the index holds every statement of the
 /// log, or `0` and the log position (u64 BE) at and below which statements are not indexed yet.
 pub const BUILT_KEY: &str = "statement_keys.built";
-/// The index's format version (the key layout above).
-pub const FORMAT: u8 = 1;
-const KEY_LEN: usize = 16 + 1 + 8 + 8;
+/// The index's format version: 1 had one entry per statement and key, 2 one per batch and key.
+pub const FORMAT: u8 = 2;
+pub(crate) const PREFIX_LEN: usize = 16 + 1 + 8;
+/// An entry's key length.
+pub const KEY_LEN: usize = PREFIX_LEN + 8;
+
+/// The keyspace's options (used when it is created). Index keys share long prefixes and
+/// compress well at every level. It is only ever read by range, so it builds no bloom filters
+/// (they answer point reads only).
+pub(crate) fn options() -> KeyspaceCreateOptions {
+    KeyspaceCreateOptions::default()
+        .data_block_compression_policy(CompressionPolicy::all(CompressionType::Lz4))
+        .filter_policy(FilterPolicy::all(FilterPolicyEntry::None))
+}
 
 /// Whether the index covers the whole log (cached from [`BUILT_KEY`]).
 #[derive(Debug, Default)]
@@ -36,8 +51,20 @@ pub(crate) struct IndexState {
 /// Log entries read per batch while building the index.
 const BUILD_BATCH: usize = 10_000;
 
-fn prefix(store: StoreId, kind: KeyKind, key: Option<&str>) -> [u8; 25] {
-    let mut k = [0u8; 25];
+/// The key index entries (key, value) that a batch of these statements writes, in ascending
+/// position. What [`FjallStore::commit`] adds to its batch; public for the benches.
+pub fn batch_entries<'a>(
+    statements: impl IntoIterator<Item = (u64, &'a StatementRecord)>,
+) -> Vec<([u8; KEY_LEN], Vec<u8>)> {
+    let mut groups = Groups::default();
+    for (seq, r) in statements {
+        groups.add(seq, r);
+    }
+    groups.into_entries().collect()
+}
+
+pub(crate) fn prefix(store: StoreId, kind: KeyKind, key: Option<&str>) -> [u8; PREFIX_LEN] {
+    let mut k = [0u8; PREFIX_LEN];
     k[..16].copy_from_slice(store.as_bytes());
     k[16] = kind as u8;
     if let Some(text) = key {
@@ -46,37 +73,23 @@ fn prefix(store: StoreId, kind: KeyKind, key: Option<&str>) -> [u8; 25] {
     k
 }
 
-fn entry_key(store: StoreId, e: &IndexEntry<'_>, seq: u64) -> [u8; KEY_LEN] {
-    let mut k = [0u8; KEY_LEN];
-    k[..25].copy_from_slice(&prefix(store, e.kind, e.key));
-    k[25..].copy_from_slice(&seq.to_be_bytes());
-    k
-}
-
-fn value(e: &IndexEntry<'_>) -> &'static [u8] {
-    if e.direct { &[1] } else { &[] }
-}
-
 impl FjallStore {
-    /// Adds the index entries of statement `r` at `seq` to `b`.
-    pub(crate) fn index_statement(&self, b: &mut OwnedWriteBatch, seq: u64, r: &StatementRecord) {
-        for e in entries(&r.keys) {
-            b.insert(&self.statement_keys, entry_key(r.store, &e, seq), value(&e));
-        }
-    }
-
-    /// Adds the removal of the index entries of statement `r` at `seq` to `b`.
-    pub(crate) fn unindex_statement(&self, b: &mut OwnedWriteBatch, seq: u64, r: &StatementRecord) {
-        for e in entries(&r.keys) {
-            b.remove(&self.statement_keys, entry_key(r.store, &e, seq));
-        }
-    }
-
     /// Reads [`BUILT_KEY`] at open. A new data directory (empty log) is complete at once; an
-    /// existing one without the row is not indexed up to its last position.
-    pub(crate) fn open_key_index(&self) -> Result<(), StoreError> {
-        let ready = match self.meta.get(BUILT_KEY).map_err(err)? {
-            Some(v) => v.len() >= 2 && v[0] == FORMAT && v[1] == 1,
+    /// existing one without the row is not indexed up to its last position. An index of an
+    /// older format is dropped and built again.
+    pub(crate) fn open_key_index(&mut self) -> Result<(), StoreError> {
+        let row = self.meta.get(BUILT_KEY).map_err(err)?;
+        let row = match row {
+            Some(v) if v.first() != Some(&FORMAT) => {
+                let old = self.statement_keys.clone();
+                self.db.delete_keyspace(old).map_err(err)?;
+                self.statement_keys = self.db.keyspace("statement_keys", options).map_err(err)?;
+                None
+            }
+            row => row,
+        };
+        let ready = match row {
+            Some(v) => v.len() >= 2 && v[1] == 1,
             None => {
                 let last = cairn_core::LogStore::last_seq(self)?;
                 let mut row = vec![FORMAT, u8::from(last == 0)];
@@ -123,6 +136,7 @@ impl FjallStore {
         while after < upto {
             let _purges = self.key_index.build.lock().map_err(err)?;
             let mut b = self.db.batch();
+            let mut groups = Groups::default();
             let mut last = after;
             for kv in self
                 .log
@@ -132,10 +146,11 @@ impl FjallStore {
                 let (k, v) = kv.into_inner().map_err(err)?;
                 last = seq_of(&k)?;
                 if let Event::Statement(r) = self.decode(last, &v)? {
-                    self.index_statement(&mut b, last, &r);
+                    groups.add(last, &r);
                     indexed += 1;
                 }
             }
+            groups.write(&self.statement_keys, &mut b);
             b.commit().map_err(err)?;
             if last == after {
                 break;
@@ -153,37 +168,48 @@ impl FjallStore {
         self.key_index.ready.load(Ordering::Acquire)
     }
 
+    /// Up to `limit` positions (with their direct flags) of the scan's range, in its order.
     pub(crate) fn index_seqs(
         &self,
         scan: &IndexScan<'_>,
         limit: usize,
     ) -> Result<Vec<(u64, bool)>, StoreError> {
         let mut out = Vec::new();
-        if scan.above >= scan.upto {
+        if scan.above >= scan.upto || limit == 0 {
             return Ok(out);
         }
+        let (lo, hi) = (scan.above + 1, scan.upto);
         let p = prefix(scan.store, scan.kind, scan.key);
-        let bound = |seq: u64| {
-            let mut k = [0u8; KEY_LEN];
-            k[..25].copy_from_slice(&p);
-            k[25..].copy_from_slice(&seq.to_be_bytes());
-            k
+        let ks = &self.statement_keys;
+        // The group holding `lo` may start below it: the last group at or below `lo`.
+        let start = match ks.range(group_key(&p, 0)..=group_key(&p, lo)).next_back() {
+            Some(kv) => seq_of(&kv.key().map_err(err)?[PREFIX_LEN..])?,
+            None => lo,
         };
-        let range = self
-            .statement_keys
-            .range(bound(scan.above + 1)..=bound(scan.upto));
-        let mut push = |kv: fjall::Guard| -> Result<(), StoreError> {
+        let range = ks.range(group_key(&p, start)..=group_key(&p, hi));
+        let group = |kv: fjall::Guard| -> Result<Vec<(u64, bool)>, StoreError> {
             let (k, v) = kv.into_inner().map_err(err)?;
-            out.push((seq_of(&k[25..])?, !v.is_empty()));
-            Ok(())
+            let mut g = decode(seq_of(&k[PREFIX_LEN..])?, &v)?;
+            g.retain(|(s, _)| (lo..=hi).contains(s));
+            Ok(g)
         };
         if scan.ascending {
-            for kv in range.take(limit) {
-                push(kv)?;
+            for kv in range {
+                for hit in group(kv)? {
+                    out.push(hit);
+                    if out.len() >= limit {
+                        return Ok(out);
+                    }
+                }
             }
         } else {
-            for kv in range.rev().take(limit) {
-                push(kv)?;
+            for kv in range.rev() {
+                for hit in group(kv)?.into_iter().rev() {
+                    out.push(hit);
+                    if out.len() >= limit {
+                        return Ok(out);
+                    }
+                }
             }
         }
         Ok(out)
@@ -197,12 +223,12 @@ mod tests {
     #[test]
     fn the_key_layout_is_frozen() {
         let store = StoreId(uuid::Uuid::from_u128(0x0102));
-        let e = IndexEntry {
-            kind: KeyKind::Verb,
-            key: Some("http://adlnet.gov/expapi/verbs/completed"),
-            direct: true,
-        };
-        let k = entry_key(store, &e, 0x0A0B);
+        let p = prefix(
+            store,
+            KeyKind::Verb,
+            Some("http://adlnet.gov/expapi/verbs/completed"),
+        );
+        let k = group_key(&p, 0x0A0B);
         assert_eq!(&k[..16], store.as_bytes());
         assert_eq!(k[16], 4);
         assert_eq!(
@@ -213,12 +239,8 @@ mod tests {
             )
         );
         assert_eq!(&k[25..], &[0, 0, 0, 0, 0, 0, 0x0A, 0x0B]);
-        let wide = IndexEntry {
-            kind: KeyKind::StoreWide,
-            key: None,
-            direct: true,
-        };
-        assert_eq!(&entry_key(store, &wide, 1)[16..25], &[0u8; 9]);
+        let wide = prefix(store, KeyKind::StoreWide, None);
+        assert_eq!(&group_key(&wide, 1)[16..25], &[0u8; 9]);
         // xxh3 is a fixed algorithm: the stored hashes never change under a crate update.
         assert_eq!(xxhash_rust::xxh3::xxh3_64(b""), 0x2D06_8005_38D3_94C2);
     }

@@ -18,11 +18,13 @@
 //!   letter (delivery records, written by the forwarding tasks, not the writer)
 //! - `documents`, `activities`: see [`documents`]
 //! - `audit`: `at_us(8) ‖ seq(8)` → encoded audit record (see `cairn_core::audit`)
-//! - `statement_keys`: `store(16) ‖ kind(1) ‖ key hash(8) ‖ seq(8)` → direct flag (see [`keys`])
+//! - `statement_keys`: `store(16) ‖ kind(1) ‖ key hash(8) ‖ first seq(8)` → the positions of one
+//!   written batch under that key, with their direct flags (see [`keys`] and `key_groups`)
 pub mod backup;
 mod documents;
 pub mod export;
 pub mod journal;
+mod key_groups;
 pub mod keys;
 mod purge;
 
@@ -140,14 +142,8 @@ impl FjallStore {
             })
             .map_err(err)
         };
-        // Index keys share long prefixes and compress well at every level.
-        let index = db
-            .keyspace("statement_keys", || {
-                KeyspaceCreateOptions::default()
-                    .data_block_compression_policy(CompressionPolicy::all(CompressionType::Lz4))
-            })
-            .map_err(err)?;
-        let store = FjallStore {
+        let index = db.keyspace("statement_keys", keys::options).map_err(err)?;
+        let mut store = FjallStore {
             log: bodies("log")?,
             statement_ids: ks("statement_ids")?,
             voided: ks("voided")?,
@@ -205,12 +201,14 @@ impl LogStore for FjallStore {
 
     fn commit(&self, ws: &WriteSet) -> Result<(), StoreError> {
         let mut b = self.db.batch().durability(Some(PersistMode::SyncAll));
+        let mut index = key_groups::Groups::default();
         for (seq, e) in &ws.events {
             b.insert(&self.log, seq.to_be_bytes(), e.encode());
             if let Event::Statement(r) = &**e {
-                self.index_statement(&mut b, *seq, r);
+                index.add(*seq, r);
             }
         }
+        index.write(&self.statement_keys, &mut b);
         for (store, id, seq) in &ws.statement_ids {
             b.insert(
                 &self.statement_ids,

@@ -16,6 +16,7 @@
 //! So the bytes are gone from the data directory when `compact_all` returns. It writes about
 //! 64 MB of padding and rewrites the whole store once (disk time proportional to the data
 //! directory's size).
+use crate::key_groups::Removals;
 use crate::{FjallStore, documents, err, pair_key, seq_of};
 use cairn_core::purge::{PurgePlan, PurgeReason, PurgeScope};
 use cairn_core::{Event, StoreError, StoreId};
@@ -52,11 +53,13 @@ impl FjallStore {
         Ok(())
     }
 
-    /// Adds the removal of log entry `seq` (and of its statement's indexes) to `b`. The record
+    /// Adds the removal of log entry `seq` (and of its indexes) to `b`, its key index entries to
+    /// `index` (written once per batch). The record
     /// that the statement is voided stays when `keep_voided` accepts the voiding statement's seq.
     fn remove_entry(
         &self,
         b: &mut OwnedWriteBatch,
+        index: &mut Removals,
         seq: u64,
         keep_voided: impl Fn(u64) -> bool,
     ) -> Result<bool, StoreError> {
@@ -65,7 +68,7 @@ impl FjallStore {
         };
         match self.decode(seq, &v)? {
             Event::Statement(r) => {
-                self.unindex_statement(b, seq, &r);
+                index.add(seq, &r);
                 b.remove(&self.statement_ids, pair_key(r.store, r.id));
                 let key = pair_key(r.store, r.id);
                 let voider = match self.voided.get(key).map_err(err)? {
@@ -111,9 +114,11 @@ impl FjallStore {
         let planned: std::collections::HashSet<u64> = plan.seqs.iter().copied().collect();
         let keep_voided =
             |voider: u64| plan.reason == PurgeReason::Retention && !planned.contains(&voider);
+        let mut index = Removals::default();
         for seq in plan.seqs.iter().filter(|s| !rewritten.contains(s)) {
-            removed += u64::from(self.remove_entry(&mut b, *seq, keep_voided)?);
+            removed += u64::from(self.remove_entry(&mut b, &mut index, *seq, keep_voided)?);
         }
+        index.write(&self.statement_keys, &mut b)?;
         // Persona history rewritten without the erased identifiers (in place of removed
         // entries), and the personas as it now builds them.
         for (seq, e) in &plan.persona_rewrites {
@@ -213,9 +218,11 @@ impl FjallStore {
         }
         let mut b = self.batch();
         let mut removed = 0;
+        let mut index = Removals::default();
         for seq in seqs {
-            removed += u64::from(self.remove_entry(&mut b, *seq, |_| false)?);
+            removed += u64::from(self.remove_entry(&mut b, &mut index, *seq, |_| false)?);
         }
+        index.write(&self.statement_keys, &mut b)?;
         self.count_rewrite(&mut b)?;
         b.commit().map_err(err)?;
         Ok(removed)

@@ -111,15 +111,29 @@ fn ingest(s: &FjallStore, from: u64, to: u64) {
 
 type Dump = BTreeMap<String, Vec<(Vec<u8>, Vec<u8>)>>;
 
+/// Every keyspace's rows; the key index's as one row per statement and key (its entries
+/// group the statements of each written batch, and a restore writes other batches).
 fn dump(s: &FjallStore) -> Dump {
     s.keyspaces()
         .into_iter()
         .map(|(name, ks)| {
             let rows = ks
                 .iter()
-                .map(|kv| {
+                .flat_map(|kv| {
                     let (k, v) = kv.into_inner().unwrap();
-                    (k.to_vec(), v.to_vec())
+                    if name != "statement_keys" {
+                        return vec![(k.to_vec(), v.to_vec())];
+                    }
+                    let first = u64::from_be_bytes(k[25..].try_into().unwrap());
+                    let group = crate::key_groups::decode(first, &v).unwrap();
+                    group
+                        .into_iter()
+                        .map(|(seq, direct)| {
+                            let mut row = k[..25].to_vec();
+                            row.extend_from_slice(&seq.to_be_bytes());
+                            (row, vec![u8::from(direct)])
+                        })
+                        .collect()
                 })
                 .filter(|(k, _)| k != CHECKPOINT_KEY.as_bytes())
                 .collect();
