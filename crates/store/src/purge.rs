@@ -30,6 +30,9 @@ const PAD_CHUNK_BYTES: usize = 1 << 20;
 const STORE_BATCH: usize = 10_000;
 /// Attempts at a major compaction of one keyspace, and at collecting its old versions.
 const COMPACT_TRIES: usize = 50;
+/// How long a purge's compaction waits for the data directory's background compactions to
+/// finish before it gives up (the purge then stays pending and is finished at the next try).
+const BACKGROUND_COMPACTION_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 impl FjallStore {
     fn batch(&self) -> OwnedWriteBatch {
@@ -287,7 +290,16 @@ impl FjallStore {
     fn major_compact(&self, ks: &fjall::Keyspace) -> Result<(), StoreError> {
         let dir = ks.path().join("tables");
         for _ in 0..COMPACT_TRIES {
+            let waiting = std::time::Instant::now();
             while self.db.active_compactions() > 0 {
+                if waiting.elapsed() > BACKGROUND_COMPACTION_WAIT {
+                    return Err(err(format!(
+                        "{} background compactions of the data directory were still running \
+                         after {} s; the purge is finished at its next try",
+                        self.db.active_compactions(),
+                        BACKGROUND_COMPACTION_WAIT.as_secs()
+                    )));
+                }
                 std::thread::sleep(std::time::Duration::from_millis(10));
             }
             let before = table_ids(&dir)?;
