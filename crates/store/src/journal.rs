@@ -28,13 +28,20 @@ pub(crate) fn check(journal_bytes: u64) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Bytes of journal files (`<n>.jnl`) in the data directory.
+/// Bytes of journal files (`<n>.jnl`) in the data directory; a file deleted while it is being
+/// listed counts as empty.
 pub fn journal_bytes(dir: &std::path::Path) -> Result<u64, StoreError> {
     let mut total = 0;
     for e in std::fs::read_dir(dir).map_err(err)? {
         let e = e.map_err(err)?;
         if e.file_name().to_str().is_some_and(|n| n.ends_with(".jnl")) {
-            total += e.metadata().map_err(err)?.len();
+            // fjall deletes sealed journals in the background: one listed a moment ago may be
+            // gone by now, and then it holds nothing.
+            match e.metadata() {
+                Ok(m) => total += m.len(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(err(e)),
+            }
         }
     }
     Ok(total)
