@@ -255,6 +255,17 @@ fn retention_runs_on_exactly_one_node_of_a_cluster() {
     for node in &nodes {
         wait_lists(&http, node, &c, &everything);
     }
+    // Every node reads the restored statements by their old `stored` times, not only node 1.
+    let restored: HashSet<String> = old.iter().cloned().collect();
+    for node in &nodes {
+        let until = list(&http, node.port, &c, "&until=2025-04-01T00:00:00Z");
+        let until: HashSet<String> = until.into_iter().collect();
+        assert_eq!(
+            until, restored,
+            "until the restored months' end on {}",
+            node.port
+        );
+    }
     assert_eq!(
         said(&nodes, ARCHIVED),
         vec![0, 0, 0],

@@ -136,7 +136,14 @@ impl StatementService {
         self
     }
 
-    /// The timeline of `since` / `until` bounds (restores record their ranges in it).
+    /// Reads with `timeline`, the one the writer keeps the restored ranges in (see
+    /// [`crate::writer::Writer::with_timeline`]).
+    pub fn with_timeline(mut self, timeline: Arc<crate::timeline::Timeline>) -> Self {
+        self.timeline = timeline;
+        self
+    }
+
+    /// The timeline of `since` / `until` bounds.
     pub fn timeline(&self) -> Arc<crate::timeline::Timeline> {
         self.timeline.clone()
     }

@@ -124,12 +124,26 @@ impl Group {
 
     /// Moves what is kept per key (activity definitions) into the write set, before commit;
     /// returns the merged definitions for the writer's cache (once the commit succeeds).
-    pub(super) fn seal(&mut self) -> Vec<((StoreId, String), Definition)> {
+    ///
+    /// The group's restored positions are added to the ranges recorded in `log`, and the new
+    /// list goes in the write set with them ([`crate::timeline::restored`]).
+    pub(super) fn seal(&mut self, log: &dyn LogStore) -> Result<Merged, crate::ports::StoreError> {
+        if let Some(new) = self.restored {
+            use crate::timeline::restored;
+            let all = restored::merge(&restored::load(log)?, new);
+            self.ws
+                .meta
+                .push((restored::RESTORED_META.into(), Some(restored::encode(&all))));
+            self.restored_all = Some(all);
+        }
         let merged: Vec<_> = self.activities.drain().collect();
         for ((store, id), def) in &merged {
             let json = serde_json::to_vec(def).unwrap_or_default();
             self.ws.activities.push((*store, id.clone(), json));
         }
-        merged
+        Ok(merged)
     }
 }
+
+/// The activity definitions a group merged, by (store, activity id).
+pub(super) type Merged = Vec<((StoreId, String), Definition)>;

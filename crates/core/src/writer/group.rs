@@ -2,6 +2,7 @@
 //! committed state plus the earlier requests of the same group, then assigns sequence numbers
 //! and `stored` times.
 use super::*;
+use crate::timeline::{Restored, restored};
 
 /// One group commit in preparation.
 pub(super) struct Group {
@@ -26,6 +27,10 @@ pub(super) struct Group {
     pub(super) dashboards: Option<crate::dashboards::DashboardState>,
     /// The forwarders as changed by this group, once it has a forwarder request.
     pub(super) forwarders: Option<crate::forwarding::ForwarderState>,
+    /// The positions of this group restored from an archive ([`crate::timeline::restored`]).
+    pub(super) restored: Option<Restored>,
+    /// Every restored range once this group's are added (recorded with the group).
+    pub(super) restored_all: Option<Vec<Restored>>,
 }
 
 impl Group {
@@ -44,6 +49,8 @@ impl Group {
             persona_events: Vec::new(),
             dashboards: None,
             forwarders: None,
+            restored: None,
+            restored_all: None,
         }
     }
 
@@ -166,6 +173,8 @@ impl Group {
             self.stored_us += 1;
             if rec.stored_us == i64::MIN {
                 rec.stored_us = self.stored_us;
+            } else {
+                restored::extend(&mut self.restored, self.seq, rec.stored_us, self.stored_us);
             }
             if let Some(target) = rec.voids {
                 let already = self.voided.contains_key(&(store, target))
@@ -190,5 +199,17 @@ impl Group {
             self.ws.attachments.push((store, sha, body));
         }
         Ok(())
+    }
+
+    /// Adds an audit record to the group, at the group's time.
+    pub(super) fn plan_audit(&mut self, mut record: crate::audit::AuditRecord) {
+        self.stored_us += 1;
+        self.seq += 1;
+        record.at_us = self.stored_us;
+        let key = crate::audit::model::key(record.at_us, self.seq);
+        self.ws.audit.push((key, crate::codec::encode(&record)));
+        self.ws
+            .events
+            .push((self.seq, Arc::new(Event::Audit(Arc::new(record)))));
     }
 }

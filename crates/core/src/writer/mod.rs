@@ -21,19 +21,6 @@ mod dashboards;
 mod documents;
 mod forwarders;
 
-impl group::Group {
-    /// Adds an audit record to the group, at the group's time.
-    fn plan_audit(&mut self, mut record: crate::audit::AuditRecord) {
-        self.stored_us += 1;
-        self.seq += 1;
-        record.at_us = self.stored_us;
-        let key = crate::audit::model::key(record.at_us, self.seq);
-        self.ws.audit.push((key, crate::codec::encode(&record)));
-        self.ws
-            .events
-            .push((self.seq, Arc::new(Event::Audit(Arc::new(record)))));
-    }
-}
 mod group;
 mod personas;
 mod purges;
@@ -278,6 +265,8 @@ pub struct Writer {
     forwarders: Arc<crate::forwarding::Forwarders>,
     /// Cluster mode: the log every group is appended to before it is committed locally.
     replicated: Option<Arc<dyn crate::replicated::ReplicatedLog>>,
+    /// Takes in the restored ranges each commit records ([`crate::timeline::restored`]).
+    timeline: Arc<crate::timeline::Timeline>,
 }
 
 impl Writer {
@@ -293,6 +282,7 @@ impl Writer {
             dashboards: Arc::default(),
             forwarders: Arc::default(),
             replicated: None,
+            timeline: Arc::new(crate::timeline::Timeline::new()),
         }
     }
 
@@ -326,6 +316,13 @@ impl Writer {
     /// Lets the writer change the tenancy held by `registry` (it publishes each committed state).
     pub fn with_tenancy(mut self, registry: Arc<crate::tenancy::Registry>) -> Self {
         self.tenancy = Some(registry);
+        self
+    }
+
+    /// The timeline the statement reads use: it learns each restored range as it is committed
+    /// here or applied from another node.
+    pub fn with_timeline(mut self, timeline: Arc<crate::timeline::Timeline>) -> Self {
+        self.timeline = timeline;
         self
     }
 
@@ -389,7 +386,13 @@ impl Writer {
                 let outcome = self.plan_one(&mut g, req);
                 replies.push((reply, outcome));
             }
-            let merged = g.seal();
+            let merged = match g.seal(&*self.log) {
+                Ok(merged) => merged,
+                Err(e) => {
+                    fail_group(&shared, replies, &e);
+                    continue;
+                }
+            };
             if !g.ws.is_empty() {
                 let commit_started = std::time::Instant::now();
                 let committed = self.log.commit(&g.ws);
@@ -469,6 +472,9 @@ impl Writer {
         }
         if !g.persona_events.is_empty() {
             self.personas.apply(&g.persona_events);
+        }
+        if let Some(all) = g.restored_all.take() {
+            self.timeline.replace_restored(&all);
         }
         shared.committed.send_replace(pos.seq);
     }

@@ -68,7 +68,13 @@ impl Writer {
                     req => self.plan_one(&mut g, req.clone()),
                 })
                 .collect();
-            let merged = g.seal();
+            let merged = match g.seal(&*self.log) {
+                Ok(merged) => merged,
+                Err(e) => {
+                    answer_all(waiters, e.to_string());
+                    return;
+                }
+            };
             if g.ws.is_empty() {
                 // Nothing to append, so no expected position checks the decision: a refusal
                 // (409, 412, …) made on a state behind the log is decided again once caught up
@@ -243,6 +249,9 @@ impl Writer {
         }
         if !personas.is_empty() {
             self.personas.apply(&personas);
+        }
+        if let Some(all) = crate::timeline::restored::in_meta(&ws.meta)? {
+            self.timeline.replace_restored(&all);
         }
         shared.last_stored_us.store(pos.stored, Ordering::Release);
         shared.last_seq.store(pos.seq, Ordering::Release);

@@ -248,6 +248,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     let personas = Arc::new(Personas::load(&*log)?);
     let dashboards = Arc::new(Dashboards::load(&*log, cfg.dashboard_limits())?);
     let forwarders = Arc::new(Forwarders::load(&*log, cfg.forwarding_limits())?);
+    let timeline = Arc::new(cairn_core::timeline::Timeline::load(&*log)?);
     let writer = Writer::new(
         log.clone(),
         tail.clone(),
@@ -260,7 +261,8 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     .with_tenancy(registry.clone())
     .with_personas(personas.clone())
     .with_dashboards(dashboards.clone())
-    .with_forwarders(forwarders.clone());
+    .with_forwarders(forwarders.clone())
+    .with_timeline(timeline.clone());
     let writer = match &replicated {
         Some(r) => writer.with_replicated(r.clone()),
         None => writer,
@@ -369,7 +371,8 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
             wait: Duration::from_millis(cfg.ingest_backlog_wait_ms),
         })
         .with_degraded(status, cfg.degraded_read_scan_max)
-        .with_key_index(cfg.read_index_scan_max);
+        .with_key_index(cfg.read_index_scan_max)
+        .with_timeline(timeline);
     let archives = crate::archive::Archives::new(
         log,
         purger.clone(),
@@ -381,7 +384,6 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
             .map(std::path::absolute)
             .transpose()?,
     );
-    archives.load().await?;
     let state = AppState::new(
         statements,
         documents,

@@ -7,10 +7,9 @@
 //! statements in the log and the next run writes the same archive again; a crash after it has
 //! begun is finished at start-up like every purge. Restoring sends the archived statements
 //! back through the writer with their ids and `stored` (a statement already there with the
-//! same content is skipped, one with other content is a conflict), and records the restored
-//! log positions for the timeline ([`cairn_core::timeline::Restored`], meta key
-//! [`RESTORED_KEY`]) before it appends anything. Stores with a retention have their old months
-//! archived by the job in [`retention`].
+//! same content is skipped, one with other content is a conflict); the writer records the
+//! restored log positions for the timeline with them ([`cairn_core::timeline::restored`]).
+//! Stores with a retention have their old months archived by the job in [`retention`].
 pub mod cli;
 pub mod control;
 pub mod files;
@@ -20,7 +19,7 @@ use anyhow::{Context, bail};
 use cairn_core::archive::{Manifest, Month};
 use cairn_core::ports::LogStore;
 use cairn_core::purge::run::Purger;
-use cairn_core::timeline::{Restored, Timeline};
+use cairn_core::timeline::Timeline;
 use cairn_core::writer::{AppendRequest, WriterHandle};
 use cairn_core::{Error, StoreId};
 use serde::{Deserialize, Serialize};
@@ -28,8 +27,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc};
 
-/// The `meta` key of the restored log ranges (JSON list of [`Restored`]).
-pub const RESTORED_KEY: &str = "archive.restored";
 /// Statements sent to the writer per restore request.
 const RESTORE_BATCH: usize = 500;
 
@@ -92,21 +89,6 @@ impl Archives {
     ) -> anyhow::Result<T> {
         let log = self.log.clone();
         tokio::task::spawn_blocking(move || f(&*log)).await?
-    }
-
-    /// The restored ranges recorded in the log's `meta`.
-    fn restored(log: &dyn LogStore) -> anyhow::Result<Vec<Restored>> {
-        match log.meta_get(RESTORED_KEY)? {
-            Some(raw) => Ok(serde_json::from_slice(&raw)?),
-            None => Ok(Vec::new()),
-        }
-    }
-
-    /// Gives the timeline the restored ranges recorded (at start-up).
-    pub async fn load(&self) -> anyhow::Result<()> {
-        let ranges = self.blocking(Self::restored).await?;
-        self.timeline.add_restored(&ranges);
-        Ok(())
     }
 
     /// Archives `month` of `store` into `dir`, then removes its statements (see the module
@@ -181,18 +163,8 @@ impl Archives {
             .map(|l| cairn_core::archive::restore::new_statement(l))
             .collect::<Result<Vec<_>, Error>>()?;
         let total = statements.len() as u64;
-        // The range is recorded open before anything is appended, so a crash in the middle
-        // leaves the timeline's bounds wide rather than wrong; it is closed at the end.
+        // The writer records the restored positions (for the timeline) with each batch.
         let first = self.writer.last_seq() + 1;
-        let (start, _) = month.range_us();
-        let open = Restored {
-            first,
-            last: u64::MAX,
-            at_us: i64::MAX,
-            min_stored_us: start,
-            max_stored_us: i64::MAX,
-        };
-        self.record(None, open).await?;
         let mut done = 0;
         let mut statements = statements.into_iter().peekable();
         while statements.peek().is_some() {
@@ -219,19 +191,7 @@ impl Archives {
             done += n;
             let _ = progress.send((done, total));
         }
-        // Every position after `last` is committed at or after `at` (read first); the
-        // positions of the range (restored, or sent by clients meanwhile) at or before `max`.
-        let at = self.writer.consistent_through_us();
         let last = self.writer.last_seq();
-        let max = cairn_core::time_fmt::now_us() + 1_000_000;
-        let closed = Restored {
-            first,
-            last,
-            at_us: at,
-            min_stored_us: start,
-            max_stored_us: max,
-        };
-        self.record(Some(open), closed).await?;
         tracing::info!(%store, %month, statements = total, "month restored");
         Ok(Restore {
             store,
@@ -239,21 +199,6 @@ impl Archives {
             statements: total,
             appended: last.saturating_sub(first - 1),
         })
-    }
-
-    /// Records `range` (replacing `replaces`) in `meta` and in the timeline.
-    async fn record(&self, replaces: Option<Restored>, range: Restored) -> anyhow::Result<()> {
-        let all = self
-            .blocking(move |log| {
-                let mut all = Self::restored(log)?;
-                all.retain(|r| Some(*r) != replaces);
-                all.push(range);
-                log.meta_put(RESTORED_KEY, &serde_json::to_vec(&all)?)?;
-                Ok(all)
-            })
-            .await?;
-        self.timeline.replace_restored(&all);
-        Ok(())
     }
 }
 

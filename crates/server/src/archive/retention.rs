@@ -14,8 +14,8 @@
 //! applies what the other nodes appended first ([`Purger::catch_up`]), writes the archives into
 //! its own `archive_dir`, and removes each month through the replicated log like an erasure:
 //! every node removes the same statements from its own store and ClickHouse database, and the
-//! log is rewritten without them. Restored ranges are known only on the node that restored
-//! them, so the deciding node reads its whole log to find the months due ([`whole_log`]). A
+//! log is rewritten without them. The restored ranges travel with the restored statements, so
+//! the deciding node finds the months due as a single node does, whoever restored them. A
 //! node that takes the lease over runs the job at once: it first finishes a removal its
 //! predecessor had begun (every node does, from the plan in the log; that month's archive is
 //! complete in the predecessor's `archive_dir`), then archives what is still due, into its own
@@ -29,7 +29,6 @@ use cairn_core::projection_lease::keeper::{Keeper, Role};
 use cairn_core::purge::PurgeReason;
 use cairn_core::purge::run::Purger;
 use cairn_core::tenancy::TenancyService;
-use cairn_core::timeline::Restored;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -80,18 +79,6 @@ impl Decider {
     }
 }
 
-/// Every position of the log, as a restored range: in cluster mode a node knows only the
-/// ranges restored through itself, so the deciding node reads its whole log for the months due.
-fn whole_log() -> Restored {
-    Restored {
-        first: 1,
-        last: u64::MAX,
-        at_us: i64::MAX,
-        min_stored_us: i64::MIN,
-        max_stored_us: i64::MAX,
-    }
-}
-
 /// One run at `now_us`: archives every month due under `stores`' retentions, oldest first.
 /// Refused as a whole without an archive directory; a month that cannot be archived is
 /// logged and the others still are. Answers the archives written. In cluster mode, the node
@@ -122,13 +109,12 @@ pub async fn run_once(
     // The log is read up to the newest due month's end, and the restored ranges. In cluster
     // mode: all of it, once what the other nodes appended is applied and a removal begun by
     // a previous holder of the lease is finished here (so its month is not archived again).
-    let restored = if archives.purger.is_clustered() {
+    if archives.purger.is_clustered() {
         archives.purger.catch_up().await?;
         archives.purger.resume().await?;
-        vec![whole_log()]
-    } else {
-        archives.timeline.restored()
-    };
+    }
+    // Every node knows every restored range: they travel with the statements.
+    let restored = archives.timeline.restored();
     let due = archives
         .blocking(move |log| Ok(cairn_core::archive::months_held(log, &restored, &last)?))
         .await?;

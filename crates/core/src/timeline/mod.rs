@@ -13,7 +13,10 @@
 //! at new positions with their old `stored` times. Such ranges are known ([`Restored`]): the
 //! search treats each of their positions as committed at the restore's commit time (which keeps
 //! the order), and the bounds are then widened so that every range whose `stored` times meet
-//! `since` / `until` stays inside them.
+//! `since` / `until` stays inside them. The writer records the ranges with the statements
+//! ([`restored`]), so every node of a cluster knows them.
+pub mod restored;
+
 use crate::ports::{LogStore, StoreError};
 use crate::query::StatementQuery;
 use std::sync::Mutex;
@@ -42,6 +45,13 @@ pub struct Timeline {
 impl Timeline {
     pub fn new() -> Self {
         Timeline::default()
+    }
+
+    /// A timeline holding the restored ranges recorded in `log`.
+    pub fn load(log: &dyn LogStore) -> Result<Self, StoreError> {
+        let t = Timeline::new();
+        t.replace_restored(&restored::load(log)?);
+        Ok(t)
     }
 
     /// Records restored ranges (see the module doc); remembered points are dropped, as a
