@@ -20,6 +20,8 @@
 # stop    stops the servers and ZooKeeper whose pid files are in DIR.
 # status  prints the URLs and exits 0 when every server answers /ping.
 # node-stop I / node-start I   stop (SIGKILL) or start server I alone (fail-over tests).
+# install installs what `start` needs when missing (scripts/test.sh runs it before any test, so
+#         that nothing is installed while tests run); needs no --dir nor --base-port.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,8 +40,12 @@ while [ $# -gt 0 ]; do
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
 done
+if [ "$cmd" = install ]; then
+    dir="${dir:-/tmp}"
+    base="${base:-0}"
+fi
 if [ -z "$dir" ] || [ -z "$base" ]; then
-    echo "usage: $0 start|stop|status|node-stop I|node-start I --dir DIR --base-port P [--nodes N]" >&2
+    echo "usage: $0 install | start|stop|status|node-stop I|node-start I --dir DIR --base-port P [--nodes N]" >&2
     exit 2
 fi
 mkdir -p "$dir"
@@ -60,6 +66,8 @@ install_missing() {
     command -v clickhouse-server >/dev/null 2>&1 || missing="$missing clickhouse-server"
     [ -z "$missing" ] && return 0
     echo "installing with apt-get:$missing" >&2
+    local installs_server=no
+    case "$missing" in *clickhouse-server*) installs_server=yes ;; esac
     if [ "$(id -u)" != 0 ]; then
         echo "need root to apt-get install$missing" >&2
         exit 1
@@ -68,12 +76,16 @@ install_missing() {
     apt-get update -qq
     # shellcheck disable=SC2086
     apt-get install -y -qq $missing >/dev/null
-    # Debian's clickhouse-server package may start a system-wide instance: stop it.
+    # Debian's clickhouse-server package may start a system-wide instance: stop it (only when
+    # this run installed the package, so that nothing else is touched).
+    [ "$installs_server" = yes ] || return 0
     if command -v systemctl >/dev/null 2>&1; then
         systemctl disable --now clickhouse-server >/dev/null 2>&1 || true
     fi
-    if [ -x /etc/init.d/clickhouse-server ]; then
-        /etc/init.d/clickhouse-server stop >/dev/null 2>&1 || true
+    # Not `/etc/init.d/clickhouse-server stop`: it kills every process running the
+    # clickhouse-server binary, private test instances included. Only the system instance's pid.
+    if [ -f /var/run/clickhouse-server.pid ]; then
+        kill "$(cat /var/run/clickhouse-server.pid)" 2>/dev/null || true
     fi
 }
 
@@ -238,6 +250,7 @@ stop_pid() {
 }
 
 case "$cmd" in
+    install) install_missing ;;
     start)
         install_missing
         zk_start
@@ -258,5 +271,5 @@ case "$cmd" in
         ;;
     node-stop) stop_pid "$dir/ch$arg/clickhouse.pid" KILL ;;
     node-start) node_start "$arg"; node_wait "$arg"; url "$arg" ;;
-    *) echo "usage: $0 start|stop|status|node-stop I|node-start I --dir DIR --base-port P [--nodes N]" >&2; exit 2 ;;
+    *) echo "usage: $0 install | start|stop|status|node-stop I|node-start I --dir DIR --base-port P [--nodes N]" >&2; exit 2 ;;
 esac

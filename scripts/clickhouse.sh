@@ -72,8 +72,10 @@ install_server() {
     if command -v systemctl >/dev/null 2>&1; then
         systemctl disable --now clickhouse-server >/dev/null 2>&1 || true
     fi
-    if [ -x /etc/init.d/clickhouse-server ]; then
-        /etc/init.d/clickhouse-server stop >/dev/null 2>&1 || true
+    # Not `/etc/init.d/clickhouse-server stop`: it kills every process running the
+    # clickhouse-server binary, private test instances included. Only the system instance's pid.
+    if [ -f /var/run/clickhouse-server.pid ]; then
+        kill "$(cat /var/run/clickhouse-server.pid)" 2>/dev/null || true
     fi
     server_bin >/dev/null
 }

@@ -71,6 +71,9 @@ export CAIRN_TEST_CLICKHOUSE_URL="http://127.0.0.1:$ch_port"
 step "nats-server (the cluster tests start their own JetStream clusters)"
 # The cluster tests fail, never skip, without it: install it like clickhouse-server.
 scripts/nats.sh install
+# ZooKeeper and Java for the ClickHouse cluster tests, installed now rather than by the first of
+# them while other tests run.
+scripts/clickhouse-cluster.sh install
 nats-server --version 2>/dev/null || /usr/sbin/nats-server --version
 
 step "cargo fmt --check"
