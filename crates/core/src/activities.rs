@@ -5,14 +5,58 @@
 //! Verb displays are kept the same way, merged language by language, under [`verb_key`] (a key
 //! that is never an IRI, so no activity id can name it), from every statement whatever the
 //! client's scopes: they label charts (`analytics::names`), they are not canonical definitions.
+//!
+//! A statement carries each definition as its compact JSON and a hash of it ([`Carried`]); the
+//! writer remembers, per activity, the hash of the last definition that merging left unchanged
+//! ([`Known::settled`]), so the same definition sent again (most statements of an activity)
+//! costs a hash comparison: no parse, no comparison of JSON trees, no write.
 use crate::ids::StoreId;
 use crate::ports::LogStore;
 use cairn_xapi::{Activity, Statement, StatementObject};
 use serde_json::{Map, Value};
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::OnceLock;
 
 /// Merged definitions by (store, activity id).
-pub type Definitions = HashMap<(StoreId, String), Map<String, Value>>;
+pub type Definitions = HashMap<(StoreId, String), Known>;
+
+/// A merged definition, and the hash of a carried definition that merging into it changes
+/// nothing (0: none known). Merging is idempotent, so that stays true until the definition
+/// changes.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    pub def: Map<String, Value>,
+    pub settled: Cell<u64>,
+}
+
+/// An activity definition (or a verb's displays, under [`verb_key`]) as a statement carries
+/// it: the activity id, the definition's compact JSON, and a hash of that JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Carried {
+    pub id: String,
+    pub json: Vec<u8>,
+    /// Never 0. Seeded at random per process: equal JSON gives equal hashes, and no client can
+    /// aim a collision at it.
+    pub hash: u64,
+}
+
+impl Carried {
+    pub fn new(id: String, json: Vec<u8>) -> Self {
+        static SEED: OnceLock<RandomState> = OnceLock::new();
+        let hash = SEED.get_or_init(RandomState::new).hash_one(&json) | 1;
+        Carried { id, json, hash }
+    }
+
+    /// The definition as a JSON object (`None` for anything else, which is never carried).
+    pub fn parse(&self) -> Option<Map<String, Value>> {
+        match serde_json::from_slice(&self.json) {
+            Ok(Value::Object(m)) => Some(m),
+            _ => None,
+        }
+    }
+}
 
 /// Properties whose values are maps merged key by key (language maps, extensions; `display`
 /// is a verb's).
@@ -26,28 +70,26 @@ pub fn verb_key(verb: &str) -> String {
 
 /// The statement's verb display, as a definition `{"display": {lang: text}}` under
 /// [`verb_key`] (`None` when the verb has none).
-pub fn verb_display(st: &Statement) -> Option<(String, Map<String, Value>)> {
+pub fn verb_display(st: &Statement) -> Option<Carried> {
     let display = st.verb.display.as_ref()?;
-    let Ok(Value::Object(m)) = serde_json::to_value(display) else {
-        return None;
-    };
-    if m.is_empty() {
+    let json = serde_json::to_vec(display).ok()?;
+    if !json.starts_with(b"{") || json == b"{}" {
         return None;
     }
-    let mut def = Map::new();
-    def.insert("display".into(), Value::Object(m));
-    Some((verb_key(&st.verb.id), def))
+    let json = [b"{\"display\":".as_slice(), &json, b"}"].concat();
+    Some(Carried::new(verb_key(&st.verb.id), json))
 }
 
-/// Every activity of a statement that carries a definition: (id, definition as a JSON object).
-pub fn definitions(st: &Statement) -> Vec<(String, Map<String, Value>)> {
+/// Every activity of a statement that carries a definition.
+pub fn definitions(st: &Statement) -> Vec<Carried> {
     let mut out = Vec::new();
     let mut add = |a: &Activity| {
         if let Some(def) = &a.definition
-            && let Ok(Value::Object(m)) = serde_json::to_value(def)
-            && !m.is_empty()
+            && let Ok(json) = serde_json::to_vec(def)
+            && json.starts_with(b"{")
+            && json != b"{}"
         {
-            out.push((a.id.clone(), m));
+            out.push(Carried::new(a.id.clone(), json));
         }
     };
     let visit = |object: &StatementObject,
@@ -107,18 +149,44 @@ pub fn record(
     committed: &Definitions,
     log: &dyn LogStore,
     store: StoreId,
-    id: String,
-    def: Map<String, Value>,
+    carried: Carried,
 ) {
-    let key = (store, id);
+    record_with(pending, committed, store, carried, |id| {
+        log.activity(store, id)
+    });
+}
+
+/// [`record`] over `stored`, the stored definition of an activity id.
+pub fn record_with(
+    pending: &mut Definitions,
+    committed: &Definitions,
+    store: StoreId,
+    carried: Carried,
+    stored: impl FnOnce(&str) -> Result<Option<Vec<u8>>, crate::ports::StoreError>,
+) {
+    let hash = carried.hash;
+    let key = (store, carried.id.clone());
     if let Some(slot) = pending.get_mut(&key) {
-        merge(slot, def);
+        if slot.settled.get() != hash
+            && let Some(def) = carried.parse()
+        {
+            merge(&mut slot.def, def);
+            slot.settled.set(hash);
+        }
         return;
     }
-    let mut current = match committed.get(&key) {
-        Some(known) if !changes(known, &def) => return,
-        Some(known) => known.clone(),
-        None => match log.activity(store, &key.1) {
+    let known = committed.get(&key);
+    if known.is_some_and(|k| k.settled.get() == hash) {
+        return;
+    }
+    let Some(def) = carried.parse() else { return };
+    let mut current = match known {
+        Some(k) if !changes(&k.def, &def) => {
+            k.settled.set(hash);
+            return;
+        }
+        Some(k) => k.def.clone(),
+        None => match stored(&key.1) {
             Ok(Some(b)) => match serde_json::from_slice(&b) {
                 Ok(Value::Object(m)) => m,
                 _ => Map::new(),
@@ -131,7 +199,13 @@ pub fn record(
         },
     };
     merge(&mut current, def);
-    pending.insert(key, current);
+    pending.insert(
+        key,
+        Known {
+            def: current,
+            settled: Cell::new(hash),
+        },
+    );
 }
 
 #[cfg(test)]
@@ -156,6 +230,76 @@ mod tests {
         );
     }
 
+    fn carried(json: serde_json::Value) -> Carried {
+        Carried::new("http://o".into(), serde_json::to_vec(&json).unwrap())
+    }
+
+    /// The same definition again is settled by its hash: nothing parsed, read nor written.
+    #[test]
+    fn a_definition_seen_again_costs_only_its_hash() {
+        let key = (StoreId::DEFAULT, "http://o".to_string());
+        let mut committed = Definitions::new();
+        let mut pending = Definitions::new();
+        let en = carried(json!({"name": {"en": "o"}}));
+        let reads = Cell::new(0);
+        let stored = |_: &str| {
+            reads.set(reads.get() + 1);
+            Ok(None)
+        };
+        record_with(
+            &mut pending,
+            &committed,
+            StoreId::DEFAULT,
+            en.clone(),
+            stored,
+        );
+        assert_eq!(reads.get(), 1, "unknown: read from the store once");
+        assert_eq!(pending[&key].settled.get(), en.hash);
+        committed.extend(pending.drain());
+
+        // Sent again: settled, nothing pending, nothing read.
+        let never = |_: &str| -> Result<Option<Vec<u8>>, crate::ports::StoreError> {
+            panic!("read from the store")
+        };
+        record_with(
+            &mut pending,
+            &committed,
+            StoreId::DEFAULT,
+            en.clone(),
+            never,
+        );
+        assert!(pending.is_empty());
+
+        // Other bytes, same meaning: parsed and compared once, settled without a write.
+        let spaced = Carried::new("http://o".into(), br#"{ "name": { "en": "o" } }"#.to_vec());
+        assert_ne!(spaced.hash, en.hash);
+        record_with(
+            &mut pending,
+            &committed,
+            StoreId::DEFAULT,
+            spaced.clone(),
+            never,
+        );
+        assert!(pending.is_empty());
+        assert_eq!(committed[&key].settled.get(), spaced.hash);
+
+        // A new language is merged once, then settled in the group too.
+        let fr = carried(json!({"name": {"fr": "o"}}));
+        record_with(
+            &mut pending,
+            &committed,
+            StoreId::DEFAULT,
+            fr.clone(),
+            never,
+        );
+        assert_eq!(
+            Value::Object(pending[&key].def.clone()),
+            json!({"name": {"en": "o", "fr": "o"}})
+        );
+        record_with(&mut pending, &committed, StoreId::DEFAULT, fr, never);
+        assert_eq!(pending.len(), 1);
+    }
+
     #[test]
     fn finds_object_and_context_activities() {
         let st = cairn_xapi::parse_statement(
@@ -167,7 +311,7 @@ mod tests {
         )
         .unwrap();
         let defs = definitions(&st);
-        let ids: Vec<&str> = defs.iter().map(|(i, _)| i.as_str()).collect();
+        let ids: Vec<&str> = defs.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, vec!["http://o", "http://p"]);
     }
 
@@ -184,13 +328,17 @@ mod tests {
             )
             .unwrap()
         };
-        let (key, mut def) = verb_display(&st(r#"{"en-US":"did"}"#)).unwrap();
+        let en = verb_display(&st(r#"{"en-US":"did"}"#)).unwrap();
+        let (key, mut def) = (en.id.clone(), en.parse().unwrap());
         assert_eq!(key, " verb http://v");
         assert!(
             !key.starts_with(|c: char| c.is_ascii_alphabetic()),
             "not an IRI"
         );
-        let (_, fr) = verb_display(&st(r#"{"fr-FR":"a fait"}"#)).unwrap();
+        let fr = verb_display(&st(r#"{"fr-FR":"a fait"}"#))
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!(changes(&def, &fr));
         merge(&mut def, fr);
         assert_eq!(

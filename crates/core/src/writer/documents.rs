@@ -137,8 +137,8 @@ impl Group {
             self.restored_all = Some(all);
         }
         let merged: Vec<_> = self.activities.drain().collect();
-        for ((store, id), def) in &merged {
-            let json = serde_json::to_vec(def).unwrap_or_default();
+        for ((store, id), known) in &merged {
+            let json = serde_json::to_vec(&known.def).unwrap_or_default();
             self.ws.activities.push((*store, id.clone(), json));
         }
         Ok(merged)
@@ -146,4 +146,4 @@ impl Group {
 }
 
 /// The activity definitions a group merged, by (store, activity id).
-pub(super) type Merged = Vec<((StoreId, String), Definition)>;
+pub(super) type Merged = Vec<((StoreId, String), crate::activities::Known)>;

@@ -101,7 +101,7 @@ impl Group {
             own_only.is_none_or(|a| crate::query::authority_key(&r.body).as_deref() == Some(a))
         };
         let mut accepted: Vec<StatementRecord> = Vec::with_capacity(req.statements.len());
-        let mut definitions: Vec<(String, Definition)> = Vec::new();
+        let mut definitions: Vec<crate::activities::Carried> = Vec::new();
         for mut st in req.statements {
             if let Some(existing) = self.find(log, store, st.id)? {
                 if !own(&existing) {
@@ -192,8 +192,8 @@ impl Group {
             self.by_id.insert((store, rec.id), rec.clone());
             self.records.push((self.seq, rec));
         }
-        for (id, def) in definitions {
-            crate::activities::record(&mut self.activities, cache, log, store, id, def);
+        for carried in definitions {
+            crate::activities::record(&mut self.activities, cache, log, store, carried);
         }
         for (sha, body) in req.attachments {
             self.ws.attachments.push((store, sha, body));

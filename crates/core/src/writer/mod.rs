@@ -49,9 +49,6 @@ impl Default for WriterConfig {
     }
 }
 
-/// An activity definition as a JSON object.
-pub type Definition = serde_json::Map<String, serde_json::Value>;
-
 /// A statement ready to be appended: validated, completed by the LRS, serialized. Everything the
 /// writer thread needs is computed here, by the request task, so the single writer does as
 /// little as possible per statement.
@@ -59,7 +56,7 @@ pub type Definition = serde_json::Map<String, serde_json::Value>;
 pub struct NewStatement {
     pub id: Uuid,
     /// The activity definitions the statement carries (see [`crate::activities::definitions`]).
-    pub definitions: Vec<(String, Definition)>,
+    pub definitions: Vec<crate::activities::Carried>,
     pub body: Vec<u8>,
     pub keys: FilterKeys,
     pub voids: Option<Uuid>,
@@ -440,7 +437,7 @@ impl Writer {
     fn committed(
         &mut self,
         mut g: Group,
-        merged: Vec<((StoreId, String), Definition)>,
+        merged: documents::Merged,
         shared: &Shared,
         pos: &mut Position,
     ) {
