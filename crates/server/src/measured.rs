@@ -85,6 +85,10 @@ impl<T: Projection> Projection for Measured<T> {
         measure("link_personas", self.0.link_personas(links)).await
     }
 
+    async fn fence(&self) -> Result<(), ProjectionError> {
+        measure("fence", self.0.fence()).await
+    }
+
     async fn discard_after(&self, seq: u64) -> Result<(), ProjectionError> {
         measure("discard_after", self.0.discard_after(seq)).await
     }
@@ -98,6 +102,18 @@ impl<T: Projection> Projection for Measured<T> {
         plan: &cairn_core::purge::PurgePlan,
     ) -> Result<(), ProjectionError> {
         measure("purge_aggregates", self.0.purge_aggregates(plan)).await
+    }
+
+    async fn purge_aggregates_within(
+        &self,
+        plan: &cairn_core::purge::PurgePlan,
+        window: &cairn_core::ports::WriteWindow,
+    ) -> Result<(), ProjectionError> {
+        measure(
+            "purge_aggregates",
+            self.0.purge_aggregates_within(plan, window),
+        )
+        .await
     }
 
     async fn query_seqs(

@@ -1,0 +1,428 @@
+//! Erasure in a cluster whose nodes share ONE ClickHouse database (`projection_shared`): three
+//! real `nats-server` processes as one JetStream cluster, three real `cairn` processes sharing
+//! one database of the test ClickHouse. Learners A, B and C post through every node; then, under
+//! ingest through every node, A is erased through a node that does not project. Every node
+//! serves none of A's statements and every other acknowledged statement exactly once, and the
+//! shared tables hold no row of A (statements, the seq-keyed tables, the values index) and every
+//! other statement exactly once, with the hourly and monthly aggregates exact hour by hour.
+//! Then C is erased through a stand-by while ingest goes on, and the holder of the projection
+//! lease is killed with SIGKILL as soon as the erasure has begun: another node takes the lease
+//! over, the erasure finishes, and the same checks hold; the killed node, started again,
+//! finishes the erasure on its own store and nothing erased comes back into the database.
+mod cluster;
+mod common;
+
+use cluster::erasure::{Admin, assert_erased, statements};
+use cluster::nats::NatsCluster;
+use cluster::node::{Node, clickhouse, metric};
+use cluster::provision::{Client, provision};
+use common::process::free_port;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// nats-server client ports 18840–18842 (routes 18845–18847).
+const NATS_BASE: u16 = 18840;
+const NODE_PORTS: [u16; 3] = [18850, 18851, 18852];
+const LEASE_MS: u64 = 4000;
+const HELD: &str = "cairn_projection_lease_held";
+const ADMIN: &str = "admin@example.com";
+const PASSWORD: &str = "shared-purge-password";
+/// The erased learners; nothing else contains their marks.
+const ALICE: &str = "mailto:zqalice@example.com";
+const CAROL: &str = "mailto:zqcarol@example.com";
+const BOB: &str = "mailto:bob@example.com";
+const LOAD: &str = "mailto:load@example.com";
+
+/// The one node (among `live`) whose gauge says it holds the projection lease.
+fn holder(metrics: &[u16], live: &[usize], within: Duration) -> usize {
+    let started = Instant::now();
+    loop {
+        let held: Vec<usize> = live
+            .iter()
+            .copied()
+            .filter(|i| metric(metrics[*i], HELD) == 1.0)
+            .collect();
+        assert!(held.len() <= 1, "two nodes hold the lease: {held:?}");
+        if held.len() == 1 {
+            return held[0];
+        }
+        assert!(started.elapsed() < within, "no node holds the lease");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+/// Two writers per node posting LOAD's statements until `stop`; the ids of each batch
+/// answered 200 go into `acked`.
+fn load(
+    ports: Vec<u16>,
+    c: &Client,
+    acked: &Arc<Mutex<Vec<String>>>,
+    stop: &Arc<AtomicBool>,
+) -> Vec<std::thread::JoinHandle<()>> {
+    let mut threads = Vec::new();
+    for port in ports {
+        for w in 0..2 {
+            let (acked, stop) = (acked.clone(), stop.clone());
+            let (key, secret) = (c.key.clone(), c.secret.clone());
+            threads.push(std::thread::spawn(move || {
+                let http = reqwest::blocking::Client::builder()
+                    .timeout(Duration::from_secs(30))
+                    .build()
+                    .unwrap();
+                while !stop.load(Ordering::Relaxed) {
+                    let (ids, body) = statements(LOAD, 1 + 4 * w);
+                    let res = http
+                        .post(format!("http://127.0.0.1:{port}/xapi/statements"))
+                        .basic_auth(&key, Some(&secret))
+                        .header("X-Experience-API-Version", "1.0.3")
+                        .json(&body)
+                        .send();
+                    match res {
+                        Ok(r) if r.status() == 200 => acked.lock().unwrap().extend(ids),
+                        _ => std::thread::sleep(Duration::from_millis(100)),
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }));
+        }
+    }
+    threads
+}
+
+fn quoted(ids: &[String]) -> String {
+    ids.iter()
+        .map(|i| format!("'{i}'"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn number(q: &str) -> u64 {
+    let text = clickhouse(q);
+    text.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{q}: {text}"))
+}
+
+/// The `seq` of each of `ids` in the shared `statements`.
+fn seqs_of(db: &str, ids: &[String]) -> Vec<u64> {
+    clickhouse(&format!(
+        "SELECT seq FROM {db}.statements WHERE toString(statement_id) IN ({}) FORMAT TSV",
+        quoted(ids)
+    ))
+    .lines()
+    .map(|l| l.parse().unwrap())
+    .collect()
+}
+
+/// What is wrong with the shared database, if anything: rows of `gone` (by id, by seq in every
+/// seq-keyed table, by the marks of their actors in `statements` and in the values index), a
+/// statement of `kept` missing or twice, another statement, or an aggregate hour or month
+/// that does not count exactly the statements stored in it.
+fn database_fault(
+    db: &str,
+    gone: &[String],
+    gone_seqs: &[u64],
+    marks: &[&str],
+    kept: &HashSet<String>,
+) -> Option<String> {
+    let kept_list: Vec<String> = kept.iter().cloned().collect();
+    let (rows, distinct) = {
+        let text = clickhouse(&format!(
+            "SELECT count(), uniqExact(statement_id) FROM {db}.statements FORMAT TSV"
+        ));
+        let mut it = text.split_whitespace().map(|n| n.parse::<u64>().unwrap());
+        (it.next().unwrap(), it.next().unwrap())
+    };
+    let want = kept.len() as u64;
+    if (rows, distinct) != (want, want) {
+        return Some(format!(
+            "{rows} rows, {distinct} statements, {want} expected"
+        ));
+    }
+    let found = number(&format!(
+        "SELECT count() FROM {db}.statements WHERE toString(statement_id) IN ({}) FORMAT TSV",
+        quoted(&kept_list)
+    ));
+    if found != want {
+        return Some(format!("{found} of the {want} kept statements"));
+    }
+    if gone.is_empty() {
+        return aggregates_fault(db);
+    }
+    let erased = number(&format!(
+        "SELECT count() FROM {db}.statements WHERE toString(statement_id) IN ({}) FORMAT TSV",
+        quoted(gone)
+    ));
+    if erased != 0 {
+        return Some(format!("{erased} erased statements"));
+    }
+    let seqs: Vec<String> = gone_seqs.iter().map(u64::to_string).collect();
+    for table in [
+        "statements",
+        "voids",
+        "actor_hours",
+        "voided",
+        "statement_key_index",
+    ] {
+        let n = number(&format!(
+            "SELECT count() FROM {db}.{table} WHERE seq IN ({}) FORMAT TSV",
+            seqs.join(",")
+        ));
+        if n != 0 {
+            return Some(format!("{n} rows of erased statements in {table}"));
+        }
+    }
+    for mark in marks {
+        let n = number(&format!(
+            "SELECT count() FROM {db}.statements WHERE positionCaseInsensitive(actor_ifi, '{mark}') > 0 FORMAT TSV"
+        ));
+        let v = number(&format!(
+            "SELECT count() FROM {db}.query_values WHERE positionCaseInsensitive(value, '{mark}') > 0 FORMAT TSV"
+        ));
+        if n + v != 0 {
+            return Some(format!("{n} statements and {v} values naming {mark}"));
+        }
+    }
+    aggregates_fault(db)
+}
+
+/// An hour of `statements_hourly` or a month of `query_values` that does not count exactly the
+/// statements stored in it, if any.
+fn aggregates_fault(db: &str) -> Option<String> {
+    let raw = clickhouse(&format!(
+        "SELECT toUInt32(toStartOfHour(stored, 'UTC')) AS h, count() FROM {db}.statements \
+         GROUP BY h ORDER BY h FORMAT TSV"
+    ));
+    let hourly = clickhouse(&format!(
+        "SELECT toUInt32(stored_hour) AS h, toUInt64(countMerge(statements)) FROM \
+         {db}.statements_hourly GROUP BY h HAVING countMerge(statements) > 0 ORDER BY h FORMAT TSV"
+    ));
+    if raw != hourly {
+        return Some(format!(
+            "hours: statements\n{raw}statements_hourly\n{hourly}"
+        ));
+    }
+    let raw = clickhouse(&format!(
+        "SELECT toYYYYMM(stored) AS m, count() FROM {db}.statements GROUP BY m ORDER BY m FORMAT TSV"
+    ));
+    let monthly = clickhouse(&format!(
+        "SELECT toYYYYMM(month) AS m, toUInt64(countMerge(statements)) FROM {db}.query_values \
+         WHERE path = '' GROUP BY m HAVING countMerge(statements) > 0 ORDER BY m FORMAT TSV"
+    ));
+    if raw != monthly {
+        return Some(format!("months: statements\n{raw}query_values\n{monthly}"));
+    }
+    None
+}
+
+/// Waits (up to 90 s) until the shared database is exactly as it should be.
+fn assert_database(
+    db: &str,
+    gone: &[String],
+    gone_seqs: &[u64],
+    marks: &[&str],
+    kept: &HashSet<String>,
+    nodes: &[&Node],
+) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let Some(fault) = database_fault(db, gone, gone_seqs, marks, kept) else {
+            return;
+        };
+        assert!(
+            Instant::now() < deadline,
+            "the shared database: {fault}\n{}",
+            nodes
+                .iter()
+                .map(|n| n.log())
+                .collect::<Vec<_>>()
+                .join("\n----\n")
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// Which nodes logged the ClickHouse phase of purge `id`.
+fn phase_done_by(nodes: &[Node], id: &str) -> Vec<usize> {
+    (0..nodes.len())
+        .filter(|i| {
+            nodes[*i]
+                .log()
+                .lines()
+                .any(|l| l.contains("rows removed from the shared database") && l.contains(id))
+        })
+        .collect()
+}
+
+#[test]
+fn a_learner_erased_under_ingest_is_gone_once_from_a_shared_database_across_a_kill_9() {
+    let root = tempfile::tempdir().unwrap();
+    let nats = NatsCluster::start(NATS_BASE);
+    let client = provision(root.path(), &nats, ADMIN, PASSWORD, "shared-purge");
+    let db = format!("cairn_shared_purge_{}", uuid::Uuid::new_v4().simple());
+    let metrics: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let spawn = |i: usize| {
+        let env = [
+            ("CAIRN_PROJECTION_SHARED", "true".to_owned()),
+            ("CAIRN_PROJECTION_LEASE_MS", LEASE_MS.to_string()),
+            ("CAIRN_METRICS_ADDR", format!("127.0.0.1:{}", metrics[i])),
+            ("CAIRN_LOG", "warn,cairn_core::purge=info".to_owned()),
+        ];
+        Node::spawn_with(
+            root.path(),
+            &format!("n{i}"),
+            NODE_PORTS[i],
+            &nats,
+            &db,
+            &env,
+        )
+    };
+    let mut nodes: Vec<Node> = (0..3).map(spawn).collect();
+    let http = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+
+    // The learners' statements through every node, in several messages each.
+    let (mut alice, mut bob, mut carol) = (Vec::new(), Vec::new(), Vec::new());
+    for node in &nodes {
+        for _ in 0..3 {
+            let (a, mut body) = statements(ALICE, 5);
+            let (b, b_body) = statements(BOB, 5);
+            let (c, c_body) = statements(CAROL, 3);
+            body.extend(b_body);
+            body.extend(c_body);
+            cluster::erasure::post(&http, node.port, &client, &body);
+            alice.extend(a);
+            bob.extend(b);
+            carol.extend(c);
+        }
+    }
+    let everything: HashSet<String> = alice.iter().chain(&bob).chain(&carol).cloned().collect();
+    for node in &nodes {
+        cluster::provision::wait_lists(&http, node, &client, &everything);
+    }
+    let all: Vec<&Node> = nodes.iter().collect();
+    assert_database(&db, &[], &[], &[], &everything, &all);
+    let (alice_seqs, carol_seqs) = (seqs_of(&db, &alice), seqs_of(&db, &carol));
+    assert_eq!(alice_seqs.len(), alice.len());
+
+    // A is erased through a node that does not project, while every node takes writes.
+    let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers = load(NODE_PORTS.to_vec(), &client, &acked, &stop);
+    let first = holder(&metrics, &[0, 1, 2], Duration::from_secs(30));
+    let through = (first + 1) % 3;
+    std::thread::sleep(Duration::from_millis(500));
+    let admin = Admin::on(&http, NODE_PORTS[through], ADMIN, PASSWORD);
+    let started = Instant::now();
+    let id = admin.start_erasure(&http, &client, ALICE);
+    admin.wait_state(&http, &id, &["finished"]);
+    let finished = started.elapsed();
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::Relaxed);
+    for w in writers {
+        w.join().unwrap();
+    }
+    let loaded = acked.lock().unwrap().clone();
+    assert!(
+        !loaded.is_empty(),
+        "nothing was acknowledged under the erasure"
+    );
+    let mut kept: HashSet<String> = bob.iter().chain(&carol).chain(&loaded).cloned().collect();
+    for node in &nodes {
+        assert_erased(&http, node, &client, &kept, &alice);
+    }
+    let everywhere = started.elapsed();
+    assert_database(&db, &alice, &alice_seqs, &["zqalice"], &kept, &all);
+    let by = phase_done_by(&nodes, &id);
+    eprintln!(
+        "A's {} statements erased through node {through} (node {first} projects) under ingest \
+         ({} statements acknowledged meanwhile): finished on node {through} after {finished:?}, \
+         gone from every node after {everywhere:?}; ClickHouse phase done by {by:?}",
+        alice.len(),
+        loaded.len()
+    );
+    if holder(&metrics, &[0, 1, 2], Duration::from_secs(30)) == first {
+        // The lease stayed where it was: only its holder removed the shared rows.
+        assert_eq!(
+            by,
+            vec![first],
+            "the shared rows are removed by the lease's holder"
+        );
+    }
+
+    // C is erased through a stand-by, and the lease's holder is killed once it has begun.
+    let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let victim = holder(&metrics, &[0, 1, 2], Duration::from_secs(30));
+    let live: Vec<usize> = (0..3).filter(|i| *i != victim).collect();
+    let live_ports: Vec<u16> = live.iter().map(|i| NODE_PORTS[*i]).collect();
+    let writers = load(live_ports, &client, &acked, &stop);
+    let through = live[0];
+    let admin = Admin::on(&http, NODE_PORTS[through], ADMIN, PASSWORD);
+    let started = Instant::now();
+    let carol_id = admin.start_erasure(&http, &client, CAROL);
+    let state = admin.wait_state(
+        &http,
+        &carol_id,
+        &[
+            "waiting",
+            "projection",
+            "removing",
+            "compacting",
+            "rewriting",
+            "finished",
+        ],
+    );
+    nodes[victim].kill();
+    eprintln!(
+        "node {victim} (the lease's holder) killed while the erasure was {state} on node {through}"
+    );
+    let next = holder(&metrics, &live, Duration::from_millis(3 * LEASE_MS));
+    admin.wait_state(&http, &carol_id, &["finished"]);
+    let finished = started.elapsed();
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::Relaxed);
+    for w in writers {
+        w.join().unwrap();
+    }
+    kept.extend(acked.lock().unwrap().iter().cloned());
+    for c in &carol {
+        kept.remove(c);
+    }
+    for i in &live {
+        assert_erased(&http, &nodes[*i], &client, &kept, &carol);
+    }
+    let gone: Vec<String> = alice.iter().chain(&carol).cloned().collect();
+    let gone_seqs: Vec<u64> = alice_seqs.iter().chain(&carol_seqs).copied().collect();
+    let survivors: Vec<&Node> = live.iter().map(|i| &nodes[*i]).collect();
+    assert_database(
+        &db,
+        &gone,
+        &gone_seqs,
+        &["zqalice", "zqcarol"],
+        &kept,
+        &survivors,
+    );
+    let by = phase_done_by(&nodes, &carol_id);
+    eprintln!(
+        "C's {} statements erased: the lease went to node {next}; finished on node {through} \
+         after {finished:?}; ClickHouse phase done by {by:?}",
+        carol.len()
+    );
+    assert!(
+        by.contains(&next) || by.contains(&victim),
+        "nobody removed C's shared rows"
+    );
+
+    // The killed node comes back: it finishes the erasure on its own store, serves exactly the
+    // kept statements, and nothing erased returns to the database.
+    nodes[victim] = spawn(victim);
+    assert_erased(&http, &nodes[victim], &client, &kept, &carol);
+    assert_erased(&http, &nodes[victim], &client, &kept, &alice);
+    let all: Vec<&Node> = nodes.iter().collect();
+    assert_database(&db, &gone, &gone_seqs, &["zqalice", "zqcarol"], &kept, &all);
+}
