@@ -9,6 +9,8 @@
 //! lease is killed with SIGKILL as soon as the erasure has begun: another node takes the lease
 //! over, the erasure finishes, and the same checks hold; the killed node, started again,
 //! finishes the erasure on its own store and nothing erased comes back into the database.
+//! Both with one projection lease and with two partitions (the store's partition and the other
+//! one then projected by different nodes; the two tests run at once, on their own ports).
 mod cluster;
 mod common;
 
@@ -22,11 +24,23 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// nats-server client ports 18840–18842 (routes 18845–18847).
-const NATS_BASE: u16 = 18840;
-const NODE_PORTS: [u16; 3] = [18850, 18851, 18852];
+/// One cluster per test: nats-server client ports `base`–`base + 2` (routes `base + 5`–`base +
+/// 7`), the nodes on `base + 10`–`base + 12`.
+struct Ports {
+    nats: u16,
+    nodes: [u16; 3],
+}
+
+impl Ports {
+    const fn at(base: u16) -> Ports {
+        Ports {
+            nats: base,
+            nodes: [base + 10, base + 11, base + 12],
+        }
+    }
+}
+
 const LEASE_MS: u64 = 4000;
-const HELD: &str = "cairn_projection_lease_held";
 const ADMIN: &str = "admin@example.com";
 const PASSWORD: &str = "shared-purge-password";
 /// The erased learners; nothing else contains their marks.
@@ -35,18 +49,18 @@ const CAROL: &str = "mailto:zqcarol@example.com";
 const BOB: &str = "mailto:bob@example.com";
 const LOAD: &str = "mailto:load@example.com";
 
-/// The one node (among `live`) whose gauge says it holds the projection lease.
-fn holder(metrics: &[u16], live: &[usize], within: Duration) -> usize {
+/// The one node (among `live`) whose gauge `held` says it holds the store's projection lease.
+fn holder(metrics: &[u16], held: &str, live: &[usize], within: Duration) -> usize {
     let started = Instant::now();
     loop {
-        let held: Vec<usize> = live
+        let holding: Vec<usize> = live
             .iter()
             .copied()
-            .filter(|i| metric(metrics[*i], HELD) == 1.0)
+            .filter(|i| metric(metrics[*i], held) == 1.0)
             .collect();
-        assert!(held.len() <= 1, "two nodes hold the lease: {held:?}");
-        if held.len() == 1 {
-            return held[0];
+        assert!(holding.len() <= 1, "two nodes hold the lease: {holding:?}");
+        if holding.len() == 1 {
+            return holding[0];
         }
         assert!(started.elapsed() < within, "no node holds the lease");
         std::thread::sleep(Duration::from_millis(25));
@@ -258,14 +272,35 @@ fn phase_done_by(nodes: &[Node], id: &str) -> Vec<usize> {
 
 #[test]
 fn a_learner_erased_under_ingest_is_gone_once_from_a_shared_database_across_a_kill_9() {
+    erase_in_a_shared_database(Ports::at(18840), 1);
+}
+
+/// The same with two projection partitions: the store's partition is projected by one node,
+/// the other partition by another.
+#[test]
+fn the_same_with_projection_partitions() {
+    erase_in_a_shared_database(Ports::at(18860), 2);
+}
+
+fn erase_in_a_shared_database(ports: Ports, partitions: u32) {
     let root = tempfile::tempdir().unwrap();
-    let nats = NatsCluster::start(NATS_BASE);
+    let nats = NatsCluster::start(ports.nats);
     let client = provision(root.path(), &nats, ADMIN, PASSWORD, "shared-purge");
     let db = format!("cairn_shared_purge_{}", uuid::Uuid::new_v4().simple());
     let metrics: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    // The gauge of the lease of the store's partition.
+    let held = match partitions {
+        1 => "cairn_projection_lease_held".to_owned(),
+        p => {
+            let store = cairn_core::StoreId(client.store.parse().unwrap());
+            let k = cairn_core::projection_lease::partition::partition_of(store, p);
+            format!("cairn_projection_lease_held{{partition=\"{k}\"}}")
+        }
+    };
     let spawn = |i: usize| {
         let env = [
             ("CAIRN_PROJECTION_SHARED", "true".to_owned()),
+            ("CAIRN_PROJECTION_PARTITIONS", partitions.to_string()),
             ("CAIRN_PROJECTION_LEASE_MS", LEASE_MS.to_string()),
             ("CAIRN_METRICS_ADDR", format!("127.0.0.1:{}", metrics[i])),
             ("CAIRN_LOG", "warn,cairn_core::purge=info".to_owned()),
@@ -273,7 +308,7 @@ fn a_learner_erased_under_ingest_is_gone_once_from_a_shared_database_across_a_ki
         Node::spawn_with(
             root.path(),
             &format!("n{i}"),
-            NODE_PORTS[i],
+            ports.nodes[i],
             &nats,
             &db,
             &env,
@@ -312,11 +347,11 @@ fn a_learner_erased_under_ingest_is_gone_once_from_a_shared_database_across_a_ki
     // A is erased through a node that does not project, while every node takes writes.
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
-    let writers = load(NODE_PORTS.to_vec(), &client, &acked, &stop);
-    let first = holder(&metrics, &[0, 1, 2], Duration::from_secs(30));
+    let writers = load(ports.nodes.to_vec(), &client, &acked, &stop);
+    let first = holder(&metrics, &held, &[0, 1, 2], Duration::from_secs(30));
     let through = (first + 1) % 3;
     std::thread::sleep(Duration::from_millis(500));
-    let admin = Admin::on(&http, NODE_PORTS[through], ADMIN, PASSWORD);
+    let admin = Admin::on(&http, ports.nodes[through], ADMIN, PASSWORD);
     let started = Instant::now();
     let id = admin.start_erasure(&http, &client, ALICE);
     admin.wait_state(&http, &id, &["finished"]);
@@ -345,7 +380,7 @@ fn a_learner_erased_under_ingest_is_gone_once_from_a_shared_database_across_a_ki
         alice.len(),
         loaded.len()
     );
-    if holder(&metrics, &[0, 1, 2], Duration::from_secs(30)) == first {
+    if holder(&metrics, &held, &[0, 1, 2], Duration::from_secs(30)) == first {
         // The lease stayed where it was: only its holder removed the shared rows.
         assert_eq!(
             by,
@@ -357,12 +392,12 @@ fn a_learner_erased_under_ingest_is_gone_once_from_a_shared_database_across_a_ki
     // C is erased through a stand-by, and the lease's holder is killed once it has begun.
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
-    let victim = holder(&metrics, &[0, 1, 2], Duration::from_secs(30));
+    let victim = holder(&metrics, &held, &[0, 1, 2], Duration::from_secs(30));
     let live: Vec<usize> = (0..3).filter(|i| *i != victim).collect();
-    let live_ports: Vec<u16> = live.iter().map(|i| NODE_PORTS[*i]).collect();
+    let live_ports: Vec<u16> = live.iter().map(|i| ports.nodes[*i]).collect();
     let writers = load(live_ports, &client, &acked, &stop);
     let through = live[0];
-    let admin = Admin::on(&http, NODE_PORTS[through], ADMIN, PASSWORD);
+    let admin = Admin::on(&http, ports.nodes[through], ADMIN, PASSWORD);
     let started = Instant::now();
     let carol_id = admin.start_erasure(&http, &client, CAROL);
     let state = admin.wait_state(
@@ -381,7 +416,7 @@ fn a_learner_erased_under_ingest_is_gone_once_from_a_shared_database_across_a_ki
     eprintln!(
         "node {victim} (the lease's holder) killed while the erasure was {state} on node {through}"
     );
-    let next = holder(&metrics, &live, Duration::from_millis(3 * LEASE_MS));
+    let next = holder(&metrics, &held, &live, Duration::from_millis(3 * LEASE_MS));
     admin.wait_state(&http, &carol_id, &["finished"]);
     let finished = started.elapsed();
     std::thread::sleep(Duration::from_millis(500));
