@@ -415,7 +415,15 @@ impl Projection for ClickHouseProjection {
         &self,
         plan: &cairn_core::purge::PurgePlan,
     ) -> Result<(), ProjectionError> {
-        self.rebuild_aggregates(plan).await
+        self.rebuild_aggregates(plan, None).await
+    }
+
+    async fn purge_aggregates_within(
+        &self,
+        plan: &cairn_core::purge::PurgePlan,
+        window: &cairn_core::ports::WriteWindow,
+    ) -> Result<(), ProjectionError> {
+        self.rebuild_aggregates(plan, Some(window)).await
     }
 
     async fn query_seqs(

@@ -13,6 +13,7 @@
 use crate::{ClickHouseProjection, err, hourly, values};
 use cairn_core::ProjectionError;
 use cairn_core::StoreId;
+use cairn_core::ports::WriteWindow;
 use cairn_core::purge::{PurgePlan, PurgeScope};
 use std::collections::BTreeMap;
 
@@ -76,8 +77,15 @@ impl ClickHouseProjection {
         }
     }
 
-    /// The aggregates of the hours and months of `plan`'s entries, rebuilt from `statements`.
-    pub(crate) async fn rebuild_aggregates(&self, plan: &PurgePlan) -> Result<(), ProjectionError> {
+    /// The aggregates of the hours and months of `plan`'s entries, rebuilt from `statements`;
+    /// with a `window` (a database shared by the nodes of a cluster), each write starts only
+    /// while it answers, within its time, under the projector's query id
+    /// ([`cairn_core::Projection::purge_aggregates_within`]).
+    pub(crate) async fn rebuild_aggregates(
+        &self,
+        plan: &PurgePlan,
+        window: Option<&WriteWindow>,
+    ) -> Result<(), ProjectionError> {
         if let PurgeScope::Store(_) = plan.scope {
             return Ok(());
         }
@@ -86,8 +94,8 @@ impl ClickHouseProjection {
             by_store.entry(*store).or_default().push(*hour);
         }
         for (store, hours) in by_store {
-            self.rebuild_hours(store, &hours).await?;
-            self.rebuild_months(store, &months(&hours)).await?;
+            self.rebuild_hours(store, &hours, window).await?;
+            self.rebuild_months(store, &months(&hours), window).await?;
         }
         Ok(())
     }
@@ -177,7 +185,12 @@ impl ClickHouseProjection {
     }
 
     /// Rebuilds `statements_hourly` for these `stored` hours of `store` from `statements`.
-    async fn rebuild_hours(&self, store: StoreId, hours: &[u32]) -> Result<(), ProjectionError> {
+    async fn rebuild_hours(
+        &self,
+        store: StoreId,
+        hours: &[u32],
+        window: Option<&WriteWindow>,
+    ) -> Result<(), ProjectionError> {
         for chunk in hours.chunks(SEQ_CHUNK) {
             let hours = list(chunk);
             self.replace_rows(
@@ -193,6 +206,7 @@ impl ClickHouseProjection {
                     hourly::STATE_COLUMNS,
                     hourly::GROUP_BY
                 ),
+                window,
             )
             .await?;
         }
@@ -200,7 +214,12 @@ impl ClickHouseProjection {
     }
 
     /// Rebuilds `query_values` for these months (`YYYYMM`) of `store` from `statements`.
-    async fn rebuild_months(&self, store: StoreId, months: &[u32]) -> Result<(), ProjectionError> {
+    async fn rebuild_months(
+        &self,
+        store: StoreId,
+        months: &[u32],
+        window: Option<&WriteWindow>,
+    ) -> Result<(), ProjectionError> {
         if months.is_empty() {
             return Ok(());
         }
@@ -219,6 +238,7 @@ impl ClickHouseProjection {
                 values::pairs(),
                 values::GROUP_BY
             ),
+            window,
         )
         .await
     }
@@ -231,29 +251,50 @@ impl ClickHouseProjection {
         what: &str,
         delete: &str,
         insert: &str,
+        window: Option<&WriteWindow>,
     ) -> Result<(), ProjectionError> {
         let (deleting, rebuilding) = (
             format!("purge: delete {what}"),
             format!("purge: rebuild {what}"),
         );
-        self.client
-            .query(&self.mutation_sql(delete))
-            .bind(store.0.to_string())
-            .execute()
-            .await
-            .map_err(err(&deleting))?;
+        let client = || match window {
+            Some(_) => self.writer(),
+            None => self.client.clone(),
+        };
+        let mutation = self.mutation_sql(delete);
+        let q = client().query(&mutation).bind(store.0.to_string());
+        within(window, &deleting, q.execute()).await?;
         self.wait_for_mutations().await?;
         let remaining = delete
             .replacen("ALTER TABLE ", "SELECT count() FROM ", 1)
             .replacen(" DELETE WHERE ", " WHERE ", 1);
         self.until_gone(&deleting, || self.count(&remaining, Some(store)))
             .await?;
-        self.client
-            .query(insert)
-            .bind(store.0.to_string())
-            .execute()
-            .await
-            .map_err(err(&rebuilding))
+        let q = client().query(insert).bind(store.0.to_string());
+        within(window, &rebuilding, q.execute()).await
+    }
+}
+
+/// Runs the write `f` (`what`, for errors): at once without a `window`; else only while the
+/// window is open, abandoned once its time is over.
+async fn within(
+    window: Option<&WriteWindow>,
+    what: &str,
+    f: impl std::future::Future<Output = Result<(), clickhouse::error::Error>>,
+) -> Result<(), ProjectionError> {
+    let Some(window) = window else {
+        return f.await.map_err(err(what));
+    };
+    let Some(limit) = window() else {
+        return Err(ProjectionError::new(format!(
+            "{what}: this node no longer holds the projection lease"
+        )));
+    };
+    match tokio::time::timeout(limit, f).await {
+        Ok(r) => r.map_err(err(what)),
+        Err(_) => Err(ProjectionError::new(format!(
+            "{what}: abandoned after {limit:?} (the projection lease's write bound)"
+        ))),
     }
 }
 

@@ -120,3 +120,50 @@ async fn purge(p: &cairn_clickhouse::ClickHouseProjection, plan: &PurgePlan) {
     p.purge_rows(plan).await.unwrap();
     p.purge_aggregates(plan).await.unwrap();
 }
+
+/// In a database shared by the nodes of a cluster the rebuild writes only while the projection
+/// lease's window is open: closed, it fails before deleting any aggregate row; open, it
+/// rebuilds exactly as on a single node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shared_rebuild_writes_only_within_the_lease_window() {
+    let p = common::fresh_projection().await;
+    p.migrate().await.unwrap();
+    let records = samples::records();
+    p.insert(&records, &samples::retractions(&records))
+        .await
+        .unwrap();
+    let seqs: Vec<u64> = records
+        .iter()
+        .filter(|(seq, r)| r.store == StoreId::DEFAULT && r.voids.is_none() && seq % 5 == 0)
+        .map(|(seq, _)| *seq)
+        .collect();
+    let mut plan = PurgePlan::new(
+        PurgeReason::Erasure,
+        "test",
+        PurgeScope::Entries {
+            stores: vec![StoreId::DEFAULT],
+        },
+    );
+    plan.hours = records
+        .iter()
+        .filter(|(seq, _)| seqs.contains(seq))
+        .map(|(_, r)| (StoreId::DEFAULT, cairn_core::purge::hour_of(r.stored_us)))
+        .collect();
+    plan.normalise();
+    plan.seqs = seqs;
+    plan.until = samples::N;
+    let hourly = format!(
+        "SELECT toUInt64(countMerge(statements)) FROM statements_hourly WHERE store = toUUID('{}')",
+        StoreId::DEFAULT.0
+    );
+    let counted = count(&p, &hourly).await;
+    p.purge_rows(&plan).await.unwrap();
+    let closed = || None;
+    assert!(p.purge_aggregates_within(&plan, &closed).await.is_err());
+    assert_eq!(count(&p, &hourly).await, counted, "nothing rebuilt");
+    let open = || Some(std::time::Duration::from_secs(30));
+    p.purge_aggregates_within(&plan, &open).await.unwrap();
+    assert_eq!(count(&p, &hourly).await, counted - plan.seqs.len() as u64);
+    assert_aggregates_match(&p).await;
+    common::cleanup(&p).await;
+}

@@ -209,6 +209,11 @@ pub struct PersonaLink {
     pub persona: Option<Uuid>,
 }
 
+/// How long the next write into a shared projection may take, while one may start now (`None`:
+/// none may, this node no longer holds the partition's projection lease); see
+/// [`Projection::purge_aggregates_within`].
+pub type WriteWindow = dyn Fn() -> Option<std::time::Duration> + Send + Sync;
+
 /// The analytics projection of the log (ClickHouse). Inserting the same sequence numbers again
 /// must never produce a second row once `discard_after` has run (the projector's exactly-once).
 #[async_trait::async_trait]
@@ -254,6 +259,22 @@ pub trait Projection: Send + Sync + 'static {
     ) -> Result<(), ProjectionError> {
         let _ = plan;
         Err(ProjectionError::new("this projection cannot purge"))
+    }
+    /// [`Projection::purge_aggregates`] in a database that other nodes write too
+    /// (`projection_shared`): each of its writes starts only while `window` answers how long
+    /// it may take (the projection lease's write window), is abandoned after that, and carries
+    /// the query id of the projector's writes, so that a node taking the lease over stops it
+    /// ([`Projection::fence`]). A write refused or abandoned fails the rebuild, which is then
+    /// run again from its start. Repeating it is harmless.
+    async fn purge_aggregates_within(
+        &self,
+        plan: &crate::purge::PurgePlan,
+        window: &WriteWindow,
+    ) -> Result<(), ProjectionError> {
+        let _ = (plan, window);
+        Err(ProjectionError::new(
+            "this projection cannot purge a shared database",
+        ))
     }
     /// Sequence numbers of statements matching `query` within `page`, in the query's order,
     /// excluding statements voided by a projected voiding statement.

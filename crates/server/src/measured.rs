@@ -20,6 +20,7 @@ pub const OPERATIONS: &[&str] = &[
     "insert",
     "link_personas",
     "discard_after",
+    "fence",
     "query_statements",
     "aggregate",
     "export",
@@ -85,6 +86,10 @@ impl<T: Projection> Projection for Measured<T> {
         measure("link_personas", self.0.link_personas(links)).await
     }
 
+    async fn fence(&self) -> Result<(), ProjectionError> {
+        measure("fence", self.0.fence()).await
+    }
+
     async fn discard_after(&self, seq: u64) -> Result<(), ProjectionError> {
         measure("discard_after", self.0.discard_after(seq)).await
     }
@@ -98,6 +103,18 @@ impl<T: Projection> Projection for Measured<T> {
         plan: &cairn_core::purge::PurgePlan,
     ) -> Result<(), ProjectionError> {
         measure("purge_aggregates", self.0.purge_aggregates(plan)).await
+    }
+
+    async fn purge_aggregates_within(
+        &self,
+        plan: &cairn_core::purge::PurgePlan,
+        window: &cairn_core::ports::WriteWindow,
+    ) -> Result<(), ProjectionError> {
+        measure(
+            "purge_aggregates",
+            self.0.purge_aggregates_within(plan, window),
+        )
+        .await
     }
 
     async fn query_seqs(
@@ -136,5 +153,58 @@ impl<T: Analytics> Analytics for Measured<T> {
 
     async fn funnel(&self, q: &FunnelQuery) -> Result<FunnelResult, AnalyticsError> {
         measure("funnel", self.0.funnel(q)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    /// Counts the fences it is asked for.
+    #[derive(Default)]
+    struct Fences(AtomicU32);
+
+    #[async_trait::async_trait]
+    impl Projection for Fences {
+        async fn migrate(&self) -> Result<(), ProjectionError> {
+            Ok(())
+        }
+        async fn ping(&self) -> Result<(), ProjectionError> {
+            Ok(())
+        }
+        async fn insert(
+            &self,
+            _: &[(u64, Arc<StatementRecord>)],
+            _: &[Retraction],
+        ) -> Result<(), ProjectionError> {
+            Ok(())
+        }
+        async fn link_personas(&self, _: &[PersonaLink]) -> Result<(), ProjectionError> {
+            Ok(())
+        }
+        async fn discard_after(&self, _: u64) -> Result<(), ProjectionError> {
+            Ok(())
+        }
+        async fn fence(&self) -> Result<(), ProjectionError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+        async fn query_seqs(
+            &self,
+            _: &StatementQuery,
+            _: &Page,
+        ) -> Result<Vec<u64>, ProjectionError> {
+            Ok(Vec::new())
+        }
+    }
+
+    /// The projector's clean-up stops the writes still running through this wrapper (it used
+    /// to answer the trait's default, doing nothing, so the server never fenced).
+    #[tokio::test]
+    async fn the_fence_reaches_the_adapter() {
+        let inner = Arc::new(Fences::default());
+        Measured(inner.clone()).fence().await.unwrap();
+        assert_eq!(inner.0.load(Ordering::SeqCst), 1);
     }
 }

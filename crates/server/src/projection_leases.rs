@@ -7,6 +7,7 @@ use cairn_core::projection_lease::keeper::Keeper;
 use cairn_core::projection_lease::partition::{Agreement, PARTITIONS_KEY, agree, lease_key};
 use cairn_core::projection_lease::set::LeaseSet;
 use cairn_core::projection_lease::{CasError, Lease, LeaseStore, Times};
+use cairn_core::purge::shared::{SharedPartition, mark_key};
 use cairn_nats::JetStreamLease;
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,6 +44,30 @@ impl ProjectionLeases {
             None => self.keepers[0].spawn(every, shutdown),
         }
     }
+}
+
+/// With `projection_shared`: each partition's lease keeper, projection (`scoped[k]`) and purge
+/// mark, for the ClickHouse phase of purges ([`cairn_core::purge::shared`]). `None` otherwise.
+pub fn purges(
+    leases: Option<&ProjectionLeases>,
+    bucket: Option<&JetStreamLease>,
+    scoped: Vec<Arc<dyn cairn_core::ports::Projection>>,
+) -> Option<Vec<SharedPartition>> {
+    let (leases, bucket) = (leases?, bucket?);
+    let of = leases.partitions();
+    Some(
+        leases
+            .keepers
+            .iter()
+            .zip(scoped)
+            .enumerate()
+            .map(|(k, (keeper, projection))| SharedPartition {
+                keeper: keeper.clone(),
+                projection,
+                mark: Arc::new(bucket.for_key(&mark_key(k as u32, of))),
+            })
+            .collect(),
+    )
 }
 
 /// With `projection_shared`: the leases of this run `me` of this node

@@ -15,10 +15,11 @@
 mod cluster;
 mod common;
 
+use cluster::erasure::{Admin, assert_erased, post, statements};
 use cluster::nats::NatsCluster;
 use cluster::node::{Node, clickhouse};
 use cluster::provision::{Client, provision, wait_lists};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
@@ -39,106 +40,6 @@ const PASSWORD: &str = "erase-cluster-password";
 /// Learner A's identifier: erased. Nothing else contains these bytes.
 const ALICE: &str = "mailto:zqerased.alice@example.com";
 const BOB: &str = "mailto:bob@example.com";
-
-/// `n` statements of `mbox`, each with a response naming it (so its bytes are in the body).
-fn statements(mbox: &str, n: usize) -> (Vec<String>, Vec<Value>) {
-    let ids: Vec<String> = (0..n).map(|_| uuid::Uuid::new_v4().to_string()).collect();
-    let body = ids
-        .iter()
-        .map(|id| {
-            json!({
-                "id": id,
-                "actor": {"objectType": "Agent", "mbox": mbox},
-                "verb": {"id": "http://example.com/verbs/answered"},
-                "object": {"id": format!("http://example.com/act/{id}")},
-                "result": {"response": format!("{mbox} answered")},
-            })
-        })
-        .collect();
-    (ids, body)
-}
-
-fn post(http: &reqwest::blocking::Client, port: u16, c: &Client, body: &[Value]) {
-    let res = http
-        .post(format!("http://127.0.0.1:{port}/xapi/statements"))
-        .basic_auth(&c.key, Some(&c.secret))
-        .header("X-Experience-API-Version", "1.0.3")
-        .json(body)
-        .send()
-        .unwrap();
-    assert_eq!(res.status(), 200, "POST on {port}: {}", res.text().unwrap());
-}
-
-/// A session of the site administrator on `port`.
-fn login(http: &reqwest::blocking::Client, port: u16) -> String {
-    let res = http
-        .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
-        .json(&json!({"email": ADMIN, "password": PASSWORD}))
-        .send()
-        .unwrap();
-    assert_eq!(res.status(), 200, "login on {port}");
-    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
-    cookie
-        .split(';')
-        .next()
-        .and_then(|c| c.strip_prefix("cairn_session="))
-        .unwrap()
-        .to_owned()
-}
-
-/// The site administrator's requests on `port`.
-struct Admin {
-    base: String,
-    session: String,
-}
-
-impl Admin {
-    fn on(http: &reqwest::blocking::Client, port: u16) -> Admin {
-        Admin {
-            base: format!("http://127.0.0.1:{port}"),
-            session: login(http, port),
-        }
-    }
-
-    fn req(&self, r: reqwest::blocking::RequestBuilder) -> reqwest::blocking::RequestBuilder {
-        r.header("cookie", format!("cairn_session={}", self.session))
-            .header("origin", &self.base)
-    }
-
-    /// Starts erasing `mbox` from `c`'s store; answers the erasure's id.
-    fn start_erasure(&self, http: &reqwest::blocking::Client, c: &Client, mbox: &str) -> String {
-        let res = self
-            .req(http.post(format!("{}/api/v1/erasures", self.base)))
-            .json(&json!({"store": c.store, "agent": {"mbox": mbox}}))
-            .send()
-            .unwrap();
-        assert_eq!(res.status(), 202, "erasure: {}", res.text().unwrap());
-        res.json::<Value>().unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
-    /// Waits until erasure `id` is in one of `states`; answers the state.
-    fn wait_state(&self, http: &reqwest::blocking::Client, id: &str, states: &[&str]) -> String {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            let s: Value = self
-                .req(http.get(format!("{}/api/v1/erasures/{id}", self.base)))
-                .send()
-                .unwrap()
-                .json()
-                .unwrap();
-            let state = s["state"].as_str().unwrap_or_default().to_owned();
-            if states.contains(&state.as_str()) {
-                return state;
-            }
-            assert!(state != "failed", "erasure failed: {s}");
-            assert!(Instant::now() < deadline, "erasure not {states:?}: {s}");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
 
 /// Rows of `db.statements` whose statement id is one of `ids`: (rows, distinct ids).
 fn rows_of(db: &str, ids: &[String]) -> (u64, u64) {
@@ -249,41 +150,6 @@ fn scan_streams(nats: &NatsCluster, needle: &[u8]) -> (u64, Vec<String>, u64) {
     })
 }
 
-/// Waits (up to 90 s) until `node` lists exactly `kept` and serves no statement of `gone` by
-/// id (404). A node lists without them once its ClickHouse rows are deleted, and answers 404
-/// once it has removed them from its own store, a moment later.
-fn assert_erased(
-    http: &reqwest::blocking::Client,
-    node: &Node,
-    c: &Client,
-    kept: &HashSet<String>,
-    gone: &[String],
-) {
-    wait_lists(http, node, c, kept);
-    let deadline = Instant::now() + Duration::from_secs(90);
-    for id in gone {
-        loop {
-            let res = http
-                .get(format!("http://127.0.0.1:{}/xapi/statements", node.port))
-                .query(&[("statementId", id)])
-                .basic_auth(&c.key, Some(&c.secret))
-                .header("X-Experience-API-Version", "1.0.3")
-                .send()
-                .unwrap();
-            if res.status() == 404 {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "erased {id} on {}: {}",
-                node.port,
-                res.status()
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
-
 /// The agent profile `prefs` of `mbox`, as a request on the node at `port`.
 fn profile(
     http: &reqwest::blocking::Client,
@@ -386,7 +252,7 @@ fn a_learner_erased_through_one_node_is_gone_from_every_node() {
         "the streams' files hold A before the erasure"
     );
 
-    let admin = Admin::on(&http, nodes[1].port);
+    let admin = Admin::on(&http, nodes[1].port, ADMIN, PASSWORD);
     let started = Instant::now();
     let id = admin.start_erasure(&http, &client, ALICE);
     admin.wait_state(&http, &id, &["rewriting", "finished"]);
@@ -466,7 +332,7 @@ fn a_learner_erased_through_one_node_is_gone_from_every_node() {
 
     // C is erased through node 2, killed (SIGKILL) once the erasure has begun and before it has
     // rewritten the log: the others finish the erasure and the rewrite.
-    let admin = Admin::on(&http, nodes[2].port);
+    let admin = Admin::on(&http, nodes[2].port, ADMIN, PASSWORD);
     let id = admin.start_erasure(&http, &client, CAROL);
     let state = admin.wait_state(&http, &id, &["compacting", "rewriting", "finished"]);
     nodes[2].kill();

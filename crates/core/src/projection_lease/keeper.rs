@@ -59,6 +59,9 @@ pub struct Keeper {
     until: std::sync::atomic::AtomicU64,
     /// The projection partition whose lease this is (the metrics' label), if partitioned.
     partition: Option<u32>,
+    /// The term whose clean-up the projector has done (0: none, or a write of it failed since):
+    /// a purge writes into the shared database only in such a term ([`Keeper::ready`]).
+    prepared: std::sync::atomic::AtomicU64,
 }
 
 impl Keeper {
@@ -86,6 +89,7 @@ impl Keeper {
             role: watch::channel(Role::Standby { checkpoint: 0 }).0,
             until: Default::default(),
             partition: None,
+            prepared: Default::default(),
         }
     }
 
@@ -259,6 +263,43 @@ impl Keeper {
         let until = self.until.load(std::sync::atomic::Ordering::SeqCst);
         if self.now() < until {
             Ok(self.times.write_timeout())
+        } else {
+            Err(lost(self.kind))
+        }
+    }
+
+    /// The projector has cleaned up the database at the start of `term` (`Some`), or a write of
+    /// its failed, which the next clean-up repairs (`None`). Called under the purge gate when a
+    /// write fails, so that no purge writes between the failure and the clean-up.
+    pub fn prepared(&self, term: Option<u64>) {
+        self.prepared
+            .store(term.unwrap_or(0), std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The term in which this node may write into the shared database besides the projector's
+    /// batches (a purge's rebuild): it holds the lease, is not asked to hand it back, may start
+    /// a write now, and its projector has cleaned up in this term (so no write of an earlier
+    /// holder can still land).
+    pub fn ready(&self) -> Option<u64> {
+        match *self.role.borrow() {
+            Role::Holder {
+                term,
+                release: false,
+                ..
+            } if self.prepared.load(std::sync::atomic::Ordering::SeqCst) == term
+                && self.window().is_ok() =>
+            {
+                Some(term)
+            }
+            _ => None,
+        }
+    }
+
+    /// [`Keeper::window`] while this node is still [`Keeper::ready`] in `term` (held without a
+    /// break since then).
+    pub fn window_in(&self, term: u64) -> Result<Duration, crate::Error> {
+        if self.ready() == Some(term) {
+            self.window()
         } else {
             Err(lost(self.kind))
         }

@@ -186,6 +186,35 @@ async fn one_keeper_holds_the_other_takes_over_when_it_stops_renewing() {
 }
 
 #[tokio::test]
+async fn a_purge_may_write_only_in_a_term_whose_clean_up_is_done() {
+    let store = Arc::new(Memory::default());
+    let a = Keeper::new(store.clone(), "a".into(), times(400));
+    let b = Keeper::new(store.clone(), "b".into(), times(400));
+    a.tick().await;
+    b.tick().await;
+    assert_eq!(a.ready(), None, "held, but not cleaned up yet");
+    a.prepared(Some(1));
+    assert_eq!(a.ready(), Some(1));
+    assert!(a.window_in(1).is_ok());
+    assert!(a.window_in(2).is_err());
+    b.prepared(Some(1));
+    assert_eq!(b.ready(), None, "a stand-by never writes");
+    // A failed write of the projector: no purge writes until the next clean-up.
+    a.prepared(None);
+    assert!(a.window_in(1).is_err());
+    a.prepared(Some(1));
+    // Handed over: `b` holds it in its own first term, and must clean up in it first.
+    a.release().await;
+    assert_eq!(a.ready(), None);
+    b.tick().await;
+    assert!(matches!(*b.role().borrow(), Role::Holder { term: 1, .. }));
+    b.prepared(None);
+    assert_eq!(b.ready(), None);
+    b.prepared(Some(1));
+    assert_eq!(b.ready(), Some(1));
+}
+
+#[tokio::test]
 async fn a_renewing_holder_keeps_the_lease_and_a_release_hands_it_over() {
     let store = Arc::new(Memory::default());
     let a = Keeper::new(store.clone(), "a".into(), times(400));

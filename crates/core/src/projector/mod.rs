@@ -282,14 +282,30 @@ impl Projector {
         };
         match &self.lease {
             // Only the lease's holder writes, and each write ends within the lease's margin.
-            Some(lease) => tokio::time::timeout(lease.window()?, writes)
-                .await
-                .map_err(|_| {
-                    crate::Error::Unavailable(
-                        "a ClickHouse write outlasted the projection lease's margin".into(),
-                    )
-                })??,
-            None => writes.await?,
+            Some(lease) => {
+                let written = async {
+                    tokio::time::timeout(lease.window()?, writes)
+                        .await
+                        .map_err(|_| {
+                            crate::Error::Unavailable(
+                                "a ClickHouse write outlasted the projection lease's margin".into(),
+                            )
+                        })??;
+                    lease.advance(last).await
+                }
+                .await;
+                if written.is_err() {
+                    // The write may land later: no purge writes before the next clean-up
+                    // (still under the gate here).
+                    lease.prepared(None);
+                }
+                written?;
+            }
+            None => {
+                writes.await?;
+                self.blocking(move |log| log.meta_put(CHECKPOINT_KEY, &last.to_be_bytes()))
+                    .await?
+            }
         }
         tracing::debug!(
             statements = rows.len(),
@@ -297,13 +313,6 @@ impl Projector {
             insert_ms = (started.elapsed() - read).as_millis() as u64,
             "projected a batch"
         );
-        match &self.lease {
-            Some(lease) => lease.advance(last).await?,
-            None => {
-                self.blocking(move |log| log.meta_put(CHECKPOINT_KEY, &last.to_be_bytes()))
-                    .await?
-            }
-        }
         self.tail.advance_partition(self.partition, last);
         if let Some(tx) = &self.progress
             && !stores.is_empty()

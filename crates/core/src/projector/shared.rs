@@ -8,7 +8,10 @@
 //! - *Holder*: at the start of each term (a take-over, or after a failed write) the migrations
 //!   run and the rows past the shared checkpoint are deleted, as a single node does at start;
 //!   then batches are projected as usual, each write bounded by the lease's margin and each
-//!   checkpoint advanced on the lease by compare-and-set.
+//!   checkpoint advanced on the lease by compare-and-set. The clean-up runs under the purge
+//!   gate and tells the keeper when it is done ([`Keeper::prepared`]): only then may a purge of
+//!   this node rebuild the partition's aggregates ([`crate::purge::shared`]), and a hand-back
+//!   or a release waits for the gate, so a purge's writes are between writes too.
 use super::{Outage, Projector};
 use crate::projection_lease::keeper::{Keeper, Role};
 use std::sync::Arc;
@@ -36,9 +39,15 @@ impl Projector {
                     continue;
                 }
                 Role::Holder { release: true, .. } => {
-                    // Over this node's quota (a node joined): between writes, so nothing of
-                    // this node's can reach the partition any more; another node takes it at once.
-                    if !lease.hand_back().await {
+                    // Over this node's quota (a node joined): between writes (a purge's
+                    // included: under the gate), so nothing of this node's can reach the
+                    // partition any more; another node takes it at once.
+                    let handed = {
+                        let _no_write = self.gate.lock().await;
+                        lease.prepared(None);
+                        lease.hand_back().await
+                    };
+                    if !handed {
                         self.pause(&mut shutdown).await;
                     }
                     prepared = None;
@@ -48,9 +57,20 @@ impl Projector {
             };
             if prepared != Some(term) {
                 checkpoint = now.checkpoint();
-                let cleaned = match lease.window() {
-                    Ok(_) => self.prepare(checkpoint).await.map_err(crate::Error::from),
-                    Err(e) => Err(e),
+                // Under the gate: a purge of this node writes either before the clean-up or
+                // after it, never during it.
+                let cleaned = {
+                    let _no_purge = self.gate.lock().await;
+                    lease.prepared(None);
+                    let cleaned = match lease.window() {
+                        Ok(_) => self.prepare(checkpoint).await.map_err(crate::Error::from),
+                        Err(e) => Err(e),
+                    };
+                    if cleaned.is_ok() {
+                        // A purge of this node may now rebuild this partition's aggregates.
+                        lease.prepared(Some(term));
+                    }
+                    cleaned
                 };
                 match cleaned {
                     Ok(()) => {
@@ -97,7 +117,10 @@ impl Projector {
                 _ = shutdown.changed() => {}
             }
         }
-        // Stopped between batches: nothing of this node's can reach ClickHouse any more.
+        // Stopped between batches, and between a purge's writes (the gate): nothing of this
+        // node's can reach ClickHouse any more.
+        let _no_write = self.gate.lock().await;
+        lease.prepared(None);
         lease.release().await;
     }
 

@@ -28,6 +28,7 @@ pub mod personas;
 pub mod rewrite;
 pub mod run;
 pub mod service;
+pub mod shared;
 
 use crate::documents::DocumentKey;
 use crate::ids::StoreId;

@@ -1,6 +1,6 @@
 //! Running a purge through its phases (see the module doc of [`crate::purge`]), one at a time,
 //! and finishing one that a crash interrupted.
-use super::{DECIDED_KEY, PENDING_KEY, PurgePhase, PurgePlan, PurgeReason, PurgeScope};
+use super::{DECIDED_KEY, PENDING_KEY, PurgePhase, PurgePlan, PurgeScope};
 use crate::error::Error;
 use crate::event::StatementRecord;
 use crate::ids::StoreId;
@@ -62,8 +62,9 @@ pub struct Purger {
 /// How a purge runs in cluster mode.
 #[derive(Clone)]
 struct Clustered {
-    /// The nodes share one ClickHouse database (`projection_shared`).
-    shared_projection: bool,
+    /// The nodes share one ClickHouse database (`projection_shared`): the ClickHouse phase is
+    /// done once per partition, by the lease's holder.
+    shared: Option<Arc<super::shared::SharedProjection>>,
     /// The replicated log, rewritten without what the purge removes.
     log: Arc<dyn crate::replicated::ReplicatedLog>,
 }
@@ -94,31 +95,17 @@ impl Purger {
     /// then rewrites the replicated log without what the purge removed ([`super::rewrite`]),
     /// removes only its own pending plan, and the node that decided the purge appends the
     /// Finished event. Retention runs this way too (the node holding the forwarding lease
-    /// decides each run, see `cairn_server::archive::retention`); purges with a shared database
-    /// are not run yet.
+    /// decides each run, see `cairn_server::archive::retention`). With `shared` (the nodes
+    /// share one ClickHouse database), the shared rows are removed once per projection
+    /// partition, by its lease's holder ([`super::shared`]), and every node waits for that
+    /// before it removes the entries from its store.
     pub fn clustered(
         mut self,
-        shared_projection: bool,
+        shared: Option<Arc<super::shared::SharedProjection>>,
         log: Arc<dyn crate::replicated::ReplicatedLog>,
     ) -> Self {
-        self.cluster = Some(Clustered {
-            shared_projection,
-            log,
-        });
+        self.cluster = Some(Clustered { shared, log });
         self
-    }
-
-    /// Whether this node can run `reason`'s purges (`503` naming why not): every reason, except
-    /// in a cluster whose nodes share one ClickHouse database.
-    pub fn available(&self, _reason: PurgeReason) -> Result<(), Error> {
-        match &self.cluster {
-            Some(c) if c.shared_projection => Err(Error::Unavailable(
-                "purges and erasures are not available yet in a cluster whose nodes share one \
-                 ClickHouse database (projection_shared)"
-                    .into(),
-            )),
-            _ => Ok(()),
-        }
     }
 
     /// Whether this node runs in cluster mode (its purges go through the replicated log).
@@ -226,7 +213,6 @@ impl Purger {
     /// Runs `plan` to its end (after finishing an interrupted one); returns how many log entries
     /// it removed. An error leaves it pending: [`Purger::resume`] finishes it.
     pub async fn run(&self, mut plan: PurgePlan) -> Result<u64, Error> {
-        self.available(plan.reason)?;
         let _one = self.one_at_a_time.lock().await;
         if let Some(earlier) = self.pending().await? {
             self.finish(earlier, false).await?;
@@ -267,16 +253,21 @@ impl Purger {
         // The entries must have left the in-memory tail (projected) before they are removed,
         // or the projector would write them back.
         self.stage(&plan, Stage::Waiting);
-        let until = plan.until;
-        while self.blocking(crate::projector::read_checkpoint).await? < until {
-            tokio::time::sleep(self.poll).await;
-        }
-        self.stage(&plan, Stage::Projection);
-        // The rows go while the projector goes on (new entries are not among them, and their
-        // mutations can take minutes on a large store); only the aggregates' rebuild holds
-        // batches back, as a batch would feed the hours being rebuilt.
-        self.projection.purge_rows(&plan).await?;
-        {
+        let shared_db = self.cluster.as_ref().and_then(|c| c.shared.clone());
+        if let Some(db) = &shared_db {
+            // One database for the cluster: its rows go once, by the partitions' lease holders.
+            self.stage(&plan, Stage::Projection);
+            db.purge(&plan).await?;
+        } else {
+            let until = plan.until;
+            while self.blocking(crate::projector::read_checkpoint).await? < until {
+                tokio::time::sleep(self.poll).await;
+            }
+            self.stage(&plan, Stage::Projection);
+            // The rows go while the projector goes on (new entries are not among them, and
+            // their mutations can take minutes on a large store); only the aggregates' rebuild
+            // holds batches back, as a batch would feed the hours being rebuilt.
+            self.projection.purge_rows(&plan).await?;
             let _no_batch = self.gate.lock().await;
             self.projection.purge_aggregates(&plan).await?;
         }
@@ -292,22 +283,9 @@ impl Purger {
         if let Some(personas) = &self.personas {
             personas.purged(&shared.personas, shared.rewritten_personas());
         }
-        let links: Vec<crate::ports::PersonaLink> = shared
-            .persona_rewrites
-            .iter()
-            .flat_map(|(seq, e)| {
-                e.change
-                    .links()
-                    .into_iter()
-                    .map(|(ifi, persona)| crate::ports::PersonaLink {
-                        seq: *seq,
-                        store: e.store,
-                        ifi: ifi.to_string(),
-                        persona,
-                    })
-            })
-            .collect();
-        if !links.is_empty() {
+        // (In a shared database the partitions' holders wrote them with the rows.)
+        let links = super::shared::links(&shared);
+        if !links.is_empty() && shared_db.is_none() {
             self.projection.link_personas(&links).await?;
         }
         self.stage(&shared, Stage::Compacting);

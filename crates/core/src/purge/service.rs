@@ -225,7 +225,6 @@ impl ErasureService {
     /// Plans (with `plan`, on a blocking thread) and runs a purge in the background; answers
     /// its status at once.
     fn launch(&self, stores: Vec<StoreId>, plan: Planner) -> Result<ErasureStatus, Error> {
-        self.purger.available(PurgeReason::Erasure)?;
         let id = Uuid::now_v7();
         let status = ErasureStatus {
             id,
@@ -270,7 +269,6 @@ impl ErasureService {
     /// Deletes a store (the tenancy's rules decide who may), then purges everything of it in
     /// the background: statements, documents, attachments, personas and projected rows.
     pub async fn delete_store(&self, subject: &Subject, store: StoreId) -> Result<Uuid, Error> {
-        self.purger.available(PurgeReason::StoreDeletion)?;
         self.tenancy.delete_store(subject, store).await?;
         let plan = PurgePlan::new(
             PurgeReason::StoreDeletion,

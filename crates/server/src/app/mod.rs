@@ -11,6 +11,7 @@ use cairn_core::personas::{PersonaService, PersonaServiceConfig, Personas};
 use cairn_core::ports::{LogStore, Projection};
 use cairn_core::purge::run::Purger;
 use cairn_core::purge::service::ErasureService;
+use cairn_core::purge::shared::SharedProjection;
 use cairn_core::statements::{BacklogLimit, StatementService};
 use cairn_core::tenancy::{Registry, TenancyConfig, TenancyService};
 use cairn_core::writer::{Writer, WriterConfig};
@@ -206,6 +207,7 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
         status,
         progress_rx,
         gate,
+        scoped,
         start,
     } = projectors::build(&cfg, &log, &clickhouse, &projection, leases.as_ref())?;
     let projector = &projectors[0];
@@ -280,11 +282,13 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     );
     let store_failed = writer.failed();
     let tenancy = tenancy(&cfg, &writer, registry);
+    let shared_purges = crate::projection_leases::purges(leases.as_ref(), bucket.as_ref(), scoped)
+        .map(|parts| Arc::new(SharedProjection::new(parts, tail.clone(), gate.clone())));
     let purger = Purger::new(log.clone(), projection.clone(), writer.clone(), gate)
         .with_cache(cache.clone())
         .with_personas(personas.clone());
     let purger = Arc::new(match &replicated {
-        Some(r) => purger.clustered(cfg.projection_shared, r.clone()),
+        Some(r) => purger.clustered(shared_purges, r.clone()),
         None => purger,
     });
     let erasures = ErasureService::new(

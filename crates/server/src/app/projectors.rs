@@ -20,6 +20,9 @@ pub(super) struct Projectors {
     pub status: Arc<ProjectionStatus>,
     pub progress_rx: broadcast::Receiver<Progress>,
     pub gate: Arc<tokio::sync::Mutex<()>>,
+    /// The projection of each partition (one: the whole projection), for purges in a shared
+    /// database.
+    pub scoped: Vec<Arc<dyn Projection>>,
     /// The position after which the log goes into the tail at start-up: the checkpoint (the
     /// lowest partition's when sharing the database, as far as this node's log goes).
     pub start: u64,
@@ -59,23 +62,32 @@ pub(super) fn build(
             .with_status(status.clone())
             .with_gate(gate.clone())
     };
-    let list = match leases {
-        None => vec![unscoped(projection.clone())],
-        Some(l) if l.partitions() == 1 => {
-            vec![unscoped(projection.clone()).with_lease(l.keepers[0].clone())]
-        }
+    let (list, scoped) = match leases {
+        None => (vec![unscoped(projection.clone())], vec![projection.clone()]),
+        Some(l) if l.partitions() == 1 => (
+            vec![unscoped(projection.clone()).with_lease(l.keepers[0].clone())],
+            vec![projection.clone()],
+        ),
         Some(l) => {
             let of = l.partitions();
-            (0..of)
+            let scoped: Vec<Arc<dyn Projection>> = (0..of)
                 .map(|k| {
-                    let scoped: Arc<dyn Projection> = Arc::new(crate::measured::Measured(
-                        Arc::new(clickhouse.for_partition(k, of)),
-                    ));
-                    unscoped(scoped)
-                        .with_lease(l.keepers[k as usize].clone())
-                        .in_partition(k, of)
+                    let p: Arc<dyn Projection> = Arc::new(crate::measured::Measured(Arc::new(
+                        clickhouse.for_partition(k, of),
+                    )));
+                    p
                 })
-                .collect()
+                .collect();
+            let list = scoped
+                .iter()
+                .enumerate()
+                .map(|(k, p)| {
+                    unscoped(p.clone())
+                        .with_lease(l.keepers[k].clone())
+                        .in_partition(k as u32, of)
+                })
+                .collect();
+            (list, scoped)
         }
     };
     Ok(Projectors {
@@ -84,6 +96,7 @@ pub(super) fn build(
         status,
         progress_rx,
         gate,
+        scoped,
         start,
     })
 }

@@ -26,7 +26,6 @@ use anyhow::Context;
 use cairn_core::StoreId;
 use cairn_core::archive::{Manifest, Month};
 use cairn_core::projection_lease::keeper::{Keeper, Role};
-use cairn_core::purge::PurgeReason;
 use cairn_core::purge::run::Purger;
 use cairn_core::tenancy::TenancyService;
 use std::collections::HashMap;
@@ -92,9 +91,6 @@ pub async fn run_once(
     if stores.is_empty() || !decider.deciding() {
         return Ok(Vec::new());
     }
-    // Refused before anything is written where this node runs no purge (a cluster sharing one
-    // ClickHouse database).
-    archives.purger.available(PurgeReason::Retention)?;
     let dir = archives.dir(None).with_context(|| {
         format!(
             "{} store(s) have a retention but there is nowhere to archive their old months: \
