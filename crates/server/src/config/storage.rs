@@ -91,6 +91,14 @@ impl Config {
                 "projection_partitions above 1 needs projection_shared = true".into(),
             ));
         }
+        if self.projection_shared && self.clickhouse_cluster.is_some() {
+            return Err(ConfigError::Invalid(
+                "projection_shared cannot be combined with clickhouse_cluster yet: on a \
+                 ClickHouse cluster give each node its own database (projection_shared = \
+                 false), or share one database on a single ClickHouse server"
+                    .into(),
+            ));
+        }
         for (name, ms) in [
             ("projection_lease_ms", self.projection_lease_ms),
             ("forwarding_lease_ms", self.forwarding_lease_ms),

@@ -257,6 +257,16 @@ fn cluster_log_settings_are_checked_and_read_from_the_environment() {
         jail.set_env("CAIRN_FORWARDING_LEASE_MS", "2000");
         let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
         assert_eq!(cfg.forwarding_lease_ms, 2000);
+        jail.set_env("CAIRN_CLICKHOUSE_CLUSTER", "cairn");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(
+            err.contains("projection_shared cannot be combined with clickhouse_cluster"),
+            "{err}"
+        );
+        jail.set_env("CAIRN_PROJECTION_SHARED", "false");
+        let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
+        assert_eq!(cfg.clickhouse_cluster.as_deref(), Some("cairn"));
+        jail.set_env("CAIRN_PROJECTION_SHARED", "true");
         jail.set_env("CAIRN_LOG_BACKEND", "embedded");
         let err = Config::load(None, Figment::new()).unwrap_err().to_string();
         assert!(err.contains("projection_shared needs"), "{err}");
