@@ -54,15 +54,8 @@ impl Timeline {
         Ok(t)
     }
 
-    /// Records restored ranges (see the module doc); remembered points are dropped, as a
+    /// Replaces the restored ranges (see the module doc); remembered points are dropped, as a
     /// remembered point inside a range holds its `stored` time rather than the restore's.
-    pub fn add_restored(&self, ranges: &[Restored]) {
-        let mut all = self.restored();
-        all.extend_from_slice(ranges);
-        self.replace_restored(&all);
-    }
-
-    /// Replaces the restored ranges (see [`Timeline::add_restored`]).
     pub fn replace_restored(&self, ranges: &[Restored]) {
         let mut r = self.restored.lock().unwrap_or_else(|p| p.into_inner());
         *r = ranges.to_vec();
@@ -180,6 +173,35 @@ impl Timeline {
 /// The commit time of a log position, `None` when the log has no entry there.
 pub type AtFn<'a> = dyn Fn(u64) -> Result<Option<i64>, StoreError> + 'a;
 
+/// Checks that for every `since` / `until` among `checks`, the bounds `timeline` gives hold
+/// every statement of the log (position i + 1 stored at `times[i]`) that the times select.
+#[cfg(test)]
+pub(crate) fn assert_bounds_keep_every_statement(
+    timeline: &Timeline,
+    at: &AtFn<'_>,
+    times: &[i64],
+    checks: &[Option<i64>],
+) {
+    let upto = times.len() as u64;
+    for &since in checks {
+        for &until in checks {
+            let mut q = StatementQuery::new(crate::ids::StoreId::DEFAULT);
+            q.since_us = since;
+            q.until_us = until;
+            let b = timeline.bounds_with(at, &q, upto).unwrap();
+            for (i, t) in times.iter().enumerate() {
+                let seq = i as u64 + 1;
+                let in_time = since.is_none_or(|s| *t > s) && until.is_none_or(|u| *t <= u);
+                let in_bounds = seq > b.seq_above && b.seq_upto.is_none_or(|u| seq <= u);
+                assert!(
+                    !in_time || in_bounds,
+                    "since {since:?} until {until:?} seq {seq} lost"
+                );
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,7 +315,7 @@ mod tests {
         let times: Vec<i64> = vec![10, 20, 30, 40, 50, 60, 15, 25, 35, 70, 80, 90];
         let log = Log::new(times.clone());
         let timeline = Timeline::new();
-        timeline.add_restored(&[Restored {
+        timeline.replace_restored(&[Restored {
             first: 7,
             last: 9,
             at_us: 65,
@@ -311,23 +333,7 @@ mod tests {
             Some(65),
             Some(100),
         ];
-        for since in checks {
-            for until in checks {
-                let mut q = StatementQuery::new(StoreId::DEFAULT);
-                q.since_us = since;
-                q.until_us = until;
-                let b = timeline.bounds_with(&at, &q, 12).unwrap();
-                for (i, t) in times.iter().enumerate() {
-                    let seq = i as u64 + 1;
-                    let in_time = since.is_none_or(|s| *t > s) && until.is_none_or(|u| *t <= u);
-                    let in_bounds = seq > b.seq_above && b.seq_upto.is_none_or(|u| seq <= u);
-                    assert!(
-                        !in_time || in_bounds,
-                        "since {since:?} until {until:?} seq {seq} lost"
-                    );
-                }
-            }
-        }
+        assert_bounds_keep_every_statement(&timeline, &at, &times, &checks);
         // Without the range recorded, a restored statement would fall outside the bounds.
         let mut q = StatementQuery::new(StoreId::DEFAULT);
         q.until_us = Some(20);

@@ -89,8 +89,6 @@ pub fn merge(ranges: &[Restored], new: Restored) -> Vec<Restored> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::StoreId;
-    use crate::query::StatementQuery;
     use crate::timeline::Timeline;
 
     fn range(first: u64, last: u64, at_us: i64, min: i64, max: i64) -> Restored {
@@ -168,22 +166,6 @@ mod tests {
             Some(65),
             Some(86),
         ];
-        for since in checks {
-            for until in checks {
-                let mut q = StatementQuery::new(StoreId::DEFAULT);
-                q.since_us = since;
-                q.until_us = until;
-                let b = timeline.bounds_with(&at, &q, 12).unwrap();
-                for (i, t) in times.iter().enumerate() {
-                    let seq = i as u64 + 1;
-                    let in_time = since.is_none_or(|s| *t > s) && until.is_none_or(|u| *t <= u);
-                    let in_bounds = seq > b.seq_above && b.seq_upto.is_none_or(|u| seq <= u);
-                    assert!(
-                        !in_time || in_bounds,
-                        "since {since:?} until {until:?} seq {seq} lost"
-                    );
-                }
-            }
-        }
+        crate::timeline::assert_bounds_keep_every_statement(&timeline, &at, &times, &checks);
     }
 }
