@@ -23,6 +23,7 @@
 pub mod backup;
 mod documents;
 pub mod export;
+mod flush;
 pub mod journal;
 mod key_groups;
 pub mod keys;

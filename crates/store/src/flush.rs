@@ -1,0 +1,120 @@
+//! Flushing one keyspace's memtable to table files, with a bounded wait.
+//!
+//! fjall's `Keyspace::rotate_memtable_and_wait` seals the active memtable, queues a flush for
+//! the background worker and then sleeps until the keyspace has no sealed memtable left, for
+//! as long as that takes. It was seen (in the store-deletion test, under load) waiting for ever:
+//! the worker idle, its queue empty, and a sealed memtable that no flush took. A purge then
+//! never finished and the node's purge thread was lost.
+//!
+//! [`rotate_and_wait`] waits at most [`FlushBound::wait`] per try. When the sealed memtable is
+//! still there, it seals the active memtable again (after writing a tombstone of [`KICK_KEY`]
+//! so there is something to seal): the flush queued for that takes every sealed memtable of the
+//! keyspace, the stuck one included. After [`FlushBound::tries`] tries it returns an error; a
+//! purge then stays pending and is finished at its next try.
+use crate::err;
+use cairn_core::StoreError;
+use fjall::Keyspace;
+use std::time::{Duration, Instant};
+
+/// A key that no keyspace uses (every key of the store is an id, a position or a name, none
+/// starting with 0xFF followed by this text). Removing it writes a tombstone that no read
+/// ever returns.
+pub(crate) const KICK_KEY: &[u8] = b"\xffcairn.flush-kick";
+
+/// How long a flush may take, and how often it is asked for again.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FlushBound {
+    /// The longest wait for the sealed memtables to be flushed, per try.
+    pub wait: Duration,
+    /// Tries before giving up.
+    pub tries: u32,
+}
+
+impl FlushBound {
+    /// A purge's: two minutes in all.
+    pub(crate) const PURGE: FlushBound = FlushBound {
+        wait: Duration::from_secs(20),
+        tries: 6,
+    };
+}
+
+/// Seals `ks`'s active memtable and waits until the keyspace has no sealed memtable left (its
+/// data is then in table files), asking again when a flush does not come (module doc).
+pub(crate) fn rotate_and_wait(ks: &Keyspace, bound: FlushBound) -> Result<(), StoreError> {
+    for attempt in 0..bound.tries {
+        if attempt > 0 {
+            tracing::warn!(
+                keyspace = %ks.name(),
+                sealed = ks.sealed_memtable_count(),
+                attempt,
+                "a memtable flush did not come; asking for it again"
+            );
+            ks.remove(KICK_KEY).map_err(err)?;
+        }
+        // `false`: the active memtable was empty, nothing new to seal.
+        let sealed = ks.rotate_memtable().map_err(err)?;
+        if !sealed && ks.sealed_memtable_count() == 0 {
+            return Ok(());
+        }
+        let started = Instant::now();
+        while ks.sealed_memtable_count() > 0 && started.elapsed() < bound.wait {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if ks.sealed_memtable_count() == 0 {
+            return Ok(());
+        }
+    }
+    Err(err(format!(
+        "the keyspace {} still had {} unflushed memtables after {} tries of {} s",
+        ks.name(),
+        ks.sealed_memtable_count(),
+        bound.tries,
+        bound.wait.as_secs_f64()
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fjall::{Database, KeyspaceCreateOptions};
+
+    const QUICK: FlushBound = FlushBound {
+        wait: Duration::from_millis(200),
+        tries: 3,
+    };
+
+    #[test]
+    fn a_flush_puts_the_memtable_into_a_table_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::builder(dir.path()).open().unwrap();
+        let ks = db.keyspace("k", KeyspaceCreateOptions::default).unwrap();
+        ks.insert("a", "1").unwrap();
+        assert_eq!(ks.table_count(), 0);
+        rotate_and_wait(&ks, QUICK).unwrap();
+        assert_eq!(ks.sealed_memtable_count(), 0);
+        assert_eq!(ks.table_count(), 1);
+        // Nothing new: nothing to seal, and no wait.
+        rotate_and_wait(&ks, QUICK).unwrap();
+        assert_eq!(ks.table_count(), 1);
+        assert_eq!(&*ks.get("a").unwrap().unwrap(), b"1");
+    }
+
+    #[test]
+    fn a_flush_that_never_comes_ends_in_an_error_not_a_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        // No background worker: nothing ever flushes.
+        let db = Database::builder(dir.path())
+            .worker_threads_unchecked(0)
+            .open()
+            .unwrap();
+        let ks = db.keyspace("k", KeyspaceCreateOptions::default).unwrap();
+        ks.insert("a", "1").unwrap();
+        let started = Instant::now();
+        let e = rotate_and_wait(&ks, QUICK).unwrap_err().to_string();
+        assert!(e.contains("unflushed memtables after 3 tries"), "{e}");
+        assert!(started.elapsed() < Duration::from_secs(10));
+        // The kick key's tombstones are never seen by a read.
+        assert_eq!(ks.iter().count(), 1);
+        assert!(ks.get(KICK_KEY).unwrap().is_none());
+    }
+}
