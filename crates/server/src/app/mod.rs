@@ -76,7 +76,10 @@ pub fn clickhouse_config(cfg: &Config) -> ClickHouseConfig {
         database: cfg.clickhouse_database.clone(),
         user: Some(cfg.clickhouse_user.clone()),
         password: (!cfg.clickhouse_password.is_empty()).then(|| cfg.clickhouse_password.clone()),
-        compression: cfg.clickhouse_compression,
+        compression: crate::config::clickhouse_compression(
+            &cfg.clickhouse_url,
+            cfg.clickhouse_compression,
+        ),
         analytics_max_execution: Duration::from_secs(cfg.analytics_max_execution_seconds),
         analytics_max_memory_bytes: cfg.analytics_max_memory_mb << 20,
         // Checked when the configuration was loaded; a file gone since is reported here.

@@ -20,7 +20,7 @@ impl Default for Config {
             clickhouse_database: "cairn".into(),
             clickhouse_user: "default".into(),
             clickhouse_password: String::new(),
-            clickhouse_compression: true,
+            clickhouse_compression: None,
             clickhouse_ca_file: None,
             clickhouse_cluster: None,
             default_client_key: None,

@@ -25,7 +25,7 @@ mod telemetry;
 mod tests;
 pub mod values;
 
-pub use storage::clickhouse_ca_certs;
+pub use storage::{clickhouse_ca_certs, clickhouse_compression};
 pub use values::{LogBackend, LogFormat, MetricsAddr, RoleSetting, XapiVersionSetting};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -63,8 +63,9 @@ pub struct Config {
     pub clickhouse_user: String,
     pub clickhouse_password: String,
     /// LZ4-compress what travels to and from ClickHouse. Worth it when ClickHouse is across a
-    /// network; on the same machine it only costs CPU on both sides.
-    pub clickhouse_compression: bool,
+    /// network; on the same machine it only costs CPU on both sides. Unset: LZ4 unless
+    /// `clickhouse_url` names a loopback address ([`clickhouse_compression`]).
+    pub clickhouse_compression: Option<bool>,
     /// A PEM file of certificates to trust for an `https://` ClickHouse besides the public
     /// roots (a private certificate authority). Unset: the public roots only.
     pub clickhouse_ca_file: Option<PathBuf>,

@@ -158,3 +158,24 @@ pub fn clickhouse_ca_certs(path: &std::path::Path) -> Result<Vec<Vec<u8>>, Strin
     let certs = crate::tls::pem_certificates("clickhouse_ca_file", path)?;
     Ok(certs.into_iter().map(|c| c.to_vec()).collect())
 }
+
+/// Whether what travels to and from ClickHouse is LZ4-compressed: as `setting` says, and when
+/// unset, unless `url`'s host is a loopback address (`localhost`, `127.0.0.0/8`, `::1`), where
+/// compressing only costs CPU on both sides.
+pub fn clickhouse_compression(url: &str, setting: Option<bool>) -> bool {
+    setting.unwrap_or_else(|| !is_loopback(url))
+}
+
+fn is_loopback(url: &str) -> bool {
+    let Some(host) = reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+    else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}

@@ -293,3 +293,44 @@ fn a_cluster_name_must_be_a_plain_identifier() {
         Ok(())
     });
 }
+
+#[test]
+fn clickhouse_compression_is_read_from_the_environment_and_files() {
+    figment::Jail::expect_with(|jail| {
+        let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
+        assert_eq!(cfg.clickhouse_compression, None);
+        jail.set_env("CAIRN_CLICKHOUSE_COMPRESSION", "false");
+        let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
+        assert_eq!(cfg.clickhouse_compression, Some(false));
+        jail.clear_env();
+        jail.create_file("cairn.toml", "clickhouse_compression = true\n")?;
+        let cfg =
+            Config::load(Some("cairn.toml".as_ref()), Figment::new()).map_err(|e| e.to_string())?;
+        assert_eq!(cfg.clickhouse_compression, Some(true));
+        Ok(())
+    });
+}
+
+#[test]
+fn clickhouse_compression_is_off_on_loopback_unless_set() {
+    use super::clickhouse_compression as c;
+    for local in [
+        "http://127.0.0.1:8123",
+        "http://127.8.9.10:8123",
+        "https://localhost:8443/",
+        "http://LOCALHOST:8123",
+        "http://[::1]:8123",
+    ] {
+        assert!(!c(local, None), "{local}");
+        assert!(c(local, Some(true)), "{local}");
+    }
+    for remote in [
+        "http://10.0.0.5:8123",
+        "https://clickhouse.example.com:8443",
+        "http://[2001:db8::1]:8123",
+        "not a url",
+    ] {
+        assert!(c(remote, None), "{remote}");
+        assert!(!c(remote, Some(false)), "{remote}");
+    }
+}
