@@ -9,11 +9,17 @@
 //! [`rotate_and_wait`] waits at most [`FlushBound::wait`] per try. When the sealed memtable is
 //! still there, it seals the active memtable again (after writing a tombstone of [`KICK_KEY`]
 //! so there is something to seal): the flush queued for that takes every sealed memtable of the
-//! keyspace, the stuck one included. After [`FlushBound::tries`] tries it returns an error; a
-//! purge then stays pending and is finished at its next try.
+//! keyspace, the stuck one included. After [`FlushBound::tries`] tries it returns an error.
+//!
+//! A flush that never comes, even when asked again, means fjall has no flush worker left (the
+//! crash above ends the worker thread, and fjall does not start another). Nothing would be
+//! flushed again, so [`Flushes`] then refuses every later commit: the node's writer reports the
+//! store failed and the node exits for its supervisor to restart it. A restart starts fjall's
+//! workers again and finishes the pending purge.
 use crate::err;
 use cairn_core::StoreError;
 use fjall::Keyspace;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// A key that no keyspace uses (every key of the store is an id, a position or a name, none
@@ -36,6 +42,45 @@ impl FlushBound {
         wait: Duration::from_secs(20),
         tries: 6,
     };
+}
+
+/// The store's flushes: their bound, and the failure that ends its commits.
+pub(crate) struct Flushes {
+    bound: FlushBound,
+    lost: OnceLock<String>,
+}
+
+impl Default for Flushes {
+    fn default() -> Self {
+        Flushes::with(FlushBound::PURGE)
+    }
+}
+
+impl Flushes {
+    pub(crate) fn with(bound: FlushBound) -> Self {
+        Flushes {
+            bound,
+            lost: OnceLock::new(),
+        }
+    }
+
+    /// [`rotate_and_wait`]; when the flush never comes, every later [`Self::check`] fails.
+    pub(crate) fn flush(&self, ks: &Keyspace) -> Result<(), StoreError> {
+        rotate_and_wait(ks, self.bound).inspect_err(|e| {
+            tracing::error!(error = %e, "the embedded store no longer flushes; it refuses writes until the node restarts");
+            let _ = self.lost.set(e.0.clone());
+        })
+    }
+
+    /// Fails once a flush never came.
+    pub(crate) fn check(&self) -> Result<(), StoreError> {
+        match self.lost.get() {
+            None => Ok(()),
+            Some(e) => Err(err(format!(
+                "the embedded store stopped flushing ({e}); restart the node"
+            ))),
+        }
+    }
 }
 
 /// Seals `ks`'s active memtable and waits until the keyspace has no sealed memtable left (its
@@ -97,6 +142,29 @@ mod tests {
         rotate_and_wait(&ks, QUICK).unwrap();
         assert_eq!(ks.table_count(), 1);
         assert_eq!(&*ks.get("a").unwrap().unwrap(), b"1");
+    }
+
+    #[test]
+    fn a_store_whose_flushes_never_come_refuses_commits() {
+        use cairn_core::LogStore;
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::builder(dir.path())
+            .worker_threads_unchecked(0)
+            .open()
+            .unwrap();
+        let store = crate::FjallStore::on(db, dir.path(), Flushes::with(QUICK)).unwrap();
+        let ws = cairn_core::WriteSet {
+            events: vec![(1, crate::tests::record(uuid::Uuid::new_v4()))],
+            ..Default::default()
+        };
+        store.commit(&ws).unwrap();
+        let e = store.compact_meta().unwrap_err().to_string();
+        assert!(e.contains("unflushed memtables"), "{e}");
+        let e = store.commit(&ws).unwrap_err().to_string();
+        assert!(
+            e.contains("stopped flushing") && e.contains("restart the node"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -62,6 +62,9 @@ pub struct FjallStore {
     /// The statement key index (see [`keys`]) and whether it covers the whole log.
     statement_keys: Keyspace,
     key_index: std::sync::Arc<keys::IndexState>,
+    /// How long a purge waits for a memtable flush, and whether one never came (see
+    /// [`flush`]): then every later commit is refused, so the node restarts.
+    flushes: std::sync::Arc<flush::Flushes>,
 }
 
 pub(crate) fn err(e: impl std::fmt::Display) -> StoreError {
@@ -124,6 +127,10 @@ impl FjallStore {
             .max_journaling_size(journal_bytes)
             .open()
             .map_err(err)?;
+        Self::on(db, dir, flush::Flushes::default())
+    }
+
+    fn on(db: Database, dir: &Path, flushes: flush::Flushes) -> Result<Self, StoreError> {
         let ks = |name: &str| {
             db.keyspace(name, KeyspaceCreateOptions::default)
                 .map_err(err)
@@ -161,6 +168,7 @@ impl FjallStore {
             audit: ks("audit")?,
             statement_keys: index,
             key_index: Default::default(),
+            flushes: std::sync::Arc::new(flushes),
             db,
         };
         store.open_key_index()?;
@@ -201,6 +209,7 @@ impl LogStore for FjallStore {
     }
 
     fn commit(&self, ws: &WriteSet) -> Result<(), StoreError> {
+        self.flushes.check()?;
         let mut b = self.db.batch().durability(Some(PersistMode::SyncAll));
         let mut index = key_groups::Groups::default();
         for (seq, e) in &ws.events {

@@ -16,7 +16,6 @@
 //! So the bytes are gone from the data directory when `compact_all` returns. It writes about
 //! 64 MB of padding and rewrites the whole store once (disk time proportional to the data
 //! directory's size).
-use crate::flush::{FlushBound, rotate_and_wait};
 use crate::key_groups::Removals;
 use crate::{FjallStore, documents, err, pair_key, seq_of};
 use cairn_core::purge::{PurgePlan, PurgeReason, PurgeScope};
@@ -261,7 +260,7 @@ impl FjallStore {
             i += 1;
             written += PAD_CHUNK_BYTES as u64;
             if written > JOURNAL_SEAL_BYTES {
-                rotate_and_wait(&pad, FlushBound::PURGE)?;
+                self.flushes.flush(&pad)?;
             }
         }
         let mut b = self.batch();
@@ -276,7 +275,7 @@ impl FjallStore {
             .chain([&pad])
             .collect();
         for ks in &all {
-            rotate_and_wait(ks, FlushBound::PURGE)?;
+            self.flushes.flush(ks)?;
         }
         for ks in &all {
             self.major_compact(ks)?;
@@ -330,7 +329,7 @@ impl FjallStore {
             .map_err(err)?;
         pad.insert("tick", "").map_err(err)?;
         pad.remove("tick").map_err(err)?;
-        rotate_and_wait(&pad, FlushBound::PURGE)?;
+        self.flushes.flush(&pad)?;
         std::thread::sleep(std::time::Duration::from_millis(10));
         Ok(())
     }
@@ -339,7 +338,7 @@ impl FjallStore {
     /// journal that held the plan was sealed by the purge's full compaction).
     pub(crate) fn rewrite_meta(&self) -> Result<(), StoreError> {
         self.db.persist(PersistMode::SyncAll).map_err(err)?;
-        rotate_and_wait(&self.meta, FlushBound::PURGE)?;
+        self.flushes.flush(&self.meta)?;
         self.major_compact(&self.meta)
     }
 }
