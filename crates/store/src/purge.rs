@@ -260,7 +260,7 @@ impl FjallStore {
             i += 1;
             written += PAD_CHUNK_BYTES as u64;
             if written > JOURNAL_SEAL_BYTES {
-                self.flushes.flush(&pad)?;
+                self.flushes.flush(&self.db, &pad)?;
             }
         }
         let mut b = self.batch();
@@ -275,7 +275,7 @@ impl FjallStore {
             .chain([&pad])
             .collect();
         for ks in &all {
-            self.flushes.flush(ks)?;
+            self.flushes.flush(&self.db, ks)?;
         }
         for ks in &all {
             self.major_compact(ks)?;
@@ -329,7 +329,7 @@ impl FjallStore {
             .map_err(err)?;
         pad.insert("tick", "").map_err(err)?;
         pad.remove("tick").map_err(err)?;
-        self.flushes.flush(&pad)?;
+        self.flushes.flush(&self.db, &pad)?;
         std::thread::sleep(std::time::Duration::from_millis(10));
         Ok(())
     }
@@ -338,7 +338,7 @@ impl FjallStore {
     /// journal that held the plan was sealed by the purge's full compaction).
     pub(crate) fn rewrite_meta(&self) -> Result<(), StoreError> {
         self.db.persist(PersistMode::SyncAll).map_err(err)?;
-        self.flushes.flush(&self.meta)?;
+        self.flushes.flush(&self.db, &self.meta)?;
         self.major_compact(&self.meta)
     }
 }
