@@ -48,13 +48,15 @@ impl TestServer {
     }
 
     pub async fn start_with(cfg: Config, dir: tempfile::TempDir) -> Self {
-        // The node's warnings go to the test's output (shown when it fails, or with
-        // --nocapture); CAIRN_TEST_LOG sets another filter.
-        let filter = std::env::var("CAIRN_TEST_LOG").unwrap_or_else(|_| "warn".into());
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-            .with_test_writer()
-            .try_init();
+        // CAIRN_TEST_LOG (a filter, for example `warn`) prints the node's log with the test's
+        // output. Lines from the node's own threads are not captured by the test harness, so
+        // it is off unless asked for.
+        if let Ok(filter) = std::env::var("CAIRN_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
         let running = app::start(cfg.clone()).await.expect("server starts");
         let base = format!("http://{}", running.addr);
         TestServer {
