@@ -1,0 +1,315 @@
+//! Statements stored as the client sent them: each statement's bytes in the request body,
+//! minified, with the properties the LRS sets spliced in (`id`, `authority`, `version`,
+//! `timestamp`) and `stored` removed. This spares serializing the typed statement again.
+//!
+//! The body must already have been accepted by [`crate::parse_statements`] (or
+//! [`crate::parse_statement`]): the splice follows its structure without validating it again.
+//! Where the typed model would write something other than what was received (a UUID in upper
+//! case, a single context activity not in an array, `-0`), [`ReceivedBatch::splice_next`] says
+//! so, and the caller serializes the typed statement instead. Everything else the typed model
+//! changes is only spelling (whitespace, string escapes, `1e2` for `100.0`, property order):
+//! both bodies parse to the same JSON value.
+
+use uuid::Uuid;
+
+/// What the LRS sets in a statement it stores.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp<'a> {
+    /// The statement id (replaces the client's spelling of it, when it sent one).
+    pub id: Uuid,
+    /// The authority, as compact JSON (always replaces the client's).
+    pub authority: &'a [u8],
+    /// The `version` when the client sent none.
+    pub version: &'a str,
+    /// The `timestamp` when the client sent none.
+    pub timestamp: &'a str,
+}
+
+/// Where the statements of a received body are, in order, for [`Self::splice_next`].
+pub struct ReceivedBatch<'a> {
+    body: &'a [u8],
+    pos: usize,
+    /// False once the body cannot be followed (then every later statement is serialized).
+    ok: bool,
+    stack: Vec<Frame>,
+}
+
+/// What a key means to the splice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Other,
+    /// `id` or `registration`: a UUID in the typed model (written in lower case).
+    Uuid,
+    /// `contextActivities`: its lists are arrays in the typed model.
+    ContextActivities,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    object: bool,
+    /// The key of the member being read (objects only).
+    key: Key,
+    /// The next string is a key (objects only).
+    expect_key: bool,
+    /// This object is the value of a `contextActivities` member.
+    context_activities: bool,
+}
+
+/// One statement object, spliced: how far it went and whether the result can be stored.
+struct Spliced {
+    end: usize,
+    same: bool,
+}
+
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+fn skip_ws(s: &[u8], mut i: usize) -> usize {
+    while s.get(i).is_some_and(|b| is_ws(*b)) {
+        i += 1;
+    }
+    i
+}
+
+/// The index just past the string starting with the quote at `i`, and whether it holds an
+/// escape.
+fn string_end(s: &[u8], i: usize) -> Option<(usize, bool)> {
+    let mut j = i + 1;
+    let mut escaped = false;
+    loop {
+        j += s.get(j..)?.iter().position(|&b| b == b'"' || b == b'\\')?;
+        if s[j] == b'\\' {
+            escaped = true;
+            j += 2;
+        } else {
+            return Some((j + 1, escaped));
+        }
+    }
+}
+
+/// The text of the string literal `lit` (quotes included): borrowed when it has no escape.
+fn text(lit: &[u8], escaped: bool) -> Option<std::borrow::Cow<'_, [u8]>> {
+    if escaped {
+        let s: String = serde_json::from_slice(lit).ok()?;
+        Some(std::borrow::Cow::Owned(s.into_bytes()))
+    } else {
+        Some(std::borrow::Cow::Borrowed(&lit[1..lit.len() - 1]))
+    }
+}
+
+/// A UUID the typed model would write differently (it writes lower case).
+fn upper_case_uuid(t: &[u8]) -> bool {
+    t.len() == 36 && t.iter().any(|b| b.is_ascii_uppercase())
+}
+
+/// Writes `s` as a JSON string.
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    // Writing a string to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+impl<'a> ReceivedBatch<'a> {
+    /// The statements of `body`: one statement object, or an array of them (a UTF-8 byte
+    /// order mark and whitespace around them are allowed, as in parsing).
+    pub fn new(body: &'a [u8]) -> Self {
+        let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+        let start = skip_ws(body, 0);
+        let (pos, ok) = match body.get(start) {
+            Some(b'[') => (start + 1, true),
+            Some(b'{') => (start, true),
+            _ => (start, false),
+        };
+        ReceivedBatch {
+            body,
+            pos,
+            ok,
+            stack: Vec::with_capacity(16),
+        }
+    }
+
+    /// Writes the next statement, minified and with `stamp` spliced in, to `out` (emptied
+    /// first). False when it must be serialized from the typed model instead: the typed model
+    /// would write it differently, or the body cannot be followed (then for every later
+    /// statement too).
+    pub fn splice_next(&mut self, stamp: &Stamp, out: &mut Vec<u8>) -> bool {
+        out.clear();
+        if !self.ok {
+            return false;
+        }
+        let s = self.body;
+        let mut i = skip_ws(s, self.pos);
+        if s.get(i) == Some(&b',') {
+            i = skip_ws(s, i + 1);
+        }
+        match self.statement(i, stamp, out) {
+            Some(r) => {
+                self.pos = r.end;
+                r.same
+            }
+            None => {
+                self.ok = false;
+                false
+            }
+        }
+    }
+
+    /// The statement object at `i`.
+    fn statement(&mut self, mut i: usize, stamp: &Stamp, out: &mut Vec<u8>) -> Option<Spliced> {
+        let s = self.body;
+        if s.get(i) != Some(&b'{') {
+            return None;
+        }
+        out.extend_from_slice(b"{\"id\":\"");
+        out.extend_from_slice(stamp.id.hyphenated().encode_lower(&mut Uuid::encode_buffer()).as_bytes());
+        out.push(b'"');
+        let (mut version, mut timestamp, mut same) = (false, false, true);
+        i += 1;
+        loop {
+            i = skip_ws(s, i);
+            match *s.get(i)? {
+                b',' => {
+                    i += 1;
+                    continue;
+                }
+                b'}' => {
+                    i += 1;
+                    break;
+                }
+                b'"' => {}
+                _ => return None,
+            }
+            let (key_end, escaped) = string_end(s, i)?;
+            let lit = &s[i..key_end];
+            let name = text(lit, escaped)?;
+            let colon = skip_ws(s, key_end);
+            if s.get(colon) != Some(&b':') {
+                return None;
+            }
+            let at = skip_ws(s, colon + 1);
+            match &*name {
+                b"id" | b"authority" | b"stored" => {
+                    i = self.value(at, Key::Other, None)?.end;
+                    continue;
+                }
+                b"version" => version = true,
+                b"timestamp" => timestamp = true,
+                _ => {}
+            }
+            out.push(b',');
+            out.extend_from_slice(lit);
+            out.push(b':');
+            let v = self.value(at, key_of(&name), Some(out))?;
+            same &= v.same;
+            i = v.end;
+        }
+        out.extend_from_slice(b",\"authority\":");
+        out.extend_from_slice(stamp.authority);
+        if !version {
+            out.extend_from_slice(b",\"version\":");
+            write_str(out, stamp.version);
+        }
+        if !timestamp {
+            out.extend_from_slice(b",\"timestamp\":");
+            write_str(out, stamp.timestamp);
+        }
+        out.push(b'}');
+        Some(Spliced { end: i, same })
+    }
+
+    /// The value at `i` (the value of a member named `key`), minified into `out` when there is
+    /// one.
+    fn value(&mut self, mut i: usize, key: Key, mut out: Option<&mut Vec<u8>>) -> Option<Spliced> {
+        let s = self.body;
+        let stack = &mut self.stack;
+        stack.clear();
+        let mut same = true;
+        // Bytes from `run` to `i` are yet to be copied.
+        let mut run = i;
+        let flush = |out: &mut Option<&mut Vec<u8>>, from: usize, to: usize| {
+            if let Some(o) = out {
+                o.extend_from_slice(&s[from..to]);
+            }
+        };
+        loop {
+            let b = *s.get(i)?;
+            // The key of the value starting here, and whether it is in a contextActivities
+            // object.
+            let (vkey, in_lists) = match stack.last() {
+                None => (key, false),
+                Some(f) if f.object => (f.key, f.context_activities),
+                Some(_) => (Key::Other, false),
+            };
+            match b {
+                b' ' | b'\t' | b'\n' | b'\r' => {
+                    flush(&mut out, run, i);
+                    i = skip_ws(s, i);
+                    run = i;
+                    continue;
+                }
+                b'"' => {
+                    let (end, escaped) = string_end(s, i)?;
+                    match stack.last_mut() {
+                        Some(f) if f.object && f.expect_key => {
+                            f.expect_key = false;
+                            f.key = key_of(&text(&s[i..end], escaped)?);
+                        }
+                        _ => {
+                            if vkey == Key::Uuid && upper_case_uuid(&text(&s[i..end], escaped)?) {
+                                same = false;
+                            }
+                        }
+                    }
+                    i = end;
+                }
+                b'{' | b'[' => {
+                    // A single activity where the typed model keeps a list.
+                    if b == b'{' && in_lists {
+                        same = false;
+                    }
+                    stack.push(Frame {
+                        object: b == b'{',
+                        key: Key::Other,
+                        expect_key: true,
+                        context_activities: vkey == Key::ContextActivities,
+                    });
+                    i += 1;
+                }
+                b'}' | b']' => {
+                    stack.pop()?;
+                    i += 1;
+                }
+                b',' => {
+                    if let Some(f) = stack.last_mut() {
+                        f.expect_key = true;
+                    }
+                    i += 1;
+                }
+                b':' => i += 1,
+                _ => {
+                    let len = s[i..]
+                        .iter()
+                        .position(|&c| matches!(c, b',' | b'}' | b']') || is_ws(c))
+                        .unwrap_or(s.len() - i);
+                    // `-0` is an integer to JSON but the typed model may write it as `0`.
+                    if &s[i..i + len] == b"-0" {
+                        same = false;
+                    }
+                    i += len;
+                }
+            }
+            if stack.is_empty() {
+                flush(&mut out, run, i);
+                return Some(Spliced { end: i, same });
+            }
+        }
+    }
+}
+
+fn key_of(name: &[u8]) -> Key {
+    match name {
+        b"id" | b"registration" => Key::Uuid,
+        b"contextActivities" => Key::ContextActivities,
+        _ => Key::Other,
+    }
+}
