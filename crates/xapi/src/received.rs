@@ -313,3 +313,76 @@ fn key_of(name: &[u8]) -> Key {
         _ => Key::Other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AUTHORITY: &[u8] = br#"{"mbox":"mailto:lrs@example.com"}"#;
+
+    fn stamp(n: u128) -> Stamp<'static> {
+        Stamp {
+            id: Uuid::from_u128(n),
+            authority: AUTHORITY,
+            version: "2.0.0",
+            timestamp: "2026-12-07T00:00:00Z",
+        }
+    }
+
+    fn next(batch: &mut ReceivedBatch, n: u128) -> (bool, String) {
+        let mut out = vec![b'x'];
+        let same = batch.splice_next(&stamp(n), &mut out);
+        (same, String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn splices_the_lrs_properties_into_the_minified_statement() {
+        let body = "\u{feff} [ {\n \"id\" : \"00000000-0000-0000-0000-00000000000A\",\n \"actor\": { \"mbox\" : \"mailto:a@b.c\" },\r\n\t\"stored\": \"2020-01-01T00:00:00Z\", \"verb\":{\"id\":\"http://v/ x\"},\n \"authority\": {\"mbox\": \"mailto:me@b.c\"}, \"object\": {\"id\": \"http://a/\\\" }\"},\"version\": \"1.0.3\" } ,\n{\"timestamp\":\"2020-01-01T00:00:00Z\",\"actor\":{\"mbox\":\"mailto:a@b.c\"},\"verb\":{\"id\":\"http://v/x\"},\"object\":{\"id\":\"http://a/1\"}} ]";
+        let mut batch = ReceivedBatch::new(body.as_bytes());
+        assert_eq!(
+            next(&mut batch, 10),
+            (
+                true,
+                r#"{"id":"00000000-0000-0000-0000-00000000000a","actor":{"mbox":"mailto:a@b.c"},"verb":{"id":"http://v/ x"},"object":{"id":"http://a/\" }"},"version":"1.0.3","authority":{"mbox":"mailto:lrs@example.com"},"timestamp":"2026-12-07T00:00:00Z"}"#
+                    .into()
+            )
+        );
+        assert_eq!(
+            next(&mut batch, 11),
+            (
+                true,
+                r#"{"id":"00000000-0000-0000-0000-00000000000b","timestamp":"2020-01-01T00:00:00Z","actor":{"mbox":"mailto:a@b.c"},"verb":{"id":"http://v/x"},"object":{"id":"http://a/1"},"authority":{"mbox":"mailto:lrs@example.com"},"version":"2.0.0"}"#
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn a_single_statement_object_is_a_batch_of_one() {
+        let mut batch = ReceivedBatch::new(br#"{"actor":{"mbox":"mailto:a@b.c"},"result":{"score":{"raw":-0.5,"min":-1}}}"#);
+        let (same, out) = next(&mut batch, 1);
+        assert!(same);
+        assert!(out.contains(r#""result":{"score":{"raw":-0.5,"min":-1}}"#), "{out}");
+    }
+
+    #[test]
+    fn a_body_that_cannot_be_followed_is_serialized_not_spliced() {
+        for body in [&b""[..], b"  ", b"\"x\"", b"[1]", b"{\"a\":", b"[{\"a\":[}]", b"{\"a\" 1}"] {
+            let mut batch = ReceivedBatch::new(body);
+            for n in 0..2 {
+                let mut out = Vec::new();
+                assert!(!batch.splice_next(&stamp(n), &mut out), "{body:?}");
+                assert!(out.is_empty() || !batch.ok, "{body:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn minified_output_keeps_string_contents() {
+        let mut out = Vec::new();
+        let mut batch = ReceivedBatch::new(b"{\"a\" : [ \"x \\\\\" , \" \\\" ] \" ], \"b\" : { } }");
+        assert!(batch.splice_next(&stamp(1), &mut out));
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains(r#""a":["x \\"," \" ] "],"b":{}"#), "{out}");
+    }
+}
