@@ -240,7 +240,7 @@ pub async fn put(
         .store(
             &context(&caller, version),
             vec![statement],
-            Some(&json),
+            Some(json.as_ref()),
             parts,
             Some(id),
         )
@@ -265,7 +265,7 @@ pub async fn post(
         .store(
             &context(&caller, version),
             statements,
-            Some(&json),
+            Some(json.as_ref()),
             parts,
             None,
         )
