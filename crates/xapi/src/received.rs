@@ -73,17 +73,35 @@ fn skip_ws(s: &[u8], mut i: usize) -> usize {
 }
 
 /// The index just past the string starting with the quote at `i`, and whether it holds an
-/// escape.
+/// escape. Eight bytes at a time: a statement is mostly strings.
 fn string_end(s: &[u8], i: usize) -> Option<(usize, bool)> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    const QUOTES: u64 = u64::from_ne_bytes([b'"'; 8]);
+    const BACKSLASHES: u64 = u64::from_ne_bytes([b'\\'; 8]);
+    // Bytes of `w` equal to zero get their high bit set (the lowest one is exact).
+    let zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
     let mut j = i + 1;
     let mut escaped = false;
     loop {
-        j += s.get(j..)?.iter().position(|&b| b == b'"' || b == b'\\')?;
-        if s[j] == b'\\' {
-            escaped = true;
-            j += 2;
-        } else {
-            return Some((j + 1, escaped));
+        while let Some(chunk) = s.get(j..j + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let w = u64::from_le_bytes(word);
+            let hits = zero(w ^ QUOTES) | zero(w ^ BACKSLASHES);
+            if hits != 0 {
+                j += (hits.trailing_zeros() / 8) as usize;
+                break;
+            }
+            j += 8;
+        }
+        match *s.get(j)? {
+            b'"' => return Some((j + 1, escaped)),
+            b'\\' => {
+                escaped = true;
+                j += 2;
+            }
+            _ => j += 1,
         }
     }
 }
@@ -226,31 +244,16 @@ impl<'a> ReceivedBatch<'a> {
         let mut same = true;
         // Bytes from `run` to `i` are yet to be copied.
         let mut run = i;
-        let flush = |out: &mut Option<&mut Vec<u8>>, from: usize, to: usize| {
-            if let Some(o) = out {
-                o.extend_from_slice(&s[from..to]);
-            }
-        };
+        // The key of the value starting next, and whether it is a member of a
+        // contextActivities object.
+        let (mut vkey, mut in_lists) = (key, false);
         loop {
             let b = *s.get(i)?;
-            // The key of the value starting here, and whether it is in a contextActivities
-            // object.
-            let (vkey, in_lists) = match stack.last() {
-                None => (key, false),
-                Some(f) if f.object => (f.key, f.context_activities),
-                Some(_) => (Key::Other, false),
-            };
             match b {
-                b' ' | b'\t' | b'\n' | b'\r' => {
-                    flush(&mut out, run, i);
-                    i = skip_ws(s, i);
-                    run = i;
-                    continue;
-                }
                 b'"' => {
                     let (end, escaped) = string_end(s, i)?;
                     match stack.last_mut() {
-                        Some(f) if f.object && f.expect_key => {
+                        Some(f) if f.expect_key => {
                             f.expect_key = false;
                             f.key = key_of(&text(&s[i..end], escaped)?);
                         }
@@ -262,30 +265,48 @@ impl<'a> ReceivedBatch<'a> {
                     }
                     i = end;
                 }
+                b':' => {
+                    let f = stack.last()?;
+                    (vkey, in_lists) = (f.key, f.context_activities);
+                    i += 1;
+                    continue;
+                }
+                b',' => {
+                    match stack.last_mut() {
+                        Some(f) if f.object => f.expect_key = true,
+                        _ => (vkey, in_lists) = (Key::Other, false),
+                    }
+                    i += 1;
+                    continue;
+                }
                 b'{' | b'[' => {
+                    let object = b == b'{';
                     // A single activity where the typed model keeps a list.
-                    if b == b'{' && in_lists {
+                    if object && in_lists {
                         same = false;
                     }
                     stack.push(Frame {
-                        object: b == b'{',
+                        object,
                         key: Key::Other,
-                        expect_key: true,
+                        expect_key: object,
                         context_activities: vkey == Key::ContextActivities,
                     });
+                    (vkey, in_lists) = (Key::Other, false);
                     i += 1;
+                    continue;
                 }
                 b'}' | b']' => {
                     stack.pop()?;
                     i += 1;
                 }
-                b',' => {
-                    if let Some(f) = stack.last_mut() {
-                        f.expect_key = true;
+                b' ' | b'\t' | b'\n' | b'\r' => {
+                    if let Some(o) = &mut out {
+                        o.extend_from_slice(&s[run..i]);
                     }
-                    i += 1;
+                    i = skip_ws(s, i);
+                    run = i;
+                    continue;
                 }
-                b':' => i += 1,
                 _ => {
                     let len = s[i..]
                         .iter()
@@ -299,7 +320,9 @@ impl<'a> ReceivedBatch<'a> {
                 }
             }
             if stack.is_empty() {
-                flush(&mut out, run, i);
+                if let Some(o) = &mut out {
+                    o.extend_from_slice(&s[run..i]);
+                }
                 return Some(Spliced { end: i, same });
             }
         }
