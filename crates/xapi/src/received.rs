@@ -179,7 +179,13 @@ impl<'a> ReceivedBatch<'a> {
             return None;
         }
         out.extend_from_slice(b"{\"id\":\"");
-        out.extend_from_slice(stamp.id.hyphenated().encode_lower(&mut Uuid::encode_buffer()).as_bytes());
+        out.extend_from_slice(
+            stamp
+                .id
+                .hyphenated()
+                .encode_lower(&mut Uuid::encode_buffer())
+                .as_bytes(),
+        );
         out.push(b'"');
         let (mut version, mut timestamp, mut same) = (false, false, true);
         i += 1;
@@ -382,15 +388,28 @@ mod tests {
 
     #[test]
     fn a_single_statement_object_is_a_batch_of_one() {
-        let mut batch = ReceivedBatch::new(br#"{"actor":{"mbox":"mailto:a@b.c"},"result":{"score":{"raw":-0.5,"min":-1}}}"#);
+        let mut batch = ReceivedBatch::new(
+            br#"{"actor":{"mbox":"mailto:a@b.c"},"result":{"score":{"raw":-0.5,"min":-1}}}"#,
+        );
         let (same, out) = next(&mut batch, 1);
         assert!(same);
-        assert!(out.contains(r#""result":{"score":{"raw":-0.5,"min":-1}}"#), "{out}");
+        assert!(
+            out.contains(r#""result":{"score":{"raw":-0.5,"min":-1}}"#),
+            "{out}"
+        );
     }
 
     #[test]
     fn a_body_that_cannot_be_followed_is_serialized_not_spliced() {
-        for body in [&b""[..], b"  ", b"\"x\"", b"[1]", b"{\"a\":", b"[{\"a\":[}]", b"{\"a\" 1}"] {
+        for body in [
+            &b""[..],
+            b"  ",
+            b"\"x\"",
+            b"[1]",
+            b"{\"a\":",
+            b"[{\"a\":[}]",
+            b"{\"a\" 1}",
+        ] {
             let mut batch = ReceivedBatch::new(body);
             for n in 0..2 {
                 let mut out = Vec::new();
@@ -403,7 +422,8 @@ mod tests {
     #[test]
     fn minified_output_keeps_string_contents() {
         let mut out = Vec::new();
-        let mut batch = ReceivedBatch::new(b"{\"a\" : [ \"x \\\\\" , \" \\\" ] \" ], \"b\" : { } }");
+        let mut batch =
+            ReceivedBatch::new(b"{\"a\" : [ \"x \\\\\" , \" \\\" ] \" ], \"b\" : { } }");
         assert!(batch.splice_next(&stamp(1), &mut out));
         let out = String::from_utf8(out).unwrap();
         assert!(out.contains(r#""a":["x \\"," \" ] "],"b":{}"#), "{out}");

@@ -5,8 +5,7 @@
 //! statement with the same LRS-set properties.
 
 use cairn_xapi::{
-    Actor, ReceivedBatch, Stamp, Statement, XapiVersion, parse_statements,
-    parse_stored_statement,
+    Actor, ReceivedBatch, Stamp, Statement, XapiVersion, parse_statements, parse_stored_statement,
 };
 use proptest::prelude::*;
 use serde_json::Value;
@@ -72,7 +71,10 @@ fn check(body: &[u8], version: XapiVersion) -> Option<Vec<bool>> {
         }
         spliced.push(true);
         let text = String::from_utf8_lossy(&out);
-        assert!(out.starts_with(b"{") && !has_ws(&out), "not compact: {text}");
+        assert!(
+            out.starts_with(b"{") && !has_ws(&out),
+            "not compact: {text}"
+        );
         let got: Value = serde_json::from_slice(&out).unwrap();
         let want: Value = serde_json::from_slice(&typed).unwrap();
         assert_eq!(got, want, "as JSON values\n{text}");
@@ -123,7 +125,10 @@ fn every_valid_fixture_statement_splices_to_its_typed_serialization() {
     // single context activity, and are serialized.
     eprintln!("{bodies} bodies, {spliced} spliced, {serialized} serialized");
     assert!(bodies > 1_400, "{bodies} valid bodies");
-    assert!(spliced > 10 * serialized, "{spliced} spliced, {serialized} serialized");
+    assert!(
+        spliced > 10 * serialized,
+        "{spliced} spliced, {serialized} serialized"
+    );
 }
 
 #[test]
@@ -138,19 +143,58 @@ fn what_the_typed_model_would_respell_is_serialized_instead() {
     let base = r#""actor":{"mbox":"mailto:a@b.c"},"verb":{"id":"http://v/x"}"#;
     let cases = [
         // Lower-case UUIDs, lists of context activities: stored as received.
-        (format!(r#"{{{base},"object":{{"id":"http://a/1"}},"context":{{"registration":"{}","contextActivities":{{"parent":[{{"id":"http://a/2"}}]}}}}}}"#, Uuid::from_u128(0xabc9)), true),
+        (
+            format!(
+                r#"{{{base},"object":{{"id":"http://a/1"}},"context":{{"registration":"{}","contextActivities":{{"parent":[{{"id":"http://a/2"}}]}}}}}}"#,
+                Uuid::from_u128(0xabc9)
+            ),
+            true,
+        ),
         // A registration in upper case.
-        (format!(r#"{{{base},"object":{{"id":"http://a/1"}},"context":{{"registration":"{}"}}}}"#, Uuid::from_u128(0xabc9).to_string().to_uppercase()), false),
+        (
+            format!(
+                r#"{{{base},"object":{{"id":"http://a/1"}},"context":{{"registration":"{}"}}}}"#,
+                Uuid::from_u128(0xabc9).to_string().to_uppercase()
+            ),
+            false,
+        ),
         // ... also when escaped.
-        (format!(r#"{{{base},"object":{{"id":"http://a/1"}},"context":{{"registration":"\u0041{}"}}}}"#, &Uuid::from_u128(0xabc9).to_string()[1..]), false),
+        (
+            format!(
+                r#"{{{base},"object":{{"id":"http://a/1"}},"context":{{"registration":"\u0041{}"}}}}"#,
+                &Uuid::from_u128(0xabc9).to_string()[1..]
+            ),
+            false,
+        ),
         // A StatementRef id in upper case.
-        (format!(r#"{{{base},"object":{{"objectType":"StatementRef","id":"{}"}}}}"#, Uuid::from_u128(0xab).to_string().to_uppercase()), false),
+        (
+            format!(
+                r#"{{{base},"object":{{"objectType":"StatementRef","id":"{}"}}}}"#,
+                Uuid::from_u128(0xab).to_string().to_uppercase()
+            ),
+            false,
+        ),
         // A single context activity (the typed model keeps an array).
-        (format!(r#"{{{base},"object":{{"id":"http://a/1"}},"context":{{"contextActivities":{{"parent":{{"id":"http://a/2"}}}}}}}}"#), false),
+        (
+            format!(
+                r#"{{{base},"object":{{"id":"http://a/1"}},"context":{{"contextActivities":{{"parent":{{"id":"http://a/2"}}}}}}}}"#
+            ),
+            false,
+        ),
         // ... also behind an escaped key.
-        (format!(r#"{{{base},"object":{{"id":"http://a/1"}},"context":{{"context\u0041ctivities":{{"parent":{{"id":"http://a/2"}}}}}}}}"#), false),
+        (
+            format!(
+                r#"{{{base},"object":{{"id":"http://a/1"}},"context":{{"context\u0041ctivities":{{"parent":{{"id":"http://a/2"}}}}}}}}"#
+            ),
+            false,
+        ),
         // `-0` as a score.
-        (format!(r#"{{{base},"object":{{"id":"http://a/1"}},"result":{{"score":{{"raw":-0}}}}}}"#), false),
+        (
+            format!(
+                r#"{{{base},"object":{{"id":"http://a/1"}},"result":{{"score":{{"raw":-0}}}}}}"#
+            ),
+            false,
+        ),
     ];
     for (body, same) in cases {
         let Ok(_) = parse_statements(body.as_bytes(), XapiVersion::V1_0_3) else {
@@ -159,8 +203,15 @@ fn what_the_typed_model_would_respell_is_serialized_instead() {
             continue;
         };
         let mut out = Vec::new();
-        assert_eq!(ReceivedBatch::new(body.as_bytes()).splice_next(&stamp, &mut out), same, "{body}");
-        assert_eq!(check(body.as_bytes(), XapiVersion::V1_0_3), Some(vec![same]));
+        assert_eq!(
+            ReceivedBatch::new(body.as_bytes()).splice_next(&stamp, &mut out),
+            same,
+            "{body}"
+        );
+        assert_eq!(
+            check(body.as_bytes(), XapiVersion::V1_0_3),
+            Some(vec![same])
+        );
     }
 }
 
@@ -271,7 +322,12 @@ fn activity() -> impl Strategy<Value = Value> {
 
 fn statement() -> impl Strategy<Value = Value> {
     (
-        (proptest::option::of(uuid_text()), text(), 0u8..4, activity()),
+        (
+            proptest::option::of(uuid_text()),
+            text(),
+            0u8..4,
+            activity(),
+        ),
         (
             proptest::option::of((-100i64..100, 0u8..4, any::<bool>())),
             proptest::option::of(uuid_text()),
@@ -286,7 +342,11 @@ fn statement() -> impl Strategy<Value = Value> {
         ),
     )
         .prop_map(
-            |((id, name, verb, object), (score, registration, parent), (ts, stored, auth, version, stref))| {
+            |(
+                (id, name, verb, object),
+                (score, registration, parent),
+                (ts, stored, auth, version, stref),
+            )| {
                 let mut st = serde_json::json!({
                     "actor": {"name": name, "mbox": "mailto:someone@example.com"},
                     "verb": {"id": format!("http://example.com/verbs/{verb}"),
@@ -311,7 +371,10 @@ fn statement() -> impl Strategy<Value = Value> {
                 }
                 if let Some((a, single)) = parent {
                     let list = if single { a } else { Value::Array(vec![a]) };
-                    context.insert("contextActivities".into(), serde_json::json!({"parent": list}));
+                    context.insert(
+                        "contextActivities".into(),
+                        serde_json::json!({"parent": list}),
+                    );
                 }
                 if !context.is_empty() {
                     st["context"] = context.into();

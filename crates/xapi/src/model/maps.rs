@@ -16,7 +16,8 @@ pub const MAX_EXTENSION_DEPTH: usize = 64;
 /// Nesting depth of a JSON text (its arrays and objects), and whether it has whitespace
 /// outside its strings, in one pass over its bytes.
 fn shape(json: &str) -> (usize, bool) {
-    let (mut depth, mut max, mut in_str, mut escaped, mut ws) = (0usize, 0usize, false, false, false);
+    let (mut depth, mut max, mut in_str, mut escaped, mut ws) =
+        (0usize, 0usize, false, false, false);
     for b in json.bytes() {
         if in_str {
             match b {
@@ -297,7 +298,10 @@ mod tests {
             "{\"http://x/a\": {\n  \"k\" : [ 1,\t2 ],\r\n  \"s\": \" a \\\" b \"\n}, \"http://x/b\": \" \"}",
         )
         .unwrap();
-        assert_eq!(e.get("http://x/a").unwrap().get(), r#"{"k":[1,2],"s":" a \" b "}"#);
+        assert_eq!(
+            e.get("http://x/a").unwrap().get(),
+            r#"{"k":[1,2],"s":" a \" b "}"#
+        );
         assert_eq!(e.get("http://x/b").unwrap().get(), r#"" ""#);
     }
 
