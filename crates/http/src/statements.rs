@@ -237,7 +237,13 @@ pub async fn put(
     let statement = cairn_xapi::parse_statement(&json, version).map_err(|e| ApiError(e.into()))?;
     state
         .statements
-        .store(&context(&caller, version), vec![statement], parts, Some(id))
+        .store(
+            &context(&caller, version),
+            vec![statement],
+            Some(json.as_ref()),
+            parts,
+            Some(id),
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -256,7 +262,13 @@ pub async fn post(
         cairn_xapi::parse_statements(&json, version).map_err(|e| ApiError(e.into()))?;
     let ids = state
         .statements
-        .store(&context(&caller, version), statements, parts, None)
+        .store(
+            &context(&caller, version),
+            statements,
+            Some(json.as_ref()),
+            parts,
+            None,
+        )
         .await?;
     Ok(axum::Json(ids).into_response())
 }

@@ -9,6 +9,8 @@
 //! * statement comparison for repeated ids and signatures ([`equivalent`]);
 //! * the keys filtered queries match on ([`index_keys`]);
 //! * the `exact` / `ids` / `canonical` response formats ([`format_statement`]);
+//! * statements stored as received: the client's bytes, minified, with the LRS-set
+//!   properties spliced in ([`ReceivedBatch`]);
 //! * JWS signed-statement verification ([`verify_signature`]);
 //! * version negotiation helpers ([`XapiVersion`]) and query-parameter checks
 //!   ([`parse_uuid_param`], [`parse_iri_param`], [`parse_timestamp_param`], [`parse_accept_language`]).
@@ -21,6 +23,7 @@ mod format;
 mod keys;
 mod model;
 mod params;
+mod received;
 mod signature;
 mod validate;
 mod version;
@@ -31,6 +34,7 @@ pub use format::{Format, format_statement};
 pub use keys::{IndexKeys, index_keys};
 pub use model::*;
 pub use params::{parse_accept_language, parse_iri_param, parse_timestamp_param, parse_uuid_param};
+pub use received::{ReceivedBatch, Stamp};
 pub use signature::verify_signature;
 pub use version::XapiVersion;
 

@@ -158,18 +158,22 @@ impl StatementService {
     }
 
     /// Stores a batch (all or nothing) and returns the statement ids in order. With `put_id`,
-    /// the batch is the single statement of a PUT and must carry that id or none.
+    /// the batch is the single statement of a PUT and must carry that id or none. `received`
+    /// is the body the statements were parsed from (all of them, in order): they are stored
+    /// as sent, minified, with the LRS-set properties spliced in. Without it, the typed
+    /// statements are serialized.
     pub async fn store(
         &self,
         ctx: &WriteContext,
         statements: Vec<Statement>,
+        received: Option<&[u8]>,
         parts: Vec<AttachmentPart>,
         put_id: Option<Uuid>,
     ) -> Result<Vec<Uuid>, Error> {
         if statements.is_empty() {
             return Err(Error::BadRequest("no statements in the request".into()));
         }
-        let prepared = prepare(ctx, statements, parts, put_id)?;
+        let prepared = prepare(ctx, statements, received, parts, put_id)?;
         let ids = prepared.statements.iter().map(|s| s.id).collect();
         // Back-pressure: nothing is acknowledged faster than the projection can take it for
         // long (the unprojected tail is held in memory).

@@ -1,19 +1,25 @@
 //! The write rules of a statement batch (ids, authority, version, timestamps, attachment parts
 //! and signatures), turning it into the writer's append request.
+//!
+//! Each statement is stored as the client sent it (its bytes in the request body, minified),
+//! with the properties the LRS sets spliced in ([`cairn_xapi::ReceivedBatch`]); only where the
+//! typed model would spell it differently is the typed statement serialized instead.
 use super::{AttachmentPart, SIGNATURE_USAGE, WriteContext};
 use crate::error::Error;
 use crate::event::FilterKeys;
 use crate::writer::{AppendRequest, NewStatement};
-use cairn_xapi::{Statement, XapiVersion};
+use cairn_xapi::{ReceivedBatch, Stamp, Statement, XapiVersion};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// Applies the write rules to a batch and turns it into an append request.
+/// Applies the write rules to a batch and turns it into an append request. `received` is the
+/// body `statements` were parsed from (all of them, in order), when there is one.
 pub(crate) fn prepare(
     ctx: &WriteContext,
     statements: Vec<Statement>,
+    received: Option<&[u8]>,
     parts: Vec<AttachmentPart>,
     put_id: Option<Uuid>,
 ) -> Result<AppendRequest, Error> {
@@ -43,6 +49,11 @@ pub(crate) fn prepare(
     };
     let mut out = Vec::with_capacity(statements.len());
     let mut scratch = Vec::new();
+    // The authority is the same in every statement of the batch: serialized once.
+    let authority = serde_json::to_vec(&ctx.authority).ok();
+    let mut received = received
+        .zip(authority.as_deref())
+        .map(|(body, authority)| (ReceivedBatch::new(body), authority));
     for (i, mut st) in statements.into_iter().enumerate() {
         for a in st.signature_attachments() {
             let part = parts.iter().find(|p| p.sha2 == a.sha2).ok_or_else(|| {
@@ -64,6 +75,24 @@ pub(crate) fn prepare(
         st.clear_stored();
         let lrs_timestamp = st.timestamp.is_none();
         st.set_timestamp_if_missing(&now);
+        let spliced = match &mut received {
+            Some((batch, authority)) => batch.splice_next(
+                &Stamp {
+                    id,
+                    authority,
+                    version: version_default,
+                    timestamp: &now,
+                },
+                &mut scratch,
+            ),
+            None => false,
+        };
+        // Allocated at its exact size: a stored body is held in memory by the tail and caches.
+        let body = if spliced {
+            scratch.as_slice().to_vec()
+        } else {
+            st.to_json_with(&mut scratch)
+        };
         let keys: FilterKeys = cairn_xapi::index_keys(&st).into();
         let attachments = st
             .attachments()
@@ -73,7 +102,7 @@ pub(crate) fn prepare(
             .collect();
         out.push(NewStatement {
             id,
-            body: st.to_json_with(&mut scratch),
+            body,
             keys,
             voids: st.voided_target(),
             ref_target: st.statement_ref_target(),

@@ -13,9 +13,11 @@ pub const MAX_MAP_KEYS: usize = 1_000;
 /// not be read back by the projection, so they are refused rather than stored.
 pub const MAX_EXTENSION_DEPTH: usize = 64;
 
-/// Nesting depth of a JSON text (its arrays and objects), in one pass over its bytes.
-fn depth(json: &str) -> usize {
-    let (mut depth, mut max, mut in_str, mut escaped) = (0usize, 0usize, false, false);
+/// Nesting depth of a JSON text (its arrays and objects), and whether it has whitespace
+/// outside its strings, in one pass over its bytes.
+fn shape(json: &str) -> (usize, bool) {
+    let (mut depth, mut max, mut in_str, mut escaped, mut ws) =
+        (0usize, 0usize, false, false, false);
     for b in json.bytes() {
         if in_str {
             match b {
@@ -33,10 +35,32 @@ fn depth(json: &str) -> usize {
                 max = max.max(depth);
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
+            b' ' | b'\t' | b'\n' | b'\r' => ws = true,
             _ => {}
         }
     }
-    max
+    (max, ws)
+}
+
+/// `json` without its whitespace outside strings (a stored statement is one compact line).
+fn minify(json: &str) -> String {
+    let (mut out, mut in_str, mut escaped) = (String::with_capacity(json.len()), false, false);
+    for c in json.chars() {
+        if in_str {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_str = false,
+                _ => {}
+            }
+        } else if matches!(c, ' ' | '\t' | '\n' | '\r') {
+            continue;
+        } else if c == '"' {
+            in_str = true;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Up to this many entries, a repeated key is found by comparing with the earlier ones (no
@@ -183,11 +207,17 @@ impl<'de> Deserialize<'de> for Extensions {
                 let mut out: Vec<(String, Box<RawValue>)> = Vec::new();
                 let mut seen = HashSet::new();
                 while let Some(k) = map.next_key::<String>()? {
-                    let v = map.next_value::<Box<RawValue>>()?;
+                    let mut v = map.next_value::<Box<RawValue>>()?;
                     if out.len() == MAX_MAP_KEYS {
                         return Err(too_many("extensions object"));
                     }
-                    if depth(v.get()) > MAX_EXTENSION_DEPTH {
+                    let (depth, ws) = shape(v.get());
+                    if ws {
+                        // Kept compact, as the rest of a stored statement.
+                        v = RawValue::from_string(minify(v.get()))
+                            .map_err(serde::de::Error::custom)?;
+                    }
+                    if depth > MAX_EXTENSION_DEPTH {
                         return Err(serde::de::Error::custom(format!(
                             "extension `{k}` is nested deeper than {MAX_EXTENSION_DEPTH} levels (the limit)"
                         )));
@@ -260,6 +290,19 @@ mod tests {
             let map = serde_json::from_str::<LanguageMap>(&format!("{{{}}}", tags.join(",")));
             assert_eq!(map.unwrap().len(), n + 1);
         }
+    }
+
+    #[test]
+    fn extension_values_are_kept_compact() {
+        let e: Extensions = serde_json::from_str(
+            "{\"http://x/a\": {\n  \"k\" : [ 1,\t2 ],\r\n  \"s\": \" a \\\" b \"\n}, \"http://x/b\": \" \"}",
+        )
+        .unwrap();
+        assert_eq!(
+            e.get("http://x/a").unwrap().get(),
+            r#"{"k":[1,2],"s":" a \" b "}"#
+        );
+        assert_eq!(e.get("http://x/b").unwrap().get(), r#"" ""#);
     }
 
     #[test]
