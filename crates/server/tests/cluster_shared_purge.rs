@@ -77,8 +77,8 @@ struct Holders {
 
 impl Holders {
     fn watch(metrics: &[u16], held: &str, live: &[usize]) -> Holders {
-        let (seen, stop): (Arc<Mutex<HashSet<usize>>>, _) = Default::default();
-        let stop: Arc<AtomicBool> = stop;
+        let seen: Arc<Mutex<HashSet<usize>>> = Arc::default();
+        let stop: Arc<AtomicBool> = Arc::default();
         let (metrics, held, live) = (metrics.to_vec(), held.to_owned(), live.to_vec());
         let thread = std::thread::spawn({
             let (seen, stop) = (seen.clone(), stop.clone());

@@ -132,6 +132,14 @@ mod tests {
         tries: 3,
     };
 
+    /// A database with no background worker: nothing ever flushes.
+    fn without_flushes(dir: &std::path::Path) -> Database {
+        Database::builder(dir)
+            .worker_threads_unchecked(0)
+            .open()
+            .unwrap()
+    }
+
     #[test]
     fn a_flush_puts_the_memtable_into_a_table_file() {
         let dir = tempfile::tempdir().unwrap();
@@ -152,10 +160,7 @@ mod tests {
     fn a_store_whose_flushes_never_come_refuses_commits() {
         use cairn_core::LogStore;
         let dir = tempfile::tempdir().unwrap();
-        let db = Database::builder(dir.path())
-            .worker_threads_unchecked(0)
-            .open()
-            .unwrap();
+        let db = without_flushes(dir.path());
         let store = crate::FjallStore::on(db, dir.path(), Flushes::with(QUICK)).unwrap();
         let ws = cairn_core::WriteSet {
             events: vec![(1, crate::tests::record(uuid::Uuid::new_v4()))],
@@ -174,11 +179,7 @@ mod tests {
     #[test]
     fn a_flush_that_never_comes_ends_in_an_error_not_a_hang() {
         let dir = tempfile::tempdir().unwrap();
-        // No background worker: nothing ever flushes.
-        let db = Database::builder(dir.path())
-            .worker_threads_unchecked(0)
-            .open()
-            .unwrap();
+        let db = without_flushes(dir.path());
         let ks = db.keyspace("k", KeyspaceCreateOptions::default).unwrap();
         ks.insert("a", "1").unwrap();
         let started = Instant::now();

@@ -49,8 +49,9 @@ pub(crate) fn prepare(
     };
     let mut out = Vec::with_capacity(statements.len());
     let mut scratch = Vec::new();
-    // The authority is the same in every statement of the batch: serialized once.
-    let authority = serde_json::to_vec(&ctx.authority).ok();
+    // The authority is the same in every statement of the batch: serialized once (when the
+    // statements are spliced).
+    let authority = received.and_then(|_| serde_json::to_vec(&ctx.authority).ok());
     let mut received = received
         .zip(authority.as_deref())
         .map(|(body, authority)| (ReceivedBatch::new(body), authority));
