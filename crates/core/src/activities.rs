@@ -6,17 +6,17 @@
 //! that is never an IRI, so no activity id can name it), from every statement whatever the
 //! client's scopes: they label charts (`analytics::names`), they are not canonical definitions.
 //!
-//! A statement carries each definition as its compact JSON and a hash of it ([`Carried`]); the
+//! A statement carries each definition as it was parsed, with a hash of it ([`Carried`]); the
 //! writer remembers, per activity, the hash of the last definition that merging left unchanged
 //! ([`Known::settled`]), so the same definition sent again (most statements of an activity)
-//! costs a hash comparison: no parse, no comparison of JSON trees, no write.
+//! costs a hash comparison: no JSON written or parsed, no comparison of JSON trees, no write.
 use crate::ids::StoreId;
 use crate::ports::LogStore;
-use cairn_xapi::{Activity, Statement, StatementObject};
+use cairn_xapi::{Activity, ActivityDefinition, LanguageMap, Statement, StatementObject};
 use serde_json::{Map, Value};
 use std::cell::Cell;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 use std::sync::OnceLock;
 
 /// Merged definitions by (store, activity id).
@@ -31,27 +31,47 @@ pub struct Known {
     pub settled: Cell<u64>,
 }
 
+/// What a statement carries for an activity id: an activity's definition, or a verb's displays
+/// (kept under [`verb_key`]).
+#[derive(Debug, Clone, Hash)]
+pub enum Definition {
+    Activity(Box<ActivityDefinition>),
+    VerbDisplay(LanguageMap),
+}
+
 /// An activity definition (or a verb's displays, under [`verb_key`]) as a statement carries
-/// it: the activity id, the definition's compact JSON, and a hash of that JSON.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// it: the activity id, the definition as parsed (taken out of the statement, not copied), and
+/// a hash of it.
+#[derive(Debug, Clone)]
 pub struct Carried {
     pub id: String,
-    pub json: Vec<u8>,
-    /// Never 0. Seeded at random per process: equal JSON gives equal hashes, and no client can
-    /// aim a collision at it.
+    pub def: Definition,
+    /// Never 0. Seeded at random per process (foldhash, a fast hash for many short strings):
+    /// equal definitions give equal hashes, and no client can aim a collision at it without
+    /// the process's seed. A collision would only make one changed definition look settled
+    /// until the next change.
     pub hash: u64,
 }
 
 impl Carried {
-    pub fn new(id: String, json: Vec<u8>) -> Self {
-        static SEED: OnceLock<RandomState> = OnceLock::new();
-        let hash = SEED.get_or_init(RandomState::new).hash_one(&json) | 1;
-        Carried { id, json, hash }
+    pub fn new(id: String, def: Definition) -> Self {
+        static SEED: OnceLock<foldhash::quality::RandomState> = OnceLock::new();
+        let hash = SEED.get_or_init(Default::default).hash_one(&def) | 1;
+        Carried { id, def, hash }
     }
 
-    /// The definition as a JSON object (`None` for anything else, which is never carried).
+    /// The definition as a JSON object (`None` if it cannot be written as one, which the
+    /// parser's types never produce).
     pub fn parse(&self) -> Option<Map<String, Value>> {
-        match serde_json::from_slice(&self.json) {
+        let value = match &self.def {
+            Definition::Activity(d) => serde_json::to_value(d),
+            Definition::VerbDisplay(display) => serde_json::to_value(display).map(|d| {
+                let mut m = Map::new();
+                m.insert("display".into(), d);
+                Value::Object(m)
+            }),
+        };
+        match value {
             Ok(Value::Object(m)) => Some(m),
             _ => None,
         }
@@ -68,47 +88,70 @@ pub fn verb_key(verb: &str) -> String {
     format!(" verb {verb}")
 }
 
-/// The statement's verb display, as a definition `{"display": {lang: text}}` under
-/// [`verb_key`] (`None` when the verb has none).
-pub fn verb_display(st: &Statement) -> Option<Carried> {
-    let display = st.verb.display.as_ref()?;
-    let json = serde_json::to_vec(display).ok()?;
-    if !json.starts_with(b"{") || json == b"{}" {
-        return None;
-    }
-    let json = [b"{\"display\":".as_slice(), &json, b"}"].concat();
-    Some(Carried::new(verb_key(&st.verb.id), json))
+/// The statement's verb display, taken out of it, as a definition `{"display": {lang: text}}`
+/// under [`verb_key`] (`None` when the verb has none, or an empty one).
+pub fn verb_display(st: &mut Statement) -> Option<Carried> {
+    let display = st.verb.display.take().filter(|d| !d.0.is_empty())?;
+    Some(Carried::new(
+        verb_key(&st.verb.id),
+        Definition::VerbDisplay(display),
+    ))
 }
 
-/// Every activity of a statement that carries a definition.
-pub fn definitions(st: &Statement) -> Vec<Carried> {
+/// Every activity of a statement that carries a (non-empty) definition, taken out of it.
+pub fn definitions(st: &mut Statement) -> Vec<Carried> {
     let mut out = Vec::new();
-    let mut add = |a: &Activity| {
-        if let Some(def) = &a.definition
-            && let Ok(json) = serde_json::to_vec(def)
-            && json.starts_with(b"{")
-            && json != b"{}"
-        {
-            out.push(Carried::new(a.id.clone(), json));
+    let mut add = |a: &mut Activity| {
+        if let Some(def) = a.definition.take().filter(|d| !is_empty(d)) {
+            out.push(Carried::new(
+                a.id.clone(),
+                Definition::Activity(Box::new(def)),
+            ));
         }
     };
-    let visit = |object: &StatementObject,
-                 context: Option<&cairn_xapi::Context>,
-                 add: &mut dyn FnMut(&Activity)| {
+    let mut visit = |object: &mut StatementObject, context: Option<&mut cairn_xapi::Context>| {
         if let StatementObject::Activity(a) = object {
             add(a);
         }
-        if let Some(ca) = context.and_then(|c| c.context_activities.as_ref()) {
-            for (_, list) in ca.lists() {
-                list.iter().for_each(&mut *add);
-            }
+        if let Some(ca) = context.and_then(|c| c.context_activities.as_mut()) {
+            ca.lists_mut().flatten().for_each(&mut add);
         }
     };
-    visit(&st.object, st.context.as_ref(), &mut add);
-    if let StatementObject::SubStatement(sub) = &st.object {
-        visit(&sub.object, sub.context.as_ref(), &mut add);
+    visit(&mut st.object, st.context.as_mut());
+    if let StatementObject::SubStatement(sub) = &mut st.object {
+        visit(&mut sub.object, sub.context.as_mut());
     }
     out
+}
+
+/// Whether a definition has no property at all (`{}`), which adds nothing to what is known.
+fn is_empty(d: &ActivityDefinition) -> bool {
+    let ActivityDefinition {
+        name,
+        description,
+        activity_type,
+        more_info,
+        interaction_type,
+        correct_responses_pattern,
+        choices,
+        scale,
+        source,
+        target,
+        steps,
+        extensions,
+    } = d;
+    name.is_none()
+        && description.is_none()
+        && activity_type.is_none()
+        && more_info.is_none()
+        && interaction_type.is_none()
+        && correct_responses_pattern.is_none()
+        && choices.is_none()
+        && scale.is_none()
+        && source.is_none()
+        && target.is_none()
+        && steps.is_none()
+        && extensions.is_none()
 }
 
 /// Merges a newer definition into an older one: language maps and extensions key by key,
@@ -231,7 +274,10 @@ mod tests {
     }
 
     fn carried(json: serde_json::Value) -> Carried {
-        Carried::new("http://o".into(), serde_json::to_vec(&json).unwrap())
+        Carried::new(
+            "http://o".into(),
+            Definition::Activity(serde_json::from_value(json).unwrap()),
+        )
     }
 
     /// The same definition again is settled by its hash: nothing parsed, read nor written.
@@ -270,8 +316,14 @@ mod tests {
         );
         assert!(pending.is_empty());
 
-        // Other bytes, same meaning: parsed and compared once, settled without a write.
-        let spaced = Carried::new("http://o".into(), br#"{ "name": { "en": "o" } }"#.to_vec());
+        // Another definition that merging leaves unchanged (a language already known, sent
+        // alone after a richer one): compared once, settled without a write.
+        let spaced = carried(json!({"name": {"en": "o"}, "type": "http://t"}));
+        committed
+            .get_mut(&key)
+            .unwrap()
+            .def
+            .insert("type".into(), json!("http://t"));
         assert_ne!(spaced.hash, en.hash);
         record_with(
             &mut pending,
@@ -294,7 +346,7 @@ mod tests {
         );
         assert_eq!(
             Value::Object(pending[&key].def.clone()),
-            json!({"name": {"en": "o", "fr": "o"}})
+            json!({"name": {"en": "o", "fr": "o"}, "type": "http://t"})
         );
         record_with(&mut pending, &committed, StoreId::DEFAULT, fr, never);
         assert_eq!(pending.len(), 1);
@@ -310,9 +362,18 @@ mod tests {
             cairn_xapi::XapiVersion::V1_0_3,
         )
         .unwrap();
-        let defs = definitions(&st);
+        let mut st = st;
+        let defs = definitions(&mut st);
         let ids: Vec<&str> = defs.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, vec!["http://o", "http://p"]);
+        assert_eq!(
+            defs[0].parse().map(Value::Object),
+            Some(serde_json::json!({"name": {"en": "o"}}))
+        );
+        let StatementObject::Activity(o) = &st.object else {
+            unreachable!()
+        };
+        assert!(o.definition.is_none(), "taken out, not copied");
     }
 
     #[test]
@@ -328,14 +389,14 @@ mod tests {
             )
             .unwrap()
         };
-        let en = verb_display(&st(r#"{"en-US":"did"}"#)).unwrap();
+        let en = verb_display(&mut st(r#"{"en-US":"did"}"#)).unwrap();
         let (key, mut def) = (en.id.clone(), en.parse().unwrap());
         assert_eq!(key, " verb http://v");
         assert!(
             !key.starts_with(|c: char| c.is_ascii_alphabetic()),
             "not an IRI"
         );
-        let fr = verb_display(&st(r#"{"fr-FR":"a fait"}"#))
+        let fr = verb_display(&mut st(r#"{"fr-FR":"a fait"}"#))
             .unwrap()
             .parse()
             .unwrap();

@@ -112,12 +112,13 @@ pub(crate) fn prepare(
             restored_stored_us: None,
             facts: Some(Arc::new(crate::facts::StatementFacts::of(&st))),
             definitions: {
+                // Taken out of the statement, which is not needed after this.
                 let mut defs = if ctx.define {
-                    crate::activities::definitions(&st)
+                    crate::activities::definitions(&mut st)
                 } else {
                     Vec::new()
                 };
-                defs.extend(crate::activities::verb_display(&st));
+                defs.extend(crate::activities::verb_display(&mut st));
                 defs
             },
         });

@@ -4,7 +4,7 @@ use super::{Extensions, LanguageMap, nn};
 use serde::{Deserialize, Serialize};
 
 /// The kinds of interaction an activity definition may describe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum InteractionType {
     /// `"true-false"`
     #[serde(rename = "true-false")]
@@ -39,7 +39,7 @@ pub enum InteractionType {
 }
 
 /// One choice/scale/source/target/step of an interaction.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InteractionComponent {
     /// Identifier, unique within its list.
@@ -54,7 +54,7 @@ pub struct InteractionComponent {
 }
 
 /// Metadata about an activity.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActivityDefinition {
     /// Human-readable name.

@@ -54,7 +54,7 @@ impl ContextActivities {
         .filter_map(|(n, l)| l.as_deref().map(|l| (n, l)))
     }
 
-    pub(crate) fn lists_mut(&mut self) -> impl Iterator<Item = &mut Vec<Activity>> {
+    pub fn lists_mut(&mut self) -> impl Iterator<Item = &mut Vec<Activity>> {
         [
             &mut self.parent,
             &mut self.grouping,

@@ -85,7 +85,7 @@ fn too_many<E: serde::de::Error>(what: &str) -> E {
 }
 
 /// An xAPI language map: RFC 5646 language tag => text. Order is kept as received.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct LanguageMap(pub Vec<(String, String)>);
 
 impl LanguageMap {
@@ -182,6 +182,17 @@ impl Extensions {
     /// The raw JSON of one extension.
     pub fn get(&self, key: &str) -> Option<&RawValue> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| &**v)
+    }
+}
+
+/// Hashes what the JSON says: each key and its value's (minified) text, in order.
+impl std::hash::Hash for Extensions {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        h.write_usize(self.0.len());
+        for (k, v) in &self.0 {
+            k.hash(h);
+            v.get().hash(h);
+        }
     }
 }
 
