@@ -292,7 +292,9 @@ impl ForwarderService {
 
     pub async fn delete(&self, s: &Subject, store: StoreId, id: Uuid) -> Result<(), Error> {
         self.get(s, store, id, true)?;
-        self.apply(store, ForwarderCommand::Delete(id)).await
+        self.apply(store, ForwarderCommand::Delete(id)).await?;
+        // Cluster mode: its dead letters are the cluster's, whichever node ran it.
+        self.hub.forget_dead_letters(id).await
     }
 
     pub async fn status(
