@@ -5,16 +5,22 @@
 //! killed with SIGKILL. A retry through another node sends the batch from that node's log (the
 //! receiver gets it) and removes the dead letter everywhere; a discard through a third node
 //! removes the other everywhere; a second discard, and a retry of a discarded one, are 404.
+//! A dead letter left in a node's own keyspace (as an older version kept them) is moved into
+//! the cluster's bucket when the node starts again, and every node lists it.
 mod cluster;
 #[path = "forwarding/receiver.rs"]
 mod receiver;
 
+use cairn_core::forwarding::DeadLetter;
+use cairn_core::forwarding::model::dead_key;
+use cairn_core::ports::LogStore;
+use cairn_store::FjallStore;
 use cluster::admin::{admin, admin_token, holder};
 use cluster::nats::NatsCluster;
 use cluster::node::{KEY, Node, SECRET, batch};
 use receiver::{Act, Receiver};
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// nats-server client ports 18760–18762 (routes 18765–18767).
@@ -80,16 +86,18 @@ fn dead_letters_are_listed_retried_and_discarded_through_any_node() {
     rt.block_on(hook.clone().serve_on(HOOK_PORT));
     let root = tempfile::tempdir().unwrap();
     let nats = NatsCluster::start(NATS_BASE);
-    let spawn = |i: usize| {
-        let db = format!("cairn_cdead_{}", uuid::Uuid::new_v4().simple());
+    let spawn = |i: usize, db: &str| {
         let env = [
             ("CAIRN_FORWARDING_LEASE_MS", LEASE_MS.to_string()),
             ("CAIRN_FORWARD_ALLOW_PRIVATE_TARGETS", "true".to_owned()),
             ("CAIRN_METRICS_ADDR", format!("127.0.0.1:{}", METRICS[i])),
         ];
-        Node::spawn_with(root.path(), &format!("n{i}"), HTTP[i], &nats, &db, &env)
+        Node::spawn_with(root.path(), &format!("n{i}"), HTTP[i], &nats, db, &env)
     };
-    let mut nodes: Vec<Node> = (0..3).map(spawn).collect();
+    let dbs: Vec<String> = (0..3)
+        .map(|_| format!("cairn_cdead_{}", uuid::Uuid::new_v4().simple()))
+        .collect();
+    let mut nodes: Vec<Node> = (0..3).map(|i| spawn(i, &dbs[i])).collect();
     // Each start replaces the set-up link: the last node's is the one that works.
     let token = admin_token(&nodes[2], &root.path().join("n2.out"));
     let (s, f) = admin(
@@ -167,4 +175,31 @@ fn dead_letters_are_listed_retried_and_discarded_through_any_node() {
     let next = holder(&METRICS, &live, Duration::from_millis(3 * LEASE_MS));
     std::thread::sleep(Duration::from_millis(LEASE_MS));
     assert_eq!(hook.delivered(), got, "node {next} forwards");
+
+    // A node upgraded from a version that kept dead letters in its own keyspace moves them into
+    // the cluster's bucket when it starts: every node lists it.
+    nodes[b].terminate();
+    let legacy = DeadLetter {
+        id: uuid::Uuid::now_v7(),
+        forwarder: fid.parse().unwrap(),
+        seqs: dead[1].1.clone(),
+        attempts: 3,
+        status: Some(422),
+        error: "kept by an older version".into(),
+        created_us: 1_700_000_000_000_000,
+        last_attempt_us: 1_700_000_000_000_000,
+    };
+    {
+        let store = FjallStore::open(&root.path().join(format!("n{b}")).join("store"), 8 << 20);
+        let store = store.unwrap();
+        let row = Some(cairn_core::codec::encode(&legacy));
+        let key = dead_key(legacy.forwarder, legacy.id);
+        store.forwarding_write(&[(key, row)]).unwrap();
+    }
+    nodes[b] = spawn(b, &dbs[b]);
+    let moved = everywhere(&live, &token, &fid, 1);
+    assert_eq!(moved[0], (legacy.id.to_string(), legacy.seqs.clone()));
+    let (s, v) = admin(HTTP[a], &token, Method::DELETE, &letter(&moved[0]), None);
+    assert_eq!(s, 204, "{v}");
+    everywhere(&live, &token, &fid, 0);
 }
