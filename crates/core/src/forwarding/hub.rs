@@ -263,12 +263,20 @@ impl Hub {
         if let Some(c) = self.inner.cluster.as_ref() {
             if !here && let Some(rec) = c.read(f.id).await? {
                 status.cursor = rec.cursor;
+                status.dead_letters = rec.dead_letters;
                 status.restore(rec.health);
             }
-            // The cluster's dead letters, whichever node recorded them.
-            status.dead_letters = c.dead().count(f.id).await?;
-            self.with_status(f.id, |s| s.dead_letters = status.dead_letters)
-                .await;
+            // The cluster's dead letters, whichever node recorded them (when they cannot be
+            // counted, the holder's last count).
+            match c.dead().count(f.id).await {
+                Ok(n) => {
+                    status.dead_letters = n;
+                    self.with_status(f.id, |s| s.dead_letters = n).await;
+                }
+                Err(e) => {
+                    tracing::warn!(forwarder = %f.id, error = %e, "cannot count the dead letters")
+                }
+            }
         }
         let head = self.inner.writer.last_seq();
         let (log, matcher, f2) = (

@@ -36,8 +36,9 @@ pub struct SharedCursor {
     pub planned: Vec<(u64, u64)>,
     /// The target's health, as the holder last recorded it.
     pub health: Health,
-    /// Dead letters as the holder last counted them. Not read any more: the cluster's count is
-    /// that of the bucket's dead-letter records ([`super::shared_dead`]); kept for the format.
+    /// Dead letters as the holder last counted them. The status shows the count of the
+    /// bucket's dead-letter records ([`super::shared_dead`]) instead, this only when those
+    /// cannot be read.
     pub dead_letters: u64,
     /// When the holder last wrote this record (its clock, µs since the epoch).
     pub updated_us: i64,
