@@ -131,10 +131,15 @@ impl Hub {
 
     /// Cluster mode: moves the dead letters kept in this node's `forwarding` keyspace (recorded
     /// before it ran in a cluster, or by an older version) into the cluster's bucket; answers
-    /// how many. Nothing with the embedded log. Call at start, before the forwarders run.
+    /// how many. Those of forwarders deleted meanwhile are only removed. Nothing with the
+    /// embedded log. Call at start, before the forwarders run.
     pub async fn migrate_dead_letters(&self) -> Result<usize, Error> {
         match &self.inner.cluster {
-            Some(c) => c.dead().migrate(self.inner.log.clone()).await,
+            Some(c) => {
+                let forwarders = self.inner.forwarders.clone();
+                let exists = move |id| forwarders.read().by_id.contains_key(&id);
+                c.dead().migrate(self.inner.log.clone(), exists).await
+            }
             None => Ok(0),
         }
     }

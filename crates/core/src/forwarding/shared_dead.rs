@@ -185,18 +185,27 @@ impl SharedDeadLetters {
 
     /// Moves the dead letters this node kept in its embedded `forwarding` keyspace (before it
     /// ran in a cluster, or before an upgrade) into the bucket, then removes them from the
-    /// keyspace; answers how many. Run again after a failure, it records none twice.
-    pub async fn migrate(&self, log: Arc<dyn LogStore>) -> Result<usize, Error> {
+    /// keyspace; answers how many moved. Those of forwarders that no longer `exist` are only
+    /// removed. Run again after a failure, it records none twice.
+    pub async fn migrate(
+        &self,
+        log: Arc<dyn LogStore>,
+        exists: impl Fn(Uuid) -> bool,
+    ) -> Result<usize, Error> {
         let rows = {
             let log = log.clone();
             tokio::task::spawn_blocking(move || log.forwarding_rows(&[b'd']))
                 .await
                 .map_err(|e| Error::Internal(e.to_string()))??
         };
+        let mut n = 0;
         for (_, v) in &rows {
-            self.record(&decode(v)?).await?;
+            let dl = decode(v)?;
+            if exists(dl.forwarder) {
+                self.record(&dl).await?;
+                n += 1;
+            }
         }
-        let n = rows.len();
         let gone: Vec<(Vec<u8>, Option<Vec<u8>>)> =
             rows.into_iter().map(|(k, _)| (k, None)).collect();
         if !gone.is_empty() {
