@@ -194,7 +194,7 @@ impl SharedDeadLetters {
     ) -> Result<usize, Error> {
         let rows = {
             let log = log.clone();
-            tokio::task::spawn_blocking(move || log.forwarding_rows(&[b'd']))
+            tokio::task::spawn_blocking(move || log.forwarding_rows(b"d"))
                 .await
                 .map_err(|e| Error::Internal(e.to_string()))??
         };
