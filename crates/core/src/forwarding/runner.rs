@@ -467,18 +467,8 @@ impl Runner {
             }
         }
         let dead = letters.len() as u64;
-        if self.shared.is_some() {
-            // A replaced task's batches end as dead letters unsent for good: never recorded.
-            if *self.lock.lock().unwrap_or_else(|e| e.into_inner()) != self.generation {
-                return Ok(Step::Stale);
-            }
-            // Cluster mode: the cluster's bucket has them before the cursor passes them.
-            self.shelve(&letters).await?;
-        } else {
-            for dl in &letters {
-                let row = Some(crate::codec::encode(dl));
-                rows.push((dead_key(self.forwarder.id, dl.id), row));
-            }
+        if !self.shelve(&letters, &mut rows).await? {
+            return Ok(Step::Stale);
         }
         let sync = dead > 0;
         let written = self

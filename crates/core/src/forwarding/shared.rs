@@ -332,18 +332,31 @@ impl Runner {
         }
     }
 
-    /// Cluster mode: records dead letters in the cluster's bucket (only while this node holds
-    /// the lease), before the cursor may pass their batches.
-    pub(super) async fn shelve(&self, dead: &[DeadLetter]) -> Result<(), Error> {
+    /// Where dead letters go: with the embedded log, `rows` of the cursor's write; in cluster
+    /// mode, records of the cluster's bucket (only while this node holds the lease), before the
+    /// cursor may pass their batches. `false`: this task was replaced, its batches ended unsent
+    /// (not refused), and none is recorded.
+    pub(super) async fn shelve(
+        &self,
+        dead: &[DeadLetter],
+        rows: &mut Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    ) -> Result<bool, Error> {
         let (Some(shared), Some(cluster)) = (&self.shared, &self.hub.cluster) else {
-            return Ok(());
+            for dl in dead {
+                let row = Some(crate::codec::encode(dl));
+                rows.push((super::model::dead_key(dl.forwarder, dl.id), row));
+            }
+            return Ok(true);
         };
+        if *self.lock.lock().unwrap_or_else(|e| e.into_inner()) != self.generation {
+            return Ok(false);
+        }
         let store = cluster.dead();
         for dl in dead {
             shared.keeper().window()?;
             store.record(dl).await?;
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Cluster mode: writes this node's status (cursor, health, dead letters) into the shared
