@@ -12,6 +12,7 @@ use futures_util::StreamExt;
 use std::time::Duration;
 use tokio::runtime::Handle;
 
+mod records;
 mod rewritten;
 
 /// Where the log is and how it is kept.
@@ -214,13 +215,16 @@ impl ReplicatedLog for JetStreamLog {
 }
 
 /// A record in the cluster's key-value bucket `cairn_projection_<stream>` (replicated like the
-/// log): the projection lease (key `all`), the forwarding lease (key `forwarding`) or a
-/// forwarder's shared cursor. Implements [`cairn_core::projection_lease::LeaseStore`]; the
+/// log): the projection lease (key `all`), the forwarding lease (key `forwarding`), a
+/// forwarder's shared cursor or one of its dead letters (listed through `records.rs`). Implements [`cairn_core::projection_lease::LeaseStore`]; the
 /// bucket itself is a [`LeaseBucket`].
 #[derive(Clone)]
 pub struct JetStreamLease {
     kv: jetstream::kv::Store,
     key: String,
+    /// For the listings of [`cairn_core::projection_lease::BucketRecords`] (`records.rs`).
+    client: async_nats::Client,
+    timeout: Duration,
 }
 
 /// The projection lease's key (one lease for the whole log).
@@ -231,8 +235,8 @@ impl JetStreamLease {
     /// projection partition's lease, `cairn_core::projection_lease::partition::lease_key`).
     pub fn for_key(&self, key: &str) -> JetStreamLease {
         JetStreamLease {
-            kv: self.kv.clone(),
             key: key.to_owned(),
+            ..self.clone()
         }
     }
 
@@ -325,10 +329,7 @@ impl JetStreamLog {
 
 impl LeaseBucket for JetStreamLease {
     fn record(&self, key: &str) -> std::sync::Arc<dyn LeaseStore> {
-        std::sync::Arc::new(JetStreamLease {
-            kv: self.kv.clone(),
-            key: key.to_owned(),
-        })
+        std::sync::Arc::new(self.for_key(key))
     }
 }
 
@@ -357,6 +358,8 @@ impl JetStreamLog {
         Ok(JetStreamLease {
             kv,
             key: LEASE_KEY.to_owned(),
+            client: self.client.clone(),
+            timeout: self.timeout,
         })
     }
 }

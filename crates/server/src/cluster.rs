@@ -111,7 +111,7 @@ pub fn node_id(cfg: &crate::config::Config) -> String {
 }
 
 /// In cluster mode: what the forwarding hub needs (the forwarding lease's keeper, after one
-/// round, and the bucket of the forwarders' shared records).
+/// round, and the bucket of the forwarders' shared records and dead letters).
 pub async fn forwarding(
     cfg: &crate::config::Config,
     bucket: Option<&JetStreamLease>,
@@ -128,6 +128,7 @@ pub async fn forwarding(
     Some(Cluster {
         keeper,
         bucket: Arc::new(bucket.clone()),
+        records: Arc::new(bucket.clone()),
     })
 }
 

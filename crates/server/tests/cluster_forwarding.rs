@@ -12,8 +12,9 @@ mod cluster;
 #[path = "forwarding/receiver.rs"]
 mod receiver;
 
+use cluster::admin::{admin, admin_token, holder};
 use cluster::nats::NatsCluster;
-use cluster::node::{Node, load, metric};
+use cluster::node::{Node, load};
 use receiver::Receiver;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
@@ -30,89 +31,8 @@ const HOOK_PORT: u16 = 18756;
 const LEASE_MS: u64 = 2000;
 const HOOK_SECRET: &str = "cluster-hook-secret-0123456789";
 const STORE: &str = "00000000-0000-0000-0000-000000000001";
-const HELD: &str = "cairn_forwarding_lease_held";
 /// Batches one forwarder keeps in hand (the default `forward_in_flight`).
 const IN_FLIGHT: usize = 4;
-
-/// The one node among `live` whose gauge says it holds the forwarding lease, once exactly one
-/// does; panics after `within`.
-fn holder(live: &[usize], within: Duration) -> usize {
-    let started = Instant::now();
-    loop {
-        let held: Vec<usize> = live
-            .iter()
-            .copied()
-            .filter(|i| metric(METRICS[*i], HELD) == 1.0)
-            .collect();
-        if held.len() == 1 {
-            return held[0];
-        }
-        assert!(held.len() <= 1, "two nodes forward: {held:?}");
-        assert!(
-            started.elapsed() < within,
-            "no node took the forwarding lease within {within:?}"
-        );
-        std::thread::sleep(Duration::from_millis(25));
-    }
-}
-
-/// A site administrator made through `node`'s set-up link, and a personal token of theirs.
-fn admin_token(node: &Node, out: &std::path::Path) -> String {
-    let http = reqwest::blocking::Client::new();
-    let base = format!("http://127.0.0.1:{}", node.port);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let token = loop {
-        let printed = std::fs::read_to_string(out).unwrap_or_default();
-        if let Some(t) = printed.lines().find_map(|l| {
-            let (_, t) = l.split_once("/setup#token=")?;
-            Some(t.trim().to_owned())
-        }) {
-            break t;
-        }
-        assert!(Instant::now() < deadline, "no set-up link printed");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let res = http
-        .post(format!("{base}/api/v1/setup"))
-        .json(&json!({"token": token, "email": "root@example.com",
-                      "password": "correct horse battery"}))
-        .send()
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().unwrap());
-    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
-    let session = cookie.split(';').next().unwrap().to_owned();
-    let res = http
-        .post(format!("{base}/api/v1/me/tokens"))
-        .header("Cookie", session)
-        .header("Origin", &base)
-        .json(&json!({"name": "tests"}))
-        .send()
-        .unwrap();
-    assert_eq!(res.status(), 201, "token");
-    res.json::<Value>().unwrap()["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-fn admin(
-    port: u16,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = reqwest::blocking::Client::new()
-        .request(method, format!("http://127.0.0.1:{port}/api/v1{path}"))
-        .bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().unwrap();
-    let status = res.status().as_u16();
-    let text = res.text().unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 /// One acknowledged (200) webhook request: its idempotency key and statement ids.
 struct Delivery {
@@ -189,7 +109,7 @@ fn one_node_forwards_and_another_resumes_from_the_shared_cursor() {
     );
     assert_eq!(s, 201, "{f}");
     let fid = f["id"].as_str().unwrap().to_owned();
-    let first = holder(&[0, 1, 2], Duration::from_secs(30));
+    let first = holder(&METRICS, &[0, 1, 2], Duration::from_secs(30));
 
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
@@ -200,7 +120,7 @@ fn one_node_forwards_and_another_resumes_from_the_shared_cursor() {
     nodes[first].terminate();
     let clean_at = hook.got().len();
     let live: Vec<usize> = (0..3).filter(|i| *i != first).collect();
-    let second = holder(&live, Duration::from_millis(2 * LEASE_MS));
+    let second = holder(&METRICS, &live, Duration::from_millis(2 * LEASE_MS));
     eprintln!("node {second} forwards after the clean stop of node {first}");
     let n = delivered_past(&hook, n, 200, "the clean stop");
 
@@ -226,7 +146,7 @@ fn one_node_forwards_and_another_resumes_from_the_shared_cursor() {
     // the lease has run out.
     std::thread::sleep(Duration::from_millis(LEASE_MS / 4));
     let kill_at = hook.got().len();
-    let third = holder(&[standby], Duration::from_millis(3 * LEASE_MS));
+    let third = holder(&METRICS, &[standby], Duration::from_millis(3 * LEASE_MS));
     eprintln!("node {third} forwards after the kill of node {second}");
     delivered_past(&hook, n, 200, "the kill");
     stop.store(true, Ordering::Relaxed);

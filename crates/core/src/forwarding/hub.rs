@@ -152,6 +152,9 @@ impl Hub {
                     Ok(log.forwarding_write(&rows)?)
                 })
                 .await?;
+                if let Err(e) = self.forget_dead_letters(id).await {
+                    tracing::warn!(forwarder = %id, error = %e, "cannot remove a deleted forwarder's dead letters");
+                }
                 metrics_forget(id);
             }
         }
@@ -257,12 +260,23 @@ impl Hub {
                 .map(|s| (s.status.snapshot(), s.task.is_some()))
                 .unwrap_or_default()
         };
-        if let Some(c) = self.inner.cluster.as_ref().filter(|_| !here)
-            && let Some(rec) = c.read(f.id).await?
-        {
-            status.cursor = rec.cursor;
-            status.dead_letters = rec.dead_letters;
-            status.restore(rec.health);
+        if let Some(c) = self.inner.cluster.as_ref() {
+            if !here && let Some(rec) = c.read(f.id).await? {
+                status.cursor = rec.cursor;
+                status.dead_letters = rec.dead_letters;
+                status.restore(rec.health);
+            }
+            // The cluster's dead letters, whichever node recorded them (when they cannot be
+            // counted, the holder's last count).
+            match c.dead().count(f.id).await {
+                Ok(n) => {
+                    status.dead_letters = n;
+                    self.with_status(f.id, |s| s.dead_letters = n).await;
+                }
+                Err(e) => {
+                    tracing::warn!(forwarder = %f.id, error = %e, "cannot count the dead letters")
+                }
+            }
         }
         let head = self.inner.writer.last_seq();
         let (log, matcher, f2) = (
@@ -310,98 +324,6 @@ impl Hub {
         })
     }
 
-    /// The forwarder's dead letters, oldest first.
-    pub async fn dead_letters(&self, forwarder: Uuid) -> Result<Vec<DeadLetter>, Error> {
-        let log = self.inner.log.clone();
-        blocking(move || {
-            log.forwarding_rows(&dead_prefix(forwarder))?
-                .into_iter()
-                .map(|(_, v)| crate::codec::decode(&v).map_err(Error::Internal))
-                .collect()
-        })
-        .await
-    }
-
-    async fn dead_letter(&self, forwarder: Uuid, id: Uuid) -> Result<DeadLetter, Error> {
-        let log = self.inner.log.clone();
-        blocking(
-            move || match log.forwarding_rows(&dead_key(forwarder, id))?.first() {
-                Some((_, v)) => crate::codec::decode(v).map_err(Error::Internal),
-                None => Err(Error::NotFound),
-            },
-        )
-        .await
-    }
-
-    /// Removes a dead letter without sending it.
-    pub async fn discard(&self, forwarder: Uuid, id: Uuid) -> Result<(), Error> {
-        self.dead_letter(forwarder, id).await?;
-        let log = self.inner.log.clone();
-        blocking(move || Ok(log.forwarding_write(&[(dead_key(forwarder, id), None)])?)).await?;
-        self.with_status(forwarder, |s| {
-            s.dead_letters = s.dead_letters.saturating_sub(1)
-        })
-        .await;
-        Ok(())
-    }
-
-    /// Sends a dead letter's statements once more, now. Acknowledged: it is removed (`None`).
-    /// Otherwise it stays, with this answer (`Some`).
-    pub async fn retry(&self, f: &Forwarder, id: Uuid) -> Result<Option<DeadLetter>, Error> {
-        let mut dl = self.dead_letter(f.id, id).await?;
-        let (log, seqs) = (self.inner.log.clone(), dl.seqs.clone());
-        let events = blocking(move || {
-            let mut out = Vec::with_capacity(seqs.len());
-            for seq in seqs {
-                if let Some(e) = log.event(seq)? {
-                    out.push((seq, e));
-                }
-            }
-            Ok(out)
-        })
-        .await?;
-        let batch = Batch::of_events(f, events);
-        let outcome = classify(self.inner.deliver.deliver(f, &batch).await);
-        let (log, f_id) = (self.inner.log.clone(), f.id);
-        dl.attempts += 1;
-        dl.last_attempt_us = now_us();
-        match outcome {
-            Outcome::Acked => {
-                let rows = vec![(dead_key(f.id, id), None)];
-                let status = self.slot_status(f.id).await;
-                let at = now_us();
-                blocking(move || match status {
-                    Some(st) => Ok(st.change_durably(&*log, f_id, rows, |s| {
-                        s.dead_letters = s.dead_letters.saturating_sub(1);
-                        s.last_success_us = Some(at);
-                    })?),
-                    None => Ok(log.forwarding_write(&rows)?),
-                })
-                .await?;
-                Ok(None)
-            }
-            Outcome::Retry { status, error, .. } => self.keep(dl, status, error).await,
-            Outcome::Refused { status, error } => self.keep(dl, status, error).await,
-        }
-    }
-
-    async fn keep(
-        &self,
-        mut dl: DeadLetter,
-        status: Option<u16>,
-        error: String,
-    ) -> Result<Option<DeadLetter>, Error> {
-        dl.status = status;
-        dl.error = error;
-        let (log, row) = (self.inner.log.clone(), dl.clone());
-        blocking(move || {
-            let v = crate::codec::encode(&row);
-            Ok(log.forwarding_write(&[(dead_key(row.forwarder, row.id), Some(v))])?)
-        })
-        .await?;
-        Ok(Some(dl))
-    }
-
     /// Moves the cursor back (or forward) so that forwarding goes on from log position `from`
     /// (the statement at `from` is sent again), and restarts the forwarder's task.
     pub async fn replay(&self, f: &Forwarder, from: u64) -> Result<u64, Error> {
@@ -438,12 +360,16 @@ impl Hub {
         blocking(move || Ok(first_seq_at(&*log, at_us)?)).await
     }
 
-    async fn slot_status(&self, forwarder: Uuid) -> Option<Arc<Status>> {
+    pub(super) async fn slot_status(&self, forwarder: Uuid) -> Option<Arc<Status>> {
         let slots = self.inner.slots.lock().await;
         slots.get(&forwarder).map(|s| s.status.clone())
     }
 
-    async fn with_status(&self, forwarder: Uuid, f: impl FnOnce(&mut super::state::StatusData)) {
+    pub(super) async fn with_status(
+        &self,
+        forwarder: Uuid,
+        f: impl FnOnce(&mut super::state::StatusData),
+    ) {
         if let Some(slot) = self.inner.slots.lock().await.get(&forwarder) {
             slot.status.update(f);
         }

@@ -6,8 +6,10 @@
 //! and moves the cursor only once the target acknowledged. Batches the target refuses for good,
 //! or that keep failing past the retry limits, become dead letters, kept with the target's
 //! answer, to be retried or discarded. [`address`] keeps targets off non-public addresses.
-//! In cluster mode only the holder of the forwarding lease forwards ([`shared`]).
+//! In cluster mode only the holder of the forwarding lease forwards ([`shared`]), and the dead
+//! letters are the cluster's, in its replicated bucket ([`shared_dead`]).
 pub mod address;
+mod dead;
 mod decide;
 pub mod delivery;
 pub mod hub;
@@ -15,6 +17,7 @@ pub mod model;
 mod runner;
 mod service;
 pub mod shared;
+pub mod shared_dead;
 mod state;
 
 pub use decide::{
@@ -31,4 +34,5 @@ pub use service::{
     AuthInput, ForwarderEdit, ForwarderService, NewForwarder, ReplayFrom, TargetInput,
 };
 pub use shared::{Cluster, SharedCursor};
+pub use shared_dead::SharedDeadLetters;
 pub use state::{Forwarders, LastError, Status, StatusData};

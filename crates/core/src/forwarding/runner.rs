@@ -446,7 +446,8 @@ impl Runner {
 
     /// Moves the cursor past finished batches (in log order) and records how they went: the
     /// cursor, their dead letters and the health in one write. It is forced to disk only with a
-    /// dead letter: a cursor lost in a crash only sends acknowledged batches again.
+    /// dead letter: a cursor lost in a crash only sends acknowledged batches again. In cluster
+    /// mode the dead letters go to the cluster's bucket first, and only then the cursor moves.
     async fn advance(&self, done: Vec<Done>) -> Result<Step, Error> {
         let upto = done.last().map_or(0, |d| d.upto);
         let c = crate::codec::encode(&Cursor {
@@ -454,22 +455,20 @@ impl Runner {
             updated_us: now_us(),
         });
         let mut rows = vec![(cursor_key(self.forwarder.id), Some(c))];
-        let (mut acked, mut dead, mut n) = (None, 0u64, 0u64);
+        let (mut acked, mut letters, mut n) = (None, Vec::new(), 0u64);
         for d in done {
             match d.sent {
                 Some((Sent::Acked(at), count)) => {
                     acked = Some(at);
                     n += count;
                 }
-                Some((Sent::Dead(dl), _)) => {
-                    rows.push((
-                        dead_key(self.forwarder.id, dl.id),
-                        Some(crate::codec::encode(&dl)),
-                    ));
-                    dead += 1;
-                }
+                Some((Sent::Dead(dl), _)) => letters.push(dl),
                 None => {}
             }
+        }
+        let dead = letters.len() as u64;
+        if !self.shelve(&letters, &mut rows).await? {
+            return Ok(Step::Stale);
         }
         let sync = dead > 0;
         let written = self

@@ -292,7 +292,15 @@ impl ForwarderService {
 
     pub async fn delete(&self, s: &Subject, store: StoreId, id: Uuid) -> Result<(), Error> {
         self.get(s, store, id, true)?;
-        self.apply(store, ForwarderCommand::Delete(id)).await
+        // Cluster mode: its dead letters are the cluster's, whichever node ran it. Removed
+        // first (a failure leaves the forwarder, to be deleted again), and once more after, for
+        // any its holder recorded meanwhile.
+        self.hub.forget_dead_letters(id).await?;
+        self.apply(store, ForwarderCommand::Delete(id)).await?;
+        if let Err(e) = self.hub.forget_dead_letters(id).await {
+            tracing::warn!(forwarder = %id, error = %e, "cannot remove a deleted forwarder's dead letters");
+        }
+        Ok(())
     }
 
     pub async fn status(

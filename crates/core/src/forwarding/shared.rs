@@ -14,11 +14,12 @@
 //! and then with the key of their first try.
 use super::delivery::Reader;
 use super::hub::{Hub, JoinHandle, now_us, stop};
-use super::model::Health;
+use super::model::{DeadLetter, Health};
 use super::runner::{Ahead, Runner};
+use super::shared_dead::SharedDeadLetters;
 use crate::error::Error;
 use crate::projection_lease::keeper::Keeper;
-use crate::projection_lease::{CasError, LeaseBucket, LeaseStore};
+use crate::projection_lease::{BucketRecords, CasError, LeaseBucket, LeaseStore};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -35,7 +36,9 @@ pub struct SharedCursor {
     pub planned: Vec<(u64, u64)>,
     /// The target's health, as the holder last recorded it.
     pub health: Health,
-    /// Dead letters recorded by the holders (each kept on the node that recorded it).
+    /// Dead letters as the holder last counted them. The status shows the count of the
+    /// bucket's dead-letter records ([`super::shared_dead`]) instead, this only when those
+    /// cannot be read.
     pub dead_letters: u64,
     /// When the holder last wrote this record (its clock, µs since the epoch).
     pub updated_us: i64,
@@ -47,14 +50,20 @@ pub fn key(forwarder: Uuid) -> String {
 }
 
 /// What a hub needs in cluster mode: the forwarding lease's keeper and the bucket holding the
-/// forwarders' records.
+/// forwarders' records, also listed by prefix (`records`, the same bucket) for the dead letters.
 #[derive(Clone)]
 pub struct Cluster {
     pub keeper: Arc<Keeper>,
     pub bucket: Arc<dyn LeaseBucket>,
+    pub records: Arc<dyn BucketRecords>,
 }
 
 impl Cluster {
+    /// The cluster's dead letters.
+    pub fn dead(&self) -> SharedDeadLetters {
+        SharedDeadLetters::new(self.bucket.clone(), self.records.clone())
+    }
+
     /// The forwarder's record as last written (`None`: never written).
     pub async fn read(&self, forwarder: Uuid) -> Result<Option<SharedCursor>, Error> {
         read(&*self.bucket.record(&key(forwarder)))
@@ -288,19 +297,20 @@ impl Runner {
         }
     }
 
-    /// Cluster mode: takes the shared record's cursor, health and dead-letter count, and
-    /// answers the batches to send again first (recorded by the previous holder, or by this
-    /// node before a failure).
+    /// Cluster mode: takes the shared record's cursor and health and the count of the
+    /// cluster's dead letters, and answers the batches to send again first (recorded by the
+    /// previous holder, or by this node before a failure).
     pub(super) async fn resume_shared(&self) -> Result<VecDeque<(u64, u64)>, Error> {
-        let Some(shared) = &self.shared else {
+        let (Some(shared), Some(cluster)) = (&self.shared, &self.hub.cluster) else {
             return Ok(VecDeque::new());
         };
+        let dead = cluster.dead().count(self.forwarder.id).await?;
+        self.status.update(|s| s.dead_letters = dead);
         let Some(rec) = shared.load().await? else {
             return Ok(VecDeque::new());
         };
         self.status.update(|s| {
             s.cursor = rec.cursor;
-            s.dead_letters = rec.dead_letters;
             s.restore(rec.health.clone());
         });
         Ok(rec
@@ -320,6 +330,33 @@ impl Runner {
             }
             None => Ok(()),
         }
+    }
+
+    /// Where dead letters go: with the embedded log, `rows` of the cursor's write; in cluster
+    /// mode, records of the cluster's bucket (only while this node holds the lease), before the
+    /// cursor may pass their batches. `false`: this task was replaced, its batches ended unsent
+    /// (not refused), and none is recorded.
+    pub(super) async fn shelve(
+        &self,
+        dead: &[DeadLetter],
+        rows: &mut Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    ) -> Result<bool, Error> {
+        let (Some(shared), Some(cluster)) = (&self.shared, &self.hub.cluster) else {
+            for dl in dead {
+                let row = Some(crate::codec::encode(dl));
+                rows.push((super::model::dead_key(dl.forwarder, dl.id), row));
+            }
+            return Ok(true);
+        };
+        if *self.lock.lock().unwrap_or_else(|e| e.into_inner()) != self.generation {
+            return Ok(false);
+        }
+        let store = cluster.dead();
+        for dl in dead {
+            shared.keeper().window()?;
+            store.record(dl).await?;
+        }
+        Ok(true)
     }
 
     /// Cluster mode: writes this node's status (cursor, health, dead letters) into the shared

@@ -191,6 +191,18 @@ pub trait LeaseStore: Send + Sync + 'static {
     async fn update(&self, value: Vec<u8>, revision: u64) -> Result<u64, CasError>;
 }
 
+/// The records of the same bucket listed by key prefix, and removed by revision: the
+/// forwarders' dead letters in cluster mode (`crate::forwarding::shared_dead`), one record each.
+#[async_trait::async_trait]
+pub trait BucketRecords: Send + Sync + 'static {
+    /// Every record whose key starts with `prefix` (whole dot-separated parts: the prefix ends
+    /// with `.`), as (key, value, revision). Removed records are left out.
+    async fn scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>, u64)>, String>;
+    /// Removes the record `key` if its revision is still `revision`: `Conflict` when another
+    /// write came first (it changed, or it is already gone).
+    async fn remove(&self, key: &str, revision: u64) -> Result<(), CasError>;
+}
+
 /// The nodes' presence records, in the same replicated key-value store as the leases: each
 /// node renews its own, and reads everyone's revisions to count the live nodes
 /// ([`partition::live_nodes`]) for its quota of projection partitions.

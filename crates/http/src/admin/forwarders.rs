@@ -168,10 +168,11 @@ pub async fn list_dead_letters(
 }
 
 /// Send a dead letter's statements again, now (store admin). Delivered: it is removed.
-/// Otherwise it stays, with the target's new answer.
+/// Otherwise it stays, with the target's new answer. In a cluster the node asked sends it: 503
+/// while its log has not reached the batch yet. 404: gone (discarded, or delivered by a retry).
 #[utoipa::path(post, path = "/api/v1/stores/{id}/forwarders/{forwarder}/dead-letters/{dead_letter}/retry", tag = "forwarders",
     params(("id" = String, Path, description = "store id"), ("forwarder" = String, Path, description = "forwarder id"), ("dead_letter" = String, Path, description = "dead letter id")),
-    responses((status = 200, body = RetryDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = RetryDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn retry_dead_letter(
     State(state): State<AppState>,
     Admin(s): Admin,

@@ -332,6 +332,17 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
     };
     // In a cluster the forwarding lease's holder also decides each retention run.
     let decider = hub.lease().map_or_else(Default::default, Decider::lease);
+    // In a cluster, dead letters this node kept from before go to the cluster's bucket.
+    let moved = hub
+        .migrate_dead_letters()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot move this node's dead letters to the cluster: {e}"))?;
+    if moved > 0 {
+        tracing::info!(
+            moved,
+            "moved this node's dead letters into the cluster's bucket"
+        );
+    }
     hub.sync().await?;
     let forwarding =
         ForwarderService::new(forwarders, writer.clone(), tenancy.clone(), hub.clone());

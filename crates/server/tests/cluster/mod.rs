@@ -1,4 +1,5 @@
 //! Helpers of the cluster tests.
+pub mod admin;
 pub mod erasure;
 pub mod nats;
 pub mod node;
