@@ -26,8 +26,18 @@ pub struct ValuesFeedRow<'a> {
 
 impl<'a> ValuesFeedRow<'a> {
     pub fn of(row: &'a StatementRow<'a>) -> Self {
-        let mut paths: Vec<&str> = vec![""];
-        let mut vals: Vec<&str> = vec![""];
+        // At most: the leading empty pair, ten single values, the lists, two per extension.
+        let most = 11
+            + row.agents.len()
+            + row.context_parent.len()
+            + row.context_grouping.len()
+            + row.context_category.len()
+            + row.context_other.len()
+            + 2 * row.ext_keys.len();
+        let mut paths: Vec<&str> = Vec::with_capacity(most);
+        let mut vals: Vec<&str> = Vec::with_capacity(most);
+        paths.push("");
+        vals.push("");
         let mut push = |path: &'a str, value: &'a str| {
             if !value.is_empty() {
                 paths.push(path);
@@ -79,7 +89,10 @@ impl<'a> ValuesFeedRow<'a> {
 /// `result.extensions.<IRI>` → (`result.extensions`, `<IRI>`), split at the first
 /// `extensions.` the way the SQL does (`position`, `substring`).
 fn split_extension(key: &str) -> Option<(&str, &str)> {
-    let at = key.find("extensions.")?;
+    // One searcher for every key (`str::find` would build one per call).
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("extensions."));
+    let at = FINDER.find(key.as_bytes())?;
     Some((
         &key[..at + "extensions".len()],
         &key[at + "extensions.".len()..],
@@ -101,13 +114,19 @@ pub struct KeysFeedRow<'a> {
 
 impl<'a> KeysFeedRow<'a> {
     pub fn of(row: &'a StatementRow<'a>) -> Self {
+        let n = row.agents.len()
+            + row.related_agents.len()
+            + row.verbs.len()
+            + row.activities.len()
+            + row.related_activities.len()
+            + row.registrations.len();
         let mut out = KeysFeedRow {
             store: row.store,
             seq: row.seq,
             stored: row.stored,
-            kinds: Vec::new(),
-            keys: Vec::new(),
-            directs: Vec::new(),
+            kinds: Vec::with_capacity(n),
+            keys: Vec::with_capacity(n),
+            directs: Vec::with_capacity(n),
         };
         for (kind, values, direct) in [
             ("agent", row.agents, 1),
