@@ -383,7 +383,9 @@ fn a_learner_erased_through_one_node_is_gone_from_every_node() {
         1,
         "C's erasure finished once without its deciding node"
     );
-    eprintln!("C's erasure recorded as finished by the other nodes {recorded:?} after node 2 was killed");
+    eprintln!(
+        "C's erasure recorded as finished by the other nodes {recorded:?} after node 2 was killed"
+    );
     // The killed node finishes the erasure on its own store when it comes back.
     let db = nodes[2].db.clone();
     nodes[2] = spawn(root.path(), "n2", NODE_PORTS[2], &nats, &db);

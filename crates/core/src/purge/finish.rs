@@ -78,7 +78,12 @@ pub enum Finishing {
 
 /// The takeover rule. `recorded`: the node has applied the purge's Finished event;
 /// `decided_here`: this node decided the purge; `waited`: time since this node's part was done.
-pub fn decide(recorded: bool, decided_here: bool, waited: Duration, takeover: Duration) -> Finishing {
+pub fn decide(
+    recorded: bool,
+    decided_here: bool,
+    waited: Duration,
+    takeover: Duration,
+) -> Finishing {
     if recorded {
         Finishing::Recorded
     } else if decided_here || waited >= takeover {
@@ -121,7 +126,11 @@ mod tests {
 
     #[test]
     fn a_write_set_carries_one_mark_per_finished_purge() {
-        let plan = PurgePlan::new(PurgeReason::Erasure, "u", PurgeScope::Store(StoreId::DEFAULT));
+        let plan = PurgePlan::new(
+            PurgeReason::Erasure,
+            "u",
+            PurgeScope::Store(StoreId::DEFAULT),
+        );
         let finished = plan.event(PurgePhase::Finished, 1);
         let begun = plan.event(PurgePhase::Begun, 1);
         let rows = marks([begun.clone(), finished.clone(), finished.clone()], &[]);

@@ -98,7 +98,8 @@ impl Purger {
     /// every node finishes it on its own store (see [`crate::writer`]'s `purges`); each node
     /// then rewrites the replicated log without what the purge removed ([`super::rewrite`]),
     /// removes only its own pending plan, and the node that decided the purge appends the
-    /// Finished event. Retention runs this way too (the node holding the forwarding lease
+    /// Finished event (or, if it has not after the takeover delay, another node does: see
+    /// [`super::finish`] and [`Purger::take_over`]). Retention runs this way too (the node holding the forwarding lease
     /// decides each run, see `cairn_server::archive::retention`). With `shared` (the nodes
     /// share one ClickHouse database), the shared rows are removed once per projection
     /// partition, by its lease's holder ([`super::shared`]), and every node waits for that
@@ -252,7 +253,10 @@ impl Purger {
         let (mut kept, mut next) = (Vec::new(), None::<Duration>);
         for e in &list {
             let key = finished_key(e.id);
-            let recorded = self.blocking(move |log| log.meta_get(&key)).await?.is_some();
+            let recorded = self
+                .blocking(move |log| log.meta_get(&key))
+                .await?
+                .is_some();
             let waited = Duration::from_micros(now.saturating_sub(e.at_us).max(0) as u64);
             match super::finish::decide(recorded, false, waited, takeover) {
                 Finishing::Recorded => {}

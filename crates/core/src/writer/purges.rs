@@ -3,14 +3,15 @@
 //! applies it holds the same plan at the same point of the log and finishes it on its own store
 //! ([`crate::purge::run::Purger::resume`], woken by [`WriterHandle::purges_begun`]). Each node
 //! then removes its own pending plan ([`WriterHandle::purge_done`]), never another node's.
+//! A purge gets one Finished event: one the log holds is skipped ([`Writer::plan_purge`]).
 //!
 //! One purge at a time per node: a node still finishing a purge does not apply the message
 //! that begins the next one (its writes are answered `503` meanwhile), and does not decide
 //! one. So the plan in a node's `meta` is never replaced before that node has finished it.
 use super::*;
 use crate::ports::StoreError;
-use crate::purge::rewrite::THROUGH_META;
 use crate::purge::finish::{self, finished_key};
+use crate::purge::rewrite::THROUGH_META;
 use crate::purge::{PENDING_KEY, PurgePhase, PurgePlan};
 
 impl WriterHandle {
