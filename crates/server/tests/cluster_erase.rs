@@ -384,7 +384,7 @@ fn a_learner_erased_through_one_node_is_gone_from_every_node() {
         "C's erasure finished once without its deciding node"
     );
     eprintln!(
-        "C's erasure recorded as finished by the other nodes {recorded:?} after node 2 was killed"
+        "C's erasure recorded as finished {recorded:?} after the other nodes had finished it (node 2 down)"
     );
     // The killed node finishes the erasure on its own store when it comes back.
     let db = nodes[2].db.clone();

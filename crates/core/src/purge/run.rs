@@ -227,6 +227,16 @@ impl Purger {
     /// append it after the takeover delay unless the log has it by then ([`Purger::take_over`]).
     async fn awaits(&self, plan: &PurgePlan) -> Result<(), Error> {
         let _row = self.awaiting.lock().await;
+        // (A node that was down for the whole purge finds it recorded already; its plan came
+        // redacted, without the identifiers the event hashes.)
+        let key = finished_key(plan.id);
+        if self
+            .blocking(move |log| log.meta_get(&key))
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
         let mut list = self.awaiting_list().await?;
         if !list.iter().any(|e| e.id == plan.id) {
             list.push(plan.event(PurgePhase::Finished, crate::time_fmt::now_us()));
