@@ -80,7 +80,7 @@ fn prepared(n: usize) -> Vec<NewStatement> {
     parse_statements(&body, XapiVersion::V2_0_0)
         .unwrap()
         .into_iter()
-        .map(|s| NewStatement {
+        .map(|mut s| NewStatement {
             id: s.id().unwrap(),
             body: s.to_json(),
             keys: cairn_xapi::index_keys(&s).into(),
@@ -88,7 +88,7 @@ fn prepared(n: usize) -> Vec<NewStatement> {
             ref_target: None,
             attachments: vec![],
             lrs_timestamp: false,
-            definitions: cairn_core::activities::definitions(&s),
+            definitions: cairn_core::activities::definitions(&mut s),
             restored_stored_us: None,
             facts: None,
         })

@@ -72,6 +72,33 @@ pub fn purges(
     })
 }
 
+/// Appends the Finished event of each purge this node finished whose deciding node has not
+/// recorded it `takeover` after (`purge_finish_takeover_ms`, see
+/// [`cairn_core::purge::finish`]); it stops at shutdown.
+pub fn finish_takeovers(
+    purger: Arc<cairn_core::purge::run::Purger>,
+    takeover: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        // Looked at again at least this often (a purge finished meanwhile adds one).
+        let every = (takeover / 4).clamp(Duration::from_millis(100), Duration::from_secs(5));
+        loop {
+            let wait = match purger.take_over(takeover).await {
+                Ok(next) => next.map_or(every, |n| n.min(every)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot record the end of a purge another node decided yet");
+                    every
+                }
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait.max(Duration::from_millis(10))) => {}
+                _ = shutdown.wait_for(|s| *s) => return,
+            }
+        }
+    })
+}
+
 /// Why `cairn reproject` refuses to run with `projection_shared`.
 pub const NO_SHARED_REPROJECT: &str = "cairn reproject cannot rebuild a database shared by the \
     nodes of a cluster (projection_shared): the position up to which it holds the log is kept \

@@ -24,6 +24,7 @@
 //! removed entries. (A SHA-256 of an email address can be matched against a guessed address;
 //! that is how an operator can answer "was this person erased?", and it is all that is kept.)
 pub mod erasure;
+pub mod finish;
 pub mod personas;
 pub mod rewrite;
 pub mod run;

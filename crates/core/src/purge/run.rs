@@ -1,6 +1,7 @@
 //! Running a purge through its phases (see the module doc of [`crate::purge`]), one at a time,
 //! and finishing one that a crash interrupted.
-use super::{DECIDED_KEY, PENDING_KEY, PurgePhase, PurgePlan, PurgeScope};
+use super::finish::{AWAITING_KEY, Finishing, finished_key};
+use super::{DECIDED_KEY, PENDING_KEY, PurgeEvent, PurgePhase, PurgePlan, PurgeScope};
 use crate::error::Error;
 use crate::event::StatementRecord;
 use crate::ids::StoreId;
@@ -53,6 +54,8 @@ pub struct Purger {
     /// The in-memory personas, updated when a purge rewrites persona history.
     personas: Option<Arc<crate::personas::Personas>>,
     one_at_a_time: Mutex<()>,
+    /// Held while this node's [`AWAITING_KEY`] row is read and written again.
+    awaiting: Mutex<()>,
     status: watch::Sender<Option<PurgeStatus>>,
     poll: Duration,
     /// Cluster mode (see [`Purger::clustered`]).
@@ -84,6 +87,7 @@ impl Purger {
             cache: None,
             personas: None,
             one_at_a_time: Mutex::new(()),
+            awaiting: Mutex::new(()),
             status: watch::channel(None).0,
             poll: Duration::from_millis(50),
             cluster: None,
@@ -94,7 +98,8 @@ impl Purger {
     /// every node finishes it on its own store (see [`crate::writer`]'s `purges`); each node
     /// then rewrites the replicated log without what the purge removed ([`super::rewrite`]),
     /// removes only its own pending plan, and the node that decided the purge appends the
-    /// Finished event. Retention runs this way too (the node holding the forwarding lease
+    /// Finished event (or, if it has not after the takeover delay, another node does: see
+    /// [`super::finish`] and [`Purger::take_over`]). Retention runs this way too (the node holding the forwarding lease
     /// decides each run, see `cairn_server::archive::retention`). With `shared` (the nodes
     /// share one ClickHouse database), the shared rows are removed once per projection
     /// partition, by its lease's holder ([`super::shared`]), and every node waits for that
@@ -201,13 +206,92 @@ impl Purger {
     /// Cluster mode: appends `plan`'s Finished event, then forgets that this node decided it.
     async fn append_finished(&self, plan: &PurgePlan) -> Result<(), Error> {
         self.writer
-            .purge(PurgeWrite {
-                plan: plan.clone(),
-                phase: PurgePhase::Finished,
-                meta: Vec::new(),
-            })
+            .purge(PurgeWrite::of(plan, PurgePhase::Finished, Vec::new()))
             .await?;
         self.blocking(|log| log.meta_put(DECIDED_KEY, &[])).await
+    }
+
+    /// Cluster mode: the Finished events this node waits for ([`AWAITING_KEY`]).
+    async fn awaiting_list(&self) -> Result<Vec<PurgeEvent>, Error> {
+        let raw = self.blocking(|log| log.meta_get(AWAITING_KEY)).await?;
+        raw.filter(|v| !v.is_empty())
+            .map(|v| {
+                crate::codec::decode(&v)
+                    .map_err(|e| Error::Internal(format!("awaited purges cannot be decoded: {e}")))
+            })
+            .transpose()
+            .map(Option::unwrap_or_default)
+    }
+
+    /// Cluster mode: remembers `plan`'s Finished event (this node's part is done now), to
+    /// append it after the takeover delay unless the log has it by then ([`Purger::take_over`]).
+    async fn awaits(&self, plan: &PurgePlan) -> Result<(), Error> {
+        let _row = self.awaiting.lock().await;
+        // (A node that was down for the whole purge finds it recorded already; its plan came
+        // redacted, without the identifiers the event hashes.)
+        let key = finished_key(plan.id);
+        if self
+            .blocking(move |log| log.meta_get(&key))
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        let mut list = self.awaiting_list().await?;
+        if !list.iter().any(|e| e.id == plan.id) {
+            list.push(plan.event(PurgePhase::Finished, crate::time_fmt::now_us()));
+            let row = crate::codec::encode(&list);
+            self.blocking(move |log| log.meta_put(AWAITING_KEY, &row))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Cluster mode: appends the Finished event of each purge whose part on this node was done
+    /// at least `takeover` ago and whose event the log does not hold (the node that decided it
+    /// did not record it: it may never come back); forgets those the log holds. The writer
+    /// skips an event the log holds by then, so the purge still gets exactly one. Answers how
+    /// long until the next one is due, if one is awaited.
+    pub async fn take_over(&self, takeover: Duration) -> Result<Option<Duration>, Error> {
+        let _row = self.awaiting.lock().await;
+        let list = self.awaiting_list().await?;
+        if list.is_empty() {
+            return Ok(None);
+        }
+        let pending = self.pending().await?.map(|p| p.id);
+        let now = crate::time_fmt::now_us();
+        let (mut kept, mut next) = (Vec::new(), None::<Duration>);
+        for e in &list {
+            let key = finished_key(e.id);
+            let recorded = self
+                .blocking(move |log| log.meta_get(&key))
+                .await?
+                .is_some();
+            let waited = Duration::from_micros(now.saturating_sub(e.at_us).max(0) as u64);
+            match super::finish::decide(recorded, false, waited, takeover) {
+                Finishing::Recorded => {}
+                Finishing::Append if pending != Some(e.id) => {
+                    tracing::warn!(purge = %e.id, "the node that decided this purge has not recorded its end; this node records it");
+                    self.writer
+                        .purge(PurgeWrite {
+                            event: e.clone(),
+                            meta: Vec::new(),
+                        })
+                        .await?;
+                }
+                Finishing::Append => kept.push(e.clone()),
+                Finishing::Wait(d) => {
+                    next = Some(next.map_or(d, |n| n.min(d)));
+                    kept.push(e.clone());
+                }
+            }
+        }
+        if kept.len() != list.len() {
+            let row = crate::codec::encode(&kept);
+            self.blocking(move |log| log.meta_put(AWAITING_KEY, &row))
+                .await?;
+        }
+        Ok(next)
     }
 
     /// Runs `plan` to its end (after finishing an interrupted one); returns how many log entries
@@ -229,11 +313,7 @@ impl Purger {
         }
         let meta = vec![(PENDING_KEY.to_owned(), Some(encoded))];
         self.writer
-            .purge(PurgeWrite {
-                plan: plan.clone(),
-                phase: PurgePhase::Begun,
-                meta,
-            })
+            .purge(PurgeWrite::of(&plan, PurgePhase::Begun, meta))
             .await?;
         self.finish(plan, true).await
     }
@@ -299,20 +379,24 @@ impl Purger {
                 .await
                 .map_err(|e| Error::Internal(e.to_string()))??;
             tracing::info!(purge = %plan.id, messages = rewritten, seconds = started.elapsed().as_secs_f64(), "replicated log rewritten");
+            let decided = decided || self.decided().await?.is_some_and(|d| d.id == plan.id);
+            if !decided {
+                // Appended by this node if the log does not have it after the takeover delay.
+                self.awaits(&plan).await?;
+            }
             // This node's plan goes first: then it applies the log past the purge again.
             self.writer.purge_done(plan.id).await?;
             self.writer.catch_up().await?;
-            let decided = decided || self.decided().await?.is_some_and(|d| d.id == plan.id);
             if decided {
                 self.append_finished(&plan).await?;
             }
         } else {
             self.writer
-                .purge(PurgeWrite {
-                    plan: plan.clone(),
-                    phase: PurgePhase::Finished,
-                    meta: vec![(PENDING_KEY.to_owned(), None)],
-                })
+                .purge(PurgeWrite::of(
+                    &plan,
+                    PurgePhase::Finished,
+                    vec![(PENDING_KEY.to_owned(), None)],
+                ))
                 .await?;
         }
         self.blocking(|log| log.compact_meta()).await?;

@@ -288,15 +288,20 @@ impl ErasureService {
         Ok(id)
     }
 
-    /// An erasure's progress, for a subject who may erase in all of its stores.
+    /// An erasure's progress, for a subject who may erase in all of its stores. Followed on the
+    /// node that started it; on any node (and after a restart), `finished` once the log holds
+    /// its Finished event ([`super::finish::finished_key`]).
     pub fn status(&self, subject: &Subject, id: Uuid) -> Result<ErasureStatus, Error> {
-        let mut s = self
+        let known = self
             .erasures
             .lock()
             .expect("erasures lock")
             .get(&id)
-            .cloned()
-            .ok_or(Error::NotFound)?;
+            .cloned();
+        let mut s = match known {
+            Some(s) => s,
+            None => self.recorded(id)?.ok_or(Error::NotFound)?,
+        };
         for store in &s.stores {
             self.stores(subject, ErasureScope::Store(*store))?;
         }
@@ -308,5 +313,21 @@ impl ErasureService {
             s.state = ErasureState::Running(p.stage);
         }
         Ok(s)
+    }
+
+    /// The erasure `id` as its Finished event in the log records it, if the log holds one.
+    fn recorded(&self, id: Uuid) -> Result<Option<ErasureStatus>, Error> {
+        let Some(raw) = self.log.meta_get(&super::finish::finished_key(id))? else {
+            return Ok(None);
+        };
+        let event: super::PurgeEvent = crate::codec::decode(&raw)
+            .map_err(|e| Error::Internal(format!("finished purge cannot be decoded: {e}")))?;
+        Ok(Some(ErasureStatus {
+            id,
+            state: ErasureState::Finished,
+            stores: event.scope.stores(),
+            statements: event.statements,
+            error: None,
+        }))
     }
 }

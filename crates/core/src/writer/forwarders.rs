@@ -49,14 +49,19 @@ impl Group {
 }
 
 impl Group {
-    /// Adds a purge's event and `meta` rows to the group (a purge phase is never refused).
+    /// Adds a purge's event and `meta` rows to the group (a purge phase is never refused; see
+    /// `Writer::plan_purge` for a Finished event the log holds already), with the row
+    /// recording a Finished event ([`crate::purge::finish::finished_key`]).
     pub(super) fn plan_purge(&mut self, w: PurgeWrite) {
         self.stored_us += 1;
         self.seq += 1;
-        let event = w.plan.event(w.phase, self.stored_us);
+        let mut event = w.event;
+        event.at_us = self.stored_us;
+        self.ws.meta.extend(w.meta);
+        let marks = crate::purge::finish::marks([event.clone()], &self.ws.meta);
+        self.ws.meta.extend(marks);
         self.ws
             .events
             .push((self.seq, Arc::new(Event::Purge(Arc::new(event)))));
-        self.ws.meta.extend(w.meta);
     }
 }

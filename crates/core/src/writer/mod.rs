@@ -106,12 +106,26 @@ enum WriteRequest {
     PurgeDone(Uuid),
 }
 
-/// A purge's phase: its event, and the `meta` rows written with it (the pending plan).
+/// A purge's phase: its event (its time is the group's), and the `meta` rows written with it
+/// (the pending plan).
 #[derive(Clone)]
 pub struct PurgeWrite {
-    pub plan: crate::purge::PurgePlan,
-    pub phase: crate::purge::PurgePhase,
+    pub event: crate::purge::PurgeEvent,
     pub meta: Vec<(String, Option<Vec<u8>>)>,
+}
+
+impl PurgeWrite {
+    /// `plan`'s event in `phase`, with `meta`.
+    pub fn of(
+        plan: &crate::purge::PurgePlan,
+        phase: crate::purge::PurgePhase,
+        meta: Vec<(String, Option<Vec<u8>>)>,
+    ) -> Self {
+        PurgeWrite {
+            event: plan.event(phase, 0),
+            meta,
+        }
+    }
 }
 
 /// What the rest of the system sees of the writer. Cheap to clone.
@@ -419,10 +433,7 @@ impl Writer {
             WriteRequest::Personas(store, r) => g.plan_personas(&self.personas.read(), store, r),
             WriteRequest::Dashboards(store, r) => g.plan_dashboards(&self.dashboards, store, r),
             WriteRequest::Forwarders(store, r) => g.plan_forwarders(&self.forwarders, store, r),
-            WriteRequest::Purge(w) => {
-                g.plan_purge(w);
-                Ok(())
-            }
+            WriteRequest::Purge(w) => self.plan_purge(g, w),
             WriteRequest::Audit(r) => {
                 g.plan_audit(r);
                 Ok(())

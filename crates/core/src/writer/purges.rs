@@ -3,12 +3,14 @@
 //! applies it holds the same plan at the same point of the log and finishes it on its own store
 //! ([`crate::purge::run::Purger::resume`], woken by [`WriterHandle::purges_begun`]). Each node
 //! then removes its own pending plan ([`WriterHandle::purge_done`]), never another node's.
+//! A purge gets one Finished event: one the log holds is skipped ([`Writer::plan_purge`]).
 //!
 //! One purge at a time per node: a node still finishing a purge does not apply the message
 //! that begins the next one (its writes are answered `503` meanwhile), and does not decide
 //! one. So the plan in a node's `meta` is never replaced before that node has finished it.
 use super::*;
 use crate::ports::StoreError;
+use crate::purge::finish::{self, finished_key};
 use crate::purge::rewrite::THROUGH_META;
 use crate::purge::{PENDING_KEY, PurgePhase, PurgePlan};
 
@@ -58,13 +60,32 @@ impl Writer {
         Ok(())
     }
 
+    /// Checks a purge's phase against the committed state plus the group and, when it is to be
+    /// written, adds it to the group. A Finished event of a purge that has one already (in the
+    /// committed log or earlier in this group) is skipped: nothing is appended and the write
+    /// succeeds ([`crate::purge::finish::write`]). In cluster mode the committed state is the
+    /// whole log up to the decision point, and a decision made behind the log is refused by the
+    /// log and made again once caught up, so a purge gets exactly one.
+    pub(super) fn plan_purge(&self, g: &mut Group, w: PurgeWrite) -> Result<(), Error> {
+        if w.event.phase == PurgePhase::Finished {
+            let key = finished_key(w.event.id);
+            let committed = self.log.meta_get(&key)?.is_some();
+            let in_group = g.ws.meta.iter().any(|(k, _)| *k == key);
+            if crate::purge::finish::write(committed, in_group) == finish::Write::Skip {
+                return Ok(());
+            }
+        }
+        g.plan_purge(w);
+        Ok(())
+    }
+
     /// A purge this node begins: refused while it still finishes another one.
     pub(super) fn may_begin(&self, w: &PurgeWrite) -> Result<(), Error> {
-        if w.phase != PurgePhase::Begun {
+        if w.event.phase != PurgePhase::Begun {
             return Ok(());
         }
         match self.pending_purge()? {
-            Some(p) if p.id != w.plan.id => Err(Error::Unavailable(
+            Some(p) if p.id != w.event.id => Err(Error::Unavailable(
                 "this node is still finishing an earlier purge; try again shortly".into(),
             )),
             _ => Ok(()),
@@ -91,6 +112,17 @@ fn planned(ws: &WriteSet) -> Option<&[u8]> {
         .iter()
         .find(|(k, _)| k == PENDING_KEY)
         .and_then(|(_, v)| v.as_deref())
+}
+
+/// The rows recording the Finished events of a message of the log that lacks them (one
+/// appended before they existed): every node then knows those purges have their event.
+pub(super) fn mark_finished(ws: &mut WriteSet) {
+    let events = ws.events.iter().filter_map(|(_, e)| match &**e {
+        Event::Purge(p) => Some((**p).clone()),
+        _ => None,
+    });
+    let marks = finish::marks(events, &ws.meta);
+    ws.meta.extend(marks);
 }
 
 /// Whether a write set begins a purge.

@@ -177,6 +177,7 @@ impl Writer {
                 }
                 ws.meta
                     .retain(|(k, _)| k != crate::replicated::CONTINUES_META);
+                super::purges::mark_finished(&mut ws);
                 ws.meta
                     .push((APPLIED_META.into(), Some(at.to_be_bytes().to_vec())));
                 if let Err(e) = self.log.commit(&ws) {

@@ -360,6 +360,11 @@ pub async fn start_on(cfg: Config, log: Arc<dyn LogStore>) -> anyhow::Result<Run
             Duration::from_millis(cfg.jetstream_follow_interval_ms).max(Duration::from_secs(1)),
             shutdown_rx.clone(),
         ));
+        background.push(crate::cluster::finish_takeovers(
+            purger.clone(),
+            Duration::from_millis(cfg.purge_finish_takeover_ms),
+            shutdown_rx.clone(),
+        ));
     }
     if let Some(l) = &leases {
         let every = crate::cluster::lease_every(&cfg, cfg.projection_lease_ms);

@@ -37,6 +37,7 @@ impl Default for Config {
             projection_lease_ms: 10_000,
             projection_partitions: 1,
             forwarding_lease_ms: 10_000,
+            purge_finish_takeover_ms: 60_000,
             persona_import_batch_rows: 500,
             persona_import_queue_batches: 4,
             aggregate_buckets_max: 1000,

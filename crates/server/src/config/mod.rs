@@ -100,6 +100,10 @@ pub struct Config {
     /// How long the forwarding lease lasts without being renewed, in milliseconds (cluster
     /// mode): the most a failed node's forwarders wait before another node takes them over.
     pub forwarding_lease_ms: u64,
+    /// How long a node whose part of a purge is done waits for the purge's Finished event in
+    /// the log before it appends the event itself, in milliseconds (cluster mode: the node
+    /// that decided the purge may never come back).
+    pub purge_finish_takeover_ms: u64,
     /// Requests waiting for the group-commit writer.
     pub writer_queue_capacity: usize,
     /// Requests committed together under one fsync.

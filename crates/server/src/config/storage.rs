@@ -102,6 +102,7 @@ impl Config {
         for (name, ms) in [
             ("projection_lease_ms", self.projection_lease_ms),
             ("forwarding_lease_ms", self.forwarding_lease_ms),
+            ("purge_finish_takeover_ms", self.purge_finish_takeover_ms),
         ] {
             if ms < 1000 {
                 return Err(ConfigError::Invalid(format!(

@@ -257,6 +257,16 @@ fn cluster_log_settings_are_checked_and_read_from_the_environment() {
         jail.set_env("CAIRN_FORWARDING_LEASE_MS", "2000");
         let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
         assert_eq!(cfg.forwarding_lease_ms, 2000);
+        assert_eq!(cfg.purge_finish_takeover_ms, 60_000);
+        jail.set_env("CAIRN_PURGE_FINISH_TAKEOVER_MS", "999");
+        let err = Config::load(None, Figment::new()).unwrap_err().to_string();
+        assert!(
+            err.contains("purge_finish_takeover_ms must be at least 1000"),
+            "{err}"
+        );
+        jail.set_env("CAIRN_PURGE_FINISH_TAKEOVER_MS", "3000");
+        let cfg = Config::load(None, Figment::new()).map_err(|e| e.to_string())?;
+        assert_eq!(cfg.purge_finish_takeover_ms, 3000);
         jail.set_env("CAIRN_CLICKHOUSE_CLUSTER", "cairn");
         let err = Config::load(None, Figment::new()).unwrap_err().to_string();
         assert!(
