@@ -4,42 +4,19 @@
 //! (`cairn_core::purge::finish::write`), deciding against the whole log: an append decided behind
 //! the log is refused and decided again. The replicated log here is an in-memory one with
 //! JetStream's expected-position rule; `cluster_erase.rs` runs the real one with real nodes.
+mod mem_log;
+
 use cairn_core::Event;
 use cairn_core::StoreId;
-use cairn_core::ports::{LogStore, StoreError};
+use cairn_core::ports::LogStore;
 use cairn_core::purge::finish::finished_key;
 use cairn_core::purge::{PurgeEvent, PurgePhase, PurgePlan, PurgeReason, PurgeScope};
-use cairn_core::replicated::{AppendError, ReplicatedLog, decode_group};
+use cairn_core::replicated::decode_group;
 use cairn_core::tail::Tail;
 use cairn_core::writer::{PurgeWrite, Writer, WriterConfig, WriterHandle};
 use cairn_store::FjallStore;
-use std::sync::{Arc, Mutex};
-
-/// An ordered log in memory: an append succeeds only when `expected_last` is its last position
-/// (as in `restored_ranges.rs`).
-#[derive(Default)]
-struct MemLog(Mutex<Vec<Vec<u8>>>);
-
-impl ReplicatedLog for MemLog {
-    fn append(&self, expected_last: u64, payload: Vec<u8>) -> Result<u64, AppendError> {
-        let mut m = self.0.lock().unwrap();
-        if m.len() as u64 != expected_last {
-            return Err(AppendError::Behind);
-        }
-        m.push(payload);
-        Ok(m.len() as u64)
-    }
-
-    fn read_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
-        let m = self.0.lock().unwrap();
-        Ok(m.iter()
-            .enumerate()
-            .skip(after as usize)
-            .take(limit)
-            .map(|(i, p)| (i as u64 + 1, p.clone()))
-            .collect())
-    }
-}
+use mem_log::MemLog;
+use std::sync::Arc;
 
 impl MemLog {
     /// The purge events of `id` in `phase` that the log holds.

@@ -3,42 +3,19 @@
 //! that applies the replicated log learns them, so `until` queries on any node keep the
 //! restored statements inside their log-position bounds. The replicated log here is an
 //! in-memory one with JetStream's expected-position rule; the cluster tests run the real one.
+mod mem_log;
+
 use cairn_core::StoreId;
-use cairn_core::ports::{LogStore, StoreError};
+use cairn_core::ports::LogStore;
 use cairn_core::query::StatementQuery;
-use cairn_core::replicated::{AppendError, ReplicatedLog};
 use cairn_core::tail::Tail;
 use cairn_core::timeline::restored::{RESTORED_META, load};
 use cairn_core::timeline::{Restored, Timeline};
 use cairn_core::writer::{AppendRequest, NewStatement, Writer, WriterConfig, WriterHandle};
 use cairn_store::FjallStore;
-use std::sync::{Arc, Mutex};
+use mem_log::MemLog;
+use std::sync::Arc;
 use uuid::Uuid;
-
-/// An ordered log in memory: an append succeeds only when `expected_last` is its last position.
-#[derive(Default)]
-struct MemLog(Mutex<Vec<Vec<u8>>>);
-
-impl ReplicatedLog for MemLog {
-    fn append(&self, expected_last: u64, payload: Vec<u8>) -> Result<u64, AppendError> {
-        let mut m = self.0.lock().unwrap();
-        if m.len() as u64 != expected_last {
-            return Err(AppendError::Behind);
-        }
-        m.push(payload);
-        Ok(m.len() as u64)
-    }
-
-    fn read_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
-        let m = self.0.lock().unwrap();
-        Ok(m.iter()
-            .enumerate()
-            .skip(after as usize)
-            .take(limit)
-            .map(|(i, p)| (i as u64 + 1, p.clone()))
-            .collect())
-    }
-}
 
 /// July 2025, in µs: the restored statements' `stored` times.
 const OLD_US: i64 = 1_751_328_000_000_000;
