@@ -124,12 +124,22 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
 async fn main() {
     let cli = Cli::parse();
     if let Command::Openapi = cli.command {
-        match cairn_http::admin::openapi().to_pretty_json() {
-            Ok(doc) => println!("{doc}"),
+        let written = cairn_http::admin::openapi()
+            .to_pretty_json()
+            .map_err(std::io::Error::other)
+            .and_then(|doc| {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                writeln!(out, "{doc}").and_then(|()| out.flush())
+            });
+        match written {
+            // The reader stopped early (`cairn openapi | head`): nothing more to say.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
             Err(e) => {
                 eprintln!("cairn: {e}");
                 std::process::exit(1);
             }
+            Ok(()) => {}
         }
         return;
     }

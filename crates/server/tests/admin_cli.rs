@@ -478,3 +478,31 @@ fn start_up_reports_the_progress_of_a_long_backlog() {
         "{progress:?}"
     );
 }
+
+/// `cairn openapi | cmp - file` panicked ("failed printing to stdout: Broken pipe") when the
+/// reader stopped early: a reader that stops is not an error.
+#[test]
+fn openapi_stops_quietly_when_its_reader_does() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .arg("openapi")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut start = [0u8; 16];
+    stdout.read_exact(&mut start).unwrap();
+    assert!(
+        start.starts_with(b"{"),
+        "{:?}",
+        String::from_utf8_lossy(&start)
+    );
+    // The document is larger than a pipe's buffer, so the rest is written to a closed pipe.
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

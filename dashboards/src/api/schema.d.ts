@@ -780,7 +780,8 @@ export interface paths {
         put?: never;
         /**
          * Send a dead letter's statements again, now (store admin). Delivered: it is removed.
-         *     Otherwise it stays, with the target's new answer.
+         *     Otherwise it stays, with the target's new answer. In a cluster the node asked sends it: 503
+         *     while its log has not reached the batch yet. 404: gone (discarded, or delivered by a retry).
          */
         post: operations["retry_dead_letter"];
         delete?: never;
@@ -6617,6 +6618,14 @@ export interface operations {
             };
             /** @description Too many requests from this user (see Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
